@@ -1,0 +1,188 @@
+// C ABI over the header-only C++ reader (libwirebook_reader.so).
+// Only the wb_* symbols are exported (-fvisibility=hidden + WB_API).
+#include <new>
+
+#include <wirebook/reader.h>
+#include <wirebook/reader.hpp>
+
+#define WB_API extern "C" __attribute__((visibility("default")))
+
+namespace shm = wirebook::shm;
+
+struct wb_venue {
+  shm::VenueReader reader;
+};
+struct wb_instance {
+  shm::InstanceReader reader;
+};
+
+static_assert(static_cast<int>(shm::OpenError::io_error) == WB_ERR_IO);
+static_assert(static_cast<int>(shm::Liveness::missing) == WB_GONE);
+static_assert(static_cast<int>(shm::ReadResult::busy) == WB_READ_BUSY);
+static_assert(static_cast<int>(shm::PollResult::reset) == WB_POLL_RESET);
+static_assert(sizeof(wb_level) == sizeof(shm::Level));
+static_assert(sizeof(wb_event) == sizeof(shm::Event));
+
+namespace {
+
+void to_c(const shm::Bbo& b, wb_bbo& o) noexcept {
+  o.status = static_cast<std::uint8_t>(b.status);
+  o.flags = b.flags;
+  o.px_exp = b.px_exp;
+  o.qty_exp = b.qty_exp;
+  o.bid_count = b.bid_count;
+  o.ask_count = b.ask_count;
+  o.version = b.version;
+  o.ts_exchange_ns = b.ts_exchange_ns;
+  o.bid = wb_level{b.bid.px, b.bid.qty};
+  o.ask = wb_level{b.ask.px, b.ask.qty};
+  o.writer_ok = b.writer_ok ? 1 : 0;
+  o.trusted = b.trusted() ? 1 : 0;
+}
+
+}  // namespace
+
+WB_API const char* wb_error_string(int error) {
+  if (error == WB_ERR_INVALID_ARGUMENT) return "invalid argument";
+  if (error == WB_ERR_NO_MEMORY) return "out of memory";
+  if (error < 0 || error > WB_ERR_IO) return "unknown error";
+  return shm::to_string(static_cast<shm::OpenError>(error));
+}
+
+WB_API const char* wb_status_string(int status) {
+  if (status < 0 || status > WB_DISCONNECTED) return "unknown";
+  return shm::to_string(static_cast<shm::Status>(status));
+}
+
+WB_API const char* wb_liveness_string(int liveness) {
+  if (liveness < 0 || liveness > WB_GONE) return "unknown";
+  return shm::to_string(static_cast<shm::Liveness>(liveness));
+}
+
+WB_API uint32_t wb_default_dir(const char* instance, char* buf, uint32_t cap) {
+  if (instance == nullptr) return 0;
+  try {
+    const std::string d = shm::instance_dir(instance);
+    if (buf != nullptr && cap > 0) {
+      const std::size_t n = d.size() < cap - 1 ? d.size() : cap - 1;
+      std::memcpy(buf, d.data(), n);
+      buf[n] = '\0';
+    }
+    return static_cast<uint32_t>(d.size() + 1);
+  } catch (...) {
+    return 0;
+  }
+}
+
+WB_API int wb_venue_open(const char* dir, const char* venue, int64_t expected_uid, wb_venue** out) {
+  if (dir == nullptr || venue == nullptr || out == nullptr) return WB_ERR_INVALID_ARGUMENT;
+  *out = nullptr;
+  try {
+    auto* v = new wb_venue();
+    shm::ReaderOptions opt;
+    opt.expected_uid = expected_uid;
+    const shm::OpenError e = shm::VenueReader::open(dir, venue, v->reader, opt);
+    if (e != shm::OpenError::ok) {
+      delete v;
+      return static_cast<int>(e);
+    }
+    *out = v;
+    return WB_OK;
+  } catch (const std::bad_alloc&) {
+    return WB_ERR_NO_MEMORY;
+  } catch (...) {
+    return WB_ERR_IO;
+  }
+}
+
+WB_API void wb_venue_close(wb_venue* v) { delete v; }
+
+WB_API uint32_t wb_instrument_count(const wb_venue* v) { return v->reader.instrument_count(); }
+WB_API uint32_t wb_depth(const wb_venue* v) { return v->reader.depth(); }
+WB_API const char* wb_symbol(const wb_venue* v, uint32_t i) { return v->reader.symbol(i); }
+WB_API uint32_t wb_find(const wb_venue* v, const char* symbol) {
+  return symbol == nullptr ? v->reader.instrument_count() : v->reader.find(symbol);
+}
+WB_API uint64_t wb_generation(const wb_venue* v) { return v->reader.generation(); }
+
+WB_API int wb_read_bbo(const wb_venue* v, uint32_t instrument, wb_bbo* out) {
+  shm::Bbo b;
+  const shm::ReadResult r = v->reader.read_bbo(instrument, b);
+  if (r == shm::ReadResult::ok) to_c(b, *out);
+  return static_cast<int>(r);
+}
+
+WB_API int wb_read_book(const wb_venue* v, uint32_t instrument, wb_book* out, wb_level* bids,
+                        wb_level* asks, uint32_t max_levels) {
+  if ((bids == nullptr || asks == nullptr) && max_levels > 0) return WB_READ_BAD_INSTRUMENT;
+  shm::BookView b;
+  const shm::ReadResult r = v->reader.read_book(instrument, b, reinterpret_cast<shm::Level*>(bids),
+                                                reinterpret_cast<shm::Level*>(asks), max_levels);
+  if (r == shm::ReadResult::ok) {
+    to_c(b.top, out->top);
+    out->ts_recv_ns = b.ts_recv_ns;
+    out->ts_publish_ns = b.ts_publish_ns;
+    out->update_count = b.update_count;
+    out->ring_seq = b.ring_seq;
+    out->bids = b.bids;
+    out->asks = b.asks;
+  }
+  return static_cast<int>(r);
+}
+
+WB_API uint64_t wb_ring_head(const wb_venue* v) { return v->reader.ring_head(); }
+
+WB_API wb_cursor wb_cursor_at_head(const wb_venue* v) {
+  const shm::RingCursor c = v->reader.cursor_at_head();
+  return wb_cursor{c.next, c.generation};
+}
+
+WB_API int wb_poll(const wb_venue* v, wb_cursor* c, wb_event* ev, uint64_t* lost) {
+  shm::RingCursor rc{c->next, c->generation};
+  shm::Event e;
+  std::uint64_t l = 0;
+  const shm::PollResult r = v->reader.poll(rc, e, l);
+  c->next = rc.next;
+  c->generation = rc.generation;
+  if (lost != nullptr) *lost = l;
+  if (r == shm::PollResult::event) {
+    ev->seq = e.seq;
+    ev->type = static_cast<uint8_t>(e.type);
+    ev->side = e.side;
+    ev->px_exp = e.px_exp;
+    ev->qty_exp = e.qty_exp;
+    ev->instrument = e.instrument;
+    ev->ts_exchange_ns = e.ts_exchange_ns;
+    ev->ts_recv_ns = e.ts_recv_ns;
+    ev->px = e.px;
+    ev->qty = e.qty;
+    ev->aux0 = e.aux0;
+    ev->aux1 = e.aux1;
+  }
+  return static_cast<int>(r);
+}
+
+WB_API int wb_venue_refresh(wb_venue* v) { return static_cast<int>(v->reader.refresh()); }
+
+WB_API int wb_instance_open(const char* dir, wb_instance** out) {
+  if (dir == nullptr || out == nullptr) return WB_ERR_INVALID_ARGUMENT;
+  *out = nullptr;
+  try {
+    auto* in = new wb_instance();
+    const shm::OpenError e = shm::InstanceReader::open(dir, in->reader);
+    if (e != shm::OpenError::ok) {
+      delete in;
+      return static_cast<int>(e);
+    }
+    *out = in;
+    return WB_OK;
+  } catch (const std::bad_alloc&) {
+    return WB_ERR_NO_MEMORY;
+  } catch (...) {
+    return WB_ERR_IO;
+  }
+}
+
+WB_API void wb_instance_close(wb_instance* in) { delete in; }
+WB_API uint32_t wb_venue_count(const wb_instance* in) { return in->reader.venue_count(); }
+WB_API const char* wb_venue_name(const wb_instance* in, uint32_t i) { return in->reader.venue_name(i); }

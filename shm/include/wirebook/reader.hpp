@@ -1,0 +1,624 @@
+#pragma once
+// wirebook reader API, C++ header-only (DESIGN.md §6). Link nothing; POSIX only.
+//
+//   wirebook::shm::VenueReader r;
+//   if (VenueReader::open("/dev/shm/wirebook/main", "woo", r) != OpenError::ok) ...
+//   wirebook::shm::Bbo b;
+//   if (r.read_bbo(r.find("SPOT_BTC_USDT"), b) == ReadResult::ok && b.trusted()) ...
+//
+// Threading contract: a VenueReader is used by one thread at a time (it is
+// cheap; open one per thread). Reads of books and of the ring never block the
+// writer, never write to the mapping (it is mapped PROT_READ), make no system
+// calls and never allocate. open() and refresh() are cold: they make system
+// calls and may allocate. Errors are values, nothing throws.
+//
+// Seqlock, reader half (pairs with the writer half in shm/writer.cpp):
+//   (R1) acquire load of seq -- pairs with the writer's release store (W4)
+//   (R2) relaxed data loads
+//   (R3) acquire fence       -- pairs with the writer's release fence (W2)
+//   (R4) relaxed re-load of seq; unchanged => the copy is consistent.
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include <wirebook/shm_layout.hpp>
+
+namespace wirebook::shm {
+
+enum class OpenError : std::uint8_t {
+  ok = 0,
+  missing,             // no segment at the path (writer not started, wrong instance/venue)
+  not_a_file,          // a symlink or something other than a regular file
+  bad_permissions,     // cannot open, or the file/directory is writable by others
+  bad_owner,           // owned by someone other than the expected writer
+  truncated,           // smaller than its header says
+  bad_magic,           // not a wirebook segment
+  incompatible_major,  // layout major version differs from this reader's
+  incompatible_abi,    // same major, but the struct layout hash differs
+  wrong_kind,          // a control segment where a venue was expected, or vice versa
+  corrupt,             // section table out of bounds or inconsistent
+  not_found,           // no such venue in the instance
+  io_error,            // a system call failed unexpectedly
+};
+
+[[nodiscard]] inline const char* to_string(OpenError e) noexcept {
+  switch (e) {
+    case OpenError::ok: return "ok";
+    case OpenError::missing: return "segment not found";
+    case OpenError::not_a_file: return "segment path is not a regular file (symlink?)";
+    case OpenError::bad_permissions: return "bad permissions on segment or directory";
+    case OpenError::bad_owner: return "segment owned by an unexpected user";
+    case OpenError::truncated: return "segment truncated";
+    case OpenError::bad_magic: return "not a wirebook segment (bad magic)";
+    case OpenError::incompatible_major: return "incompatible layout major version";
+    case OpenError::incompatible_abi: return "incompatible layout (ABI hash mismatch)";
+    case OpenError::wrong_kind: return "wrong segment kind";
+    case OpenError::corrupt: return "corrupt segment header";
+    case OpenError::not_found: return "venue not listed in the instance";
+    case OpenError::io_error: return "system call failed";
+  }
+  return "unknown";
+}
+
+// State of the writer behind a segment, as of the last refresh().
+enum class Liveness : std::uint8_t {
+  alive = 0,   // lock held, heartbeat fresh (or not yet required)
+  starting,    // lock held, segment still INIT
+  stale,       // lock held but heartbeat older than ReaderOptions::heartbeat_timeout_ns
+  dead,        // writer gone without closing (lifetime lock free)
+  closed,      // writer stopped gracefully (state CLOSED)
+  missing,     // the file at the path is gone
+};
+
+[[nodiscard]] inline const char* to_string(Liveness l) noexcept {
+  switch (l) {
+    case Liveness::alive: return "alive";
+    case Liveness::starting: return "starting";
+    case Liveness::stale: return "stale";
+    case Liveness::dead: return "dead";
+    case Liveness::closed: return "closed";
+    case Liveness::missing: return "missing";
+  }
+  return "unknown";
+}
+
+[[nodiscard]] inline const char* to_string(Status s) noexcept {
+  switch (s) {
+    case Status::syncing: return "syncing";
+    case Status::live: return "live";
+    case Status::stale: return "stale";
+    case Status::resyncing: return "resyncing";
+    case Status::disconnected: return "disconnected";
+  }
+  return "unknown";
+}
+
+struct ReaderOptions {
+  // Owner the segment must have; -1: the owner of the instance directory.
+  std::int64_t expected_uid = -1;
+  // refresh() reports `stale` when the heartbeat is older; 0 disables.
+  std::int64_t heartbeat_timeout_ns = 1'000'000'000;
+};
+
+enum class ReadResult : std::uint8_t {
+  ok = 0,
+  empty,           // never published
+  bad_instrument,  // index out of range
+  busy,            // the writer overtook every attempt; try again
+};
+
+enum class PollResult : std::uint8_t {
+  event = 0,  // `ev` holds the next event
+  nothing,    // no new event yet
+  lapped,     // the writer overwrote unread events; `lost` is a lower bound; re-read slots
+  reset,      // the segment was replaced (new generation); re-read slots
+};
+
+// Top of book, from the first cache line of a slot copy.
+struct Bbo {
+  Status status = Status::syncing;
+  std::uint8_t flags = 0;
+  std::int8_t px_exp = 0;
+  std::int8_t qty_exp = 0;
+  std::uint16_t bid_count = 0;  // 0: no bid (bid is {0, 0})
+  std::uint16_t ask_count = 0;
+  std::uint64_t version = 0;
+  std::int64_t ts_exchange_ns = 0;
+  Level bid{0, 0};
+  Level ask{0, 0};
+  bool writer_ok = false;  // writer alive as of the last refresh()
+  [[nodiscard]] bool trusted() const noexcept { return writer_ok && status == Status::live; }
+};
+
+// A whole slot copy's metadata; levels are returned through caller arrays.
+struct BookView {
+  Bbo top;
+  std::int64_t ts_recv_ns = 0;
+  std::int64_t ts_publish_ns = 0;
+  std::uint64_t update_count = 0;
+  std::uint64_t ring_seq = 0;  // last ring event reflected: skip events with seq <= this
+  std::uint32_t bids = 0;      // levels written to the caller's arrays
+  std::uint32_t asks = 0;
+  [[nodiscard]] bool trusted() const noexcept { return top.trusted(); }
+};
+
+struct RingCursor {
+  std::uint64_t next = 1;        // seq of the next event to read
+  std::uint64_t generation = 0;  // segment generation the cursor belongs to
+};
+
+namespace detail {
+
+// Owns the read-only mapping and descriptor of one segment file.
+struct Mapping {
+  int fd = -1;
+  const char* base = nullptr;
+  std::uint64_t size = 0;
+  dev_t dev = 0;
+  ino_t ino = 0;
+
+  Mapping() = default;
+  Mapping(const Mapping&) = delete;
+  Mapping& operator=(const Mapping&) = delete;
+  Mapping(Mapping&& o) noexcept { swap(o); }
+  Mapping& operator=(Mapping&& o) noexcept {
+    Mapping tmp(std::move(o));
+    swap(tmp);
+    return *this;
+  }
+  ~Mapping() {
+    if (base != nullptr) ::munmap(const_cast<char*>(base), size);  // NOLINT
+    if (fd >= 0) ::close(fd);
+  }
+  void swap(Mapping& o) noexcept {
+    std::swap(fd, o.fd);
+    std::swap(base, o.base);
+    std::swap(size, o.size);
+    std::swap(dev, o.dev);
+    std::swap(ino, o.ino);
+  }
+  [[nodiscard]] const SegmentHeader* header() const noexcept {
+    return reinterpret_cast<const SegmentHeader*>(base);
+  }
+};
+
+[[nodiscard]] inline bool section_ok(const Section& s, std::uint64_t file_size) noexcept {
+  return s.offset % kBlock == 0 && s.offset >= sizeof(SegmentHeader) && s.offset <= file_size &&
+         s.size <= file_size - s.offset &&
+         static_cast<std::uint64_t>(s.count) * s.stride <= s.size;
+}
+
+[[nodiscard]] inline OpenError check_geometry(const SegmentHeader& h, std::uint64_t size) noexcept {
+  if (h.kind == static_cast<std::uint16_t>(SegmentKind::control)) {
+    const Section& v = h.sections[kSecVenues];
+    return section_ok(v, size) && v.count == h.venue_count && v.stride == sizeof(VenueEntry)
+               ? OpenError::ok
+               : OpenError::corrupt;
+  }
+  const Section& in = h.sections[kSecInstruments];
+  const Section& sl = h.sections[kSecSlots];
+  const Section& rg = h.sections[kSecRing];
+  const bool ok = h.depth >= 1 && h.depth <= kMaxDepth && is_pow2(h.ring_capacity) &&
+                  h.instrument_count <= kMaxInstruments && section_ok(in, size) &&
+                  section_ok(sl, size) && section_ok(rg, size) &&
+                  in.count == h.instrument_count && in.stride == sizeof(InstrumentInfo) &&
+                  sl.count == h.instrument_count && sl.stride == 2 * slot_copy_stride(h.depth) &&
+                  rg.count == h.ring_capacity && rg.stride == sizeof(RingRecord);
+  return ok ? OpenError::ok : OpenError::corrupt;
+}
+
+// Opens, checks and maps `dir/file` read-only. `err` receives errno on io_error.
+[[nodiscard]] inline OpenError map_segment(const std::string& dir, const std::string& file,
+                                           SegmentKind kind, const ReaderOptions& opt,
+                                           Mapping& out, int& err) noexcept {
+  err = 0;
+  const std::string path = dir + "/" + file;
+  Mapping m;
+  m.fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (m.fd < 0) {
+    err = errno;
+    if (err == ENOENT || err == ENOTDIR) return OpenError::missing;
+    if (err == ELOOP) return OpenError::not_a_file;
+    if (err == EACCES || err == EPERM) return OpenError::bad_permissions;
+    return OpenError::io_error;
+  }
+  struct stat st {};
+  struct stat dst {};
+  if (::fstat(m.fd, &st) != 0 || ::stat(dir.c_str(), &dst) != 0) {
+    err = errno;
+    return OpenError::io_error;
+  }
+  if (!S_ISREG(st.st_mode)) return OpenError::not_a_file;
+  // Anyone else able to write the file or swap it in the directory could feed us forged books.
+  if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0 || (dst.st_mode & S_IWOTH) != 0) {
+    return OpenError::bad_permissions;
+  }
+  const auto owner = opt.expected_uid >= 0 ? static_cast<uid_t>(opt.expected_uid) : dst.st_uid;
+  if (st.st_uid != owner) return OpenError::bad_owner;
+  if (static_cast<std::uint64_t>(st.st_size) < sizeof(SegmentHeader)) {
+    return st.st_size < 8 ? OpenError::bad_magic : OpenError::truncated;
+  }
+  m.size = static_cast<std::uint64_t>(st.st_size);
+  m.dev = st.st_dev;
+  m.ino = st.st_ino;
+  void* p = ::mmap(nullptr, m.size, PROT_READ, MAP_SHARED, m.fd, 0);
+  if (p == MAP_FAILED) {
+    err = errno;
+    return OpenError::io_error;
+  }
+  m.base = static_cast<const char*>(p);
+  const SegmentHeader& h = *m.header();
+  // Acquire pairs with the release store of the magic in MappedSegment::create:
+  // the magic is written last, so a visible magic implies a complete header.
+  if (load(h.magic, std::memory_order_acquire) != kMagic) return OpenError::bad_magic;
+  if (h.layout_major != kLayoutMajor) return OpenError::incompatible_major;
+  if (h.abi_hash != kAbiHash || h.header_size != sizeof(SegmentHeader)) return OpenError::incompatible_abi;
+  if (h.kind != static_cast<std::uint16_t>(kind)) return OpenError::wrong_kind;
+  if (h.segment_size != m.size) return OpenError::truncated;
+  if (OpenError e = check_geometry(h, m.size); e != OpenError::ok) return e;
+  out = std::move(m);
+  return OpenError::ok;
+}
+
+[[nodiscard]] inline std::int64_t monotonic_ns() noexcept {
+  struct timespec ts {};
+  ::clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1'000'000'000LL + ts.tv_nsec;
+}
+
+// Probes the writer's lifetime lock without taking it (works on an O_RDONLY fd).
+// Returns 1 held, 0 free, -1 error.
+[[nodiscard]] inline int writer_lock_held(int fd) noexcept {
+  struct flock lk {};
+  lk.l_type = F_WRLCK;
+  lk.l_whence = SEEK_SET;
+  if (::fcntl(fd, F_OFD_GETLK, &lk) != 0) return -1;
+  return lk.l_type == F_UNLCK ? 0 : 1;
+}
+
+inline void cpu_relax() noexcept {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
+
+}  // namespace detail
+
+// Reads one venue segment: instruments, book slots, the event ring, liveness.
+class VenueReader {
+ public:
+  static constexpr int kMaxAttempts = 1000;
+
+  VenueReader() = default;
+  VenueReader(const VenueReader&) = delete;
+  VenueReader& operator=(const VenueReader&) = delete;
+  VenueReader(VenueReader&&) noexcept = default;
+  VenueReader& operator=(VenueReader&&) noexcept = default;
+  ~VenueReader() = default;
+
+  // Opens `<dir>/venue-<venue>`. `dir` is the instance directory, e.g.
+  // default "/dev/shm/wirebook/<instance>". On error `out` is unchanged.
+  [[nodiscard]] static OpenError open(const std::string& dir, const std::string& venue,
+                                      VenueReader& out, const ReaderOptions& opt = {}) {
+    VenueReader r;
+    r.dir_ = dir;
+    r.file_ = std::string(kVenueFilePrefix) + venue;
+    r.opt_ = opt;
+    detail::Mapping m;
+    const OpenError e = detail::map_segment(r.dir_, r.file_, SegmentKind::venue, opt, m, r.errno_);
+    if (e != OpenError::ok) return e;
+    r.adopt(std::move(m));
+    r.refresh();
+    out = std::move(r);
+    return OpenError::ok;
+  }
+
+  // ---- instruments ----
+  [[nodiscard]] std::uint32_t instrument_count() const noexcept { return count_; }
+  [[nodiscard]] std::uint32_t depth() const noexcept { return depth_; }
+  [[nodiscard]] const char* symbol(std::uint32_t i) const noexcept {
+    return i < count_ ? instruments_[i].symbol : "";
+  }
+  // Index of `sym`, or instrument_count() when absent (reads then return bad_instrument).
+  [[nodiscard]] std::uint32_t find(std::string_view sym) const noexcept {
+    for (std::uint32_t i = 0; i < count_; ++i) {
+      if (sym == std::string_view(instruments_[i].symbol, ::strnlen(instruments_[i].symbol, kSymbolLen))) {
+        return i;
+      }
+    }
+    return count_;
+  }
+
+  // ---- books (hot: no syscalls, no allocation) ----
+  [[nodiscard]] ReadResult read_bbo(std::uint32_t i, Bbo& out) const noexcept {
+    return read_slot(i, [&](const SlotTop* t, const char*) noexcept { load_top(t, out); });
+  }
+
+  // Copies up to `max_levels` levels per side (best first) into bids/asks.
+  [[nodiscard]] ReadResult read_book(std::uint32_t i, BookView& out, Level* bids, Level* asks,
+                                     std::uint32_t max_levels) const noexcept {
+    return read_slot(i, [&](const SlotTop* t, const char* base) noexcept {
+      using detail::load;
+      constexpr auto kRelaxed = std::memory_order_relaxed;
+      load_top(t, out.top);
+      const auto* m = reinterpret_cast<const SlotMeta*>(base + sizeof(SlotTop));
+      out.ts_recv_ns = load(m->ts_recv_ns, kRelaxed);
+      out.ts_publish_ns = load(m->ts_publish_ns, kRelaxed);
+      out.update_count = load(m->update_count, kRelaxed);
+      out.ring_seq = load(m->ring_seq, kRelaxed);
+      const auto* lv = reinterpret_cast<const Level*>(base + sizeof(SlotCopyHead));
+      // Counts come from a possibly torn copy: clamp before indexing.
+      out.bids = clamp(out.top.bid_count, max_levels);
+      out.asks = clamp(out.top.ask_count, max_levels);
+      for (std::uint32_t k = 0; k < out.bids; ++k) {
+        bids[k] = Level{load(lv[k].px, kRelaxed), load(lv[k].qty, kRelaxed)};
+      }
+      for (std::uint32_t k = 0; k < out.asks; ++k) {
+        asks[k] = Level{load(lv[depth_ + k].px, kRelaxed), load(lv[depth_ + k].qty, kRelaxed)};
+      }
+    });
+  }
+
+  // ---- event ring (hot) ----
+  // Seq of the last complete event (0 = none yet).
+  [[nodiscard]] std::uint64_t ring_head() const noexcept {
+    // Pairs with the release store of ring_head in VenueWriter::append.
+    return detail::load(hdr_->ring_head, std::memory_order_acquire);
+  }
+  [[nodiscard]] std::uint32_t ring_capacity() const noexcept { return static_cast<std::uint32_t>(mask_ + 1); }
+  [[nodiscard]] RingCursor cursor_at_head() const noexcept { return RingCursor{ring_head() + 1, generation_}; }
+  [[nodiscard]] RingCursor cursor_from(std::uint64_t seq) const noexcept {
+    return RingCursor{seq == 0 ? 1 : seq, generation_};
+  }
+
+  [[nodiscard]] PollResult poll(RingCursor& c, Event& ev, std::uint64_t& lost) const noexcept {
+    using detail::load;
+    lost = 0;
+    if (c.generation != generation_) {
+      c = cursor_at_head();
+      return PollResult::reset;
+    }
+    const std::uint64_t n = c.next;
+    const RingRecord* r = ring_ + (n & mask_);
+    std::uint64_t s = load(r->seq, std::memory_order_acquire);  // (R1) pairs with (W4) in append
+    if (s < 2 * n) return PollResult::nothing;  // not written yet (odd: in progress)
+    if (s == 2 * n) {
+      constexpr auto kRelaxed = std::memory_order_relaxed;
+      ev.seq = n;  // (R2)
+      ev.type = static_cast<EventType>(load(r->type, kRelaxed));
+      ev.side = load(r->side, kRelaxed);
+      ev.px_exp = load(r->px_exp, kRelaxed);
+      ev.qty_exp = load(r->qty_exp, kRelaxed);
+      ev.instrument = load(r->instrument, kRelaxed);
+      ev.ts_exchange_ns = load(r->ts_exchange_ns, kRelaxed);
+      ev.ts_recv_ns = load(r->ts_recv_ns, kRelaxed);
+      ev.px = load(r->px, kRelaxed);
+      ev.qty = load(r->qty, kRelaxed);
+      ev.aux0 = load(r->aux0, kRelaxed);
+      ev.aux1 = load(r->aux1, kRelaxed);
+      // (R3) pairs with the release fence (W2) in VenueWriter::append.
+      std::atomic_thread_fence(std::memory_order_acquire);
+      const std::uint64_t s2 = load(r->seq, kRelaxed);  // (R4)
+      if (s2 == s) {
+        c.next = n + 1;
+        return PollResult::event;
+      }
+      s = s2;  // overwritten while we copied it
+    }
+    // The record now belongs to event m >= n + capacity: events before
+    // m - capacity + 1 are gone. Resume at the head (at least there).
+    const std::uint64_t m = (s + 1) / 2;
+    const std::uint64_t oldest = m - mask_;
+    std::uint64_t next = ring_head();
+    if (next < oldest) next = oldest;
+    lost = next - n;
+    c.next = next;
+    return PollResult::lapped;
+  }
+
+  // ---- liveness (cold: system calls) ----
+  // Re-evaluates the writer's state; attaches to a new generation found at the
+  // path by itself (cursors of the old generation then poll `reset`).
+  Liveness refresh(std::int64_t now_monotonic_ns = detail::monotonic_ns()) noexcept {
+    const std::string path = dir_ + "/" + file_;
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) != 0) {
+      live_ = Liveness::missing;
+      return live_;
+    }
+    if (st.st_ino != map_.ino || st.st_dev != map_.dev) {
+      detail::Mapping m;
+      if (detail::map_segment(dir_, file_, SegmentKind::venue, opt_, m, errno_) == OpenError::ok) {
+        adopt(std::move(m));
+        ++reattach_count_;
+      }
+    }
+    live_ = evaluate(now_monotonic_ns);
+    return live_;
+  }
+  [[nodiscard]] Liveness liveness() const noexcept { return live_; }
+
+  // ---- identity ----
+  [[nodiscard]] std::uint64_t generation() const noexcept { return generation_; }
+  [[nodiscard]] std::uint64_t reattach_count() const noexcept { return reattach_count_; }
+  [[nodiscard]] std::int32_t writer_pid() const noexcept { return hdr_->writer_pid; }
+  [[nodiscard]] std::uint64_t writer_start_time() const noexcept { return hdr_->writer_start_time; }
+  [[nodiscard]] SegmentState state() const noexcept {
+    return static_cast<SegmentState>(detail::load(hdr_->state, std::memory_order_acquire));
+  }
+  [[nodiscard]] std::int64_t heartbeat_ns() const noexcept {
+    return detail::load(hdr_->heartbeat_ns, std::memory_order_relaxed);
+  }
+  [[nodiscard]] const char* venue_name() const noexcept { return hdr_->name; }
+  [[nodiscard]] bool is_open() const noexcept { return hdr_ != nullptr; }
+
+ private:
+  static std::uint32_t clamp(std::uint32_t n, std::uint32_t cap) noexcept { return n < cap ? n : cap; }
+
+  void adopt(detail::Mapping&& m) noexcept {
+    map_ = std::move(m);
+    hdr_ = map_.header();
+    const SegmentHeader& h = *hdr_;
+    count_ = h.instrument_count;
+    depth_ = h.depth;
+    mask_ = h.ring_capacity - 1;
+    copy_stride_ = slot_copy_stride(h.depth);
+    instruments_ = reinterpret_cast<const InstrumentInfo*>(map_.base + h.sections[kSecInstruments].offset);
+    slots_ = map_.base + h.sections[kSecSlots].offset;
+    ring_ = reinterpret_cast<const RingRecord*>(map_.base + h.sections[kSecRing].offset);
+    generation_ = h.generation;
+  }
+
+  [[nodiscard]] Liveness evaluate(std::int64_t now) const noexcept {
+    const SegmentState s = state();
+    if (s == SegmentState::closed) return Liveness::closed;
+    if (detail::writer_lock_held(map_.fd) == 0) return Liveness::dead;
+    if (s == SegmentState::init) return Liveness::starting;
+    if (opt_.heartbeat_timeout_ns > 0 && now - heartbeat_ns() > opt_.heartbeat_timeout_ns) {
+      return Liveness::stale;
+    }
+    return Liveness::alive;
+  }
+
+  void load_top(const SlotTop* t, Bbo& out) const noexcept {
+    using detail::load;
+    constexpr auto kRelaxed = std::memory_order_relaxed;
+    out.status = static_cast<Status>(load(t->status, kRelaxed));
+    out.flags = load(t->flags, kRelaxed);
+    out.px_exp = load(t->px_exp, kRelaxed);
+    out.qty_exp = load(t->qty_exp, kRelaxed);
+    out.bid_count = load(t->bid_count, kRelaxed);
+    out.ask_count = load(t->ask_count, kRelaxed);
+    out.version = load(t->version, kRelaxed);
+    out.ts_exchange_ns = load(t->ts_exchange_ns, kRelaxed);
+    out.bid = Level{load(t->best_bid_px, kRelaxed), load(t->best_bid_qty, kRelaxed)};
+    out.ask = Level{load(t->best_ask_px, kRelaxed), load(t->best_ask_qty, kRelaxed)};
+    out.writer_ok = live_ == Liveness::alive;
+  }
+
+  // Picks the newest complete copy and runs `body` on it under the seqlock.
+  template <class Body>
+  [[nodiscard]] ReadResult read_slot(std::uint32_t i, Body&& body) const noexcept {
+    using detail::load;
+    if (i >= count_) return ReadResult::bad_instrument;
+    const char* c0 = slots_ + 2ULL * i * copy_stride_;
+    const char* c1 = c0 + copy_stride_;
+    const auto* t0 = reinterpret_cast<const SlotTop*>(c0);
+    const auto* t1 = reinterpret_cast<const SlotTop*>(c1);
+    for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
+      // (R1) pairs with (W4) in VenueWriter::write_copy.
+      const std::uint64_t s0 = load(t0->seq, std::memory_order_acquire);
+      const std::uint64_t s1 = load(t1->seq, std::memory_order_acquire);
+      const SlotTop* t = nullptr;
+      const char* base = nullptr;
+      std::uint64_t seq = 0;
+      if (((s0 | s1) & 1U) == 0) {  // both complete: take the newer
+        t = s0 > s1 ? t0 : t1;
+        base = s0 > s1 ? c0 : c1;
+        seq = s0 > s1 ? s0 : s1;
+      } else if ((s0 & 1U) != 0 && (s1 & 1U) == 0 && s1 + 1 == s0) {
+        t = t1, base = c1, seq = s1;  // copy 0 being rewritten; copy 1 is the latest
+      } else if ((s1 & 1U) != 0 && (s0 & 1U) == 0 && s0 + 1 == s1) {
+        t = t0, base = c0, seq = s0;
+      } else {  // a stale view of the pair: look again
+        detail::cpu_relax();
+        continue;
+      }
+      if (seq == 0) return ReadResult::empty;
+      body(t, base);  // (R2)
+      // (R3) pairs with the release fence (W2) in VenueWriter::write_copy.
+      std::atomic_thread_fence(std::memory_order_acquire);
+      if (load(t->seq, std::memory_order_relaxed) == seq) return ReadResult::ok;  // (R4)
+      detail::cpu_relax();
+    }
+    return ReadResult::busy;
+  }
+
+  detail::Mapping map_;
+  std::string dir_;
+  std::string file_;
+  ReaderOptions opt_;
+  const SegmentHeader* hdr_ = nullptr;
+  const InstrumentInfo* instruments_ = nullptr;
+  const char* slots_ = nullptr;
+  const RingRecord* ring_ = nullptr;
+  std::uint64_t copy_stride_ = 0;
+  std::uint64_t mask_ = 0;
+  std::uint64_t generation_ = 0;
+  std::uint64_t reattach_count_ = 0;
+  std::uint32_t count_ = 0;
+  std::uint32_t depth_ = 0;
+  Liveness live_ = Liveness::dead;
+  int errno_ = 0;
+};
+
+// Reads an instance's control segment: the list of venues.
+class InstanceReader {
+ public:
+  InstanceReader() = default;
+  InstanceReader(InstanceReader&&) noexcept = default;
+  InstanceReader& operator=(InstanceReader&&) noexcept = default;
+
+  [[nodiscard]] static OpenError open(const std::string& dir, InstanceReader& out,
+                                      const ReaderOptions& opt = {}) {
+    InstanceReader r;
+    int err = 0;
+    const OpenError e = detail::map_segment(dir, kControlFile, SegmentKind::control, opt, r.map_, err);
+    if (e != OpenError::ok) return e;
+    r.dir_ = dir;
+    r.opt_ = opt;
+    const SegmentHeader& h = *r.map_.header();
+    r.venues_ = reinterpret_cast<const VenueEntry*>(r.map_.base + h.sections[kSecVenues].offset);
+    r.count_ = h.venue_count;
+    out = std::move(r);
+    return OpenError::ok;
+  }
+
+  [[nodiscard]] std::uint32_t venue_count() const noexcept { return count_; }
+  [[nodiscard]] const char* venue_name(std::uint32_t i) const noexcept {
+    return i < count_ ? venues_[i].name : "";
+  }
+  [[nodiscard]] const char* instance_name() const noexcept { return map_.header()->name; }
+
+  [[nodiscard]] OpenError open_venue(std::string_view name, VenueReader& out) const {
+    for (std::uint32_t i = 0; i < count_; ++i) {
+      if (name == std::string_view(venues_[i].name, ::strnlen(venues_[i].name, kNameLen))) {
+        return VenueReader::open(dir_, std::string(name), out, opt_);
+      }
+    }
+    return OpenError::not_found;
+  }
+
+  // The instance daemon's own liveness (its control segment lock and state).
+  [[nodiscard]] Liveness liveness() const noexcept {
+    const SegmentHeader& h = *map_.header();
+    if (detail::load(h.state, std::memory_order_acquire) == static_cast<std::uint32_t>(SegmentState::closed)) {
+      return Liveness::closed;
+    }
+    return detail::writer_lock_held(map_.fd) == 0 ? Liveness::dead : Liveness::alive;
+  }
+
+ private:
+  detail::Mapping map_;
+  std::string dir_;
+  ReaderOptions opt_;
+  const VenueEntry* venues_ = nullptr;
+  std::uint32_t count_ = 0;
+};
+
+// "/dev/shm/wirebook/<instance>".
+[[nodiscard]] inline std::string instance_dir(const std::string& instance) {
+  return std::string(kDefaultRoot) + "/" + instance;
+}
+
+}  // namespace wirebook::shm

@@ -1,0 +1,373 @@
+// VenueWriter / ControlWriter: the hot publishing paths.
+//
+// Seqlock, writer half (DESIGN §6). For a slot copy and for a ring record:
+//   (W1) store seq = odd (relaxed)
+//   (W2) release fence            -- pairs with the reader's acquire fence (R3)
+//   (W3) data stores (relaxed)
+//   (W4) store seq = even (release) -- pairs with the reader's acquire load (R1)
+// Reader half (wirebook/reader.hpp): (R1) acquire load of seq, (R2) relaxed
+// data loads, (R3) acquire fence, (R4) relaxed re-load of seq; a changed seq
+// means the copy was torn and is discarded. If a reader's data load observes
+// any (W3) store, (W2) synchronises with (R3), so (R4) sees the odd seq (W1) or
+// later: a torn copy is always detected.
+#include "shm/writer.hpp"
+
+#include <cstring>
+
+#include "book/l2_book.hpp"
+
+namespace wirebook::shm {
+namespace {
+
+using detail::store;
+constexpr auto kRelaxed = std::memory_order_relaxed;
+constexpr auto kRelease = std::memory_order_release;
+
+constexpr std::uint64_t kPage = 4096;
+
+bool valid_name(const std::string& s, std::size_t cap) noexcept {
+  if (s.empty() || s.size() >= cap) return false;
+  for (char c : s) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '_' || c == '-' || c == '.';
+    if (!ok) return false;
+  }
+  return s[0] != '.';
+}
+
+struct VenueGeometry {
+  std::uint64_t instruments_off, instruments_size, slots_off, slots_size, ring_off, ring_size, total;
+  std::uint64_t copy_stride;
+};
+
+VenueGeometry venue_geometry(const VenueConfig& c) noexcept {
+  VenueGeometry g{};
+  const auto n = static_cast<std::uint64_t>(c.symbols.size());
+  g.copy_stride = slot_copy_stride(c.depth);
+  g.instruments_off = sizeof(SegmentHeader);
+  g.instruments_size = round_up_block(n * sizeof(InstrumentInfo));
+  g.slots_off = g.instruments_off + g.instruments_size;
+  g.slots_size = n * 2 * g.copy_stride;
+  g.ring_off = g.slots_off + g.slots_size;
+  g.ring_size = static_cast<std::uint64_t>(c.ring_capacity) * sizeof(RingRecord);
+  g.total = (g.ring_off + g.ring_size + kPage - 1) / kPage * kPage;
+  return g;
+}
+
+void copy_name(char* dst, std::size_t cap, const std::string& s) noexcept {
+  std::memset(dst, 0, cap);
+  std::memcpy(dst, s.data(), s.size() < cap ? s.size() : cap - 1);
+}
+
+struct VenueFill {
+  const VenueConfig* config;
+  VenueGeometry geo;
+};
+
+void fill_venue(char* base, void* ctx) {
+  const auto& f = *static_cast<VenueFill*>(ctx);
+  auto* h = reinterpret_cast<SegmentHeader*>(base);
+  copy_name(h->name, kNameLen, f.config->name);
+  h->instrument_count = static_cast<std::uint32_t>(f.config->symbols.size());
+  h->depth = f.config->depth;
+  h->ring_capacity = f.config->ring_capacity;
+  h->sections[kSecInstruments] = Section{f.geo.instruments_off, f.geo.instruments_size,
+                                         h->instrument_count, sizeof(InstrumentInfo), 0};
+  h->sections[kSecSlots] = Section{f.geo.slots_off, f.geo.slots_size, h->instrument_count,
+                                   static_cast<std::uint32_t>(2 * f.geo.copy_stride), 0};
+  h->sections[kSecRing] = Section{f.geo.ring_off, f.geo.ring_size, f.config->ring_capacity,
+                                  sizeof(RingRecord), 0};
+  h->state = static_cast<std::uint32_t>(SegmentState::init);
+  auto* inst = reinterpret_cast<InstrumentInfo*>(base + f.geo.instruments_off);
+  for (std::uint32_t i = 0; i < h->instrument_count; ++i) {
+    copy_name(inst[i].symbol, kSymbolLen, f.config->symbols[i]);
+    inst[i].index = i;
+  }
+}
+
+}  // namespace
+
+const char* to_string(CreateError e) noexcept {
+  switch (e) {
+    case CreateError::ok: return "ok";
+    case CreateError::bad_config: return "invalid segment configuration";
+    case CreateError::bad_directory: return "unsafe or unusable segment directory";
+    case CreateError::target_exists: return "a foreign file already exists at the segment path";
+    case CreateError::target_is_symlink: return "a symlink exists at the segment path";
+    case CreateError::writer_active: return "another live writer owns the segment";
+    case CreateError::io_error: return "system call failed";
+  }
+  return "unknown";
+}
+
+CreateStatus VenueWriter::create(const SegmentOptions& options, const VenueConfig& config,
+                                 std::unique_ptr<VenueWriter>& out) {
+  if (!valid_name(config.name, kNameLen)) return {CreateError::bad_config, 0, "bad venue name '" + config.name + "'"};
+  if (config.depth == 0 || config.depth > kMaxDepth) return {CreateError::bad_config, 0, "depth out of range"};
+  if (config.ring_capacity < kMinRingCapacity || config.ring_capacity > kMaxRingCapacity ||
+      !is_pow2(config.ring_capacity)) {
+    return {CreateError::bad_config, 0, "ring capacity must be a power of two in [2, 2^26]"};
+  }
+  if (config.symbols.size() > kMaxInstruments) return {CreateError::bad_config, 0, "too many symbols"};
+  for (const auto& s : config.symbols) {
+    if (s.empty() || s.size() >= kSymbolLen) return {CreateError::bad_config, 0, "bad symbol '" + s + "'"};
+  }
+  std::unique_ptr<VenueWriter> w(new VenueWriter());
+  VenueFill fill{&config, venue_geometry(config)};
+  CreateStatus st = w->seg_.create(options, kVenueFilePrefix + config.name, SegmentKind::venue,
+                                   fill.geo.total, &fill_venue, &fill);
+  if (!st.ok()) return st;
+  w->hdr_ = reinterpret_cast<SegmentHeader*>(w->seg_.base());
+  w->slots_ = w->seg_.base() + fill.geo.slots_off;
+  w->ring_ = reinterpret_cast<RingRecord*>(w->seg_.base() + fill.geo.ring_off);
+  w->copy_stride_ = fill.geo.copy_stride;
+  w->ring_mask_ = config.ring_capacity - 1;
+  w->instrument_count_ = static_cast<std::uint32_t>(config.symbols.size());
+  w->depth_ = config.depth;
+  w->publications_.assign(config.symbols.size(), 0);
+  w->scratch_ = std::make_unique<book::Level[]>(2ULL * config.depth);
+  out = std::move(w);
+  return st;
+}
+
+VenueWriter::~VenueWriter() = default;
+
+std::uint64_t VenueWriter::generation() const noexcept { return hdr_->generation; }
+
+char* VenueWriter::copy_base(std::uint32_t instrument, std::uint64_t publication) const noexcept {
+  return slots_ + (2ULL * instrument + (publication & 1U)) * copy_stride_;
+}
+
+// Rewrites the older copy of `instrument` (the one not holding the latest
+// publication), so a reader of the newer copy is never disturbed and a writer
+// preempted mid-copy never stalls readers.
+template <class LevelAt>
+void VenueWriter::write_copy(std::uint32_t instrument, const BookMeta& meta, std::uint32_t n_bids,
+                             std::uint32_t n_asks, LevelAt level_at, std::uint64_t version) noexcept {
+  const std::uint64_t n = ++publications_[instrument];
+  char* base = copy_base(instrument, n);
+  auto* top = reinterpret_cast<SlotTop*>(base);
+  auto* m = reinterpret_cast<SlotMeta*>(base + sizeof(SlotTop));
+  auto* lv = reinterpret_cast<Level*>(base + sizeof(SlotCopyHead));
+  const Level bid0 = n_bids > 0 ? level_at(0, 0U) : Level{0, 0};
+  const Level ask0 = n_asks > 0 ? level_at(1, 0U) : Level{0, 0};
+  std::uint8_t flags = meta.flags;
+  if (n_bids > 0 && n_asks > 0 && bid0.px >= ask0.px) flags |= kFlagCrossed;
+
+  store(top->seq, 2 * n - 1, kRelaxed);  // (W1)
+  // (W2) pairs with the reader's acquire fence (R3) in VenueReader::read_copy.
+  std::atomic_thread_fence(kRelease);
+  store(top->status, static_cast<std::uint8_t>(meta.status), kRelaxed);
+  store(top->flags, flags, kRelaxed);
+  store(top->px_exp, meta.px_exp, kRelaxed);
+  store(top->qty_exp, meta.qty_exp, kRelaxed);
+  store(top->bid_count, static_cast<std::uint16_t>(n_bids), kRelaxed);
+  store(top->ask_count, static_cast<std::uint16_t>(n_asks), kRelaxed);
+  store(top->version, version, kRelaxed);
+  store(top->ts_exchange_ns, meta.ts_exchange_ns, kRelaxed);
+  store(top->best_bid_px, bid0.px, kRelaxed);
+  store(top->best_bid_qty, bid0.qty, kRelaxed);
+  store(top->best_ask_px, ask0.px, kRelaxed);
+  store(top->best_ask_qty, ask0.qty, kRelaxed);
+  store(m->ts_recv_ns, meta.ts_recv_ns, kRelaxed);
+  store(m->ts_publish_ns, meta.ts_publish_ns, kRelaxed);
+  store(m->update_count, n, kRelaxed);
+  store(m->ring_seq, head_, kRelaxed);
+  for (std::uint32_t k = 0; k < n_bids; ++k) {
+    const Level l = level_at(0, k);
+    store(lv[k].px, l.px, kRelaxed);
+    store(lv[k].qty, l.qty, kRelaxed);
+  }
+  Level* asks = lv + depth_;
+  for (std::uint32_t k = 0; k < n_asks; ++k) {
+    const Level l = level_at(1, k);
+    store(asks[k].px, l.px, kRelaxed);
+    store(asks[k].qty, l.qty, kRelaxed);
+  }
+  // (W4) pairs with the reader's acquire load of seq (R1).
+  store(top->seq, 2 * n, kRelease);
+}
+
+PublishResult VenueWriter::publish_levels(std::uint32_t instrument, const BookMeta& meta,
+                                          std::span<const Level> bids, std::span<const Level> asks,
+                                          std::uint64_t version) noexcept {
+  if (instrument >= instrument_count_) return PublishResult::bad_instrument;
+  if (static_cast<std::uint8_t>(meta.status) > static_cast<std::uint8_t>(Status::disconnected)) {
+    return PublishResult::bad_status;
+  }
+  const auto nb = static_cast<std::uint32_t>(bids.size() < depth_ ? bids.size() : depth_);
+  const auto na = static_cast<std::uint32_t>(asks.size() < depth_ ? asks.size() : depth_);
+  write_copy(instrument, meta, nb, na,
+             [&](int side, std::uint32_t k) noexcept { return side == 0 ? bids[k] : asks[k]; }, version);
+  return PublishResult::ok;
+}
+
+PublishResult VenueWriter::publish(std::uint32_t instrument, const book::L2Book& book,
+                                   const BookMeta& meta) noexcept {
+  if (instrument >= instrument_count_) return PublishResult::bad_instrument;
+  if (static_cast<std::uint8_t>(meta.status) > static_cast<std::uint8_t>(Status::disconnected)) {
+    return PublishResult::bad_status;
+  }
+  book::Level* b = scratch_.get();
+  book::Level* a = scratch_.get() + depth_;
+  const auto nb = static_cast<std::uint32_t>(book.copy_top(book::Side::bid, b, depth_));
+  const auto na = static_cast<std::uint32_t>(book.copy_top(book::Side::ask, a, depth_));
+  BookMeta m = meta;
+  if (book.truncated()) m.flags |= kFlagTruncated;
+  write_copy(instrument, m, nb, na,
+             [&](int side, std::uint32_t k) noexcept {
+               const book::Level& l = side == 0 ? b[k] : a[k];
+               return Level{l.px, l.qty};
+             },
+             book.version());
+  return PublishResult::ok;
+}
+
+PublishResult VenueWriter::set_status(std::uint32_t instrument, Status status,
+                                      std::int64_t ts_publish_ns) noexcept {
+  if (instrument >= instrument_count_) return PublishResult::bad_instrument;
+  if (static_cast<std::uint8_t>(status) > static_cast<std::uint8_t>(Status::disconnected)) {
+    return PublishResult::bad_status;
+  }
+  using detail::load;
+  // The latest copy is ours: only this thread writes it, so plain relaxed
+  // loads see our own last stores.
+  const char* prev = copy_base(instrument, publications_[instrument]);
+  const auto* top = reinterpret_cast<const SlotTop*>(prev);
+  const auto* pm = reinterpret_cast<const SlotMeta*>(prev + sizeof(SlotTop));
+  const auto* plv = reinterpret_cast<const Level*>(prev + sizeof(SlotCopyHead));
+  const bool any = publications_[instrument] > 0;
+  BookMeta meta;
+  meta.status = status;
+  meta.flags = any ? static_cast<std::uint8_t>(load(top->flags, kRelaxed) & ~kFlagCrossed) : 0;
+  meta.px_exp = any ? load(top->px_exp, kRelaxed) : 0;
+  meta.qty_exp = any ? load(top->qty_exp, kRelaxed) : 0;
+  meta.ts_exchange_ns = any ? load(top->ts_exchange_ns, kRelaxed) : 0;
+  meta.ts_recv_ns = any ? load(pm->ts_recv_ns, kRelaxed) : 0;
+  meta.ts_publish_ns = ts_publish_ns;
+  const std::uint32_t nb = any ? load(top->bid_count, kRelaxed) : 0;
+  const std::uint32_t na = any ? load(top->ask_count, kRelaxed) : 0;
+  const std::uint64_t version = any ? load(top->version, kRelaxed) : 0;
+  const std::uint32_t depth = depth_;
+  Event ev;
+  ev.type = EventType::status;
+  ev.instrument = instrument;
+  ev.px_exp = meta.px_exp;
+  ev.qty_exp = meta.qty_exp;
+  ev.ts_recv_ns = ts_publish_ns;
+  ev.aux0 = static_cast<std::int64_t>(status);
+  ev.aux1 = meta.flags;
+  append(ev);
+  write_copy(instrument, meta, nb, na,
+             [&](int side, std::uint32_t k) noexcept {
+               const Level& l = plv[side == 0 ? k : depth + k];
+               return Level{load(l.px, kRelaxed), load(l.qty, kRelaxed)};
+             },
+             version);
+  return PublishResult::ok;
+}
+
+std::uint64_t VenueWriter::append(const Event& ev) noexcept {
+  const std::uint64_t n = ++head_;
+  RingRecord* r = ring_ + (n & ring_mask_);
+  store(r->seq, 2 * n - 1, kRelaxed);  // (W1)
+  // (W2) pairs with the reader's acquire fence (R3) in VenueReader::poll.
+  std::atomic_thread_fence(kRelease);
+  store(r->type, static_cast<std::uint8_t>(ev.type), kRelaxed);
+  store(r->side, ev.side, kRelaxed);
+  store(r->px_exp, ev.px_exp, kRelaxed);
+  store(r->qty_exp, ev.qty_exp, kRelaxed);
+  store(r->instrument, ev.instrument, kRelaxed);
+  store(r->ts_exchange_ns, ev.ts_exchange_ns, kRelaxed);
+  store(r->ts_recv_ns, ev.ts_recv_ns, kRelaxed);
+  store(r->px, ev.px, kRelaxed);
+  store(r->qty, ev.qty, kRelaxed);
+  store(r->aux0, ev.aux0, kRelaxed);
+  store(r->aux1, ev.aux1, kRelaxed);
+  // (W4) pairs with the reader's acquire load of the record seq (R1).
+  store(r->seq, 2 * n, kRelease);
+  // Pairs with the acquire load of ring_head in VenueReader (cursor placement,
+  // lap recovery): a reader that sees head n finds record n complete.
+  store(hdr_->ring_head, n, kRelease);
+  return n;
+}
+
+void VenueWriter::heartbeat(std::int64_t now_monotonic_ns) noexcept {
+  // Relaxed: a lone word, readers only compare it with their clock.
+  store(hdr_->heartbeat_ns, now_monotonic_ns, kRelaxed);
+}
+
+void VenueWriter::idle(std::int64_t now_monotonic_ns) noexcept {
+  heartbeat(now_monotonic_ns);
+  if (head_ == head_at_idle_) {
+    Event ev;
+    ev.type = EventType::heartbeat;
+    ev.ts_recv_ns = now_monotonic_ns;
+    append(ev);
+  }
+  head_at_idle_ = head_;
+}
+
+void VenueWriter::set_state(SegmentState state) noexcept {
+  // Release: everything published before the state change is visible to a
+  // reader that acquires the new state (VenueReader::refresh).
+  store(hdr_->state, static_cast<std::uint32_t>(state), kRelease);
+}
+
+// ---- control segment -------------------------------------------------------------
+
+namespace {
+struct ControlFill {
+  const std::string* instance;
+  const std::vector<VenueConfig>* venues;
+};
+
+void fill_control(char* base, void* ctx) {
+  const auto& f = *static_cast<ControlFill*>(ctx);
+  auto* h = reinterpret_cast<SegmentHeader*>(base);
+  copy_name(h->name, kNameLen, *f.instance);
+  h->venue_count = static_cast<std::uint32_t>(f.venues->size());
+  h->sections[kSecVenues] = Section{sizeof(SegmentHeader), f.venues->size() * sizeof(VenueEntry),
+                                    h->venue_count, sizeof(VenueEntry), 0};
+  h->state = static_cast<std::uint32_t>(SegmentState::init);
+  auto* e = reinterpret_cast<VenueEntry*>(base + sizeof(SegmentHeader));
+  for (std::size_t i = 0; i < f.venues->size(); ++i) {
+    const VenueConfig& v = (*f.venues)[i];
+    copy_name(e[i].name, kNameLen, v.name);
+    copy_name(e[i].file, sizeof e[i].file, kVenueFilePrefix + v.name);
+    e[i].instrument_count = static_cast<std::uint32_t>(v.symbols.size());
+    e[i].depth = v.depth;
+    e[i].ring_capacity = v.ring_capacity;
+  }
+}
+}  // namespace
+
+CreateStatus ControlWriter::create(const SegmentOptions& options, const std::string& instance,
+                                   const std::vector<VenueConfig>& venues,
+                                   std::unique_ptr<ControlWriter>& out) {
+  if (!valid_name(instance, kNameLen)) return {CreateError::bad_config, 0, "bad instance name '" + instance + "'"};
+  for (const auto& v : venues) {
+    if (!valid_name(v.name, kNameLen)) return {CreateError::bad_config, 0, "bad venue name '" + v.name + "'"};
+  }
+  std::unique_ptr<ControlWriter> w(new ControlWriter());
+  ControlFill fill{&instance, &venues};
+  const std::uint64_t size =
+      (sizeof(SegmentHeader) + venues.size() * sizeof(VenueEntry) + kPage - 1) / kPage * kPage;
+  CreateStatus st = w->seg_.create(options, kControlFile, SegmentKind::control, size, &fill_control, &fill);
+  if (!st.ok()) return st;
+  w->hdr_ = reinterpret_cast<SegmentHeader*>(w->seg_.base());
+  out = std::move(w);
+  return st;
+}
+
+ControlWriter::~ControlWriter() = default;
+
+void ControlWriter::heartbeat(std::int64_t now_monotonic_ns) noexcept {
+  store(hdr_->heartbeat_ns, now_monotonic_ns, kRelaxed);
+}
+
+void ControlWriter::set_state(SegmentState state) noexcept {
+  store(hdr_->state, static_cast<std::uint32_t>(state), kRelease);
+}
+
+}  // namespace wirebook::shm

@@ -1,0 +1,188 @@
+#pragma once
+// Writer side of the shared-memory segments (DESIGN.md §6).
+//
+// VenueWriter: one per venue segment. Threading contract: exactly one writer
+// thread (the venue thread) calls the hot methods; any number of reader
+// processes map the file read-only. Hot methods (publish*, set_status, append*,
+// heartbeat, idle, set_state) never block, never allocate, never make system
+// calls and never wait for readers. create() is cold: it may allocate, makes
+// system calls and reports failures as values.
+//
+// Fork caveat: the lifetime lock is an open-file-description lock, so a child
+// forked after create() shares it; create writers in the process that writes.
+#include <sys/types.h>
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <wirebook/shm_layout.hpp>
+
+#include "book/book_op.hpp"
+
+namespace wirebook::book {
+class L2Book;
+}
+
+namespace wirebook::shm {
+
+// Where and how segment files are created.
+struct SegmentOptions {
+  std::string dir;                        // instance directory; default_instance_dir(instance)
+  mode_t file_mode = 0640;                // applied exactly (umask does not interfere)
+  mode_t dir_mode = 0750;                 // applied when the directory is created
+  gid_t group = static_cast<gid_t>(-1);   // optional group for the files; -1 keeps the default
+  // Test hook: runs after the temp file is sized and half initialised, before
+  // the rename that makes it visible.
+  void (*before_publish_hook)(void* ctx) = nullptr;
+  void* hook_ctx = nullptr;
+};
+
+// "/dev/shm/wirebook/<instance>".
+[[nodiscard]] std::string default_instance_dir(const std::string& instance);
+
+struct VenueConfig {
+  std::string name;                  // [A-Za-z0-9_.-], < kNameLen bytes
+  std::vector<std::string> symbols;  // < kSymbolLen bytes each
+  std::uint32_t depth = 20;          // levels per side, 1..kMaxDepth
+  std::uint32_t ring_capacity = 1U << 16U;  // records, power of two
+};
+
+enum class CreateError : std::uint8_t {
+  ok = 0,
+  bad_config,         // empty/too long name, bad depth or ring capacity, too many symbols
+  bad_directory,      // not a directory, a symlink, not ours, or writable by others
+  target_exists,      // something that is not one of our segments sits at the path
+  target_is_symlink,  // a symlink sits at the path (refused: no squatting)
+  writer_active,      // a live writer still holds the segment at the path
+  io_error,           // a system call failed; see sys_errno
+};
+[[nodiscard]] const char* to_string(CreateError e) noexcept;
+
+struct CreateStatus {
+  CreateError error = CreateError::ok;
+  int sys_errno = 0;
+  std::string detail;  // human-readable: which path, which call
+  [[nodiscard]] bool ok() const noexcept { return error == CreateError::ok; }
+};
+
+// What a publication carries besides the levels. Timestamps are supplied by the
+// caller so that publishing makes no clock call.
+struct BookMeta {
+  Status status = Status::live;
+  std::uint8_t flags = kFlagNone;  // OR-ed with CROSSED (computed) and TRUNCATED
+  std::int8_t px_exp = 0;
+  std::int8_t qty_exp = 0;
+  std::int64_t ts_exchange_ns = 0;
+  std::int64_t ts_recv_ns = 0;
+  std::int64_t ts_publish_ns = 0;
+};
+
+enum class PublishResult : std::uint8_t { ok = 0, bad_instrument, bad_status };
+
+// A mapped, locked segment file (internal building block).
+class MappedSegment {
+ public:
+  MappedSegment() = default;
+  MappedSegment(const MappedSegment&) = delete;
+  MappedSegment& operator=(const MappedSegment&) = delete;
+  ~MappedSegment();
+  [[nodiscard]] char* base() const noexcept { return base_; }
+  [[nodiscard]] std::uint64_t size() const noexcept { return size_; }
+  [[nodiscard]] const std::string& path() const noexcept { return path_; }
+
+  // Creates `file_name` in options.dir: temp file (O_EXCL|O_NOFOLLOW), lock,
+  // fallocate, map (pre-faulted), zero, `fill`, hook, rename into place.
+  [[nodiscard]] CreateStatus create(const SegmentOptions& options, const std::string& file_name,
+                                    SegmentKind kind, std::uint64_t size,
+                                    void (*fill)(char* base, void* ctx), void* ctx);
+
+ private:
+  char* base_ = nullptr;
+  std::uint64_t size_ = 0;
+  int fd_ = -1;
+  std::string path_;
+};
+
+class VenueWriter {
+ public:
+  // Creates and publishes the segment `<dir>/venue-<name>`. On success `out`
+  // holds the writer (state INIT, every book SYNCING).
+  [[nodiscard]] static CreateStatus create(const SegmentOptions& options, const VenueConfig& config,
+                                           std::unique_ptr<VenueWriter>& out);
+
+  VenueWriter(const VenueWriter&) = delete;
+  VenueWriter& operator=(const VenueWriter&) = delete;
+  ~VenueWriter();  // unmaps and closes (releases the lifetime lock); the file stays
+
+  // Publishes the top `depth` levels of `book` for `instrument` into the older
+  // slot copy. version = book.version(); TRUNCATED from book.truncated().
+  [[nodiscard]] PublishResult publish(std::uint32_t instrument, const book::L2Book& book,
+                                      const BookMeta& meta) noexcept;
+  // Same from level arrays, best first (at most `depth` of each are used).
+  [[nodiscard]] PublishResult publish_levels(std::uint32_t instrument, const BookMeta& meta,
+                                             std::span<const Level> bids,
+                                             std::span<const Level> asks,
+                                             std::uint64_t version) noexcept;
+  // Appends a STATUS event and republishes the last levels with `status`.
+  [[nodiscard]] PublishResult set_status(std::uint32_t instrument, Status status,
+                                         std::int64_t ts_publish_ns) noexcept;
+
+  // Appends one event (its seq field is ignored) and returns its seq (1-based).
+  std::uint64_t append(const Event& ev) noexcept;
+
+  void heartbeat(std::int64_t now_monotonic_ns) noexcept;
+  // heartbeat() plus a HEARTBEAT event when nothing was appended since the last idle().
+  void idle(std::int64_t now_monotonic_ns) noexcept;
+  void set_state(SegmentState state) noexcept;
+
+  [[nodiscard]] std::uint64_t ring_head() const noexcept { return head_; }
+  [[nodiscard]] std::uint32_t instrument_count() const noexcept { return instrument_count_; }
+  [[nodiscard]] std::uint32_t depth() const noexcept { return depth_; }
+  [[nodiscard]] std::uint64_t generation() const noexcept;
+  [[nodiscard]] const std::string& path() const noexcept { return seg_.path(); }
+
+ private:
+  VenueWriter() = default;
+  [[nodiscard]] char* copy_base(std::uint32_t instrument, std::uint64_t publication) const noexcept;
+  template <class LevelAt>
+  void write_copy(std::uint32_t instrument, const BookMeta& meta, std::uint32_t n_bids,
+                  std::uint32_t n_asks, LevelAt level_at, std::uint64_t version) noexcept;
+
+  MappedSegment seg_;
+  SegmentHeader* hdr_ = nullptr;
+  char* slots_ = nullptr;
+  RingRecord* ring_ = nullptr;
+  std::uint64_t copy_stride_ = 0;
+  std::uint64_t ring_mask_ = 0;
+  std::uint64_t head_ = 0;             // seq of the last appended event
+  std::uint64_t head_at_idle_ = 0;     // head_ at the last idle()
+  std::uint32_t instrument_count_ = 0;
+  std::uint32_t depth_ = 0;
+  std::vector<std::uint64_t> publications_;  // per instrument, writer-private
+  std::unique_ptr<book::Level[]> scratch_;   // 2 * depth, for copies from L2Book
+};
+
+// The instance's control segment: which venues exist and where.
+class ControlWriter {
+ public:
+  [[nodiscard]] static CreateStatus create(const SegmentOptions& options,
+                                           const std::string& instance,
+                                           const std::vector<VenueConfig>& venues,
+                                           std::unique_ptr<ControlWriter>& out);
+  ControlWriter(const ControlWriter&) = delete;
+  ControlWriter& operator=(const ControlWriter&) = delete;
+  ~ControlWriter();
+  void heartbeat(std::int64_t now_monotonic_ns) noexcept;
+  void set_state(SegmentState state) noexcept;
+  [[nodiscard]] const std::string& path() const noexcept { return seg_.path(); }
+
+ private:
+  ControlWriter() = default;
+  MappedSegment seg_;
+  SegmentHeader* hdr_ = nullptr;
+};
+
+}  // namespace wirebook::shm
