@@ -6,6 +6,7 @@
 // lifetime lock (OFD write lock, held until the writer closes the fd) ->
 // fallocate -> map pre-faulted -> initialise -> rename into place. Readers can
 // only ever see a fully initialised, locked file.
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/random.h>
@@ -106,6 +107,30 @@ CreateStatus check_target(int dirfd, const std::string& dir, const std::string& 
   return {};
 }
 
+// Removes temp files of `file_name` left by writers that died mid-creation. A
+// temp file is locked by its creator from the moment it exists, so an
+// unlocked one is abandoned.
+void remove_stale_temps(int dirfd, const std::string& file_name) {
+  const int dup = ::fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
+  if (dup < 0) return;
+  DIR* d = ::fdopendir(dup);
+  if (d == nullptr) {
+    ::close(dup);
+    return;
+  }
+  const std::string prefix = ".tmp-" + file_name + "-";
+  while (const dirent* e = ::readdir(d)) {
+    if (std::strncmp(e->d_name, prefix.c_str(), prefix.size()) != 0) continue;
+    Fd fd(::openat(dirfd, e->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+    if (fd.fd < 0) continue;
+    struct flock lk {};
+    lk.l_type = F_WRLCK;
+    lk.l_whence = SEEK_SET;
+    if (::fcntl(fd.fd, F_OFD_GETLK, &lk) == 0 && lk.l_type == F_UNLCK) ::unlinkat(dirfd, e->d_name, 0);
+  }
+  ::closedir(d);
+}
+
 std::uint64_t random_u64() {
   std::uint64_t v = 0;
   while (v == 0) {
@@ -136,6 +161,7 @@ CreateStatus MappedSegment::create(const SegmentOptions& options, const std::str
   bool replace = false;
   if (CreateStatus s = check_target(dirfd.fd, dir, file_name, kind, replace); !s.ok()) return s;
 
+  remove_stale_temps(dirfd.fd, file_name);
   char suffix[64];
   std::snprintf(suffix, sizeof suffix, "-%d-%016llx", static_cast<int>(::getpid()),
                 static_cast<unsigned long long>(random_u64()));

@@ -210,6 +210,18 @@ TEST_CASE("a half-built segment is never visible", "[shm][liveness]") {
     ::kill(w, SIGKILL);
     REQUIRE(t::wait_child(w, 30 * t::kSecond) == 128 + SIGKILL);
     REQUIRE(VenueReader::open(dir.path(), "woo", r) == OpenError::missing);
+    // The next writer removes the abandoned temp file and publishes normally.
+    SegmentOptions o;
+    o.dir = dir.path();
+    std::unique_ptr<VenueWriter> w2;
+    REQUIRE(VenueWriter::create(o, config(), w2).ok());
+    int left = 0;
+    if (DIR* d = ::opendir(dir.path().c_str())) {
+      while (const dirent* e = ::readdir(d)) left += std::string(e->d_name).rfind(".tmp-", 0) == 0;
+      ::closedir(d);
+    }
+    REQUIRE(left == 0);
+    REQUIRE(VenueReader::open(dir.path(), "woo", r) == OpenError::ok);
   }
   SECTION("readers racing a writer that restarts 200 times only ever see complete segments") {
     const pid_t w = t::fork_child([&]() -> int {
