@@ -2,8 +2,8 @@
 // three fast readers (slots + ring), one deliberately slow ring reader that is
 // lapped, and one late joiner that must end with exactly the writer's books.
 //
-// Bounded: stops at WIREBOOK_TORTURE_READS slot reads (default 1.2e7) or after
-// WIREBOOK_TORTURE_SECONDS (default 45 s). WIREBOOK_LONG_TESTS=1: 2e8 reads or
+// Bounded: stops at WIREBOOK_TORTURE_READS slot reads (default 1.05e7) or after
+// WIREBOOK_TORTURE_SECONDS (default 50 s). WIREBOOK_LONG_TESTS=1: 2e8 reads or
 // 600 s. Seeds are printed; WIREBOOK_SEED=<n> replays a run's payloads.
 #include <sched.h>
 
@@ -226,7 +226,7 @@ int fast_reader_main(const std::string& dir, std::uint64_t seed, Shared* s, Read
       ReadResult res;
       bool ok = true;
       std::uint64_t version = 0;
-      if ((k & 7) == 0) {
+      if ((k & 15) == 0) {
         BookView v;
         res = r.read_book(i, v, b, a, kDepth);
         ok = check_book(v, b, a);
@@ -377,8 +377,8 @@ std::uint64_t env_u64(const char* name, std::uint64_t def) {
 TEST_CASE("torture: torn-free reads, exact lap accounting and a consistent late joiner across processes",
           "[shm][torture]") {
   const bool long_mode = t::long_tests();
-  const std::uint64_t target_reads = env_u64("WIREBOOK_TORTURE_READS", long_mode ? 200'000'000ULL : 12'000'000ULL);
-  const std::uint64_t max_seconds = env_u64("WIREBOOK_TORTURE_SECONDS", long_mode ? 600 : 45);
+  const std::uint64_t target_reads = env_u64("WIREBOOK_TORTURE_READS", long_mode ? 200'000'000ULL : 10'500'000ULL);
+  const std::uint64_t max_seconds = env_u64("WIREBOOK_TORTURE_SECONDS", long_mode ? 600 : 50);
   const std::uint64_t seed = t::random_seed();
   std::printf("torture: seed %llu (replay payloads with WIREBOOK_SEED=%llu), target %llu reads, cap %llu s\n",
               static_cast<unsigned long long>(seed), static_cast<unsigned long long>(seed),
@@ -438,6 +438,8 @@ TEST_CASE("torture: torn-free reads, exact lap accounting and a consistent late 
               static_cast<unsigned long long>(s->late_mismatches.load()));
   std::fflush(stdout);
 
+  INFO("fewer than 1e7 reads means the machine was too slow or loaded for the " << max_seconds
+       << " s cap; raise WIREBOOK_TORTURE_SECONDS");
   CHECK(reads >= 10'000'000ULL);
   CHECK(torn == 0);
   CHECK(nonmono == 0);
