@@ -139,6 +139,35 @@ std::uint64_t random_u64() {
   return v;
 }
 
+// Block 0 of the header, except the magic (written last, see create()).
+void fill_identity(SegmentHeader& h, SegmentKind kind, std::uint64_t size) {
+  h.layout_major = kLayoutMajor;
+  h.layout_minor = kLayoutMinor;
+  h.kind = static_cast<std::uint16_t>(kind);
+  h.header_size = sizeof(SegmentHeader);
+  h.abi_hash = kAbiHash;
+  h.generation = random_u64();
+  h.segment_size = size;
+  h.writer_pid = static_cast<std::int32_t>(::getpid());
+  h.writer_start_time = 0;
+  if (std::FILE* f = std::fopen("/proc/self/stat", "re")) {
+    char buf[1024];
+    const std::size_t n = std::fread(buf, 1, sizeof buf - 1, f);
+    std::fclose(f);
+    buf[n] = '\0';
+    // Field 22 (starttime); fields 3.. follow the last ')' of the comm field.
+    if (const char* q = std::strrchr(buf, ')')) {
+      unsigned long long v = 0;
+      if (std::sscanf(q + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu", &v) == 1) {
+        h.writer_start_time = v;
+      }
+    }
+  }
+  struct timespec ts {};
+  ::clock_gettime(CLOCK_REALTIME, &ts);
+  h.created_realtime_ns = ts.tv_sec * 1'000'000'000LL + ts.tv_nsec;
+}
+
 }  // namespace
 
 std::string default_instance_dir(const std::string& instance) {
@@ -194,31 +223,7 @@ CreateStatus MappedSegment::create(const SegmentOptions& options, const std::str
   std::memset(base_, 0, size);  // pre-faults every page for writing
 
   auto* h = reinterpret_cast<SegmentHeader*>(base_);
-  h->layout_major = kLayoutMajor;
-  h->layout_minor = kLayoutMinor;
-  h->kind = static_cast<std::uint16_t>(kind);
-  h->header_size = sizeof(SegmentHeader);
-  h->abi_hash = kAbiHash;
-  h->generation = random_u64();
-  h->segment_size = size;
-  h->writer_pid = static_cast<std::int32_t>(::getpid());
-  h->writer_start_time = 0;
-  if (std::FILE* f = std::fopen("/proc/self/stat", "re")) {
-    char buf[1024];
-    const std::size_t n = std::fread(buf, 1, sizeof buf - 1, f);
-    std::fclose(f);
-    buf[n] = '\0';
-    // Field 22 (starttime); fields 3.. follow the last ')' of the comm field.
-    if (const char* q = std::strrchr(buf, ')')) {
-      unsigned long long v = 0;
-      if (std::sscanf(q + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu", &v) == 1) {
-        h->writer_start_time = v;
-      }
-    }
-  }
-  struct timespec ts {};
-  ::clock_gettime(CLOCK_REALTIME, &ts);
-  h->created_realtime_ns = ts.tv_sec * 1'000'000'000LL + ts.tv_nsec;
+  fill_identity(*h, kind, size);
   fill(base_, ctx);
   if (options.before_publish_hook != nullptr) options.before_publish_hook(options.hook_ctx);
   // The magic goes last: even a reader that somehow opened the temp file would
