@@ -186,3 +186,11 @@ WB_API int wb_instance_open(const char* dir, wb_instance** out) {
 WB_API void wb_instance_close(wb_instance* in) { delete in; }
 WB_API uint32_t wb_venue_count(const wb_instance* in) { return in->reader.venue_count(); }
 WB_API const char* wb_venue_name(const wb_instance* in, uint32_t i) { return in->reader.venue_name(i); }
+WB_API int wb_instance_refresh(wb_instance* in) {
+  try {
+    (void)in->reader.refresh();
+  } catch (...) {
+    // Out of memory while re-attaching: keep the old mapping.
+  }
+  return static_cast<int>(in->reader.liveness());
+}

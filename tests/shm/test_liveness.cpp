@@ -5,6 +5,7 @@
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <cstdio>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -258,4 +259,31 @@ TEST_CASE("a half-built segment is never visible", "[shm][liveness]") {
     std::printf("restart race: %d opens ok, %d before the first file, %d bad\n", ok, missing, other);
     REQUIRE(other == 0);
   }
+}
+
+TEST_CASE("readers map segments read-only and never write", "[shm][liveness]") {
+  t::TempDir dir;
+  t::Shared<Control> ctl;
+  const pid_t w = t::fork_child([&] { return writer_main(dir.path(), 7, &*ctl); });
+  REQUIRE(t::wait_until([&] { return ctl->writer_ready.load() == 1; }, 30 * t::kSecond));
+  const pid_t rd = t::fork_child([&]() -> int {
+    VenueReader r;
+    if (VenueReader::open(dir.path(), "woo", r) != OpenError::ok) return 2;
+    std::FILE* f = std::fopen("/proc/self/maps", "r");
+    if (f == nullptr) return 3;
+    char line[512];
+    int mappings = 0;
+    int writable = 0;
+    while (std::fgets(line, sizeof line, f) != nullptr) {
+      if (std::strstr(line, "/venue-woo") == nullptr) continue;
+      ++mappings;
+      char perms[8] = {};
+      if (std::sscanf(line, "%*s %7s", perms) != 1 || perms[1] != '-' || perms[3] != 's') ++writable;
+    }
+    std::fclose(f);
+    return mappings == 1 && writable == 0 ? 0 : 4;
+  });
+  CHECK(t::wait_child(rd, 30 * t::kSecond) == 0);
+  ctl->stop.store(1);
+  REQUIRE(t::wait_child(w, 30 * t::kSecond) == 0);
 }

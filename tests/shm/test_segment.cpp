@@ -331,6 +331,21 @@ TEST_CASE("the control segment lists the instance's venues", "[shm]") {
   REQUIRE(in.open_venue("ocx", vr) == OpenError::not_found);
   cw->set_state(SegmentState::closed);
   REQUIRE(in.liveness() == Liveness::closed);
+  REQUIRE_FALSE(in.refresh());
+  // The daemon restarts with one more venue: the reader follows.
+  cw.reset();
+  VenueConfig c;
+  c.name = "ocx";
+  REQUIRE(ControlWriter::create(opt, "main", {a, b, c}, cw).ok());
+  REQUIRE(in.refresh());
+  REQUIRE(in.venue_count() == 3);
+  REQUIRE(in.liveness() == Liveness::alive);
+  wb_instance* ci = nullptr;
+  REQUIRE(wb_instance_open(dir.path().c_str(), &ci) == WB_OK);
+  REQUIRE(wb_venue_count(ci) == 3);
+  REQUIRE(std::string(wb_venue_name(ci, 2)) == "ocx");
+  REQUIRE(wb_instance_refresh(ci) == WB_ALIVE);
+  wb_instance_close(ci);
 }
 
 TEST_CASE("the C ABI reads the same books and events", "[shm][c]") {

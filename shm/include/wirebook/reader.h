@@ -137,6 +137,9 @@ int wb_instance_open(const char* dir, wb_instance** out);
 void wb_instance_close(wb_instance* in);
 uint32_t wb_venue_count(const wb_instance* in);
 const char* wb_venue_name(const wb_instance* in, uint32_t i);
+/* Cold: re-attaches to a restarted daemon's control segment (names returned
+ * earlier become invalid), then returns the daemon's wb_liveness. */
+int wb_instance_refresh(wb_instance* in);
 
 #ifdef __cplusplus
 }

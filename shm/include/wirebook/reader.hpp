@@ -416,6 +416,18 @@ class InstanceReader {
     return OpenError::not_found;
   }
 
+  // Cold: attaches to a new control segment at the path (the daemon restarted).
+  // Returns true when it did; names returned earlier are then invalid.
+  bool refresh() {
+    struct stat st {};
+    const std::string path = dir_ + "/" + kControlFile;
+    if (::lstat(path.c_str(), &st) != 0 || (st.st_ino == map_.ino && st.st_dev == map_.dev)) return false;
+    InstanceReader fresh;
+    if (open(dir_, fresh, opt_) != OpenError::ok) return false;
+    *this = std::move(fresh);
+    return true;
+  }
+
   // The instance daemon's own liveness (its control segment lock and state).
   [[nodiscard]] Liveness liveness() const noexcept {
     const SegmentHeader& h = *map_.header();
