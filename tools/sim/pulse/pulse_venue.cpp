@@ -1,0 +1,517 @@
+// Pulse simulator. JSON-RPC framing per PROTOCOLS.md §2.2, book channels and
+// the change_id chain per §2.3–2.5, heartbeats per §2.6, quote per §2.7,
+// public/auth per pulse-api.txt "/public/auth" (Deribit signature rules).
+#include "tools/sim/pulse/pulse_venue.hpp"
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <simdjson.h>
+
+#include <set>
+#include <stdexcept>
+
+#include "tools/sim/json_reader.hpp"
+#include "tools/sim/text.hpp"
+
+namespace wirebook::sim {
+
+std::string pulse_signature(std::string_view secret, std::string_view timestamp, std::string_view nonce,
+                            std::string_view data) {
+  std::string msg;
+  msg.append(timestamp).append("\n").append(nonce).append("\n").append(data);
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
+       reinterpret_cast<const unsigned char*>(msg.data()), msg.size(), mac, &len);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex;
+  for (unsigned int i = 0; i < len; ++i) {
+    hex += kHex[mac[i] >> 4U];
+    hex += kHex[mac[i] & 0xfU];
+  }
+  return hex;
+}
+
+namespace {
+
+enum Channel : std::uint8_t { kRaw = 1U << 0U, kAgg = 1U << 1U, kQuote = 1U << 2U };
+
+class PulseSession final : public VenueSession {
+ public:
+  PulseSession(Venue& v, Connection& c, std::size_t symbols)
+      : VenueSession(v, c), channels(symbols, 0), agg_last(symbols, 0) {}
+  void on_text(std::string_view text) override;
+  [[nodiscard]] std::size_t subscriptions() const override {
+    std::size_t n = 0;
+    for (std::uint8_t t : channels) n += static_cast<std::size_t>(__builtin_popcount(t));
+    return n;
+  }
+
+  std::vector<std::uint8_t> channels;     // per symbol, Channel bits
+  std::vector<std::uint64_t> agg_last;    // per symbol, last change_id sent on .100ms
+  bool authenticated = false;
+  int heartbeat_s = 0;                    // 0: heartbeats off
+  Clock::time_point next_heartbeat{};
+  bool test_request_pending = false;
+};
+
+struct Rpc {
+  std::string id = "null";
+  std::int64_t us_in = 0;
+};
+
+class PulseVenue final : public Venue {
+ public:
+  explicit PulseVenue(VenueOptions opts);
+  [[nodiscard]] const char* path() const noexcept override { return "/ws/api/v2"; }
+  void handle(PulseSession& s, std::string_view text);
+
+ protected:
+  std::unique_ptr<VenueSession> make_session(Connection& conn) override {
+    return std::make_unique<PulseSession>(*this, conn, symbols().size());
+  }
+  void delta_recipients(std::size_t sym, std::vector<Connection*>& out) override {
+    for_each_session([&](VenueSession& vs) {
+      auto& s = static_cast<PulseSession&>(vs);
+      if ((s.channels[sym] & kRaw) != 0) out.push_back(&s.conn());
+    });
+  }
+  void on_event(std::size_t sym, const BookEvent& ev) override;
+  void on_timer(Clock::time_point now) override;
+  void on_finish() override { flush_aggregated(); }
+
+ private:
+  void append_px(std::string& out, std::size_t sym, std::int64_t v) { append_num(out, v, symbols()[sym].px_exp); }
+  void append_amount(std::string& out, std::size_t sym, std::int64_t v) { append_num(out, v, symbols()[sym].qty_exp); }
+  void append_num(std::string& out, std::int64_t v, int exp) {
+    // Deribit prints floats ("1054.0") and sometimes exponent forms ("2.5e4").
+    const bool expo = v != 0 && format_rng().chance(opts_.pulse_exponent_rate);
+    append_decimal(out, v, exp, expo ? NumberStyle::exponent : NumberStyle::float_like);
+  }
+  [[nodiscard]] std::string notification_head(std::string_view channel) const;
+  [[nodiscard]] std::string snapshot_frame(std::size_t sym, const char* interval);
+  [[nodiscard]] std::string quote_frame(std::size_t sym, std::int64_t ts);
+  void flush_aggregated();
+  static std::int64_t wall_us();
+
+  void result(PulseSession& s, const Rpc& rpc, std::string_view result_json);
+  void error(PulseSession& s, const Rpc& rpc, int code, std::string_view message, std::string_view data_json = {});
+  void subscribe(PulseSession& s, const Rpc& rpc, simdjson::dom::element params, bool on);
+  void auth(PulseSession& s, const Rpc& rpc, simdjson::dom::element params);
+  void set_heartbeat(PulseSession& s, const Rpc& rpc, simdjson::dom::element params);
+
+  simdjson::dom::parser parser_;
+  simdjson::dom::parser empty_parser_;
+  simdjson::dom::element empty_;  // `{}` for requests without params
+  Rng change_rng_;
+  std::uint64_t change_id_;                // shared across instruments, never +1 (§2.5)
+  std::vector<std::uint64_t> last_change_;  // per instrument
+  std::vector<std::set<std::pair<int, std::int64_t>>> pending_agg_;
+  Clock::time_point next_agg_;
+};
+
+void PulseSession::on_text(std::string_view text) { static_cast<PulseVenue&>(venue_).handle(*this, text); }
+
+PulseVenue::PulseVenue(VenueOptions opts)
+    : Venue(std::move(opts)),
+      change_rng_(derive_seed(opts_.seed, "pulse:change_id")),
+      change_id_(193'809'616'666ULL + change_rng_.below(1'000'000)),
+      pending_agg_(symbols().size()),
+      next_agg_(Clock::now()) {
+  if (empty_parser_.parse(std::string_view("{}")).get(empty_) != simdjson::SUCCESS) throw std::runtime_error("simdjson");
+  for (std::size_t i = 0; i < symbols().size(); ++i) {
+    change_id_ += 1 + change_rng_.below(50);
+    last_change_.push_back(change_id_);
+  }
+}
+
+std::int64_t PulseVenue::wall_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string PulseVenue::notification_head(std::string_view channel) const {
+  std::string f = "{\"jsonrpc\":\"2.0\",\"method\":\"subscription\",\"params\":{\"channel\":\"";
+  f += channel;
+  f += "\",\"data\":{";
+  return f;
+}
+
+std::string PulseVenue::snapshot_frame(std::size_t sym, const char* interval) {
+  const std::string& name = symbols()[sym].name;
+  std::string f = notification_head("book." + name + "." + interval);
+  f += "\"timestamp\":";
+  append_int(f, last_ts_ms(sym));
+  f += ",\"type\":\"snapshot\",\"change_id\":";
+  append_uint(f, last_change_[sym]);
+  f += ",\"instrument_name\":\"" + name + "\"";
+  const book::L2Book& b = generator(sym).book();
+  std::vector<book::Level> lv;
+  for (book::Side side : {book::Side::bid, book::Side::ask}) {
+    lv.resize(b.level_count(side));
+    lv.resize(b.copy_top(side, lv.data(), lv.size()));
+    f += side == book::Side::bid ? ",\"bids\":[" : ",\"asks\":[";
+    for (std::size_t i = 0; i < lv.size(); ++i) {
+      f += i == 0 ? "[\"new\"," : ",[\"new\",";
+      append_px(f, sym, lv[i].px);
+      f += ',';
+      append_amount(f, sym, lv[i].qty);
+      f += ']';
+    }
+    f += ']';
+  }
+  // The Pulse page's snapshot example carries "prev_change_id": 0; Deribit's
+  // omit it. Clients must key on `type` (PROTOCOLS §2.4), so send both forms.
+  if (format_rng().chance(0.5)) f += ",\"prev_change_id\":0";
+  f += "}}}";
+  return f;
+}
+
+std::string PulseVenue::quote_frame(std::size_t sym, std::int64_t ts) {
+  const std::string& name = symbols()[sym].name;
+  book::Level bid{}, ask{};
+  const book::L2Book& b = generator(sym).book();
+  (void)b.best(book::Side::bid, bid);
+  (void)b.best(book::Side::ask, ask);
+  std::string f = notification_head("quote." + name);
+  f += "\"timestamp\":";
+  append_int(f, ts);
+  f += ",\"instrument_name\":\"" + name + "\",\"best_ask_price\":";
+  append_px(f, sym, ask.px);
+  f += ",\"best_bid_price\":";
+  append_px(f, sym, bid.px);
+  f += ",\"best_ask_amount\":";
+  append_amount(f, sym, ask.qty);
+  f += ",\"best_bid_amount\":";
+  append_amount(f, sym, bid.qty);
+  f += "}}}";
+  return f;
+}
+
+void PulseVenue::on_event(std::size_t sym, const BookEvent& ev) {
+  const std::string& name = symbols()[sym].name;
+  const std::int64_t ts = next_ts_ms(sym);
+  const std::uint64_t prev = last_change_[sym];
+  change_id_ += 1 + change_rng_.below(40);  // other instruments' changes share the counter
+  last_change_[sym] = change_id_;
+  std::string f = notification_head("book." + name + ".raw");
+  f += "\"timestamp\":";
+  append_int(f, ts);
+  f += ",\"type\":\"change\",\"change_id\":";
+  append_uint(f, change_id_);
+  f += ",\"instrument_name\":\"" + name + "\"";
+  for (book::Side side : {book::Side::bid, book::Side::ask}) {
+    f += side == book::Side::bid ? ",\"bids\":[" : ",\"asks\":[";
+    bool first = true;
+    for (const LevelChange& c : ev.changes) {
+      if (c.side != side) continue;
+      f += first ? "[" : ",[";
+      first = false;
+      f += c.qty == 0 ? "\"delete\"," : (c.old_qty == 0 ? "\"new\"," : "\"change\",");
+      append_px(f, sym, c.px);
+      f += ',';
+      if (c.qty == 0) {
+        f += "0.0";
+      } else {
+        append_amount(f, sym, c.qty);
+      }
+      f += ']';
+      pending_agg_[sym].emplace(static_cast<int>(side), c.px);
+    }
+    f += ']';
+  }
+  f += ",\"prev_change_id\":";  // after asks, as observed (§2.4)
+  append_uint(f, prev);
+  f += "}}}";
+  deliver_delta(sym, std::move(f), "prev_change_id");
+  if (ev.top_changed) {
+    SharedFrame q;
+    for_each_session([&](VenueSession& vs) {
+      auto& s = static_cast<PulseSession&>(vs);
+      if ((s.channels[sym] & kQuote) == 0) return;
+      if (!q) q = make_frame(quote_frame(sym, ts));
+      send(s.conn(), q);
+    });
+  }
+}
+
+void PulseVenue::flush_aggregated() {
+  for (std::size_t sym = 0; sym < pending_agg_.size(); ++sym) {
+    auto& pending = pending_agg_[sym];
+    if (pending.empty()) continue;
+    const std::string& name = symbols()[sym].name;
+    const book::L2Book& b = generator(sym).book();
+    std::string body = notification_head("book." + name + ".100ms");
+    body += "\"timestamp\":";
+    append_int(body, last_ts_ms(sym));
+    body += ",\"type\":\"change\",\"change_id\":";
+    append_uint(body, last_change_[sym]);
+    body += ",\"instrument_name\":\"" + name + "\"";
+    for (int side : {0, 1}) {
+      body += side == 0 ? ",\"bids\":[" : ",\"asks\":[";
+      bool first = true;
+      auto emit = [&](const std::pair<int, std::int64_t>& k) {
+        if (k.first != side) return;
+        const std::int64_t q = b.qty_at(static_cast<book::Side>(side), k.second);
+        body += first ? "[" : ",[";
+        first = false;
+        body += q == 0 ? "\"delete\"," : "\"change\",";
+        append_px(body, sym, k.second);
+        body += ',';
+        if (q == 0) {
+          body += "0.0";
+        } else {
+          append_amount(body, sym, q);
+        }
+        body += ']';
+      };
+      // Bids best first (descending), asks ascending, as observed (§2.4).
+      if (side == 0) {
+        for (auto it = pending.rbegin(); it != pending.rend(); ++it) emit(*it);
+      } else {
+        for (const auto& k : pending) emit(k);
+      }
+      body += ']';
+    }
+    pending.clear();
+    for_each_session([&](VenueSession& vs) {
+      auto& s = static_cast<PulseSession&>(vs);
+      if ((s.channels[sym] & kAgg) == 0) return;
+      // prev_change_id is per subscriber: the id of the last .100ms message
+      // (or snapshot) this connection got for the instrument.
+      std::string f = body + ",\"prev_change_id\":";
+      append_uint(f, s.agg_last[sym]);
+      f += "}}}";
+      s.agg_last[sym] = last_change_[sym];
+      send(s.conn(), make_frame(std::move(f)));
+    });
+  }
+}
+
+void PulseVenue::on_timer(Clock::time_point now) {
+  if (now >= next_agg_) {
+    next_agg_ = now + std::chrono::milliseconds(opts_.pulse_agg_ms);
+    flush_aggregated();
+  }
+  for_each_session([&](VenueSession& vs) {
+    auto& s = static_cast<PulseSession&>(vs);
+    if (s.heartbeat_s == 0 || now < s.next_heartbeat) return;
+    s.next_heartbeat = now + std::chrono::milliseconds(static_cast<std::int64_t>(s.heartbeat_s) * opts_.pulse_second_ms);
+    if (s.test_request_pending) {
+      // Unanswered test_request: Deribit closes with 4000 "heartbeat close" (§2.6).
+      stats().heartbeat_closes.fetch_add(1, std::memory_order_relaxed);
+      s.conn().close(4000, "heartbeat close");
+      s.mark_closing();
+      return;
+    }
+    s.test_request_pending = true;
+    send(s.conn(), make_frame("{\"jsonrpc\":\"2.0\",\"method\":\"heartbeat\",\"params\":{\"type\":\"test_request\"}}"));
+  });
+}
+
+void PulseVenue::result(PulseSession& s, const Rpc& rpc, std::string_view result_json) {
+  const std::int64_t out = wall_us();
+  std::string f = "{\"jsonrpc\":\"2.0\",\"id\":" + rpc.id + ",\"result\":";
+  f += result_json;
+  f += ",\"usIn\":";
+  append_int(f, rpc.us_in);
+  f += ",\"usOut\":";
+  append_int(f, out);
+  f += ",\"usDiff\":";
+  append_int(f, out - rpc.us_in);
+  f += ",\"testnet\":false}";
+  send(s.conn(), make_frame(std::move(f)));
+}
+
+void PulseVenue::error(PulseSession& s, const Rpc& rpc, int code, std::string_view message, std::string_view data_json) {
+  const std::int64_t out = wall_us();
+  std::string f = "{\"jsonrpc\":\"2.0\",";
+  if (rpc.id != "null") f += "\"id\":" + rpc.id + ",";  // absent when the request was unreadable
+  f += "\"error\":{\"code\":";
+  append_int(f, code);
+  f += ",\"message\":";
+  append_json_string(f, message);
+  if (!data_json.empty()) {
+    f += ",\"data\":";
+    f += data_json;
+  }
+  f += "},\"usIn\":";
+  append_int(f, rpc.us_in);
+  f += ",\"usOut\":";
+  append_int(f, out);
+  f += ",\"usDiff\":";
+  append_int(f, out - rpc.us_in);
+  f += ",\"testnet\":false}";
+  send(s.conn(), make_frame(std::move(f)));
+}
+
+void PulseVenue::subscribe(PulseSession& s, const Rpc& rpc, simdjson::dom::element params, bool on) {
+  simdjson::dom::array channels;
+  if (params["channels"].get_array().get(channels) != simdjson::SUCCESS) {
+    error(s, rpc, -32602, "Invalid params", R"({"reason":"must be an array","param":"channels"})");
+    return;
+  }
+  struct Pick {
+    std::size_t sym;
+    std::uint8_t bit;
+    std::string name;
+  };
+  std::vector<Pick> picks;
+  for (simdjson::dom::element ch : channels) {
+    std::string_view name;
+    if (ch.get_string().get(name) != simdjson::SUCCESS) continue;
+    // book.<instr>.raw | book.<instr>.100ms | quote.<instr>; others are dropped silently (§2.2).
+    std::uint8_t bit = 0;
+    std::string_view instr;
+    if (name.starts_with("quote.")) {
+      bit = kQuote;
+      instr = name.substr(6);
+    } else if (name.starts_with("book.")) {
+      const std::string_view rest = name.substr(5);
+      const std::size_t dot = rest.rfind('.');
+      if (dot == std::string_view::npos) continue;
+      const std::string_view interval = rest.substr(dot + 1);
+      if (interval == "raw") bit = kRaw;
+      else if (interval == "100ms") bit = kAgg;
+      else continue;
+      instr = rest.substr(0, dot);
+    } else {
+      continue;
+    }
+    const auto sym = find_symbol(instr);
+    if (!sym) continue;
+    if (on && bit == kRaw && opts_.pulse_raw_needs_auth && !s.authenticated) {
+      error(s, rpc, 13778, "raw_subscriptions_not_available_for_unauthorized");
+      return;
+    }
+    if (!on && (s.channels[*sym] & bit) == 0) continue;
+    picks.push_back({*sym, bit, std::string(name)});
+  }
+  std::string list = "[";
+  for (std::size_t i = 0; i < picks.size(); ++i) {
+    if (i != 0) list += ',';
+    append_json_string(list, picks[i].name);
+  }
+  list += ']';
+  std::vector<Pick> fresh;
+  for (const Pick& p : picks) {
+    const bool had = (s.channels[p.sym] & p.bit) != 0;
+    if (on) {
+      s.channels[p.sym] |= p.bit;
+      if (!had) fresh.push_back(p);  // an already active channel gets no new snapshot (§2.5)
+    } else {
+      s.channels[p.sym] &= static_cast<std::uint8_t>(~p.bit);
+    }
+  }
+  result(s, rpc, list);
+  for (const Pick& p : fresh) {
+    if (p.bit == kRaw) {
+      send(s.conn(), make_frame(snapshot_frame(p.sym, "raw")));
+    } else if (p.bit == kAgg) {
+      s.agg_last[p.sym] = last_change_[p.sym];
+      send(s.conn(), make_frame(snapshot_frame(p.sym, "100ms")));
+    } else {
+      send(s.conn(), make_frame(quote_frame(p.sym, last_ts_ms(p.sym))));
+    }
+  }
+}
+
+void PulseVenue::auth(PulseSession& s, const Rpc& rpc, simdjson::dom::element params) {
+  const auto grant = str_field(params, "grant_type");
+  const auto client_id = str_field(params, "client_id");
+  if (!grant || !client_id) {
+    error(s, rpc, -32602, "Invalid params", R"({"reason":"required","param":"grant_type"})");
+    return;
+  }
+  bool ok = false;
+  if (*grant == "client_credentials") {
+    const auto secret = str_field(params, "client_secret");
+    ok = *client_id == opts_.pulse_client_id && secret && *secret == opts_.pulse_client_secret;
+  } else if (*grant == "client_signature") {
+    std::int64_t ts = 0;
+    const auto sig = str_field(params, "signature");
+    if (params["timestamp"].get_int64().get(ts) != simdjson::SUCCESS || !sig) {
+      error(s, rpc, -32602, "Invalid params", R"({"reason":"invalid format","param":"timestamp"})");
+      return;
+    }
+    const std::string ts_text = std::to_string(ts);
+    const std::string want = pulse_signature(opts_.pulse_client_secret, ts_text, str_field(params, "nonce").value_or(""),
+                                             str_field(params, "data").value_or(""));
+    const std::int64_t skew = wall_ms() - ts;
+    ok = *client_id == opts_.pulse_client_id && *sig == want && skew < 60'000 && skew > -60'000;
+  } else {
+    error(s, rpc, -32602, "Invalid params", R"({"reason":"unsupported","param":"grant_type"})");
+    return;
+  }
+  if (!ok) {
+    error(s, rpc, 13004, "invalid_credentials");
+    return;
+  }
+  s.authenticated = true;
+  result(s, rpc,
+         R"({"access_token":"sim-access-token","expires_in":31536000,"refresh_token":"sim-refresh-token",)"
+         R"("scope":"connection mainaccount","token_type":"bearer"})");
+}
+
+void PulseVenue::set_heartbeat(PulseSession& s, const Rpc& rpc, simdjson::dom::element params) {
+  std::int64_t interval = 0;
+  if (params["interval"].get_int64().get(interval) != simdjson::SUCCESS || interval < 10) {
+    // Deribit: "interval in seconds, but not less than 10" (§2.6).
+    error(s, rpc, -32602, "Invalid params", R"({"reason":"must be >= 10","param":"interval"})");
+    return;
+  }
+  s.heartbeat_s = static_cast<int>(interval);
+  s.test_request_pending = false;
+  s.next_heartbeat = Clock::now() + std::chrono::milliseconds(interval * opts_.pulse_second_ms);
+  result(s, rpc, "\"ok\"");
+}
+
+void PulseVenue::handle(PulseSession& s, std::string_view text) {
+  Rpc rpc;
+  rpc.us_in = wall_us();
+  simdjson::dom::element msg;
+  if (parser_.parse(text.data(), text.size()).get(msg) != simdjson::SUCCESS || !msg.is_object()) {
+    error(s, rpc, 11050, "bad_request", "\"invalid json\"");
+    return;
+  }
+  rpc.id = id_json(msg);
+  const auto method = str_field(msg, "method");
+  if (!method) {
+    error(s, rpc, -32600, "Invalid Request");
+    return;
+  }
+  simdjson::dom::element params;
+  if (msg["params"].get(params) != simdjson::SUCCESS || !params.is_object()) params = empty_;
+  const std::string_view m = *method;
+  if (m == "public/subscribe") {
+    subscribe(s, rpc, params, true);
+  } else if (m == "public/unsubscribe") {
+    subscribe(s, rpc, params, false);
+  } else if (m == "public/unsubscribe_all") {
+    std::fill(s.channels.begin(), s.channels.end(), 0);
+    result(s, rpc, "\"ok\"");
+  } else if (m == "public/set_heartbeat") {
+    set_heartbeat(s, rpc, params);
+  } else if (m == "public/disable_heartbeat") {
+    s.heartbeat_s = 0;
+    s.test_request_pending = false;
+    result(s, rpc, "\"ok\"");
+  } else if (m == "public/test") {
+    s.test_request_pending = false;
+    result(s, rpc, R"({"version":"1.2.26"})");
+  } else if (m == "public/auth") {
+    auth(s, rpc, params);
+  } else if (m == "public/get_time") {
+    std::string t;
+    append_int(t, wall_ms());
+    result(s, rpc, t);
+  } else {
+    error(s, rpc, -32601, "Method not found");
+  }
+}
+
+}  // namespace
+
+std::unique_ptr<Venue> make_pulse_venue(VenueOptions opts) { return std::make_unique<PulseVenue>(std::move(opts)); }
+
+}  // namespace wirebook::sim

@@ -1,0 +1,280 @@
+#include "tools/sim/venue.hpp"
+
+#include <algorithm>
+
+#include "tools/sim/text.hpp"
+
+namespace wirebook::sim {
+
+namespace {
+constexpr double rate_of(const FaultRates& r, FaultKind k) { return r.rate[static_cast<std::size_t>(k)]; }
+}  // namespace
+
+Venue::Venue(VenueOptions opts)
+    : opts_(std::move(opts)),
+      specs_(venue_symbols(opts_.kind, opts_.symbols)),
+      market_rng_(derive_seed(opts_.seed, std::string(to_string(opts_.kind)) + ":market")),
+      format_rng_(derive_seed(opts_.seed, std::string(to_string(opts_.kind)) + ":format")),
+      conn_rng_(derive_seed(opts_.seed, std::string(to_string(opts_.kind)) + ":connections")) {
+  const std::string vname = to_string(opts_.kind);
+  const std::int64_t now = wall_ms();
+  gens_.reserve(specs_.size());
+  for (const SymbolSpec& s : specs_) {
+    gens_.emplace_back(s, opts_.gen, derive_seed(opts_.seed, vname + ":book:" + s.name));
+    dice_.emplace_back(opts_.faults.for_symbol(s.name), derive_seed(opts_.seed, vname + ":faults:" + s.name));
+    last_ts_ms_.push_back(now);
+    held_.emplace_back();
+  }
+}
+
+std::int64_t Venue::wall_ms() const {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::int64_t Venue::next_ts_ms(std::size_t sym) {
+  // Envelope ts is a millisecond clock; faster-than-1-kHz books still need
+  // distinct, increasing values per symbol for the prevTs chain.
+  last_ts_ms_[sym] = std::max(wall_ms(), last_ts_ms_[sym] + 1);
+  return last_ts_ms_[sym];
+}
+
+std::optional<std::size_t> Venue::find_symbol(std::string_view name) const {
+  for (std::size_t i = 0; i < specs_.size(); ++i)
+    if (specs_[i].name == name) return i;
+  return std::nullopt;
+}
+
+ConnectionHandler& Venue::attach(Connection& conn) {
+  stats_.connections.fetch_add(1, std::memory_order_relaxed);
+  sessions_.push_back(make_session(conn));
+  sessions_.back()->capture_start = Clock::now();
+  return *sessions_.back();
+}
+
+bool Venue::refuse_next() {
+  const double k = rate_of(opts_.faults.defaults, FaultKind::refuse);
+  if (static_cast<double>(refused_) >= k) return false;
+  ++refused_;
+  counters_.add(FaultKind::refuse);
+  return true;
+}
+
+bool Venue::http429_next() {
+  if (!conn_rng_.chance(rate_of(opts_.faults.defaults, FaultKind::http429))) return false;
+  counters_.add(FaultKind::http429);
+  return true;
+}
+
+bool Venue::slow_next() {
+  if (!conn_rng_.chance(rate_of(opts_.faults.defaults, FaultKind::slow))) return false;
+  counters_.add(FaultKind::slow);
+  return true;
+}
+
+void Venue::send(Connection& c, const SharedFrame& f) {
+  if (!c.alive()) return;
+  if (c.queued_bytes() > opts_.max_queue_bytes) {
+    // A real venue drops consumers that cannot keep up instead of buffering forever.
+    stats_.slow_consumer_drops.fetch_add(1, std::memory_order_relaxed);
+    c.drop_tcp();
+    return;
+  }
+  c.send(f);
+  stats_.frames_sent.fetch_add(1, std::memory_order_relaxed);
+}
+
+void Venue::deliver_delta(std::size_t sym, std::string frame, std::string_view chain_key) {
+  recipients_.clear();
+  delta_recipients(sym, recipients_);
+  std::erase_if(recipients_, [](Connection* c) { return !c->alive(); });
+  const std::vector<Connection*>& recipients = recipients_;
+  counters_.delta_frames.fetch_add(1, std::memory_order_relaxed);
+  DeltaVerdict v;
+  FaultDice& dice = dice_[sym];
+  if (opts_.faults.any()) v = dice.roll();
+  auto send_all = [&](const SharedFrame& f) {
+    for (Connection* c : recipients) send(*c, f);
+  };
+  SharedFrame held = std::move(held_[sym]);
+  held_[sym].reset();
+  SharedFrame plain;
+  if (v.data == FaultKind::reorder && held) v.data = FaultKind::count_;  // one swap at a time
+  switch (v.data) {
+    case FaultKind::drop:
+      break;  // the truth has it; nobody hears about it
+    case FaultKind::dup:
+      plain = make_frame(std::move(frame));
+      send_all(plain);
+      send_all(plain);
+      break;
+    case FaultKind::reorder:
+      held_[sym] = make_frame(std::move(frame));  // goes out after the next delta
+      break;
+    case FaultKind::corrupt:
+      send_all(make_frame(corrupt_json(frame, dice.rng())));
+      break;
+    case FaultKind::truncate:
+      send_all(make_frame(truncate_json(frame, dice.rng())));
+      break;
+    case FaultKind::oversize:
+      send_all(make_frame(oversize_json(frame, opts_.fault_params.oversize_bytes)));
+      break;
+    case FaultKind::wrong_type:
+      send_all(make_frame(wrong_type_json(frame, chain_key)));
+      break;
+    default:
+      plain = make_frame(std::move(frame));
+      send_all(plain);
+      break;
+  }
+  if (v.data != FaultKind::count_) counters_.add(v.data);
+  if (held) send_all(held);
+  if (v.stall) {
+    counters_.add(FaultKind::stall);
+    stall_until_ = Clock::now() + std::chrono::milliseconds(opts_.fault_params.stall_ms);
+    stalled_ += std::chrono::milliseconds(opts_.fault_params.stall_ms);  // pacing resumes, no burst
+  }
+  if (v.mid_frame_close && !recipients.empty()) {
+    counters_.add(FaultKind::mid_frame_close, recipients.size());
+    const SharedFrame f = plain ? plain : make_frame(std::string(2048, ' '));
+    for (Connection* c : recipients) c->close_mid_frame(f);
+  } else if (v.tcp_close && !recipients.empty()) {
+    counters_.add(FaultKind::tcp_close, recipients.size());
+    for (Connection* c : recipients) c->drop_tcp();
+  }
+}
+
+std::size_t Venue::subscriptions() const {
+  std::size_t n = 0;
+  for (const auto& s : sessions_)
+    if (!s->closed()) n += s->subscriptions();
+  return n;
+}
+
+bool Venue::backpressured() const {
+  return std::any_of(sessions_.begin(), sessions_.end(), [&](const auto& s) {
+    return !s->closed() && s->conn().queued_bytes() > opts_.backpressure_bytes;
+  });
+}
+
+std::size_t Venue::open_sessions() const {
+  return static_cast<std::size_t>(
+      std::count_if(sessions_.begin(), sessions_.end(), [](const auto& s) { return !s->closed(); }));
+}
+
+void Venue::close_all(std::uint16_t code, std::string_view reason) {
+  for_each_session([&](VenueSession& s) { s.conn().close(code, reason); });
+}
+
+bool Venue::poll(Clock::time_point now) {
+  std::erase_if(sessions_, [](const auto& s) { return s->closed(); });
+  if (!started_ && subscriptions() >= opts_.wait_subscriptions) {
+    started_ = true;
+    start_ = now;
+  }
+  const std::uint64_t before = stats_.events.load(std::memory_order_relaxed);
+  if (started_ && !finished_) {
+    if (!opts_.capture.empty()) {
+      replay_capture(now);
+    } else if (now >= stall_until_) {
+      generate(now);
+    }
+  }
+  on_timer(now);
+  return !finished_ && opts_.rate <= 0 && opts_.capture.empty() &&
+         stats_.events.load(std::memory_order_relaxed) != before;
+}
+
+void Venue::generate(Clock::time_point now) {
+  std::uint64_t due = 0;
+  const std::uint64_t done = stats_.events.load(std::memory_order_relaxed);
+  if (opts_.rate > 0) {
+    const double elapsed = std::chrono::duration<double>(now - start_ - stalled_).count();
+    const auto target = static_cast<std::uint64_t>(elapsed * opts_.rate);
+    due = target > done ? std::min<std::uint64_t>(target - done, 4096) : 0;
+  } else {
+    due = backpressured() ? 0 : 256;
+  }
+  for (std::uint64_t i = 0; i < due; ++i) {
+    if (opts_.frames != 0 && stats_.events.load(std::memory_order_relaxed) >= opts_.frames) break;
+    const auto sym = static_cast<std::size_t>(market_rng_.below(gens_.size()));
+    gens_[sym].step(event_);
+    stats_.events.fetch_add(1, std::memory_order_relaxed);
+    on_event(sym, event_);
+    if (Clock::now() < stall_until_) break;
+  }
+  const bool frames_done = opts_.frames != 0 && stats_.events.load(std::memory_order_relaxed) >= opts_.frames;
+  const bool time_done = opts_.seconds > 0 && std::chrono::duration<double>(now - start_).count() >= opts_.seconds;
+  if (frames_done || time_done) finish();
+}
+
+void Venue::replay_capture(Clock::time_point now) {
+  const auto& cap = opts_.capture;
+  bool any_done = false;
+  for_each_session([&](VenueSession& s) {
+    std::size_t budget = 4096;
+    while (s.capture_pos < cap.size() && budget-- > 0) {
+      const double at_s = static_cast<double>(cap[s.capture_pos].t_ns - cap.front().t_ns) * 1e-9;
+      const double since = std::chrono::duration<double>(now - s.capture_start).count();
+      if (opts_.capture_speed > 0 && at_s / opts_.capture_speed > since) break;
+      if (s.conn().queued_bytes() > opts_.backpressure_bytes) break;
+      send(s.conn(), make_frame(cap[s.capture_pos].frame));
+      ++s.capture_pos;
+    }
+    if (s.capture_pos >= cap.size()) any_done = true;
+  });
+  if (any_done) finish();
+}
+
+void Venue::finish() {
+  if (finished_) return;
+  for (std::size_t i = 0; i < held_.size(); ++i) {
+    if (!held_[i]) continue;
+    // A reordered delta still goes out once; without a successor it is merely late.
+    SharedFrame f = std::move(held_[i]);
+    held_[i].reset();
+    recipients_.clear();
+    delta_recipients(i, recipients_);
+    for (Connection* c : recipients_) send(*c, f);
+  }
+  on_finish();
+  finished_ = true;
+}
+
+void Venue::append_truth(std::string& out) const {
+  std::vector<book::Level> levels;
+  for (std::size_t i = 0; i < gens_.size(); ++i) {
+    const book::L2Book& b = gens_[i].book();
+    const SymbolSpec& s = specs_[i];
+    out += "{\"venue\":\"";
+    out += name();
+    out += "\",\"symbol\":";
+    append_json_string(out, s.name);
+    out += ",\"status\":\"live\",\"flags\":[],\"version\":";
+    append_uint(out, b.version());
+    out += ",\"updates\":";
+    append_uint(out, gens_[i].events());
+    out += ",\"exchange_ts_ns\":";
+    append_int(out, last_ts_ms_[i] * 1'000'000);
+    out += ",\"recv_ts_ns\":0,\"publish_ts_ns\":0";
+    for (book::Side side : {book::Side::bid, book::Side::ask}) {
+      levels.resize(b.level_count(side));
+      levels.resize(b.copy_top(side, levels.data(), levels.size()));
+      out += side == book::Side::bid ? ",\"bids\":[" : ",\"asks\":[";
+      for (std::size_t k = 0; k < levels.size(); ++k) {
+        if (k != 0) out += ',';
+        out += "[\"";
+        append_decimal(out, levels[k].px, s.px_exp);
+        out += "\",\"";
+        append_decimal(out, levels[k].qty, s.qty_exp);
+        out += "\"]";
+      }
+      out += ']';
+    }
+    out += "}\n";
+  }
+}
+
+}  // namespace wirebook::sim

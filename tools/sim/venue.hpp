@@ -1,0 +1,186 @@
+#pragma once
+// Shared mechanics of a simulated venue: the seeded market (one generator per
+// symbol, paced at a rate or as fast as clients drain), fault injection on
+// delta frames, per-connection sessions, capture replay and the truth dump.
+// A venue module (woo/, pulse/) adds only its protocol: parsing requests,
+// formatting frames, heartbeats.
+//
+// Threading: one io thread calls everything; counters are atomics readable
+// from other threads.
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tools/sim/capture.hpp"
+#include "tools/sim/faults.hpp"
+#include "tools/sim/generator.hpp"
+#include "tools/sim/net.hpp"
+#include "tools/sim/rng.hpp"
+#include "tools/sim/symbols.hpp"
+
+namespace wirebook::sim {
+
+using Clock = std::chrono::steady_clock;
+
+struct VenueOptions {
+  VenueKind kind = VenueKind::woo;
+  std::uint64_t seed = 1;
+  std::size_t symbols = 0;       // 0: the venue's default list
+  GeneratorParams gen;
+  double rate = 20.0;            // book events per second for the venue, 0 = as fast as possible
+  std::uint64_t frames = 0;      // stop after this many book events (0 = unbounded)
+  double seconds = 0;            // stop after this long (0 = unbounded)
+  std::size_t wait_subscriptions = 0;  // hold the market until this many subscriptions exist
+  VenueFaults faults;
+  FaultParams fault_params;
+  std::size_t backpressure_bytes = 4U << 20U;  // max-rate mode pauses while a client queue is above
+  std::size_t max_queue_bytes = 256U << 20U;   // a client queue above this is dropped (slow consumer)
+  // WOO X v2
+  int woo_ping_ms = 10'000;
+  int woo_max_missed_pongs = 10;
+  int woo_snapshot_ms = 1'000;   // @orderbook push period
+  // Pulse
+  int pulse_second_ms = 1'000;   // length of one heartbeat "second" (tests shrink it)
+  int pulse_agg_ms = 100;        // .100ms channel period
+  std::string pulse_client_id = "sim-client";
+  std::string pulse_client_secret = "sim-secret";
+  bool pulse_raw_needs_auth = false;
+  double pulse_exponent_rate = 0.05;  // share of numbers printed as 2.5e4
+  // Capture replay (replaces the generator when non-empty)
+  std::vector<CaptureFrame> capture;
+  double capture_speed = 1.0;    // 0 = as fast as possible
+};
+
+class Venue;
+
+// Per-connection state every venue has.
+class VenueSession : public ConnectionHandler {
+ public:
+  VenueSession(Venue& venue, Connection& conn) : venue_(venue), conn_(conn) {}
+  // Called by the server exactly once; only then may the venue free the session.
+  void on_closed() override { closed_ = true; }
+  [[nodiscard]] bool closed() const noexcept { return closed_; }
+  // The venue is closing this connection: no more frames go to it.
+  void mark_closing() noexcept { closing_ = true; }
+  [[nodiscard]] bool active() const noexcept { return !closed_ && !closing_; }
+  [[nodiscard]] Connection& conn() noexcept { return conn_; }
+  // Subscriptions this session holds (for --wait-subscriptions).
+  [[nodiscard]] virtual std::size_t subscriptions() const = 0;
+
+  std::size_t capture_pos = 0;
+  Clock::time_point capture_start{};
+
+ protected:
+  Venue& venue_;
+  Connection& conn_;
+  bool closed_ = false;
+  bool closing_ = false;
+};
+
+struct VenueStats {
+  std::atomic<std::uint64_t> events{};       // book events generated
+  std::atomic<std::uint64_t> connections{};  // accepted WebSocket sessions
+  std::atomic<std::uint64_t> frames_sent{};  // frames queued to clients
+  std::atomic<std::uint64_t> slow_consumer_drops{};
+  std::atomic<std::uint64_t> heartbeat_closes{};  // missed pongs / test_request
+};
+
+class Venue {
+ public:
+  explicit Venue(VenueOptions opts);
+  virtual ~Venue() = default;
+  Venue(const Venue&) = delete;
+  Venue& operator=(const Venue&) = delete;
+
+  [[nodiscard]] VenueKind kind() const noexcept { return opts_.kind; }
+  [[nodiscard]] const char* name() const noexcept { return to_string(opts_.kind); }
+  // The URL path clients connect to (the server accepts it and any suffix).
+  [[nodiscard]] virtual const char* path() const noexcept = 0;
+
+  // Server-facing: a new WebSocket session; the venue owns the handler.
+  ConnectionHandler& attach(Connection& conn);
+  // Connection-level faults, decided (and counted) per accepted TCP connection.
+  [[nodiscard]] bool refuse_next();
+  [[nodiscard]] bool http429_next();
+  [[nodiscard]] bool slow_next();
+  [[nodiscard]] int slow_ms() const noexcept { return opts_.fault_params.slow_ms; }
+
+  // Driver: generate due events and run timers. Returns true when it wants to
+  // be polled again immediately (max-rate mode with work left).
+  bool poll(Clock::time_point now);
+  [[nodiscard]] bool finished() const noexcept { return finished_; }
+  // Closes every open session gracefully; returns how many are still open.
+  void close_all(std::uint16_t code, std::string_view reason);
+  [[nodiscard]] std::size_t open_sessions() const;
+
+  // The true final books, one dump-format JSON line per symbol (DESIGN.md §7).
+  void append_truth(std::string& out) const;
+
+  [[nodiscard]] FaultCounters& faults() noexcept { return counters_; }
+  [[nodiscard]] VenueStats& stats() noexcept { return stats_; }
+  [[nodiscard]] const std::vector<SymbolSpec>& symbols() const noexcept { return specs_; }
+  [[nodiscard]] const VenueOptions& options() const noexcept { return opts_; }
+
+ protected:
+  // Hooks for the venue module.
+  virtual std::unique_ptr<VenueSession> make_session(Connection& conn) = 0;
+  virtual void on_event(std::size_t sym, const BookEvent& ev) = 0;
+  virtual void on_timer(Clock::time_point now) = 0;
+  virtual void on_finish() {}
+
+  // The connections subscribed to the delta stream of `sym`.
+  virtual void delta_recipients(std::size_t sym, std::vector<Connection*>& out) = 0;
+  // Delivers one book-delta frame of `sym` to its recipients, applying the
+  // symbol's faults. `chain_key` names the field wrong_type rewrites.
+  void deliver_delta(std::size_t sym, std::string frame, std::string_view chain_key);
+  // Queues a frame on one connection, enforcing the slow-consumer cap.
+  void send(Connection& c, const SharedFrame& f);
+
+  [[nodiscard]] std::int64_t wall_ms() const;
+  [[nodiscard]] std::int64_t next_ts_ms(std::size_t sym);  // strictly increasing per symbol
+  [[nodiscard]] std::int64_t last_ts_ms(std::size_t sym) const { return last_ts_ms_[sym]; }
+  [[nodiscard]] const BookGenerator& generator(std::size_t sym) const { return gens_[sym]; }
+  [[nodiscard]] std::optional<std::size_t> find_symbol(std::string_view name) const;
+  [[nodiscard]] Rng& format_rng() noexcept { return format_rng_; }
+
+  template <class Fn>
+  void for_each_session(Fn&& fn) {
+    for (auto& s : sessions_)
+      if (s->active()) fn(*s);
+  }
+
+  VenueOptions opts_;
+
+ private:
+  void generate(Clock::time_point now);
+  void replay_capture(Clock::time_point now);
+  void finish();
+  [[nodiscard]] bool backpressured() const;
+  [[nodiscard]] std::size_t subscriptions() const;
+
+  std::vector<SymbolSpec> specs_;
+  std::vector<BookGenerator> gens_;
+  std::vector<FaultDice> dice_;
+  std::vector<std::int64_t> last_ts_ms_;
+  std::vector<SharedFrame> held_;  // reorder: a delta waiting for its successor
+  std::vector<std::unique_ptr<VenueSession>> sessions_;
+  Rng market_rng_;
+  Rng format_rng_;
+  Rng conn_rng_;
+  BookEvent event_;
+  std::vector<Connection*> recipients_;
+  bool started_ = false;
+  bool finished_ = false;
+  Clock::time_point start_{};
+  Clock::time_point stall_until_{};
+  Clock::duration stalled_{};
+  std::uint64_t refused_ = 0;
+  FaultCounters counters_;
+  VenueStats stats_;
+};
+
+}  // namespace wirebook::sim

@@ -1,0 +1,337 @@
+// WOO X v2 simulator. Frame shapes follow PROTOCOLS.md §1.3 (control frames),
+// §1.4 (server pings), §1.5 (orderbook / orderbookupdate / request, the prevTs
+// chain) and §1.6 (trade, bbo).
+#include "tools/sim/woo/woo_venue.hpp"
+
+#include <simdjson.h>
+
+#include "tools/sim/json_reader.hpp"
+#include "tools/sim/text.hpp"
+
+namespace wirebook::sim {
+namespace {
+
+enum Topic : std::uint8_t {
+  kDelta = 1U << 0U,     // @orderbookupdate
+  kSnapshot = 1U << 1U,  // @orderbook, @orderbook100
+  kTrade = 1U << 2U,
+  kBbo = 1U << 3U,
+};
+
+bool topic_kind(std::string_view kind, std::uint8_t& bit) {
+  if (kind == "orderbookupdate") bit = kDelta;
+  else if (kind == "orderbook" || kind == "orderbook100") bit = kSnapshot;
+  else if (kind == "trade") bit = kTrade;
+  else if (kind == "bbo") bit = kBbo;
+  else return false;
+  return true;
+}
+
+class WooVenue;
+
+class WooSession final : public VenueSession {
+ public:
+  WooSession(Venue& v, Connection& c, std::size_t symbols, Clock::time_point now)
+      : VenueSession(v, c), topics(symbols, 0), next_ping(now) {}
+  void on_text(std::string_view text) override;
+  [[nodiscard]] std::size_t subscriptions() const override {
+    std::size_t n = 0;
+    for (std::uint8_t t : topics) n += static_cast<std::size_t>(__builtin_popcount(t));
+    return n;
+  }
+
+  std::vector<std::uint8_t> topics;  // per symbol, Topic bits
+  Clock::time_point next_ping;
+  bool awaiting_pong = false;
+  int missed_pongs = 0;
+};
+
+class WooVenue final : public Venue {
+ public:
+  explicit WooVenue(VenueOptions opts) : Venue(std::move(opts)), dirty_(symbols().size(), false) {
+    next_snapshot_ = Clock::now();
+  }
+  [[nodiscard]] const char* path() const noexcept override { return "/ws/stream"; }
+
+  void handle(WooSession& s, std::string_view text);
+
+ protected:
+  std::unique_ptr<VenueSession> make_session(Connection& conn) override {
+    auto s = std::make_unique<WooSession>(*this, conn, symbols().size(), Clock::now());
+    s->next_ping += std::chrono::milliseconds(opts_.woo_ping_ms);
+    return s;
+  }
+  void delta_recipients(std::size_t sym, std::vector<Connection*>& out) override {
+    recipients(sym, kDelta, out);
+  }
+  void on_event(std::size_t sym, const BookEvent& ev) override;
+  void on_timer(Clock::time_point now) override;
+
+ private:
+  void recipients(std::size_t sym, std::uint8_t bit, std::vector<Connection*>& out) {
+    for_each_session([&](VenueSession& vs) {
+      auto& s = static_cast<WooSession&>(vs);
+      if ((s.topics[sym] & bit) != 0) out.push_back(&s.conn());
+    });
+  }
+  void send_to(std::size_t sym, std::uint8_t bit, const SharedFrame& f) {
+    others_.clear();
+    recipients(sym, bit, others_);
+    for (Connection* c : others_) send(*c, f);
+  }
+  void append_levels(std::string& out, std::size_t sym, book::Side side) const;
+  void append_px(std::string& out, std::size_t sym, std::int64_t px) const {
+    append_decimal(out, px, symbols()[sym].px_exp);
+  }
+  void append_qty(std::string& out, std::size_t sym, std::int64_t qty) const {
+    append_decimal(out, qty, symbols()[sym].qty_exp);
+  }
+  [[nodiscard]] std::string book_frame(std::size_t sym) const;
+  void reply(WooSession& s, const std::string& id, std::string_view event, bool ok,
+             std::string_view error, std::string_view extra = {});
+  void subscribe(WooSession& s, const std::string& id, std::string_view event, std::string_view topic);
+  void request(WooSession& s, const std::string& id, simdjson::dom::element msg);
+
+  simdjson::dom::parser parser_;
+  std::vector<bool> dirty_;  // changed since the last @orderbook push
+  std::vector<Connection*> others_;
+  Clock::time_point next_snapshot_;
+};
+
+void WooSession::on_text(std::string_view text) { static_cast<WooVenue&>(venue_).handle(*this, text); }
+
+void WooVenue::append_levels(std::string& out, std::size_t sym, book::Side side) const {
+  const book::L2Book& b = generator(sym).book();
+  std::vector<book::Level> lv(b.level_count(side));
+  lv.resize(b.copy_top(side, lv.data(), lv.size()));
+  out += '[';
+  for (std::size_t i = 0; i < lv.size(); ++i) {
+    if (i != 0) out += ',';
+    out += '[';
+    append_px(out, sym, lv[i].px);
+    out += ',';
+    append_qty(out, sym, lv[i].qty);
+    out += ']';
+  }
+  out += ']';
+}
+
+std::string WooVenue::book_frame(std::size_t sym) const {
+  // @orderbook push: the whole book, ts = the ts of the last change, so it
+  // sits on the prevTs chain (PROTOCOLS §1.5.3).
+  std::string f = "{\"topic\":\"";
+  f += symbols()[sym].name;
+  f += "@orderbook\",\"ts\":";
+  append_int(f, last_ts_ms(sym));
+  f += ",\"data\":{\"symbol\":\"";
+  f += symbols()[sym].name;
+  f += "\",\"asks\":";
+  append_levels(f, sym, book::Side::ask);
+  f += ",\"bids\":";
+  append_levels(f, sym, book::Side::bid);
+  f += "}}";
+  return f;
+}
+
+void WooVenue::on_event(std::size_t sym, const BookEvent& ev) {
+  const std::string& name = symbols()[sym].name;
+  const std::int64_t prev = last_ts_ms(sym);
+  const std::int64_t ts = next_ts_ms(sym);
+  std::string f;
+  f.reserve(256);
+  f += "{\"topic\":\"";
+  f += name;
+  f += "@orderbookupdate\",\"ts\":";
+  append_int(f, ts);
+  f += ",\"data\":{\"symbol\":\"";
+  f += name;
+  f += "\",\"prevTs\":";
+  append_int(f, prev);
+  for (book::Side side : {book::Side::ask, book::Side::bid}) {
+    f += side == book::Side::ask ? ",\"asks\":[" : ",\"bids\":[";
+    bool first = true;
+    for (const LevelChange& c : ev.changes) {
+      if (c.side != side) continue;
+      if (!first) f += ',';
+      first = false;
+      f += '[';
+      append_px(f, sym, c.px);
+      f += ',';
+      append_qty(f, sym, c.qty);
+      f += ']';
+    }
+    f += ']';
+  }
+  f += "}}";
+  dirty_[sym] = true;
+  deliver_delta(sym, std::move(f), "prevTs");
+  if (ev.has_trade) {
+    std::string t = "{\"topic\":\"" + name + "@trade\",\"ts\":";
+    append_int(t, ts);
+    t += ",\"data\":{\"symbol\":\"" + name + "\",\"price\":";
+    append_px(t, sym, ev.trade.px);
+    t += ",\"size\":";
+    append_qty(t, sym, ev.trade.qty);
+    t += ev.trade.buy ? ",\"side\":\"BUY\",\"source\":1}}" : ",\"side\":\"SELL\",\"source\":1}}";
+    send_to(sym, kTrade, make_frame(std::move(t)));
+  }
+  if (ev.top_changed) {
+    book::Level bid{}, ask{};
+    const book::L2Book& b = generator(sym).book();
+    if (b.best(book::Side::bid, bid) && b.best(book::Side::ask, ask)) {
+      std::string q = "{\"topic\":\"" + name + "@bbo\",\"ts\":";
+      append_int(q, ts);
+      q += ",\"data\":{\"symbol\":\"" + name + "\",\"ask\":";
+      append_px(q, sym, ask.px);
+      q += ",\"askSize\":";
+      append_qty(q, sym, ask.qty);
+      q += ",\"bid\":";
+      append_px(q, sym, bid.px);
+      q += ",\"bidSize\":";
+      append_qty(q, sym, bid.qty);
+      q += "}}";
+      send_to(sym, kBbo, make_frame(std::move(q)));
+    }
+  }
+}
+
+void WooVenue::on_timer(Clock::time_point now) {
+  if (now >= next_snapshot_) {
+    next_snapshot_ = now + std::chrono::milliseconds(opts_.woo_snapshot_ms);
+    for (std::size_t sym = 0; sym < dirty_.size(); ++sym) {
+      if (!dirty_[sym]) continue;  // pushed only on change (PROTOCOLS §1.5.2)
+      others_.clear();
+      recipients(sym, kSnapshot, others_);
+      if (others_.empty()) continue;
+      dirty_[sym] = false;
+      const SharedFrame f = make_frame(book_frame(sym));
+      for (Connection* c : others_) send(*c, f);
+    }
+  }
+  for_each_session([&](VenueSession& vs) {
+    auto& s = static_cast<WooSession&>(vs);
+    if (now < s.next_ping) return;
+    s.next_ping = now + std::chrono::milliseconds(opts_.woo_ping_ms);
+    if (s.awaiting_pong && ++s.missed_pongs >= opts_.woo_max_missed_pongs) {
+      stats().heartbeat_closes.fetch_add(1, std::memory_order_relaxed);
+      s.conn().close(1000, "pong timeout");
+      s.mark_closing();
+      return;
+    }
+    std::string p = "{\"event\":\"ping\",\"ts\":";
+    append_int(p, wall_ms());
+    p += '}';
+    send(s.conn(), make_frame(std::move(p)));
+    s.awaiting_pong = true;
+  });
+}
+
+void WooVenue::reply(WooSession& s, const std::string& id, std::string_view event, bool ok,
+                     std::string_view error, std::string_view extra) {
+  std::string r = "{\"id\":" + id + ",\"event\":";
+  append_json_string(r, event);
+  r += ok ? ",\"success\":true,\"ts\":" : ",\"success\":false,\"ts\":";
+  append_int(r, wall_ms());
+  if (!ok) {
+    r += ",\"errorMsg\":";
+    append_json_string(r, error);
+  }
+  r += extra;
+  r += '}';
+  send(s.conn(), make_frame(std::move(r)));
+}
+
+void WooVenue::subscribe(WooSession& s, const std::string& id, std::string_view event, std::string_view topic) {
+  const std::size_t at = topic.find('@');
+  if (at == std::string_view::npos) {
+    reply(s, id, event, false, "invalid topic " + std::string(topic));
+    return;
+  }
+  const auto sym = find_symbol(topic.substr(0, at));
+  if (!sym) {
+    reply(s, id, event, false, "invalid symbol " + std::string(topic.substr(0, at)));
+    return;
+  }
+  std::uint8_t bit = 0;
+  const bool known = topic_kind(topic.substr(at + 1), bit);
+  std::string extra;
+  if (event == "subscribe") {
+    s.topics[*sym] |= bit;  // an unknown suffix is acked and stays silent (PROTOCOLS §1.3)
+  } else {
+    s.topics[*sym] &= static_cast<std::uint8_t>(~bit);
+    extra = ",\"data\":";
+    append_json_string(extra, topic);
+  }
+  reply(s, id, event, true, {}, extra);
+  if (known && bit == kSnapshot && event == "subscribe") send(s.conn(), make_frame(book_frame(*sym)));
+}
+
+void WooVenue::request(WooSession& s, const std::string& id, simdjson::dom::element msg) {
+  simdjson::dom::element params;
+  if (msg["params"].get(params) != simdjson::SUCCESS || str_field(params, "type") != std::string_view("orderbook")) {
+    reply(s, id, "request", false, "invalid request params");
+    return;
+  }
+  const auto symbol = str_field(params, "symbol");
+  const auto sym = symbol ? find_symbol(*symbol) : std::nullopt;
+  if (!sym) {
+    reply(s, id, "request", false, "invalid symbol " + std::string(symbol.value_or("")));
+    return;
+  }
+  // data.ts is the ts of the last delta, so the next delta's prevTs equals it
+  // (PROTOCOLS §1.5.4); frames are queued in order on this thread, so the
+  // reply and the deltas cannot interleave differently on the wire.
+  std::string extra = ",\"data\":{\"symbol\":";
+  append_json_string(extra, *symbol);
+  extra += ",\"ts\":";
+  append_int(extra, last_ts_ms(*sym));
+  extra += ",\"asks\":";
+  append_levels(extra, *sym, book::Side::ask);
+  extra += ",\"bids\":";
+  append_levels(extra, *sym, book::Side::bid);
+  extra += '}';
+  reply(s, id, "request", true, {}, extra);
+}
+
+void WooVenue::handle(WooSession& s, std::string_view text) {
+  simdjson::dom::element msg;
+  if (parser_.parse(text.data(), text.size()).get(msg) != simdjson::SUCCESS || !msg.is_object()) {
+    reply(s, "null", "", false, "invalid json");
+    return;
+  }
+  const std::string id = id_json(msg);
+  const auto event = str_field(msg, "event");
+  if (!event) {
+    reply(s, id, "", false, "missing event");
+    return;
+  }
+  // Any client frame proves liveness; a client ping keeps the socket open even
+  // if it never answers our pings (PROTOCOLS §1.4).
+  s.awaiting_pong = false;
+  s.missed_pongs = 0;
+  if (*event == "ping") {
+    std::string p = "{\"event\":\"pong\",\"ts\":";
+    append_int(p, wall_ms());
+    p += '}';
+    send(s.conn(), make_frame(std::move(p)));
+  } else if (*event == "pong") {
+    // nothing more
+  } else if (*event == "subscribe" || *event == "unsubscribe") {
+    const auto topic = str_field(msg, "topic");
+    if (!topic) {
+      reply(s, id, *event, false, "missing topic");
+      return;
+    }
+    subscribe(s, id, *event, *topic);
+  } else if (*event == "request") {
+    request(s, id, msg);
+  } else {
+    reply(s, id, *event, false, "unsupported event");
+  }
+}
+
+}  // namespace
+
+std::unique_ptr<Venue> make_woo_venue(VenueOptions opts) { return std::make_unique<WooVenue>(std::move(opts)); }
+
+}  // namespace wirebook::sim
