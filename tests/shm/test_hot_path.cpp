@@ -128,6 +128,7 @@ TEST_CASE("hot paths make no system calls (seccomp strict mode)", "[shm][hot]") 
   std::vector<Level> bids(1000);
   std::vector<Level> asks(1000);
   (void)f.exercise(bids.data(), asks.data());  // warm: every page touched once
+  t::ChildGuard children;  // after dir/shared state: destroyed first, kills leftover children
   const pid_t pid = t::fork_child([&]() -> int {
     if (::prctl(PR_SET_SECCOMP, SECCOMP_MODE_STRICT) != 0) return 3;
     const std::int64_t sum = f.exercise(bids.data(), asks.data());

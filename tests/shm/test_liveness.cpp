@@ -73,6 +73,7 @@ TEST_CASE("a SIGKILLed writer is detected within 100 ms and its restart is picke
           "[shm][liveness]") {
   t::TempDir dir;
   t::Shared<Control> ctl;
+  t::ChildGuard children;  // after dir/shared state: destroyed first, kills leftover children
   const pid_t w1 = t::fork_child([&] { return writer_main(dir.path(), 1111, &*ctl); });
   REQUIRE(t::wait_until([&] { return ctl->writer_ready.load() == 1; }, 30 * t::kSecond));
 
@@ -177,6 +178,7 @@ TEST_CASE("a writer that stops heartbeating is reported stale", "[shm][liveness]
 TEST_CASE("a half-built segment is never visible", "[shm][liveness]") {
   t::TempDir dir;
   t::Shared<Control> ctl;
+  t::ChildGuard children;  // after dir/shared state: destroyed first, kills leftover children
   SECTION("a writer killed during initialisation leaves nothing at the path") {
     const pid_t w = t::fork_child([&]() -> int {
       SegmentOptions o;
@@ -264,6 +266,7 @@ TEST_CASE("a half-built segment is never visible", "[shm][liveness]") {
 TEST_CASE("readers map segments read-only and never write", "[shm][liveness]") {
   t::TempDir dir;
   t::Shared<Control> ctl;
+  t::ChildGuard children;  // after dir/shared state: destroyed first, kills leftover children
   const pid_t w = t::fork_child([&] { return writer_main(dir.path(), 7, &*ctl); });
   REQUIRE(t::wait_until([&] { return ctl->writer_ready.load() == 1; }, 30 * t::kSecond));
   const pid_t rd = t::fork_child([&]() -> int {

@@ -389,3 +389,33 @@ TEST_CASE("the C ABI reads the same books and events", "[shm][c]") {
   REQUIRE(wb_poll(v, &c, &ev, &lost) == WB_POLL_NOTHING);
   wb_venue_close(v);
 }
+
+TEST_CASE("full books mirror at depth 1000 and at the maximum depth", "[shm]") {
+  for (std::uint32_t depth : {1000U, kMaxDepth}) {
+    CAPTURE(depth);
+    TempDir dir;
+    auto w = make_writer(dir, depth, 8);
+    VenueReader r = open_reader(dir);
+    REQUIRE(r.depth() == depth);
+    wirebook::book::L2Book book(depth + 10);
+    for (std::int64_t k = 0; k < static_cast<std::int64_t>(depth) + 10; ++k) {
+      (void)book.set_level(wirebook::book::Side::bid, 1'000'000 - k, k + 1);
+      (void)book.set_level(wirebook::book::Side::ask, 1'000'001 + k, 2 * k + 1);
+    }
+    for (int rep = 0; rep < 3; ++rep) REQUIRE(w->publish(2, book, BookMeta{}) == PublishResult::ok);
+    std::vector<Level> b(depth);
+    std::vector<Level> a(depth);
+    BookView v;
+    REQUIRE(r.read_book(2, v, b.data(), a.data(), depth) == ReadResult::ok);
+    REQUIRE(v.bids == depth);
+    REQUIRE(v.asks == depth);
+    REQUIRE(v.update_count == 3);
+    bool all = true;
+    for (std::uint32_t k = 0; k < depth; ++k) {
+      const auto kk = static_cast<std::int64_t>(k);
+      all = all && b[k].px == 1'000'000 - kk && b[k].qty == kk + 1 && a[k].px == 1'000'001 + kk &&
+            a[k].qty == 2 * kk + 1;
+    }
+    REQUIRE(all);
+  }
+}

@@ -386,6 +386,7 @@ TEST_CASE("torture: torn-free reads, exact lap accounting and a consistent late 
   std::fflush(stdout);
   t::TempDir dir("torture");
   t::Shared<Shared> s;
+  t::ChildGuard children;  // after dir/shared state: destroyed first, kills leftover children
   const std::string& d = dir.path();
 
   const pid_t writer = t::fork_child([&] { return writer_main(d, seed, &*s); });

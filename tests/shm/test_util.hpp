@@ -3,7 +3,9 @@
 // anonymous memory for results, condition waits with generous timeouts.
 #include <fcntl.h>
 #include <ftw.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -17,6 +19,7 @@
 #include <new>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace wirebook::shm::test {
 
@@ -93,18 +96,54 @@ class Shared {
   T* obj_;
 };
 
+// Children forked by a test that have not been reaped yet. A failing REQUIRE
+// unwinds the test; ChildGuard then kills (SIGKILL) and reaps what is left so
+// no spinning writer or reader outlives its test.
+inline std::vector<pid_t>& live_children() {
+  static std::vector<pid_t> pids;
+  return pids;
+}
+
+inline void forget_child(pid_t pid) {
+  auto& v = live_children();
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (v[i] == pid) {
+      v.erase(v.begin() + static_cast<std::ptrdiff_t>(i));
+      return;
+    }
+  }
+}
+
+struct ChildGuard {
+  ChildGuard() = default;
+  ChildGuard(const ChildGuard&) = delete;
+  ChildGuard& operator=(const ChildGuard&) = delete;
+  ~ChildGuard() {
+    for (pid_t pid : live_children()) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, nullptr, 0);
+    }
+    live_children().clear();
+  }
+};
+
 // Forks; the child runs fn() and _exits with its return value (never returns).
+// The child also dies with the parent (PR_SET_PDEATHSIG).
 template <class Fn>
 pid_t fork_child(Fn&& fn) {
   std::fflush(stdout);
   std::fflush(stderr);
+  const pid_t parent = ::getpid();
   const pid_t pid = ::fork();
   if (pid < 0) std::abort();
   if (pid == 0) {
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) ::_exit(98);
     int rc = 99;
     rc = std::forward<Fn>(fn)();
     ::_exit(rc);
   }
+  live_children().push_back(pid);
   return pid;
 }
 
@@ -115,11 +154,15 @@ inline int wait_child(pid_t pid, std::int64_t timeout_ns) {
   for (;;) {
     int st = 0;
     const pid_t r = ::waitpid(pid, &st, WNOHANG);
-    if (r == pid) return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    if (r == pid) {
+      forget_child(pid);
+      return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    }
     if (r < 0 && errno != EINTR) return -2;
     if (mono_ns() > deadline) {
       ::kill(pid, SIGKILL);
       ::waitpid(pid, &st, 0);
+      forget_child(pid);
       return -1;
     }
     ::usleep(1000);
