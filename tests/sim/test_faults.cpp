@@ -98,7 +98,7 @@ TEST_CASE("a dropped WOO delta is in the truth but never sent: a chain-ignoring 
   cfg.venue.woo_snapshot_ms = 50;
   sim::apply_fault_spec(cfg.faults, "drop=0.01");
   const auto syms = names(sim::VenueKind::woo);
-  cfg.venue.wait_subscriptions = syms.size() * 5;  // naive: 2 per symbol, careful: 3
+  cfg.venue.wait_subscriptions = syms.size() * 7;  // naive: 3 per symbol, careful: 4
   SimThread st(cfg);
   ClientOptions naive;
   naive.url = st.sim().url(sim::VenueKind::woo, false);
@@ -136,13 +136,13 @@ TEST_CASE("every WOO delta fault is seen by a protocol client, which still ends 
   sim::apply_fault_spec(cfg.faults, "oversize=0.002");
   sim::apply_fault_spec(cfg.faults, "oversize_bytes=1200000");
   const auto syms = names(sim::VenueKind::woo);
-  cfg.venue.wait_subscriptions = syms.size() * 3;
+  cfg.venue.wait_subscriptions = syms.size() * 4;
   SimThread st(cfg);
   ClientOptions o;
   o.url = st.sim().url(sim::VenueKind::woo, false);
   o.symbols = syms;
   o.woo_snapshots = true;
-  const ClientResult r = run_woo_client(o);
+  const ClientResult r = run_woo_client(o);  // 4 subscriptions per symbol
   st.join();
   auto inj = [&](sim::FaultKind k) { return injected(st.sim(), sim::VenueKind::woo, k); };
   INFO("end " << r.end << " gaps " << r.c.gaps << " stale " << r.c.stale << " push_resyncs " << r.c.push_resyncs);
@@ -217,7 +217,7 @@ TEST_CASE("connection faults: refused connections, HTTP 429, abrupt close, close
     cfg.venue.rate = 2000;
     sim::apply_fault_spec(cfg.faults, std::string(kind) + "=0.02");
     const auto syms = names(sim::VenueKind::woo);
-    cfg.venue.wait_subscriptions = syms.size() * 2;
+    cfg.venue.wait_subscriptions = syms.size() * 3;
     SimThread st(cfg);
     ClientOptions o;
     o.url = st.sim().url(sim::VenueKind::woo, false);
@@ -238,7 +238,7 @@ TEST_CASE("connection faults: refused connections, HTTP 429, abrupt close, close
     sim::apply_fault_spec(cfg.faults, "stall=0.01");
     sim::apply_fault_spec(cfg.faults, "stall_ms=300");
     const auto syms = names(sim::VenueKind::woo);
-    cfg.venue.wait_subscriptions = syms.size() * 2;
+    cfg.venue.wait_subscriptions = syms.size() * 3;
     SimThread st(cfg);
     ClientOptions o;
     o.url = st.sim().url(sim::VenueKind::woo, false);
@@ -250,6 +250,19 @@ TEST_CASE("connection faults: refused connections, HTTP 429, abrupt close, close
     REQUIRE(stalls >= 1);
     CHECK(r.c.max_delta_gap_ms >= 250);
     CHECK(compare_books(r.books, st.sim().truth(), "woo").empty());
+  }
+  SECTION("a client that stops reading is dropped as a slow consumer") {
+    auto cfg = test_config(96, {sim::VenueKind::woo});
+    cfg.venue.rate = 0;
+    cfg.venue.backpressure_bytes = 1U << 30U;  // never pause the market for it
+    cfg.venue.max_queue_bytes = 256U << 10U;
+    SimThread st(cfg);
+    WsClient c;
+    REQUIRE(c.connect(st.sim().url(sim::VenueKind::woo, false), "").empty());
+    for (const auto& s : names(sim::VenueKind::woo))
+      c.send(R"({"id":"x","topic":")" + s + R"(@orderbookupdate","event":"subscribe"})");
+    sim::Venue* v = st.sim().venue(sim::VenueKind::woo);
+    CHECK(wait_for([&] { return v->stats().slow_consumer_drops.load() >= 1; }, std::chrono::seconds(60)));
   }
   SECTION("a slow connection answers late") {
     auto cfg = test_config(95, {sim::VenueKind::woo});

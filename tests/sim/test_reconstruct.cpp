@@ -25,7 +25,7 @@ TEST_CASE("a WOO client that aligns request snapshots on data.ts rebuilds the tr
   auto cfg = test_config(seed, {sim::VenueKind::woo});
   cfg.venue.frames = 4000;
   const auto syms = sim::venue_symbols(sim::VenueKind::woo, 0);
-  cfg.venue.wait_subscriptions = syms.size() * 2;  // @orderbookupdate + @bbo per symbol
+  cfg.venue.wait_subscriptions = syms.size() * 3;  // @orderbookupdate, @bbo, @trade per symbol
   SimThread st(cfg);
   ClientOptions o;
   o.url = st.sim().url(sim::VenueKind::woo, false);
@@ -41,6 +41,7 @@ TEST_CASE("a WOO client that aligns request snapshots on data.ts rebuilds the tr
   CHECK(r.c.bad_types == 0);
   CHECK(r.c.snapshots == syms.size());
   CHECK(r.c.quotes > 0);
+  CHECK(r.c.trades > 0);
   CHECK(r.c.quote_mismatch == 0);
   CHECK(compare_books(r.books, st.sim().truth(), "woo").empty());
 }

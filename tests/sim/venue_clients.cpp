@@ -98,6 +98,7 @@ class WooClient {
       ws_.send(R"({"id":"s)" + std::to_string(i) + R"(","topic":")" + s + R"(@orderbookupdate","event":"subscribe"})");
       if (o_.woo_snapshots) ws_.send(R"({"id":"o)" + std::to_string(i) + R"(","topic":")" + s + R"(@orderbook","event":"subscribe"})");
       ws_.send(R"({"id":"b)" + std::to_string(i) + R"(","topic":")" + s + R"(@bbo","event":"subscribe"})");
+      ws_.send(R"({"id":"t)" + std::to_string(i) + R"(","topic":")" + s + R"(@trade","event":"subscribe"})");
     }
     for (const std::string& s : o_.symbols) request(s);
     std::string msg;
