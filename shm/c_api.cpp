@@ -95,15 +95,25 @@ WB_API int wb_venue_open(const char* dir, const char* venue, int64_t expected_ui
   }
 }
 
-WB_API void wb_venue_close(wb_venue* v) { delete v; }
+WB_API void wb_venue_close(wb_venue* v) {
+  delete v;
+}
 
-WB_API uint32_t wb_instrument_count(const wb_venue* v) { return v->reader.instrument_count(); }
-WB_API uint32_t wb_depth(const wb_venue* v) { return v->reader.depth(); }
-WB_API const char* wb_symbol(const wb_venue* v, uint32_t i) { return v->reader.symbol(i); }
+WB_API uint32_t wb_instrument_count(const wb_venue* v) {
+  return v->reader.instrument_count();
+}
+WB_API uint32_t wb_depth(const wb_venue* v) {
+  return v->reader.depth();
+}
+WB_API const char* wb_symbol(const wb_venue* v, uint32_t i) {
+  return v->reader.symbol(i);
+}
 WB_API uint32_t wb_find(const wb_venue* v, const char* symbol) {
   return symbol == nullptr ? v->reader.instrument_count() : v->reader.find(symbol);
 }
-WB_API uint64_t wb_generation(const wb_venue* v) { return v->reader.generation(); }
+WB_API uint64_t wb_generation(const wb_venue* v) {
+  return v->reader.generation();
+}
 
 WB_API int wb_read_bbo(const wb_venue* v, uint32_t instrument, wb_bbo* out) {
   shm::Bbo b;
@@ -130,7 +140,9 @@ WB_API int wb_read_book(const wb_venue* v, uint32_t instrument, wb_book* out, wb
   return static_cast<int>(r);
 }
 
-WB_API uint64_t wb_ring_head(const wb_venue* v) { return v->reader.ring_head(); }
+WB_API uint64_t wb_ring_head(const wb_venue* v) {
+  return v->reader.ring_head();
+}
 
 WB_API wb_cursor wb_cursor_at_head(const wb_venue* v) {
   const shm::RingCursor c = v->reader.cursor_at_head();
@@ -162,7 +174,9 @@ WB_API int wb_poll(const wb_venue* v, wb_cursor* c, wb_event* ev, uint64_t* lost
   return static_cast<int>(r);
 }
 
-WB_API int wb_venue_refresh(wb_venue* v) { return static_cast<int>(v->reader.refresh()); }
+WB_API int wb_venue_refresh(wb_venue* v) {
+  return static_cast<int>(v->reader.refresh());
+}
 
 WB_API int wb_instance_open(const char* dir, wb_instance** out) {
   if (dir == nullptr || out == nullptr) return WB_ERR_INVALID_ARGUMENT;
@@ -183,9 +197,15 @@ WB_API int wb_instance_open(const char* dir, wb_instance** out) {
   }
 }
 
-WB_API void wb_instance_close(wb_instance* in) { delete in; }
-WB_API uint32_t wb_venue_count(const wb_instance* in) { return in->reader.venue_count(); }
-WB_API const char* wb_venue_name(const wb_instance* in, uint32_t i) { return in->reader.venue_name(i); }
+WB_API void wb_instance_close(wb_instance* in) {
+  delete in;
+}
+WB_API uint32_t wb_venue_count(const wb_instance* in) {
+  return in->reader.venue_count();
+}
+WB_API const char* wb_venue_name(const wb_instance* in, uint32_t i) {
+  return in->reader.venue_name(i);
+}
 WB_API int wb_instance_refresh(wb_instance* in) {
   try {
     (void)in->reader.refresh();

@@ -46,7 +46,8 @@ CreateStatus fail(CreateError e, int err, std::string detail) {
 
 // mkdir -p for the parents (0755: they only hold directories), `mode` for the leaf.
 CreateStatus make_dirs(const std::string& dir, mode_t mode, gid_t group) {
-  if (dir.empty() || dir[0] != '/') return fail(CreateError::bad_config, 0, "directory must be absolute: " + dir);
+  if (dir.empty() || dir[0] != '/')
+    return fail(CreateError::bad_config, 0, "directory must be absolute: " + dir);
   for (std::size_t pos = 1; pos <= dir.size(); ++pos) {
     if (pos != dir.size() && dir[pos] != '/') continue;
     const std::string part = dir.substr(0, pos);
@@ -54,8 +55,10 @@ CreateStatus make_dirs(const std::string& dir, mode_t mode, gid_t group) {
     if (::mkdir(part.c_str(), leaf ? mode : 0755) == 0) {
       if (leaf) {
         // mkdir applies the umask; the configured mode is the contract.
-        if (::chmod(part.c_str(), mode) != 0) return fail(CreateError::io_error, errno, "chmod " + part);
-        if (group != static_cast<gid_t>(-1) && ::chown(part.c_str(), static_cast<uid_t>(-1), group) != 0) {
+        if (::chmod(part.c_str(), mode) != 0)
+          return fail(CreateError::io_error, errno, "chmod " + part);
+        if (group != static_cast<gid_t>(-1) &&
+            ::chown(part.c_str(), static_cast<uid_t>(-1), group) != 0) {
           return fail(CreateError::io_error, errno, "chown " + part);
         }
       }
@@ -72,8 +75,10 @@ CreateStatus open_dir(const std::string& dir, Fd& out) {
   if (out.fd < 0) return fail(CreateError::bad_directory, errno, "open directory " + dir);
   struct stat st {};
   if (::fstat(out.fd, &st) != 0) return fail(CreateError::io_error, errno, "fstat " + dir);
-  if (st.st_uid != ::geteuid()) return fail(CreateError::bad_directory, 0, "directory not owned by us: " + dir);
-  if ((st.st_mode & S_IWOTH) != 0) return fail(CreateError::bad_directory, 0, "directory writable by others: " + dir);
+  if (st.st_uid != ::geteuid())
+    return fail(CreateError::bad_directory, 0, "directory not owned by us: " + dir);
+  if ((st.st_mode & S_IWOTH) != 0)
+    return fail(CreateError::bad_directory, 0, "directory writable by others: " + dir);
   return {};
 }
 
@@ -88,21 +93,27 @@ CreateStatus check_target(int dirfd, const std::string& dir, const std::string& 
     if (errno == ENOENT) return {};
     return fail(CreateError::io_error, errno, "stat " + path);
   }
-  if (S_ISLNK(st.st_mode)) return fail(CreateError::target_is_symlink, 0, "refusing symlink at " + path);
-  if (!S_ISREG(st.st_mode)) return fail(CreateError::target_exists, 0, "not a regular file at " + path);
-  if (st.st_uid != ::geteuid()) return fail(CreateError::target_exists, 0, "file owned by another user at " + path);
+  if (S_ISLNK(st.st_mode))
+    return fail(CreateError::target_is_symlink, 0, "refusing symlink at " + path);
+  if (!S_ISREG(st.st_mode))
+    return fail(CreateError::target_exists, 0, "not a regular file at " + path);
+  if (st.st_uid != ::geteuid())
+    return fail(CreateError::target_exists, 0, "file owned by another user at " + path);
   Fd fd(::openat(dirfd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
   if (fd.fd < 0) return fail(CreateError::io_error, errno, "open " + path);
   SegmentHeader h{};
   if (::pread(fd.fd, &h, sizeof h, 0) != static_cast<ssize_t>(sizeof h) || h.magic != kMagic ||
       h.kind != static_cast<std::uint16_t>(kind)) {
-    return fail(CreateError::target_exists, 0, "not a wirebook segment, refusing to replace " + path);
+    return fail(CreateError::target_exists, 0,
+                "not a wirebook segment, refusing to replace " + path);
   }
   struct flock lk {};
   lk.l_type = F_WRLCK;
   lk.l_whence = SEEK_SET;
-  if (::fcntl(fd.fd, F_OFD_GETLK, &lk) != 0) return fail(CreateError::io_error, errno, "F_OFD_GETLK " + path);
-  if (lk.l_type != F_UNLCK) return fail(CreateError::writer_active, 0, "a live writer holds " + path);
+  if (::fcntl(fd.fd, F_OFD_GETLK, &lk) != 0)
+    return fail(CreateError::io_error, errno, "F_OFD_GETLK " + path);
+  if (lk.l_type != F_UNLCK)
+    return fail(CreateError::writer_active, 0, "a live writer holds " + path);
   replace = true;
   return {};
 }
@@ -126,7 +137,8 @@ void remove_stale_temps(int dirfd, const std::string& file_name) {
     struct flock lk {};
     lk.l_type = F_WRLCK;
     lk.l_whence = SEEK_SET;
-    if (::fcntl(fd.fd, F_OFD_GETLK, &lk) == 0 && lk.l_type == F_UNLCK) ::unlinkat(dirfd, e->d_name, 0);
+    if (::fcntl(fd.fd, F_OFD_GETLK, &lk) == 0 && lk.l_type == F_UNLCK)
+      ::unlinkat(dirfd, e->d_name, 0);
   }
   ::closedir(d);
 }
@@ -158,7 +170,10 @@ void fill_identity(SegmentHeader& h, SegmentKind kind, std::uint64_t size) {
     // Field 22 (starttime); fields 3.. follow the last ')' of the comm field.
     if (const char* q = std::strrchr(buf, ')')) {
       unsigned long long v = 0;
-      if (std::sscanf(q + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu", &v) == 1) {
+      if (std::sscanf(
+              q + 1,
+              " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
+              &v) == 1) {
         h.writer_start_time = v;
       }
     }
@@ -202,8 +217,10 @@ CreateStatus MappedSegment::create(const SegmentOptions& options, const std::str
     ::unlinkat(dirfd.fd, tmp.c_str(), 0);
     return fail(e, err, what + " " + dir + "/" + tmp);
   };
-  if (::fchmod(fd.fd, options.file_mode) != 0) return cleanup_fail(CreateError::io_error, errno, "fchmod");
-  if (options.group != static_cast<gid_t>(-1) && ::fchown(fd.fd, static_cast<uid_t>(-1), options.group) != 0) {
+  if (::fchmod(fd.fd, options.file_mode) != 0)
+    return cleanup_fail(CreateError::io_error, errno, "fchmod");
+  if (options.group != static_cast<gid_t>(-1) &&
+      ::fchown(fd.fd, static_cast<uid_t>(-1), options.group) != 0) {
     return cleanup_fail(CreateError::io_error, errno, "fchown");
   }
   // Lifetime lock: an OFD write lock on the whole file, held as long as this
@@ -211,7 +228,8 @@ CreateStatus MappedSegment::create(const SegmentOptions& options, const std::str
   struct flock lk {};
   lk.l_type = F_WRLCK;
   lk.l_whence = SEEK_SET;
-  if (::fcntl(fd.fd, F_OFD_SETLK, &lk) != 0) return cleanup_fail(CreateError::io_error, errno, "lock");
+  if (::fcntl(fd.fd, F_OFD_SETLK, &lk) != 0)
+    return cleanup_fail(CreateError::io_error, errno, "lock");
   const int fa = ::fallocate(fd.fd, 0, 0, static_cast<off_t>(size));
   if (fa != 0 && (errno != EOPNOTSUPP || ::ftruncate(fd.fd, static_cast<off_t>(size)) != 0)) {
     return cleanup_fail(CreateError::io_error, errno, "fallocate");
@@ -230,8 +248,9 @@ CreateStatus MappedSegment::create(const SegmentOptions& options, const std::str
   // reject it until everything else is in place.
   detail::store(h->magic, kMagic, std::memory_order_release);
 
-  const int rc = replace ? ::renameat(dirfd.fd, tmp.c_str(), dirfd.fd, file_name.c_str())
-                         : ::renameat2(dirfd.fd, tmp.c_str(), dirfd.fd, file_name.c_str(), RENAME_NOREPLACE);
+  const int rc =
+      replace ? ::renameat(dirfd.fd, tmp.c_str(), dirfd.fd, file_name.c_str())
+              : ::renameat2(dirfd.fd, tmp.c_str(), dirfd.fd, file_name.c_str(), RENAME_NOREPLACE);
   if (rc != 0) {
     const int err = errno;
     ::munmap(base_, size_);

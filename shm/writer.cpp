@@ -36,7 +36,8 @@ bool valid_name(const std::string& s, std::size_t cap) noexcept {
 }
 
 struct VenueGeometry {
-  std::uint64_t instruments_off, instruments_size, slots_off, slots_size, ring_off, ring_size, total;
+  std::uint64_t instruments_off, instruments_size, slots_off, slots_size, ring_off, ring_size,
+      total;
   std::uint64_t copy_stride;
 };
 
@@ -75,8 +76,8 @@ void fill_venue(char* base, void* ctx) {
                                          h->instrument_count, sizeof(InstrumentInfo), 0};
   h->sections[kSecSlots] = Section{f.geo.slots_off, f.geo.slots_size, h->instrument_count,
                                    static_cast<std::uint32_t>(2 * f.geo.copy_stride), 0};
-  h->sections[kSecRing] = Section{f.geo.ring_off, f.geo.ring_size, f.config->ring_capacity,
-                                  sizeof(RingRecord), 0};
+  h->sections[kSecRing] =
+      Section{f.geo.ring_off, f.geo.ring_size, f.config->ring_capacity, sizeof(RingRecord), 0};
   h->state = static_cast<std::uint32_t>(SegmentState::init);
   auto* inst = reinterpret_cast<InstrumentInfo*>(base + f.geo.instruments_off);
   for (std::uint32_t i = 0; i < h->instrument_count; ++i) {
@@ -89,28 +90,39 @@ void fill_venue(char* base, void* ctx) {
 
 const char* to_string(CreateError e) noexcept {
   switch (e) {
-    case CreateError::ok: return "ok";
-    case CreateError::bad_config: return "invalid segment configuration";
-    case CreateError::bad_directory: return "unsafe or unusable segment directory";
-    case CreateError::target_exists: return "a foreign file already exists at the segment path";
-    case CreateError::target_is_symlink: return "a symlink exists at the segment path";
-    case CreateError::writer_active: return "another live writer owns the segment";
-    case CreateError::io_error: return "system call failed";
+    case CreateError::ok:
+      return "ok";
+    case CreateError::bad_config:
+      return "invalid segment configuration";
+    case CreateError::bad_directory:
+      return "unsafe or unusable segment directory";
+    case CreateError::target_exists:
+      return "a foreign file already exists at the segment path";
+    case CreateError::target_is_symlink:
+      return "a symlink exists at the segment path";
+    case CreateError::writer_active:
+      return "another live writer owns the segment";
+    case CreateError::io_error:
+      return "system call failed";
   }
   return "unknown";
 }
 
 CreateStatus VenueWriter::create(const SegmentOptions& options, const VenueConfig& config,
                                  std::unique_ptr<VenueWriter>& out) {
-  if (!valid_name(config.name, kNameLen)) return {CreateError::bad_config, 0, "bad venue name '" + config.name + "'"};
-  if (config.depth == 0 || config.depth > kMaxDepth) return {CreateError::bad_config, 0, "depth out of range"};
+  if (!valid_name(config.name, kNameLen))
+    return {CreateError::bad_config, 0, "bad venue name '" + config.name + "'"};
+  if (config.depth == 0 || config.depth > kMaxDepth)
+    return {CreateError::bad_config, 0, "depth out of range"};
   if (config.ring_capacity < kMinRingCapacity || config.ring_capacity > kMaxRingCapacity ||
       !is_pow2(config.ring_capacity)) {
     return {CreateError::bad_config, 0, "ring capacity must be a power of two in [2, 2^26]"};
   }
-  if (config.symbols.size() > kMaxInstruments) return {CreateError::bad_config, 0, "too many symbols"};
+  if (config.symbols.size() > kMaxInstruments)
+    return {CreateError::bad_config, 0, "too many symbols"};
   for (const auto& s : config.symbols) {
-    if (s.empty() || s.size() >= kSymbolLen) return {CreateError::bad_config, 0, "bad symbol '" + s + "'"};
+    if (s.empty() || s.size() >= kSymbolLen)
+      return {CreateError::bad_config, 0, "bad symbol '" + s + "'"};
   }
   std::unique_ptr<VenueWriter> w(new VenueWriter());
   VenueFill fill{&config, venue_geometry(config)};
@@ -132,7 +144,9 @@ CreateStatus VenueWriter::create(const SegmentOptions& options, const VenueConfi
 
 VenueWriter::~VenueWriter() = default;
 
-std::uint64_t VenueWriter::generation() const noexcept { return hdr_->generation; }
+std::uint64_t VenueWriter::generation() const noexcept {
+  return hdr_->generation;
+}
 
 char* VenueWriter::copy_base(std::uint32_t instrument, std::uint64_t publication) const noexcept {
   return slots_ + (2ULL * instrument + (publication & 1U)) * copy_stride_;
@@ -143,7 +157,8 @@ char* VenueWriter::copy_base(std::uint32_t instrument, std::uint64_t publication
 // preempted mid-copy never stalls readers.
 template <class LevelAt>
 void VenueWriter::write_copy(std::uint32_t instrument, const BookMeta& meta, std::uint32_t n_bids,
-                             std::uint32_t n_asks, LevelAt level_at, std::uint64_t version) noexcept {
+                             std::uint32_t n_asks, LevelAt level_at,
+                             std::uint64_t version) noexcept {
   const std::uint64_t n = ++publications_[instrument];
   char* base = copy_base(instrument, n);
   auto* top = reinterpret_cast<SlotTop*>(base);
@@ -197,8 +212,9 @@ PublishResult VenueWriter::publish_levels(std::uint32_t instrument, const BookMe
   }
   const auto nb = static_cast<std::uint32_t>(bids.size() < depth_ ? bids.size() : depth_);
   const auto na = static_cast<std::uint32_t>(asks.size() < depth_ ? asks.size() : depth_);
-  write_copy(instrument, meta, nb, na,
-             [&](int side, std::uint32_t k) noexcept { return side == 0 ? bids[k] : asks[k]; }, version);
+  write_copy(
+      instrument, meta, nb, na,
+      [&](int side, std::uint32_t k) noexcept { return side == 0 ? bids[k] : asks[k]; }, version);
   return PublishResult::ok;
 }
 
@@ -214,12 +230,13 @@ PublishResult VenueWriter::publish(std::uint32_t instrument, const book::L2Book&
   const auto na = static_cast<std::uint32_t>(book.copy_top(book::Side::ask, a, depth_));
   BookMeta m = meta;
   if (book.truncated()) m.flags |= kFlagTruncated;
-  write_copy(instrument, m, nb, na,
-             [&](int side, std::uint32_t k) noexcept {
-               const book::Level& l = side == 0 ? b[k] : a[k];
-               return Level{l.px, l.qty};
-             },
-             book.version());
+  write_copy(
+      instrument, m, nb, na,
+      [&](int side, std::uint32_t k) noexcept {
+        const book::Level& l = side == 0 ? b[k] : a[k];
+        return Level{l.px, l.qty};
+      },
+      book.version());
   return PublishResult::ok;
 }
 
@@ -258,12 +275,13 @@ PublishResult VenueWriter::set_status(std::uint32_t instrument, Status status,
   ev.aux0 = static_cast<std::int64_t>(status);
   ev.aux1 = meta.flags;
   append(ev);
-  write_copy(instrument, meta, nb, na,
-             [&](int side, std::uint32_t k) noexcept {
-               const Level& l = plv[side == 0 ? k : depth + k];
-               return Level{load(l.px, kRelaxed), load(l.qty, kRelaxed)};
-             },
-             version);
+  write_copy(
+      instrument, meta, nb, na,
+      [&](int side, std::uint32_t k) noexcept {
+        const Level& l = plv[side == 0 ? k : depth + k];
+        return Level{load(l.px, kRelaxed), load(l.qty, kRelaxed)};
+      },
+      version);
   return PublishResult::ok;
 }
 
@@ -345,15 +363,18 @@ void fill_control(char* base, void* ctx) {
 CreateStatus ControlWriter::create(const SegmentOptions& options, const std::string& instance,
                                    const std::vector<VenueConfig>& venues,
                                    std::unique_ptr<ControlWriter>& out) {
-  if (!valid_name(instance, kNameLen)) return {CreateError::bad_config, 0, "bad instance name '" + instance + "'"};
+  if (!valid_name(instance, kNameLen))
+    return {CreateError::bad_config, 0, "bad instance name '" + instance + "'"};
   for (const auto& v : venues) {
-    if (!valid_name(v.name, kNameLen)) return {CreateError::bad_config, 0, "bad venue name '" + v.name + "'"};
+    if (!valid_name(v.name, kNameLen))
+      return {CreateError::bad_config, 0, "bad venue name '" + v.name + "'"};
   }
   std::unique_ptr<ControlWriter> w(new ControlWriter());
   ControlFill fill{&instance, &venues};
   const std::uint64_t size =
       (sizeof(SegmentHeader) + venues.size() * sizeof(VenueEntry) + kPage - 1) / kPage * kPage;
-  CreateStatus st = w->seg_.create(options, kControlFile, SegmentKind::control, size, &fill_control, &fill);
+  CreateStatus st =
+      w->seg_.create(options, kControlFile, SegmentKind::control, size, &fill_control, &fill);
   if (!st.ok()) return st;
   w->hdr_ = reinterpret_cast<SegmentHeader*>(w->seg_.base());
   out = std::move(w);

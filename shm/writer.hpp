@@ -30,10 +30,10 @@ namespace wirebook::shm {
 
 // Where and how segment files are created.
 struct SegmentOptions {
-  std::string dir;                        // instance directory; default_instance_dir(instance)
-  mode_t file_mode = 0640;                // applied exactly (umask does not interfere)
-  mode_t dir_mode = 0750;                 // applied when the directory is created
-  gid_t group = static_cast<gid_t>(-1);   // optional group for the files; -1 keeps the default
+  std::string dir;                       // instance directory; default_instance_dir(instance)
+  mode_t file_mode = 0640;               // applied exactly (umask does not interfere)
+  mode_t dir_mode = 0750;                // applied when the directory is created
+  gid_t group = static_cast<gid_t>(-1);  // optional group for the files; -1 keeps the default
   // Test hook: runs after the temp file is sized and half initialised, before
   // the rename that makes it visible.
   void (*before_publish_hook)(void* ctx) = nullptr;
@@ -44,9 +44,9 @@ struct SegmentOptions {
 [[nodiscard]] std::string default_instance_dir(const std::string& instance);
 
 struct VenueConfig {
-  std::string name;                  // [A-Za-z0-9_.-], < kNameLen bytes
-  std::vector<std::string> symbols;  // < kSymbolLen bytes each
-  std::uint32_t depth = 20;          // levels per side, 1..kMaxDepth
+  std::string name;                         // [A-Za-z0-9_.-], < kNameLen bytes
+  std::vector<std::string> symbols;         // < kSymbolLen bytes each
+  std::uint32_t depth = 20;                 // levels per side, 1..kMaxDepth
   std::uint32_t ring_capacity = 1U << 16U;  // records, power of two
 };
 
@@ -157,8 +157,8 @@ class VenueWriter {
   RingRecord* ring_ = nullptr;
   std::uint64_t copy_stride_ = 0;
   std::uint64_t ring_mask_ = 0;
-  std::uint64_t head_ = 0;             // seq of the last appended event
-  std::uint64_t head_at_idle_ = 0;     // head_ at the last idle()
+  std::uint64_t head_ = 0;          // seq of the last appended event
+  std::uint64_t head_at_idle_ = 0;  // head_ at the last idle()
   std::uint32_t instrument_count_ = 0;
   std::uint32_t depth_ = 0;
   std::vector<std::uint64_t> publications_;  // per instrument, writer-private

@@ -17,9 +17,9 @@
 // Validation: every event/slot read is checked against its seq-derived payload
 // and every sequence number must arrive; any failure makes the exit code 1.
 #include <sys/mman.h>
-#include <x86intrin.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <x86intrin.h>
 
 #include <atomic>
 #include <cstdio>
@@ -55,17 +55,22 @@ std::uint64_t mix(std::uint64_t x) noexcept {
 
 double g_ns_per_tick = 1.0;
 
-std::int64_t tsc_stamp() noexcept { return static_cast<std::int64_t>(__rdtsc()); }
+std::int64_t tsc_stamp() noexcept {
+  return static_cast<std::int64_t>(__rdtsc());
+}
 std::int64_t tsc_now() noexcept {
   unsigned aux = 0;
   return static_cast<std::int64_t>(__rdtscp(&aux));  // waits for earlier loads
 }
-double ticks_to_ns(std::int64_t ticks) noexcept { return static_cast<double>(ticks) * g_ns_per_tick; }
+double ticks_to_ns(std::int64_t ticks) noexcept {
+  return static_cast<double>(ticks) * g_ns_per_tick;
+}
 
 void calibrate_tsc() {
   const std::int64_t t0 = bench::now_ns();
   const std::int64_t c0 = tsc_stamp();
-  while (bench::now_ns() - t0 < 100'000'000) {}
+  while (bench::now_ns() - t0 < 100'000'000) {
+  }
   const std::int64_t t1 = bench::now_ns();
   const std::int64_t c1 = tsc_stamp();
   g_ns_per_tick = static_cast<double>(t1 - t0) / static_cast<double>(c1 - c0);
@@ -92,7 +97,8 @@ T* shared_anon() {
 
 void spin_for(std::int64_t ns) {
   const std::int64_t until = bench::now_ns() + ns;
-  while (bench::now_ns() < until) {}
+  while (bench::now_ns() < until) {
+  }
 }
 
 // A depth-20 book whose levels derive from `v`.
@@ -105,7 +111,9 @@ void fill_book(L2Book& b, std::uint64_t v) {
   }
 }
 
-std::int64_t expected_bid_px(std::uint64_t v) { return static_cast<std::int64_t>(1'000'000 + (v % 1000)) - 1; }
+std::int64_t expected_bid_px(std::uint64_t v) {
+  return static_cast<std::int64_t>(1'000'000 + (v % 1000)) - 1;
+}
 
 bool in_process(shm::VenueWriter& w, const std::string& dir) {
   bool ok = true;
@@ -171,7 +179,8 @@ bool in_process(shm::VenueWriter& w, const std::string& dir) {
     const std::int64_t t0 = bench::now_ns();
     for (std::size_t k = 0; k < kBatch; ++k) {
       shm::BookView v;
-      if (r.read_book(1, v, bids, asks, kDepth) != shm::ReadResult::ok || v.bids != kDepth) ok = false;
+      if (r.read_book(1, v, bids, asks, kDepth) != shm::ReadResult::ok || v.bids != kDepth)
+        ok = false;
       sink += asks[kDepth - 1].px;
     }
     samples.push_back(static_cast<double>(bench::now_ns() - t0) / kBatch);
@@ -260,28 +269,33 @@ void raw_baseline(int wcpu, int rcpu) {
     std::uint64_t seen = 0;
     for (int n = 0; n < kWarmup + kLatencySamples; ++n) {
       std::uint64_t c = 0;
-      while ((c = line->count.load(std::memory_order_acquire)) == seen) {}
+      while ((c = line->count.load(std::memory_order_acquire)) == seen) {
+      }
       const std::int64_t now = tsc_now();
       seen = c;
-      if (n >= kWarmup) lat.push_back(ticks_to_ns(now - line->stamp.load(std::memory_order_relaxed)));
+      if (n >= kWarmup)
+        lat.push_back(ticks_to_ns(now - line->stamp.load(std::memory_order_relaxed)));
       hs->ack.store(c, std::memory_order_release);
     }
     hs->result = bench::percentiles(lat);
     ::_exit(0);
   }
-  while (hs->reader_ready.load() == 0) {}
+  while (hs->reader_ready.load() == 0) {
+  }
   std::uint64_t x = 1;
   for (std::uint64_t n = 1; n <= kWarmup + kLatencySamples; ++n) {
     x = mix(x);
     spin_for(1000 + static_cast<std::int64_t>(x % 2000));
     line->stamp.store(tsc_stamp(), std::memory_order_relaxed);
     line->count.store(n, std::memory_order_release);
-    while (hs->ack.load(std::memory_order_acquire) < n) {}
+    while (hs->ack.load(std::memory_order_acquire) < n) {
+    }
   }
   int st = 0;
   ::waitpid(pid, &st, 0);
   char name[96];
-  std::snprintf(name, sizeof name, "baseline: raw cache-line one-way (cpu %d -> cpu %d)", wcpu, rcpu);
+  std::snprintf(name, sizeof name, "baseline: raw cache-line one-way (cpu %d -> cpu %d)", wcpu,
+                rcpu);
   bench::print_line(name, hs->result);
   ::munmap(hs, sizeof(Handshake));
   ::munmap(line, sizeof(RawLine));
@@ -300,7 +314,8 @@ bool cross_process(shm::VenueWriter& w, const std::string& dir, int wcpu, int rc
   std::fflush(stdout);
   const pid_t pid = ::fork();
   if (pid == 0) ::_exit(slots ? slot_reader(dir, rcpu, hs) : ring_reader(dir, rcpu, hs));
-  while (hs->reader_ready.load() == 0) {}
+  while (hs->reader_ready.load() == 0) {
+  }
   std::uint64_t x = 1;
   bool ok = true;
   L2Book book(kDepth);
@@ -340,8 +355,9 @@ bool cross_process(shm::VenueWriter& w, const std::string& dir, int wcpu, int rc
   std::snprintf(name, sizeof name, "shm one-way %s (cpu %d -> cpu %d)",
                 slots ? "snapshot slot publish->read" : "ring event append->poll", wcpu, rcpu);
   bench::print_line(name, hs->result);
-  if (!ok) std::printf("VALIDATION FAILED: %s (%llu payload errors)\n", name,
-                       static_cast<unsigned long long>(hs->errors.load()));
+  if (!ok)
+    std::printf("VALIDATION FAILED: %s (%llu payload errors)\n", name,
+                static_cast<unsigned long long>(hs->errors.load()));
   ::munmap(hs, sizeof(Handshake));
   (void)wcpu;
   return ok;
@@ -352,7 +368,8 @@ bool cross_process(shm::VenueWriter& w, const std::string& dir, int wcpu, int rc
 int main() {
   const int wcpu = env_int("WIREBOOK_BENCH_WRITER_CPU", 0);
   const int rcpu = env_int("WIREBOOK_BENCH_READER_CPU", 1);
-  std::printf("shm bench on %s; writer cpu %d, reader cpu %d\n", bench::cpu_name().c_str(), wcpu, rcpu);
+  std::printf("shm bench on %s; writer cpu %d, reader cpu %d\n", bench::cpu_name().c_str(), wcpu,
+              rcpu);
   if (!bench::pin_to_cpu(wcpu)) std::printf("warning: could not pin writer to cpu %d\n", wcpu);
   calibrate_tsc();
   std::printf("tsc: %.4f ns per tick\n", g_ns_per_tick);

@@ -87,14 +87,16 @@ int main(int argc, char** argv) {
   wb_book b;
   const int r = wb_read_book(v, i, &b, bids, asks, levels);
   if (r != WB_READ_OK) {
-    fprintf(stderr, "no book for %s (%s)\n", argv[3], r == WB_READ_EMPTY ? "not published yet" : "busy");
+    fprintf(stderr, "no book for %s (%s)\n", argv[3],
+            r == WB_READ_EMPTY ? "not published yet" : "busy");
     wb_venue_close(v);
     return 4;
   }
   printf("venue %s symbol %s writer %s status %s%s%s version %llu updates %llu\n", argv[2], argv[3],
          wb_liveness_string(live), wb_status_string(b.top.status),
-         (b.top.flags & WB_FLAG_CROSSED) ? " crossed" : "", b.top.trusted ? " trusted" : " untrusted",
-         (unsigned long long)b.top.version, (unsigned long long)b.update_count);
+         (b.top.flags & WB_FLAG_CROSSED) ? " crossed" : "",
+         b.top.trusted ? " trusted" : " untrusted", (unsigned long long)b.top.version,
+         (unsigned long long)b.update_count);
   printf("best bid ");
   print_fixed(b.top.bid.px, b.top.px_exp);
   printf(" best ask ");

@@ -30,7 +30,8 @@ TEST_CASE("the ABI hash matches the golden value", "[shm][layout]") {
 TEST_CASE("hot header words sit on their own 128-byte blocks", "[shm][layout]") {
   STATIC_REQUIRE(offsetof(SegmentHeader, heartbeat_ns) % kBlock == 0);
   STATIC_REQUIRE(offsetof(SegmentHeader, ring_head) % kBlock == 0);
-  STATIC_REQUIRE(offsetof(SegmentHeader, ring_head) - offsetof(SegmentHeader, heartbeat_ns) == kBlock);
+  STATIC_REQUIRE(offsetof(SegmentHeader, ring_head) - offsetof(SegmentHeader, heartbeat_ns) ==
+                 kBlock);
 }
 
 TEST_CASE("a top-of-book read touches one cache line of a copy", "[shm][layout]") {

@@ -92,7 +92,8 @@ TEST_CASE("a SIGKILLed writer is detected within 100 ms and its restart is picke
     ctl->detect_ns.store(t::mono_ns());
     ctl->reader_saw_dead.store(1);
     Bbo b;
-    if (r.read_bbo(0, b) == ReadResult::ok && !b.trusted() && !b.writer_ok) ctl->reader_untrusted_while_dead.store(1);
+    if (r.read_bbo(0, b) == ReadResult::ok && !b.trusted() && !b.writer_ok)
+      ctl->reader_untrusted_while_dead.store(1);
     while (r.generation() == g1 || r.refresh() != Liveness::alive) {
       (void)r.refresh();
       if (t::mono_ns() > deadline) return 13;
@@ -134,7 +135,8 @@ TEST_CASE("a SIGKILLed writer is detected within 100 ms and its restart is picke
   const std::uint64_t g1 = r.generation();
   const pid_t w2 = t::fork_child([&] { return writer_main(dir.path(), 2222, &*ctl); });
   REQUIRE(t::wait_until([&] { return ctl->writer_ready.load() == 2; }, 30 * t::kSecond));
-  REQUIRE(t::wait_until([&] { return r.refresh() == Liveness::alive && r.generation() != g1; }, 30 * t::kSecond));
+  REQUIRE(t::wait_until([&] { return r.refresh() == Liveness::alive && r.generation() != g1; },
+                        30 * t::kSecond));
   REQUIRE(r.reattach_count() == 1);
   Bbo b;
   REQUIRE(r.read_bbo(0, b) == ReadResult::ok);
@@ -258,7 +260,8 @@ TEST_CASE("a half-built segment is never visible", "[shm][liveness]") {
       }
     }
     REQUIRE(t::wait_child(w, 60 * t::kSecond) == 0);
-    std::printf("restart race: %d opens ok, %d before the first file, %d bad\n", ok, missing, other);
+    std::printf("restart race: %d opens ok, %d before the first file, %d bad\n", ok, missing,
+                other);
     REQUIRE(other == 0);
   }
 }
@@ -281,7 +284,8 @@ TEST_CASE("readers map segments read-only and never write", "[shm][liveness]") {
       if (std::strstr(line, "/venue-woo") == nullptr) continue;
       ++mappings;
       char perms[8] = {};
-      if (std::sscanf(line, "%*s %7s", perms) != 1 || perms[1] != '-' || perms[3] != 's') ++writable;
+      if (std::sscanf(line, "%*s %7s", perms) != 1 || perms[1] != '-' || perms[3] != 's')
+        ++writable;
     }
     std::fclose(f);
     return mappings == 1 && writable == 0 ? 0 : 4;

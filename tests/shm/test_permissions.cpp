@@ -44,7 +44,8 @@ template <class T>
 void patch(const std::string& path, std::size_t offset, T value) {
   const int fd = ::open(path.c_str(), O_WRONLY);
   REQUIRE(fd >= 0);
-  REQUIRE(::pwrite(fd, &value, sizeof value, static_cast<off_t>(offset)) == static_cast<ssize_t>(sizeof value));
+  REQUIRE(::pwrite(fd, &value, sizeof value, static_cast<off_t>(offset)) ==
+          static_cast<ssize_t>(sizeof value));
   ::close(fd);
 }
 
@@ -127,8 +128,9 @@ TEST_CASE("a directory writable by others is refused", "[shm][perm]") {
   REQUIRE(VenueWriter::create(options(d), config(), w).error == CreateError::bad_directory);
 }
 
-TEST_CASE("a second writer is refused while the first is alive; a restart replaces the old generation",
-          "[shm][perm]") {
+TEST_CASE(
+    "a second writer is refused while the first is alive; a restart replaces the old generation",
+    "[shm][perm]") {
   TempDir d;
   std::unique_ptr<VenueWriter> w1;
   REQUIRE(VenueWriter::create(options(d), config(), w1).ok());
@@ -172,7 +174,8 @@ TEST_CASE("readers refuse wrong magic, major version and ABI hash", "[shm][perm]
     REQUIRE(open_err(d) == OpenError::incompatible_abi);
   }
   SECTION("section table") {
-    patch(w->path(), offsetof(SegmentHeader, sections) + sizeof(Section) * kSecRing, std::uint64_t{1} << 40U);
+    patch(w->path(), offsetof(SegmentHeader, sections) + sizeof(Section) * kSecRing,
+          std::uint64_t{1} << 40U);
     REQUIRE(open_err(d) == OpenError::corrupt);
   }
   SECTION("kind") {

@@ -59,7 +59,8 @@ TEST_CASE("a published book reads back with levels, status, exponents and timest
   TempDir dir;
   auto w = make_writer(dir, 4);
   VenueReader r = open_reader(dir);
-  const std::vector<Level> bids = {{5674915, 103}, {5674900, 7}, {5674800, 1}, {5674700, 2}, {5674600, 9}};
+  const std::vector<Level> bids = {
+      {5674915, 103}, {5674900, 7}, {5674800, 1}, {5674700, 2}, {5674600, 9}};
   const std::vector<Level> asks = {{5674920, 5}};
   BookMeta m;
   m.status = Status::live;

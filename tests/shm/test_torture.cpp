@@ -36,14 +36,14 @@ constexpr int kFastReaders = 3;
 
 struct alignas(64) ReaderStats {
   std::atomic<std::uint64_t> slot_reads{0};
-  std::atomic<std::uint64_t> torn{0};         // a seqlock-validated copy failed its self-check
-  std::atomic<std::uint64_t> nonmonotonic{0}; // a book version went backwards
+  std::atomic<std::uint64_t> torn{0};          // a seqlock-validated copy failed its self-check
+  std::atomic<std::uint64_t> nonmonotonic{0};  // a book version went backwards
   std::atomic<std::uint64_t> busy{0};
   std::atomic<std::uint64_t> events{0};
   std::atomic<std::uint64_t> event_errors{0};  // payload or sequence mismatch
   std::atomic<std::uint64_t> laps{0};
   std::atomic<std::uint64_t> lost{0};
-  std::atomic<std::uint64_t> false_laps{0};    // lap reported while the record was not overwritten
+  std::atomic<std::uint64_t> false_laps{0};  // lap reported while the record was not overwritten
   std::atomic<std::uint64_t> start_seq{0};
   std::atomic<int> done{0};
 };
@@ -63,12 +63,16 @@ struct Shared {
   std::atomic<int> late_consistent{0};
 };
 
-std::uint64_t h(std::uint64_t a, std::uint64_t b) noexcept { return t::mix(a ^ t::mix(b)); }
+std::uint64_t h(std::uint64_t a, std::uint64_t b) noexcept {
+  return t::mix(a ^ t::mix(b));
+}
 
 // Check value of the first line (stored in ts_exchange_ns): covers everything a BBO read returns.
 std::int64_t top_check(const Bbo& b) noexcept {
-  std::uint64_t x = h(b.version, static_cast<std::uint64_t>(b.status) | (std::uint64_t{b.flags} << 8U));
-  x = h(x, static_cast<std::uint8_t>(b.px_exp) | (std::uint64_t{static_cast<std::uint8_t>(b.qty_exp)} << 8U));
+  std::uint64_t x =
+      h(b.version, static_cast<std::uint64_t>(b.status) | (std::uint64_t{b.flags} << 8U));
+  x = h(x, static_cast<std::uint8_t>(b.px_exp) |
+               (std::uint64_t{static_cast<std::uint8_t>(b.qty_exp)} << 8U));
   x = h(x, b.bid_count | (std::uint64_t{b.ask_count} << 16U));
   x = h(x, static_cast<std::uint64_t>(b.bid.px));
   x = h(x, static_cast<std::uint64_t>(b.bid.qty));
@@ -82,8 +86,10 @@ template <class L>
 std::int64_t levels_check(std::uint64_t version, const L* bids, std::uint32_t nb, const L* asks,
                           std::uint32_t na) noexcept {
   std::uint64_t x = h(version, nb * 1000ULL + na);
-  for (std::uint32_t k = 0; k < nb; ++k) x = h(h(x, static_cast<std::uint64_t>(bids[k].px)), static_cast<std::uint64_t>(bids[k].qty));
-  for (std::uint32_t k = 0; k < na; ++k) x = h(h(x, static_cast<std::uint64_t>(asks[k].px)), static_cast<std::uint64_t>(asks[k].qty));
+  for (std::uint32_t k = 0; k < nb; ++k)
+    x = h(h(x, static_cast<std::uint64_t>(bids[k].px)), static_cast<std::uint64_t>(bids[k].qty));
+  for (std::uint32_t k = 0; k < na; ++k)
+    x = h(h(x, static_cast<std::uint64_t>(asks[k].px)), static_cast<std::uint64_t>(asks[k].qty));
   return static_cast<std::int64_t>(x >> 1U);
 }
 
@@ -152,7 +158,8 @@ int writer_main(const std::string& dir, std::uint64_t seed, Shared* s) {
       const Side side = (x & 1U) != 0 ? Side::bid : Side::ask;
       const auto g = static_cast<std::int64_t>((x >> 8U) % kGrid);
       const std::int64_t px = side == Side::bid ? kMid - 1 - g : kMid + g;
-      const auto qty = static_cast<std::int64_t>((x >> 32U) % 5) * 1000 + static_cast<std::int64_t>((x >> 40U) % 1000) * ((x >> 32U) % 5 != 0);
+      const auto qty = static_cast<std::int64_t>((x >> 32U) % 5) * 1000 +
+                       static_cast<std::int64_t>((x >> 40U) % 1000) * ((x >> 32U) % 5 != 0);
       (void)books[i].set_level(side, px, qty);
       Event e;
       e.seq = w->ring_head() + 1;
@@ -182,15 +189,17 @@ int writer_main(const std::string& dir, std::uint64_t seed, Shared* s) {
 void check_poll(const VenueReader& r, PollResult p, const Event& ev, std::uint64_t lost,
                 std::uint64_t& expected, ReaderStats& st) {
   if (p == PollResult::event) {
-    const bool ok = ev.seq == expected && ev.type == EventType::level && ev.instrument < kInstruments &&
-                    ev.aux0 == static_cast<std::int64_t>(ev.seq) && ev.aux1 == event_check(ev);
+    const bool ok = ev.seq == expected && ev.type == EventType::level &&
+                    ev.instrument < kInstruments && ev.aux0 == static_cast<std::int64_t>(ev.seq) &&
+                    ev.aux1 == event_check(ev);
     if (!ok) st.event_errors.fetch_add(1, std::memory_order_relaxed);
     expected = ev.seq + 1;
     st.events.fetch_add(1, std::memory_order_relaxed);
   } else if (p == PollResult::lapped) {
     // Event `expected` must really have been overwritten: the writer is at
     // least a whole ring ahead of it.
-    if (lost == 0 || r.ring_head() + 1 < expected + kRing) st.false_laps.fetch_add(1, std::memory_order_relaxed);
+    if (lost == 0 || r.ring_head() + 1 < expected + kRing)
+      st.false_laps.fetch_add(1, std::memory_order_relaxed);
     expected += lost;
     st.laps.fetch_add(1, std::memory_order_relaxed);
     st.lost.fetch_add(lost, std::memory_order_relaxed);
@@ -203,8 +212,10 @@ bool check_book(const BookView& v, const Level* b, const Level* a) {
   if (v.top.ts_exchange_ns != top_check(v.top)) return false;
   if (v.ts_recv_ns != levels_check(v.top.version, b, v.bids, a, v.asks)) return false;
   if (v.bids != v.top.bid_count || v.asks != v.top.ask_count) return false;
-  for (std::uint32_t k = 1; k < v.bids; ++k) if (b[k].px >= b[k - 1].px) return false;
-  for (std::uint32_t k = 1; k < v.asks; ++k) if (a[k].px <= a[k - 1].px) return false;
+  for (std::uint32_t k = 1; k < v.bids; ++k)
+    if (b[k].px >= b[k - 1].px) return false;
+  for (std::uint32_t k = 1; k < v.asks; ++k)
+    if (a[k].px <= a[k - 1].px) return false;
   return v.ts_publish_ns == static_cast<std::int64_t>(v.top.version);
 }
 
@@ -242,7 +253,8 @@ int fast_reader_main(const std::string& dir, std::uint64_t seed, Shared* s, Read
         continue;
       }
       if (res != ReadResult::ok) {
-        st.torn.fetch_add(1, std::memory_order_relaxed);  // never empty: the writer publishes all first
+        st.torn.fetch_add(
+            1, std::memory_order_relaxed);  // never empty: the writer publishes all first
         continue;
       }
       ++reads;
@@ -301,7 +313,8 @@ struct LateJoiner {
     for (std::uint32_t i = 0; i < kInstruments; ++i) {
       BookView v;
       ReadResult res;
-      while ((res = r.read_book(i, v, b, a, kDepth)) == ReadResult::busy) {}
+      while ((res = r.read_book(i, v, b, a, kDepth)) == ReadResult::busy) {
+      }
       if (res != ReadResult::ok) return false;
       std::vector<wirebook::book::Level> bb(v.bids);
       std::vector<wirebook::book::Level> aa(v.asks);
@@ -334,7 +347,8 @@ int late_joiner_main(const std::string& dir, Shared* s) {
     if (p == PollResult::event) {
       st.events.fetch_add(1, std::memory_order_relaxed);
       if (ev.aux1 != event_check(ev)) st.event_errors.fetch_add(1, std::memory_order_relaxed);
-      if (ev.seq > j.reflected[ev.instrument]) (void)j.books[ev.instrument].set_level(static_cast<Side>(ev.side), ev.px, ev.qty);
+      if (ev.seq > j.reflected[ev.instrument])
+        (void)j.books[ev.instrument].set_level(static_cast<Side>(ev.side), ev.px, ev.qty);
       continue;
     }
     if (p == PollResult::lapped || p == PollResult::reset) {
@@ -358,8 +372,10 @@ int late_joiner_main(const std::string& dir, Shared* s) {
     const std::size_t nb = j.books[i].copy_top(Side::bid, mb, kDepth);
     const std::size_t na = j.books[i].copy_top(Side::ask, ma, kDepth);
     if (nb != v.bids || na != v.asks) ++mismatches;
-    for (std::size_t k = 0; k < std::min<std::size_t>(nb, v.bids); ++k) mismatches += (mb[k].px != b[k].px || mb[k].qty != b[k].qty);
-    for (std::size_t k = 0; k < std::min<std::size_t>(na, v.asks); ++k) mismatches += (ma[k].px != a[k].px || ma[k].qty != a[k].qty);
+    for (std::size_t k = 0; k < std::min<std::size_t>(nb, v.bids); ++k)
+      mismatches += (mb[k].px != b[k].px || mb[k].qty != b[k].qty);
+    for (std::size_t k = 0; k < std::min<std::size_t>(na, v.asks); ++k)
+      mismatches += (ma[k].px != a[k].px || ma[k].qty != a[k].qty);
   }
   s->late_mismatches.store(mismatches);
   s->late_consistent.store(mismatches == 0 ? 1 : 0);
@@ -374,15 +390,19 @@ std::uint64_t env_u64(const char* name, std::uint64_t def) {
 
 }  // namespace
 
-TEST_CASE("torture: torn-free reads, exact lap accounting and a consistent late joiner across processes",
-          "[shm][torture]") {
+TEST_CASE(
+    "torture: torn-free reads, exact lap accounting and a consistent late joiner across processes",
+    "[shm][torture]") {
   const bool long_mode = t::long_tests();
-  const std::uint64_t target_reads = env_u64("WIREBOOK_TORTURE_READS", long_mode ? 200'000'000ULL : 10'500'000ULL);
+  const std::uint64_t target_reads =
+      env_u64("WIREBOOK_TORTURE_READS", long_mode ? 200'000'000ULL : 10'500'000ULL);
   const std::uint64_t max_seconds = env_u64("WIREBOOK_TORTURE_SECONDS", long_mode ? 600 : 50);
   const std::uint64_t seed = t::random_seed();
-  std::printf("torture: seed %llu (replay payloads with WIREBOOK_SEED=%llu), target %llu reads, cap %llu s\n",
-              static_cast<unsigned long long>(seed), static_cast<unsigned long long>(seed),
-              static_cast<unsigned long long>(target_reads), static_cast<unsigned long long>(max_seconds));
+  std::printf(
+      "torture: seed %llu (replay payloads with WIREBOOK_SEED=%llu), target %llu reads, cap %llu "
+      "s\n",
+      static_cast<unsigned long long>(seed), static_cast<unsigned long long>(seed),
+      static_cast<unsigned long long>(target_reads), static_cast<unsigned long long>(max_seconds));
   std::fflush(stdout);
   t::TempDir dir("torture");
   t::Shared<Shared> s;
@@ -393,7 +413,8 @@ TEST_CASE("torture: torn-free reads, exact lap accounting and a consistent late 
   REQUIRE(t::wait_until([&] { return s->writer_ready.load() == 1; }, 60 * t::kSecond));
   std::vector<pid_t> readers;
   for (int k = 0; k < kFastReaders; ++k) {
-    readers.push_back(t::fork_child([&, k] { return fast_reader_main(d, t::mix(seed + k + 1), &*s, s->fast[k]); }));
+    readers.push_back(t::fork_child(
+        [&, k] { return fast_reader_main(d, t::mix(seed + k + 1), &*s, s->fast[k]); }));
   }
   const pid_t slow = t::fork_child([&] { return slow_reader_main(d, &*s); });
   const pid_t late = t::fork_child([&] { return late_joiner_main(d, &*s); });
@@ -404,7 +425,8 @@ TEST_CASE("torture: torn-free reads, exact lap accounting and a consistent late 
     for (const auto& f : s->fast) n += f.slot_reads.load();
     return n;
   };
-  (void)t::wait_until([&] { return total_reads() >= target_reads; }, static_cast<std::int64_t>(max_seconds) * t::kSecond);
+  (void)t::wait_until([&] { return total_reads() >= target_reads; },
+                      static_cast<std::int64_t>(max_seconds) * t::kSecond);
   s->stop.store(1);
   const double secs = static_cast<double>(t::mono_ns() - t0) / 1e9;
 
@@ -424,23 +446,27 @@ TEST_CASE("torture: torn-free reads, exact lap accounting and a consistent late 
   }
   const std::uint64_t reads = total_reads();
   const std::uint64_t final_head = s->final_head.load();
-  std::printf("torture: %.1f s, writer %llu steps / %llu events; %llu slot reads (%.1f M/s), %llu torn, "
-              "%llu busy, %llu ring events checked by fast readers\n",
-              secs, static_cast<unsigned long long>(s->writer_steps.load()),
-              static_cast<unsigned long long>(final_head), static_cast<unsigned long long>(reads),
-              static_cast<double>(reads) / secs / 1e6, static_cast<unsigned long long>(torn),
-              static_cast<unsigned long long>(busy), static_cast<unsigned long long>(events));
+  std::printf(
+      "torture: %.1f s, writer %llu steps / %llu events; %llu slot reads (%.1f M/s), %llu torn, "
+      "%llu busy, %llu ring events checked by fast readers\n",
+      secs, static_cast<unsigned long long>(s->writer_steps.load()),
+      static_cast<unsigned long long>(final_head), static_cast<unsigned long long>(reads),
+      static_cast<double>(reads) / secs / 1e6, static_cast<unsigned long long>(torn),
+      static_cast<unsigned long long>(busy), static_cast<unsigned long long>(events));
   const ReaderStats& sl = s->slow;
-  std::printf("torture: slow reader %llu events, lapped %llu times, reported lost %llu; late joiner "
-              "joined %llu times (first at head %llu), %llu mismatches\n",
-              static_cast<unsigned long long>(sl.events.load()), static_cast<unsigned long long>(sl.laps.load()),
-              static_cast<unsigned long long>(sl.lost.load()), static_cast<unsigned long long>(s->late_joins.load()),
-              static_cast<unsigned long long>(s->late_join_head.load()),
-              static_cast<unsigned long long>(s->late_mismatches.load()));
+  std::printf(
+      "torture: slow reader %llu events, lapped %llu times, reported lost %llu; late joiner "
+      "joined %llu times (first at head %llu), %llu mismatches\n",
+      static_cast<unsigned long long>(sl.events.load()),
+      static_cast<unsigned long long>(sl.laps.load()),
+      static_cast<unsigned long long>(sl.lost.load()),
+      static_cast<unsigned long long>(s->late_joins.load()),
+      static_cast<unsigned long long>(s->late_join_head.load()),
+      static_cast<unsigned long long>(s->late_mismatches.load()));
   std::fflush(stdout);
 
-  INFO("fewer than 1e7 reads means the machine was too slow or loaded for the " << max_seconds
-       << " s cap; raise WIREBOOK_TORTURE_SECONDS");
+  INFO("fewer than 1e7 reads means the machine was too slow or loaded for the "
+       << max_seconds << " s cap; raise WIREBOOK_TORTURE_SECONDS");
   CHECK(reads >= 10'000'000ULL);
   CHECK(torn == 0);
   CHECK(nonmono == 0);

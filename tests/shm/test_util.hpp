@@ -32,7 +32,8 @@ inline std::int64_t mono_ns() noexcept {
 inline std::uint64_t random_seed() {
   if (const char* s = std::getenv("WIREBOOK_SEED")) return std::strtoull(s, nullptr, 0);
   std::uint64_t v = 0;
-  if (::getrandom(&v, sizeof v, 0) != static_cast<ssize_t>(sizeof v)) v = static_cast<std::uint64_t>(mono_ns());
+  if (::getrandom(&v, sizeof v, 0) != static_cast<ssize_t>(sizeof v))
+    v = static_cast<std::uint64_t>(mono_ns());
   return v;
 }
 
@@ -54,8 +55,9 @@ class TempDir {
  public:
   explicit TempDir(const char* tag = "t") {
     char buf[128];
-    std::snprintf(buf, sizeof buf, "/dev/shm/wirebook-test-%d-%s-%016llx", static_cast<int>(::getpid()),
-                  tag, static_cast<unsigned long long>(random_seed() ^ static_cast<std::uint64_t>(mono_ns())));
+    std::snprintf(
+        buf, sizeof buf, "/dev/shm/wirebook-test-%d-%s-%016llx", static_cast<int>(::getpid()), tag,
+        static_cast<unsigned long long>(random_seed() ^ static_cast<std::uint64_t>(mono_ns())));
     root_ = buf;
     path_ = root_ + "/inst";  // created by the writer (mode checks apply to it)
     if (::mkdir(root_.c_str(), 0755) != 0) std::abort();
@@ -63,8 +65,10 @@ class TempDir {
   TempDir(const TempDir&) = delete;
   TempDir& operator=(const TempDir&) = delete;
   ~TempDir() {
-    ::nftw(root_.c_str(), [](const char* p, const struct stat*, int, struct FTW*) { return ::remove(p); }, 16,
-           FTW_DEPTH | FTW_PHYS);
+    ::nftw(
+        root_.c_str(),
+        [](const char* p, const struct stat*, int, struct FTW*) { return ::remove(p); }, 16,
+        FTW_DEPTH | FTW_PHYS);
   }
   [[nodiscard]] const std::string& path() const noexcept { return path_; }
   [[nodiscard]] const std::string& root() const noexcept { return root_; }

@@ -20,46 +20,76 @@ extern "C" {
 /* Errors from wb_venue_open / wb_instance_open (same order as the C++ OpenError). */
 typedef enum wb_error {
   WB_OK = 0,
-  WB_ERR_MISSING = 1,            /* no segment at the path */
-  WB_ERR_NOT_A_FILE = 2,         /* symlink or not a regular file */
-  WB_ERR_BAD_PERMISSIONS = 3,    /* cannot open, or writable by others */
-  WB_ERR_BAD_OWNER = 4,          /* unexpected owner */
+  WB_ERR_MISSING = 1,         /* no segment at the path */
+  WB_ERR_NOT_A_FILE = 2,      /* symlink or not a regular file */
+  WB_ERR_BAD_PERMISSIONS = 3, /* cannot open, or writable by others */
+  WB_ERR_BAD_OWNER = 4,       /* unexpected owner */
   WB_ERR_TRUNCATED = 5,
   WB_ERR_BAD_MAGIC = 6,          /* not a wirebook segment */
   WB_ERR_INCOMPATIBLE_MAJOR = 7, /* layout major version differs */
   WB_ERR_INCOMPATIBLE_ABI = 8,   /* layout hash differs */
   WB_ERR_WRONG_KIND = 9,
   WB_ERR_CORRUPT = 10,
-  WB_ERR_NOT_FOUND = 11,         /* venue not in the instance */
+  WB_ERR_NOT_FOUND = 11, /* venue not in the instance */
   WB_ERR_IO = 12,
   WB_ERR_INVALID_ARGUMENT = 13,
   WB_ERR_NO_MEMORY = 14
 } wb_error;
 
 typedef enum wb_status { /* book status (DESIGN §4) */
-  WB_SYNCING = 0, WB_LIVE = 1, WB_STALE = 2, WB_RESYNCING = 3, WB_DISCONNECTED = 4
+                         WB_SYNCING = 0,
+                         WB_LIVE = 1,
+                         WB_STALE = 2,
+                         WB_RESYNCING = 3,
+                         WB_DISCONNECTED = 4
 } wb_status;
 
 enum { WB_FLAG_CROSSED = 1, WB_FLAG_TRUNCATED = 2 };
 
 typedef enum wb_liveness {
-  WB_ALIVE = 0, WB_STARTING = 1, WB_STALE_HEARTBEAT = 2, WB_DEAD = 3, WB_CLOSED = 4, WB_GONE = 5
+  WB_ALIVE = 0,
+  WB_STARTING = 1,
+  WB_STALE_HEARTBEAT = 2,
+  WB_DEAD = 3,
+  WB_CLOSED = 4,
+  WB_GONE = 5
 } wb_liveness;
 
-typedef enum wb_read_result { WB_READ_OK = 0, WB_READ_EMPTY = 1, WB_READ_BAD_INSTRUMENT = 2, WB_READ_BUSY = 3 } wb_read_result;
+typedef enum wb_read_result {
+  WB_READ_OK = 0,
+  WB_READ_EMPTY = 1,
+  WB_READ_BAD_INSTRUMENT = 2,
+  WB_READ_BUSY = 3
+} wb_read_result;
 
-typedef enum wb_poll_result { WB_POLL_EVENT = 0, WB_POLL_NOTHING = 1, WB_POLL_LAPPED = 2, WB_POLL_RESET = 3 } wb_poll_result;
+typedef enum wb_poll_result {
+  WB_POLL_EVENT = 0,
+  WB_POLL_NOTHING = 1,
+  WB_POLL_LAPPED = 2,
+  WB_POLL_RESET = 3
+} wb_poll_result;
 
 typedef enum wb_event_type {
-  WB_EV_NONE = 0, WB_EV_LEVEL = 1, WB_EV_TRADE = 2, WB_EV_BBO = 3, WB_EV_STATUS = 4, WB_EV_GAP = 5,
-  WB_EV_RESET = 6, WB_EV_SNAPSHOT_BEGIN = 7, WB_EV_SNAPSHOT_END = 8, WB_EV_HEARTBEAT = 9
+  WB_EV_NONE = 0,
+  WB_EV_LEVEL = 1,
+  WB_EV_TRADE = 2,
+  WB_EV_BBO = 3,
+  WB_EV_STATUS = 4,
+  WB_EV_GAP = 5,
+  WB_EV_RESET = 6,
+  WB_EV_SNAPSHOT_BEGIN = 7,
+  WB_EV_SNAPSHOT_END = 8,
+  WB_EV_HEARTBEAT = 9
 } wb_event_type;
 
-typedef struct wb_level { int64_t px; int64_t qty; } wb_level;
+typedef struct wb_level {
+  int64_t px;
+  int64_t qty;
+} wb_level;
 
 typedef struct wb_bbo {
-  uint8_t status;   /* wb_status */
-  uint8_t flags;    /* WB_FLAG_* */
+  uint8_t status; /* wb_status */
+  uint8_t flags;  /* WB_FLAG_* */
   int8_t px_exp;
   int8_t qty_exp;
   uint16_t bid_count; /* 0: no bid */
@@ -68,8 +98,8 @@ typedef struct wb_bbo {
   int64_t ts_exchange_ns;
   wb_level bid;
   wb_level ask;
-  int writer_ok;    /* writer alive as of the last wb_venue_refresh */
-  int trusted;      /* writer_ok && status == WB_LIVE */
+  int writer_ok; /* writer alive as of the last wb_venue_refresh */
+  int trusted;   /* writer_ok && status == WB_LIVE */
 } wb_bbo;
 
 typedef struct wb_book {
@@ -77,15 +107,15 @@ typedef struct wb_book {
   int64_t ts_recv_ns;
   int64_t ts_publish_ns;
   uint64_t update_count;
-  uint64_t ring_seq;   /* last ring event reflected; skip events with seq <= ring_seq */
-  uint32_t bids;       /* levels written to the caller's arrays */
+  uint64_t ring_seq; /* last ring event reflected; skip events with seq <= ring_seq */
+  uint32_t bids;     /* levels written to the caller's arrays */
   uint32_t asks;
 } wb_book;
 
 typedef struct wb_event {
   uint64_t seq;
-  uint8_t type;  /* wb_event_type */
-  uint8_t side;  /* 0 bid, 1 ask */
+  uint8_t type; /* wb_event_type */
+  uint8_t side; /* 0 bid, 1 ask */
   int8_t px_exp;
   int8_t qty_exp;
   uint32_t instrument;
@@ -97,7 +127,10 @@ typedef struct wb_event {
   int64_t aux1;
 } wb_event;
 
-typedef struct wb_cursor { uint64_t next; uint64_t generation; } wb_cursor;
+typedef struct wb_cursor {
+  uint64_t next;
+  uint64_t generation;
+} wb_cursor;
 
 typedef struct wb_venue wb_venue;
 typedef struct wb_instance wb_instance;

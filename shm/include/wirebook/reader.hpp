@@ -33,33 +33,44 @@ namespace wirebook::shm {
 
 // State of the writer behind a segment, as of the last refresh().
 enum class Liveness : std::uint8_t {
-  alive = 0,   // lock held, heartbeat fresh (or not yet required)
-  starting,    // lock held, segment still INIT
-  stale,       // lock held but heartbeat older than ReaderOptions::heartbeat_timeout_ns
-  dead,        // writer gone without closing (lifetime lock free)
-  closed,      // writer stopped gracefully (state CLOSED)
-  missing,     // the file at the path is gone
+  alive = 0,  // lock held, heartbeat fresh (or not yet required)
+  starting,   // lock held, segment still INIT
+  stale,      // lock held but heartbeat older than ReaderOptions::heartbeat_timeout_ns
+  dead,       // writer gone without closing (lifetime lock free)
+  closed,     // writer stopped gracefully (state CLOSED)
+  missing,    // the file at the path is gone
 };
 
 [[nodiscard]] inline const char* to_string(Liveness l) noexcept {
   switch (l) {
-    case Liveness::alive: return "alive";
-    case Liveness::starting: return "starting";
-    case Liveness::stale: return "stale";
-    case Liveness::dead: return "dead";
-    case Liveness::closed: return "closed";
-    case Liveness::missing: return "missing";
+    case Liveness::alive:
+      return "alive";
+    case Liveness::starting:
+      return "starting";
+    case Liveness::stale:
+      return "stale";
+    case Liveness::dead:
+      return "dead";
+    case Liveness::closed:
+      return "closed";
+    case Liveness::missing:
+      return "missing";
   }
   return "unknown";
 }
 
 [[nodiscard]] inline const char* to_string(Status s) noexcept {
   switch (s) {
-    case Status::syncing: return "syncing";
-    case Status::live: return "live";
-    case Status::stale: return "stale";
-    case Status::resyncing: return "resyncing";
-    case Status::disconnected: return "disconnected";
+    case Status::syncing:
+      return "syncing";
+    case Status::live:
+      return "live";
+    case Status::stale:
+      return "stale";
+    case Status::resyncing:
+      return "resyncing";
+    case Status::disconnected:
+      return "disconnected";
   }
   return "unknown";
 }
@@ -149,7 +160,8 @@ class VenueReader {
   // Index of `sym`, or instrument_count() when absent (reads then return bad_instrument).
   [[nodiscard]] std::uint32_t find(std::string_view sym) const noexcept {
     for (std::uint32_t i = 0; i < count_; ++i) {
-      if (sym == std::string_view(instruments_[i].symbol, ::strnlen(instruments_[i].symbol, kSymbolLen))) {
+      if (sym ==
+          std::string_view(instruments_[i].symbol, ::strnlen(instruments_[i].symbol, kSymbolLen))) {
         return i;
       }
     }
@@ -192,8 +204,12 @@ class VenueReader {
     // Pairs with the release store of ring_head in VenueWriter::append.
     return detail::load(hdr_->ring_head, std::memory_order_acquire);
   }
-  [[nodiscard]] std::uint32_t ring_capacity() const noexcept { return static_cast<std::uint32_t>(mask_ + 1); }
-  [[nodiscard]] RingCursor cursor_at_head() const noexcept { return RingCursor{ring_head() + 1, generation_}; }
+  [[nodiscard]] std::uint32_t ring_capacity() const noexcept {
+    return static_cast<std::uint32_t>(mask_ + 1);
+  }
+  [[nodiscard]] RingCursor cursor_at_head() const noexcept {
+    return RingCursor{ring_head() + 1, generation_};
+  }
   [[nodiscard]] RingCursor cursor_from(std::uint64_t seq) const noexcept {
     return RingCursor{seq == 0 ? 1 : seq, generation_};
   }
@@ -280,7 +296,9 @@ class VenueReader {
   [[nodiscard]] bool is_open() const noexcept { return hdr_ != nullptr; }
 
  private:
-  static std::uint32_t clamp(std::uint32_t n, std::uint32_t cap) noexcept { return n < cap ? n : cap; }
+  static std::uint32_t clamp(std::uint32_t n, std::uint32_t cap) noexcept {
+    return n < cap ? n : cap;
+  }
 
   void adopt(detail::Mapping&& m) noexcept {
     map_ = std::move(m);
@@ -290,7 +308,8 @@ class VenueReader {
     depth_ = h.depth;
     mask_ = h.ring_capacity - 1;
     copy_stride_ = slot_copy_stride(h.depth);
-    instruments_ = reinterpret_cast<const InstrumentInfo*>(map_.base + h.sections[kSecInstruments].offset);
+    instruments_ =
+        reinterpret_cast<const InstrumentInfo*>(map_.base + h.sections[kSecInstruments].offset);
     slots_ = map_.base + h.sections[kSecSlots].offset;
     ring_ = reinterpret_cast<const RingRecord*>(map_.base + h.sections[kSecRing].offset);
     generation_ = h.generation;
@@ -390,7 +409,8 @@ class InstanceReader {
                                       const ReaderOptions& opt = {}) {
     InstanceReader r;
     int err = 0;
-    const OpenError e = detail::map_segment(dir, kControlFile, SegmentKind::control, opt, r.map_, err);
+    const OpenError e =
+        detail::map_segment(dir, kControlFile, SegmentKind::control, opt, r.map_, err);
     if (e != OpenError::ok) return e;
     r.dir_ = dir;
     r.opt_ = opt;
@@ -421,7 +441,8 @@ class InstanceReader {
   bool refresh() {
     struct stat st {};
     const std::string path = dir_ + "/" + kControlFile;
-    if (::lstat(path.c_str(), &st) != 0 || (st.st_ino == map_.ino && st.st_dev == map_.dev)) return false;
+    if (::lstat(path.c_str(), &st) != 0 || (st.st_ino == map_.ino && st.st_dev == map_.dev))
+      return false;
     InstanceReader fresh;
     if (open(dir_, fresh, opt_) != OpenError::ok) return false;
     *this = std::move(fresh);
@@ -431,7 +452,8 @@ class InstanceReader {
   // The instance daemon's own liveness (its control segment lock and state).
   [[nodiscard]] Liveness liveness() const noexcept {
     const SegmentHeader& h = *map_.header();
-    if (detail::load(h.state, std::memory_order_acquire) == static_cast<std::uint32_t>(SegmentState::closed)) {
+    if (detail::load(h.state, std::memory_order_acquire) ==
+        static_cast<std::uint32_t>(SegmentState::closed)) {
       return Liveness::closed;
     }
     return detail::writer_lock_held(map_.fd) == 0 ? Liveness::dead : Liveness::alive;

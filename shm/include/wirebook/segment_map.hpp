@@ -36,19 +36,32 @@ enum class OpenError : std::uint8_t {
 
 [[nodiscard]] inline const char* to_string(OpenError e) noexcept {
   switch (e) {
-    case OpenError::ok: return "ok";
-    case OpenError::missing: return "segment not found";
-    case OpenError::not_a_file: return "segment path is not a regular file (symlink?)";
-    case OpenError::bad_permissions: return "bad permissions on segment or directory";
-    case OpenError::bad_owner: return "segment owned by an unexpected user";
-    case OpenError::truncated: return "segment truncated";
-    case OpenError::bad_magic: return "not a wirebook segment (bad magic)";
-    case OpenError::incompatible_major: return "incompatible layout major version";
-    case OpenError::incompatible_abi: return "incompatible layout (ABI hash mismatch)";
-    case OpenError::wrong_kind: return "wrong segment kind";
-    case OpenError::corrupt: return "corrupt segment header";
-    case OpenError::not_found: return "venue not listed in the instance";
-    case OpenError::io_error: return "system call failed";
+    case OpenError::ok:
+      return "ok";
+    case OpenError::missing:
+      return "segment not found";
+    case OpenError::not_a_file:
+      return "segment path is not a regular file (symlink?)";
+    case OpenError::bad_permissions:
+      return "bad permissions on segment or directory";
+    case OpenError::bad_owner:
+      return "segment owned by an unexpected user";
+    case OpenError::truncated:
+      return "segment truncated";
+    case OpenError::bad_magic:
+      return "not a wirebook segment (bad magic)";
+    case OpenError::incompatible_major:
+      return "incompatible layout major version";
+    case OpenError::incompatible_abi:
+      return "incompatible layout (ABI hash mismatch)";
+    case OpenError::wrong_kind:
+      return "wrong segment kind";
+    case OpenError::corrupt:
+      return "corrupt segment header";
+    case OpenError::not_found:
+      return "venue not listed in the instance";
+    case OpenError::io_error:
+      return "system call failed";
   }
   return "unknown";
 }
@@ -97,8 +110,7 @@ struct Mapping {
 
 [[nodiscard]] inline bool section_ok(const Section& s, std::uint64_t file_size) noexcept {
   return s.offset % kBlock == 0 && s.offset >= sizeof(SegmentHeader) && s.offset <= file_size &&
-         s.size <= file_size - s.offset &&
-         static_cast<std::uint64_t>(s.count) * s.stride <= s.size;
+         s.size <= file_size - s.offset && static_cast<std::uint64_t>(s.count) * s.stride <= s.size;
 }
 
 [[nodiscard]] inline OpenError check_geometry(const SegmentHeader& h, std::uint64_t size) noexcept {
@@ -113,17 +125,17 @@ struct Mapping {
   const Section& rg = h.sections[kSecRing];
   const bool ok = h.depth >= 1 && h.depth <= kMaxDepth && is_pow2(h.ring_capacity) &&
                   h.instrument_count <= kMaxInstruments && section_ok(in, size) &&
-                  section_ok(sl, size) && section_ok(rg, size) &&
-                  in.count == h.instrument_count && in.stride == sizeof(InstrumentInfo) &&
-                  sl.count == h.instrument_count && sl.stride == 2 * slot_copy_stride(h.depth) &&
-                  rg.count == h.ring_capacity && rg.stride == sizeof(RingRecord);
+                  section_ok(sl, size) && section_ok(rg, size) && in.count == h.instrument_count &&
+                  in.stride == sizeof(InstrumentInfo) && sl.count == h.instrument_count &&
+                  sl.stride == 2 * slot_copy_stride(h.depth) && rg.count == h.ring_capacity &&
+                  rg.stride == sizeof(RingRecord);
   return ok ? OpenError::ok : OpenError::corrupt;
 }
 
 // Opens, checks and maps `dir/file` read-only. `err` receives errno on io_error.
 [[nodiscard]] inline OpenError map_segment(const std::string& dir, const std::string& file,
-                                           SegmentKind kind, const ReaderOptions& opt,
-                                           Mapping& out, int& err) noexcept {
+                                           SegmentKind kind, const ReaderOptions& opt, Mapping& out,
+                                           int& err) noexcept {
   err = 0;
   const std::string path = dir + "/" + file;
   Mapping m;
@@ -165,7 +177,8 @@ struct Mapping {
   // the magic is written last, so a visible magic implies a complete header.
   if (load(h.magic, std::memory_order_acquire) != kMagic) return OpenError::bad_magic;
   if (h.layout_major != kLayoutMajor) return OpenError::incompatible_major;
-  if (h.abi_hash != kAbiHash || h.header_size != sizeof(SegmentHeader)) return OpenError::incompatible_abi;
+  if (h.abi_hash != kAbiHash || h.header_size != sizeof(SegmentHeader))
+    return OpenError::incompatible_abi;
   if (h.kind != static_cast<std::uint16_t>(kind)) return OpenError::wrong_kind;
   if (h.segment_size != m.size) return OpenError::truncated;
   if (OpenError e = check_geometry(h, m.size); e != OpenError::ok) return e;

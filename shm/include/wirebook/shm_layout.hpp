@@ -37,7 +37,13 @@ enum class SegmentKind : std::uint16_t { venue = 1, control = 2 };
 enum class SegmentState : std::uint32_t { init = 0, live = 1, closed = 2 };
 
 // Book status (DESIGN §4). Zeroed memory reads as syncing.
-enum class Status : std::uint8_t { syncing = 0, live = 1, stale = 2, resyncing = 3, disconnected = 4 };
+enum class Status : std::uint8_t {
+  syncing = 0,
+  live = 1,
+  stale = 2,
+  resyncing = 3,
+  disconnected = 4
+};
 enum StatusFlags : std::uint8_t {
   kFlagNone = 0,
   kFlagCrossed = 1U << 0U,    // best bid >= best ask after an update
@@ -82,8 +88,8 @@ struct SegmentHeader {
   std::uint16_t kind;  // SegmentKind
   std::uint16_t header_size;
   std::uint64_t abi_hash;
-  std::uint64_t generation;     // random, new for every created file
-  std::uint64_t segment_size;   // bytes of the whole file
+  std::uint64_t generation;    // random, new for every created file
+  std::uint64_t segment_size;  // bytes of the whole file
   std::int32_t writer_pid;
   std::uint32_t reserved0;
   std::uint64_t writer_start_time;  // /proc/<pid>/stat field 22 (clock ticks since boot)
@@ -121,7 +127,7 @@ struct Level {
 
 // First cache line of a slot copy: everything a top-of-book read needs.
 struct SlotTop {
-  std::uint64_t seq;  // odd while written; 2n when publication n is complete
+  std::uint64_t seq;    // odd while written; 2n when publication n is complete
   std::uint8_t status;  // Status
   std::uint8_t flags;   // StatusFlags
   std::int8_t px_exp;
@@ -180,9 +186,9 @@ struct VenueEntry {
 };
 
 // ---- layout pins -----------------------------------------------------------
-#define WIREBOOK_SHM_PIN(T, sz)                                \
-  static_assert(std::is_trivially_copyable_v<T>, #T);          \
-  static_assert(std::is_standard_layout_v<T>, #T);             \
+#define WIREBOOK_SHM_PIN(T, sz)                       \
+  static_assert(std::is_trivially_copyable_v<T>, #T); \
+  static_assert(std::is_standard_layout_v<T>, #T);    \
   static_assert(sizeof(T) == (sz), #T " size")
 WIREBOOK_SHM_PIN(Section, 32);
 WIREBOOK_SHM_PIN(SegmentHeader, 4 * kBlock);
@@ -228,45 +234,81 @@ constexpr std::uint64_t fnv1a_all(const std::uint64_t (&v)[N]) noexcept {
 #define WIREBOOK_SHM_T(T, tag) tag, sizeof(T), alignof(T)
 #define WIREBOOK_SHM_F(T, f) offsetof(T, f), sizeof(T::f)
 inline constexpr std::uint64_t kAbiHash = detail::fnv1a_all({
-    kLayoutMajor, kBlock,
-    WIREBOOK_SHM_T(Section, 1), WIREBOOK_SHM_F(Section, offset), WIREBOOK_SHM_F(Section, size),
-    WIREBOOK_SHM_F(Section, count), WIREBOOK_SHM_F(Section, stride),
-    WIREBOOK_SHM_T(SegmentHeader, 2), WIREBOOK_SHM_F(SegmentHeader, magic),
-    WIREBOOK_SHM_F(SegmentHeader, layout_major), WIREBOOK_SHM_F(SegmentHeader, layout_minor),
-    WIREBOOK_SHM_F(SegmentHeader, kind), WIREBOOK_SHM_F(SegmentHeader, header_size),
-    WIREBOOK_SHM_F(SegmentHeader, abi_hash), WIREBOOK_SHM_F(SegmentHeader, generation),
-    WIREBOOK_SHM_F(SegmentHeader, segment_size), WIREBOOK_SHM_F(SegmentHeader, writer_pid),
+    kLayoutMajor,
+    kBlock,
+    WIREBOOK_SHM_T(Section, 1),
+    WIREBOOK_SHM_F(Section, offset),
+    WIREBOOK_SHM_F(Section, size),
+    WIREBOOK_SHM_F(Section, count),
+    WIREBOOK_SHM_F(Section, stride),
+    WIREBOOK_SHM_T(SegmentHeader, 2),
+    WIREBOOK_SHM_F(SegmentHeader, magic),
+    WIREBOOK_SHM_F(SegmentHeader, layout_major),
+    WIREBOOK_SHM_F(SegmentHeader, layout_minor),
+    WIREBOOK_SHM_F(SegmentHeader, kind),
+    WIREBOOK_SHM_F(SegmentHeader, header_size),
+    WIREBOOK_SHM_F(SegmentHeader, abi_hash),
+    WIREBOOK_SHM_F(SegmentHeader, generation),
+    WIREBOOK_SHM_F(SegmentHeader, segment_size),
+    WIREBOOK_SHM_F(SegmentHeader, writer_pid),
     WIREBOOK_SHM_F(SegmentHeader, writer_start_time),
-    WIREBOOK_SHM_F(SegmentHeader, created_realtime_ns), WIREBOOK_SHM_F(SegmentHeader, name),
-    WIREBOOK_SHM_F(SegmentHeader, instrument_count), WIREBOOK_SHM_F(SegmentHeader, depth),
-    WIREBOOK_SHM_F(SegmentHeader, ring_capacity), WIREBOOK_SHM_F(SegmentHeader, venue_count),
-    WIREBOOK_SHM_F(SegmentHeader, sections), WIREBOOK_SHM_F(SegmentHeader, heartbeat_ns),
-    WIREBOOK_SHM_F(SegmentHeader, state), WIREBOOK_SHM_F(SegmentHeader, ring_head),
-    WIREBOOK_SHM_T(InstrumentInfo, 3), WIREBOOK_SHM_F(InstrumentInfo, symbol),
+    WIREBOOK_SHM_F(SegmentHeader, created_realtime_ns),
+    WIREBOOK_SHM_F(SegmentHeader, name),
+    WIREBOOK_SHM_F(SegmentHeader, instrument_count),
+    WIREBOOK_SHM_F(SegmentHeader, depth),
+    WIREBOOK_SHM_F(SegmentHeader, ring_capacity),
+    WIREBOOK_SHM_F(SegmentHeader, venue_count),
+    WIREBOOK_SHM_F(SegmentHeader, sections),
+    WIREBOOK_SHM_F(SegmentHeader, heartbeat_ns),
+    WIREBOOK_SHM_F(SegmentHeader, state),
+    WIREBOOK_SHM_F(SegmentHeader, ring_head),
+    WIREBOOK_SHM_T(InstrumentInfo, 3),
+    WIREBOOK_SHM_F(InstrumentInfo, symbol),
     WIREBOOK_SHM_F(InstrumentInfo, index),
-    WIREBOOK_SHM_T(Level, 4), WIREBOOK_SHM_F(Level, px), WIREBOOK_SHM_F(Level, qty),
-    WIREBOOK_SHM_T(SlotTop, 5), WIREBOOK_SHM_F(SlotTop, seq), WIREBOOK_SHM_F(SlotTop, status),
-    WIREBOOK_SHM_F(SlotTop, flags), WIREBOOK_SHM_F(SlotTop, px_exp),
-    WIREBOOK_SHM_F(SlotTop, qty_exp), WIREBOOK_SHM_F(SlotTop, bid_count),
-    WIREBOOK_SHM_F(SlotTop, ask_count), WIREBOOK_SHM_F(SlotTop, version),
-    WIREBOOK_SHM_F(SlotTop, ts_exchange_ns), WIREBOOK_SHM_F(SlotTop, best_bid_px),
-    WIREBOOK_SHM_F(SlotTop, best_bid_qty), WIREBOOK_SHM_F(SlotTop, best_ask_px),
+    WIREBOOK_SHM_T(Level, 4),
+    WIREBOOK_SHM_F(Level, px),
+    WIREBOOK_SHM_F(Level, qty),
+    WIREBOOK_SHM_T(SlotTop, 5),
+    WIREBOOK_SHM_F(SlotTop, seq),
+    WIREBOOK_SHM_F(SlotTop, status),
+    WIREBOOK_SHM_F(SlotTop, flags),
+    WIREBOOK_SHM_F(SlotTop, px_exp),
+    WIREBOOK_SHM_F(SlotTop, qty_exp),
+    WIREBOOK_SHM_F(SlotTop, bid_count),
+    WIREBOOK_SHM_F(SlotTop, ask_count),
+    WIREBOOK_SHM_F(SlotTop, version),
+    WIREBOOK_SHM_F(SlotTop, ts_exchange_ns),
+    WIREBOOK_SHM_F(SlotTop, best_bid_px),
+    WIREBOOK_SHM_F(SlotTop, best_bid_qty),
+    WIREBOOK_SHM_F(SlotTop, best_ask_px),
     WIREBOOK_SHM_F(SlotTop, best_ask_qty),
-    WIREBOOK_SHM_T(SlotMeta, 6), WIREBOOK_SHM_F(SlotMeta, ts_recv_ns),
-    WIREBOOK_SHM_F(SlotMeta, ts_publish_ns), WIREBOOK_SHM_F(SlotMeta, update_count),
+    WIREBOOK_SHM_T(SlotMeta, 6),
+    WIREBOOK_SHM_F(SlotMeta, ts_recv_ns),
+    WIREBOOK_SHM_F(SlotMeta, ts_publish_ns),
+    WIREBOOK_SHM_F(SlotMeta, update_count),
     WIREBOOK_SHM_F(SlotMeta, ring_seq),
-    WIREBOOK_SHM_T(SlotCopyHead, 7), WIREBOOK_SHM_F(SlotCopyHead, top),
+    WIREBOOK_SHM_T(SlotCopyHead, 7),
+    WIREBOOK_SHM_F(SlotCopyHead, top),
     WIREBOOK_SHM_F(SlotCopyHead, meta),
-    WIREBOOK_SHM_T(RingRecord, 8), WIREBOOK_SHM_F(RingRecord, seq),
-    WIREBOOK_SHM_F(RingRecord, type), WIREBOOK_SHM_F(RingRecord, side),
-    WIREBOOK_SHM_F(RingRecord, px_exp), WIREBOOK_SHM_F(RingRecord, qty_exp),
-    WIREBOOK_SHM_F(RingRecord, instrument), WIREBOOK_SHM_F(RingRecord, ts_exchange_ns),
-    WIREBOOK_SHM_F(RingRecord, ts_recv_ns), WIREBOOK_SHM_F(RingRecord, px),
-    WIREBOOK_SHM_F(RingRecord, qty), WIREBOOK_SHM_F(RingRecord, aux0),
+    WIREBOOK_SHM_T(RingRecord, 8),
+    WIREBOOK_SHM_F(RingRecord, seq),
+    WIREBOOK_SHM_F(RingRecord, type),
+    WIREBOOK_SHM_F(RingRecord, side),
+    WIREBOOK_SHM_F(RingRecord, px_exp),
+    WIREBOOK_SHM_F(RingRecord, qty_exp),
+    WIREBOOK_SHM_F(RingRecord, instrument),
+    WIREBOOK_SHM_F(RingRecord, ts_exchange_ns),
+    WIREBOOK_SHM_F(RingRecord, ts_recv_ns),
+    WIREBOOK_SHM_F(RingRecord, px),
+    WIREBOOK_SHM_F(RingRecord, qty),
+    WIREBOOK_SHM_F(RingRecord, aux0),
     WIREBOOK_SHM_F(RingRecord, aux1),
-    WIREBOOK_SHM_T(VenueEntry, 9), WIREBOOK_SHM_F(VenueEntry, name),
-    WIREBOOK_SHM_F(VenueEntry, file), WIREBOOK_SHM_F(VenueEntry, instrument_count),
-    WIREBOOK_SHM_F(VenueEntry, depth), WIREBOOK_SHM_F(VenueEntry, ring_capacity),
+    WIREBOOK_SHM_T(VenueEntry, 9),
+    WIREBOOK_SHM_F(VenueEntry, name),
+    WIREBOOK_SHM_F(VenueEntry, file),
+    WIREBOOK_SHM_F(VenueEntry, instrument_count),
+    WIREBOOK_SHM_F(VenueEntry, depth),
+    WIREBOOK_SHM_F(VenueEntry, ring_capacity),
 });
 #undef WIREBOOK_SHM_T
 #undef WIREBOOK_SHM_F
@@ -279,7 +321,9 @@ inline constexpr std::uint64_t kAbiHash = detail::fnv1a_all({
 [[nodiscard]] constexpr std::uint64_t slot_copy_stride(std::uint32_t depth) noexcept {
   return round_up_block(sizeof(SlotCopyHead) + 2ULL * depth * sizeof(Level));
 }
-[[nodiscard]] constexpr bool is_pow2(std::uint64_t n) noexcept { return n != 0 && (n & (n - 1)) == 0; }
+[[nodiscard]] constexpr bool is_pow2(std::uint64_t n) noexcept {
+  return n != 0 && (n & (n - 1)) == 0;
+}
 
 // A decoded ring event (a value, not shared memory). Field meaning per EventType.
 struct Event {
@@ -304,7 +348,8 @@ namespace detail {
 template <class T>
 [[nodiscard]] inline T load(const T& x, std::memory_order o) noexcept {
   static_assert(sizeof(T) <= 8 && std::atomic_ref<T>::is_always_lock_free);
-  return std::atomic_ref<T>(const_cast<T&>(x)).load(o);  // NOLINT(cppcoreguidelines-pro-type-const-cast)
+  return std::atomic_ref<T>(const_cast<T&>(x))
+      .load(o);  // NOLINT(cppcoreguidelines-pro-type-const-cast)
 }
 template <class T>
 inline void store(T& x, T v, std::memory_order o) noexcept {
