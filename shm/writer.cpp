@@ -56,8 +56,10 @@ VenueGeometry venue_geometry(const VenueConfig& c) noexcept {
 }
 
 void copy_name(char* dst, std::size_t cap, const std::string& s) noexcept {
+  const std::size_t n = s.size() < cap ? s.size() : cap - 1;
   std::memset(dst, 0, cap);
-  std::memcpy(dst, s.data(), s.size() < cap ? s.size() : cap - 1);
+  std::memcpy(dst, s.data(), n);
+  dst[n] = '\0';
 }
 
 struct VenueFill {
@@ -257,8 +259,8 @@ PublishResult VenueWriter::set_status(std::uint32_t instrument, Status status,
   BookMeta meta;
   meta.status = status;
   meta.flags = any ? static_cast<std::uint8_t>(load(top->flags, kRelaxed) & ~kFlagCrossed) : 0;
-  meta.px_exp = any ? load(top->px_exp, kRelaxed) : 0;
-  meta.qty_exp = any ? load(top->qty_exp, kRelaxed) : 0;
+  meta.px_exp = any ? load(top->px_exp, kRelaxed) : std::int8_t{0};
+  meta.qty_exp = any ? load(top->qty_exp, kRelaxed) : std::int8_t{0};
   meta.ts_exchange_ns = any ? load(top->ts_exchange_ns, kRelaxed) : 0;
   meta.ts_recv_ns = any ? load(pm->ts_recv_ns, kRelaxed) : 0;
   meta.ts_publish_ns = ts_publish_ns;

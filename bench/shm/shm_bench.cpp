@@ -325,7 +325,7 @@ bool cross_process(shm::VenueWriter& w, const std::string& dir, int wcpu, int rc
     spin_for(1000 + static_cast<std::int64_t>(x % 2000));
     if (slots) {
       // One version step per publication (the book's own version counts levels).
-      const auto v = static_cast<std::uint64_t>(n + 1);
+      const auto v = static_cast<std::uint64_t>(n) + 1;
       fill_book(book, v);
       shm::Level lb[kDepth];
       shm::Level la[kDepth];

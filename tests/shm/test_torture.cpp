@@ -412,6 +412,7 @@ TEST_CASE(
   const pid_t writer = t::fork_child([&] { return writer_main(d, seed, &*s); });
   REQUIRE(t::wait_until([&] { return s->writer_ready.load() == 1; }, 60 * t::kSecond));
   std::vector<pid_t> readers;
+  readers.reserve(kFastReaders);
   for (int k = 0; k < kFastReaders; ++k) {
     readers.push_back(t::fork_child(
         [&, k] { return fast_reader_main(d, t::mix(seed + k + 1), &*s, s->fast[k]); }));
