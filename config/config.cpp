@@ -1,0 +1,291 @@
+#include "config/config.hpp"
+
+#include <fstream>
+#include <sstream>
+
+#include "config/table_reader.hpp"
+#include "config/venue_parser.hpp"
+
+namespace wirebook::config {
+namespace {
+
+using detail::Problems;
+using detail::TableReader;
+
+std::string join_problems(const std::string& source, const std::vector<std::string>& problems) {
+  std::string out;
+  for (const auto& p : problems) {
+    if (!out.empty()) out += '\n';
+    // Syntax errors already start with "source:line:col:".
+    const bool located = p.compare(0, source.size() + 1, source + ":") == 0;
+    out += located ? p : source + ": " + p;
+  }
+  return out;
+}
+
+std::string octal(std::uint32_t mode) {
+  std::string s(4, '0');
+  for (int i = 3; i >= 0; --i) {
+    s[static_cast<std::size_t>(i)] = static_cast<char>('0' + (mode & 7U));
+    mode >>= 3U;
+  }
+  return s;
+}
+
+// "0640" / "640" as a string, or an integer (write 0o640 in TOML).
+std::optional<std::uint32_t> read_mode(TableReader& r) {
+  const toml::node* node = r.take("shm_mode");
+  if (node == nullptr) return std::nullopt;
+  std::int64_t mode = -1;
+  if (const auto* s = node->as_string()) {
+    const std::string& text = s->get();
+    bool ok = !text.empty() && text.size() <= 4;
+    mode = 0;
+    for (char c : text) {
+      ok = ok && c >= '0' && c <= '7';
+      mode = mode * 8 + (c - '0');
+    }
+    if (!ok) {
+      r.problem("shm_mode must be an octal string like \"0640\", got \"" + text + "\"");
+      return std::nullopt;
+    }
+  } else if (const auto* i = node->as_integer()) {
+    mode = i->get();
+  } else {
+    r.type_problem("shm_mode", "an octal string like \"0640\" or an integer like 0o640", *node);
+    return std::nullopt;
+  }
+  if (mode < 0 || mode > 0777) {
+    r.problem("shm_mode must be within 0000..0777 (write \"0640\" or 0o640, not 640), got " +
+              std::to_string(mode));
+    return std::nullopt;
+  }
+  const auto m = static_cast<std::uint32_t>(mode);
+  if ((m & 0002U) != 0) {
+    r.problem("shm_mode must not be world-writable, got " + octal(m));
+    return std::nullopt;
+  }
+  if ((m & 0600U) != 0600U) {
+    r.problem("shm_mode must give the owner read and write (0600), got " + octal(m));
+    return std::nullopt;
+  }
+  return m;
+}
+
+std::optional<LogLevel> parse_log_level(std::string_view s) {
+  for (auto l : {LogLevel::trace, LogLevel::debug, LogLevel::info, LogLevel::warn, LogLevel::error,
+                 LogLevel::critical, LogLevel::off}) {
+    if (to_string(l) == s) return l;
+  }
+  return std::nullopt;
+}
+
+bool is_group_name(std::string_view s) {
+  if (s.empty() || s.size() > 32) return false;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
+                    (i > 0 && ((c >= '0' && c <= '9') || c == '-' || c == '.'));
+    if (!ok) return false;
+  }
+  return true;
+}
+
+void read_shm_dir(TableReader& r, DaemonConfig& d) {
+  auto dir = r.string("shm_dir");
+  if (!dir) return;
+  const std::filesystem::path p(*dir);
+  bool dotdot = false;
+  for (const auto& part : p) dotdot = dotdot || part == "..";
+  if (!p.is_absolute() || dotdot) {
+    r.problem("shm_dir must be an absolute path without '..', got '" + *dir + "'");
+    return;
+  }
+  d.shm_dir = *dir;
+}
+
+void read_metrics(TableReader& r, DaemonConfig& d, std::vector<std::string>& warnings) {
+  auto text = r.string("metrics_listen");
+  if (!text) return;
+  HostPort hp;
+  if (auto err = parse_listen_address(*text, hp)) {
+    r.problem("metrics_listen '" + *text + "' " + *err);
+    return;
+  }
+  if (!is_loopback_host(hp.host)) {
+    warnings.push_back("daemon: metrics_listen '" + *text +
+                       "' is not a loopback address; the metrics endpoint has no authentication");
+  }
+  d.metrics_listen = hp;
+}
+
+void parse_daemon(const toml::table& t, Problems& problems, Config& cfg) {
+  TableReader r(t, "daemon", problems);
+  DaemonConfig& d = cfg.daemon;
+  if (auto v = r.string("instance", true)) {
+    if (detail::is_valid_name(*v)) {
+      d.instance = *v;
+    } else {
+      r.problem("instance must match [A-Za-z0-9_-]{1,31}, got '" + *v + "'");
+    }
+  }
+  read_shm_dir(r, d);
+  if (auto m = read_mode(r)) d.shm_mode = *m;
+  if (auto g = r.string("shm_group")) {
+    if (is_group_name(*g)) {
+      d.shm_group = *g;
+    } else {
+      r.problem("shm_group must be a group name like 'wirebook', got '" + *g + "'");
+    }
+  }
+  if (auto lvl = r.string("log_level")) {
+    if (auto l = parse_log_level(*lvl)) {
+      d.log_level = *l;
+    } else {
+      r.problem("log_level must be one of trace, debug, info, warn, error, critical, off, got '" +
+                *lvl + "'");
+    }
+  }
+  read_metrics(r, d, cfg.warnings);
+  if (auto v = r.integer_in("stats_interval_s", 1, 3600)) {
+    d.stats_interval_s = static_cast<std::uint32_t>(*v);
+  }
+  if (auto v = r.integer("ring_capacity")) {
+    const bool pow2 = *v > 0 && (*v & (*v - 1)) == 0;
+    if (!pow2 || *v < kMinRingCapacity || *v > kMaxRingCapacity) {
+      r.problem("ring_capacity must be a power of two in " + std::to_string(kMinRingCapacity) +
+                ".." + std::to_string(kMaxRingCapacity) + ", got " + std::to_string(*v));
+    } else {
+      d.ring_capacity = static_cast<std::uint32_t>(*v);
+    }
+  }
+  r.finish();
+}
+
+void check_across_venues(Config& cfg, Problems& problems) {
+  for (std::size_t i = 0; i < cfg.venues.size(); ++i) {
+    for (std::size_t j = 0; j < i; ++j) {
+      const auto& a = cfg.venues[j];
+      const auto& b = cfg.venues[i];
+      if (!a.name.empty() && a.name == b.name) {
+        problems.push_back("venue #" + std::to_string(i + 1) + ": duplicate venue name '" + b.name +
+                           "' (first used by venue #" + std::to_string(j + 1) + ")");
+      }
+      if (a.cpu && b.cpu && *a.cpu == *b.cpu && a.enabled && b.enabled) {
+        cfg.warnings.push_back("venues '" + a.name + "' and '" + b.name + "' are pinned to cpu " +
+                               std::to_string(*a.cpu));
+      }
+    }
+  }
+}
+
+void parse_root(const toml::table& root, Problems& problems, Config& cfg) {
+  TableReader r(root, "config", problems);
+  if (const toml::node* d = r.take_required("daemon")) {
+    if (const auto* t = d->as_table()) {
+      parse_daemon(*t, problems, cfg);
+    } else {
+      r.type_problem("daemon", "a table ([daemon])", *d);
+    }
+  }
+  if (const toml::node* v = r.take("venue")) {
+    const auto* arr = v->as_array();
+    if (arr == nullptr || !arr->is_array_of_tables()) {
+      r.type_problem("venue", "an array of tables (write [[venue]])", *v);
+    } else {
+      for (std::size_t i = 0; i < arr->size(); ++i) {
+        cfg.venues.push_back(
+            detail::parse_venue(*arr->get(i)->as_table(), i, problems, cfg.warnings));
+      }
+    }
+  }
+  if (cfg.venues.empty() && r.has("venue")) {
+    // already reported as a type problem
+  } else if (cfg.venues.empty()) {
+    r.problem("at least one [[venue]] is required");
+  }
+  check_across_venues(cfg, problems);
+  r.finish();
+}
+
+}  // namespace
+
+ConfigError::ConfigError(std::string source, std::vector<std::string> problems)
+    : std::runtime_error(join_problems(source, problems)),
+      source_(std::move(source)),
+      problems_(std::move(problems)) {}
+
+std::string_view to_string(VenueKind kind) noexcept {
+  switch (kind) {
+    case VenueKind::woo:
+      return "woo";
+    case VenueKind::pulse:
+      return "pulse";
+    case VenueKind::o2:
+      return "o2";
+    case VenueKind::oxfun:
+      return "oxfun";
+    case VenueKind::ocx:
+      return "ocx";
+  }
+  return "?";
+}
+
+std::string_view to_string(LogLevel level) noexcept {
+  switch (level) {
+    case LogLevel::trace:
+      return "trace";
+    case LogLevel::debug:
+      return "debug";
+    case LogLevel::info:
+      return "info";
+    case LogLevel::warn:
+      return "warn";
+    case LogLevel::error:
+      return "error";
+    case LogLevel::critical:
+      return "critical";
+    case LogLevel::off:
+      return "off";
+  }
+  return "?";
+}
+
+std::string_view to_string(PulseInterval interval) noexcept {
+  return interval == PulseInterval::raw ? "raw" : "100ms";
+}
+
+std::filesystem::path DaemonConfig::instance_dir() const {
+  return std::filesystem::path(shm_dir) / instance;
+}
+
+Config parse_config(std::string_view toml_text, std::string_view source_name) {
+  Config cfg;
+  cfg.source = std::string(source_name);
+  toml::table root;
+  try {
+    root = toml::parse(toml_text, source_name);
+  } catch (const toml::parse_error& e) {
+    const auto& where = e.source().begin;
+    throw ConfigError(cfg.source, {cfg.source + ":" + std::to_string(where.line) + ":" +
+                                   std::to_string(where.column) +
+                                   ": TOML syntax error: " + std::string(e.description())});
+  }
+  Problems problems;
+  parse_root(root, problems, cfg);
+  if (!problems.empty()) throw ConfigError(cfg.source, std::move(problems));
+  return cfg;
+}
+
+Config load_config(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    throw ConfigError(path.string(), {"cannot open the config file"});
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) throw ConfigError(path.string(), {"cannot read the config file"});
+  return parse_config(text.str(), path.string());
+}
+
+}  // namespace wirebook::config

@@ -1,0 +1,21 @@
+#pragma once
+// Internal to config/: one [[venue]] table -> VenueConfig, with per-kind rules.
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/config.hpp"
+#include "config/table_reader.hpp"
+
+namespace wirebook::config::detail {
+
+// [A-Za-z0-9_-]{1,kMaxNameLen}: instance and venue names (they become file names).
+[[nodiscard]] bool is_valid_name(std::string_view name) noexcept;
+
+// Appends problems and warnings; the result is meaningful only without problems.
+[[nodiscard]] VenueConfig parse_venue(const toml::table& table, std::size_t index,
+                                      Problems& problems, std::vector<std::string>& warnings);
+
+}  // namespace wirebook::config::detail

@@ -1,0 +1,213 @@
+// The shipped configs validate, defaults are applied, and the summary reads well.
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+
+#include "tests/config/test_util.hpp"
+
+using namespace wirebook::config;
+using namespace wirebook::config::test;
+
+namespace {
+
+std::filesystem::path source_root() {
+  const char* root = std::getenv("WIREBOOK_SOURCE_ROOT");
+  REQUIRE(root != nullptr);
+  return root;
+}
+
+const VenueConfig& venue_named(const Config& cfg, std::string_view name) {
+  for (const auto& v : cfg.venues) {
+    if (v.name == name) return v;
+  }
+  FAIL("no venue " << name);
+  return cfg.venues.front();
+}
+
+}  // namespace
+
+TEST_CASE("the shipped wirebook.toml validates with the real endpoints", "[config]") {
+  const Config cfg = load_config(source_root() / "config" / "wirebook.toml");
+  INFO(summarize(cfg));
+  REQUIRE(cfg.daemon.instance == "prod");
+  REQUIRE(cfg.warnings.empty());
+  const auto& woo = venue_named(cfg, "woo");
+  REQUIRE(woo.kind == VenueKind::woo);
+  REQUIRE(woo.endpoint.scheme == "wss");
+  REQUIRE(woo.endpoint.host == "wss.woox.io");
+  REQUIRE(woo.endpoint.port == 443);
+  REQUIRE(woo.endpoint.target == "/ws/stream");
+  const auto& pulse = venue_named(cfg, "pulse");
+  REQUIRE(pulse.endpoint.host == "dev.pulsegateway.devucc.name");
+  REQUIRE(pulse.heartbeat_s >= 10);
+  REQUIRE(venue_named(cfg, "o2").endpoint.target == "/api/v1/ws");
+  REQUIRE(venue_named(cfg, "oxfun").endpoint.host == "api.ox.fun");
+  for (const auto& v : cfg.venues) {
+    REQUIRE(v.endpoint.tls());
+    REQUIRE(v.tls.verify);
+    REQUIRE_FALSE(v.api_key.given());
+  }
+}
+
+TEST_CASE("the shipped demo.toml points every venue at the local simulator", "[config]") {
+  const Config cfg = load_config(source_root() / "config" / "demo.toml");
+  INFO(summarize(cfg));
+  REQUIRE(cfg.daemon.instance == "demo");
+  REQUIRE(cfg.daemon.instance_dir() == "/dev/shm/wirebook/demo");
+  REQUIRE(cfg.venues.size() == 2);
+  REQUIRE(venue_named(cfg, "woo").endpoint.port == 18081);
+  REQUIRE(venue_named(cfg, "pulse").endpoint.port == 18082);
+  for (const auto& v : cfg.venues) {
+    REQUIRE(v.endpoint.scheme == "ws");
+    REQUIRE(is_loopback_host(v.endpoint.host));
+  }
+  REQUIRE(cfg.warnings.empty());
+}
+
+TEST_CASE("a minimal config gets the documented defaults", "[config]") {
+  const Config cfg = parse_config(kDaemon + kWoo, "min.toml");
+  const DaemonConfig& d = cfg.daemon;
+  REQUIRE(d.shm_dir == "/dev/shm/wirebook");
+  REQUIRE(d.shm_mode == 0640);
+  REQUIRE(d.shm_group.empty());
+  REQUIRE(d.log_level == LogLevel::info);
+  REQUIRE_FALSE(d.metrics_listen.has_value());
+  REQUIRE(d.stats_interval_s == 10);
+  REQUIRE(d.ring_capacity == 65536);
+  const VenueConfig& v = cfg.venues.at(0);
+  REQUIRE(v.enabled);
+  REQUIRE(v.depth == 20);
+  REQUIRE(v.max_levels == 80);
+  REQUIRE_FALSE(v.cpu.has_value());
+  REQUIRE_FALSE(v.rt_priority.has_value());
+  REQUIRE(v.tls.verify);
+  REQUIRE(v.tls.ca_file.empty());
+  REQUIRE(v.heartbeat_s == 10);
+  REQUIRE(v.stale_ms == 5000);
+  REQUIRE(v.connect_timeout_ms == 5000);
+  REQUIRE(v.max_frame_bytes == 16U * 1024U * 1024U);
+  REQUIRE_FALSE(v.woo.trades);
+  REQUIRE(v.woo.path_suffix.empty());
+}
+
+TEST_CASE("every optional key is accepted and read", "[config]") {
+  const std::string text = R"([daemon]
+instance = "full"
+shm_dir = "/run/wirebook"
+shm_mode = 0o640
+shm_group = "wirebook"
+log_level = "debug"
+metrics_listen = "[::1]:9100"
+stats_interval_s = 30
+ring_capacity = 1048576
+
+[[venue]]
+name = "woo"
+kind = "woo"
+url = "wss://wss.woox.io/ws/stream?x=1"
+symbols = ["SPOT_BTC_USDT", "PERP_BTC_USDT"]
+depth = 100
+max_levels = 1000
+cpu = 2
+rt_priority = 10
+heartbeat_s = 9
+stale_ms = 3000
+connect_timeout_ms = 2000
+max_frame_bytes = 1048576
+api_key_env = "WOO_KEY"
+api_secret_file = "/etc/wirebook/woo.secret"
+path_suffix = "OqdphuyCtYWxwzhxyLLjOWNdFP7sQt8RPWzmb5xY"
+trades = true
+bbo = true
+[venue.tls]
+ca_file = "/etc/ssl/certs/ca-certificates.crt"
+verify = true
+
+[[venue]]
+name = "pulse"
+kind = "pulse"
+url = "wss://dev.pulsegateway.devucc.name/ws/api/v2"
+symbols = ["BTC_USD-PERPETUAL"]
+depth = 10
+interval = "100ms"
+quotes = true
+
+[[venue]]
+name = "o2"
+kind = "o2"
+enabled = false
+url = "wss://api.oxygentwo.com/api/v1/ws"
+symbols = ["BTC-USD"]
+depth = 10
+market_ids = { "BTC-USD" = 7 }
+rest_url = "https://api.oxygentwo.com"
+rest_check_interval_s = 120
+
+[[venue]]
+name = "ocx"
+kind = "ocx"
+url = "http://127.0.0.1:18084/perps/book-stream"
+symbols = ["BTC-PERP"]
+depth = 25
+)";
+  const Config cfg = parse_config(text, "full.toml");
+  INFO(summarize(cfg));
+  REQUIRE(cfg.daemon.shm_mode == 0640);
+  REQUIRE(cfg.daemon.shm_group == "wirebook");
+  REQUIRE(cfg.daemon.log_level == LogLevel::debug);
+  REQUIRE(cfg.daemon.metrics_listen->host == "::1");
+  REQUIRE(cfg.daemon.metrics_listen->port == 9100);
+  REQUIRE(cfg.daemon.ring_capacity == 1048576);
+  const auto& woo = cfg.venues.at(0);
+  REQUIRE(woo.endpoint.target == "/ws/stream/OqdphuyCtYWxwzhxyLLjOWNdFP7sQt8RPWzmb5xY?x=1");
+  REQUIRE(woo.url == "wss://wss.woox.io/ws/stream?x=1");
+  REQUIRE(*woo.cpu == 2);
+  REQUIRE(*woo.rt_priority == 10);
+  REQUIRE(woo.max_levels == 1000);
+  REQUIRE(woo.api_key.source == CredentialRef::Source::env);
+  REQUIRE(woo.api_key.name == "WOO_KEY");
+  REQUIRE(woo.api_secret.source == CredentialRef::Source::file);
+  REQUIRE(woo.tls.ca_file == "/etc/ssl/certs/ca-certificates.crt");
+  REQUIRE((woo.woo.trades && woo.woo.bbo));
+  const auto& pulse = cfg.venues.at(1);
+  REQUIRE(pulse.pulse.interval == PulseInterval::ms100);
+  REQUIRE(pulse.pulse.quotes);
+  const auto& o2 = cfg.venues.at(2);
+  REQUIRE_FALSE(o2.enabled);
+  REQUIRE(o2.o2.market_ids.size() == 1);
+  REQUIRE(o2.o2.market_ids[0].second == 7);
+  REQUIRE(o2.o2.rest->host == "api.oxygentwo.com");
+  REQUIRE(o2.o2.rest_check_interval_s == 120);
+  const auto& ocx = cfg.venues.at(3);
+  REQUIRE(ocx.heartbeat_s == 15);
+  REQUIRE(ocx.endpoint.port == 18084);
+}
+
+TEST_CASE("risky but valid settings are accepted with warnings", "[config]") {
+  const Config cfg =
+      parse_config(kDaemon + "metrics_listen = \"0.0.0.0:9100\"\n" + kWoo +
+                       "cpu = 1\n[venue.tls]\nverify = false\n" +
+                       std::string(kWoo).replace(kWoo.find("\"woo\""), 5, "\"woo2\"") + "cpu = 1\n",
+                   "w.toml");
+  REQUIRE(cfg.warnings.size() == 3);
+  REQUIRE(cfg.warnings[0] ==
+          "daemon: metrics_listen '0.0.0.0:9100' is not a loopback address; the metrics endpoint "
+          "has no authentication");
+  REQUIRE(cfg.warnings[1] ==
+          "venue 'woo': tls.verify = false: the server certificate is NOT verified");
+  REQUIRE(cfg.warnings[2] == "venues 'woo' and 'woo2' are pinned to cpu 1");
+}
+
+TEST_CASE("the summary names the instance, every venue and the warnings", "[config]") {
+  const Config cfg = parse_config(
+      kDaemon + kWoo + "api_key_env = \"WOO_KEY\"\n" + "[venue.tls]\nverify = false\n", "s.toml");
+  const std::string s = summarize(cfg);
+  INFO(s);
+  REQUIRE(s.find("config s.toml: instance 't1', shm /dev/shm/wirebook/t1 mode 0640") == 0);
+  REQUIRE(s.find("venue 'woo' (woo): wss://wss.woox.io:443/ws/stream") != std::string::npos);
+  REQUIRE(s.find("1 symbol: SPOT_BTC_USDT") != std::string::npos);
+  REQUIRE(s.find("depth 20, max_levels 80") != std::string::npos);
+  REQUIRE(s.find("(VERIFY OFF)") != std::string::npos);
+  REQUIRE(s.find("api key env WOO_KEY, api secret none") != std::string::npos);
+  REQUIRE(s.find("warning: venue 'woo': tls.verify = false") != std::string::npos);
+}
