@@ -375,8 +375,11 @@ int main() {
   std::printf("tsc: %.4f ns per tick\n", g_ns_per_tick);
 
   char tmpl[] = "/dev/shm/wirebook-bench-XXXXXX";
-  if (::mkdtemp(tmpl) == nullptr) return 2;
-  const std::string root = tmpl;
+  char tmpl_fallback[] = "/tmp/wirebook-bench-XXXXXX";
+  const char* made = ::mkdtemp(tmpl);
+  if (made == nullptr) made = ::mkdtemp(tmpl_fallback);
+  if (made == nullptr) return 2;
+  const std::string root = made;
   shm::SegmentOptions o;
   o.dir = root + "/inst";
   shm::VenueConfig cfg;

@@ -54,13 +54,20 @@ inline std::uint64_t mix(std::uint64_t x) noexcept {
 class TempDir {
  public:
   explicit TempDir(const char* tag = "t") {
-    char buf[128];
-    std::snprintf(
-        buf, sizeof buf, "/dev/shm/wirebook-test-%d-%s-%016llx", static_cast<int>(::getpid()), tag,
-        static_cast<unsigned long long>(random_seed() ^ static_cast<std::uint64_t>(mono_ns())));
-    root_ = buf;
-    path_ = root_ + "/inst";  // created by the writer (mode checks apply to it)
-    if (::mkdir(root_.c_str(), 0755) != 0) std::abort();
+    // /dev/shm is where segments live in production; /tmp if it is unusable here.
+    for (const char* base : {"/dev/shm", "/tmp"}) {
+      char buf[160];
+      std::snprintf(
+          buf, sizeof buf, "%s/wirebook-test-%d-%s-%016llx", base, static_cast<int>(::getpid()),
+          tag,
+          static_cast<unsigned long long>(random_seed() ^ static_cast<std::uint64_t>(mono_ns())));
+      if (::mkdir(buf, 0755) == 0) {
+        root_ = buf;
+        path_ = root_ + "/inst";  // created by the writer (mode checks apply to it)
+        return;
+      }
+    }
+    std::abort();
   }
   TempDir(const TempDir&) = delete;
   TempDir& operator=(const TempDir&) = delete;
