@@ -212,7 +212,8 @@ TEST_CASE("connection faults: refused connections, HTTP 429, abrupt close, close
   }
   SECTION("abrupt TCP close and close mid-frame end the client's stream without a close frame") {
     const char* kind = GENERATE("tcp_close", "mid_frame_close");
-    INFO(kind);
+    const bool tls = GENERATE(false, true);
+    INFO(kind << (tls ? " over wss://" : " over ws://"));
     auto cfg = test_config(93, {sim::VenueKind::woo});
     cfg.venue.rate = 2000;
     sim::apply_fault_spec(cfg.faults, std::string(kind) + "=0.02");
@@ -220,7 +221,8 @@ TEST_CASE("connection faults: refused connections, HTTP 429, abrupt close, close
     cfg.venue.wait_subscriptions = syms.size() * 3;
     SimThread st(cfg);
     ClientOptions o;
-    o.url = st.sim().url(sim::VenueKind::woo, false);
+    o.url = st.sim().url(sim::VenueKind::woo, tls);
+    o.ca_file = st.sim().ca_path();
     o.symbols = syms;
     o.idle_timeout = std::chrono::seconds(20);
     const ClientResult r = run_woo_client(o);
