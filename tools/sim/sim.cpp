@@ -5,6 +5,9 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <unistd.h>
+
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <stdexcept>
@@ -109,6 +112,7 @@ Simulator::Simulator(SimConfig cfg) : impl_(std::make_unique<Impl>()) {
       char tmpl[] = "/tmp/wirebook-sim-XXXXXX";
       if (mkdtemp(tmpl) == nullptr) throw std::runtime_error("mkdtemp failed");
       ca_path_ = std::string(tmpl) + "/ca.pem";
+      temp_dir_ = tmpl;  // ours: removed with the simulator
     }
     write_file(ca_path_, tls.ca_cert_pem);
   }
@@ -141,7 +145,12 @@ Simulator::Simulator(SimConfig cfg) : impl_(std::make_unique<Impl>()) {
   truth_path_ = cfg.truth_path;
 }
 
-Simulator::~Simulator() = default;
+Simulator::~Simulator() {
+  if (!temp_dir_.empty()) {
+    std::remove(ca_path_.c_str());
+    ::rmdir(temp_dir_.c_str());
+  }
+}
 
 std::string Simulator::url(VenueKind v, bool tls) const {
   for (const Endpoint& e : endpoints_)

@@ -29,7 +29,7 @@ struct SimConfig {
   // Ports per venue: index 0 woo, 1 pulse. 0 picks a free port; -1 disables.
   int ws_port[2] = {0, 0};
   int wss_port[2] = {0, 0};
-  std::string ca_path;       // where the CA PEM goes ("" = a fresh temp dir)
+  std::string ca_path;       // where the CA PEM goes ("" = a fresh temp dir, removed at exit)
   VenueOptions venue;        // common options (kind is set per venue)
   FaultConfig faults;
   int linger_ms = 200;       // after a bounded run: keep sessions open this long, then close
@@ -73,6 +73,7 @@ class Simulator {
   std::unique_ptr<Impl> impl_;
   std::vector<Endpoint> endpoints_;
   std::string ca_path_;
+  std::string temp_dir_;  // set when the CA went to a directory we created
   std::string truth_path_;
 };
 
