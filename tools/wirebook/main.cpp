@@ -4,12 +4,17 @@
 
 #include "tools/wirebook/subcommand.hpp"
 
+namespace wirebook::cli {
+void setup_dump(CLI::App& app, int& exit_code);  // dump_command.cpp
+}  // namespace wirebook::cli
+
 namespace {
 
 // Adding a subcommand (dump, top, tail, status, record, replay) is one line here
 // plus its setup function.
 constexpr wirebook::cli::Subcommand kSubcommands[] = {
     {"sim", &wirebook::cli::setup_sim},
+    {"dump", &wirebook::cli::setup_dump},
 };
 
 }  // namespace

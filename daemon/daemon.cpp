@@ -1,0 +1,271 @@
+#include "daemon/daemon.hpp"
+
+#include <grp.h>
+
+#include <chrono>
+#include <csignal>
+#include <thread>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "daemon/log_queue.hpp"
+#include "daemon/metrics.hpp"
+#include "daemon/notify.hpp"
+#include "daemon/venue_runner.hpp"
+#include "feeds/common/clock.hpp"
+#include "feeds/common/registry.hpp"
+#include "shm/writer.hpp"
+
+namespace wirebook::daemon {
+
+namespace asio = boost::asio;
+
+namespace {
+
+constexpr std::size_t kLogQueueCapacity = 4096;
+constexpr auto kColdTick = std::chrono::milliseconds(100);
+constexpr auto kStopBudget = std::chrono::milliseconds(1500);  // of the 2 s contract
+constexpr auto kReadyTimeout = std::chrono::seconds(60);
+
+gid_t lookup_group(const std::string& name) {
+  if (name.empty()) return static_cast<gid_t>(-1);
+  const group* g = ::getgrnam(name.c_str());  // start-up, single-threaded
+  if (g == nullptr) throw StartupError(fmt::format("shm_group '{}': no such group", name));
+  return g->gr_gid;
+}
+
+shm::VenueConfig shm_venue(const config::VenueConfig& v, std::uint32_t ring_capacity) {
+  shm::VenueConfig s;
+  s.name = v.name;
+  s.symbols = v.symbols;
+  s.depth = v.depth;
+  s.ring_capacity = ring_capacity;
+  return s;
+}
+
+}  // namespace
+
+std::string implemented_kinds() {
+  std::string out;
+  for (const auto& k : feeds::venue_kinds()) {
+    if (!out.empty()) out += ", ";
+    out += k.kind;
+  }
+  return out;
+}
+
+std::vector<std::string> unimplemented_venues(const config::Config& config) {
+  std::vector<std::string> problems;
+  for (const auto& v : config.venues) {
+    if (!v.enabled || feeds::find_venue_kind(config::to_string(v.kind)) != nullptr) continue;
+    problems.push_back(
+        fmt::format("venue '{}': kind '{}' is not implemented in this build (implemented: {}); "
+                    "set enabled = false for it",
+                    v.name, config::to_string(v.kind), implemented_kinds()));
+  }
+  return problems;
+}
+
+struct Daemon::Segments {
+  std::unique_ptr<shm::ControlWriter> control;
+};
+
+Daemon::Daemon(config::Config config)
+    : config_(std::move(config)),
+      log_(std::make_unique<LogQueue>(kLogQueueCapacity)),
+      segments_(std::make_unique<Segments>()) {}
+
+Daemon::~Daemon() {
+  venues_.clear();  // joins any thread still running
+}
+
+void Daemon::create_venues() {
+  const auto missing = unimplemented_venues(config_);
+  if (!missing.empty()) {
+    std::string text;
+    for (const auto& m : missing) text += (text.empty() ? "" : "\n") + m;
+    throw StartupError(text);
+  }
+  shm::SegmentOptions opts;
+  opts.dir = config_.daemon.instance_dir().string();
+  opts.file_mode = static_cast<mode_t>(config_.daemon.shm_mode);
+  opts.group = lookup_group(config_.daemon.shm_group);
+
+  std::vector<shm::VenueConfig> shm_venues;
+  for (const auto& v : config_.venues) {
+    if (v.enabled) shm_venues.push_back(shm_venue(v, config_.daemon.ring_capacity));
+  }
+  if (shm_venues.empty()) throw StartupError("no enabled venue in the configuration");
+  if (shm_venues.size() > 255) throw StartupError("too many venues (at most 255)");
+
+  const auto cs =
+      shm::ControlWriter::create(opts, config_.daemon.instance, shm_venues, segments_->control);
+  if (!cs.ok()) {
+    throw StartupError(fmt::format("control segment in {}: {} ({})", opts.dir,
+                                   shm::to_string(cs.error), cs.detail));
+  }
+  std::uint8_t index = 0;
+  for (const auto& v : config_.venues) {
+    if (!v.enabled) continue;
+    std::unique_ptr<shm::VenueWriter> writer;
+    const auto vs =
+        shm::VenueWriter::create(opts, shm_venue(v, config_.daemon.ring_capacity), writer);
+    if (!vs.ok()) {
+      throw StartupError(fmt::format("venue '{}': segment in {}: {} ({})", v.name, opts.dir,
+                                     shm::to_string(vs.error), vs.detail));
+    }
+    const auto* kind = feeds::find_venue_kind(config::to_string(v.kind));
+    venues_.push_back(std::make_unique<VenueRunner>(index++, v, std::move(writer), *kind, *log_));
+    spdlog::info("venue '{}': {} {} symbols, depth {}, segment {}", v.name, v.url, v.symbols.size(),
+                 v.depth, venues_.back() ? opts.dir + "/venue-" + v.name : "");
+  }
+}
+
+// The cold side's state while run() serves.
+struct Daemon::Cold {
+  asio::io_context io{1};
+  asio::signal_set signals{io, SIGTERM, SIGINT, SIGHUP};
+  asio::steady_timer timer{io};
+  std::unique_ptr<MetricsServer> metrics;
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point next_stats;
+  std::chrono::steady_clock::time_point next_watchdog;
+  std::int64_t watchdog_ns = 0;
+  bool ready = false;
+  bool stopping = false;
+};
+
+int Daemon::run() {
+  Cold cold;  // signals are caught from here on (before any venue thread exists)
+  create_venues();
+
+  if (config_.daemon.metrics_listen) {
+    const auto& l = *config_.daemon.metrics_listen;
+    try {
+      cold.metrics = std::make_unique<MetricsServer>(
+          cold.io, l, [this] { return prometheus_text(venues_, log_->dropped()); });
+      spdlog::info("metrics on http://{}:{}/metrics", l.host, cold.metrics->port());
+    } catch (const std::exception& e) {
+      throw StartupError(fmt::format("metrics_listen {}:{}: {}", l.host, l.port, e.what()));
+    }
+  }
+
+  segments_->control->set_state(shm::SegmentState::live);
+  segments_->control->heartbeat(feeds::monotonic_ns());
+  for (auto& v : venues_) v->start();
+  spdlog::info("started {} venue thread(s), instance '{}' in {}", venues_.size(),
+               config_.daemon.instance, config_.daemon.instance_dir().string());
+
+  cold.watchdog_ns = watchdog_interval_ns();
+  const auto stats_every = std::chrono::seconds(config_.daemon.stats_interval_s);
+  cold.next_stats = cold.started + stats_every;
+  cold.next_watchdog = cold.started;
+
+  auto drain_logs = [this] {
+    LogRecord r;
+    while (log_->pop(r)) {
+      const auto level =
+          static_cast<spdlog::level::level_enum>(r.level < 0 ? 0 : (r.level > 6 ? 6 : r.level));
+      const std::string_view name =
+          r.venue < venues_.size() ? std::string_view(venues_[r.venue]->name()) : "?";
+      spdlog::log(level, "{}: {}", name, std::string_view(r.text, r.len));
+    }
+  };
+
+  auto status_text = [this] {
+    std::string s;
+    for (const auto& v : venues_) {
+      const auto& sum = v->summary();
+      const auto live = sum.books_by_status[static_cast<std::size_t>(feeds::BookStatus::live)].load(
+          std::memory_order_relaxed);
+      s += fmt::format("{}{} {}/{} live", s.empty() ? "" : ", ", v->name(), live, v->book_count());
+    }
+    return s;
+  };
+
+  std::function<void()> tick;
+  tick = [&] {
+    drain_logs();
+    if (cold.stopping) return;
+    const auto now = std::chrono::steady_clock::now();
+    segments_->control->heartbeat(feeds::monotonic_ns());
+    if (!cold.ready) {
+      bool all = true;
+      for (const auto& v : venues_)
+        all = all && v->summary().attempted.load(std::memory_order_relaxed);
+      if (all || now - cold.started > kReadyTimeout) {
+        cold.ready = true;
+        notify("READY=1\nSTATUS=" + status_text());
+        spdlog::info("ready: {}{}", status_text(),
+                     all ? "" : " (not every venue has attempted a connection yet)");
+      }
+    }
+    if (cold.watchdog_ns > 0 && now >= cold.next_watchdog) {
+      notify("WATCHDOG=1");
+      cold.next_watchdog = now + std::chrono::nanoseconds(cold.watchdog_ns);
+    }
+    if (now >= cold.next_stats) {
+      for (const auto& v : venues_) spdlog::info("stats {}", stats_line(*v));
+      if (cold.ready) notify("STATUS=" + status_text());
+      cold.next_stats = now + stats_every;
+    }
+    cold.timer.expires_after(kColdTick);
+    cold.timer.async_wait([&](const boost::system::error_code& ec) {
+      if (!ec) tick();
+    });
+  };
+
+  std::function<void()> wait_signal;
+  wait_signal = [&] {
+    cold.signals.async_wait([&](const boost::system::error_code& ec, int signo) {
+      if (ec) return;
+      if (signo == SIGHUP) {
+        // Logs go to stderr (journald): there is no file to reopen.
+        spdlog::info("SIGHUP: logging to stderr, nothing to reopen");
+        spdlog::default_logger()->flush();
+        wait_signal();
+        return;
+      }
+      spdlog::info("{}: stopping", signo == SIGTERM ? "SIGTERM" : "SIGINT");
+      cold.stopping = true;
+      notify("STOPPING=1");
+      cold.timer.cancel();
+      if (cold.metrics) cold.metrics->close();
+      cold.signals.cancel();
+      cold.io.stop();
+    });
+  };
+
+  wait_signal();
+  tick();
+  cold.io.run();
+
+  stop_venues();
+  drain_logs();
+  for (const auto& v : venues_) spdlog::info("final {}", stats_line(*v));
+  segments_->control->set_state(shm::SegmentState::closed);
+  spdlog::info("stopped");
+  return 0;
+}
+
+void Daemon::stop_venues() {
+  for (auto& v : venues_) v->request_stop();
+  const auto deadline = std::chrono::steady_clock::now() + kStopBudget;
+  for (auto& v : venues_) {
+    while (!v->summary().finished.load(std::memory_order_acquire) &&
+           std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    if (!v->summary().finished.load(std::memory_order_acquire)) {
+      spdlog::warn("{}: venue thread did not stop in time; forcing", v->name());
+      v->force_stop();
+    }
+  }
+  for (auto& v : venues_) v->join();
+}
+
+}  // namespace wirebook::daemon

@@ -1,0 +1,116 @@
+#pragma once
+// One venue's hot side (DESIGN.md §1): a named, optionally pinned and
+// real-time thread that owns an io_context, the venue's books (publishing to
+// its shared-memory segment), the venue's FrameHandler from the registry, the
+// websocket session and a 100 ms housekeeping timer (segment heartbeat, the
+// summary below).
+//
+// Threading: construct, start(), request_stop(), join() and destroy from the
+// cold thread. Everything else runs on the venue thread. The cold thread
+// reads only VenueSummary (relaxed atomics the venue thread refreshes every
+// tick) and the books' counters (relaxed atomics).
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "config/config.hpp"
+#include "feeds/common/registry.hpp"
+#include "feeds/common/venue_books.hpp"
+#include "feeds/common/ws_session.hpp"
+
+namespace wirebook::shm {
+class VenueWriter;
+}
+
+namespace wirebook::daemon {
+
+class LogQueue;
+
+inline constexpr std::size_t kStatusCount = 5;  // feeds::BookStatus values
+
+// What the cold side may read about a venue (written by the venue thread).
+struct VenueSummary {
+  std::array<std::atomic<std::uint32_t>, kStatusCount> books_by_status{};
+  std::atomic<std::uint64_t> connects{0};
+  std::atomic<std::uint64_t> connect_failures{0};
+  std::atomic<std::uint64_t> disconnects{0};
+  std::atomic<std::uint64_t> oversized_frames{0};
+  std::atomic<std::uint64_t> tls_failures{0};
+  std::atomic<std::uint64_t> throttled{0};
+  std::atomic<bool> connected{false};
+  std::atomic<bool> attempted{false};  // connected once, or failed its first attempt
+  std::atomic<bool> ever_all_live{false};
+  std::atomic<bool> finished{false};  // the venue thread has returned
+};
+
+// The Outbox a FrameHandler is built with before its session exists
+// (the session needs the handler, the handler needs the session's outbox).
+class ForwardingOutbox final : public feeds::Outbox {
+ public:
+  void bind(feeds::Outbox* target) noexcept { target_ = target; }
+  void send_text(std::string_view frame) override {
+    if (target_ != nullptr) target_->send_text(frame);
+  }
+
+ private:
+  feeds::Outbox* target_ = nullptr;
+};
+
+class VenueRunner {
+ public:
+  // Throws std::runtime_error when the handler cannot be built.
+  VenueRunner(std::uint8_t index, const config::VenueConfig& venue,
+              std::unique_ptr<shm::VenueWriter> writer, const feeds::VenueKindEntry& kind,
+              LogQueue& log);
+  ~VenueRunner();
+  VenueRunner(const VenueRunner&) = delete;
+  VenueRunner& operator=(const VenueRunner&) = delete;
+
+  void start();
+  // Thread-safe: asks the venue thread to stop its session, mark every book
+  // DISCONNECTED and close its segment; the thread then returns.
+  void request_stop();
+  // Last resort when the thread did not return in time: stop the io_context.
+  void force_stop() noexcept { io_->stop(); }
+  void join();
+
+  [[nodiscard]] const std::string& name() const noexcept { return venue_.name; }
+  [[nodiscard]] const VenueSummary& summary() const noexcept { return summary_; }
+  [[nodiscard]] const feeds::VenueCounters& counters() const noexcept;
+  [[nodiscard]] std::uint32_t book_count() const noexcept;
+
+ private:
+  void run() noexcept;
+  void configure_thread();
+  void arm_timer();
+  void on_tick() noexcept;
+  void stop_on_thread() noexcept;
+  void publish_summary() noexcept;
+  void log(int level, std::string_view message) noexcept;
+
+  std::uint8_t index_;
+  config::VenueConfig venue_;
+  LogQueue& log_;
+  std::unique_ptr<shm::VenueWriter> writer_;
+  std::unique_ptr<boost::asio::io_context> io_;
+  std::unique_ptr<boost::asio::steady_timer> timer_;
+  std::unique_ptr<feeds::VenueBooks> books_;
+  ForwardingOutbox outbox_;
+  std::unique_ptr<feeds::FrameHandler> handler_;
+  std::unique_ptr<feeds::WsSession> session_;
+  VenueSummary summary_;
+  bool stopping_ = false;  // venue thread only
+  std::thread thread_;
+};
+
+// Converts the venue's config to session options / feed settings.
+[[nodiscard]] feeds::WsOptions ws_options(const config::VenueConfig& venue);
+[[nodiscard]] feeds::FeedSettings feed_settings(const config::VenueConfig& venue);
+
+}  // namespace wirebook::daemon

@@ -1,0 +1,237 @@
+// wirebookd as a process against `wirebook sim` (loopback only): books go
+// LIVE in shared memory, metrics and sd_notify work, SIGTERM stops it within
+// 2 s leaving CLOSED segments with DISCONNECTED books.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include <wirebook/reader.hpp>
+
+#include "tests/daemon/process.hpp"
+
+namespace {
+
+using namespace wirebook::daemon::test;
+using namespace std::chrono_literals;
+namespace shm = wirebook::shm;
+
+const std::vector<std::string> kSymbols = {"SPOT_BTC_USDT", "PERP_BTC_USDT", "SPOT_ETH_USDT"};
+
+std::uint16_t free_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+  socklen_t len = sizeof a;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
+// GET `target` from 127.0.0.1:port; the whole response ("" on failure).
+std::string http_get(std::uint16_t port, const std::string& target) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  std::string out;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) {
+    const std::string req = "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+    if (::send(fd, req.data(), req.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(req.size())) {
+      char buf[4096];
+      ssize_t n = 0;
+      while ((n = ::recv(fd, buf, sizeof buf, 0)) > 0) out.append(buf, static_cast<std::size_t>(n));
+    }
+  }
+  ::close(fd);
+  return out;
+}
+
+// A NOTIFY_SOCKET (AF_UNIX datagram) collecting every message sd_notify sends.
+class NotifyListener {
+ public:
+  explicit NotifyListener(std::string path) : path_(std::move(path)) {
+    fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    sockaddr_un a{};
+    a.sun_family = AF_UNIX;
+    path_.copy(a.sun_path, sizeof a.sun_path - 1);
+    REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+  }
+  ~NotifyListener() { ::close(fd_); }
+  NotifyListener(const NotifyListener&) = delete;
+  NotifyListener& operator=(const NotifyListener&) = delete;
+  [[nodiscard]] const std::string& path() const { return path_; }
+  // Everything received so far, one message per line.
+  const std::string& text() {
+    char buf[4096];
+    ssize_t n = 0;
+    while ((n = ::recv(fd_, buf, sizeof buf, 0)) > 0) {
+      log_.append(buf, static_cast<std::size_t>(n));
+      log_ += '\n';
+    }
+    return log_;
+  }
+  bool saw(const std::string& line) { return text().find(line) != std::string::npos; }
+
+ private:
+  std::string path_;
+  int fd_ = -1;
+  std::string log_;
+};
+
+struct Sim {
+  Child child;
+  std::string url;
+  explicit Sim(const TempDir& tmp)
+      : child({env_or_fail("WIREBOOK"), "sim", "--venue", "woo", "--rate", "50", "--woo-ws-port",
+               "0", "--woo-wss-port", "-1", "--pulse-ws-port", "-1", "--pulse-wss-port", "-1"},
+              tmp.file("sim.out"), tmp.file("sim.err")) {
+    REQUIRE(wait_until([&] { return child.out().find("WIREBOOK_SIM_READY") != std::string::npos; },
+                       15s));
+    const std::string out = child.out();
+    const std::string tag = "WIREBOOK_SIM woo ws://";
+    const auto at = out.find(tag);
+    REQUIRE(at != std::string::npos);
+    const auto begin = at + tag.size() - 5;  // keep "ws://"
+    url = out.substr(begin, out.find('\n', at) - begin);
+  }
+};
+
+std::string config_text(const TempDir& tmp, const std::string& url, std::uint16_t metrics_port) {
+  std::string symbols;
+  for (const auto& s : kSymbols) symbols += (symbols.empty() ? "\"" : ", \"") + s + "\"";
+  return "[daemon]\ninstance = \"t\"\nshm_dir = \"" + tmp.file("shm") +
+         "\"\nstats_interval_s = 1\nlog_level = \"debug\"\n" +
+         (metrics_port != 0
+              ? "metrics_listen = \"127.0.0.1:" + std::to_string(metrics_port) + "\"\n"
+              : std::string()) +
+         "[[venue]]\nname = \"woo\"\nkind = \"woo\"\nurl = \"" + url + "\"\nsymbols = [" + symbols +
+         "]\ndepth = 10\nconnect_timeout_ms = 1000\n";
+}
+
+// Counts books with `status`; 0 when the segment cannot be opened.
+std::size_t books_with(const std::string& dir, shm::Status status,
+                       shm::SegmentState* state = nullptr) {
+  shm::VenueReader r;
+  if (shm::VenueReader::open(dir, "woo", r) != shm::OpenError::ok) return 0;
+  if (state != nullptr) *state = r.state();
+  std::size_t n = 0;
+  for (std::uint32_t i = 0; i < r.instrument_count(); ++i) {
+    shm::Bbo b;
+    if (r.read_bbo(i, b) == shm::ReadResult::ok && b.status == status) ++n;
+  }
+  return n;
+}
+
+std::string dir_of(const TempDir& tmp) {
+  return tmp.file("shm") + "/t";
+}
+
+}  // namespace
+
+TEST_CASE("wirebookd against the simulator: books LIVE, metrics, notify, SIGTERM stops cleanly",
+          "[daemon]") {
+  TempDir tmp;
+  Sim sim(tmp);
+  const std::uint16_t metrics_port = free_port();
+  const std::string cfg = tmp.write("d.toml", config_text(tmp, sim.url, metrics_port));
+  NotifyListener notify(tmp.file("notify.sock"));
+  Child daemon({env_or_fail("WIREBOOKD"), "--config", cfg}, tmp.file("d.out"), tmp.file("d.err"),
+               {"NOTIFY_SOCKET=" + notify.path(), "WATCHDOG_USEC=200000", "WATCHDOG_PID=$PID"});
+  const std::string dir = dir_of(tmp);
+
+  const bool live =
+      wait_until([&] { return books_with(dir, shm::Status::live) == kSymbols.size(); }, 30s);
+  INFO("url " << sim.url << "\nwirebookd stderr:\n" << daemon.err());
+  REQUIRE(live);
+  CHECK(wait_until([&] { return notify.saw("READY=1"); }, 10s));
+  CHECK(wait_until([&] { return notify.saw("WATCHDOG=1"); }, 5s));
+
+  SECTION("shared memory, dump and metrics agree") {
+    shm::InstanceReader inst;
+    REQUIRE(shm::InstanceReader::open(dir, inst) == shm::OpenError::ok);
+    CHECK(inst.venue_count() == 1);
+    CHECK(inst.liveness() == shm::Liveness::alive);
+
+    const auto dump =
+        run({env_or_fail("WIREBOOK"), "dump", "--json", "--dir", dir, "--depth", "3"}, tmp.path());
+    REQUIRE(dump.status == 0);
+    std::size_t lines = 0;
+    for (std::size_t at = 0; (at = dump.out.find('\n', at)) != std::string::npos; ++at) ++lines;
+    CHECK(lines == kSymbols.size());
+    CHECK(dump.out.rfind("{\"venue\":\"woo\",\"symbol\":\"SPOT_BTC_USDT\",\"status\":", 0) == 0);
+    CHECK(dump.out.find("\"bids\":[[\"") != std::string::npos);
+
+    const std::string body = http_get(metrics_port, "/metrics");
+    CHECK(body.rfind("HTTP/1.1 200", 0) == 0);
+    CHECK(body.find("wirebook_books{venue=\"woo\",state=\"live\"} 3") != std::string::npos);
+    CHECK(body.find("# TYPE wirebook_frames_total counter") != std::string::npos);
+    CHECK(http_get(metrics_port, "/").rfind("HTTP/1.1 404", 0) == 0);
+  }
+
+  SECTION("SIGHUP is logged and does not stop the daemon") {
+    daemon.signal(SIGHUP);
+    CHECK(wait_until([&] { return daemon.err().find("SIGHUP") != std::string::npos; }, 5s));
+    CHECK(daemon.running());
+  }
+
+  const auto t0 = std::chrono::steady_clock::now();
+  daemon.signal(SIGTERM);
+  CHECK(daemon.wait(2000ms) == 0);
+  const auto took = std::chrono::steady_clock::now() - t0;
+  CHECK(took < 2s);
+  shm::SegmentState state = shm::SegmentState::init;
+  CHECK(books_with(dir, shm::Status::disconnected, &state) == kSymbols.size());
+  CHECK(state == shm::SegmentState::closed);
+  shm::InstanceReader inst;
+  REQUIRE(shm::InstanceReader::open(dir, inst) == shm::OpenError::ok);
+  CHECK(inst.liveness() == shm::Liveness::closed);
+  CHECK(notify.saw("STOPPING=1"));
+  CHECK(daemon.err().find("SIGTERM: stopping") != std::string::npos);
+}
+
+TEST_CASE(
+    "wirebookd with an unreachable venue is ready after the failed attempt and stops on SIGTERM",
+    "[daemon]") {
+  TempDir tmp;
+  const std::string url = "ws://127.0.0.1:" + std::to_string(free_port()) + "/ws/stream";
+  const std::string cfg = tmp.write("d.toml", config_text(tmp, url, 0));
+  NotifyListener notify(tmp.file("notify.sock"));
+  Child daemon({env_or_fail("WIREBOOKD"), "--config", cfg}, tmp.file("d.out"), tmp.file("d.err"),
+               {"NOTIFY_SOCKET=" + notify.path()});
+  const std::string dir = dir_of(tmp);
+  INFO(daemon.err());
+  CHECK(wait_until([&] { return notify.saw("READY=1"); }, 15s));
+  shm::SegmentState state = shm::SegmentState::init;
+  CHECK(wait_until(
+      [&] {
+        (void)books_with(dir, shm::Status::syncing, &state);
+        return state == shm::SegmentState::live;
+      },
+      10s));
+  CHECK(books_with(dir, shm::Status::live) == 0);
+
+  daemon.signal(SIGINT);
+  CHECK(daemon.wait(2000ms) == 0);
+  CHECK(books_with(dir, shm::Status::disconnected, &state) == kSymbols.size());
+  CHECK(state == shm::SegmentState::closed);
+}
+
+TEST_CASE("wirebook dump fails clearly when no segment exists", "[daemon]") {
+  TempDir tmp;
+  const auto r =
+      run({env_or_fail("WIREBOOK"), "dump", "--json", "--dir", tmp.file("none")}, tmp.path());
+  CHECK(r.status != 0);
+  CHECK(r.out.empty());
+  CHECK(r.err.find("no wirebook instance at " + tmp.file("none")) != std::string::npos);
+}

@@ -1,0 +1,207 @@
+// `wirebook dump`: the books of a running (or stopped) wirebookd instance,
+// read from shared memory. --json prints DESIGN.md §7's line format, one JSON
+// object per book; without it, a readable table.
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <wirebook/reader.hpp>
+
+#include "book/decimal.hpp"
+#include "tools/wirebook/subcommand.hpp"
+
+namespace wirebook::cli {
+
+namespace {
+
+struct DumpArgs {
+  bool json = false;
+  std::string instance = "main";
+  std::string dir;  // overrides the instance directory
+  std::vector<std::string> venues;
+  std::vector<std::string> symbols;
+  std::uint32_t depth = 0;  // 0: the segment's depth
+};
+
+struct Book {
+  std::string venue;
+  std::string symbol;
+  shm::ReadResult read = shm::ReadResult::empty;
+  shm::BookView view;
+  std::vector<shm::Level> bids;
+  std::vector<shm::Level> asks;
+};
+
+std::string decimal(std::int64_t value, int exp) {
+  char buf[book::kMaxDecimalText];
+  const std::size_t n = book::format_decimal(value, exp, buf, sizeof buf);
+  return n == 0 ? std::string("?") : std::string(buf, n);
+}
+
+// Names are restricted to [A-Za-z0-9_.-] by the writer, symbols are not.
+void json_string(std::string& out, std::string_view s) {
+  out += '"';
+  for (const char c : s) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      char esc[8];
+      std::snprintf(esc, sizeof esc, "\\u%04x", static_cast<unsigned>(c));
+      out += esc;
+    } else {
+      out += c;
+    }
+  }
+  out += '"';
+}
+
+void json_levels(std::string& out, const std::vector<shm::Level>& levels, std::uint32_t n,
+                 const shm::Bbo& top) {
+  out += '[';
+  for (std::uint32_t k = 0; k < n; ++k) {
+    if (k > 0) out += ',';
+    out += "[\"" + decimal(levels[k].px, top.px_exp) + "\",\"" +
+           decimal(levels[k].qty, top.qty_exp) + "\"]";
+  }
+  out += ']';
+}
+
+std::string json_line(const Book& b) {
+  const shm::Bbo& t = b.view.top;
+  std::string out = "{\"venue\":";
+  json_string(out, b.venue);
+  out += ",\"symbol\":";
+  json_string(out, b.symbol);
+  out += ",\"status\":\"";
+  out += shm::to_string(t.status);
+  out += "\",\"flags\":[";
+  bool first = true;
+  if ((t.flags & shm::kFlagCrossed) != 0) out += "\"crossed\"", first = false;
+  if ((t.flags & shm::kFlagTruncated) != 0) out += first ? "\"truncated\"" : ",\"truncated\"";
+  out += "],\"version\":" + std::to_string(t.version);
+  out += ",\"updates\":" + std::to_string(b.view.update_count);
+  out += ",\"exchange_ts_ns\":" + std::to_string(t.ts_exchange_ns);
+  out += ",\"recv_ts_ns\":" + std::to_string(b.view.ts_recv_ns);
+  out += ",\"publish_ts_ns\":" + std::to_string(b.view.ts_publish_ns);
+  out += ",\"bids\":";
+  json_levels(out, b.bids, b.view.bids, t);
+  out += ",\"asks\":";
+  json_levels(out, b.asks, b.view.asks, t);
+  out += '}';
+  return out;
+}
+
+void print_table(const Book& b) {
+  const shm::Bbo& t = b.view.top;
+  std::string flags;
+  if ((t.flags & shm::kFlagCrossed) != 0) flags += " CROSSED";
+  if ((t.flags & shm::kFlagTruncated) != 0) flags += " TRUNCATED";
+  std::printf("%s %s  %s%s  version %llu  updates %llu\n", b.venue.c_str(), b.symbol.c_str(),
+              shm::to_string(t.status), flags.c_str(), static_cast<unsigned long long>(t.version),
+              static_cast<unsigned long long>(b.view.update_count));
+  if (b.read != shm::ReadResult::ok) {
+    std::printf("  (%s)\n", b.read == shm::ReadResult::empty ? "not published yet" : "busy");
+    return;
+  }
+  std::printf("  %18s %18s | %-18s %-18s\n", "bid qty", "bid", "ask", "ask qty");
+  const std::uint32_t rows = b.view.bids > b.view.asks ? b.view.bids : b.view.asks;
+  for (std::uint32_t k = 0; k < rows; ++k) {
+    const bool bid = k < b.view.bids;
+    const bool ask = k < b.view.asks;
+    std::printf("  %18s %18s | %-18s %-18s\n", bid ? decimal(b.bids[k].qty, t.qty_exp).c_str() : "",
+                bid ? decimal(b.bids[k].px, t.px_exp).c_str() : "",
+                ask ? decimal(b.asks[k].px, t.px_exp).c_str() : "",
+                ask ? decimal(b.asks[k].qty, t.qty_exp).c_str() : "");
+  }
+}
+
+bool wanted(const std::vector<std::string>& filter, std::string_view name) {
+  if (filter.empty()) return true;
+  for (const auto& f : filter) {
+    if (f == name) return true;
+  }
+  return false;
+}
+
+// Reads every selected book of one venue; prints as it goes.
+int dump_venue(const DumpArgs& a, const shm::InstanceReader& inst, const std::string& venue) {
+  shm::VenueReader r;
+  const shm::OpenError e = inst.open_venue(venue, r);
+  if (e != shm::OpenError::ok) {
+    std::fprintf(stderr, "wirebook dump: venue '%s': %s\n", venue.c_str(), shm::to_string(e));
+    return 1;
+  }
+  const shm::Liveness live = r.refresh();
+  if (!a.json) std::printf("== %s (writer %s)\n", venue.c_str(), shm::to_string(live));
+  const std::uint32_t depth = a.depth == 0 || a.depth > r.depth() ? r.depth() : a.depth;
+  for (std::uint32_t i = 0; i < r.instrument_count(); ++i) {
+    if (!wanted(a.symbols, r.symbol(i))) continue;
+    Book b;
+    b.venue = venue;
+    b.symbol = r.symbol(i);
+    b.bids.resize(depth);
+    b.asks.resize(depth);
+    b.read = r.read_book(i, b.view, b.bids.data(), b.asks.data(), depth);
+    if (b.read != shm::ReadResult::ok) b.view = shm::BookView{};
+    if (a.json) {
+      std::printf("%s\n", json_line(b).c_str());
+    } else {
+      print_table(b);
+    }
+  }
+  return 0;
+}
+
+int run_dump(const DumpArgs& a) {
+  const std::string dir = a.dir.empty() ? shm::instance_dir(a.instance) : a.dir;
+  shm::InstanceReader inst;
+  const shm::OpenError e = shm::InstanceReader::open(dir, inst);
+  if (e != shm::OpenError::ok) {
+    std::fprintf(stderr,
+                 "wirebook dump: no wirebook instance at %s: %s (is wirebookd running with "
+                 "that instance? see --instance / --dir)\n",
+                 dir.c_str(), shm::to_string(e));
+    return 1;
+  }
+  int rc = 0;
+  bool any = false;
+  for (std::uint32_t v = 0; v < inst.venue_count(); ++v) {
+    const std::string name = inst.venue_name(v);
+    if (!wanted(a.venues, name)) continue;
+    any = true;
+    rc |= dump_venue(a, inst, name);
+  }
+  if (!any) {
+    std::fprintf(stderr, "wirebook dump: no matching venue in %s\n", dir.c_str());
+    return 1;
+  }
+  std::fflush(stdout);
+  return rc;
+}
+
+}  // namespace
+
+void setup_dump(CLI::App& app, int& exit_code) {
+  auto args = std::make_shared<DumpArgs>();
+  CLI::App* s = app.add_subcommand("dump", "Print the books of a wirebookd instance");
+  s->add_flag("--json", args->json, "One JSON object per book per line (DESIGN.md section 7)");
+  s->add_option("--instance", args->instance, "Daemon instance name")->capture_default_str();
+  s->add_option("--dir", args->dir, "Instance directory (default /dev/shm/wirebook/<instance>)");
+  s->add_option("--venue", args->venues, "Only this venue; repeatable");
+  s->add_option("--symbol", args->symbols, "Only this symbol; repeatable");
+  s->add_option("--depth", args->depth, "Levels per side (0 = all the segment holds)")
+      ->capture_default_str();
+  s->callback([args, &exit_code] {
+    try {
+      exit_code = run_dump(*args);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "wirebook dump: %s\n", e.what());
+      exit_code = 1;
+    }
+  });
+}
+
+}  // namespace wirebook::cli
