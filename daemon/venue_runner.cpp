@@ -30,6 +30,21 @@ std::vector<feeds::InstrumentSpec> instrument_specs(const config::VenueConfig& v
   return specs;
 }
 
+// WsSession's SessionLog levels (ws_session.cpp: 0 debug, 1 info, 2 warn,
+// 3 error) to spdlog's level_enum values carried by LogRecord.
+int session_level(int level) noexcept {
+  switch (level) {
+    case 0:
+      return 1;  // debug
+    case 1:
+      return kInfo;
+    case 2:
+      return kWarn;
+    default:
+      return 4;  // err
+  }
+}
+
 }  // namespace
 
 feeds::WsOptions ws_options(const config::VenueConfig& venue) {
@@ -76,7 +91,7 @@ VenueRunner::VenueRunner(std::uint8_t index, const config::VenueConfig& venue,
   if (!handler_) throw std::runtime_error(fmt::format("venue '{}': no handler", venue_.name));
   session_ = std::make_unique<feeds::WsSession>(
       *io_, ws_options(venue_), *handler_,
-      [this](int level, std::string_view message) { this->log(level, message); });
+      [this](int level, std::string_view message) { this->log(session_level(level), message); });
   outbox_.bind(session_.get());
   publish_summary();
 }

@@ -2,12 +2,14 @@
 // LIVE in shared memory, metrics and sd_notify work, SIGTERM stops it within
 // 2 s leaving CLOSED segments with DISCONNECTED books.
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <string>
@@ -92,18 +94,21 @@ class NotifyListener {
 struct Sim {
   Child child;
   std::string url;
-  explicit Sim(const TempDir& tmp)
+  std::string ca;  // wss only
+  explicit Sim(const TempDir& tmp, bool tls = false)
       : child({env_or_fail("WIREBOOK"), "sim", "--venue", "woo", "--rate", "50", "--woo-ws-port",
-               "0", "--woo-wss-port", "-1", "--pulse-ws-port", "-1", "--pulse-wss-port", "-1"},
+               tls ? "-1" : "0", "--woo-wss-port", tls ? "0" : "-1", "--pulse-ws-port", "-1",
+               "--pulse-wss-port", "-1", "--ca-out", tmp.file("ca.pem")},
               tmp.file("sim.out"), tmp.file("sim.err")) {
     REQUIRE(wait_until([&] { return child.out().find("WIREBOOK_SIM_READY") != std::string::npos; },
                        15s));
     const std::string out = child.out();
-    const std::string tag = "WIREBOOK_SIM woo ws://";
+    const std::string tag = tls ? "WIREBOOK_SIM woo wss://" : "WIREBOOK_SIM woo ws://";
     const auto at = out.find(tag);
     REQUIRE(at != std::string::npos);
-    const auto begin = at + tag.size() - 5;  // keep "ws://"
+    const auto begin = at + std::string("WIREBOOK_SIM woo ").size();
     url = out.substr(begin, out.find('\n', at) - begin);
+    ca = tmp.file("ca.pem");
   }
 };
 
@@ -131,6 +136,33 @@ std::size_t books_with(const std::string& dir, shm::Status status,
     if (r.read_bbo(i, b) == shm::ReadResult::ok && b.status == status) ++n;
   }
   return n;
+}
+
+// Every thread's name (comm) of a process, one per line.
+std::string thread_names(pid_t pid) {
+  std::string out;
+  const std::string task = "/proc/" + std::to_string(pid) + "/task";
+  if (DIR* d = ::opendir(task.c_str())) {
+    while (const dirent* e = ::readdir(d)) {
+      if (e->d_name[0] != '.') out += read_file(task + "/" + e->d_name + "/comm");
+    }
+    ::closedir(d);
+  }
+  return out;
+}
+
+// The prices of one side ("bids"/"asks") of a dump --json line, as doubles (test only).
+std::vector<double> side_prices(const std::string& line, const std::string& side) {
+  std::vector<double> px;
+  auto at = line.find("\"" + side + "\":[");
+  if (at == std::string::npos) return px;
+  at += side.size() + 4;
+  while (line.compare(at, 2, "[\"") == 0) {
+    px.push_back(std::strtod(line.c_str() + at + 2, nullptr));
+    at = line.find(']', at) + 1;
+    if (line[at] == ',') ++at;
+  }
+  return px;
 }
 
 std::string dir_of(const TempDir& tmp) {
@@ -171,6 +203,15 @@ TEST_CASE("wirebookd against the simulator: books LIVE, metrics, notify, SIGTERM
     CHECK(lines == kSymbols.size());
     CHECK(dump.out.rfind("{\"venue\":\"woo\",\"symbol\":\"SPOT_BTC_USDT\",\"status\":", 0) == 0);
     CHECK(dump.out.find("\"bids\":[[\"") != std::string::npos);
+    const std::string first = dump.out.substr(0, dump.out.find('\n'));
+    const auto bids = side_prices(first, "bids");
+    const auto asks = side_prices(first, "asks");
+    INFO(first);
+    CHECK(bids.size() == 3);
+    CHECK(asks.size() == 3);
+    CHECK(std::is_sorted(bids.rbegin(), bids.rend()));  // best (highest) first
+    CHECK(std::is_sorted(asks.begin(), asks.end()));    // best (lowest) first
+    CHECK(bids.front() < asks.front());
 
     const std::string body = http_get(metrics_port, "/metrics");
     CHECK(body.rfind("HTTP/1.1 200", 0) == 0);
@@ -205,13 +246,30 @@ TEST_CASE(
     "[daemon]") {
   TempDir tmp;
   const std::string url = "ws://127.0.0.1:" + std::to_string(free_port()) + "/ws/stream";
-  const std::string cfg = tmp.write("d.toml", config_text(tmp, url, 0));
+  const std::string cfg =
+      tmp.write("d.toml", config_text(tmp, url, 0) + "cpu = 0\nrt_priority = 10\n");
   NotifyListener notify(tmp.file("notify.sock"));
   Child daemon({env_or_fail("WIREBOOKD"), "--config", cfg}, tmp.file("d.out"), tmp.file("d.err"),
                {"NOTIFY_SOCKET=" + notify.path()});
   const std::string dir = dir_of(tmp);
-  INFO(daemon.err());
   CHECK(wait_until([&] { return notify.saw("READY=1"); }, 15s));
+  INFO("wirebookd stderr:\n" << daemon.err());
+  // The venue thread is named, pinned (or says why not) and reports its priority either way.
+  CHECK(thread_names(daemon.pid()).find("wb-woo\n") != std::string::npos);
+  CHECK(wait_until(
+      [&] {
+        const std::string e = daemon.err();
+        return e.find("pinned to cpu 0") != std::string::npos ||
+               e.find("cannot pin thread to cpu 0") != std::string::npos;
+      },
+      5s));
+  CHECK(wait_until(
+      [&] {
+        const std::string e = daemon.err();
+        return e.find("SCHED_FIFO priority 10") != std::string::npos ||
+               e.find("cannot use SCHED_FIFO priority 10") != std::string::npos;
+      },
+      5s));
   shm::SegmentState state = shm::SegmentState::init;
   CHECK(wait_until(
       [&] {
@@ -225,6 +283,40 @@ TEST_CASE(
   CHECK(daemon.wait(2000ms) == 0);
   CHECK(books_with(dir, shm::Status::disconnected, &state) == kSymbols.size());
   CHECK(state == shm::SegmentState::closed);
+}
+
+TEST_CASE("wirebookd over wss:// with the simulator's CA gets every book LIVE", "[daemon]") {
+  TempDir tmp;
+  Sim sim(tmp, true);
+  const std::string cfg = tmp.write(
+      "d.toml", config_text(tmp, sim.url, 0) + "[venue.tls]\nca_file = \"" + sim.ca + "\"\n");
+  Child daemon({env_or_fail("WIREBOOKD"), "--config", cfg}, tmp.file("d.out"), tmp.file("d.err"));
+  const std::string dir = dir_of(tmp);
+  const bool live =
+      wait_until([&] { return books_with(dir, shm::Status::live) == kSymbols.size(); }, 30s);
+  INFO("url " << sim.url << "\nwirebookd stderr:\n" << daemon.err());
+  CHECK(live);
+  daemon.signal(SIGTERM);
+  CHECK(daemon.wait(2000ms) == 0);
+  CHECK(books_with(dir, shm::Status::disconnected) == kSymbols.size());
+}
+
+TEST_CASE("wirebookd logs config warnings loudly at start-up", "[daemon]") {
+  TempDir tmp;
+  const std::string url = "wss://127.0.0.1:" + std::to_string(free_port()) + "/ws/stream";
+  const std::string cfg =
+      tmp.write("d.toml", config_text(tmp, url, 0) + "[venue.tls]\nverify = false\n");
+  Child daemon({env_or_fail("WIREBOOKD"), "--config", cfg}, tmp.file("d.out"), tmp.file("d.err"));
+  CHECK(wait_until(
+      [&] {
+        const std::string e = daemon.err();
+        return e.find("warning CONFIG WARNING:") != std::string::npos &&
+               e.find("verify") != std::string::npos;
+      },
+      10s));
+  INFO(daemon.err());
+  daemon.signal(SIGTERM);
+  CHECK(daemon.wait(2000ms) == 0);
 }
 
 TEST_CASE("wirebook dump fails clearly when no segment exists", "[daemon]") {
