@@ -1,0 +1,33 @@
+#pragma once
+// The table of venue kinds (DESIGN §2: adding a venue adds one row). Each row
+// builds the FrameHandler for a configured venue from its books and outbox.
+#include <memory>
+#include <span>
+#include <string_view>
+
+#include "feeds/common/venue_books.hpp"
+#include "feeds/common/ws_session.hpp"
+
+namespace wirebook::feeds {
+
+// Venue-independent knobs the daemon passes down (from config).
+struct FeedSettings {
+  bool trades = false;
+  bool bbo = false;  // bbo/quotes
+  std::size_t max_frame_bytes = 16U << 20U;
+  std::int64_t stale_after_ns = 60'000'000'000;
+  std::int64_t heartbeat_ns = 10'000'000'000;
+};
+
+struct VenueKindEntry {
+  std::string_view kind;  // as in config: woo | pulse | o2 | oxfun | ocx
+  std::unique_ptr<FrameHandler> (*make)(VenueBooks& books, Outbox& out,
+                                        const FeedSettings& settings);
+};
+
+// Every implemented venue kind.
+[[nodiscard]] std::span<const VenueKindEntry> venue_kinds() noexcept;
+// The entry for `kind`, or nullptr when that kind is not implemented yet.
+[[nodiscard]] const VenueKindEntry* find_venue_kind(std::string_view kind) noexcept;
+
+}  // namespace wirebook::feeds

@@ -1,0 +1,368 @@
+#include "feeds/common/venue_books.hpp"
+
+#include "book/decimal.hpp"
+#include "feeds/common/clock.hpp"
+#include "shm/writer.hpp"
+
+namespace wirebook::feeds {
+namespace {
+
+shm::Status to_shm(BookStatus s) noexcept {
+  return static_cast<shm::Status>(s);
+}
+
+}  // namespace
+
+const char* to_string(BookStatus s) noexcept {
+  switch (s) {
+    case BookStatus::syncing:
+      return "syncing";
+    case BookStatus::live:
+      return "live";
+    case BookStatus::stale:
+      return "stale";
+    case BookStatus::resyncing:
+      return "resyncing";
+    case BookStatus::disconnected:
+      return "disconnected";
+  }
+  return "unknown";
+}
+
+struct VenueBooks::Instrument {
+  Instrument(std::size_t max_levels, std::size_t buffer_ops, int px, int qty)
+      : book(max_levels),
+        px_exp(px),
+        qty_exp(qty),
+        ops(std::make_unique<Op[]>(buffer_ops)),
+        deltas(std::make_unique<BufferedDelta[]>(buffer_ops)) {}
+  book::L2Book book;
+  BookStatus status = BookStatus::syncing;
+  int px_exp;
+  int qty_exp;
+  std::unique_ptr<Op[]> ops;
+  std::unique_ptr<BufferedDelta[]> deltas;
+  std::size_t n_ops = 0;
+  std::size_t n_deltas = 0;
+  std::uint64_t evictions_seen = 0;
+};
+
+VenueBooks::VenueBooks(std::vector<InstrumentSpec> instruments, std::size_t max_levels,
+                       std::size_t buffer_ops, shm::VenueWriter* writer)
+    : specs_(std::move(instruments)),
+      buffer_ops_(buffer_ops == 0 ? 1 : buffer_ops),
+      writer_(writer) {
+  books_.reserve(specs_.size());
+  for (const auto& s : specs_) {
+    books_.push_back(std::make_unique<Instrument>(max_levels, buffer_ops_, s.px_exp, s.qty_exp));
+  }
+}
+
+VenueBooks::~VenueBooks() = default;
+
+const book::L2Book& VenueBooks::book(std::uint32_t i) const noexcept {
+  return books_[i]->book;
+}
+BookStatus VenueBooks::status(std::uint32_t i) const noexcept {
+  return books_[i]->status;
+}
+int VenueBooks::px_exp(std::uint32_t i) const noexcept {
+  return books_[i]->px_exp;
+}
+int VenueBooks::qty_exp(std::uint32_t i) const noexcept {
+  return books_[i]->qty_exp;
+}
+
+int VenueBooks::find(std::string_view symbol) const noexcept {
+  for (std::size_t i = 0; i < specs_.size(); ++i) {
+    if (specs_[i].symbol == symbol) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+bool VenueBooks::widen(Instrument& in, bool price, int new_exp) noexcept {
+  int& cur = price ? in.px_exp : in.qty_exp;
+  if (new_exp >= cur) return true;
+  if (new_exp < book::kMinExp) return false;
+  const int k = cur - new_exp;
+  if (!(price ? in.book.scale_prices(k) : in.book.scale_quantities(k))) return false;
+  // Buffered ops share the instrument's exponents; rescale them too (checked first).
+  const std::int64_t f = book::pow10(k);
+  for (std::size_t j = 0; j < in.n_ops; ++j) {
+    std::int64_t v = 0;
+    if (__builtin_mul_overflow(price ? in.ops[j].px : in.ops[j].qty, f, &v)) {
+      in.n_ops = 0;  // cannot keep the buffer exact; the adapter resyncs
+      in.n_deltas = 0;
+      break;
+    }
+  }
+  for (std::size_t j = 0; j < in.n_ops; ++j) (price ? in.ops[j].px : in.ops[j].qty) *= f;
+  cur = new_exp;
+  bump(counters_.widenings);
+  return true;
+}
+
+LevelResult VenueBooks::convert(Instrument& in, std::string_view px, std::string_view qty,
+                                std::int64_t& px_out, std::int64_t& qty_out) noexcept {
+  LevelResult result = LevelResult::ok;
+  for (int field = 0; field < 2; ++field) {
+    const bool price = field == 0;
+    const std::string_view text = price ? px : qty;
+    std::int64_t& out = price ? px_out : qty_out;
+    const auto sign = price ? book::Sign::allow_negative : book::Sign::non_negative_only;
+    auto err = book::parse_decimal(text, price ? in.px_exp : in.qty_exp, out, sign);
+    if (err == book::DecimalError::too_many_decimals) {
+      int needed = 0;
+      if (book::exact_exponent(text, needed) != book::DecimalError::ok ||
+          !widen(in, price, needed)) {
+        return LevelResult::overflow;
+      }
+      result = LevelResult::widened;
+      err = book::parse_decimal(text, price ? in.px_exp : in.qty_exp, out, sign);
+    }
+    switch (err) {
+      case book::DecimalError::ok:
+        break;
+      case book::DecimalError::negative:
+        return LevelResult::negative_qty;
+      case book::DecimalError::overflow:
+        return LevelResult::overflow;
+      default:
+        return LevelResult::bad_number;
+    }
+  }
+  return result;
+}
+
+void VenueBooks::event_level(std::uint32_t i, book::Side side, std::int64_t px, std::int64_t qty,
+                             std::int64_t ts_exchange_ns, std::int64_t ts_recv_ns) noexcept {
+  if (writer_ == nullptr) return;
+  shm::Event ev;
+  ev.type = shm::EventType::level;
+  ev.side = static_cast<std::uint8_t>(side);
+  ev.px_exp = static_cast<std::int8_t>(books_[i]->px_exp);
+  ev.qty_exp = static_cast<std::int8_t>(books_[i]->qty_exp);
+  ev.instrument = i;
+  ev.ts_exchange_ns = ts_exchange_ns;
+  ev.ts_recv_ns = ts_recv_ns;
+  ev.px = px;
+  ev.qty = qty;
+  (void)writer_->append(ev);
+}
+
+void VenueBooks::begin_snapshot(std::uint32_t i, std::int64_t ts_recv_ns) noexcept {
+  Instrument& in = *books_[i];
+  in.book.clear();
+  in.evictions_seen = 0;
+  if (writer_ != nullptr) {
+    shm::Event ev;
+    ev.type = shm::EventType::snapshot_begin;
+    ev.instrument = i;
+    ev.ts_recv_ns = ts_recv_ns;
+    ev.aux0 = static_cast<std::int64_t>(in.book.version());
+    (void)writer_->append(ev);
+  }
+}
+
+LevelResult VenueBooks::set_level(std::uint32_t i, book::Side side, std::string_view px,
+                                  std::string_view qty, std::int64_t ts_exchange_ns,
+                                  std::int64_t ts_recv_ns) noexcept {
+  Instrument& in = *books_[i];
+  std::int64_t p = 0;
+  std::int64_t q = 0;
+  const LevelResult r = convert(in, px, qty, p, q);
+  if (r != LevelResult::ok && r != LevelResult::widened) return r;
+  const auto applied = in.book.set_level(side, p, q);
+  if (applied != book::ApplyResult::absent_delete && applied != book::ApplyResult::dropped_full) {
+    event_level(i, side, p, q, ts_exchange_ns, ts_recv_ns);
+  }
+  return r;
+}
+
+void VenueBooks::publish(std::uint32_t i, std::int64_t ts_exchange_ns,
+                         std::int64_t ts_recv_ns) noexcept {
+  Instrument& in = *books_[i];
+  const std::uint64_t ev = in.book.evictions();
+  if (ev > in.evictions_seen) {
+    bump(counters_.evictions, ev - in.evictions_seen);
+    in.evictions_seen = ev;
+  }
+  if (writer_ == nullptr) return;
+  shm::BookMeta meta;
+  meta.status = to_shm(in.status);
+  meta.px_exp = static_cast<std::int8_t>(in.px_exp);
+  meta.qty_exp = static_cast<std::int8_t>(in.qty_exp);
+  meta.ts_exchange_ns = ts_exchange_ns;
+  meta.ts_recv_ns = ts_recv_ns;
+  meta.ts_publish_ns = realtime_ns();
+  (void)writer_->publish(i, in.book, meta);
+}
+
+void VenueBooks::commit(std::uint32_t i, BookStatus status, bool snapshot,
+                        std::int64_t ts_exchange_ns, std::int64_t ts_recv_ns) noexcept {
+  Instrument& in = *books_[i];
+  const bool changed = in.status != status;
+  in.status = status;
+  if (snapshot) {
+    bump(counters_.snapshots);
+    if (writer_ != nullptr) {
+      shm::Event ev;
+      ev.type = shm::EventType::snapshot_end;
+      ev.instrument = i;
+      ev.ts_exchange_ns = ts_exchange_ns;
+      ev.ts_recv_ns = ts_recv_ns;
+      ev.aux0 = static_cast<std::int64_t>(in.book.version());
+      (void)writer_->append(ev);
+    }
+  }
+  publish(i, ts_exchange_ns, ts_recv_ns);
+  if (changed && writer_ != nullptr) {
+    shm::Event ev;
+    ev.type = shm::EventType::status;
+    ev.instrument = i;
+    ev.ts_recv_ns = ts_recv_ns;
+    ev.aux0 = static_cast<std::int64_t>(status);
+    (void)writer_->append(ev);
+  }
+}
+
+void VenueBooks::set_status(std::uint32_t i, BookStatus status, std::int64_t now_ns) noexcept {
+  Instrument& in = *books_[i];
+  if (in.status == status) return;
+  in.status = status;
+  if (writer_ != nullptr) (void)writer_->set_status(i, to_shm(status), now_ns);
+}
+
+void VenueBooks::gap(std::uint32_t i, std::int64_t expected, std::int64_t received,
+                     std::int64_t now_ns) noexcept {
+  bump(counters_.gaps);
+  if (writer_ == nullptr) return;
+  shm::Event ev;
+  ev.type = shm::EventType::gap;
+  ev.instrument = i;
+  ev.ts_recv_ns = now_ns;
+  ev.aux0 = expected;
+  ev.aux1 = received;
+  (void)writer_->append(ev);
+}
+
+void VenueBooks::set_all(BookStatus status, std::int64_t now_ns) noexcept {
+  for (std::uint32_t i = 0; i < size(); ++i) set_status(i, status, now_ns);
+}
+
+bool VenueBooks::buffer_begin(std::uint32_t i, std::int64_t prev_key, std::int64_t key,
+                              std::int64_t ts_exchange_ns) noexcept {
+  Instrument& in = *books_[i];
+  if (in.n_deltas >= buffer_ops_) return false;
+  in.deltas[in.n_deltas++] =
+      BufferedDelta{prev_key, key, static_cast<std::uint32_t>(in.n_ops), 0, ts_exchange_ns};
+  return true;
+}
+
+LevelResult VenueBooks::buffer_level(std::uint32_t i, book::Side side, std::string_view px,
+                                     std::string_view qty) noexcept {
+  Instrument& in = *books_[i];
+  if (in.n_deltas == 0) return LevelResult::buffer_full;
+  if (in.n_ops >= buffer_ops_) return LevelResult::buffer_full;
+  std::int64_t p = 0;
+  std::int64_t q = 0;
+  const LevelResult r = convert(in, px, qty, p, q);
+  if (r != LevelResult::ok && r != LevelResult::widened) return r;
+  // A widening with an unrepresentable buffer emptied it: report as full.
+  if (in.n_deltas == 0) return LevelResult::buffer_full;
+  in.ops[in.n_ops++] = Op{side, p, q};
+  ++in.deltas[in.n_deltas - 1].n_ops;
+  return r;
+}
+
+void VenueBooks::buffer_abort(std::uint32_t i) noexcept {
+  Instrument& in = *books_[i];
+  if (in.n_deltas == 0) return;
+  in.n_ops = in.deltas[in.n_deltas - 1].first_op;
+  --in.n_deltas;
+}
+
+std::size_t VenueBooks::buffered(std::uint32_t i) const noexcept {
+  return books_[i]->n_deltas;
+}
+
+const VenueBooks::BufferedDelta& VenueBooks::buffered_delta(std::uint32_t i,
+                                                            std::size_t k) const noexcept {
+  return books_[i]->deltas[k];
+}
+
+void VenueBooks::apply_buffered(std::uint32_t i, std::size_t k) noexcept {
+  Instrument& in = *books_[i];
+  const BufferedDelta& d = in.deltas[k];
+  for (std::uint32_t j = d.first_op; j < d.first_op + d.n_ops; ++j) {
+    const Op& op = in.ops[j];
+    const auto applied = in.book.set_level(op.side, op.px, op.qty);
+    if (applied != book::ApplyResult::absent_delete && applied != book::ApplyResult::dropped_full) {
+      event_level(i, op.side, op.px, op.qty, d.ts_exchange_ns, 0);
+    }
+  }
+}
+
+void VenueBooks::buffer_clear(std::uint32_t i) noexcept {
+  books_[i]->n_ops = 0;
+  books_[i]->n_deltas = 0;
+}
+
+void VenueBooks::trade(std::uint32_t i, book::Side aggressor, std::string_view px,
+                       std::string_view qty, std::int64_t ts_exchange_ns,
+                       std::int64_t ts_recv_ns) noexcept {
+  Instrument& in = *books_[i];
+  std::int64_t p = 0;
+  std::int64_t q = 0;
+  const LevelResult r = convert(in, px, qty, p, q);
+  if (r != LevelResult::ok && r != LevelResult::widened) {
+    bump(counters_.malformed);
+    return;
+  }
+  if (writer_ == nullptr) return;
+  shm::Event ev;
+  ev.type = shm::EventType::trade;
+  ev.side = static_cast<std::uint8_t>(aggressor);
+  ev.px_exp = static_cast<std::int8_t>(in.px_exp);
+  ev.qty_exp = static_cast<std::int8_t>(in.qty_exp);
+  ev.instrument = i;
+  ev.ts_exchange_ns = ts_exchange_ns;
+  ev.ts_recv_ns = ts_recv_ns;
+  ev.px = p;
+  ev.qty = q;
+  (void)writer_->append(ev);
+}
+
+void VenueBooks::bbo(std::uint32_t i, std::string_view bid_px, std::string_view bid_qty,
+                     std::string_view ask_px, std::string_view ask_qty, std::int64_t ts_exchange_ns,
+                     std::int64_t ts_recv_ns) noexcept {
+  Instrument& in = *books_[i];
+  std::int64_t bp = 0;
+  std::int64_t bq = 0;
+  std::int64_t ap = 0;
+  std::int64_t aq = 0;
+  // Convert both sides first: a widening on the ask must also apply to the bid.
+  LevelResult r = convert(in, bid_px, bid_qty, bp, bq);
+  const LevelResult r2 = convert(in, ask_px, ask_qty, ap, aq);
+  if (r2 == LevelResult::widened) r = convert(in, bid_px, bid_qty, bp, bq);
+  const auto bad = [](LevelResult x) { return x != LevelResult::ok && x != LevelResult::widened; };
+  if (bad(r) || bad(r2)) {
+    bump(counters_.malformed);
+    return;
+  }
+  if (writer_ == nullptr) return;
+  shm::Event ev;
+  ev.type = shm::EventType::bbo;
+  ev.px_exp = static_cast<std::int8_t>(in.px_exp);
+  ev.qty_exp = static_cast<std::int8_t>(in.qty_exp);
+  ev.instrument = i;
+  ev.ts_exchange_ns = ts_exchange_ns;
+  ev.ts_recv_ns = ts_recv_ns;
+  ev.px = bp;
+  ev.qty = bq;
+  ev.aux0 = ap;
+  ev.aux1 = aq;
+  (void)writer_->append(ev);
+}
+
+}  // namespace wirebook::feeds

@@ -1,0 +1,172 @@
+#pragma once
+// The books of one venue and their publication (DESIGN.md §1, §3, §4).
+//
+// VenueBooks owns one L2Book per configured instrument, converts decimal text
+// to fixed point exactly (widening an instrument's exponent when a message
+// carries more decimals, DESIGN §3), buffers deltas that arrive before a
+// snapshot, tracks each book's status and publishes books, statuses and events
+// to the venue's shared-memory segment. Venue adapters (feeds/<venue>) decide
+// *when* to apply, buffer, or resync by their chain rule; this class does the
+// rest, so no adapter touches shm/ directly.
+//
+// Threading: owned by one venue thread; hot methods never allocate, never
+// block, never throw. Counters are relaxed atomics so a cold thread may read
+// them.
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "book/book_op.hpp"
+#include "book/l2_book.hpp"
+
+namespace wirebook::shm {
+class VenueWriter;
+}
+
+namespace wirebook::feeds {
+
+// Mirrors shm::Status (DESIGN §4) so adapters need not include shm headers.
+enum class BookStatus : std::uint8_t {
+  syncing = 0,
+  live = 1,
+  stale = 2,
+  resyncing = 3,
+  disconnected = 4
+};
+[[nodiscard]] const char* to_string(BookStatus s) noexcept;
+
+// Outcome of feeding one level's text to a book.
+enum class LevelResult : std::uint8_t {
+  ok,
+  widened,       // ok, and the instrument's exponent had to be widened first
+  bad_number,    // empty/garbage text or a wrong type
+  negative_qty,  // a negative size
+  overflow,      // does not fit int64 even after widening: resync
+  buffer_full,   // the pre-snapshot delta buffer is full: resync
+};
+
+// Counters for one venue (monotonic, relaxed).
+struct VenueCounters {
+  std::atomic<std::uint64_t> frames{0};
+  std::atomic<std::uint64_t> bytes{0};
+  std::atomic<std::uint64_t> malformed{0};      // unparseable frames or fields
+  std::atomic<std::uint64_t> unexpected{0};     // valid JSON we do not understand
+  std::atomic<std::uint64_t> gaps{0};           // chain breaks detected
+  std::atomic<std::uint64_t> resyncs{0};        // resynchronisations started
+  std::atomic<std::uint64_t> snapshots{0};      // snapshots applied
+  std::atomic<std::uint64_t> stale_dropped{0};  // deltas older than the book, dropped
+  std::atomic<std::uint64_t> widenings{0};      // exponent widenings
+  std::atomic<std::uint64_t> evictions{0};      // levels dropped beyond capacity
+  std::atomic<std::uint64_t> reconnects{0};
+  std::atomic<std::uint64_t> errors{0};  // venue error replies
+};
+
+inline void bump(std::atomic<std::uint64_t>& c, std::uint64_t n = 1) noexcept {
+  // Single writer: a relaxed load+store avoids a locked RMW on the hot path.
+  c.store(c.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+}
+
+struct InstrumentSpec {
+  std::string symbol;
+  int px_exp = -8;  // starting exponents (venue metadata or config); widened on demand
+  int qty_exp = -8;
+};
+
+class VenueBooks {
+ public:
+  // `writer` may be null (tests, replay without publication). `max_levels` is
+  // the per-side book capacity; `buffer_ops` bounds each instrument's
+  // pre-snapshot delta buffer.
+  VenueBooks(std::vector<InstrumentSpec> instruments, std::size_t max_levels,
+             std::size_t buffer_ops, shm::VenueWriter* writer);
+  ~VenueBooks();
+  VenueBooks(const VenueBooks&) = delete;
+  VenueBooks& operator=(const VenueBooks&) = delete;
+
+  [[nodiscard]] std::uint32_t size() const noexcept {
+    return static_cast<std::uint32_t>(books_.size());
+  }
+  // Instrument index of a symbol, or -1. Linear over a small table; adapters cache it.
+  [[nodiscard]] int find(std::string_view symbol) const noexcept;
+  [[nodiscard]] const std::string& symbol(std::uint32_t i) const noexcept {
+    return specs_[i].symbol;
+  }
+  [[nodiscard]] const book::L2Book& book(std::uint32_t i) const noexcept;
+  [[nodiscard]] BookStatus status(std::uint32_t i) const noexcept;
+  [[nodiscard]] int px_exp(std::uint32_t i) const noexcept;
+  [[nodiscard]] int qty_exp(std::uint32_t i) const noexcept;
+  VenueCounters& counters() noexcept { return counters_; }
+
+  // --- applying to the live book ---------------------------------------
+  // Clears the book and opens a snapshot (SNAPSHOT_BEGIN in the ring).
+  void begin_snapshot(std::uint32_t i, std::int64_t ts_recv_ns) noexcept;
+  // Sets one level from text (absolute size; zero deletes).
+  [[nodiscard]] LevelResult set_level(std::uint32_t i, book::Side side, std::string_view px,
+                                      std::string_view qty, std::int64_t ts_exchange_ns,
+                                      std::int64_t ts_recv_ns) noexcept;
+  // Ends a snapshot or delta batch: publishes the book with `status`.
+  void commit(std::uint32_t i, BookStatus status, bool snapshot, std::int64_t ts_exchange_ns,
+              std::int64_t ts_recv_ns) noexcept;
+
+  // Publishes a status change at once (and a GAP event when `gap` is set,
+  // with the venue's expected/received ids).
+  void set_status(std::uint32_t i, BookStatus status, std::int64_t now_ns) noexcept;
+  void gap(std::uint32_t i, std::int64_t expected, std::int64_t received,
+           std::int64_t now_ns) noexcept;
+  // Marks every book (e.g. DISCONNECTED on a socket loss).
+  void set_all(BookStatus status, std::int64_t now_ns) noexcept;
+
+  // --- the pre-snapshot delta buffer -------------------------------------
+  // Deltas are buffered as converted ops with the chain keys of their frame.
+  struct BufferedDelta {
+    std::int64_t prev_key;
+    std::int64_t key;
+    std::uint32_t first_op;
+    std::uint32_t n_ops;
+    std::int64_t ts_exchange_ns;
+  };
+  [[nodiscard]] bool buffer_begin(std::uint32_t i, std::int64_t prev_key, std::int64_t key,
+                                  std::int64_t ts_exchange_ns) noexcept;
+  [[nodiscard]] LevelResult buffer_level(std::uint32_t i, book::Side side, std::string_view px,
+                                         std::string_view qty) noexcept;
+  // Drops the delta opened by the last buffer_begin (e.g. it was malformed).
+  void buffer_abort(std::uint32_t i) noexcept;
+  [[nodiscard]] std::size_t buffered(std::uint32_t i) const noexcept;
+  [[nodiscard]] const BufferedDelta& buffered_delta(std::uint32_t i, std::size_t k) const noexcept;
+  // Applies buffered delta k to the book (no publication; call commit after).
+  void apply_buffered(std::uint32_t i, std::size_t k) noexcept;
+  void buffer_clear(std::uint32_t i) noexcept;
+
+  // --- events ------------------------------------------------------------
+  void trade(std::uint32_t i, book::Side aggressor, std::string_view px, std::string_view qty,
+             std::int64_t ts_exchange_ns, std::int64_t ts_recv_ns) noexcept;
+  void bbo(std::uint32_t i, std::string_view bid_px, std::string_view bid_qty,
+           std::string_view ask_px, std::string_view ask_qty, std::int64_t ts_exchange_ns,
+           std::int64_t ts_recv_ns) noexcept;
+
+ private:
+  struct Op {
+    book::Side side;
+    std::int64_t px;
+    std::int64_t qty;
+  };
+  struct Instrument;
+
+  [[nodiscard]] LevelResult convert(Instrument& in, std::string_view px, std::string_view qty,
+                                    std::int64_t& px_out, std::int64_t& qty_out) noexcept;
+  [[nodiscard]] bool widen(Instrument& in, bool price, int new_exp) noexcept;
+  void publish(std::uint32_t i, std::int64_t ts_exchange_ns, std::int64_t ts_recv_ns) noexcept;
+  void event_level(std::uint32_t i, book::Side side, std::int64_t px, std::int64_t qty,
+                   std::int64_t ts_exchange_ns, std::int64_t ts_recv_ns) noexcept;
+
+  std::vector<InstrumentSpec> specs_;
+  std::vector<std::unique_ptr<Instrument>> books_;
+  std::size_t buffer_ops_;
+  shm::VenueWriter* writer_;
+  VenueCounters counters_;
+};
+
+}  // namespace wirebook::feeds

@@ -1,0 +1,55 @@
+// The venue-kind table (DESIGN §2). Adding a venue adds one row here.
+#include "feeds/common/registry.hpp"
+
+#include "feeds/woo/woo_feed.hpp"
+
+namespace wirebook::feeds {
+namespace {
+
+// Adapts WooFeed (transport-independent) to the session's FrameHandler.
+class WooHandler final : public FrameHandler {
+ public:
+  WooHandler(VenueBooks& books, Outbox& out, const woo::WooOptions& o) : feed_(books, out, o) {}
+  void on_open(std::int64_t now) override { feed_.on_connected(now); }
+  void on_close(std::int64_t now) override { feed_.on_disconnected(now); }
+  bool on_frame(const char* d, std::size_t n, std::size_t cap, std::int64_t rt,
+                std::int64_t mono) noexcept override {
+    return feed_.on_frame(d, n, cap, rt, mono) == woo::FeedAction::reconnect;
+  }
+  bool on_timer(std::int64_t now) noexcept override {
+    return feed_.on_timer(now) == woo::FeedAction::reconnect;
+  }
+
+ private:
+  woo::WooFeed feed_;
+};
+
+std::unique_ptr<FrameHandler> make_woo(VenueBooks& books, Outbox& out, const FeedSettings& s) {
+  woo::WooOptions o;
+  o.trades = s.trades;
+  o.bbo = s.bbo;
+  o.max_frame_bytes = s.max_frame_bytes;
+  o.stale_after_ns = s.stale_after_ns;
+  o.ping_interval_ns = s.heartbeat_ns;
+  o.dead_after_ns = 3 * s.heartbeat_ns;
+  return std::make_unique<WooHandler>(books, out, o);
+}
+
+constexpr VenueKindEntry kKinds[] = {
+    {"woo", &make_woo},
+};
+
+}  // namespace
+
+std::span<const VenueKindEntry> venue_kinds() noexcept {
+  return kKinds;
+}
+
+const VenueKindEntry* find_venue_kind(std::string_view kind) noexcept {
+  for (const auto& k : kKinds) {
+    if (k.kind == kind) return &k;
+  }
+  return nullptr;
+}
+
+}  // namespace wirebook::feeds

@@ -1,0 +1,89 @@
+#pragma once
+// WOO X v2 public stream parser (PROTOCOLS.md §1.3-1.6, woox-api.txt
+// "Websocket API V2"). Frame bytes -> one Message of views; no allocation after
+// construction, no logging, no I/O; never throws.
+//
+// Field order on the wire is not relied upon: one pass over the top-level
+// object collects every field, and the kind is decided afterwards from
+// `topic` / `event` / `success`. Prices and sizes are kept as the text they were
+// written in (JSON numbers in v2, strings in v3) so they convert exactly.
+//
+// Threading: one Parser per venue thread. Views in a Message stay valid until
+// the next parse() call and while the frame buffer is untouched.
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string_view>
+
+namespace wirebook::feeds::woo {
+
+enum class MsgKind : std::uint8_t {
+  book_update,      // {sym}@orderbookupdate delta (prevTs chain)
+  book_snapshot,    // {sym}@orderbook push (whole book)
+  request_reply,    // reply to event "request" type orderbook: data.ts aligns
+  trade,            // {sym}@trade
+  bbo,              // {sym}@bbo
+  ping,             // server {"event":"ping"}
+  pong,             // reply to our ping
+  subscribe_ack,    // success:true
+  unsubscribe_ack,  // success:true
+  error,            // success:false with errorMsg (routed on success, not on event)
+  other,            // valid frame of a topic or event we do not use
+};
+
+enum class ParseStatus : std::uint8_t {
+  ok,
+  malformed,        // not JSON, wrong types, missing required fields
+  too_many_levels,  // more levels per side than the parser was sized for
+};
+
+struct LevelText {
+  std::string_view px;
+  std::string_view qty;
+};
+
+struct Message {
+  MsgKind kind = MsgKind::other;
+  std::string_view symbol;  // from topic (before '@') or data.symbol
+  std::string_view id;      // client id echoed by acks, errors and replies
+  std::string_view error_msg;
+  std::int64_t ts_ms = 0;       // envelope ts
+  std::int64_t prev_ts_ms = 0;  // data.prevTs
+  std::int64_t data_ts_ms = 0;  // data.ts (request reply alignment key)
+  bool has_prev_ts = false;
+  bool has_data_ts = false;
+  std::span<const LevelText> bids;
+  std::span<const LevelText> asks;
+  // trade
+  std::string_view price;
+  std::string_view size;
+  std::string_view side;  // "BUY" / "SELL"
+  // bbo
+  std::string_view bid;
+  std::string_view bid_size;
+  std::string_view ask;
+  std::string_view ask_size;
+};
+
+class Parser {
+ public:
+  // `max_levels` bounds levels per side in one frame; `max_frame` the frame size.
+  Parser(std::size_t max_levels, std::size_t max_frame);
+  ~Parser();
+  Parser(const Parser&) = delete;
+  Parser& operator=(const Parser&) = delete;
+
+  // `data` must stay readable for `capacity` >= len + SIMDJSON_PADDING bytes.
+  [[nodiscard]] ParseStatus parse(const char* data, std::size_t len, std::size_t capacity,
+                                  Message& out) noexcept;
+
+ private:
+  struct Json;  // the simdjson parser, kept out of this header
+  std::unique_ptr<Json> json_;
+  std::unique_ptr<LevelText[]> bids_;
+  std::unique_ptr<LevelText[]> asks_;
+  std::size_t max_levels_;
+};
+
+}  // namespace wirebook::feeds::woo

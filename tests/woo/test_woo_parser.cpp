@@ -1,0 +1,145 @@
+#include <catch2/catch.hpp>
+
+#include "feeds/woo/parser.hpp"
+#include "woo_test_util.hpp"
+
+using namespace wirebook::feeds::woo;
+using woo_test::fixture;
+using woo_test::Frame;
+
+namespace {
+ParseStatus parse(Parser& p, const std::string& text, Message& m) {
+  static std::vector<Frame> keep;  // views in m point into the frame
+  keep.emplace_back(text);
+  return p.parse(keep.back().data(), keep.back().len, keep.back().capacity(), m);
+}
+}  // namespace
+
+TEST_CASE("the documented orderbookupdate frame parses to a delta with exact number text",
+          "[woo][parser]") {
+  Parser p(100, 1 << 20);
+  Message m;
+  REQUIRE(parse(p, fixture("orderbookupdate.json"), m) == ParseStatus::ok);
+  CHECK(m.kind == MsgKind::book_update);
+  CHECK(m.symbol == "SPOT_BTC_USDT");
+  CHECK(m.ts_ms == 1618826337580);
+  CHECK(m.has_prev_ts);
+  CHECK(m.prev_ts_ms == 1618826337380);
+  REQUIRE(m.asks.size() == 2);
+  REQUIRE(m.bids.size() == 2);
+  CHECK(m.asks[0].px == "56749.15");
+  CHECK(m.asks[0].qty == "3.92864");
+  CHECK(m.asks[1].qty == "0");
+  CHECK(m.bids[0].qty == "1.03895025");
+}
+
+TEST_CASE("the documented request reply carries the data.ts alignment key", "[woo][parser]") {
+  Parser p(100, 1 << 20);
+  Message m;
+  REQUIRE(parse(p, fixture("request_reply.json"), m) == ParseStatus::ok);
+  CHECK(m.kind == MsgKind::request_reply);
+  CHECK(m.symbol == "SPOT_BTC_USDT");
+  CHECK(m.data_ts_ms == 1618880432380);
+  CHECK(m.ts_ms == 1618880432419);
+  CHECK(m.asks[0].px == "54700");
+  CHECK(m.bids[1].px == "54699.76");
+}
+
+TEST_CASE("documented control and data frames get their kinds", "[woo][parser]") {
+  Parser p(100, 1 << 20);
+  Message m;
+  REQUIRE(parse(p, fixture("trade.json"), m) == ParseStatus::ok);
+  CHECK(m.kind == MsgKind::trade);
+  CHECK(m.price == "1.27988");
+  CHECK(m.size == "300");
+  CHECK(m.side == "BUY");
+  REQUIRE(parse(p, fixture("bbo.json"), m) == ParseStatus::ok);
+  CHECK(m.kind == MsgKind::bbo);
+  CHECK(m.ask_size == "4508.53");
+  REQUIRE(parse(p, fixture("orderbook.json"), m) == ParseStatus::ok);
+  CHECK(m.kind == MsgKind::book_snapshot);
+  REQUIRE(parse(p, fixture("subscribe_ack.json"), m) == ParseStatus::ok);
+  CHECK(m.kind == MsgKind::subscribe_ack);
+  REQUIRE(parse(p, fixture("unsubscribe_ack.json"), m) == ParseStatus::ok);
+  CHECK(m.kind == MsgKind::unsubscribe_ack);
+  REQUIRE(parse(p, fixture("ping.json"), m) == ParseStatus::ok);
+  CHECK(m.kind == MsgKind::ping);
+  REQUIRE(parse(p, fixture("pong.json"), m) == ParseStatus::ok);
+  CHECK(m.kind == MsgKind::pong);
+  REQUIRE(parse(p, fixture("bbos.json"), m) == ParseStatus::ok);
+  CHECK(m.kind == MsgKind::other);
+}
+
+TEST_CASE("errors are routed on success:false, with or without an event key", "[woo][parser]") {
+  Parser p(100, 1 << 20);
+  Message m;
+  REQUIRE(parse(p, fixture("error.json"), m) == ParseStatus::ok);
+  CHECK(m.kind == MsgKind::error);
+  CHECK(m.id == "clientID7");
+  CHECK(m.error_msg == "invalid symbol SPOT_WOO_USDC");
+  REQUIRE(parse(p, fixture("error_no_event.json"), m) == ParseStatus::ok);
+  CHECK(m.kind == MsgKind::error);
+  CHECK(m.error_msg == "invalid symbol PERP_NOPE_USDC");
+}
+
+TEST_CASE("field order does not matter and v3-style string numbers are kept as text",
+          "[woo][parser]") {
+  Parser p(100, 1 << 20);
+  Message m;
+  REQUIRE(
+      parse(p,
+            R"({"data":{"bids":[["87243","0.5"]],"asks":[],"prevTs":10,"symbol":"PERP_BTC_USDT"},)"
+            R"("ts":20,"topic":"PERP_BTC_USDT@orderbookupdate"})",
+            m) == ParseStatus::ok);
+  CHECK(m.kind == MsgKind::book_update);
+  CHECK(m.bids[0].px == "87243");
+  CHECK(m.prev_ts_ms == 10);
+  CHECK(m.ts_ms == 20);
+  REQUIRE(
+      parse(
+          p,
+          R"({"topic":"X@orderbookupdate" , "ts" : 5 ,"data":{"prevTs":4,"asks":[[ 1.5e2 , 2E-3 ]],"bids":[]}})",
+          m) == ParseStatus::ok);
+  CHECK(m.asks[0].px == "1.5e2");
+  CHECK(m.asks[0].qty == "2E-3");
+}
+
+TEST_CASE("malformed frames are reported, never a crash", "[woo][parser]") {
+  Parser p(4, 1 << 20);
+  Message m;
+  const std::string good = fixture("orderbookupdate.json");
+  for (std::size_t cut = 0; cut < good.size(); cut += 7) {
+    INFO("truncated at " << cut);
+    CHECK(parse(p, good.substr(0, cut), m) == ParseStatus::malformed);
+  }
+  // Wrong value types.
+  CHECK(parse(p,
+              R"({"topic":"X@orderbookupdate","ts":"abc","data":{"prevTs":1,"asks":[],"bids":[]}})",
+              m) == ParseStatus::malformed);
+  CHECK(
+      parse(
+          p,
+          R"({"topic":"X@orderbookupdate","ts":2,"data":{"prevTs":1,"asks":[[{"p":1},2]],"bids":[]}})",
+          m) == ParseStatus::malformed);
+  CHECK(parse(p,
+              R"({"topic":"X@orderbookupdate","ts":2,"data":{"prevTs":1,"asks":[[1]],"bids":[]}})",
+              m) == ParseStatus::malformed);
+  CHECK(
+      parse(
+          p,
+          R"({"topic":"X@orderbookupdate","ts":2,"data":{"prevTs":1,"asks":[[1,2,3]],"bids":[]}})",
+          m) == ParseStatus::malformed);
+  CHECK(parse(p, R"({"topic":"X@orderbookupdate","ts":2,"data":{"asks":[],"bids":[]}})", m) ==
+        ParseStatus::malformed);  // no prevTs
+  CHECK(parse(p, R"({"topic":"X@orderbookupdate","ts":2,"data":{"prevTs":1,"asks":{},"bids":[]}})",
+              m) == ParseStatus::malformed);
+  CHECK(parse(p, R"({"topic":7})", m) == ParseStatus::malformed);
+  CHECK(parse(p, R"([1,2,3])", m) == ParseStatus::malformed);
+  CHECK(parse(p, "", m) == ParseStatus::malformed);
+  CHECK(parse(p, "\xff\xfe garbage", m) == ParseStatus::malformed);
+  CHECK(
+      parse(
+          p,
+          R"({"topic":"X@orderbookupdate","ts":2,"data":{"prevTs":1,"asks":[[1,1],[2,1],[3,1],[4,1],[5,1]],"bids":[]}})",
+          m) == ParseStatus::too_many_levels);
+}
