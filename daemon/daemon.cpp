@@ -135,8 +135,10 @@ struct Daemon::Cold {
   std::chrono::steady_clock::time_point next_stats;
   std::chrono::steady_clock::time_point next_watchdog;
   std::int64_t watchdog_ns = 0;
+  std::vector<std::uint64_t> last_ticks;
   bool ready = false;
   bool stopping = false;
+  int exit_code = 0;
 };
 
 int Daemon::run() {
@@ -161,6 +163,7 @@ int Daemon::run() {
                config_.daemon.instance, config_.daemon.instance_dir().string());
 
   cold.watchdog_ns = watchdog_interval_ns();
+  cold.last_ticks.assign(venues_.size(), ~std::uint64_t{0});
   const auto stats_every = std::chrono::seconds(config_.daemon.stats_interval_s);
   cold.next_stats = cold.started + stats_every;
   cold.next_watchdog = cold.started;
@@ -187,6 +190,15 @@ int Daemon::run() {
     return s;
   };
 
+  auto stop = [&](const std::string& why) {
+    cold.stopping = true;
+    notify("STOPPING=1\nSTATUS=stopping (" + why + ")");
+    cold.timer.cancel();
+    if (cold.metrics) cold.metrics->close();
+    cold.signals.cancel();
+    cold.io.stop();
+  };
+
   std::function<void()> tick;
   tick = [&] {
     drain_logs();
@@ -204,8 +216,29 @@ int Daemon::run() {
                      all ? "" : " (not every venue has attempted a connection yet)");
       }
     }
+    for (const auto& v : venues_) {
+      if (v->summary().finished.load(std::memory_order_acquire)) {
+        // A venue thread ended by itself (an exception): let systemd restart us.
+        spdlog::critical("{}: venue thread ended unexpectedly; stopping", v->name());
+        cold.exit_code = 1;
+        stop(std::string("venue ") + v->name() + " failed");
+        return;
+      }
+    }
     if (cold.watchdog_ns > 0 && now >= cold.next_watchdog) {
-      notify("WATCHDOG=1");
+      // Ping only while every venue loop still turns: a wedged venue thread
+      // stops the pings and systemd restarts the daemon.
+      bool alive = true;
+      for (std::size_t i = 0; i < venues_.size(); ++i) {
+        const auto t = venues_[i]->summary().ticks.load(std::memory_order_relaxed);
+        alive = alive && t != cold.last_ticks[i];
+        cold.last_ticks[i] = t;
+      }
+      if (alive) {
+        notify("WATCHDOG=1");
+      } else {
+        spdlog::warn("watchdog: a venue thread made no progress; not pinging");
+      }
       cold.next_watchdog = now + std::chrono::nanoseconds(cold.watchdog_ns);
     }
     if (now >= cold.next_stats) {
@@ -231,12 +264,7 @@ int Daemon::run() {
         return;
       }
       spdlog::info("{}: stopping", signo == SIGTERM ? "SIGTERM" : "SIGINT");
-      cold.stopping = true;
-      notify("STOPPING=1");
-      cold.timer.cancel();
-      if (cold.metrics) cold.metrics->close();
-      cold.signals.cancel();
-      cold.io.stop();
+      stop(signo == SIGTERM ? "SIGTERM" : "SIGINT");
     });
   };
 
@@ -249,7 +277,7 @@ int Daemon::run() {
   for (const auto& v : venues_) spdlog::info("final {}", stats_line(*v));
   segments_->control->set_state(shm::SegmentState::closed);
   spdlog::info("stopped");
-  return 0;
+  return cold.exit_code;
 }
 
 void Daemon::stop_venues() {

@@ -18,6 +18,8 @@ namespace wirebook::daemon {
 
 namespace {
 
+using feeds::bump;
+
 constexpr std::size_t kBufferOps = 65536;
 constexpr auto kTick = std::chrono::milliseconds(100);
 constexpr int kWarn = 3;  // spdlog::level::warn
@@ -194,6 +196,7 @@ void VenueRunner::arm_timer() {
 void VenueRunner::on_tick() noexcept {
   writer_->idle(feeds::monotonic_ns());
   publish_summary();
+  bump(summary_.ticks);
 }
 
 void VenueRunner::stop_on_thread() noexcept {

@@ -46,7 +46,8 @@ struct VenueSummary {
   std::atomic<bool> connected{false};
   std::atomic<bool> attempted{false};  // connected once, or failed its first attempt
   std::atomic<bool> ever_all_live{false};
-  std::atomic<bool> finished{false};  // the venue thread has returned
+  std::atomic<bool> finished{false};    // the venue thread has returned
+  std::atomic<std::uint64_t> ticks{0};  // housekeeping ticks: the venue loop turns
 };
 
 // The Outbox a FrameHandler is built with before its session exists
