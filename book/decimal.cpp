@@ -137,8 +137,68 @@ std::int64_t pow10(int n) noexcept {
   return (n >= 0 && n <= 18) ? kPow10[static_cast<std::size_t>(n)] : 0;
 }
 
+namespace {
+
+// Fast path for the common wire form "[-]digits[.digits]" with at most 18
+// digits and exp <= 0: one pass, no exponent handling. Returns false when the
+// text is not of that form; the general path then decides (and reports errors).
+bool parse_plain(std::string_view s, int exp, std::int64_t& out, Sign sign,
+                 DecimalError& err) noexcept {
+  if (exp > 0 || s.empty() || s.size() > 20) return false;
+  std::size_t i = 0;
+  const bool negative = s[0] == '-';
+  if (negative) ++i;
+  std::int64_t v = 0;
+  int digits = 0;
+  int frac = -1;  // digits after the point, -1 while before it
+  for (; i < s.size(); ++i) {
+    const char c = s[i];
+    if (c >= '0' && c <= '9') {
+      v = v * 10 + (c - '0');
+      ++digits;
+      if (frac >= 0) ++frac;
+    } else if (c == '.' && frac < 0) {
+      frac = 0;
+    } else {
+      return false;  // exponent or garbage: general path
+    }
+  }
+  if (digits == 0 || digits > 18) return false;
+  if (frac < 0) frac = 0;
+  if (v == 0) {
+    out = 0;
+    err = DecimalError::ok;
+    return true;
+  }
+  if (negative && sign == Sign::non_negative_only) {
+    err = DecimalError::negative;
+    return true;
+  }
+  const int scale = -exp;
+  if (frac > scale) {
+    // Extra fraction digits must be zeros ("2785.70" at exp -1).
+    const std::int64_t d = kPow10[static_cast<std::size_t>(frac - scale)];
+    if (v % d != 0) {
+      err = DecimalError::too_many_decimals;
+      return true;
+    }
+    v /= d;
+  } else if (frac < scale) {
+    if (__builtin_mul_overflow(v, kPow10[static_cast<std::size_t>(scale - frac)], &v)) {
+      err = DecimalError::overflow;
+      return true;
+    }
+  }
+  out = negative ? -v : v;
+  err = DecimalError::ok;
+  return true;
+}
+
+}  // namespace
+
 DecimalError parse_decimal(std::string_view text, int exp, std::int64_t& out, Sign sign) noexcept {
   if (exp < kMinExp || exp > kMaxExp) return DecimalError::bad_exponent;
+  if (DecimalError fast = DecimalError::ok; parse_plain(text, exp, out, sign, fast)) return fast;
   Scanned sc;
   if (auto err = scan(text, sc); err != DecimalError::ok) return err;
   const Significand sig = significand(sc);

@@ -34,10 +34,9 @@ namespace {
 // simdjson reads up to 64 bytes past the end of a document (SIMDJSON_PADDING);
 // the receive buffer always keeps this many spare bytes after a frame.
 constexpr std::size_t kPadding = 64;
-constexpr int kDebug = 0;
+// SessionLog levels: 0 debug, 1 info, 2 warn, 3 error.
 constexpr int kInfo = 1;
 constexpr int kWarn = 2;
-constexpr int kError = 3;
 }  // namespace
 
 struct WsSession::Impl {

@@ -1,0 +1,42 @@
+// libFuzzer target: the WOO X parser and the feed logic behind it must never
+// crash, whatever the bytes. Seeded from tests/fixtures/woo (tools/dev fuzz).
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+#include "feeds/common/venue_books.hpp"
+#include "feeds/woo/parser.hpp"
+#include "feeds/woo/woo_feed.hpp"
+
+namespace {
+
+struct NullOutbox final : wirebook::feeds::Outbox {
+  void send_text(std::string_view) override {}
+};
+
+struct State {
+  State()
+      : books({{"SPOT_BTC_USDT", -2, -4}, {"SPOT_WOO_USDT", -5, -2}, {"X", -8, -8}}, 64, 64,
+              nullptr),
+        feed(books, out, wirebook::feeds::woo::WooOptions{}) {
+    feed.on_connected(1);
+  }
+  NullOutbox out;
+  wirebook::feeds::VenueBooks books;
+  wirebook::feeds::woo::WooFeed feed;
+  wirebook::feeds::woo::Parser parser{64, 1 << 20};
+  std::vector<char> buf;
+};
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  static State st;
+  st.buf.assign(size + 64, '\0');
+  if (size != 0) std::memcpy(st.buf.data(), data, size);
+  wirebook::feeds::woo::Message m;
+  (void)st.parser.parse(st.buf.data(), size, st.buf.size(), m);
+  (void)st.feed.on_frame(st.buf.data(), size, st.buf.size(), 1, 2);
+  return 0;
+}
