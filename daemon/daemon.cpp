@@ -121,7 +121,7 @@ void Daemon::create_venues() {
     const auto* kind = feeds::find_venue_kind(config::to_string(v.kind));
     venues_.push_back(std::make_unique<VenueRunner>(index++, v, std::move(writer), *kind, *log_));
     spdlog::info("venue '{}': {} {} symbols, depth {}, segment {}", v.name, v.url, v.symbols.size(),
-                 v.depth, venues_.back() ? opts.dir + "/venue-" + v.name : "");
+                 v.depth, opts.dir + "/venue-" + v.name);
   }
 }
 

@@ -102,6 +102,10 @@ VenueRunner::~VenueRunner() {
   if (thread_.joinable()) {
     request_stop();
     join();
+  } else if (!summary_.finished.load(std::memory_order_relaxed)) {
+    // Never started (start-up failed elsewhere): leave an honest, closed segment.
+    books_->set_all(feeds::BookStatus::disconnected, feeds::realtime_ns());
+    writer_->set_state(shm::SegmentState::closed);
   }
   // Session before handler before books: each refers to the next.
   session_.reset();

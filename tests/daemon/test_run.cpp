@@ -319,6 +319,29 @@ TEST_CASE("wirebookd logs config warnings loudly at start-up", "[daemon]") {
   CHECK(daemon.wait(2000ms) == 0);
 }
 
+TEST_CASE("wirebookd exits 2 when its metrics port is taken and leaves closed segments",
+          "[daemon]") {
+  TempDir tmp;
+  const int busy = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(busy, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+  REQUIRE(::listen(busy, 1) == 0);
+  socklen_t len = sizeof a;
+  ::getsockname(busy, reinterpret_cast<sockaddr*>(&a), &len);
+  const std::string url = "ws://127.0.0.1:" + std::to_string(free_port()) + "/ws/stream";
+  const std::string cfg = tmp.write("d.toml", config_text(tmp, url, ntohs(a.sin_port)));
+  const auto r = run({env_or_fail("WIREBOOKD"), "--config", cfg}, tmp.path());
+  ::close(busy);
+  CHECK(r.status == 2);
+  INFO(r.err);
+  CHECK(r.err.find("cannot start: metrics_listen 127.0.0.1:") != std::string::npos);
+  shm::SegmentState state = shm::SegmentState::init;
+  CHECK(books_with(dir_of(tmp), shm::Status::disconnected, &state) == kSymbols.size());
+  CHECK(state == shm::SegmentState::closed);
+}
+
 TEST_CASE("wirebook dump fails clearly when no segment exists", "[daemon]") {
   TempDir tmp;
   const auto r =
