@@ -1,6 +1,7 @@
 // The venue-kind table (DESIGN §2). Adding a venue adds one row here.
 #include "feeds/common/registry.hpp"
 
+#include "feeds/pulse/pulse_feed.hpp"
 #include "feeds/woo/woo_feed.hpp"
 
 namespace wirebook::feeds {
@@ -35,8 +36,38 @@ std::unique_ptr<FrameHandler> make_woo(VenueBooks& books, Outbox& out, const Fee
   return std::make_unique<WooHandler>(books, out, o);
 }
 
+// Adapts PulseFeed to the session's FrameHandler.
+class PulseHandler final : public FrameHandler {
+ public:
+  PulseHandler(VenueBooks& books, Outbox& out, pulse::PulseOptions o)
+      : feed_(books, out, std::move(o)) {}
+  void on_open(std::int64_t now) override { feed_.on_connected(now); }
+  void on_close(std::int64_t now) override { feed_.on_disconnected(now); }
+  bool on_frame(const char* d, std::size_t n, std::size_t cap, std::int64_t rt,
+                std::int64_t mono) noexcept override {
+    return feed_.on_frame(d, n, cap, rt, mono) == pulse::FeedAction::reconnect;
+  }
+  bool on_timer(std::int64_t now) noexcept override {
+    return feed_.on_timer(now) == pulse::FeedAction::reconnect;
+  }
+
+ private:
+  pulse::PulseFeed feed_;
+};
+
+std::unique_ptr<FrameHandler> make_pulse(VenueBooks& books, Outbox& out, const FeedSettings& s) {
+  pulse::PulseOptions o;
+  o.interval = s.interval.empty() ? "raw" : s.interval;
+  o.quotes = s.bbo;
+  o.max_frame_bytes = s.max_frame_bytes;
+  o.stale_after_ns = s.stale_after_ns;
+  o.heartbeat_s = static_cast<int>(s.heartbeat_ns / 1'000'000'000);
+  return std::make_unique<PulseHandler>(books, out, std::move(o));
+}
+
 constexpr VenueKindEntry kKinds[] = {
     {"woo", &make_woo},
+    {"pulse", &make_pulse},
 };
 
 }  // namespace

@@ -3,6 +3,7 @@
 // builds the FrameHandler for a configured venue from its books and outbox.
 #include <memory>
 #include <span>
+#include <string>
 #include <string_view>
 
 #include "feeds/common/venue_books.hpp"
@@ -17,6 +18,7 @@ struct FeedSettings {
   std::size_t max_frame_bytes = 16U << 20U;
   std::int64_t stale_after_ns = 60'000'000'000;
   std::int64_t heartbeat_ns = 10'000'000'000;
+  std::string interval;  // pulse: raw | 100ms (empty: raw)
 };
 
 struct VenueKindEntry {

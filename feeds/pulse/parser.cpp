@@ -1,0 +1,263 @@
+#include "feeds/pulse/parser.hpp"
+
+#include <simdjson.h>
+
+#include <new>
+
+#include "feeds/common/json_text.hpp"
+
+namespace wirebook::feeds::pulse {
+namespace od = simdjson::ondemand;
+namespace {
+
+bool str(od::value v, std::string_view& out) noexcept {
+  return v.get_string().get(out) == simdjson::SUCCESS;
+}
+
+bool is_null(od::value v) noexcept {
+  od::json_type t{};
+  return v.type().get(t) == simdjson::SUCCESS && t == od::json_type::null;
+}
+
+// [["new"|"change"|"delete", price, amount], ...]; amounts are absolute and a
+// delete always means zero, whatever amount it carries.
+ParseStatus read_levels(od::value v, LevelText* out, std::size_t max, std::size_t& n) noexcept {
+  od::array levels;
+  if (v.get_array().get(levels) != simdjson::SUCCESS) return ParseStatus::malformed;
+  n = 0;
+  for (auto item : levels) {
+    od::array entry;
+    if (item.get_array().get(entry) != simdjson::SUCCESS) return ParseStatus::malformed;
+    if (n >= max) return ParseStatus::too_many_levels;
+    std::size_t k = 0;
+    bool is_delete = false;
+    for (auto e : entry) {
+      od::value ev;
+      if (e.get(ev) != simdjson::SUCCESS) return ParseStatus::malformed;
+      if (k == 0) {
+        std::string_view action;
+        if (!str(ev, action)) return ParseStatus::malformed;
+        if (action == "delete") {
+          is_delete = true;
+        } else if (action != "new" && action != "change") {
+          return ParseStatus::malformed;
+        }
+      } else if (k == 1) {
+        if (!json::number_text(ev, out[n].px)) return ParseStatus::malformed;
+      } else if (k == 2) {
+        if (!json::number_text(ev, out[n].qty)) return ParseStatus::malformed;
+      } else {
+        return ParseStatus::malformed;
+      }
+      ++k;
+    }
+    if (k != 3) return ParseStatus::malformed;
+    if (is_delete) out[n].qty = "0";
+    ++n;
+  }
+  return ParseStatus::ok;
+}
+
+struct Envelope {
+  std::string_view method;
+  std::string_view params_type;  // heartbeat type
+  bool has_result = false;
+  bool has_error = false;
+  bool pulse_status_error = false;
+};
+
+}  // namespace
+
+std::string_view channel_instrument(std::string_view channel) noexcept {
+  const auto dot = channel.find('.');
+  if (dot == std::string_view::npos) return {};
+  std::string_view rest = channel.substr(dot + 1);
+  if (channel.substr(0, dot) == "book") {
+    const auto last = rest.rfind('.');
+    if (last == std::string_view::npos) return {};
+    return rest.substr(0, last);
+  }
+  return rest;  // quote.<instr>
+}
+
+struct Parser::Json {
+  explicit Json(std::size_t max_frame) : parser(max_frame) {}
+  od::parser parser;
+};
+
+Parser::Parser(std::size_t max_levels, std::size_t max_frame)
+    : json_(std::make_unique<Json>(max_frame)),
+      bids_(std::make_unique<LevelText[]>(max_levels)),
+      asks_(std::make_unique<LevelText[]>(max_levels)),
+      channels_(std::make_unique<std::string_view[]>(kMaxResultChannels)),
+      max_levels_(max_levels) {
+  if (json_->parser.allocate(max_frame < (1U << 20U) ? max_frame : (1U << 20U)) !=
+      simdjson::SUCCESS) {
+    throw std::bad_alloc();
+  }
+}
+
+Parser::~Parser() = default;
+
+ParseStatus Parser::parse(const char* data, std::size_t len, std::size_t capacity,
+                          Message& out) noexcept {
+  out = Message{};
+  od::document doc;
+  if (json_->parser.iterate(data, len, capacity).get(doc) != simdjson::SUCCESS) {
+    return ParseStatus::malformed;
+  }
+  od::object obj;
+  if (doc.get_object().get(obj) != simdjson::SUCCESS) return ParseStatus::malformed;
+  Envelope env;
+  std::size_t nb = 0;
+  std::size_t na = 0;
+  std::size_t nch = 0;
+  auto read_data = [&](od::object d) noexcept -> ParseStatus {
+    for (auto df : d) {
+      std::string_view k;
+      if (df.unescaped_key().get(k) != simdjson::SUCCESS) return ParseStatus::malformed;
+      od::value v;
+      if (df.value().get(v) != simdjson::SUCCESS) return ParseStatus::malformed;
+      ParseStatus st = ParseStatus::ok;
+      if (k == "type") {
+        std::string_view t;
+        if (!str(v, t)) return ParseStatus::malformed;
+        out.type = t == "snapshot" ? BookType::snapshot
+                   : t == "change" ? BookType::change
+                                   : BookType::none;
+        if (out.type == BookType::none) return ParseStatus::malformed;
+      } else if (k == "change_id") {
+        if (!json::int_value(v, out.change_id)) return ParseStatus::malformed;
+        out.has_change_id = true;
+      } else if (k == "prev_change_id") {
+        if (is_null(v)) continue;
+        if (!json::int_value(v, out.prev_change_id)) return ParseStatus::malformed;
+        out.has_prev_change_id = true;
+      } else if (k == "timestamp") {
+        if (!json::int_value(v, out.timestamp_ms)) return ParseStatus::malformed;
+      } else if (k == "instrument_name") {
+        if (!str(v, out.instrument)) return ParseStatus::malformed;
+      } else if (k == "bids") {
+        st = read_levels(v, bids_.get(), max_levels_, nb);
+      } else if (k == "asks") {
+        st = read_levels(v, asks_.get(), max_levels_, na);
+      } else if (k == "best_bid_price") {
+        if (!json::number_text(v, out.best_bid_price)) return ParseStatus::malformed;
+      } else if (k == "best_bid_amount") {
+        if (!json::number_text(v, out.best_bid_amount)) return ParseStatus::malformed;
+      } else if (k == "best_ask_price") {
+        if (!json::number_text(v, out.best_ask_price)) return ParseStatus::malformed;
+      } else if (k == "best_ask_amount") {
+        if (!json::number_text(v, out.best_ask_amount)) return ParseStatus::malformed;
+      }
+      if (st != ParseStatus::ok) return st;
+    }
+    return ParseStatus::ok;
+  };
+  for (auto field : obj) {
+    std::string_view key;
+    if (field.unescaped_key().get(key) != simdjson::SUCCESS) return ParseStatus::malformed;
+    od::value v;
+    if (field.value().get(v) != simdjson::SUCCESS) return ParseStatus::malformed;
+    if (key == "id") {
+      if (is_null(v)) continue;
+      if (!json::int_value(v, out.id)) out.id = -1;  // ids we did not send
+    } else if (key == "method") {
+      if (!str(v, env.method)) return ParseStatus::malformed;
+    } else if (key == "params") {
+      od::object p;
+      if (v.get_object().get(p) != simdjson::SUCCESS) return ParseStatus::malformed;
+      for (auto pf : p) {
+        std::string_view pk;
+        if (pf.unescaped_key().get(pk) != simdjson::SUCCESS) return ParseStatus::malformed;
+        od::value pv;
+        if (pf.value().get(pv) != simdjson::SUCCESS) return ParseStatus::malformed;
+        if (pk == "channel") {
+          if (!str(pv, out.channel)) return ParseStatus::malformed;
+        } else if (pk == "type") {
+          if (!str(pv, env.params_type)) return ParseStatus::malformed;
+        } else if (pk == "data") {
+          od::json_type t{};
+          if (pv.type().get(t) != simdjson::SUCCESS) return ParseStatus::malformed;
+          if (t != od::json_type::object) continue;  // trades arrays etc.: not used
+          od::object d;
+          if (pv.get_object().get(d) != simdjson::SUCCESS) return ParseStatus::malformed;
+          if (const auto st = read_data(d); st != ParseStatus::ok) return st;
+        }
+      }
+    } else if (key == "result") {
+      env.has_result = true;
+      od::json_type t{};
+      if (v.type().get(t) != simdjson::SUCCESS) return ParseStatus::malformed;
+      if (t == od::json_type::array) {
+        od::array a;
+        if (v.get_array().get(a) != simdjson::SUCCESS) return ParseStatus::malformed;
+        for (auto e : a) {
+          std::string_view ch;
+          if (e.get_string().get(ch) != simdjson::SUCCESS) return ParseStatus::malformed;
+          if (nch < kMaxResultChannels) channels_[nch++] = ch;
+        }
+      }
+    } else if (key == "error") {
+      env.has_error = true;
+      od::object e;
+      if (v.get_object().get(e) != simdjson::SUCCESS) return ParseStatus::malformed;
+      for (auto ef : e) {
+        std::string_view ek;
+        if (ef.unescaped_key().get(ek) != simdjson::SUCCESS) return ParseStatus::malformed;
+        od::value ev;
+        if (ef.value().get(ev) != simdjson::SUCCESS) return ParseStatus::malformed;
+        if (ek == "code") {
+          if (!json::int_value(ev, out.error_code)) return ParseStatus::malformed;
+        } else if (ek == "message") {
+          if (!str(ev, out.error_message)) return ParseStatus::malformed;
+        }
+        // "data" may be absent, null, a string or an object: not needed here.
+      }
+    } else if (key == "status") {
+      // Pulse's connection.Message {description, response, status}.
+      std::int64_t status = 0;
+      if (!json::int_value(v, status)) return ParseStatus::malformed;
+      if (status >= 400) env.pulse_status_error = true;
+      out.error_code = status;
+    } else if (key == "description") {
+      if (!str(v, out.error_message)) out.error_message = {};
+    }
+  }
+  out.bids = {bids_.get(), nb};
+  out.asks = {asks_.get(), na};
+  out.result_channels = {channels_.get(), nch};
+
+  if (env.has_error || env.pulse_status_error) {
+    out.kind = MsgKind::error;
+    return ParseStatus::ok;
+  }
+  if (env.method == "subscription") {
+    if (out.channel.starts_with("book.")) {
+      if (out.type == BookType::none || !out.has_change_id) return ParseStatus::malformed;
+      const std::string_view from_channel = channel_instrument(out.channel);
+      if (!out.instrument.empty() && out.instrument != from_channel) return ParseStatus::malformed;
+      out.instrument = from_channel;
+      out.kind = MsgKind::book;
+    } else if (out.channel.starts_with("quote.")) {
+      if (out.best_bid_price.empty() || out.best_ask_price.empty()) return ParseStatus::malformed;
+      out.instrument = channel_instrument(out.channel);
+      out.kind = MsgKind::quote;
+    } else {
+      out.kind = MsgKind::other;
+    }
+    return ParseStatus::ok;
+  }
+  if (env.method == "heartbeat") {
+    out.kind = env.params_type == "test_request" ? MsgKind::test_request : MsgKind::heartbeat;
+    return ParseStatus::ok;
+  }
+  if (env.has_result) {
+    out.kind = MsgKind::result;
+    return ParseStatus::ok;
+  }
+  out.kind = MsgKind::other;
+  return ParseStatus::ok;
+}
+
+}  // namespace wirebook::feeds::pulse

@@ -1,0 +1,81 @@
+#pragma once
+// Pulse (Deribit-style JSON-RPC 2.0) parser (PROTOCOLS.md §2, pulse-api.txt).
+// Frame bytes -> one Message of views; no allocation after construction, no
+// logging, no I/O; never throws. Field order is not relied upon: one pass
+// collects every field, the kind is decided afterwards.
+//
+// Threading: one Parser per venue thread; views live until the next parse().
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string_view>
+
+namespace wirebook::feeds::pulse {
+
+enum class MsgKind : std::uint8_t {
+  book,          // subscription notification on book.<instr>.<interval>
+  quote,         // subscription notification on quote.<instr>
+  test_request,  // method heartbeat, params.type test_request: answer with public/test
+  heartbeat,     // method heartbeat, other types
+  result,        // a response with `result` (id set)
+  error,  // a JSON-RPC error object, or Pulse's {description,response,status} with status != ok
+  other,  // a notification on a channel we do not use, or an unknown method
+};
+
+enum class BookType : std::uint8_t { none, snapshot, change };
+
+enum class ParseStatus : std::uint8_t { ok, malformed, too_many_levels };
+
+struct LevelText {
+  std::string_view px;
+  std::string_view qty;  // "0" for delete entries
+};
+
+struct Message {
+  MsgKind kind = MsgKind::other;
+  std::int64_t id = -1;         // response id (-1: none)
+  std::string_view channel;     // params.channel
+  std::string_view instrument;  // from the channel (book.X.raw -> X) or data.instrument_name
+  BookType type = BookType::none;
+  std::int64_t change_id = 0;
+  std::int64_t prev_change_id = 0;
+  bool has_change_id = false;
+  bool has_prev_change_id = false;  // absent or null both leave this false
+  std::int64_t timestamp_ms = 0;
+  std::span<const LevelText> bids;
+  std::span<const LevelText> asks;
+  // quote
+  std::string_view best_bid_price, best_bid_amount, best_ask_price, best_ask_amount;
+  // responses
+  std::span<const std::string_view> result_channels;  // result as an array of strings
+  std::int64_t error_code = 0;
+  std::string_view error_message;
+};
+
+class Parser {
+ public:
+  Parser(std::size_t max_levels, std::size_t max_frame);
+  ~Parser();
+  Parser(const Parser&) = delete;
+  Parser& operator=(const Parser&) = delete;
+
+  // `data` must stay readable for `capacity` >= len + SIMDJSON_PADDING bytes.
+  [[nodiscard]] ParseStatus parse(const char* data, std::size_t len, std::size_t capacity,
+                                  Message& out) noexcept;
+
+  static constexpr std::size_t kMaxResultChannels = 256;
+
+ private:
+  struct Json;
+  std::unique_ptr<Json> json_;
+  std::unique_ptr<LevelText[]> bids_;
+  std::unique_ptr<LevelText[]> asks_;
+  std::unique_ptr<std::string_view[]> channels_;
+  std::size_t max_levels_;
+};
+
+// The instrument of a book/quote channel: "book.BTC-PERPETUAL.raw" -> "BTC-PERPETUAL".
+[[nodiscard]] std::string_view channel_instrument(std::string_view channel) noexcept;
+
+}  // namespace wirebook::feeds::pulse

@@ -1,0 +1,86 @@
+#pragma once
+// Pulse session rules and the change_id chain (PROTOCOLS.md §2, DESIGN §5).
+//
+// Per instrument: `public/subscribe` to `book.<instr>.<interval>` (and
+// `quote.<instr>` when configured); the first notification is a snapshot
+// (`type` decides, never the absence of prev_change_id). Every change must
+// carry prev_change_id == the channel's last change_id (never +1: ids are
+// shared across instruments). A break puts only that instrument into
+// RESYNCING at once; the session unsubscribes and subscribes that channel again
+// (a plain re-subscribe gives no new snapshot) and rebuilds from the new
+// snapshot. Heartbeats: `public/set_heartbeat`, every `test_request` answered
+// with `public/test`.
+//
+// Transport-independent, like WooFeed. Threading: the venue thread only.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "feeds/common/outbox.hpp"
+#include "feeds/common/venue_books.hpp"
+#include "feeds/pulse/parser.hpp"
+
+namespace wirebook::feeds::pulse {
+
+struct PulseOptions {
+  std::string interval = "raw";  // raw | 100ms
+  bool quotes = false;
+  int heartbeat_s = 10;  // public/set_heartbeat interval (>= 10)
+  std::size_t max_levels_per_frame = 20000;
+  std::size_t max_frame_bytes = 16U << 20U;
+  std::int64_t stale_after_ns = 60'000'000'000;
+  std::int64_t snapshot_timeout_ns = 10'000'000'000;  // no snapshot after (re)subscribe: again
+};
+
+enum class FeedAction : std::uint8_t { none, reconnect };
+
+class PulseFeed {
+ public:
+  PulseFeed(VenueBooks& books, Outbox& out, PulseOptions options);
+
+  void on_connected(std::int64_t now_mono_ns);
+  void on_disconnected(std::int64_t now_mono_ns) noexcept;
+  FeedAction on_frame(const char* data, std::size_t len, std::size_t capacity,
+                      std::int64_t recv_realtime_ns, std::int64_t recv_mono_ns) noexcept;
+  FeedAction on_timer(std::int64_t now_mono_ns) noexcept;
+
+  // Request ids by purpose (responses are matched on them).
+  static constexpr std::int64_t kIdHeartbeat = 1;
+  static constexpr std::int64_t kIdTest = 2;
+  static constexpr std::int64_t kIdSubscribeBase = 100'000;
+  static constexpr std::int64_t kIdUnsubscribeBase = 200'000;
+  static constexpr std::int64_t kIdQuoteBase = 300'000;
+
+ private:
+  enum class Phase : std::uint8_t { idle, awaiting_snapshot, live };
+  struct InstrumentState {
+    Phase phase = Phase::idle;
+    std::int64_t last_change_id = 0;
+    std::int64_t subscribed_ns = 0;
+    std::int64_t last_data_ns = 0;
+    bool refused = false;  // the venue did not grant the channel
+  };
+
+  void subscribe(std::uint32_t i, std::int64_t now_mono_ns);
+  void resubscribe(std::uint32_t i, std::int64_t now_mono_ns);
+  void start_resync(std::uint32_t i, std::int64_t expected, std::int64_t received,
+                    std::int64_t now_mono_ns) noexcept;
+  void on_book(std::uint32_t i, const Message& m, std::int64_t recv_ns,
+               std::int64_t mono_ns) noexcept;
+  void on_result(const Message& m) noexcept;
+  [[nodiscard]] bool apply_levels(std::uint32_t i, const Message& m, std::int64_t ts_ns,
+                                  std::int64_t recv_ns) noexcept;
+  void rpc(std::int64_t id, const char* method, const std::string& params);
+  [[nodiscard]] int find_channel(std::string_view channel) const noexcept;
+
+  VenueBooks& books_;
+  Outbox& out_;
+  PulseOptions opt_;
+  Parser parser_;
+  std::vector<std::string> channels_;  // book.<instr>.<interval>, per instrument
+  std::vector<InstrumentState> state_;
+  std::int64_t last_rx_ns_ = 0;
+  bool connected_ = false;
+};
+
+}  // namespace wirebook::feeds::pulse

@@ -1,0 +1,143 @@
+#include <catch2/catch.hpp>
+
+#include <cstdio>
+
+#include "feeds/pulse/pulse_feed.hpp"
+#include "pulse_test_util.hpp"
+
+using namespace wirebook::feeds;
+using namespace wirebook::feeds::pulse;
+using wirebook::book::Level;
+using wirebook::book::Side;
+
+namespace {
+
+struct Rig {
+  explicit Rig(std::vector<std::string> syms = {"BTC-PERPETUAL", "ETH-PERPETUAL"})
+      : books(specs(std::move(syms)), 1000, 16, nullptr), feed(books, out, PulseOptions{}) {
+    feed.on_connected(now);
+  }
+  static std::vector<InstrumentSpec> specs(std::vector<std::string> syms) {
+    std::vector<InstrumentSpec> v;
+    for (auto& s : syms) v.push_back({s, -1, 0});
+    return v;
+  }
+  void frame(const std::string& text) {
+    std::size_t len = 0;
+    std::size_t cap = 0;
+    const char* d = frames.add(text, len, cap);
+    now += 1'000'000;
+    (void)feed.on_frame(d, len, cap, 1'700'000'000'000'000'000 + now, now);
+  }
+  void book(const std::string& sym, const char* type, long change, long prev,
+            const std::string& bids, const std::string& asks = "[]") {
+    char buf[2048];
+    const std::string prev_field = prev < 0 ? "" : ",\"prev_change_id\":" + std::to_string(prev);
+    std::snprintf(
+        buf, sizeof buf,
+        R"({"jsonrpc":"2.0","method":"subscription","params":{"channel":"book.%s.raw","data":{"timestamp":1700000000000,"type":"%s","change_id":%ld,"instrument_name":"%s","bids":%s,"asks":%s%s}}})",
+        sym.c_str(), type, change, sym.c_str(), bids.c_str(), asks.c_str(), prev_field.c_str());
+    frame(buf);
+  }
+  std::vector<Level> top(std::uint32_t i, Side s) const {
+    std::vector<Level> v(50);
+    v.resize(books.book(i).copy_top(s, v.data(), v.size()));
+    return v;
+  }
+  std::int64_t now = 1'000'000'000;
+  pulse_test::Frames frames;
+  pulse_test::RecordingOutbox out;
+  VenueBooks books;
+  PulseFeed feed;
+};
+
+}  // namespace
+
+TEST_CASE("connecting sets the heartbeat and subscribes every book channel", "[pulse][feed]") {
+  Rig r;
+  CHECK(r.out.count(R"("method":"public/set_heartbeat","params":{"interval":10})") == 1);
+  CHECK(r.out.count(
+            R"("method":"public/subscribe","params":{"channels":["book.BTC-PERPETUAL.raw"]})") ==
+        1);
+  CHECK(r.out.count(R"("book.ETH-PERPETUAL.raw")") == 1);
+  CHECK(r.books.status(0) == BookStatus::syncing);
+}
+
+TEST_CASE("a snapshot then chained changes keep the book LIVE, whatever the id steps",
+          "[pulse][feed]") {
+  Rig r;
+  r.book("BTC-PERPETUAL", "snapshot", 1000, 0, R"([["new",100.5,10],["new",100.0,5]])",
+         R"([["new",101.0,7]])");
+  CHECK(r.books.status(0) == BookStatus::live);
+  r.book("BTC-PERPETUAL", "change", 1057, 1000, R"([["delete",100.0,0.0],["change",100.5,12]])");
+  r.book("BTC-PERPETUAL", "change", 2000, 1057, "[]", R"([["new",100.8,2.5e1]])");
+  CHECK(r.books.status(0) == BookStatus::live);
+  CHECK(r.top(0, Side::bid) == std::vector<Level>{{1005, 12}});
+  CHECK(r.top(0, Side::ask) == std::vector<Level>{{1008, 25}, {1010, 7}});
+  CHECK(r.books.counters().gaps == 0);
+}
+
+TEST_CASE("a broken change_id chain resubscribes only that instrument", "[pulse][feed]") {
+  Rig r;
+  r.book("BTC-PERPETUAL", "snapshot", 1000, -1, R"([["new",100.5,10]])", R"([["new",101.0,7]])");
+  r.book("ETH-PERPETUAL", "snapshot", 1001, -1, R"([["new",20.5,10]])", R"([["new",21.0,7]])");
+  r.book("BTC-PERPETUAL", "change", 1100, 1050, R"([["new",100.6,1]])");  // 1000 -> 1050 missing
+  CHECK(r.books.status(0) == BookStatus::resyncing);
+  CHECK(r.books.status(1) == BookStatus::live);
+  CHECK(r.books.counters().gaps == 1);
+  CHECK(r.out.count(
+            R"("method":"public/unsubscribe","params":{"channels":["book.BTC-PERPETUAL.raw"]})") ==
+        1);
+  CHECK(r.out.count(
+            R"("method":"public/subscribe","params":{"channels":["book.BTC-PERPETUAL.raw"]})") ==
+        2);
+  // Changes before the new snapshot are ignored; the new snapshot rebuilds cleanly.
+  r.book("BTC-PERPETUAL", "change", 1200, 1100, R"([["new",99.0,1]])");
+  CHECK(r.books.status(0) == BookStatus::resyncing);
+  r.book("BTC-PERPETUAL", "snapshot", 1300, 0, R"([["new",100.1,3]])", R"([["new",101.0,7]])");
+  CHECK(r.books.status(0) == BookStatus::live);
+  CHECK(r.top(0, Side::bid) == std::vector<Level>{{1001, 3}});  // no stale level kept
+  CHECK(r.books.counters().gaps == 1);
+}
+
+TEST_CASE("a duplicated change and a change without prev_change_id are breaks", "[pulse][feed]") {
+  Rig r({"BTC-PERPETUAL"});
+  r.book("BTC-PERPETUAL", "snapshot", 10, -1, R"([["new",100.5,10]])", "[]");
+  r.book("BTC-PERPETUAL", "change", 20, 10, R"([["new",100.6,1]])");
+  r.book("BTC-PERPETUAL", "change", 20, 10, R"([["new",100.6,1]])");
+  CHECK(r.books.status(0) == BookStatus::resyncing);
+  r.book("BTC-PERPETUAL", "snapshot", 30, -1, R"([["new",100.5,10]])", "[]");
+  r.book("BTC-PERPETUAL", "change", 40, -1, R"([["new",100.6,1]])");
+  CHECK(r.books.status(0) == BookStatus::resyncing);
+  CHECK(r.books.counters().gaps == 2);
+}
+
+TEST_CASE("test_request is answered with public/test", "[pulse][feed]") {
+  Rig r;
+  r.frame(R"({"jsonrpc":"2.0","method":"heartbeat","params":{"type":"test_request"}})");
+  CHECK(r.out.count(R"("method":"public/test")") == 1);
+  r.now += 31'000'000'000;
+  CHECK(r.feed.on_timer(r.now) == FeedAction::reconnect);
+}
+
+TEST_CASE("a channel missing from the subscribe result is flagged", "[pulse][feed]") {
+  Rig r;
+  r.frame(R"({"jsonrpc":"2.0","id":100001,"result":[]})");
+  CHECK(r.books.counters().errors == 1);
+  r.frame(R"({"jsonrpc":"2.0","id":100000,"result":["book.BTC-PERPETUAL.raw"]})");
+  CHECK(r.books.counters().errors == 1);
+  r.frame(
+      R"({"jsonrpc":"2.0","id":5,"error":{"code":13778,"message":"raw_subscriptions_not_available_for_unauthorized"}})");
+  CHECK(r.books.counters().errors == 2);
+}
+
+TEST_CASE("a corrupt book frame resyncs its instrument at once", "[pulse][feed]") {
+  Rig r;
+  r.book("BTC-PERPETUAL", "snapshot", 10, -1, R"([["new",100.5,10]])", "[]");
+  r.book("ETH-PERPETUAL", "snapshot", 11, -1, R"([["new",10.5,10]])", "[]");
+  r.frame(
+      R"({"jsonrpc":"2.0","method":"subscription","params":{"channel":"book.BTC-PERPETUAL.raw","data":{"type":"change","change_id":}})");
+  CHECK(r.books.status(0) == BookStatus::resyncing);
+  CHECK(r.books.status(1) == BookStatus::live);
+  CHECK(r.books.counters().malformed == 1);
+}

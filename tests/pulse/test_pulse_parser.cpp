@@ -1,0 +1,139 @@
+#include <catch2/catch.hpp>
+
+#include "feeds/pulse/parser.hpp"
+#include "pulse_test_util.hpp"
+
+using namespace wirebook::feeds::pulse;
+using pulse_test::fixture;
+
+namespace {
+pulse_test::Frames g_frames;
+ParseStatus parse(Parser& p, const std::string& text, Message& m) {
+  std::size_t len = 0;
+  std::size_t cap = 0;
+  const char* d = g_frames.add(text, len, cap);
+  return p.parse(d, len, cap, m);
+}
+}  // namespace
+
+TEST_CASE("a captured snapshot parses by its type, without prev_change_id", "[pulse][parser]") {
+  Parser p(100, 1 << 20);
+  Message m;
+  REQUIRE(parse(p, fixture("snapshot.json"), m) == ParseStatus::ok);
+  CHECK(m.kind == MsgKind::book);
+  CHECK(m.type == BookType::snapshot);
+  CHECK(m.instrument == "NVDA_USDC-PERPETUAL");
+  CHECK(m.channel == "book.NVDA_USDC-PERPETUAL.100ms");
+  CHECK(m.change_id == 193809616666);
+  CHECK_FALSE(m.has_prev_change_id);
+  REQUIRE(m.bids.size() == 2);
+  CHECK(m.bids[0].px == "228.51");
+  CHECK(m.asks[1].qty == "87.94");
+}
+
+TEST_CASE("the Pulse snapshot with prev_change_id 0 is still a snapshot", "[pulse][parser]") {
+  Parser p(100, 1 << 20);
+  Message m;
+  REQUIRE(parse(p, fixture("snapshot_prev0.json"), m) == ParseStatus::ok);
+  CHECK(m.type == BookType::snapshot);
+  CHECK(m.has_prev_change_id);
+  CHECK(m.prev_change_id == 0);
+  CHECK(m.instrument == "BTC_USD-PERPETUAL");
+}
+
+TEST_CASE("a change carries the chain ids and deletes become zero sizes", "[pulse][parser]") {
+  Parser p(100, 1 << 20);
+  Message m;
+  REQUIRE(parse(p, fixture("change.json"), m) == ParseStatus::ok);
+  CHECK(m.type == BookType::change);
+  CHECK(m.change_id == 193809634213);
+  CHECK(m.prev_change_id == 193809631160);
+  REQUIRE(m.bids.size() == 3);
+  CHECK(m.bids[2].px == "0.11344");
+  CHECK(m.bids[2].qty == "0");
+  CHECK(m.bids[0].qty == "1054.0");
+}
+
+TEST_CASE("exponent numbers are kept as written", "[pulse][parser]") {
+  Parser p(100, 1 << 20);
+  Message m;
+  REQUIRE(parse(p, fixture("exponent_snapshot.json"), m) == ParseStatus::ok);
+  CHECK(m.bids[1].qty == "2.5e4");
+  CHECK(m.asks[0].qty == "1.423e-4");
+  CHECK(m.asks[1].qty == "2.2e3");
+}
+
+TEST_CASE("heartbeats, results and quotes get their kinds", "[pulse][parser]") {
+  Parser p(100, 1 << 20);
+  Message m;
+  REQUIRE(parse(p, fixture("test_request.json"), m) == ParseStatus::ok);
+  CHECK(m.kind == MsgKind::test_request);
+  REQUIRE(parse(p, fixture("heartbeat.json"), m) == ParseStatus::ok);
+  CHECK(m.kind == MsgKind::heartbeat);
+  REQUIRE(parse(p, fixture("subscribe_result.json"), m) == ParseStatus::ok);
+  CHECK(m.kind == MsgKind::result);
+  CHECK(m.id == 3);
+  REQUIRE(m.result_channels.size() == 2);
+  CHECK(m.result_channels[1] == "quote.BTC-PERPETUAL");
+  REQUIRE(parse(p, fixture("quote.json"), m) == ParseStatus::ok);
+  CHECK(m.kind == MsgKind::quote);
+  CHECK(m.instrument == "BTC-PERPETUAL");
+  CHECK(m.best_bid_amount == "133440.0");
+  REQUIRE(parse(p, fixture("pulse_message_ok.json"), m) == ParseStatus::ok);
+  CHECK(m.kind == MsgKind::other);
+}
+
+TEST_CASE("both error shapes parse, whatever error.data is", "[pulse][parser]") {
+  Parser p(100, 1 << 20);
+  Message m;
+  REQUIRE(parse(p, fixture("error_no_data.json"), m) == ParseStatus::ok);
+  CHECK(m.kind == MsgKind::error);
+  CHECK(m.error_code == 13778);
+  CHECK(m.id == 5);
+  REQUIRE(parse(p, fixture("error_data_object.json"), m) == ParseStatus::ok);
+  CHECK(m.kind == MsgKind::error);
+  CHECK(m.error_code == -32602);
+  CHECK(m.error_message == "Invalid params");
+  REQUIRE(parse(p, fixture("error_data_string.json"), m) == ParseStatus::ok);
+  CHECK(m.kind == MsgKind::error);
+  CHECK(m.id == -1);
+  REQUIRE(parse(p, fixture("error_data_null.json"), m) == ParseStatus::ok);
+  CHECK(m.error_code == 10028);
+  REQUIRE(parse(p, fixture("pulse_message_error.json"), m) == ParseStatus::ok);
+  CHECK(m.kind == MsgKind::error);
+  CHECK(m.error_code == 400);
+  CHECK(m.error_message == "bad request");
+}
+
+TEST_CASE("malformed Pulse frames are reported, never a crash", "[pulse][parser]") {
+  Parser p(2, 1 << 20);
+  Message m;
+  const std::string good = fixture("change.json");
+  for (std::size_t cut = 0; cut < good.size(); cut += 5) {
+    INFO("cut " << cut);
+    // malformed, or too_many_levels when the cut falls after the third bid
+    CHECK(parse(p, good.substr(0, cut), m) != ParseStatus::ok);
+  }
+  const std::string head =
+      R"({"jsonrpc":"2.0","method":"subscription","params":{"channel":"book.X.raw","data":)";
+  CHECK(parse(p, head + R"({"type":"snapshot","change_id":1,"bids":[["new",1]],"asks":[]}}})", m) ==
+        ParseStatus::malformed);
+  CHECK(parse(p, head + R"({"type":"snapshot","change_id":1,"bids":[["upsert",1,1]],"asks":[]}}})",
+              m) == ParseStatus::malformed);
+  CHECK(parse(p, head + R"({"type":"bogus","change_id":1,"bids":[],"asks":[]}}})", m) ==
+        ParseStatus::malformed);
+  CHECK(parse(p, head + R"({"type":"change","bids":[],"asks":[]}}})", m) == ParseStatus::malformed);
+  CHECK(parse(p, head + R"({"type":"change","change_id":"NaN","bids":[],"asks":[]}}})", m) ==
+        ParseStatus::malformed);
+  CHECK(
+      parse(
+          p,
+          head +
+              R"({"type":"change","change_id":2,"prev_change_id":1,"bids":[["new",1,1],["new",2,1],["new",3,1]],"asks":[]}}})",
+          m) == ParseStatus::too_many_levels);
+  CHECK(
+      parse(p,
+            head + R"({"type":"change","change_id":2,"prev_change_id":null,"bids":[],"asks":[]}}})",
+            m) == ParseStatus::ok);
+  CHECK_FALSE(m.has_prev_change_id);
+}
