@@ -62,6 +62,11 @@ std::unique_ptr<FrameHandler> make_pulse(VenueBooks& books, Outbox& out, const F
   o.max_frame_bytes = s.max_frame_bytes;
   o.stale_after_ns = s.stale_after_ns;
   o.heartbeat_s = static_cast<int>(s.heartbeat_ns / 1'000'000'000);
+  o.auth = s.auth == FeedSettings::Auth::credentials ? pulse::AuthMethod::client_credentials
+           : s.auth == FeedSettings::Auth::signature ? pulse::AuthMethod::client_signature
+                                                     : pulse::AuthMethod::none;
+  o.client_id = s.api_key;
+  o.client_secret = s.api_secret;
   return std::make_unique<PulseHandler>(books, out, std::move(o));
 }
 

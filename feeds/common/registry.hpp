@@ -19,6 +19,12 @@ struct FeedSettings {
   std::int64_t stale_after_ns = 60'000'000'000;
   std::int64_t heartbeat_ns = 10'000'000'000;
   std::string interval;  // pulse: raw | 100ms (empty: raw)
+  // Venue login, when credentials are configured (secrets resolved by the
+  // daemon from an environment variable or a file; never logged).
+  enum class Auth : std::uint8_t { none, credentials, signature };
+  Auth auth = Auth::none;
+  std::string api_key;
+  std::string api_secret;
 };
 
 struct VenueKindEntry {

@@ -197,6 +197,24 @@ ParseStatus Parser::parse(const char* data, std::size_t len, std::size_t capacit
           if (e.get_string().get(ch) != simdjson::SUCCESS) return ParseStatus::malformed;
           if (nch < kMaxResultChannels) channels_[nch++] = ch;
         }
+      } else if (t == od::json_type::object) {
+        // public/auth: {access_token, expires_in, refresh_token, ...}
+        od::object r;
+        if (v.get_object().get(r) != simdjson::SUCCESS) return ParseStatus::malformed;
+        for (auto rf : r) {
+          std::string_view rk;
+          if (rf.unescaped_key().get(rk) != simdjson::SUCCESS) return ParseStatus::malformed;
+          od::value rv;
+          if (rf.value().get(rv) != simdjson::SUCCESS) return ParseStatus::malformed;
+          if (rk == "access_token") {
+            std::string_view tok;
+            out.has_access_token = str(rv, tok) && !tok.empty();
+          } else if (rk == "refresh_token") {
+            if (!str(rv, out.refresh_token)) return ParseStatus::malformed;
+          } else if (rk == "expires_in") {
+            if (!json::int_value(rv, out.expires_in_s)) return ParseStatus::malformed;
+          }
+        }
       }
     } else if (key == "error") {
       env.has_error = true;

@@ -51,6 +51,10 @@ struct Message {
   std::span<const std::string_view> result_channels;  // result as an array of strings
   std::int64_t error_code = 0;
   std::string_view error_message;
+  // public/auth result object
+  bool has_access_token = false;
+  std::string_view refresh_token;
+  std::int64_t expires_in_s = 0;
 };
 
 class Parser {

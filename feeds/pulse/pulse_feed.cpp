@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "feeds/common/clock.hpp"
+#include "feeds/common/hmac.hpp"
 
 namespace wirebook::feeds::pulse {
 namespace {
@@ -64,6 +65,9 @@ void PulseFeed::resubscribe(std::uint32_t i, std::int64_t now_mono_ns) {
 
 void PulseFeed::on_connected(std::int64_t now_mono_ns) {
   connected_ = true;
+  authed_ = false;
+  refresh_at_ns_ = 0;
+  auth_retry_at_ns_ = 0;
   last_rx_ns_ = now_mono_ns;
   rpc(kIdHeartbeat, "public/set_heartbeat",
       R"({"interval":)" + std::to_string(opt_.heartbeat_s < 10 ? 10 : opt_.heartbeat_s) + "}");
@@ -72,12 +76,64 @@ void PulseFeed::on_connected(std::int64_t now_mono_ns) {
     state_[i] = InstrumentState{};
     state_[i].last_data_ns = now_mono_ns;
     books_.set_status(i, BookStatus::syncing, now);
+  }
+  // Authenticated sessions subscribe once the login is accepted.
+  if (opt_.auth != AuthMethod::none) {
+    login(now_mono_ns);
+  } else {
+    subscribe_all(now_mono_ns);
+  }
+}
+
+void PulseFeed::subscribe_all(std::int64_t now_mono_ns) {
+  for (std::uint32_t i = 0; i < books_.size(); ++i) {
     subscribe(i, now_mono_ns);
     if (opt_.quotes) {
       rpc(kIdQuoteBase + i, "public/subscribe",
           R"({"channels":["quote.)" + books_.symbol(i) + R"("]})");
     }
   }
+}
+
+void PulseFeed::login(std::int64_t now_mono_ns) {
+  auth_sent_ns_ = now_mono_ns;
+  auth_retry_at_ns_ = 0;
+  if (!refresh_token_.empty() && authed_) {
+    rpc(kIdAuth, "public/auth",
+        R"({"grant_type":"refresh_token","refresh_token":")" + refresh_token_ + R"("})");
+    return;
+  }
+  if (opt_.auth == AuthMethod::client_credentials) {
+    rpc(kIdAuth, "public/auth",
+        R"({"grant_type":"client_credentials","client_id":")" + opt_.client_id +
+            R"(","client_secret":")" + opt_.client_secret + R"("})");
+    return;
+  }
+  // client_signature: HMAC-SHA256(secret, timestamp + "\n" + nonce + "\n" + data), hex.
+  const std::string ts = std::to_string(realtime_ns() / 1'000'000);
+  const std::string nonce = random_hex(8);
+  const std::string data;
+  const std::string sig = hmac_sha256_hex(opt_.client_secret, ts + "\n" + nonce + "\n" + data);
+  rpc(kIdAuth, "public/auth",
+      R"({"grant_type":"client_signature","client_id":")" + opt_.client_id + R"(","timestamp":)" +
+          ts + R"(,"signature":")" + sig + R"(","nonce":")" + nonce + R"(","data":""})");
+}
+
+void PulseFeed::on_auth(const Message& m, std::int64_t now_mono_ns) {
+  auth_sent_ns_ = 0;
+  if (m.kind == MsgKind::error || !m.has_access_token) {
+    bump(books_.counters().errors);
+    authed_ = false;
+    refresh_token_.clear();
+    auth_retry_at_ns_ = now_mono_ns + opt_.auth_retry_ns;  // books stay SYNCING meanwhile
+    return;
+  }
+  const bool first = !authed_;
+  authed_ = true;
+  refresh_token_.assign(m.refresh_token);
+  // Refresh well before expiry (at 80 % of the lifetime).
+  refresh_at_ns_ = m.expires_in_s > 0 ? now_mono_ns + m.expires_in_s * 800'000'000 : 0;
+  if (first) subscribe_all(now_mono_ns);
 }
 
 void PulseFeed::on_disconnected(std::int64_t /*now_mono_ns*/) noexcept {
@@ -208,10 +264,18 @@ FeedAction PulseFeed::on_frame(const char* data, std::size_t len, std::size_t ca
       }
       return FeedAction::none;
     case MsgKind::result:
-      on_result(m);
-      return FeedAction::none;
     case MsgKind::error:
-      bump(c.errors);
+      if (m.id == kIdAuth) {
+        try {
+          on_auth(m, recv_mono_ns);
+        } catch (...) {
+          bump(c.errors);
+        }
+      } else if (m.kind == MsgKind::result) {
+        on_result(m);
+      } else {
+        bump(c.errors);
+      }
       return FeedAction::none;
     case MsgKind::heartbeat:
       return FeedAction::none;
@@ -229,6 +293,13 @@ FeedAction PulseFeed::on_timer(std::int64_t now) noexcept {
       3LL * (opt_.heartbeat_s < 10 ? 10 : opt_.heartbeat_s) * 1'000'000'000;
   if (now - last_rx_ns_ > dead_after) return FeedAction::reconnect;
   try {
+    if (opt_.auth != AuthMethod::none) {
+      if (auth_retry_at_ns_ != 0 && now >= auth_retry_at_ns_) login(now);
+      if (authed_ && refresh_at_ns_ != 0 && now >= refresh_at_ns_ && auth_sent_ns_ == 0) {
+        refresh_at_ns_ = 0;
+        login(now);
+      }
+    }
     for (std::uint32_t i = 0; i < books_.size(); ++i) {
       InstrumentState& st = state_[i];
       if (st.phase == Phase::awaiting_snapshot && !st.refused &&

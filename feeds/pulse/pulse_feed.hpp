@@ -22,8 +22,17 @@
 
 namespace wirebook::feeds::pulse {
 
+enum class AuthMethod : std::uint8_t { none, client_credentials, client_signature };
+
 struct PulseOptions {
   std::string interval = "raw";  // raw | 100ms
+  // public/auth when credentials are configured (raw books need it on
+  // Deribit-style venues). The secret is only ever sent (credentials) or used
+  // as the HMAC key (signature); this class never logs.
+  AuthMethod auth = AuthMethod::none;
+  std::string client_id;
+  std::string client_secret;
+  std::int64_t auth_retry_ns = 30'000'000'000;  // after a refused login
   bool quotes = false;
   int heartbeat_s = 10;  // public/set_heartbeat interval (>= 10)
   std::size_t max_levels_per_frame = 20000;
@@ -47,6 +56,7 @@ class PulseFeed {
   // Request ids by purpose (responses are matched on them).
   static constexpr std::int64_t kIdHeartbeat = 1;
   static constexpr std::int64_t kIdTest = 2;
+  static constexpr std::int64_t kIdAuth = 3;
   static constexpr std::int64_t kIdSubscribeBase = 100'000;
   static constexpr std::int64_t kIdUnsubscribeBase = 200'000;
   static constexpr std::int64_t kIdQuoteBase = 300'000;
@@ -62,6 +72,9 @@ class PulseFeed {
   };
 
   void subscribe(std::uint32_t i, std::int64_t now_mono_ns);
+  void subscribe_all(std::int64_t now_mono_ns);
+  void login(std::int64_t now_mono_ns);
+  void on_auth(const Message& m, std::int64_t now_mono_ns);
   void resubscribe(std::uint32_t i, std::int64_t now_mono_ns);
   void start_resync(std::uint32_t i, std::int64_t expected, std::int64_t received,
                     std::int64_t now_mono_ns) noexcept;
@@ -81,6 +94,11 @@ class PulseFeed {
   std::vector<InstrumentState> state_;
   std::int64_t last_rx_ns_ = 0;
   bool connected_ = false;
+  bool authed_ = false;
+  std::int64_t auth_sent_ns_ = 0;  // a login is outstanding since (0: none)
+  std::int64_t auth_retry_at_ns_ = 0;
+  std::int64_t refresh_at_ns_ = 0;  // token refresh due (0: none)
+  std::string refresh_token_;
 };
 
 }  // namespace wirebook::feeds::pulse

@@ -8,6 +8,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <functional>
 #include <random>
 #include <sstream>
 #include <thread>
@@ -95,10 +96,14 @@ struct RunResult {
   std::uint64_t injected = 0;      // every injected delta fault
   std::uint64_t injected_bad = 0;  // of which unparseable (corrupt, truncated)
   std::uint64_t malformed = 0;
+  std::uint64_t errors = 0;
 };
 
+using Tweak = std::function<void(sim::SimConfig&, feeds::FeedSettings&)>;
+
 RunResult run_venue(sim::VenueKind kind, bool tls, const std::vector<std::string>& faults,
-                    std::uint64_t seed, std::uint64_t frames) {
+                    std::uint64_t seed, std::uint64_t frames, const Tweak& tweak = {},
+                    bool expect_live = true) {
   const std::string kind_name = sim::to_string(kind);
   INFO("seed " << seed << (tls ? " wss " : " ws ") << kind_name);
   sim::SimConfig cfg;
@@ -110,6 +115,8 @@ RunResult run_venue(sim::VenueKind kind, bool tls, const std::vector<std::string
   cfg.venue.wait_subscriptions = 3;
   cfg.linger_ms = 3000;
   for (const auto& f : faults) sim::apply_fault_spec(cfg.faults, f);
+  feeds::FeedSettings fs;
+  if (tweak) tweak(cfg, fs);
   sim::Simulator simulator(cfg);
   std::thread sim_thread([&] { simulator.run(); });
 
@@ -134,7 +141,6 @@ RunResult run_venue(sim::VenueKind kind, bool tls, const std::vector<std::string
   wo.target = port_end == std::string::npos ? "/" : url.substr(port_end);
   wo.ca_file = simulator.ca_path();
   wo.seed = seed;
-  feeds::FeedSettings fs;
   fs.heartbeat_ns = 10'000'000'000;
   std::unique_ptr<Recorder> rec;
   std::unique_ptr<feeds::WsSession> session;
@@ -160,6 +166,17 @@ RunResult run_venue(sim::VenueKind kind, bool tls, const std::vector<std::string
   });
   io_thread.join();
 
+  RunResult r;
+  r.gaps = books.counters().gaps;
+  r.malformed = books.counters().malformed;
+  r.errors = books.counters().errors;
+  if (!expect_live) {
+    for (std::uint32_t i = 0; i < books.size(); ++i) {
+      CHECK(rec->at_close.size() == books.size());
+      if (i < rec->at_close.size()) CHECK(rec->at_close[i] != BookStatus::live);
+    }
+    return r;
+  }
   const auto truth = parse_truth(simulator.truth(), kind_name, -8, -8);
   REQUIRE(rec->opens >= 1);
   REQUIRE(rec->at_close.size() == syms.size());
@@ -180,9 +197,6 @@ RunResult run_venue(sim::VenueKind kind, bool tls, const std::vector<std::string
       CHECK(got == want);
     }
   }
-  RunResult r;
-  r.gaps = books.counters().gaps;
-  r.malformed = books.counters().malformed;
   auto* v = simulator.venue(kind);
   for (auto k : {sim::FaultKind::dup, sim::FaultKind::corrupt, sim::FaultKind::truncate}) {
     r.injected += v->faults().get(k);
@@ -254,4 +268,37 @@ TEST_CASE("Pulse with duplicated and corrupt changes detects breaks and rebuilds
   CHECK(r.malformed > 0);
   CHECK(r.gaps >= 1);
   CHECK(r.gaps <= r.injected);
+}
+
+TEST_CASE("Pulse raw books behind auth: client_signature and client_credentials log in",
+          "[e2e][pulse][auth]") {
+  for (const auto method :
+       {feeds::FeedSettings::Auth::signature, feeds::FeedSettings::Auth::credentials}) {
+    const auto r = run_venue(sim::VenueKind::pulse, false, {}, seed_from_env(), 1500,
+                             [&](sim::SimConfig& c, feeds::FeedSettings& fs) {
+                               c.venue.pulse_raw_needs_auth = true;
+                               c.venue.pulse_client_id = "desk-7";
+                               c.venue.pulse_client_secret = "correct horse battery";
+                               fs.auth = method;
+                               fs.api_key = "desk-7";
+                               fs.api_secret = "correct horse battery";
+                             });
+    CHECK(r.errors == 0);
+  }
+}
+
+TEST_CASE("Pulse with a wrong secret is refused, counted, and never LIVE", "[e2e][pulse][auth]") {
+  const auto r = run_venue(
+      sim::VenueKind::pulse, false, {}, seed_from_env(), 300,
+      [&](sim::SimConfig& c, feeds::FeedSettings& fs) {
+        c.venue.pulse_raw_needs_auth = true;
+        c.venue.pulse_client_id = "desk-7";
+        c.venue.pulse_client_secret = "correct horse battery";
+        c.venue.wait_subscriptions = 0;
+        fs.auth = feeds::FeedSettings::Auth::signature;
+        fs.api_key = "desk-7";
+        fs.api_secret = "wrong";
+      },
+      false);
+  CHECK(r.errors >= 1);
 }

@@ -141,3 +141,41 @@ TEST_CASE("a corrupt book frame resyncs its instrument at once", "[pulse][feed]"
   CHECK(r.books.status(1) == BookStatus::live);
   CHECK(r.books.counters().malformed == 1);
 }
+
+TEST_CASE("with credentials the session logs in first and subscribes once accepted",
+          "[pulse][feed][auth]") {
+  pulse_test::RecordingOutbox out;
+  VenueBooks books({{"BTC-PERPETUAL", -1, 0}}, 100, 16, nullptr);
+  PulseOptions o;
+  o.auth = AuthMethod::client_signature;
+  o.client_id = "id1";
+  o.client_secret = "s3cret-value";
+  PulseFeed feed(books, out, o);
+  pulse_test::Frames frames;
+  std::int64_t mono = 2;
+  auto frame = [&](const std::string& t) {
+    std::size_t len = 0;
+    std::size_t cap = 0;
+    const char* d = frames.add(t, len, cap);
+    (void)feed.on_frame(d, len, cap, 1, mono);
+  };
+  feed.on_connected(1);
+  CHECK(out.count(R"("method":"public/auth")") == 1);
+  CHECK(out.count(R"("grant_type":"client_signature","client_id":"id1")") == 1);
+  CHECK(out.count("s3cret-value") == 0);  // a signature never carries the secret
+  CHECK(out.count("public/subscribe") == 0);
+  frame(R"({"jsonrpc":"2.0","id":3,"error":{"code":13004,"message":"invalid_credentials"}})");
+  CHECK(out.count("public/subscribe") == 0);
+  CHECK(books.counters().errors == 1);
+  CHECK(feed.on_timer(31'000'000'000) == FeedAction::reconnect);  // silent venue: reconnect
+  feed.on_connected(40'000'000'000);
+  mono = 40'000'000'001;
+  frame(
+      R"({"jsonrpc":"2.0","id":3,"result":{"access_token":"tok","expires_in":100,"refresh_token":"r1","token_type":"bearer"}})");
+  CHECK(out.count("public/subscribe") == 1);
+  // Refresh at 80 % of the lifetime, with the refresh token.
+  mono = 40'000'000'000 + 80'000'000'000LL;
+  frame(R"({"jsonrpc":"2.0","method":"heartbeat","params":{"type":"heartbeat"}})");
+  CHECK(feed.on_timer(40'000'000'000 + 81'000'000'000LL) == FeedAction::none);
+  CHECK(out.count(R"("grant_type":"refresh_token","refresh_token":"r1")") == 1);
+}
