@@ -1,0 +1,43 @@
+// libFuzzer target: the Pulse parser and the feed logic behind it must never
+// crash, whatever the bytes. Seeded from tests/fixtures/pulse (tools/dev fuzz).
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+#include "feeds/common/venue_books.hpp"
+#include "feeds/pulse/parser.hpp"
+#include "feeds/pulse/pulse_feed.hpp"
+
+namespace {
+
+struct NullOutbox final : wirebook::feeds::Outbox {
+  void send_text(std::string_view) override {}
+};
+
+struct State {
+  State()
+      : books(
+            {{"BTC-PERPETUAL", -1, 0}, {"NVDA_USDC-PERPETUAL", -2, -2}, {"ETH-PERPETUAL", -8, -8}},
+            64, 64, nullptr),
+        feed(books, out, wirebook::feeds::pulse::PulseOptions{}) {
+    feed.on_connected(1);
+  }
+  NullOutbox out;
+  wirebook::feeds::VenueBooks books;
+  wirebook::feeds::pulse::PulseFeed feed;
+  wirebook::feeds::pulse::Parser parser{64, 1 << 20};
+  std::vector<char> buf;
+};
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  static State st;
+  st.buf.assign(size + 64, '\0');
+  if (size != 0) std::memcpy(st.buf.data(), data, size);
+  wirebook::feeds::pulse::Message m;
+  (void)st.parser.parse(st.buf.data(), size, st.buf.size(), m);
+  (void)st.feed.on_frame(st.buf.data(), size, st.buf.size(), 1, 2);
+  return 0;
+}
