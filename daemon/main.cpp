@@ -59,7 +59,7 @@ int check(const wirebook::config::Config& cfg) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+static int run_main(int argc, char** argv) {
   CLI::App app{"wirebookd: low-latency market-data feed handler daemon"};
   std::string config_path;
   bool check_only = false;
@@ -101,4 +101,15 @@ int main(int argc, char** argv) {
     spdlog::critical("fatal: {}", e.what());
     return 1;
   }
+}
+
+int main(int argc, char** argv) {
+  try {
+    return run_main(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "wirebookd: fatal: %s\n", e.what());
+  } catch (...) {
+    std::fprintf(stderr, "wirebookd: fatal: unknown exception\n");
+  }
+  return 1;
 }

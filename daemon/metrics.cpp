@@ -177,9 +177,13 @@ void MetricsServer::close() noexcept {
 }
 
 std::uint16_t MetricsServer::port() const noexcept {
-  boost::system::error_code ec;
-  const auto ep = impl_->acceptor.local_endpoint(ec);
-  return ec ? 0 : ep.port();
+  try {
+    boost::system::error_code ec;
+    const auto ep = impl_->acceptor.local_endpoint(ec);
+    return ec ? 0 : ep.port();
+  } catch (...) {
+    return 0;
+  }
 }
 
 }  // namespace wirebook::daemon

@@ -100,8 +100,13 @@ VenueRunner::VenueRunner(std::uint8_t index, const config::VenueConfig& venue,
 
 VenueRunner::~VenueRunner() {
   if (thread_.joinable()) {
-    request_stop();
-    join();
+    try {
+      request_stop();
+      join();
+    } catch (...) {
+      force_stop();  // post or join failed: stop the loop, then detach-free join
+      if (thread_.joinable()) thread_.join();
+    }
   } else if (!summary_.finished.load(std::memory_order_relaxed)) {
     // Never started (start-up failed elsewhere): leave an honest, closed segment.
     books_->set_all(feeds::BookStatus::disconnected, feeds::realtime_ns());
@@ -206,8 +211,12 @@ void VenueRunner::on_tick() noexcept {
 void VenueRunner::stop_on_thread() noexcept {
   if (stopping_) return;
   stopping_ = true;
-  timer_->cancel();
-  session_->stop();
+  try {
+    timer_->cancel();
+    session_->stop();
+  } catch (const std::exception& e) {
+    log(4, e.what());  // the books and segment below are what readers rely on
+  }
   books_->set_all(feeds::BookStatus::disconnected, feeds::realtime_ns());
   writer_->set_state(shm::SegmentState::closed);
   publish_summary();
