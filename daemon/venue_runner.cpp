@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 #include <boost/asio/post.hpp>
 
+#include "config/secret.hpp"
 #include "daemon/log_queue.hpp"
 #include "feeds/common/clock.hpp"
 #include "shm/writer.hpp"
@@ -72,6 +73,18 @@ feeds::FeedSettings feed_settings(const config::VenueConfig& venue) {
   if (venue.stale_ms > 0) s.stale_after_ns = static_cast<std::int64_t>(venue.stale_ms) * 1'000'000;
   if (venue.heartbeat_s > 0) {
     s.heartbeat_ns = static_cast<std::int64_t>(venue.heartbeat_s) * 1'000'000'000;
+  }
+  if (venue.kind == config::VenueKind::pulse) {
+    s.interval = std::string(config::to_string(venue.pulse.interval));
+  }
+  // Venue login when both credentials are configured (start-up path: a missing
+  // variable or unreadable file throws ConfigError). client_signature is used
+  // so the secret itself never goes on the wire; it is never logged.
+  if (venue.api_key.given() && venue.api_secret.given()) {
+    const auto creds = config::resolve_credentials(venue);
+    s.auth = feeds::FeedSettings::Auth::signature;
+    s.api_key = std::string(creds.api_key.reveal());
+    s.api_secret = std::string(creds.api_secret.reveal());
   }
   return s;
 }

@@ -68,8 +68,9 @@ struct WsStats {
   std::int64_t last_backoff_ns = 0;
 };
 
-// Log sink for cold-path messages (connects, failures, backoff). The daemon
-// routes it to spdlog through its queue; tests capture it.
+// Log sink for cold-path messages (connects, failures, backoff). Levels:
+// 0 debug, 1 info, 2 warn, 3 error. The daemon routes it to spdlog through its
+// queue; tests capture it. Messages never contain credentials.
 using SessionLog = std::function<void(int level, std::string_view message)>;
 
 class WsSession final : public Outbox {
