@@ -19,7 +19,9 @@ inline constexpr int kScaleDigits = 10;
 // Parses JSON number text ("56749.15", "2.5e4", "1054.0", "1.423e-4") exactly
 // into value * 10^-10. False on garbage, negatives or lost precision.
 inline bool parse_scaled(std::string_view t, std::int64_t& out) {
-  while (!t.empty() && (t.back() == ' ' || t.back() == '\n' || t.back() == '\r' || t.back() == '\t')) t.remove_suffix(1);
+  while (!t.empty() &&
+         (t.back() == ' ' || t.back() == '\n' || t.back() == '\r' || t.back() == '\t'))
+    t.remove_suffix(1);
   if (t.size() >= 2 && t.front() == '"' && t.back() == '"') t = t.substr(1, t.size() - 2);
   std::string digits;
   int exp10 = 0;
@@ -72,7 +74,8 @@ inline bool parse_scaled(std::string_view t, std::int64_t& out) {
 // Canonical text (DESIGN.md §7) of a scaled value.
 inline std::string scaled_text(std::int64_t v) {
   std::string s = std::to_string(v);
-  if (s.size() <= static_cast<std::size_t>(kScaleDigits)) s = std::string(static_cast<std::size_t>(kScaleDigits) + 1 - s.size(), '0') + s;
+  if (s.size() <= static_cast<std::size_t>(kScaleDigits))
+    s = std::string(static_cast<std::size_t>(kScaleDigits) + 1 - s.size(), '0') + s;
   std::string ip = s.substr(0, s.size() - kScaleDigits);
   std::string fp = s.substr(s.size() - kScaleDigits);
   while (!fp.empty() && fp.back() == '0') fp.pop_back();
@@ -90,11 +93,15 @@ struct RefBook {
   }
   void set(bool bid, std::int64_t px, std::int64_t qty) {
     if (bid) {
-      if (qty == 0) bids.erase(px);
-      else bids[px] = qty;
+      if (qty == 0)
+        bids.erase(px);
+      else
+        bids[px] = qty;
     } else {
-      if (qty == 0) asks.erase(px);
-      else asks[px] = qty;
+      if (qty == 0)
+        asks.erase(px);
+      else
+        asks[px] = qty;
     }
   }
   template <class M>
@@ -113,7 +120,8 @@ struct TruthBook {
 };
 
 // venue -> symbol -> book, from the simulator's truth lines.
-inline std::map<std::string, std::map<std::string, TruthBook>> parse_truth(const std::string& text) {
+inline std::map<std::string, std::map<std::string, TruthBook>> parse_truth(
+    const std::string& text) {
   std::map<std::string, std::map<std::string, TruthBook>> out;
   simdjson::dom::parser parser;
   std::size_t pos = 0;
@@ -129,10 +137,12 @@ inline std::map<std::string, std::map<std::string, TruthBook>> parse_truth(const
       for (simdjson::dom::element lv : doc[side].get_array()) {
         simdjson::dom::array a = lv.get_array();
         (std::string_view(side) == "bids" ? b.bids : b.asks)
-            .emplace_back(std::string(a.at(0).get_string().value()), std::string(a.at(1).get_string().value()));
+            .emplace_back(std::string(a.at(0).get_string().value()),
+                          std::string(a.at(1).get_string().value()));
       }
     }
-    out[std::string(doc["venue"].get_string().value())][std::string(doc["symbol"].get_string().value())] = b;
+    out[std::string(doc["venue"].get_string().value())]
+       [std::string(doc["symbol"].get_string().value())] = b;
   }
   return out;
 }

@@ -12,16 +12,19 @@
 
 using namespace wirebook::simtest;
 
-TEST_CASE("wirebook sim prints its endpoints and CA, serves a protocol client and writes the truth", "[sim][cli]") {
+TEST_CASE("wirebook sim prints its endpoints and CA, serves a protocol client and writes the truth",
+          "[sim][cli]") {
   const char* bin = std::getenv("WIREBOOK_BIN");
   if (bin == nullptr) {
     WARN("WIREBOOK_BIN is not set (run through meson test); skipping");
     return;
   }
   const std::string truth_path = "/tmp/wirebook-sim-truth-" + std::to_string(::getpid()) + ".jsonl";
-  const std::string cmd = std::string("timeout 120 ") + bin +
-                          " sim --venue woo --seed 5 --frames 800 --rate 0 --wait-subscriptions 18 --linger-ms 500"
-                          " --truth " + truth_path;
+  const std::string cmd =
+      std::string("timeout 120 ") + bin +
+      " sim --venue woo --seed 5 --frames 800 --rate 0 --wait-subscriptions 18 --linger-ms 500"
+      " --truth " +
+      truth_path;
   INFO(cmd);
   FILE* p = ::popen(cmd.c_str(), "r");
   REQUIRE(p != nullptr);
@@ -44,7 +47,8 @@ TEST_CASE("wirebook sim prints its endpoints and CA, serves a protocol client an
   ClientOptions o;
   o.url = wss_url;
   o.ca_file = ca;
-  o.symbols = {"SPOT_BTC_USDT", "PERP_BTC_USDT", "SPOT_ETH_USDT", "PERP_ETH_USDT", "SPOT_WOO_USDT", "PERP_DOGE_USDT"};
+  o.symbols = {"SPOT_BTC_USDT", "PERP_BTC_USDT", "SPOT_ETH_USDT",
+               "PERP_ETH_USDT", "SPOT_WOO_USDT", "PERP_DOGE_USDT"};
   const ClientResult r = run_woo_client(o);
   while (std::fgets(buf, sizeof buf, p) != nullptr) report += buf;
   const int status = ::pclose(p);

@@ -18,7 +18,9 @@ std::vector<std::string> names(sim::VenueKind k) {
   return out;
 }
 
-std::uint64_t injected(sim::Simulator& s, sim::VenueKind v, sim::FaultKind k) { return s.venue(v)->faults().get(k); }
+std::uint64_t injected(sim::Simulator& s, sim::VenueKind v, sim::FaultKind k) {
+  return s.venue(v)->faults().get(k);
+}
 
 // |observed - n p| within 5 standard deviations (+1 for tiny n p).
 bool within_binomial(std::uint64_t observed, double n, double p) {
@@ -36,14 +38,16 @@ std::map<std::string, double> updates_per_symbol(const std::string& truth) {
     const std::string line = truth.substr(pos, end - pos);
     pos = end + 1;
     simdjson::dom::element e = p.parse(line);
-    out[std::string(e["symbol"].get_string().value())] = static_cast<double>(e["updates"].get_uint64().value());
+    out[std::string(e["symbol"].get_string().value())] =
+        static_cast<double>(e["updates"].get_uint64().value());
   }
   return out;
 }
 
 }  // namespace
 
-TEST_CASE("each delta fault knob fires at its configured rate, per venue and per symbol", "[sim][faults]") {
+TEST_CASE("each delta fault knob fires at its configured rate, per venue and per symbol",
+          "[sim][faults]") {
   const std::uint64_t seed = 51;
   INFO("seed " << seed);
   auto cfg = test_config(seed, {sim::VenueKind::woo, sim::VenueKind::pulse});
@@ -78,7 +82,8 @@ TEST_CASE("each delta fault knob fires at its configured rate, per venue and per
   double btc = 0, rest = 0;
   for (const auto& [sym, u] : woo_updates)
     if (u > 0 && sym == "SPOT_BTC_USDT") btc = u;
-  const double woo_n = static_cast<double>(st.sim().venue(sim::VenueKind::woo)->faults().delta_frames.load());
+  const double woo_n =
+      static_cast<double>(st.sim().venue(sim::VenueKind::woo)->faults().delta_frames.load());
   rest = woo_n - btc;
   const auto drops = injected(st.sim(), sim::VenueKind::woo, sim::FaultKind::drop);
   const double expect = btc * 0.3 + rest * p;
@@ -86,11 +91,15 @@ TEST_CASE("each delta fault knob fires at its configured rate, per venue and per
   INFO("woo drops " << drops << " expected " << expect);
   CHECK(std::fabs(static_cast<double>(drops) - expect) <= 5 * sd);
   CHECK(within_binomial(injected(st.sim(), sim::VenueKind::pulse, sim::FaultKind::drop), 30000, p));
-  CHECK(within_binomial(injected(st.sim(), sim::VenueKind::pulse, sim::FaultKind::stall), 30000, 0.001));
+  CHECK(within_binomial(injected(st.sim(), sim::VenueKind::pulse, sim::FaultKind::stall), 30000,
+                        0.001));
   CHECK(injected(st.sim(), sim::VenueKind::woo, sim::FaultKind::stall) == 0);
 }
 
-TEST_CASE("a dropped WOO delta is in the truth but never sent: a chain-ignoring client drifts, a resyncing one converges", "[sim][faults][woo]") {
+TEST_CASE(
+    "a dropped WOO delta is in the truth but never sent: a chain-ignoring client drifts, a "
+    "resyncing one converges",
+    "[sim][faults][woo]") {
   const std::uint64_t seed = 61;
   INFO("seed " << seed);
   auto cfg = test_config(seed, {sim::VenueKind::woo});
@@ -114,7 +123,8 @@ TEST_CASE("a dropped WOO delta is in the truth but never sent: a chain-ignoring 
   st.join();
   const auto drops = injected(st.sim(), sim::VenueKind::woo, sim::FaultKind::drop);
   const auto frames = st.sim().venue(sim::VenueKind::woo)->faults().delta_frames.load();
-  INFO("drops " << drops << " frames " << frames << " naive gaps " << nr.c.gaps << " careful gaps " << cr.c.gaps);
+  INFO("drops " << drops << " frames " << frames << " naive gaps " << nr.c.gaps << " careful gaps "
+                << cr.c.gaps);
   REQUIRE(drops > 0);
   CHECK(nr.c.deltas == frames - drops);
   CHECK(cr.c.deltas == frames - drops);
@@ -125,7 +135,8 @@ TEST_CASE("a dropped WOO delta is in the truth but never sent: a chain-ignoring 
   CHECK(compare_books(cr.books, st.sim().truth(), "woo").empty());
 }
 
-TEST_CASE("every WOO delta fault is seen by a protocol client, which still ends on the truth", "[sim][faults][woo]") {
+TEST_CASE("every WOO delta fault is seen by a protocol client, which still ends on the truth",
+          "[sim][faults][woo]") {
   const std::uint64_t seed = GENERATE(71U, 72U);
   INFO("seed " << seed);
   auto cfg = test_config(seed, {sim::VenueKind::woo});
@@ -145,19 +156,24 @@ TEST_CASE("every WOO delta fault is seen by a protocol client, which still ends 
   const ClientResult r = run_woo_client(o);  // 4 subscriptions per symbol
   st.join();
   auto inj = [&](sim::FaultKind k) { return injected(st.sim(), sim::VenueKind::woo, k); };
-  INFO("end " << r.end << " gaps " << r.c.gaps << " stale " << r.c.stale << " push_resyncs " << r.c.push_resyncs);
+  INFO("end " << r.end << " gaps " << r.c.gaps << " stale " << r.c.stale << " push_resyncs "
+              << r.c.push_resyncs);
   CHECK(r.c.bad_json == inj(sim::FaultKind::corrupt) + inj(sim::FaultKind::truncate));
   CHECK(r.c.bad_types == inj(sim::FaultKind::wrong_type));
   CHECK(r.c.oversize == inj(sim::FaultKind::oversize));
-  CHECK(r.c.deltas == 4000 - inj(sim::FaultKind::drop) - inj(sim::FaultKind::corrupt) - inj(sim::FaultKind::truncate) -
-                          inj(sim::FaultKind::wrong_type) + inj(sim::FaultKind::dup));
+  CHECK(r.c.deltas == 4000 - inj(sim::FaultKind::drop) - inj(sim::FaultKind::corrupt) -
+                          inj(sim::FaultKind::truncate) - inj(sim::FaultKind::wrong_type) +
+                          inj(sim::FaultKind::dup));
   CHECK(r.c.gaps >= 1);
   CHECK(r.c.stale >= 1);
   CHECK(r.c.push_mismatch == 0);
   CHECK(compare_books(r.books, st.sim().truth(), "woo").empty());
 }
 
-TEST_CASE("Pulse delta faults break the change_id chain; resubscribing and the 100ms channel end on the truth", "[sim][faults][pulse]") {
+TEST_CASE(
+    "Pulse delta faults break the change_id chain; resubscribing and the 100ms channel end on the "
+    "truth",
+    "[sim][faults][pulse]") {
   const std::uint64_t seed = 81;
   INFO("seed " << seed);
   auto cfg = test_config(seed, {sim::VenueKind::pulse});
@@ -184,7 +200,9 @@ TEST_CASE("Pulse delta faults break the change_id chain; resubscribing and the 1
   CHECK(compare_books(r.agg_books, st.sim().truth(), "pulse").empty());
 }
 
-TEST_CASE("connection faults: refused connections, HTTP 429, abrupt close, close mid-frame, stall, slow", "[sim][faults]") {
+TEST_CASE(
+    "connection faults: refused connections, HTTP 429, abrupt close, close mid-frame, stall, slow",
+    "[sim][faults]") {
   SECTION("the first K connections are refused") {
     auto cfg = test_config(91, {sim::VenueKind::woo});
     cfg.venue.rate = 10;
@@ -264,7 +282,8 @@ TEST_CASE("connection faults: refused connections, HTTP 429, abrupt close, close
     for (const auto& s : names(sim::VenueKind::woo))
       c.send(R"({"id":"x","topic":")" + s + R"(@orderbookupdate","event":"subscribe"})");
     sim::Venue* v = st.sim().venue(sim::VenueKind::woo);
-    CHECK(wait_for([&] { return v->stats().slow_consumer_drops.load() >= 1; }, std::chrono::seconds(60)));
+    CHECK(wait_for([&] { return v->stats().slow_consumer_drops.load() >= 1; },
+                   std::chrono::seconds(60)));
   }
   SECTION("a slow connection answers late") {
     auto cfg = test_config(95, {sim::VenueKind::woo});
@@ -278,7 +297,9 @@ TEST_CASE("connection faults: refused connections, HTTP 429, abrupt close, close
     REQUIRE(c.send(R"({"event":"ping"})"));
     std::string msg;
     REQUIRE(c.read(msg, std::chrono::seconds(10)) == ReadStatus::ok);
-    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+    const auto ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
+            .count();
     CHECK(msg.find("pong") != std::string::npos);
     CHECK(ms >= 90);  // at least the slow write
     CHECK(injected(st.sim(), sim::VenueKind::woo, sim::FaultKind::slow) == 1);

@@ -16,11 +16,13 @@ using namespace wirebook::simtest;
 namespace {
 
 // Reads frames until one contains `needle`; returns it, or "" on timeout/close.
-std::string await(WsClient& c, const std::string& needle, std::chrono::milliseconds timeout = std::chrono::seconds(20)) {
+std::string await(WsClient& c, const std::string& needle,
+                  std::chrono::milliseconds timeout = std::chrono::seconds(20)) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   std::string msg;
   while (std::chrono::steady_clock::now() < deadline) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
     if (c.read(msg, left) != ReadStatus::ok) return {};
     if (msg.find(needle) != std::string::npos) return msg;
   }
@@ -32,7 +34,8 @@ int await_close(WsClient& c, std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   std::string msg;
   while (std::chrono::steady_clock::now() < deadline) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
     const ReadStatus s = c.read(msg, left);
     if (s == ReadStatus::closed) return c.close_code();
     if (s != ReadStatus::ok) return 0;
@@ -41,12 +44,15 @@ int await_close(WsClient& c, std::chrono::milliseconds timeout) {
 }
 
 std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 }  // namespace
 
-TEST_CASE("WOO acks subscribe and unsubscribe, refuses unknown symbols, answers pings", "[sim][woo]") {
+TEST_CASE("WOO acks subscribe and unsubscribe, refuses unknown symbols, answers pings",
+          "[sim][woo]") {
   auto cfg = test_config(101, {sim::VenueKind::woo});
   cfg.venue.rate = 50;
   SimThread st(cfg);
@@ -71,7 +77,10 @@ TEST_CASE("WOO acks subscribe and unsubscribe, refuses unknown symbols, answers 
   CHECK(!await(c, "invalid json").empty());
 }
 
-TEST_CASE("WOO pings every period; answering clients stay, silent ones are dropped after the missed pongs", "[sim][woo]") {
+TEST_CASE(
+    "WOO pings every period; answering clients stay, silent ones are dropped after the missed "
+    "pongs",
+    "[sim][woo]") {
   auto cfg = test_config(102, {sim::VenueKind::woo});
   cfg.venue.rate = 50;
   cfg.venue.woo_ping_ms = 100;
@@ -81,7 +90,9 @@ TEST_CASE("WOO pings every period; answering clients stay, silent ones are dropp
   REQUIRE(silent.connect(st.sim().url(sim::VenueKind::woo, false), "").empty());
   const auto t0 = std::chrono::steady_clock::now();
   CHECK(await_close(silent, std::chrono::seconds(20)) == 1000);
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+  const auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
+          .count();
   CHECK(ms >= 300);
   CHECK(silent.close_reason() == "pong timeout");
   CHECK(st.sim().venue(sim::VenueKind::woo)->stats().heartbeat_closes.load() == 1);
@@ -95,15 +106,18 @@ TEST_CASE("WOO pings every period; answering clients stay, silent ones are dropp
   CHECK(st.sim().venue(sim::VenueKind::woo)->stats().heartbeat_closes.load() == 1);
 }
 
-TEST_CASE("Pulse answers JSON-RPC: subscribed channels only, errors for bad requests", "[sim][pulse]") {
+TEST_CASE("Pulse answers JSON-RPC: subscribed channels only, errors for bad requests",
+          "[sim][pulse]") {
   auto cfg = test_config(111, {sim::VenueKind::pulse});
   cfg.venue.rate = 50;
   SimThread st(cfg);
   WsClient c;
   REQUIRE(c.connect(st.sim().url(sim::VenueKind::pulse, false), "").empty());
-  c.send(R"({"jsonrpc":"2.0","id":3,"method":"public/subscribe","params":{"channels":["book.BTC_USD-PERPETUAL.100ms","book.NOPE-PERPETUAL.raw","quote.BTC_USD-PERPETUAL","trades.x"]}})");
+  c.send(
+      R"({"jsonrpc":"2.0","id":3,"method":"public/subscribe","params":{"channels":["book.BTC_USD-PERPETUAL.100ms","book.NOPE-PERPETUAL.raw","quote.BTC_USD-PERPETUAL","trades.x"]}})");
   const std::string sub = await(c, R"("id":3)");
-  CHECK(sub.find(R"("result":["book.BTC_USD-PERPETUAL.100ms","quote.BTC_USD-PERPETUAL"])") != std::string::npos);
+  CHECK(sub.find(R"("result":["book.BTC_USD-PERPETUAL.100ms","quote.BTC_USD-PERPETUAL"])") !=
+        std::string::npos);
   CHECK(sub.find(R"("usIn":)") != std::string::npos);
   const std::string snap = await(c, R"("type":"snapshot")");
   CHECK(snap.find(R"("channel":"book.BTC_USD-PERPETUAL.100ms")") != std::string::npos);
@@ -115,7 +129,8 @@ TEST_CASE("Pulse answers JSON-RPC: subscribed channels only, errors for bad requ
   CHECK(await(c, R"("id":5)").find("-32601") != std::string::npos);
   c.send(R"({"jsonrpc":"2.0","id":6,"method":"public/set_heartbeat","params":{"interval":5}})");
   CHECK(await(c, R"("id":6)").find("-32602") != std::string::npos);
-  c.send(R"({"jsonrpc":"2.0","id":7,"method":"public/unsubscribe","params":{"channels":["quote.BTC_USD-PERPETUAL","quote.ETH_USD-PERPETUAL"]}})");
+  c.send(
+      R"({"jsonrpc":"2.0","id":7,"method":"public/unsubscribe","params":{"channels":["quote.BTC_USD-PERPETUAL","quote.ETH_USD-PERPETUAL"]}})");
   CHECK(await(c, R"("id":7)").find(R"("result":["quote.BTC_USD-PERPETUAL"])") != std::string::npos);
   c.send(R"({"jsonrpc":"2.0","id":8,"method":"public/test"})");
   CHECK(await(c, R"("id":8)").find(R"("result":{"version")") != std::string::npos);
@@ -130,43 +145,55 @@ TEST_CASE("Pulse public/auth verifies client_credentials and client_signature", 
   SimThread st(cfg);
   WsClient c;
   REQUIRE(c.connect(st.sim().url(sim::VenueKind::pulse, false), "").empty());
-  c.send(R"({"jsonrpc":"2.0","id":1,"method":"public/subscribe","params":{"channels":["book.BTC_USD-PERPETUAL.raw"]}})");
+  c.send(
+      R"({"jsonrpc":"2.0","id":1,"method":"public/subscribe","params":{"channels":["book.BTC_USD-PERPETUAL.raw"]}})");
   CHECK(await(c, R"("id":1)").find("13778") != std::string::npos);
-  c.send(R"({"jsonrpc":"2.0","id":2,"method":"public/auth","params":{"grant_type":"client_credentials","client_id":"id1","client_secret":"wrong"}})");
+  c.send(
+      R"({"jsonrpc":"2.0","id":2,"method":"public/auth","params":{"grant_type":"client_credentials","client_id":"id1","client_secret":"wrong"}})");
   CHECK(await(c, R"("id":2)").find("13004") != std::string::npos);
   const std::string ts = std::to_string(now_ms());
   const std::string bad_sig = sim::pulse_signature("wrong", ts, "n1", "");
-  c.send(R"({"jsonrpc":"2.0","id":3,"method":"public/auth","params":{"grant_type":"client_signature","client_id":"id1","timestamp":)" +
-         ts + R"(,"nonce":"n1","signature":")" + bad_sig + R"(","data":""}})");
+  c.send(
+      R"({"jsonrpc":"2.0","id":3,"method":"public/auth","params":{"grant_type":"client_signature","client_id":"id1","timestamp":)" +
+      ts + R"(,"nonce":"n1","signature":")" + bad_sig + R"(","data":""}})");
   CHECK(await(c, R"("id":3)").find("13004") != std::string::npos);
   const std::string sig = sim::pulse_signature("s3cret", ts, "n1", "");
-  c.send(R"({"jsonrpc":"2.0","id":4,"method":"public/auth","params":{"grant_type":"client_signature","client_id":"id1","timestamp":)" +
-         ts + R"(,"nonce":"n1","signature":")" + sig + R"(","data":""}})");
+  c.send(
+      R"({"jsonrpc":"2.0","id":4,"method":"public/auth","params":{"grant_type":"client_signature","client_id":"id1","timestamp":)" +
+      ts + R"(,"nonce":"n1","signature":")" + sig + R"(","data":""}})");
   CHECK(await(c, R"("id":4)").find(R"("token_type":"bearer")") != std::string::npos);
-  c.send(R"({"jsonrpc":"2.0","id":5,"method":"public/subscribe","params":{"channels":["book.BTC_USD-PERPETUAL.raw"]}})");
-  CHECK(await(c, R"("id":5)").find(R"("result":["book.BTC_USD-PERPETUAL.raw"])") != std::string::npos);
+  c.send(
+      R"({"jsonrpc":"2.0","id":5,"method":"public/subscribe","params":{"channels":["book.BTC_USD-PERPETUAL.raw"]}})");
+  CHECK(await(c, R"("id":5)").find(R"("result":["book.BTC_USD-PERPETUAL.raw"])") !=
+        std::string::npos);
 
   WsClient c2;
   REQUIRE(c2.connect(st.sim().url(sim::VenueKind::pulse, false), "").empty());
-  c2.send(R"({"jsonrpc":"2.0","id":6,"method":"public/auth","params":{"grant_type":"client_credentials","client_id":"id1","client_secret":"s3cret"}})");
+  c2.send(
+      R"({"jsonrpc":"2.0","id":6,"method":"public/auth","params":{"grant_type":"client_credentials","client_id":"id1","client_secret":"s3cret"}})");
   CHECK(await(c2, R"("id":6)").find(R"("access_token")") != std::string::npos);
 }
 
-TEST_CASE("Pulse heartbeats: test_request answered by public/test keeps the socket; unanswered closes with 4000", "[sim][pulse]") {
+TEST_CASE(
+    "Pulse heartbeats: test_request answered by public/test keeps the socket; unanswered closes "
+    "with 4000",
+    "[sim][pulse]") {
   auto cfg = test_config(113, {sim::VenueKind::pulse});
   cfg.venue.rate = 50;
   cfg.venue.pulse_second_ms = 20;  // interval 10 -> 200 ms
   SimThread st(cfg);
   WsClient silent;
   REQUIRE(silent.connect(st.sim().url(sim::VenueKind::pulse, false), "").empty());
-  silent.send(R"({"jsonrpc":"2.0","id":1,"method":"public/set_heartbeat","params":{"interval":10}})");
+  silent.send(
+      R"({"jsonrpc":"2.0","id":1,"method":"public/set_heartbeat","params":{"interval":10}})");
   CHECK(!await(silent, R"("type":"test_request")").empty());
   CHECK(await_close(silent, std::chrono::seconds(20)) == 4000);
   CHECK(silent.close_reason() == "heartbeat close");
 
   WsClient polite;
   REQUIRE(polite.connect(st.sim().url(sim::VenueKind::pulse, false), "").empty());
-  polite.send(R"({"jsonrpc":"2.0","id":1,"method":"public/set_heartbeat","params":{"interval":10}})");
+  polite.send(
+      R"({"jsonrpc":"2.0","id":1,"method":"public/set_heartbeat","params":{"interval":10}})");
   for (int i = 0; i < 6; ++i) {
     REQUIRE(!await(polite, R"("type":"test_request")").empty());
     polite.send(R"({"jsonrpc":"2.0","id":12,"method":"public/test","params":{}})");
@@ -213,9 +240,10 @@ TEST_CASE("a capture file is replayed in order instead of the generator", "[sim]
     std::ofstream out(path);
     out << "# three WOO frames\n";
     for (int i = 0; i < 3; ++i)
-      out << sim::capture_line(1'000'000'000LL + i * 1'000'000LL, "woo",
-                               R"({"topic":"SPOT_BTC_USDT@trade","ts":)" + std::to_string(1000 + i) +
-                                   R"(,"data":{"symbol":"SPOT_BTC_USDT","price":1,"size":1,"side":"BUY","source":1}})")
+      out << sim::capture_line(
+                 1'000'000'000LL + i * 1'000'000LL, "woo",
+                 R"({"topic":"SPOT_BTC_USDT@trade","ts":)" + std::to_string(1000 + i) +
+                     R"(,"data":{"symbol":"SPOT_BTC_USDT","price":1,"size":1,"side":"BUY","source":1}})")
           << "\n";
   }
   auto cfg = test_config(121, {sim::VenueKind::woo, sim::VenueKind::pulse});

@@ -19,7 +19,9 @@ std::vector<std::string> names(const std::vector<sim::SymbolSpec>& specs) {
 
 }  // namespace
 
-TEST_CASE("a WOO client that aligns request snapshots on data.ts rebuilds the true books over ws://", "[sim][woo]") {
+TEST_CASE(
+    "a WOO client that aligns request snapshots on data.ts rebuilds the true books over ws://",
+    "[sim][woo]") {
   const std::uint64_t seed = GENERATE(11U, 12U);
   INFO("seed " << seed);
   auto cfg = test_config(seed, {sim::VenueKind::woo});
@@ -46,7 +48,10 @@ TEST_CASE("a WOO client that aligns request snapshots on data.ts rebuilds the tr
   CHECK(compare_books(r.books, st.sim().truth(), "woo").empty());
 }
 
-TEST_CASE("a Pulse client keyed on change_id rebuilds the true books from raw and 100ms channels over ws://", "[sim][pulse]") {
+TEST_CASE(
+    "a Pulse client keyed on change_id rebuilds the true books from raw and 100ms channels over "
+    "ws://",
+    "[sim][pulse]") {
   const std::uint64_t seed = GENERATE(21U, 22U);
   INFO("seed " << seed);
   auto cfg = test_config(seed, {sim::VenueKind::pulse});
@@ -74,7 +79,8 @@ TEST_CASE("a Pulse client keyed on change_id rebuilds the true books from raw an
   CHECK(compare_books(r.agg_books, st.sim().truth(), "pulse").empty());
 }
 
-TEST_CASE("both venues serve wss:// that verifies against the printed CA, and books still match", "[sim][tls]") {
+TEST_CASE("both venues serve wss:// that verifies against the printed CA, and books still match",
+          "[sim][tls]") {
   const std::uint64_t seed = 31;
   INFO("seed " << seed);
   auto cfg = test_config(seed, {sim::VenueKind::woo, sim::VenueKind::pulse});

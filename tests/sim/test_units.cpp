@@ -32,7 +32,9 @@ TEST_CASE("fault specs scope kinds to venues and symbols", "[sim]") {
   sim::apply_fault_spec(cfg, "woo:SPOT_BTC_USDT:reorder=0.5");
   sim::apply_fault_spec(cfg, "pulse:refuse=3");
   sim::apply_fault_spec(cfg, "stall_ms=7");
-  auto rate = [](const sim::FaultRates& r, sim::FaultKind k) { return r.rate[static_cast<std::size_t>(k)]; };
+  auto rate = [](const sim::FaultRates& r, sim::FaultKind k) {
+    return r.rate[static_cast<std::size_t>(k)];
+  };
   CHECK(rate(cfg.woo.for_symbol("SPOT_BTC_USDT"), sim::FaultKind::reorder) == 0.5);
   CHECK(rate(cfg.woo.for_symbol("SPOT_BTC_USDT"), sim::FaultKind::drop) == 0.1);
   CHECK(rate(cfg.woo.for_symbol("SPOT_ETH_USDT"), sim::FaultKind::reorder) == 0.0);
@@ -44,7 +46,8 @@ TEST_CASE("fault specs scope kinds to venues and symbols", "[sim]") {
   CHECK_THROWS(sim::apply_fault_spec(cfg, "drop"));
 }
 
-TEST_CASE("corrupted and truncated frames are never valid JSON; wrong_type keeps JSON valid", "[sim]") {
+TEST_CASE("corrupted and truncated frames are never valid JSON; wrong_type keeps JSON valid",
+          "[sim]") {
   const std::string frame =
       R"({"topic":"SPOT_BTC_USDT@orderbookupdate","ts":1618826337580,"data":{"symbol":"SPOT_BTC_USDT","prevTs":1618826337380,"asks":[[56749.15,3.92864]],"bids":[]}})";
   simdjson::dom::parser p;

@@ -52,10 +52,11 @@ bool read_levels(od::document& doc, std::string_view pointer, bool bid, std::siz
   return true;
 }
 
-bool top_equals(const RefBook& b, std::int64_t bid_px, std::int64_t bid_qty, std::int64_t ask_px, std::int64_t ask_qty) {
+bool top_equals(const RefBook& b, std::int64_t bid_px, std::int64_t bid_qty, std::int64_t ask_px,
+                std::int64_t ask_qty) {
   if (b.bids.empty() || b.asks.empty()) return false;
-  return b.bids.begin()->first == bid_px && b.bids.begin()->second == bid_qty && b.asks.begin()->first == ask_px &&
-         b.asks.begin()->second == ask_qty;
+  return b.bids.begin()->first == bid_px && b.bids.begin()->second == bid_qty &&
+         b.asks.begin()->first == ask_px && b.asks.begin()->second == ask_qty;
 }
 
 // A number's exact text at a JSON pointer, scaled; -1 when absent or not a number.
@@ -95,10 +96,15 @@ class WooClient {
     if (!r.connect_error.empty()) return r;
     for (std::size_t i = 0; i < o_.symbols.size(); ++i) {
       const std::string& s = o_.symbols[i];
-      ws_.send(R"({"id":"s)" + std::to_string(i) + R"(","topic":")" + s + R"(@orderbookupdate","event":"subscribe"})");
-      if (o_.woo_snapshots) ws_.send(R"({"id":"o)" + std::to_string(i) + R"(","topic":")" + s + R"(@orderbook","event":"subscribe"})");
-      ws_.send(R"({"id":"b)" + std::to_string(i) + R"(","topic":")" + s + R"(@bbo","event":"subscribe"})");
-      ws_.send(R"({"id":"t)" + std::to_string(i) + R"(","topic":")" + s + R"(@trade","event":"subscribe"})");
+      ws_.send(R"({"id":"s)" + std::to_string(i) + R"(","topic":")" + s +
+               R"(@orderbookupdate","event":"subscribe"})");
+      if (o_.woo_snapshots)
+        ws_.send(R"({"id":"o)" + std::to_string(i) + R"(","topic":")" + s +
+                 R"(@orderbook","event":"subscribe"})");
+      ws_.send(R"({"id":"b)" + std::to_string(i) + R"(","topic":")" + s +
+               R"(@bbo","event":"subscribe"})");
+      ws_.send(R"({"id":"t)" + std::to_string(i) + R"(","topic":")" + s +
+               R"(@trade","event":"subscribe"})");
     }
     for (const std::string& s : o_.symbols) request(s);
     std::string msg;
@@ -123,7 +129,8 @@ class WooClient {
 
  private:
   void request(const std::string& sym) {
-    ws_.send(R"({"id":")" + sym + R"(@ob","event":"request","params":{"type":"orderbook","symbol":")" + sym + R"("}})");
+    ws_.send(R"({"id":")" + sym +
+             R"(@ob","event":"request","params":{"type":"orderbook","symbol":")" + sym + R"("}})");
   }
 
   void resync(WooSym& s, const std::string& sym, WooDelta d) {
@@ -177,7 +184,8 @@ class WooClient {
         return;
       }
       ++c_.deltas;
-      if (last_delta_ts_ != 0) c_.max_delta_gap_ms = std::max(c_.max_delta_gap_ms, ts - last_delta_ts_);
+      if (last_delta_ts_ != 0)
+        c_.max_delta_gap_ms = std::max(c_.max_delta_gap_ms, ts - last_delta_ts_);
       last_delta_ts_ = ts;
       if (!s.live) {
         s.buffer.push_back(std::move(d));
@@ -196,7 +204,8 @@ class WooClient {
       std::vector<Change> cs;
       padded_ = simdjson::padded_string(msg);
       od::document doc;
-      if (oparser_.iterate(padded_).get(doc) != simdjson::SUCCESS || !read_levels(doc, "/data/asks", false, 0, cs) ||
+      if (oparser_.iterate(padded_).get(doc) != simdjson::SUCCESS ||
+          !read_levels(doc, "/data/asks", false, 0, cs) ||
           !read_levels(doc, "/data/bids", true, 0, cs)) {
         ++c_.bad_types;
         return;
@@ -216,13 +225,17 @@ class WooClient {
         padded_ = simdjson::padded_string(msg);
         od::document doc;
         if (oparser_.iterate(padded_).get(doc) != simdjson::SUCCESS) return;
-        const std::int64_t bid = raw_scaled(doc, "/data/bid"), bid_qty = raw_scaled(doc, "/data/bidSize");
-        const std::int64_t ask = raw_scaled(doc, "/data/ask"), ask_qty = raw_scaled(doc, "/data/askSize");
+        const std::int64_t bid = raw_scaled(doc, "/data/bid"),
+                           bid_qty = raw_scaled(doc, "/data/bidSize");
+        const std::int64_t ask = raw_scaled(doc, "/data/ask"),
+                           ask_qty = raw_scaled(doc, "/data/askSize");
         if (!top_equals(s.book, bid, bid_qty, ask, ask_qty)) {
           ++c_.quote_mismatch;
           if (std::getenv("SIMTEST_DEBUG") != nullptr)
-            std::fprintf(stderr, "bbo mismatch %s book %s@%s %s@%s\n", msg.c_str(), scaled_text(s.book.bids.begin()->first).c_str(),
-                         scaled_text(s.book.bids.begin()->second).c_str(), scaled_text(s.book.asks.begin()->first).c_str(),
+            std::fprintf(stderr, "bbo mismatch %s book %s@%s %s@%s\n", msg.c_str(),
+                         scaled_text(s.book.bids.begin()->first).c_str(),
+                         scaled_text(s.book.bids.begin()->second).c_str(),
+                         scaled_text(s.book.asks.begin()->first).c_str(),
                          scaled_text(s.book.asks.begin()->second).c_str());
         }
       }
@@ -258,7 +271,8 @@ class WooClient {
     std::vector<Change> cs;
     padded_ = simdjson::padded_string(msg);
     od::document doc;
-    if (oparser_.iterate(padded_).get(doc) != simdjson::SUCCESS || !read_levels(doc, "/data/asks", false, 0, cs) ||
+    if (oparser_.iterate(padded_).get(doc) != simdjson::SUCCESS ||
+        !read_levels(doc, "/data/asks", false, 0, cs) ||
         !read_levels(doc, "/data/bids", true, 0, cs)) {
       ++c_.bad_types;
       return;
@@ -282,7 +296,8 @@ class WooClient {
         continue;
       }
       resync(s, std::string(sym), std::move(d));
-      for (std::size_t k = i + 1; k < buffered.size(); ++k) s.buffer.push_back(std::move(buffered[k]));
+      for (std::size_t k = i + 1; k < buffered.size(); ++k)
+        s.buffer.push_back(std::move(buffered[k]));
       return;
     }
   }
@@ -321,7 +336,8 @@ class PulseClient {
     if (o_.heartbeat_interval_s > 0)
       ws_.send(R"({"jsonrpc":"2.0","id":1,"method":"public/set_heartbeat","params":{"interval":)" +
                std::to_string(o_.heartbeat_interval_s) + "}}");
-    ws_.send(R"({"jsonrpc":"2.0","id":2,"method":"public/subscribe","params":{"channels":[)" + chans + "]}}");
+    ws_.send(R"({"jsonrpc":"2.0","id":2,"method":"public/subscribe","params":{"channels":[)" +
+             chans + "]}}");
     std::string msg;
     for (;;) {
       const ReadStatus st = ws_.read(msg, o_.idle_timeout);
@@ -347,8 +363,10 @@ class PulseClient {
   void resubscribe(const std::string& channel) {
     // PROTOCOLS §2.5: a second subscribe of an active channel sends no new
     // snapshot, so unsubscribe first.
-    ws_.send(R"({"jsonrpc":"2.0","id":3,"method":"public/unsubscribe","params":{"channels":[")" + channel + R"("]}})");
-    ws_.send(R"({"jsonrpc":"2.0","id":4,"method":"public/subscribe","params":{"channels":[")" + channel + R"("]}})");
+    ws_.send(R"({"jsonrpc":"2.0","id":3,"method":"public/unsubscribe","params":{"channels":[")" +
+             channel + R"("]}})");
+    ws_.send(R"({"jsonrpc":"2.0","id":4,"method":"public/subscribe","params":{"channels":[")" +
+             channel + R"("]}})");
   }
 
   void handle(const std::string& msg) {
@@ -367,14 +385,17 @@ class PulseClient {
     }
     if (method == "heartbeat") {
       std::string_view type;
-      if (e["params"]["type"].get_string().get(type) == simdjson::SUCCESS && type == "test_request") {
+      if (e["params"]["type"].get_string().get(type) == simdjson::SUCCESS &&
+          type == "test_request") {
         ++c_.pings;
-        if (o_.answer_pings) ws_.send(R"({"jsonrpc":"2.0","id":9,"method":"public/test","params":{}})");
+        if (o_.answer_pings)
+          ws_.send(R"({"jsonrpc":"2.0","id":9,"method":"public/test","params":{}})");
       }
       return;
     }
     std::string_view channel;
-    if (method != "subscription" || e["params"]["channel"].get_string().get(channel) != simdjson::SUCCESS) {
+    if (method != "subscription" ||
+        e["params"]["channel"].get_string().get(channel) != simdjson::SUCCESS) {
       ++c_.bad_types;
       return;
     }
@@ -467,10 +488,15 @@ class PulseClient {
 
 }  // namespace
 
-ClientResult run_woo_client(const ClientOptions& o) { return WooClient(o).run(); }
-ClientResult run_pulse_client(const ClientOptions& o) { return PulseClient(o).run(); }
+ClientResult run_woo_client(const ClientOptions& o) {
+  return WooClient(o).run();
+}
+ClientResult run_pulse_client(const ClientOptions& o) {
+  return PulseClient(o).run();
+}
 
-std::string compare_books(const std::map<std::string, RefBook>& books, const std::string& truth, const std::string& venue) {
+std::string compare_books(const std::map<std::string, RefBook>& books, const std::string& truth,
+                          const std::string& venue) {
   const auto all = parse_truth(truth);
   const auto it = all.find(venue);
   if (it == all.end()) return "no truth for venue " + venue;
@@ -484,12 +510,13 @@ std::string compare_books(const std::map<std::string, RefBook>& books, const std
     const Levels bids = b->second.bid_text();
     const Levels asks = b->second.ask_text();
     if (bids != t.bids || asks != t.asks) {
-      diff += sym + ": differs (client " + std::to_string(bids.size()) + "/" + std::to_string(asks.size()) +
-              " levels, truth " + std::to_string(t.bids.size()) + "/" + std::to_string(t.asks.size()) + ")";
+      diff += sym + ": differs (client " + std::to_string(bids.size()) + "/" +
+              std::to_string(asks.size()) + " levels, truth " + std::to_string(t.bids.size()) +
+              "/" + std::to_string(t.asks.size()) + ")";
       for (std::size_t i = 0; i < std::min(bids.size(), t.bids.size()); ++i) {
         if (bids[i] != t.bids[i]) {
-          diff += " first bid diff at " + std::to_string(i) + ": " + bids[i].first + "@" + bids[i].second + " vs " +
-                  t.bids[i].first + "@" + t.bids[i].second;
+          diff += " first bid diff at " + std::to_string(i) + ": " + bids[i].first + "@" +
+                  bids[i].second + " vs " + t.bids[i].first + "@" + t.bids[i].second;
           break;
         }
       }

@@ -16,43 +16,43 @@ struct ClientOptions {
   std::string url;
   std::string ca_file;
   std::vector<std::string> symbols;
-  bool answer_pings = true;            // WOO: pong server pings; Pulse: answer test_request
-  int heartbeat_interval_s = 0;        // Pulse: public/set_heartbeat when > 0
-  bool woo_snapshots = false;          // WOO: also subscribe @orderbook and use its pushes
-  bool pulse_100ms = true;             // Pulse: also keep books from book.X.100ms
-  bool resync = true;                  // re-sync a symbol on a gap (else just count)
+  bool answer_pings = true;      // WOO: pong server pings; Pulse: answer test_request
+  int heartbeat_interval_s = 0;  // Pulse: public/set_heartbeat when > 0
+  bool woo_snapshots = false;    // WOO: also subscribe @orderbook and use its pushes
+  bool pulse_100ms = true;       // Pulse: also keep books from book.X.100ms
+  bool resync = true;            // re-sync a symbol on a gap (else just count)
   std::chrono::milliseconds idle_timeout{std::chrono::seconds(60)};
 };
 
 struct ClientCounters {
   std::uint64_t frames = 0;
-  std::uint64_t deltas = 0;            // valid deltas received
+  std::uint64_t deltas = 0;  // valid deltas received
   std::uint64_t applied = 0;
-  std::uint64_t stale = 0;             // ts/change_id not newer than the book (dup, late)
-  std::uint64_t gaps = 0;              // chain breaks
-  std::uint64_t bad_json = 0;          // unparseable frames
-  std::uint64_t bad_types = 0;         // parseable, wrong value types
-  std::uint64_t oversize = 0;          // frames > 1 MiB
-  std::uint64_t snapshots = 0;         // request replies / Pulse snapshots
-  std::uint64_t push_checks = 0;       // WOO @orderbook pushes equal to the book at the same ts
-  std::uint64_t push_mismatch = 0;     // ... and not equal (must stay 0)
-  std::uint64_t push_resyncs = 0;      // WOO @orderbook push ahead of the book: book replaced
-  std::uint64_t pings = 0;             // server pings / test_requests seen
+  std::uint64_t stale = 0;          // ts/change_id not newer than the book (dup, late)
+  std::uint64_t gaps = 0;           // chain breaks
+  std::uint64_t bad_json = 0;       // unparseable frames
+  std::uint64_t bad_types = 0;      // parseable, wrong value types
+  std::uint64_t oversize = 0;       // frames > 1 MiB
+  std::uint64_t snapshots = 0;      // request replies / Pulse snapshots
+  std::uint64_t push_checks = 0;    // WOO @orderbook pushes equal to the book at the same ts
+  std::uint64_t push_mismatch = 0;  // ... and not equal (must stay 0)
+  std::uint64_t push_resyncs = 0;   // WOO @orderbook push ahead of the book: book replaced
+  std::uint64_t pings = 0;          // server pings / test_requests seen
   std::uint64_t quotes = 0;
-  std::uint64_t quote_mismatch = 0;    // quote/bbo differing from the book's top (must stay 0)
+  std::uint64_t quote_mismatch = 0;  // quote/bbo differing from the book's top (must stay 0)
   std::uint64_t trades = 0;
   std::uint64_t acks = 0;
-  std::uint64_t errors = 0;            // error replies
-  std::int64_t max_delta_gap_ms = 0;   // largest ts step between consecutive deltas (stalls)
+  std::uint64_t errors = 0;           // error replies
+  std::int64_t max_delta_gap_ms = 0;  // largest ts step between consecutive deltas (stalls)
 };
 
 struct ClientResult {
   std::string connect_error;
-  std::string end;                     // "closed <code> <reason>", "error <msg>", "timeout"
+  std::string end;  // "closed <code> <reason>", "error <msg>", "timeout"
   int close_code = 0;
   ClientCounters c;
-  std::map<std::string, RefBook> books;       // WOO books / Pulse raw books
-  std::map<std::string, RefBook> agg_books;   // Pulse .100ms books
+  std::map<std::string, RefBook> books;      // WOO books / Pulse raw books
+  std::map<std::string, RefBook> agg_books;  // Pulse .100ms books
 };
 
 // Runs until the simulator closes the connection (or idle_timeout).
@@ -60,6 +60,7 @@ ClientResult run_woo_client(const ClientOptions& o);
 ClientResult run_pulse_client(const ClientOptions& o);
 
 // Compares client books with the truth of `venue`; returns "" or a description.
-std::string compare_books(const std::map<std::string, RefBook>& books, const std::string& truth, const std::string& venue);
+std::string compare_books(const std::map<std::string, RefBook>& books, const std::string& truth,
+                          const std::string& venue);
 
 }  // namespace wirebook::simtest

@@ -35,8 +35,10 @@ struct WsClient::Impl {
 
   template <class F>
   void with(F&& f) {
-    if (plain) f(*plain);
-    else f(*tls);
+    if (plain)
+      f(*plain);
+    else
+      f(*tls);
   }
 
   // Runs the io_context until `done` or the deadline.
@@ -54,13 +56,24 @@ struct WsClient::Impl {
 WsClient::WsClient() : impl_(std::make_unique<Impl>()) {}
 WsClient::~WsClient() = default;
 
-int WsClient::http_status() const { return impl_->http_status; }
-int WsClient::close_code() const { return impl_->close_code; }
-std::string WsClient::close_reason() const { return impl_->close_reason; }
-std::string WsClient::error_text() const { return impl_->error; }
-void WsClient::set_max_message(std::size_t bytes) { impl_->max_message = bytes; }
+int WsClient::http_status() const {
+  return impl_->http_status;
+}
+int WsClient::close_code() const {
+  return impl_->close_code;
+}
+std::string WsClient::close_reason() const {
+  return impl_->close_reason;
+}
+std::string WsClient::error_text() const {
+  return impl_->error;
+}
+void WsClient::set_max_message(std::size_t bytes) {
+  impl_->max_message = bytes;
+}
 
-std::string WsClient::connect(const std::string& url, const std::string& ca_file, std::chrono::milliseconds timeout) {
+std::string WsClient::connect(const std::string& url, const std::string& ca_file,
+                              std::chrono::milliseconds timeout) {
   Impl& m = *impl_;
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   const bool secure = url.rfind("wss://", 0) == 0;
@@ -81,7 +94,8 @@ std::string WsClient::connect(const std::string& url, const std::string& ca_file
     m.tls = std::make_unique<websocket::stream<beast::ssl_stream<beast::tcp_stream>>>(m.io, m.ctx);
     // Hostname (or IP) verification, as the feed handler does (DESIGN.md §1).
     m.tls->next_layer().set_verify_callback(ssl::host_name_verification(host));
-    if (host != "127.0.0.1" && !SSL_set_tlsext_host_name(m.tls->next_layer().native_handle(), host.c_str()))
+    if (host != "127.0.0.1" &&
+        !SSL_set_tlsext_host_name(m.tls->next_layer().native_handle(), host.c_str()))
       return "SNI failed";
   } else {
     m.plain = std::make_unique<websocket::stream<beast::tcp_stream>>(m.io);
@@ -158,7 +172,8 @@ ReadStatus WsClient::read(std::string& out, std::chrono::milliseconds timeout) {
       });
     });
   }
-  if (!m.run_until(m.read_done, std::chrono::steady_clock::now() + timeout)) return ReadStatus::timeout;
+  if (!m.run_until(m.read_done, std::chrono::steady_clock::now() + timeout))
+    return ReadStatus::timeout;
   m.read_pending = false;
   if (m.read_ec) {
     if (m.read_ec == websocket::error::closed) {

@@ -28,8 +28,10 @@ Capture load_capture(const std::string& path) {
     std::string_view venue;
     std::string_view frame;
     if (doc["t_ns"].get_int64().get(t_ns) != simdjson::SUCCESS) throw bad("missing integer t_ns");
-    if (doc["venue"].get_string().get(venue) != simdjson::SUCCESS) throw bad("missing string venue");
-    if (doc["frame"].get_string().get(frame) != simdjson::SUCCESS) throw bad("missing string frame");
+    if (doc["venue"].get_string().get(venue) != simdjson::SUCCESS)
+      throw bad("missing string venue");
+    if (doc["frame"].get_string().get(frame) != simdjson::SUCCESS)
+      throw bad("missing string frame");
     if (venue == "woo") {
       cap.woo.push_back({t_ns, std::string(frame)});
     } else if (venue == "pulse") {

@@ -29,6 +29,7 @@ struct Capture {
 [[nodiscard]] Capture load_capture(const std::string& path);
 
 // One capture line for `frame` (used by tests and future recorders).
-[[nodiscard]] std::string capture_line(std::int64_t t_ns, const char* venue, const std::string& frame);
+[[nodiscard]] std::string capture_line(std::int64_t t_ns, const char* venue,
+                                       const std::string& frame);
 
 }  // namespace wirebook::sim

@@ -59,7 +59,8 @@ void set_rate(VenueFaults& vf, std::string_view symbol, FaultKind kind, double v
     for (auto& [name, r] : vf.per_symbol) r.rate[static_cast<std::size_t>(kind)] = value;
   } else {
     auto it = vf.per_symbol.find(symbol);
-    if (it == vf.per_symbol.end()) it = vf.per_symbol.emplace(std::string(symbol), vf.defaults).first;
+    if (it == vf.per_symbol.end())
+      it = vf.per_symbol.emplace(std::string(symbol), vf.defaults).first;
     it->second.rate[static_cast<std::size_t>(kind)] = value;
   }
 }
@@ -68,7 +69,8 @@ void set_rate(VenueFaults& vf, std::string_view symbol, FaultKind kind, double v
 
 void apply_fault_spec(FaultConfig& cfg, std::string_view spec) {
   const std::size_t eq = spec.rfind('=');
-  if (eq == std::string_view::npos) throw std::invalid_argument("fault spec needs kind=value: '" + std::string(spec) + "'");
+  if (eq == std::string_view::npos)
+    throw std::invalid_argument("fault spec needs kind=value: '" + std::string(spec) + "'");
   std::string_view head = spec.substr(0, eq);
   const std::string_view value = spec.substr(eq + 1);
   std::string_view kind_name = head;
@@ -101,7 +103,8 @@ void apply_fault_spec(FaultConfig& cfg, std::string_view spec) {
   }
   FaultKind kind{};
   if (!fault_from_string(kind_name, kind))
-    throw std::invalid_argument("unknown fault kind '" + std::string(kind_name) + "' in '" + std::string(spec) + "'");
+    throw std::invalid_argument("unknown fault kind '" + std::string(kind_name) + "' in '" +
+                                std::string(spec) + "'");
   if (kind != FaultKind::refuse && v > 1.0)
     throw std::invalid_argument("fault rate must be in [0,1]: '" + std::string(spec) + "'");
   if (venue.empty() || venue == "woo") set_rate(cfg.woo, symbol, kind, v);
@@ -122,7 +125,8 @@ DeltaVerdict FaultDice::roll() {
   }
   v.stall = rng_.chance(rates_.rate[static_cast<std::size_t>(FaultKind::stall)]);
   v.tcp_close = rng_.chance(rates_.rate[static_cast<std::size_t>(FaultKind::tcp_close)]);
-  v.mid_frame_close = rng_.chance(rates_.rate[static_cast<std::size_t>(FaultKind::mid_frame_close)]);
+  v.mid_frame_close =
+      rng_.chance(rates_.rate[static_cast<std::size_t>(FaultKind::mid_frame_close)]);
   return v;
 }
 

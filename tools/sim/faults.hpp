@@ -29,9 +29,19 @@
 namespace wirebook::sim {
 
 enum class FaultKind : std::uint8_t {
-  drop, dup, reorder, corrupt, truncate, oversize, wrong_type,  // delta kinds (exclusive)
-  stall, tcp_close, mid_frame_close,                            // stream kinds
-  refuse, http429, slow,                                        // connection kinds
+  drop,
+  dup,
+  reorder,
+  corrupt,
+  truncate,
+  oversize,
+  wrong_type,  // delta kinds (exclusive)
+  stall,
+  tcp_close,
+  mid_frame_close,  // stream kinds
+  refuse,
+  http429,
+  slow,  // connection kinds
   count_
 };
 inline constexpr std::size_t kFaultKinds = static_cast<std::size_t>(FaultKind::count_);

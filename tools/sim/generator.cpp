@@ -10,7 +10,9 @@ using book::Side;
 namespace {
 
 // Price step that moves away from the touch on `side` (bids go down, asks up).
-constexpr std::int64_t deeper(Side side) noexcept { return side == Side::bid ? -1 : 1; }
+constexpr std::int64_t deeper(Side side) noexcept {
+  return side == Side::bid ? -1 : 1;
+}
 
 constexpr std::int64_t pow10i(int n) noexcept {
   std::int64_t v = 1;
@@ -48,8 +50,9 @@ void BookGenerator::seed_book() {
   const std::int64_t bb = base - t * rng_.range(0, 1);
   const std::int64_t ba = base + t * rng_.range(1, 2);
   for (Side side : {Side::bid, Side::ask}) {
-    const auto n = static_cast<std::size_t>(rng_.range(static_cast<std::int64_t>(params_.min_levels),
-                                                       static_cast<std::int64_t>(params_.max_levels)));
+    const auto n =
+        static_cast<std::size_t>(rng_.range(static_cast<std::int64_t>(params_.min_levels),
+                                            static_cast<std::int64_t>(params_.max_levels)));
     std::int64_t px = side == Side::bid ? bb : ba;
     for (std::size_t i = 0; i < n && px > 0; ++i) {
       (void)book_.set_level(side, px, random_qty());
@@ -109,7 +112,8 @@ void BookGenerator::insert_near_touch(Side side) {
     return;
   }
   // Improve the touch when the spread has room, as makers step in.
-  const std::int64_t spread_ticks = opp == 0 ? 0 : (side == Side::bid ? opp - best : best - opp) / t;
+  const std::int64_t spread_ticks =
+      opp == 0 ? 0 : (side == Side::bid ? opp - best : best - opp) / t;
   if (spread_ticks > 1 && rng_.chance(0.4)) {
     set(side, best - deeper(side) * t, random_qty());
     return;
@@ -130,9 +134,10 @@ void BookGenerator::insert_near_touch(Side side) {
 void BookGenerator::delete_level(Side side, bool deep) {
   const auto& v = side_levels(side);
   if (v.size() <= 1) return;
-  const std::size_t i = deep ? static_cast<std::size_t>(rng_.range(static_cast<std::int64_t>(v.size() / 2),
-                                                                    static_cast<std::int64_t>(v.size() - 1)))
-                             : rng_.near_zero(v.size(), 0.35);
+  const std::size_t i =
+      deep ? static_cast<std::size_t>(rng_.range(static_cast<std::int64_t>(v.size() / 2),
+                                                 static_cast<std::int64_t>(v.size() - 1)))
+           : rng_.near_zero(v.size(), 0.35);
   set(side, v[i].px, 0);
 }
 
@@ -142,7 +147,9 @@ void BookGenerator::walk(Side toward) {
   if (v.size() <= 1) return;
   const Level top = v.front();
   const bool partial = top.qty > spec_.lot && rng_.chance(0.5);
-  const std::int64_t taken = partial ? spec_.lot * rng_.range(1, top.qty / spec_.lot - 1 > 0 ? top.qty / spec_.lot - 1 : 1) : top.qty;
+  const std::int64_t taken =
+      partial ? spec_.lot * rng_.range(1, top.qty / spec_.lot - 1 > 0 ? top.qty / spec_.lot - 1 : 1)
+              : top.qty;
   set(toward, top.px, partial ? top.qty - taken : 0);
   trade_ = {top.px, taken, toward == Side::ask};
   has_trade_ = true;
@@ -157,7 +164,8 @@ void BookGenerator::walk(Side toward) {
 void BookGenerator::sweep(Side side) {
   const auto& v = side_levels(side);
   if (v.size() <= 4) return;
-  const auto k = static_cast<std::size_t>(rng_.range(3, std::min<std::int64_t>(15, static_cast<std::int64_t>(v.size()) - 2)));
+  const auto k = static_cast<std::size_t>(
+      rng_.range(3, std::min<std::int64_t>(15, static_cast<std::int64_t>(v.size()) - 2)));
   const std::vector<Level> swept(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k));
   std::int64_t total = 0;
   for (const Level& lv : swept) {
@@ -194,7 +202,8 @@ void BookGenerator::step(BookEvent& out) {
     const double r = rng_.unit();
     if (r < 0.50) {
       const std::uint64_t n = 1 + rng_.near_zero(4, 0.6);
-      for (std::uint64_t i = 0; i < n; ++i) modify_near_touch(rng_.chance(0.5) ? Side::bid : Side::ask);
+      for (std::uint64_t i = 0; i < n; ++i)
+        modify_near_touch(rng_.chance(0.5) ? Side::bid : Side::ask);
     } else if (r < 0.64) {
       insert_near_touch(side);
     } else if (r < 0.78) {

@@ -10,7 +10,8 @@
 namespace wirebook::sim {
 
 // The text of a string field, or nullopt.
-[[nodiscard]] inline std::optional<std::string_view> str_field(simdjson::dom::element e, std::string_view key) {
+[[nodiscard]] inline std::optional<std::string_view> str_field(simdjson::dom::element e,
+                                                               std::string_view key) {
   std::string_view v;
   if (e[key].get_string().get(v) != simdjson::SUCCESS) return std::nullopt;
   return v;

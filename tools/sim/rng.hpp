@@ -21,7 +21,8 @@ __extension__ using Uint128 = unsigned __int128;
 }
 
 // Mixes a seed with a name (venue, symbol) into an independent sub-seed.
-[[nodiscard]] constexpr std::uint64_t derive_seed(std::uint64_t seed, std::string_view name) noexcept {
+[[nodiscard]] constexpr std::uint64_t derive_seed(std::uint64_t seed,
+                                                  std::string_view name) noexcept {
   std::uint64_t h = 0xcbf29ce484222325ULL;  // FNV-1a over the name
   for (char c : name) {
     h ^= static_cast<std::uint8_t>(c);

@@ -47,8 +47,9 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   void run() {
     beast::get_lowest_layer(ws_).expires_after(std::chrono::seconds(30));
     if constexpr (kTls) {
-      ws_.next_layer().async_handshake(asio::ssl::stream_base::server,
-                                       [self = this->shared_from_this()](error_code ec) { self->on_tls(ec); });
+      ws_.next_layer().async_handshake(
+          asio::ssl::stream_base::server,
+          [self = this->shared_from_this()](error_code ec) { self->on_tls(ec); });
     } else {
       read_http();
     }
@@ -97,16 +98,20 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   }
 
   void read_http() {
-    http::async_read(ws_.next_layer(), buf_, req_,
-                     [self = this->shared_from_this()](error_code ec, std::size_t) { self->on_http(ec); });
+    http::async_read(
+        ws_.next_layer(), buf_, req_,
+        [self = this->shared_from_this()](error_code ec, std::size_t) { self->on_http(ec); });
   }
 
   void on_http(error_code ec) {
     if (ec) return finish();
-    if (venue_.http429_next()) return reject(http::status::too_many_requests, "too many requests\n");
-    if (!websocket::is_upgrade(req_)) return reject(http::status::bad_request, "websocket upgrade expected\n");
+    if (venue_.http429_next())
+      return reject(http::status::too_many_requests, "too many requests\n");
+    if (!websocket::is_upgrade(req_))
+      return reject(http::status::bad_request, "websocket upgrade expected\n");
     const std::string_view target(req_.target().data(), req_.target().size());
-    if (!target.starts_with(venue_.path())) return reject(http::status::not_found, "no such endpoint\n");
+    if (!target.starts_with(venue_.path()))
+      return reject(http::status::not_found, "no such endpoint\n");
     beast::get_lowest_layer(ws_).expires_never();
     ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
     ws_.set_option(websocket::stream_base::decorator(
@@ -123,10 +128,11 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
     res->body() = body;
     res->keep_alive(false);
     res->prepare_payload();
-    http::async_write(ws_.next_layer(), *res, [self = this->shared_from_this(), res](error_code, std::size_t) {
-      self->drop_tcp();
-      self->finish();
-    });
+    http::async_write(ws_.next_layer(), *res,
+                      [self = this->shared_from_this(), res](error_code, std::size_t) {
+                        self->drop_tcp();
+                        self->finish();
+                      });
   }
 
   void on_accept(error_code ec) {
@@ -144,7 +150,8 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
     }
   }
   void read_now() {
-    ws_.async_read(buf_, [self = this->shared_from_this()](error_code ec, std::size_t) { self->on_read(ec); });
+    ws_.async_read(
+        buf_, [self = this->shared_from_this()](error_code ec, std::size_t) { self->on_read(ec); });
   }
 
   void on_read(error_code ec) {
@@ -162,8 +169,9 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
       if (closing_ && !close_sent_) {
         close_sent_ = true;
         writing_ = true;
-        ws_.async_close(websocket::close_reason(static_cast<websocket::close_code>(close_code_), close_reason_),
-                        [self = this->shared_from_this()](error_code) { self->writing_ = false; });
+        ws_.async_close(
+            websocket::close_reason(static_cast<websocket::close_code>(close_code_), close_reason_),
+            [self = this->shared_from_this()](error_code) { self->writing_ = false; });
       }
       return;
     }
@@ -181,8 +189,9 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
       return;
     }
     ws_.text(true);
-    ws_.async_write(asio::buffer(*queue_.front()),
-                    [self = this->shared_from_this()](error_code ec, std::size_t) { self->on_write(ec); });
+    ws_.async_write(
+        asio::buffer(*queue_.front()),
+        [self = this->shared_from_this()](error_code ec, std::size_t) { self->on_write(ec); });
   }
 
   void on_write(error_code ec) {
@@ -214,14 +223,16 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
       raw_ += static_cast<char>(n & 0xffU);
     } else {
       raw_ += static_cast<char>(127);
-      for (int i = 7; i >= 0; --i) raw_ += static_cast<char>((n >> (8U * static_cast<unsigned>(i))) & 0xffU);
+      for (int i = 7; i >= 0; --i)
+        raw_ += static_cast<char>((n >> (8U * static_cast<unsigned>(i))) & 0xffU);
     }
     raw_.append(p, 0, n / 2);
     writing_ = true;
-    asio::async_write(ws_.next_layer(), asio::buffer(raw_), [self = this->shared_from_this()](error_code, std::size_t) {
-      self->writing_ = false;
-      self->drop_tcp();
-    });
+    asio::async_write(ws_.next_layer(), asio::buffer(raw_),
+                      [self = this->shared_from_this()](error_code, std::size_t) {
+                        self->writing_ = false;
+                        self->drop_tcp();
+                      });
   }
 
   void clear_queue() {
@@ -269,7 +280,8 @@ struct Listener::Impl : std::enable_shared_from_this<Listener::Impl> {
     if (tls != nullptr) {
       ssl = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
       ssl->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
-                       asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1);
+                       asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                       asio::ssl::context::no_tlsv1_1);
       ssl->use_certificate_chain(asio::buffer(tls->server_cert_pem));
       ssl->use_private_key(asio::buffer(tls->server_key_pem), asio::ssl::context::pem);
     }
@@ -296,7 +308,9 @@ struct Listener::Impl : std::enable_shared_from_this<Listener::Impl> {
         const int slow = venue.slow_next() ? venue.slow_ms() : 0;
         socket.set_option(tcp::no_delay(true), ec);
         if (ssl) {
-          std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(venue, slow, std::move(socket), *ssl)->run();
+          std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(venue, slow,
+                                                                          std::move(socket), *ssl)
+              ->run();
         } else {
           std::make_shared<Session<beast::tcp_stream>>(venue, slow, std::move(socket))->run();
         }
@@ -312,17 +326,24 @@ struct Listener::Impl : std::enable_shared_from_this<Listener::Impl> {
   std::uint16_t port = 0;
 };
 
-Listener::Listener(asio::io_context& io, Venue& venue, const std::string& bind_address, std::uint16_t port,
-                   const TlsMaterial* tls)
-    : impl_(std::make_shared<Impl>(io, venue, tcp::endpoint(asio::ip::make_address(bind_address), port), tls)) {
+Listener::Listener(asio::io_context& io, Venue& venue, const std::string& bind_address,
+                   std::uint16_t port, const TlsMaterial* tls)
+    : impl_(std::make_shared<Impl>(
+          io, venue, tcp::endpoint(asio::ip::make_address(bind_address), port), tls)) {
   impl_->accept();
 }
 
-Listener::~Listener() { stop(); }
+Listener::~Listener() {
+  stop();
+}
 
-std::uint16_t Listener::port() const noexcept { return impl_->port; }
+std::uint16_t Listener::port() const noexcept {
+  return impl_->port;
+}
 
-bool Listener::tls() const noexcept { return impl_->ssl != nullptr; }
+bool Listener::tls() const noexcept {
+  return impl_->ssl != nullptr;
+}
 
 void Listener::stop() {
   error_code ec;

@@ -1,11 +1,11 @@
 #include "tools/sim/sim.hpp"
 
+#include <unistd.h>
 #include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -75,8 +75,10 @@ struct Simulator::Impl {
     const Clock::time_point now = Clock::now();
     bool again = false;
     for (auto& v : venues) again = v->poll(now) || again;
-    if (stop_requested.load(std::memory_order_relaxed) && !closing) begin_close("simulator stopped");
-    const bool all_done = !venues.empty() && std::all_of(venues.begin(), venues.end(), [](auto& v) { return v->finished(); });
+    if (stop_requested.load(std::memory_order_relaxed) && !closing)
+      begin_close("simulator stopped");
+    const bool all_done = !venues.empty() && std::all_of(venues.begin(), venues.end(),
+                                                         [](auto& v) { return v->finished(); });
     if (all_done && !closing) {
       if (!lingering) {
         lingering = true;
@@ -132,10 +134,12 @@ Simulator::Simulator(SimConfig cfg) : impl_(std::make_unique<Impl>()) {
     for (bool use_tls : {false, true}) {
       const int port = use_tls ? cfg.wss_port[idx] : cfg.ws_port[idx];
       if (port < 0) continue;
-      auto l = std::make_unique<Listener>(impl_->io, *v, cfg.bind_address, static_cast<std::uint16_t>(port),
-                                          use_tls ? &tls : nullptr);
+      auto l =
+          std::make_unique<Listener>(impl_->io, *v, cfg.bind_address,
+                                     static_cast<std::uint16_t>(port), use_tls ? &tls : nullptr);
       Endpoint ep{k, use_tls, {}, l->port()};
-      ep.url = std::string(use_tls ? "wss://" : "ws://") + cfg.bind_address + ":" + std::to_string(ep.port) + v->path();
+      ep.url = std::string(use_tls ? "wss://" : "ws://") + cfg.bind_address + ":" +
+               std::to_string(ep.port) + v->path();
       endpoints_.push_back(ep);
       impl_->listeners.push_back(std::move(l));
     }
@@ -181,7 +185,9 @@ void Simulator::handle_signals() {
   });
 }
 
-void Simulator::stop() { impl_->stop_requested.store(true, std::memory_order_relaxed); }
+void Simulator::stop() {
+  impl_->stop_requested.store(true, std::memory_order_relaxed);
+}
 
 Venue* Simulator::venue(VenueKind v) const {
   for (const auto& p : impl_->venues)
@@ -212,7 +218,8 @@ std::string Simulator::report() const {
     kv("connections", v->stats().connections.load());
     kv("heartbeat_closes", v->stats().heartbeat_closes.load());
     kv("slow_consumer_drops", v->stats().slow_consumer_drops.load());
-    for (std::size_t k = 0; k < kFaultKinds; ++k) kv(to_string(static_cast<FaultKind>(k)), v->faults().get(static_cast<FaultKind>(k)));
+    for (std::size_t k = 0; k < kFaultKinds; ++k)
+      kv(to_string(static_cast<FaultKind>(k)), v->faults().get(static_cast<FaultKind>(k)));
     out += '\n';
   }
   return out;

@@ -29,8 +29,8 @@ struct SimConfig {
   // Ports per venue: index 0 woo, 1 pulse. 0 picks a free port; -1 disables.
   int ws_port[2] = {0, 0};
   int wss_port[2] = {0, 0};
-  std::string ca_path;       // where the CA PEM goes ("" = a fresh temp dir, removed at exit)
-  VenueOptions venue;        // common options (kind is set per venue)
+  std::string ca_path;  // where the CA PEM goes ("" = a fresh temp dir, removed at exit)
+  VenueOptions venue;   // common options (kind is set per venue)
   FaultConfig faults;
   int linger_ms = 200;       // after a bounded run: keep sessions open this long, then close
   std::string truth_path;    // write the truth here at the end ("" = don't)

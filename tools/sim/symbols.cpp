@@ -4,7 +4,9 @@
 
 namespace wirebook::sim {
 
-const char* to_string(VenueKind v) noexcept { return v == VenueKind::woo ? "woo" : "pulse"; }
+const char* to_string(VenueKind v) noexcept {
+  return v == VenueKind::woo ? "woo" : "pulse";
+}
 
 namespace {
 
@@ -15,22 +17,19 @@ struct TickShape {
   std::int64_t start_px;
 };
 constexpr std::array<TickShape, 6> kShapes{{
-    {-1, 5, 2'500'000},       // 0.5       around 250000
-    {-1, 1, 300'000},         // 0.1       around 30000
-    {-2, 1, 250'000},         // 0.01      around 2500
-    {-3, 1, 150'000},         // 0.001     around 150
-    {-4, 1, 52'340},          // 0.0001    around 5.234
-    {-6, 1, 123'456},         // 0.000001  around 0.123456
+    {-1, 5, 2'500'000},  // 0.5       around 250000
+    {-1, 1, 300'000},    // 0.1       around 30000
+    {-2, 1, 250'000},    // 0.01      around 2500
+    {-3, 1, 150'000},    // 0.001     around 150
+    {-4, 1, 52'340},     // 0.0001    around 5.234
+    {-6, 1, 123'456},    // 0.000001  around 0.123456
 }};
 
 std::vector<SymbolSpec> woo_defaults() {
   return {
-      {"SPOT_BTC_USDT", -2, 1, -8, 1, 5'674'915},
-      {"PERP_BTC_USDT", -1, 5, -4, 1, 567'490},
-      {"SPOT_ETH_USDT", -2, 1, -6, 10, 312'345},
-      {"PERP_ETH_USDT", -2, 5, -3, 1, 312'300},
-      {"SPOT_WOO_USDT", -5, 1, -2, 100, 31'075},
-      {"PERP_DOGE_USDT", -6, 1, 0, 1, 161'120},
+      {"SPOT_BTC_USDT", -2, 1, -8, 1, 5'674'915}, {"PERP_BTC_USDT", -1, 5, -4, 1, 567'490},
+      {"SPOT_ETH_USDT", -2, 1, -6, 10, 312'345},  {"PERP_ETH_USDT", -2, 5, -3, 1, 312'300},
+      {"SPOT_WOO_USDT", -5, 1, -2, 100, 31'075},  {"PERP_DOGE_USDT", -6, 1, 0, 1, 161'120},
   };
 }
 

@@ -16,10 +16,10 @@ enum class VenueKind : std::uint8_t { woo, pulse };
 
 struct SymbolSpec {
   std::string name;
-  int px_exp = -2;          // prices are integers at 10^px_exp
-  std::int64_t tick = 1;    // tick size in price units (0.5 at px_exp -1 is 5)
-  int qty_exp = -4;         // quantities are integers at 10^qty_exp
-  std::int64_t lot = 1;     // quantities are multiples of lot (qty units)
+  int px_exp = -2;            // prices are integers at 10^px_exp
+  std::int64_t tick = 1;      // tick size in price units (0.5 at px_exp -1 is 5)
+  int qty_exp = -4;           // quantities are integers at 10^qty_exp
+  std::int64_t lot = 1;       // quantities are multiples of lot (qty units)
   std::int64_t start_px = 0;  // starting mid in price units, a multiple of tick
 };
 

@@ -10,9 +10,9 @@
 namespace wirebook::sim {
 
 enum class NumberStyle : std::uint8_t {
-  canonical,  // 56749.15, 0.5, 300 (WOO v2 prints JSON numbers like this)
-  float_like, // 300.0 for integers, else canonical (Deribit/Pulse style "1054.0")
-  exponent,   // 2.5e4, 1.423e-4, 3e0 (Deribit sometimes sends these)
+  canonical,   // 56749.15, 0.5, 300 (WOO v2 prints JSON numbers like this)
+  float_like,  // 300.0 for integers, else canonical (Deribit/Pulse style "1054.0")
+  exponent,    // 2.5e4, 1.423e-4, 3e0 (Deribit sometimes sends these)
 };
 
 // Appends value * 10^exp in the given style.

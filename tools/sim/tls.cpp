@@ -23,7 +23,9 @@ struct Free {
 template <class T>
 using Ptr = std::unique_ptr<T, Free>;
 
-[[noreturn]] void fail(const char* what) { throw std::runtime_error(std::string("tls: ") + what); }
+[[noreturn]] void fail(const char* what) {
+  throw std::runtime_error(std::string("tls: ") + what);
+}
 
 Ptr<EVP_PKEY> make_key() {
   Ptr<EVP_PKEY> key(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256"));
@@ -39,7 +41,8 @@ void add_ext(X509* cert, X509* issuer, int nid, const char* value) {
   if (!ext || X509_add_ext(cert, ext.get(), -1) != 1) fail("adding an extension failed");
 }
 
-Ptr<X509> make_cert(EVP_PKEY* subject_key, const char* cn, X509* issuer, EVP_PKEY* issuer_key, bool ca) {
+Ptr<X509> make_cert(EVP_PKEY* subject_key, const char* cn, X509* issuer, EVP_PKEY* issuer_key,
+                    bool ca) {
   Ptr<X509> cert(X509_new());
   if (!cert) fail("X509_new");
   X509_set_version(cert.get(), 2);
@@ -53,8 +56,10 @@ Ptr<X509> make_cert(EVP_PKEY* subject_key, const char* cn, X509* issuer, EVP_PKE
   X509_gmtime_adj(X509_getm_notAfter(cert.get()), 60L * 60 * 24 * 30);
   X509_set_pubkey(cert.get(), subject_key);
   X509_NAME* name = X509_get_subject_name(cert.get());
-  X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("wirebook sim"), -1, -1, 0);
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(cn), -1, -1, 0);
+  X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC,
+                             reinterpret_cast<const unsigned char*>("wirebook sim"), -1, -1, 0);
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(cn),
+                             -1, -1, 0);
   X509* iss = issuer != nullptr ? issuer : cert.get();
   X509_set_issuer_name(cert.get(), X509_get_subject_name(iss));
   add_ext(cert.get(), iss, NID_subject_key_identifier, "hash");

@@ -10,7 +10,7 @@ namespace wirebook::sim {
 
 struct TlsMaterial {
   std::string ca_cert_pem;
-  std::string server_cert_pem;   // leaf first, then the CA
+  std::string server_cert_pem;  // leaf first, then the CA
   std::string server_key_pem;
 };
 

@@ -7,7 +7,9 @@
 namespace wirebook::sim {
 
 namespace {
-constexpr double rate_of(const FaultRates& r, FaultKind k) { return r.rate[static_cast<std::size_t>(k)]; }
+constexpr double rate_of(const FaultRates& r, FaultKind k) {
+  return r.rate[static_cast<std::size_t>(k)];
+}
 }  // namespace
 
 Venue::Venue(VenueOptions opts)
@@ -21,7 +23,8 @@ Venue::Venue(VenueOptions opts)
   gens_.reserve(specs_.size());
   for (const SymbolSpec& s : specs_) {
     gens_.emplace_back(s, opts_.gen, derive_seed(opts_.seed, vname + ":book:" + s.name));
-    dice_.emplace_back(opts_.faults.for_symbol(s.name), derive_seed(opts_.seed, vname + ":faults:" + s.name));
+    dice_.emplace_back(opts_.faults.for_symbol(s.name),
+                       derive_seed(opts_.seed, vname + ":faults:" + s.name));
     last_ts_ms_.push_back(now);
     held_.emplace_back();
   }
@@ -160,8 +163,8 @@ bool Venue::backpressured() const {
 }
 
 std::size_t Venue::open_sessions() const {
-  return static_cast<std::size_t>(
-      std::count_if(sessions_.begin(), sessions_.end(), [](const auto& s) { return !s->closed(); }));
+  return static_cast<std::size_t>(std::count_if(sessions_.begin(), sessions_.end(),
+                                                [](const auto& s) { return !s->closed(); }));
 }
 
 void Venue::close_all(std::uint16_t code, std::string_view reason) {
@@ -205,8 +208,10 @@ void Venue::generate(Clock::time_point now) {
     on_event(sym, event_);
     if (Clock::now() < stall_until_) break;
   }
-  const bool frames_done = opts_.frames != 0 && stats_.events.load(std::memory_order_relaxed) >= opts_.frames;
-  const bool time_done = opts_.seconds > 0 && std::chrono::duration<double>(now - start_).count() >= opts_.seconds;
+  const bool frames_done =
+      opts_.frames != 0 && stats_.events.load(std::memory_order_relaxed) >= opts_.frames;
+  const bool time_done =
+      opts_.seconds > 0 && std::chrono::duration<double>(now - start_).count() >= opts_.seconds;
   if (frames_done || time_done) finish();
 }
 

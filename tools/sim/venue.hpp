@@ -29,30 +29,31 @@ using Clock = std::chrono::steady_clock;
 struct VenueOptions {
   VenueKind kind = VenueKind::woo;
   std::uint64_t seed = 1;
-  std::size_t symbols = 0;       // 0: the venue's default list
+  std::size_t symbols = 0;  // 0: the venue's default list
   GeneratorParams gen;
-  double rate = 20.0;            // book events per second for the venue, 0 = as fast as possible
-  std::uint64_t frames = 0;      // stop after this many book events (0 = unbounded)
-  double seconds = 0;            // stop after this long (0 = unbounded)
+  double rate = 20.0;        // book events per second for the venue, 0 = as fast as possible
+  std::uint64_t frames = 0;  // stop after this many book events (0 = unbounded)
+  double seconds = 0;        // stop after this long (0 = unbounded)
   std::size_t wait_subscriptions = 0;  // hold the market until this many subscriptions exist
   VenueFaults faults;
   FaultParams fault_params;
   std::size_t backpressure_bytes = 4U << 20U;  // max-rate mode pauses while a client queue is above
-  std::size_t max_queue_bytes = 256U << 20U;   // a client queue above this is dropped (slow consumer)
+  std::size_t max_queue_bytes = 256U
+                                << 20U;  // a client queue above this is dropped (slow consumer)
   // WOO X v2
   int woo_ping_ms = 10'000;
   int woo_max_missed_pongs = 10;
-  int woo_snapshot_ms = 1'000;   // @orderbook push period
+  int woo_snapshot_ms = 1'000;  // @orderbook push period
   // Pulse
-  int pulse_second_ms = 1'000;   // length of one heartbeat "second" (tests shrink it)
-  int pulse_agg_ms = 100;        // .100ms channel period
+  int pulse_second_ms = 1'000;  // length of one heartbeat "second" (tests shrink it)
+  int pulse_agg_ms = 100;       // .100ms channel period
   std::string pulse_client_id = "sim-client";
   std::string pulse_client_secret = "sim-secret";
   bool pulse_raw_needs_auth = false;
   double pulse_exponent_rate = 0.05;  // share of numbers printed as 2.5e4
   // Capture replay (replaces the generator when non-empty)
   std::vector<CaptureFrame> capture;
-  double capture_speed = 1.0;    // 0 = as fast as possible
+  double capture_speed = 1.0;  // 0 = as fast as possible
 };
 
 class Venue;

@@ -72,9 +72,12 @@ int run_sim(const SimArgs& a) {
   sim::SimConfig cfg;
   cfg.venues.clear();
   for (const std::string& v : a.venues) {
-    if (v == "woo") cfg.venues.push_back(sim::VenueKind::woo);
-    else if (v == "pulse") cfg.venues.push_back(sim::VenueKind::pulse);
-    else throw std::invalid_argument("unknown venue '" + v + "' (woo, pulse)");
+    if (v == "woo")
+      cfg.venues.push_back(sim::VenueKind::woo);
+    else if (v == "pulse")
+      cfg.venues.push_back(sim::VenueKind::pulse);
+    else
+      throw std::invalid_argument("unknown venue '" + v + "' (woo, pulse)");
   }
   cfg.bind_address = a.bind;
   cfg.ws_port[0] = a.woo_ws_port;
@@ -111,7 +114,8 @@ int run_sim(const SimArgs& a) {
   sim::Simulator simulator(cfg);
   for (const sim::Endpoint& e : simulator.endpoints())
     std::printf("WIREBOOK_SIM %s %s\n", sim::to_string(e.venue), e.url.c_str());
-  if (!simulator.ca_path().empty()) std::printf("WIREBOOK_SIM_CA %s\n", simulator.ca_path().c_str());
+  if (!simulator.ca_path().empty())
+    std::printf("WIREBOOK_SIM_CA %s\n", simulator.ca_path().c_str());
   std::printf("WIREBOOK_SIM_READY\n");
   std::fflush(stdout);
   simulator.handle_signals();
@@ -126,39 +130,86 @@ int run_sim(const SimArgs& a) {
 
 void setup_sim(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<SimArgs>();
-  CLI::App* s = app.add_subcommand("sim", "Loopback venue simulator (WOO X v2, Pulse) with seeded books and fault injection");
+  CLI::App* s = app.add_subcommand(
+      "sim", "Loopback venue simulator (WOO X v2, Pulse) with seeded books and fault injection");
   s->footer(kFooter);
-  s->add_option("--venue", args->venues, "Venues to serve (woo, pulse); repeatable")->capture_default_str();
-  s->add_option("--seed", args->seed, "Seed: books, change ids and faults are reproducible per seed")->capture_default_str();
-  s->add_option("--symbols", args->symbols, "Instruments per venue (0 = the default list; more adds synthetic ones with ticks 0.5 .. 0.000001)")->capture_default_str();
+  s->add_option("--venue", args->venues, "Venues to serve (woo, pulse); repeatable")
+      ->capture_default_str();
+  s->add_option("--seed", args->seed,
+                "Seed: books, change ids and faults are reproducible per seed")
+      ->capture_default_str();
+  s->add_option("--symbols", args->symbols,
+                "Instruments per venue (0 = the default list; more adds synthetic ones with ticks "
+                "0.5 .. 0.000001)")
+      ->capture_default_str();
   s->add_option("--min-levels", args->min_levels, "Minimum levels per side")->capture_default_str();
   s->add_option("--max-levels", args->max_levels, "Maximum levels per side")->capture_default_str();
-  s->add_option("--rate", args->rate, "Book events per second per venue (0 = as fast as clients drain)")->capture_default_str();
-  s->add_option("--frames", args->frames, "Stop after this many book events per venue (0 = unbounded)")->capture_default_str();
-  s->add_option("--seconds", args->seconds, "Stop after this many seconds of market (0 = unbounded)")->capture_default_str();
-  s->add_option("--wait-subscriptions", args->wait_subscriptions, "Hold each venue's market until it has this many subscriptions")->capture_default_str();
+  s->add_option("--rate", args->rate,
+                "Book events per second per venue (0 = as fast as clients drain)")
+      ->capture_default_str();
+  s->add_option("--frames", args->frames,
+                "Stop after this many book events per venue (0 = unbounded)")
+      ->capture_default_str();
+  s->add_option("--seconds", args->seconds,
+                "Stop after this many seconds of market (0 = unbounded)")
+      ->capture_default_str();
+  s->add_option("--wait-subscriptions", args->wait_subscriptions,
+                "Hold each venue's market until it has this many subscriptions")
+      ->capture_default_str();
   s->add_option("--bind", args->bind, "Address to listen on")->capture_default_str();
-  s->add_option("--woo-ws-port", args->woo_ws_port, "WOO ws:// port (0 = pick a free one, -1 = off)")->capture_default_str();
-  s->add_option("--woo-wss-port", args->woo_wss_port, "WOO wss:// port (0 = pick, -1 = off)")->capture_default_str();
-  s->add_option("--pulse-ws-port", args->pulse_ws_port, "Pulse ws:// port (0 = pick, -1 = off)")->capture_default_str();
-  s->add_option("--pulse-wss-port", args->pulse_wss_port, "Pulse wss:// port (0 = pick, -1 = off)")->capture_default_str();
-  s->add_option("--ca-out", args->ca_out, "Write the generated CA certificate here (default: a new /tmp/wirebook-sim-*/ca.pem)");
-  s->add_option("--truth", args->truth, "Write the true final books (dump --json format) here at the end; '-' = stdout");
-  s->add_option("--linger-ms", args->linger_ms, "After a bounded run, keep connections open this long before closing them")->capture_default_str();
-  s->add_option("--woo-ping-ms", args->woo_ping_ms, "WOO server ping period")->capture_default_str();
-  s->add_option("--woo-max-missed-pongs", args->woo_max_missed_pongs, "WOO: close after this many unanswered pings")->capture_default_str();
-  s->add_option("--woo-snapshot-ms", args->woo_snapshot_ms, "WOO @orderbook push period (pushed only on change)")->capture_default_str();
-  s->add_option("--pulse-second-ms", args->pulse_second_ms, "Pulse: length of one heartbeat-interval second (tests shrink it)")->capture_default_str();
-  s->add_option("--pulse-agg-ms", args->pulse_agg_ms, "Pulse: period of book.*.100ms channels")->capture_default_str();
-  s->add_option("--pulse-client-id", args->pulse_client_id, "Pulse public/auth client_id")->capture_default_str();
-  s->add_option("--pulse-client-secret", args->pulse_client_secret, "Pulse public/auth client_secret (HMAC key for client_signature)")->capture_default_str();
-  s->add_flag("--pulse-raw-needs-auth", args->pulse_raw_needs_auth, "Pulse: refuse book.*.raw before public/auth (error 13778, as Deribit)");
-  s->add_option("--pulse-exponent-rate", args->pulse_exponent_rate, "Pulse: share of numbers printed in exponent form (2.5e4)")->capture_default_str();
-  s->add_option("--fault", args->faults, "Fault spec [venue:][symbol:]kind=value; repeatable (see below)");
-  s->add_option("--capture", args->capture, "Serve this capture file instead of the generator (format below)");
-  s->add_option("--capture-speed", args->capture_speed, "Capture replay speed factor (0 = as fast as possible)")->capture_default_str();
-  s->add_option("--backpressure-bytes", args->backpressure_bytes, "Max-rate mode pauses while a client has more than this queued")->capture_default_str();
-  s->add_option("--max-queue-bytes", args->max_queue_bytes, "Drop a client whose send queue exceeds this (slow consumer)")->capture_default_str();
+  s->add_option("--woo-ws-port", args->woo_ws_port,
+                "WOO ws:// port (0 = pick a free one, -1 = off)")
+      ->capture_default_str();
+  s->add_option("--woo-wss-port", args->woo_wss_port, "WOO wss:// port (0 = pick, -1 = off)")
+      ->capture_default_str();
+  s->add_option("--pulse-ws-port", args->pulse_ws_port, "Pulse ws:// port (0 = pick, -1 = off)")
+      ->capture_default_str();
+  s->add_option("--pulse-wss-port", args->pulse_wss_port, "Pulse wss:// port (0 = pick, -1 = off)")
+      ->capture_default_str();
+  s->add_option(
+      "--ca-out", args->ca_out,
+      "Write the generated CA certificate here (default: a new /tmp/wirebook-sim-*/ca.pem)");
+  s->add_option("--truth", args->truth,
+                "Write the true final books (dump --json format) here at the end; '-' = stdout");
+  s->add_option("--linger-ms", args->linger_ms,
+                "After a bounded run, keep connections open this long before closing them")
+      ->capture_default_str();
+  s->add_option("--woo-ping-ms", args->woo_ping_ms, "WOO server ping period")
+      ->capture_default_str();
+  s->add_option("--woo-max-missed-pongs", args->woo_max_missed_pongs,
+                "WOO: close after this many unanswered pings")
+      ->capture_default_str();
+  s->add_option("--woo-snapshot-ms", args->woo_snapshot_ms,
+                "WOO @orderbook push period (pushed only on change)")
+      ->capture_default_str();
+  s->add_option("--pulse-second-ms", args->pulse_second_ms,
+                "Pulse: length of one heartbeat-interval second (tests shrink it)")
+      ->capture_default_str();
+  s->add_option("--pulse-agg-ms", args->pulse_agg_ms, "Pulse: period of book.*.100ms channels")
+      ->capture_default_str();
+  s->add_option("--pulse-client-id", args->pulse_client_id, "Pulse public/auth client_id")
+      ->capture_default_str();
+  s->add_option("--pulse-client-secret", args->pulse_client_secret,
+                "Pulse public/auth client_secret (HMAC key for client_signature)")
+      ->capture_default_str();
+  s->add_flag("--pulse-raw-needs-auth", args->pulse_raw_needs_auth,
+              "Pulse: refuse book.*.raw before public/auth (error 13778, as Deribit)");
+  s->add_option("--pulse-exponent-rate", args->pulse_exponent_rate,
+                "Pulse: share of numbers printed in exponent form (2.5e4)")
+      ->capture_default_str();
+  s->add_option("--fault", args->faults,
+                "Fault spec [venue:][symbol:]kind=value; repeatable (see below)");
+  s->add_option("--capture", args->capture,
+                "Serve this capture file instead of the generator (format below)");
+  s->add_option("--capture-speed", args->capture_speed,
+                "Capture replay speed factor (0 = as fast as possible)")
+      ->capture_default_str();
+  s->add_option("--backpressure-bytes", args->backpressure_bytes,
+                "Max-rate mode pauses while a client has more than this queued")
+      ->capture_default_str();
+  s->add_option("--max-queue-bytes", args->max_queue_bytes,
+                "Drop a client whose send queue exceeds this (slow consumer)")
+      ->capture_default_str();
   s->callback([args, &exit_code] {
     try {
       exit_code = run_sim(*args);

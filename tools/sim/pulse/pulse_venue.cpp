@@ -15,8 +15,8 @@
 
 namespace wirebook::sim {
 
-std::string pulse_signature(std::string_view secret, std::string_view timestamp, std::string_view nonce,
-                            std::string_view data) {
+std::string pulse_signature(std::string_view secret, std::string_view timestamp,
+                            std::string_view nonce, std::string_view data) {
   std::string msg;
   msg.append(timestamp).append("\n").append(nonce).append("\n").append(data);
   unsigned char mac[EVP_MAX_MD_SIZE];
@@ -47,10 +47,10 @@ class PulseSession final : public VenueSession {
     return n;
   }
 
-  std::vector<std::uint8_t> channels;     // per symbol, Channel bits
-  std::vector<std::uint64_t> agg_last;    // per symbol, last change_id sent on .100ms
+  std::vector<std::uint8_t> channels;   // per symbol, Channel bits
+  std::vector<std::uint64_t> agg_last;  // per symbol, last change_id sent on .100ms
   bool authenticated = false;
-  int heartbeat_s = 0;                    // 0: heartbeats off
+  int heartbeat_s = 0;  // 0: heartbeats off
   Clock::time_point next_heartbeat{};
   bool test_request_pending = false;
 };
@@ -81,8 +81,12 @@ class PulseVenue final : public Venue {
   void on_finish() override { flush_aggregated(); }
 
  private:
-  void append_px(std::string& out, std::size_t sym, std::int64_t v) { append_num(out, v, symbols()[sym].px_exp); }
-  void append_amount(std::string& out, std::size_t sym, std::int64_t v) { append_num(out, v, symbols()[sym].qty_exp); }
+  void append_px(std::string& out, std::size_t sym, std::int64_t v) {
+    append_num(out, v, symbols()[sym].px_exp);
+  }
+  void append_amount(std::string& out, std::size_t sym, std::int64_t v) {
+    append_num(out, v, symbols()[sym].qty_exp);
+  }
   void append_num(std::string& out, std::int64_t v, int exp) {
     // Deribit prints floats ("1054.0") and sometimes exponent forms ("2.5e4").
     const bool expo = v != 0 && format_rng().chance(opts_.pulse_exponent_rate);
@@ -95,7 +99,8 @@ class PulseVenue final : public Venue {
   static std::int64_t wall_us();
 
   void result(PulseSession& s, const Rpc& rpc, std::string_view result_json);
-  void error(PulseSession& s, const Rpc& rpc, int code, std::string_view message, std::string_view data_json = {});
+  void error(PulseSession& s, const Rpc& rpc, int code, std::string_view message,
+             std::string_view data_json = {});
   void subscribe(PulseSession& s, const Rpc& rpc, simdjson::dom::element params, bool on);
   void auth(PulseSession& s, const Rpc& rpc, simdjson::dom::element params);
   void set_heartbeat(PulseSession& s, const Rpc& rpc, simdjson::dom::element params);
@@ -104,13 +109,15 @@ class PulseVenue final : public Venue {
   simdjson::dom::parser empty_parser_;
   simdjson::dom::element empty_;  // `{}` for requests without params
   Rng change_rng_;
-  std::uint64_t change_id_;                // shared across instruments, never +1 (§2.5)
+  std::uint64_t change_id_;                 // shared across instruments, never +1 (§2.5)
   std::vector<std::uint64_t> last_change_;  // per instrument
   std::vector<std::set<std::pair<int, std::int64_t>>> pending_agg_;
   Clock::time_point next_agg_;
 };
 
-void PulseSession::on_text(std::string_view text) { static_cast<PulseVenue&>(venue_).handle(*this, text); }
+void PulseSession::on_text(std::string_view text) {
+  static_cast<PulseVenue&>(venue_).handle(*this, text);
+}
 
 PulseVenue::PulseVenue(VenueOptions opts)
     : Venue(std::move(opts)),
@@ -118,7 +125,8 @@ PulseVenue::PulseVenue(VenueOptions opts)
       change_id_(193'809'616'666ULL + change_rng_.below(1'000'000)),
       pending_agg_(symbols().size()),
       next_agg_(Clock::now()) {
-  if (empty_parser_.parse(std::string_view("{}")).get(empty_) != simdjson::SUCCESS) throw std::runtime_error("simdjson");
+  if (empty_parser_.parse(std::string_view("{}")).get(empty_) != simdjson::SUCCESS)
+    throw std::runtime_error("simdjson");
   for (std::size_t i = 0; i < symbols().size(); ++i) {
     change_id_ += 1 + change_rng_.below(50);
     last_change_.push_back(change_id_);
@@ -126,7 +134,8 @@ PulseVenue::PulseVenue(VenueOptions opts)
 }
 
 std::int64_t PulseVenue::wall_us() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
@@ -296,7 +305,8 @@ void PulseVenue::on_timer(Clock::time_point now) {
   for_each_session([&](VenueSession& vs) {
     auto& s = static_cast<PulseSession&>(vs);
     if (s.heartbeat_s == 0 || now < s.next_heartbeat) return;
-    s.next_heartbeat = now + std::chrono::milliseconds(static_cast<std::int64_t>(s.heartbeat_s) * opts_.pulse_second_ms);
+    s.next_heartbeat = now + std::chrono::milliseconds(static_cast<std::int64_t>(s.heartbeat_s) *
+                                                       opts_.pulse_second_ms);
     if (s.test_request_pending) {
       // Unanswered test_request: Deribit closes with 4000 "heartbeat close" (§2.6).
       stats().heartbeat_closes.fetch_add(1, std::memory_order_relaxed);
@@ -305,7 +315,8 @@ void PulseVenue::on_timer(Clock::time_point now) {
       return;
     }
     s.test_request_pending = true;
-    send(s.conn(), make_frame("{\"jsonrpc\":\"2.0\",\"method\":\"heartbeat\",\"params\":{\"type\":\"test_request\"}}"));
+    send(s.conn(), make_frame("{\"jsonrpc\":\"2.0\",\"method\":\"heartbeat\",\"params\":{\"type\":"
+                              "\"test_request\"}}"));
   });
 }
 
@@ -323,7 +334,8 @@ void PulseVenue::result(PulseSession& s, const Rpc& rpc, std::string_view result
   send(s.conn(), make_frame(std::move(f)));
 }
 
-void PulseVenue::error(PulseSession& s, const Rpc& rpc, int code, std::string_view message, std::string_view data_json) {
+void PulseVenue::error(PulseSession& s, const Rpc& rpc, int code, std::string_view message,
+                       std::string_view data_json) {
   const std::int64_t out = wall_us();
   std::string f = "{\"jsonrpc\":\"2.0\",";
   if (rpc.id != "null") f += "\"id\":" + rpc.id + ",";  // absent when the request was unreadable
@@ -345,7 +357,8 @@ void PulseVenue::error(PulseSession& s, const Rpc& rpc, int code, std::string_vi
   send(s.conn(), make_frame(std::move(f)));
 }
 
-void PulseVenue::subscribe(PulseSession& s, const Rpc& rpc, simdjson::dom::element params, bool on) {
+void PulseVenue::subscribe(PulseSession& s, const Rpc& rpc, simdjson::dom::element params,
+                           bool on) {
   simdjson::dom::array channels;
   if (params["channels"].get_array().get(channels) != simdjson::SUCCESS) {
     error(s, rpc, -32602, "Invalid params", R"({"reason":"must be an array","param":"channels"})");
@@ -371,9 +384,12 @@ void PulseVenue::subscribe(PulseSession& s, const Rpc& rpc, simdjson::dom::eleme
       const std::size_t dot = rest.rfind('.');
       if (dot == std::string_view::npos) continue;
       const std::string_view interval = rest.substr(dot + 1);
-      if (interval == "raw") bit = kRaw;
-      else if (interval == "100ms") bit = kAgg;
-      else continue;
+      if (interval == "raw")
+        bit = kRaw;
+      else if (interval == "100ms")
+        bit = kAgg;
+      else
+        continue;
       instr = rest.substr(0, dot);
     } else {
       continue;
@@ -435,8 +451,9 @@ void PulseVenue::auth(PulseSession& s, const Rpc& rpc, simdjson::dom::element pa
       return;
     }
     const std::string ts_text = std::to_string(ts);
-    const std::string want = pulse_signature(opts_.pulse_client_secret, ts_text, str_field(params, "nonce").value_or(""),
-                                             str_field(params, "data").value_or(""));
+    const std::string want =
+        pulse_signature(opts_.pulse_client_secret, ts_text, str_field(params, "nonce").value_or(""),
+                        str_field(params, "data").value_or(""));
     const std::int64_t skew = wall_ms() - ts;
     ok = *client_id == opts_.pulse_client_id && *sig == want && skew < 60'000 && skew > -60'000;
   } else {
@@ -448,9 +465,10 @@ void PulseVenue::auth(PulseSession& s, const Rpc& rpc, simdjson::dom::element pa
     return;
   }
   s.authenticated = true;
-  result(s, rpc,
-         R"({"access_token":"sim-access-token","expires_in":31536000,"refresh_token":"sim-refresh-token",)"
-         R"("scope":"connection mainaccount","token_type":"bearer"})");
+  result(
+      s, rpc,
+      R"({"access_token":"sim-access-token","expires_in":31536000,"refresh_token":"sim-refresh-token",)"
+      R"("scope":"connection mainaccount","token_type":"bearer"})");
 }
 
 void PulseVenue::set_heartbeat(PulseSession& s, const Rpc& rpc, simdjson::dom::element params) {
@@ -512,6 +530,8 @@ void PulseVenue::handle(PulseSession& s, std::string_view text) {
 
 }  // namespace
 
-std::unique_ptr<Venue> make_pulse_venue(VenueOptions opts) { return std::make_unique<PulseVenue>(std::move(opts)); }
+std::unique_ptr<Venue> make_pulse_venue(VenueOptions opts) {
+  return std::make_unique<PulseVenue>(std::move(opts));
+}
 
 }  // namespace wirebook::sim

@@ -19,11 +19,16 @@ enum Topic : std::uint8_t {
 };
 
 bool topic_kind(std::string_view kind, std::uint8_t& bit) {
-  if (kind == "orderbookupdate") bit = kDelta;
-  else if (kind == "orderbook" || kind == "orderbook100") bit = kSnapshot;
-  else if (kind == "trade") bit = kTrade;
-  else if (kind == "bbo") bit = kBbo;
-  else return false;
+  if (kind == "orderbookupdate")
+    bit = kDelta;
+  else if (kind == "orderbook" || kind == "orderbook100")
+    bit = kSnapshot;
+  else if (kind == "trade")
+    bit = kTrade;
+  else if (kind == "bbo")
+    bit = kBbo;
+  else
+    return false;
   return true;
 }
 
@@ -89,7 +94,8 @@ class WooVenue final : public Venue {
   [[nodiscard]] std::string book_frame(std::size_t sym) const;
   void reply(WooSession& s, const std::string& id, std::string_view event, bool ok,
              std::string_view error, std::string_view extra = {});
-  void subscribe(WooSession& s, const std::string& id, std::string_view event, std::string_view topic);
+  void subscribe(WooSession& s, const std::string& id, std::string_view event,
+                 std::string_view topic);
   void request(WooSession& s, const std::string& id, simdjson::dom::element msg);
 
   simdjson::dom::parser parser_;
@@ -98,7 +104,9 @@ class WooVenue final : public Venue {
   Clock::time_point next_snapshot_;
 };
 
-void WooSession::on_text(std::string_view text) { static_cast<WooVenue&>(venue_).handle(*this, text); }
+void WooSession::on_text(std::string_view text) {
+  static_cast<WooVenue&>(venue_).handle(*this, text);
+}
 
 void WooVenue::append_levels(std::string& out, std::size_t sym, book::Side side) const {
   const book::L2Book& b = generator(sym).book();
@@ -241,7 +249,8 @@ void WooVenue::reply(WooSession& s, const std::string& id, std::string_view even
   send(s.conn(), make_frame(std::move(r)));
 }
 
-void WooVenue::subscribe(WooSession& s, const std::string& id, std::string_view event, std::string_view topic) {
+void WooVenue::subscribe(WooSession& s, const std::string& id, std::string_view event,
+                         std::string_view topic) {
   const std::size_t at = topic.find('@');
   if (at == std::string_view::npos) {
     reply(s, id, event, false, "invalid topic " + std::string(topic));
@@ -263,12 +272,14 @@ void WooVenue::subscribe(WooSession& s, const std::string& id, std::string_view 
     append_json_string(extra, topic);
   }
   reply(s, id, event, true, {}, extra);
-  if (known && bit == kSnapshot && event == "subscribe") send(s.conn(), make_frame(book_frame(*sym)));
+  if (known && bit == kSnapshot && event == "subscribe")
+    send(s.conn(), make_frame(book_frame(*sym)));
 }
 
 void WooVenue::request(WooSession& s, const std::string& id, simdjson::dom::element msg) {
   simdjson::dom::element params;
-  if (msg["params"].get(params) != simdjson::SUCCESS || str_field(params, "type") != std::string_view("orderbook")) {
+  if (msg["params"].get(params) != simdjson::SUCCESS ||
+      str_field(params, "type") != std::string_view("orderbook")) {
     reply(s, id, "request", false, "invalid request params");
     return;
   }
@@ -332,6 +343,8 @@ void WooVenue::handle(WooSession& s, std::string_view text) {
 
 }  // namespace
 
-std::unique_ptr<Venue> make_woo_venue(VenueOptions opts) { return std::make_unique<WooVenue>(std::move(opts)); }
+std::unique_ptr<Venue> make_woo_venue(VenueOptions opts) {
+  return std::make_unique<WooVenue>(std::move(opts));
+}
 
 }  // namespace wirebook::sim
