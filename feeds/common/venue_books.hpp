@@ -107,6 +107,20 @@ class VenueBooks {
   [[nodiscard]] LevelResult set_level(std::uint32_t i, book::Side side, std::string_view px,
                                       std::string_view qty, std::int64_t ts_exchange_ns,
                                       std::int64_t ts_recv_ns) noexcept;
+  // Applies one frame's bids and asks (any range of {px, qty} text levels);
+  // false at the first level that is not ok/widened (the caller resyncs).
+  template <class Levels>
+  [[nodiscard]] bool set_levels(std::uint32_t i, const Levels& bids, const Levels& asks,
+                                std::int64_t ts_exchange_ns, std::int64_t ts_recv_ns) noexcept {
+    const auto ok = [](LevelResult r) { return r == LevelResult::ok || r == LevelResult::widened; };
+    for (const auto& l : bids) {
+      if (!ok(set_level(i, book::Side::bid, l.px, l.qty, ts_exchange_ns, ts_recv_ns))) return false;
+    }
+    for (const auto& l : asks) {
+      if (!ok(set_level(i, book::Side::ask, l.px, l.qty, ts_exchange_ns, ts_recv_ns))) return false;
+    }
+    return true;
+  }
   // Ends a snapshot or delta batch: publishes the book with `status`.
   void commit(std::uint32_t i, BookStatus status, bool snapshot, std::int64_t ts_exchange_ns,
               std::int64_t ts_recv_ns) noexcept;

@@ -159,18 +159,6 @@ void PulseFeed::start_resync(std::uint32_t i, std::int64_t expected, std::int64_
   }
 }
 
-bool PulseFeed::apply_levels(std::uint32_t i, const Message& m, std::int64_t ts_ns,
-                             std::int64_t recv_ns) noexcept {
-  const auto ok = [](LevelResult r) { return r == LevelResult::ok || r == LevelResult::widened; };
-  for (const LevelText& l : m.bids) {
-    if (!ok(books_.set_level(i, book::Side::bid, l.px, l.qty, ts_ns, recv_ns))) return false;
-  }
-  for (const LevelText& l : m.asks) {
-    if (!ok(books_.set_level(i, book::Side::ask, l.px, l.qty, ts_ns, recv_ns))) return false;
-  }
-  return true;
-}
-
 void PulseFeed::on_book(std::uint32_t i, const Message& m, std::int64_t recv_ns,
                         std::int64_t mono_ns) noexcept {
   InstrumentState& st = state_[i];
@@ -179,7 +167,7 @@ void PulseFeed::on_book(std::uint32_t i, const Message& m, std::int64_t recv_ns,
   if (m.type == BookType::snapshot) {
     if (st.phase == Phase::idle) return;
     books_.begin_snapshot(i, recv_ns);
-    if (!apply_levels(i, m, ts_ns, recv_ns)) {
+    if (!books_.set_levels(i, m.bids, m.asks, ts_ns, recv_ns)) {
       bump(books_.counters().malformed);
       start_resync(i, 0, m.change_id, mono_ns);
       return;
@@ -195,7 +183,7 @@ void PulseFeed::on_book(std::uint32_t i, const Message& m, std::int64_t recv_ns,
     start_resync(i, st.last_change_id, m.has_prev_change_id ? m.prev_change_id : -1, mono_ns);
     return;
   }
-  if (!apply_levels(i, m, ts_ns, recv_ns)) {
+  if (!books_.set_levels(i, m.bids, m.asks, ts_ns, recv_ns)) {
     bump(books_.counters().malformed);
     start_resync(i, st.last_change_id, m.prev_change_id, mono_ns);
     return;

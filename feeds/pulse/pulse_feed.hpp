@@ -81,8 +81,6 @@ class PulseFeed {
   void on_book(std::uint32_t i, const Message& m, std::int64_t recv_ns,
                std::int64_t mono_ns) noexcept;
   void on_result(const Message& m) noexcept;
-  [[nodiscard]] bool apply_levels(std::uint32_t i, const Message& m, std::int64_t ts_ns,
-                                  std::int64_t recv_ns) noexcept;
   void rpc(std::int64_t id, const char* method, const std::string& params);
   [[nodiscard]] int find_channel(std::string_view channel) const noexcept;
 

@@ -107,18 +107,6 @@ void WooFeed::start_resync(std::uint32_t i, std::int64_t expected, std::int64_t 
   }
 }
 
-bool WooFeed::apply_levels(std::uint32_t i, const Message& m, std::int64_t ts_ns,
-                           std::int64_t recv_ns) noexcept {
-  const auto ok = [](LevelResult r) { return r == LevelResult::ok || r == LevelResult::widened; };
-  for (const LevelText& l : m.bids) {
-    if (!ok(books_.set_level(i, book::Side::bid, l.px, l.qty, ts_ns, recv_ns))) return false;
-  }
-  for (const LevelText& l : m.asks) {
-    if (!ok(books_.set_level(i, book::Side::ask, l.px, l.qty, ts_ns, recv_ns))) return false;
-  }
-  return true;
-}
-
 bool WooFeed::buffer_update(std::uint32_t i, const Message& m) noexcept {
   if (!books_.buffer_begin(i, m.prev_ts_ms, m.ts_ms, m.ts_ms * kNsPerMs)) return false;
   const auto ok = [](LevelResult r) { return r == LevelResult::ok || r == LevelResult::widened; };
@@ -156,7 +144,7 @@ void WooFeed::on_update(std::uint32_t i, const Message& m, std::int64_t recv_ns,
     return;
   }
   const std::int64_t ts_ns = m.ts_ms * kNsPerMs;
-  if (!apply_levels(i, m, ts_ns, recv_ns)) {
+  if (!books_.set_levels(i, m.bids, m.asks, ts_ns, recv_ns)) {
     bump(books_.counters().malformed);
     start_resync(i, st.last_ts, m.prev_ts_ms, mono_ns);
     return;
@@ -172,7 +160,7 @@ void WooFeed::on_reply(std::uint32_t i, const Message& m, std::int64_t recv_ns,
   const std::int64_t key = m.data_ts_ms;
   const std::int64_t ts_ns = key * kNsPerMs;
   books_.begin_snapshot(i, recv_ns);
-  if (!apply_levels(i, m, ts_ns, recv_ns)) {
+  if (!books_.set_levels(i, m.bids, m.asks, ts_ns, recv_ns)) {
     bump(books_.counters().malformed);
     st.retry_at_ns = mono_ns + opt_.snapshot_retry_pause_ns;
     return;

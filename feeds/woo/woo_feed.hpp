@@ -75,8 +75,6 @@ class WooFeed {
   void on_reply(std::uint32_t i, const Message& m, std::int64_t recv_ns,
                 std::int64_t mono_ns) noexcept;
   void on_error(const Message& m, std::int64_t mono_ns) noexcept;
-  [[nodiscard]] bool apply_levels(std::uint32_t i, const Message& m, std::int64_t ts_ns,
-                                  std::int64_t recv_ns) noexcept;
   [[nodiscard]] bool buffer_update(std::uint32_t i, const Message& m) noexcept;
   void send(const char* fmt, const std::string& a, const std::string& b);
 
