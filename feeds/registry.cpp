@@ -1,6 +1,9 @@
 // The venue-kind table (DESIGN §2). Adding a venue adds one row here.
 #include "feeds/common/registry.hpp"
 
+#include <stdexcept>
+
+#include "feeds/o2/o2_feed.hpp"
 #include "feeds/pulse/pulse_feed.hpp"
 #include "feeds/woo/woo_feed.hpp"
 
@@ -70,9 +73,47 @@ std::unique_ptr<FrameHandler> make_pulse(VenueBooks& books, Outbox& out, const F
   return std::make_unique<PulseHandler>(books, out, std::move(o));
 }
 
+// Adapts O2Feed to the session's FrameHandler.
+class O2Handler final : public FrameHandler {
+ public:
+  O2Handler(VenueBooks& books, Outbox& out, o2::O2Options o) : feed_(books, out, std::move(o)) {}
+  void on_open(std::int64_t now) override { feed_.on_connected(now); }
+  void on_close(std::int64_t now) override { feed_.on_disconnected(now); }
+  bool on_frame(const char* d, std::size_t n, std::size_t cap, std::int64_t rt,
+                std::int64_t mono) noexcept override {
+    return feed_.on_frame(d, n, cap, rt, mono) == o2::FeedAction::reconnect;
+  }
+  bool on_timer(std::int64_t now) noexcept override {
+    return feed_.on_timer(now) == o2::FeedAction::reconnect;
+  }
+
+ private:
+  o2::O2Feed feed_;
+};
+
+std::unique_ptr<FrameHandler> make_o2(VenueBooks& books, Outbox& out, const FeedSettings& s) {
+  if (s.market_ids.size() != books.size()) {
+    throw std::runtime_error("o2: every symbol needs a market id (config market_ids or rest_url)");
+  }
+  o2::O2Options o;
+  o.market_ids = s.market_ids;
+  o.trades = s.trades;
+  o.ticker = s.ticker || s.bbo;
+  o.mark_price = s.mark_price;
+  o.funding = s.funding;
+  o.max_frame_bytes = s.max_frame_bytes;
+  o.stale_after_ns = s.stale_after_ns;
+  // Transport liveness is the session's WebSocket ping/idle timeout; this is
+  // the venue-level backstop (nothing at all received).
+  o.idle_timeout_ns = 3 * s.heartbeat_ns;
+  o.rest_check_interval_ns = s.rest_check_ns;
+  return std::make_unique<O2Handler>(books, out, std::move(o));
+}
+
 constexpr VenueKindEntry kKinds[] = {
     {"woo", &make_woo},
     {"pulse", &make_pulse},
+    {"o2", &make_o2},
 };
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "feeds/common/venue_books.hpp"
 #include "feeds/common/ws_session.hpp"
@@ -25,6 +26,17 @@ struct FeedSettings {
   Auth auth = Auth::none;
   std::string api_key;
   std::string api_secret;
+  // o2: the integer market id of each instrument (books order; from config
+  // market_ids or resolved through GET /api/v1/markets at start-up), the
+  // extra channels, and the REST base for snapshots and cross-checks.
+  std::vector<std::int64_t> market_ids;
+  bool ticker = false;
+  bool mark_price = false;
+  bool funding = false;
+  std::string rest_url;  // scheme://host[:port]; empty: no REST
+  std::string rest_ca_file;
+  bool rest_verify = true;
+  std::int64_t rest_check_ns = 60'000'000'000;
 };
 
 struct VenueKindEntry {

@@ -1,0 +1,141 @@
+#pragma once
+// O2 DEX session rules and chain (DESIGN.md §5, PROTOCOLS.md §3.1, schema.hpp).
+//
+// Per market (integer market_id): subscribe `order_book` (plus trades,
+// ticker, mark_price, funding when configured). The snapshot is the frame
+// typed "snapshot" (or, untyped, the first book frame after the subscribe
+// that has no prev_seq). When frames carry a sequence the chain is strict:
+// prev_seq == last seq (or seq == last + 1 when only seq is sent); a frame
+// whose seq is not newer is dropped as stale (duplicates); anything else is
+// a break that puts ONLY that market into RESYNCING and resubscribes it
+// (unsubscribe + subscribe, a fresh snapshot). If no snapshot arrives in
+// time, the subscribe is repeated, and with REST configured the
+// GET /api/v1/markets/{id}/orderbook snapshot is used when its seq can be
+// aligned with the deltas buffered meanwhile.
+//
+// When frames carry no sequence, gaps cannot be seen on the wire: with REST
+// configured, a periodic cross-check compares the top of the book with the
+// REST book and resyncs after two consecutive mismatches (best effort: a
+// moving market can hide or fake a drift between the two reads).
+//
+// Liveness: WebSocket pings and the idle timeout live in the session
+// (WsOptions::ws_idle_timeout_ns); this class also asks for a reconnect when
+// nothing at all arrived for `idle_timeout_ns`, and marks a LIVE market STALE
+// after `stale_after_ns` without book data.
+//
+// Transport-independent like WooFeed/PulseFeed. Threading: the venue thread
+// only; hot methods never allocate or throw.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "feeds/common/outbox.hpp"
+#include "feeds/common/venue_books.hpp"
+#include "feeds/o2/parser.hpp"
+
+namespace wirebook::feeds::o2 {
+
+// Where the feed sends REST GETs (the daemon's HTTPS worker; tests record).
+// Replies come back through O2Feed::on_rest_reply with the same tag.
+class RestOutbox {
+ public:
+  virtual ~RestOutbox() = default;
+  // Queues GET `target` (path and query). False when it cannot be queued now.
+  virtual bool get(std::string_view target, std::uint64_t tag) = 0;
+};
+
+struct O2Options {
+  std::vector<std::int64_t> market_ids;  // one per instrument, in books order
+  bool trades = false;
+  bool ticker = false;
+  bool mark_price = false;
+  bool funding = false;
+  std::size_t max_levels_per_frame = 20000;
+  std::size_t max_frame_bytes = 16U << 20U;
+  std::int64_t stale_after_ns = 60'000'000'000;          // no book data for a LIVE market: STALE
+  std::int64_t idle_timeout_ns = 90'000'000'000;         // nothing at all received: reconnect
+  std::int64_t snapshot_timeout_ns = 10'000'000'000;     // no snapshot after (re)subscribe: again
+  std::int64_t rest_check_interval_ns = 60'000'000'000;  // unsequenced markets, with REST
+  std::int64_t rest_confirm_ns = 2'000'000'000;          // recheck a mismatch after this
+};
+
+enum class FeedAction : std::uint8_t { none, reconnect };
+
+// Counters beyond VenueCounters (relaxed; venue thread writes).
+struct O2Counters {
+  std::uint64_t trades = 0;
+  std::uint64_t tickers = 0;
+  std::uint64_t mark_prices = 0;
+  std::uint64_t fundings = 0;
+  std::uint64_t acks = 0;
+  std::uint64_t rest_checks = 0;      // REST cross-check replies compared
+  std::uint64_t rest_mismatches = 0;  // ... whose top differed
+  std::uint64_t rest_snapshots = 0;   // REST snapshots applied
+  std::uint64_t rest_failures = 0;    // REST errors, unparseable or unusable replies
+  std::uint64_t unknown_market = 0;   // frames for a market we did not subscribe
+};
+
+class O2Feed {
+ public:
+  // `rest` may be null (no REST fallback and no cross-check).
+  O2Feed(VenueBooks& books, Outbox& out, O2Options options, RestOutbox* rest = nullptr);
+
+  void on_connected(std::int64_t now_mono_ns);
+  void on_disconnected(std::int64_t now_mono_ns) noexcept;
+  FeedAction on_frame(const char* data, std::size_t len, std::size_t capacity,
+                      std::int64_t recv_realtime_ns, std::int64_t recv_mono_ns) noexcept;
+  FeedAction on_timer(std::int64_t now_mono_ns) noexcept;
+  // A REST reply for `tag` (http_status 0: transport failure). Same buffer
+  // rule as on_frame.
+  void on_rest_reply(std::uint64_t tag, int http_status, const char* data, std::size_t len,
+                     std::size_t capacity, std::int64_t recv_realtime_ns,
+                     std::int64_t recv_mono_ns) noexcept;
+
+  [[nodiscard]] const O2Counters& o2_counters() const noexcept { return c_; }
+  [[nodiscard]] int find_market(std::int64_t market_id) const noexcept;
+
+  static constexpr std::uint64_t kTagCheck = 1;
+  static constexpr std::uint64_t kTagSnapshot = 2;
+
+ private:
+  enum class Phase : std::uint8_t { idle, awaiting_snapshot, live };
+  struct MarketState {
+    Phase phase = Phase::idle;
+    bool sequenced = false;  // the current book's chain has a seq to follow
+    std::int64_t last_seq = 0;
+    std::int64_t subscribed_ns = 0;
+    std::int64_t last_data_ns = 0;
+    int snapshot_timeouts = 0;
+    bool rest_pending = false;  // a REST request for this market is outstanding
+    std::int64_t next_check_ns = 0;
+    int mismatches = 0;
+  };
+
+  void send_channel(const char* fmt, std::string_view channel, std::uint32_t i);
+  void subscribe(std::uint32_t i, std::int64_t now_mono_ns);
+  void resubscribe(std::uint32_t i, std::int64_t now_mono_ns);
+  void start_resync(std::uint32_t i, std::int64_t expected, std::int64_t received,
+                    std::int64_t now_mono_ns) noexcept;
+  void on_book(std::uint32_t i, const Message& m, std::int64_t recv_ns,
+               std::int64_t mono_ns) noexcept;
+  void on_delta(std::uint32_t i, const Message& m, std::int64_t recv_ns,
+                std::int64_t mono_ns) noexcept;
+  void on_events(std::uint32_t i, const Message& m, std::int64_t recv_ns) noexcept;
+  [[nodiscard]] bool buffer_delta(std::uint32_t i, const Message& m) noexcept;
+  void apply_rest_snapshot(std::uint32_t i, const Message& m, std::int64_t recv_ns,
+                           std::int64_t mono_ns) noexcept;
+  void compare_rest_top(std::uint32_t i, const Message& m, std::int64_t mono_ns) noexcept;
+  void request_rest(std::uint32_t i, std::uint64_t purpose) noexcept;
+
+  VenueBooks& books_;
+  Outbox& out_;
+  O2Options opt_;
+  RestOutbox* rest_;
+  Parser parser_;
+  std::vector<MarketState> state_;
+  O2Counters c_;
+  std::int64_t last_rx_ns_ = 0;
+  bool connected_ = false;
+};
+
+}  // namespace wirebook::feeds::o2
