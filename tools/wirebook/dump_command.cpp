@@ -9,8 +9,7 @@
 
 #include <wirebook/reader.hpp>
 
-#include "book/decimal.hpp"
-#include "tools/wirebook/subcommand.hpp"
+#include "tools/wirebook/reader_common.hpp"
 
 namespace wirebook::cli {
 
@@ -18,8 +17,7 @@ namespace {
 
 struct DumpArgs {
   bool json = false;
-  std::string instance = "main";
-  std::string dir;  // overrides the instance directory
+  Target target;
   std::vector<std::string> venues;
   std::vector<std::string> symbols;
   std::uint32_t depth = 0;  // 0: the segment's depth
@@ -33,30 +31,6 @@ struct Book {
   std::vector<shm::Level> bids;
   std::vector<shm::Level> asks;
 };
-
-std::string decimal(std::int64_t value, int exp) {
-  char buf[book::kMaxDecimalText];
-  const std::size_t n = book::format_decimal(value, exp, buf, sizeof buf);
-  return n == 0 ? std::string("?") : std::string(buf, n);
-}
-
-// Names are restricted to [A-Za-z0-9_.-] by the writer, symbols are not.
-void json_string(std::string& out, std::string_view s) {
-  out += '"';
-  for (const char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      char esc[8];
-      std::snprintf(esc, sizeof esc, "\\u%04x", static_cast<unsigned>(c));
-      out += esc;
-    } else {
-      out += c;
-    }
-  }
-  out += '"';
-}
 
 void json_levels(std::string& out, const std::vector<shm::Level>& levels, std::uint32_t n,
                  const shm::Bbo& top) {
@@ -78,9 +52,11 @@ std::string json_line(const Book& b) {
   out += ",\"status\":\"";
   out += shm::to_string(t.status);
   out += "\",\"flags\":[";
-  bool first = true;
-  if ((t.flags & shm::kFlagCrossed) != 0) out += "\"crossed\"", first = false;
-  if ((t.flags & shm::kFlagTruncated) != 0) out += first ? "\"truncated\"" : ",\"truncated\"";
+  const auto flags = flag_names(t.flags);
+  for (std::size_t k = 0; k < flags.size(); ++k) {
+    if (k > 0) out += ',';
+    json_string(out, flags[k]);
+  }
   out += "],\"version\":" + std::to_string(t.version);
   out += ",\"updates\":" + std::to_string(b.view.update_count);
   out += ",\"exchange_ts_ns\":" + std::to_string(t.ts_exchange_ns);
@@ -118,25 +94,16 @@ void print_table(const Book& b) {
   }
 }
 
-bool wanted(const std::vector<std::string>& filter, std::string_view name) {
-  if (filter.empty()) return true;
-  for (const auto& f : filter) {
-    if (f == name) return true;
-  }
-  return false;
-}
-
-// Reads every selected book of one venue; prints as it goes.
-int dump_venue(const DumpArgs& a, const shm::InstanceReader& inst, const std::string& venue) {
+// Reads every selected book of one venue; prints as it goes. Returns the
+// number of books printed, or -exit_code when the venue cannot be read.
+int dump_venue(const DumpArgs& a, const std::string& dir, const shm::InstanceReader& inst,
+               const std::string& venue) {
   shm::VenueReader r;
-  const shm::OpenError e = inst.open_venue(venue, r);
-  if (e != shm::OpenError::ok) {
-    std::fprintf(stderr, "wirebook dump: venue '%s': %s\n", venue.c_str(), shm::to_string(e));
-    return 1;
-  }
+  if (const int rc = open_venue("wirebook dump", dir, inst, venue, r); rc != kExitOk) return -rc;
   const shm::Liveness live = r.refresh();
   if (!a.json) std::printf("== %s (writer %s)\n", venue.c_str(), shm::to_string(live));
   const std::uint32_t depth = a.depth == 0 || a.depth > r.depth() ? r.depth() : a.depth;
+  int printed = 0;
   for (std::uint32_t i = 0; i < r.instrument_count(); ++i) {
     if (!wanted(a.symbols, r.symbol(i))) continue;
     Book b;
@@ -151,34 +118,31 @@ int dump_venue(const DumpArgs& a, const shm::InstanceReader& inst, const std::st
     } else {
       print_table(b);
     }
+    ++printed;
   }
-  return 0;
+  return printed;
 }
 
 int run_dump(const DumpArgs& a) {
-  const std::string dir = a.dir.empty() ? shm::instance_dir(a.instance) : a.dir;
+  const std::string dir = a.target.resolved();
   shm::InstanceReader inst;
-  const shm::OpenError e = shm::InstanceReader::open(dir, inst);
-  if (e != shm::OpenError::ok) {
-    std::fprintf(stderr,
-                 "wirebook dump: no wirebook instance at %s: %s (is wirebookd running with "
-                 "that instance? see --instance / --dir)\n",
-                 dir.c_str(), shm::to_string(e));
-    return 1;
+  if (const int rc = open_instance("wirebook dump", dir, inst); rc != kExitOk) return rc;
+  std::vector<std::string> venues;
+  if (const int rc = select_venues("wirebook dump", inst, a.venues, venues); rc != kExitOk) {
+    return rc;
   }
-  int rc = 0;
-  bool any = false;
-  for (std::uint32_t v = 0; v < inst.venue_count(); ++v) {
-    const std::string name = inst.venue_name(v);
-    if (!wanted(a.venues, name)) continue;
-    any = true;
-    rc |= dump_venue(a, inst, name);
-  }
-  if (!any) {
-    std::fprintf(stderr, "wirebook dump: no matching venue in %s\n", dir.c_str());
-    return 1;
+  int rc = kExitOk;
+  int books = 0;
+  for (const auto& name : venues) {
+    const int n = dump_venue(a, dir, inst, name);
+    if (n < 0 && rc == kExitOk) rc = -n;
+    if (n > 0) books += n;
   }
   std::fflush(stdout);
+  if (rc == kExitOk && books == 0 && !a.symbols.empty()) {
+    std::fprintf(stderr, "wirebook dump: no matching symbol in the selected venues\n");
+    return kExitNoMatch;
+  }
   return rc;
 }
 
@@ -187,19 +151,21 @@ int run_dump(const DumpArgs& a) {
 void setup_dump(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<DumpArgs>();
   CLI::App* s = app.add_subcommand("dump", "Print the books of a wirebookd instance");
-  s->add_flag("--json", args->json, "One JSON object per book per line (DESIGN.md section 7)");
-  s->add_option("--instance", args->instance, "Daemon instance name")->capture_default_str();
-  s->add_option("--dir", args->dir, "Instance directory (default /dev/shm/wirebook/<instance>)");
+  s->add_flag("--json", args->json,
+              "One JSON object per book per line (DESIGN.md section 7): exact decimal strings, "
+              "bids and asks best first");
+  add_target_options(*s, args->target);
   s->add_option("--venue", args->venues, "Only this venue; repeatable");
   s->add_option("--symbol", args->symbols, "Only this symbol; repeatable");
   s->add_option("--depth", args->depth, "Levels per side (0 = all the segment holds)")
       ->capture_default_str();
+  s->footer(kExitCodesHelp);
   s->callback([args, &exit_code] {
     try {
       exit_code = run_dump(*args);
     } catch (const std::exception& e) {
       std::fprintf(stderr, "wirebook dump: %s\n", e.what());
-      exit_code = 1;
+      exit_code = kExitIo;
     }
   });
 }

@@ -4,17 +4,13 @@
 
 #include "tools/wirebook/subcommand.hpp"
 
-namespace wirebook::cli {
-void setup_dump(CLI::App& app, int& exit_code);  // dump_command.cpp
-}  // namespace wirebook::cli
-
 namespace {
 
-// Adding a subcommand (dump, top, tail, status, record, replay) is one line here
-// plus its setup function.
+// Adding a subcommand (record, replay) is one line here plus its setup function.
 constexpr wirebook::cli::Subcommand kSubcommands[] = {
-    {"sim", &wirebook::cli::setup_sim},
-    {"dump", &wirebook::cli::setup_dump},
+    {"sim", &wirebook::cli::setup_sim},       {"dump", &wirebook::cli::setup_dump},
+    {"status", &wirebook::cli::setup_status}, {"tail", &wirebook::cli::setup_tail},
+    {"top", &wirebook::cli::setup_top},
 };
 
 }  // namespace

@@ -13,6 +13,10 @@ struct Subcommand {
   SetupFn setup;
 };
 
-void setup_sim(CLI::App& app, int& exit_code);
+void setup_sim(CLI::App& app, int& exit_code);     // sim_command.cpp
+void setup_dump(CLI::App& app, int& exit_code);    // dump_command.cpp
+void setup_status(CLI::App& app, int& exit_code);  // status_command.cpp
+void setup_tail(CLI::App& app, int& exit_code);    // tail_command.cpp
+void setup_top(CLI::App& app, int& exit_code);     // top_command.cpp
 
 }  // namespace wirebook::cli

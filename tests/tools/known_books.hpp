@@ -1,0 +1,91 @@
+#pragma once
+// The books the tools tests publish, with the exact text `wirebook dump --json`
+// must print for them (written by hand, not by the code under test).
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <wirebook/shm_layout.hpp>
+
+namespace wirebook::tools_test {
+
+struct KnownBook {
+  const char* venue;
+  const char* symbol;
+  std::int8_t px_exp;
+  std::int8_t qty_exp;
+  std::vector<shm::Level> bids;  // as published (best first; may exceed the depth)
+  std::vector<shm::Level> asks;
+  std::uint64_t version;
+  std::int64_t ts_exchange_ns;
+  std::int64_t ts_recv_ns;
+  std::int64_t ts_publish_ns;
+  // Expected dump text, best first, cut to the segment depth.
+  std::vector<std::pair<std::string, std::string>> bids_text;
+  std::vector<std::pair<std::string, std::string>> asks_text;
+};
+
+struct KnownVenue {
+  const char* name;
+  std::uint32_t depth;
+  std::vector<const char*> symbols;  // in segment order
+};
+
+inline const char* const kInstance = "t";
+
+inline std::vector<KnownVenue> known_venues() {
+  return {{"alpha", 12, {"SPOT_BTC_USDT", "SPOT_ETH_USDT"}}, {"beta", 5, {"BTC-PERP"}}};
+}
+
+inline std::vector<KnownBook> known_books() {
+  return {
+      {"alpha",
+       "SPOT_BTC_USDT",
+       -2,
+       -8,
+       {{5674915, 103895025}, {5674900, 50000000}, {5674850, 1}, {5600000, 100000000}},
+       {{5674920, 200000000}, {5675000, 12345678}},
+       123,
+       1'700'000'000'111'000'000,
+       1'700'000'000'111'500'000,
+       1'700'000'000'111'502'500,
+       {{"56749.15", "1.03895025"}, {"56749", "0.5"}, {"56748.5", "0.00000001"}, {"56000", "1"}},
+       {{"56749.2", "2"}, {"56750", "0.12345678"}}},
+      {"alpha",
+       "SPOT_ETH_USDT",
+       -4,
+       2,
+       {{30001234, 5}},
+       {{30010000, 12}, {30020000, 1}},
+       7,
+       1'700'000'000'222'000'000,
+       1'700'000'000'222'000'100,
+       1'700'000'000'222'004'100,
+       {{"3000.1234", "500"}},
+       {{"3001", "1200"}, {"3002", "100"}}},
+      {"beta",
+       "BTC-PERP",
+       -1,
+       -3,
+       {{567491, 1500},
+        {567490, 2},
+        {567480, 100000},
+        {567470, 999},
+        {567460, 1000},
+        {567450, 1},
+        {567440, 1}},
+       {{567500, 3}},
+       99,
+       1'700'000'000'333'000'000,
+       1'700'000'000'333'000'000,
+       1'700'000'000'333'001'000,
+       {{"56749.1", "1.5"},
+        {"56749", "0.002"},
+        {"56748", "100"},
+        {"56747", "0.999"},
+        {"56746", "1"}},
+       {{"56750", "0.003"}}},
+  };
+}
+
+}  // namespace wirebook::tools_test

@@ -1,0 +1,157 @@
+// Test writer for the reader tools (wirebook dump/status/tail/top and the
+// Python package): publishes the known books of known_books.hpp into an
+// instance directory, like wirebookd would, then heartbeats until SIGTERM or
+// SIGINT (graceful: segments CLOSED) or SIGKILL (dead writer), at most 300 s.
+//
+//   tools_test_writer DIR SCENARIO
+//     books    every book LIVE
+//     notlive  as books, then beta BTC-PERP goes RESYNCING (a STATUS event)
+//     lap      as books, then 1000 level events on alpha (ring of 64 records)
+//     stream   as books, then one level event on alpha every 2 ms
+//
+// Prints "READY alpha_generation=0x.. beta_generation=0x.. alpha_head=N" on
+// stdout once everything is published. Level event k carries px 5674915 + k
+// (px_exp -2), qty k (qty_exp -8), side k % 2, instrument 0, ts_recv_ns k.
+#include <signal.h>
+#include <time.h>
+
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "shm/writer.hpp"
+#include "tests/tools/known_books.hpp"
+
+namespace shm = wirebook::shm;
+namespace tt = wirebook::tools_test;
+
+namespace {
+
+volatile sig_atomic_t g_stop = 0;
+void on_signal(int /*sig*/) {
+  g_stop = 1;
+}
+
+std::int64_t mono_ns() {
+  struct timespec ts {};
+  ::clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1'000'000'000LL + ts.tv_nsec;
+}
+
+shm::Event level_event(std::uint64_t k) {
+  shm::Event e;
+  e.type = shm::EventType::level;
+  e.instrument = 0;
+  e.side = static_cast<std::uint8_t>(k % 2);
+  e.px_exp = -2;
+  e.qty_exp = -8;
+  e.px = 5674915 + static_cast<std::int64_t>(k);
+  e.qty = static_cast<std::int64_t>(k);
+  e.ts_recv_ns = static_cast<std::int64_t>(k);
+  return e;
+}
+
+bool publish_known(std::vector<std::unique_ptr<shm::VenueWriter>>& writers) {
+  const auto venues = tt::known_venues();
+  for (const auto& b : tt::known_books()) {
+    for (std::size_t v = 0; v < venues.size(); ++v) {
+      if (std::strcmp(venues[v].name, b.venue) != 0) continue;
+      for (std::uint32_t i = 0; i < venues[v].symbols.size(); ++i) {
+        if (std::strcmp(venues[v].symbols[i], b.symbol) != 0) continue;
+        shm::BookMeta m;
+        m.status = shm::Status::live;
+        m.px_exp = b.px_exp;
+        m.qty_exp = b.qty_exp;
+        m.ts_exchange_ns = b.ts_exchange_ns;
+        m.ts_recv_ns = b.ts_recv_ns;
+        m.ts_publish_ns = b.ts_publish_ns;
+        if (writers[v]->publish_levels(i, m, b.bids, b.asks, b.version) != shm::PublishResult::ok) {
+          return false;
+        }
+      }
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 3) {
+    std::fprintf(stderr, "usage: %s DIR books|notlive|lap|stream\n", argv[0]);
+    return 64;
+  }
+  const std::string scenario = argv[2];
+  if (scenario != "books" && scenario != "notlive" && scenario != "lap" && scenario != "stream") {
+    std::fprintf(stderr, "unknown scenario %s\n", scenario.c_str());
+    return 64;
+  }
+  struct sigaction sa {};
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  ::sigaction(SIGTERM, &sa, nullptr);
+  ::sigaction(SIGINT, &sa, nullptr);
+
+  shm::SegmentOptions o;
+  o.dir = argv[1];
+  std::vector<shm::VenueConfig> configs;
+  for (const auto& v : tt::known_venues()) {
+    shm::VenueConfig c;
+    c.name = v.name;
+    for (const char* s : v.symbols) c.symbols.emplace_back(s);
+    c.depth = v.depth;
+    c.ring_capacity = 64;
+    configs.push_back(c);
+  }
+  std::vector<std::unique_ptr<shm::VenueWriter>> writers(configs.size());
+  for (std::size_t v = 0; v < configs.size(); ++v) {
+    const shm::CreateStatus st = shm::VenueWriter::create(o, configs[v], writers[v]);
+    if (!st.ok()) {
+      std::fprintf(stderr, "venue %s: %s (%s)\n", configs[v].name.c_str(), to_string(st.error),
+                   st.detail.c_str());
+      return 2;
+    }
+  }
+  std::unique_ptr<shm::ControlWriter> control;
+  if (const auto st = shm::ControlWriter::create(o, tt::kInstance, configs, control); !st.ok()) {
+    std::fprintf(stderr, "control: %s (%s)\n", to_string(st.error), st.detail.c_str());
+    return 2;
+  }
+  if (!publish_known(writers)) return 3;
+  if (scenario == "notlive" &&
+      writers[1]->set_status(0, shm::Status::resyncing, 1'700'000'000'444'000'000) !=
+          shm::PublishResult::ok) {
+    return 3;
+  }
+  std::uint64_t k = 0;
+  if (scenario == "lap") {
+    while (k < 1000) writers[0]->append(level_event(++k));
+  }
+  for (auto& w : writers) {
+    w->set_state(shm::SegmentState::live);
+    w->heartbeat(mono_ns());
+  }
+  control->set_state(shm::SegmentState::live);
+  control->heartbeat(mono_ns());
+  std::printf("READY alpha_generation=0x%016llx beta_generation=0x%016llx alpha_head=%llu\n",
+              static_cast<unsigned long long>(writers[0]->generation()),
+              static_cast<unsigned long long>(writers[1]->generation()),
+              static_cast<unsigned long long>(writers[0]->ring_head()));
+  std::fflush(stdout);
+
+  const std::int64_t end = mono_ns() + 300'000'000'000LL;
+  while (g_stop == 0 && mono_ns() < end) {
+    for (auto& w : writers) w->heartbeat(mono_ns());
+    control->heartbeat(mono_ns());
+    if (scenario == "stream") writers[0]->append(level_event(++k));
+    struct timespec ts {
+      0, 2'000'000
+    };
+    ::nanosleep(&ts, nullptr);
+  }
+  for (auto& w : writers) w->set_state(shm::SegmentState::closed);
+  control->set_state(shm::SegmentState::closed);
+  return 0;
+}
