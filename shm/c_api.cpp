@@ -149,6 +149,15 @@ WB_API wb_cursor wb_cursor_at_head(const wb_venue* v) {
   return wb_cursor{c.next, c.generation};
 }
 
+WB_API wb_cursor wb_cursor_from(const wb_venue* v, uint64_t seq) {
+  const shm::RingCursor c = v->reader.cursor_from(seq);
+  return wb_cursor{c.next, c.generation};
+}
+
+WB_API uint32_t wb_ring_capacity(const wb_venue* v) {
+  return v->reader.ring_capacity();
+}
+
 WB_API int wb_poll(const wb_venue* v, wb_cursor* c, wb_event* ev, uint64_t* lost) {
   shm::RingCursor rc{c->next, c->generation};
   shm::Event e;

@@ -159,6 +159,10 @@ int wb_read_book(const wb_venue* v, uint32_t instrument, wb_book* out, wb_level*
 
 uint64_t wb_ring_head(const wb_venue* v);
 wb_cursor wb_cursor_at_head(const wb_venue* v);
+/* A cursor whose next event is `seq` (1-based; 0 is taken as 1). Events already
+ * overwritten make the first wb_poll report WB_POLL_LAPPED with the exact count. */
+wb_cursor wb_cursor_from(const wb_venue* v, uint64_t seq);
+uint32_t wb_ring_capacity(const wb_venue* v);
 /* Returns wb_poll_result; on WB_POLL_LAPPED *lost is a lower bound of events missed. */
 int wb_poll(const wb_venue* v, wb_cursor* c, wb_event* ev, uint64_t* lost);
 

@@ -1,0 +1,439 @@
+"""Read wirebook order books from shared memory (over the C ABI, ctypes).
+
+    import wirebook
+    venue = wirebook.Venue.open(wirebook.instance_dir("main"), "woo")
+    bbo = venue.bbo("SPOT_BTC_USDT")
+    if bbo.trusted:
+        print(bbo.bid_px, bbo.ask_px)          # decimal.Decimal, exact
+
+Prices and sizes are exact: ``decimal.Decimal`` values, the raw int64 fixed
+point integers (``*_raw``, value = raw * 10**exp) and, when numpy is
+installed, int64 arrays. Only books with ``trusted`` true (status "live" and
+a writer alive as of the last ``refresh()``) are trustworthy.
+
+Threading: a Venue is used by one thread at a time; open one per thread.
+Reads make no system calls; ``refresh()`` and the ``open`` functions do.
+The library is found through $WIREBOOK_READER_LIB, next to this package, or
+the system library path.
+"""
+
+import ctypes
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import List, Optional, Tuple
+
+from . import _native
+
+__all__ = [
+    "OpenError", "Instance", "Venue", "Bbo", "Book", "Event", "Poll",
+    "instance_dir", "format_decimal", "to_decimal", "library",
+    "STATUSES", "LIVENESS", "EVENT_TYPES",
+]
+
+STATUSES = ("syncing", "live", "stale", "resyncing", "disconnected")
+LIVENESS = ("alive", "starting", "stale", "dead", "closed", "missing")
+EVENT_TYPES = ("none", "level", "trade", "bbo", "status", "gap", "reset",
+               "snapshot_begin", "snapshot_end", "heartbeat")
+_POLL = ("event", "nothing", "lapped", "reset")
+_READ_OK, _READ_EMPTY, _READ_BAD_INSTRUMENT, _READ_BUSY = 0, 1, 2, 3
+_FLAG_CROSSED, _FLAG_TRUNCATED = 1, 2
+
+_lib = None
+
+
+def library():
+    """The loaded ctypes library (loaded on first use)."""
+    global _lib
+    if _lib is None:
+        _lib = _native.load_library()
+    return _lib
+
+
+class OpenError(Exception):
+    """A segment could not be opened. ``code`` is the C ABI's wb_error value."""
+
+    MISSING, NOT_A_FILE, BAD_PERMISSIONS, BAD_OWNER = 1, 2, 3, 4
+    TRUNCATED, BAD_MAGIC, INCOMPATIBLE_MAJOR, INCOMPATIBLE_ABI = 5, 6, 7, 8
+    WRONG_KIND, CORRUPT, NOT_FOUND, IO = 9, 10, 11, 12
+
+    def __init__(self, code: int, what: str):
+        self.code = code
+        self.reason = library().wb_error_string(code).decode()
+        super().__init__(f"{what}: {self.reason}")
+
+
+def instance_dir(instance: str = "main") -> str:
+    """The default directory of a daemon instance: /dev/shm/wirebook/<instance>."""
+    lib = library()
+    name = instance.encode()
+    n = lib.wb_default_dir(name, None, 0)
+    buf = ctypes.create_string_buffer(n)
+    lib.wb_default_dir(name, buf, n)
+    return buf.value.decode()
+
+
+def format_decimal(value: int, exp: int) -> str:
+    """Canonical decimal text of value * 10**exp: exact, no exponent, no
+    trailing zeros or point, "0" for zero (the `wirebook dump --json` format)."""
+    sign = "-" if value < 0 else ""
+    digits = str(abs(value))
+    if exp >= 0:
+        text = digits + "0" * exp if value != 0 else "0"
+    else:
+        frac = -exp
+        digits = digits.rjust(frac + 1, "0")
+        whole, part = digits[:-frac], digits[-frac:].rstrip("0")
+        text = whole + ("." + part if part else "")
+    return "0" if text == "0" else sign + text
+
+
+def to_decimal(value: int, exp: int) -> Decimal:
+    """value * 10**exp as an exact Decimal."""
+    return Decimal(format_decimal(value, exp))
+
+
+def _flags(bits: int) -> List[str]:
+    out = []
+    if bits & _FLAG_CROSSED:
+        out.append("crossed")
+    if bits & _FLAG_TRUNCATED:
+        out.append("truncated")
+    return out
+
+
+@dataclass(frozen=True)
+class Bbo:
+    """Best bid and ask of one book (one cache line of its slot)."""
+
+    symbol: str
+    status: str
+    flags: List[str]
+    version: int
+    exchange_ts_ns: int
+    px_exp: int
+    qty_exp: int
+    bid_px_raw: int
+    bid_qty_raw: int
+    ask_px_raw: int
+    ask_qty_raw: int
+    has_bid: bool
+    has_ask: bool
+    writer_ok: bool
+    trusted: bool
+
+    @property
+    def bid_px(self) -> Optional[Decimal]:
+        return to_decimal(self.bid_px_raw, self.px_exp) if self.has_bid else None
+
+    @property
+    def bid_qty(self) -> Optional[Decimal]:
+        return to_decimal(self.bid_qty_raw, self.qty_exp) if self.has_bid else None
+
+    @property
+    def ask_px(self) -> Optional[Decimal]:
+        return to_decimal(self.ask_px_raw, self.px_exp) if self.has_ask else None
+
+    @property
+    def ask_qty(self) -> Optional[Decimal]:
+        return to_decimal(self.ask_qty_raw, self.qty_exp) if self.has_ask else None
+
+
+@dataclass(frozen=True)
+class Book:
+    """One book: metadata and the top levels per side, best first.
+
+    ``bids_raw``/``asks_raw`` hold (px, qty) int64 pairs at px_exp/qty_exp."""
+
+    venue: str
+    symbol: str
+    status: str
+    flags: List[str]
+    version: int
+    updates: int
+    exchange_ts_ns: int
+    recv_ts_ns: int
+    publish_ts_ns: int
+    ring_seq: int
+    px_exp: int
+    qty_exp: int
+    writer_ok: bool
+    trusted: bool
+    bids_raw: List[Tuple[int, int]] = field(default_factory=list)
+    asks_raw: List[Tuple[int, int]] = field(default_factory=list)
+
+    @property
+    def bids(self) -> List[Tuple[Decimal, Decimal]]:
+        return [(to_decimal(p, self.px_exp), to_decimal(q, self.qty_exp)) for p, q in self.bids_raw]
+
+    @property
+    def asks(self) -> List[Tuple[Decimal, Decimal]]:
+        return [(to_decimal(p, self.px_exp), to_decimal(q, self.qty_exp)) for p, q in self.asks_raw]
+
+    def bids_text(self) -> List[List[str]]:
+        """Bids as canonical decimal strings, like `wirebook dump --json`."""
+        return [[format_decimal(p, self.px_exp), format_decimal(q, self.qty_exp)]
+                for p, q in self.bids_raw]
+
+    def asks_text(self) -> List[List[str]]:
+        return [[format_decimal(p, self.px_exp), format_decimal(q, self.qty_exp)]
+                for p, q in self.asks_raw]
+
+    def arrays(self):
+        """(bids, asks) as numpy int64 arrays of shape (n, 2): columns px, qty,
+        raw fixed point (scale with 10.0**px_exp / 10.0**qty_exp). Needs numpy."""
+        import numpy as np  # optional dependency
+        bids = np.array(self.bids_raw, dtype=np.int64).reshape(-1, 2)
+        asks = np.array(self.asks_raw, dtype=np.int64).reshape(-1, 2)
+        return bids, asks
+
+
+@dataclass(frozen=True)
+class Event:
+    """One ring event; field meaning depends on ``type`` (see shm/README.md)."""
+
+    seq: int
+    type: str
+    instrument: int
+    symbol: str
+    side: str
+    px_exp: int
+    qty_exp: int
+    px_raw: int
+    qty_raw: int
+    aux0: int
+    aux1: int
+    exchange_ts_ns: int
+    recv_ts_ns: int
+
+    @property
+    def px(self) -> Decimal:
+        return to_decimal(self.px_raw, self.px_exp)
+
+    @property
+    def qty(self) -> Decimal:
+        return to_decimal(self.qty_raw, self.qty_exp)
+
+
+@dataclass(frozen=True)
+class Poll:
+    """Result of Venue.poll: kind is "event" (``event`` set), "nothing",
+    "lapped" (``lost`` events were overwritten before they were read: re-read
+    the books) or "reset" (the writer restarted: re-read the books)."""
+
+    kind: str
+    event: Optional[Event] = None
+    lost: int = 0
+
+
+class Cursor:
+    """A position in a venue's event ring (from Venue.cursor_at_head / cursor_from)."""
+
+    def __init__(self, c: _native.Cursor):
+        self._c = c
+
+    @property
+    def next_seq(self) -> int:
+        return self._c.next
+
+
+class Venue:
+    """One venue segment: instruments, books, the event ring and liveness."""
+
+    def __init__(self, handle, dir_: str, name: str):
+        self._h = handle
+        self.dir = dir_
+        self.name = name
+        self._levels = 0
+        self._bids = self._asks = None
+
+    @classmethod
+    def open(cls, dir_: str, venue: str, expected_uid: int = -1) -> "Venue":
+        """Opens <dir>/venue-<venue>; raises OpenError."""
+        lib = library()
+        h = ctypes.c_void_p()
+        rc = lib.wb_venue_open(dir_.encode(), venue.encode(), expected_uid, ctypes.byref(h))
+        if rc != 0:
+            raise OpenError(rc, f"venue {venue} in {dir_}")
+        return cls(h, dir_, venue)
+
+    def close(self) -> None:
+        if self._h:
+            library().wb_venue_close(self._h)
+            self._h = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:  # interpreter shutdown
+            pass
+
+    # ---- instruments ----
+    @property
+    def instruments(self) -> List[str]:
+        lib = library()
+        return [lib.wb_symbol(self._h, i).decode() for i in range(lib.wb_instrument_count(self._h))]
+
+    @property
+    def depth(self) -> int:
+        return library().wb_depth(self._h)
+
+    def find(self, symbol: str) -> Optional[int]:
+        lib = library()
+        i = lib.wb_find(self._h, symbol.encode())
+        return None if i >= lib.wb_instrument_count(self._h) else i
+
+    def _index(self, symbol) -> int:
+        if isinstance(symbol, int):
+            return symbol
+        i = self.find(symbol)
+        if i is None:
+            raise KeyError(f"{symbol} is not an instrument of venue {self.name}")
+        return i
+
+    # ---- books ----
+    def bbo(self, symbol) -> Optional[Bbo]:
+        """Best bid/ask of a symbol (or instrument index); None if never published."""
+        i = self._index(symbol)
+        b = _native.Bbo()
+        rc = library().wb_read_bbo(self._h, i, ctypes.byref(b))
+        if rc == _READ_EMPTY:
+            return None
+        if rc != _READ_OK:
+            raise RuntimeError(f"read_bbo({symbol}) failed: {rc}")
+        return Bbo(library().wb_symbol(self._h, i).decode(), STATUSES[b.status], _flags(b.flags),
+                   b.version, b.ts_exchange_ns, b.px_exp, b.qty_exp, b.bid.px, b.bid.qty,
+                   b.ask.px, b.ask.qty, b.bid_count > 0, b.ask_count > 0, bool(b.writer_ok),
+                   bool(b.trusted))
+
+    def book(self, symbol, depth: Optional[int] = None) -> Optional[Book]:
+        """Top `depth` levels per side (default: all the segment holds); None if
+        never published."""
+        lib = library()
+        i = self._index(symbol)
+        n = self.depth if depth is None else max(0, min(depth, self.depth))
+        if n != self._levels:
+            self._bids, self._asks, self._levels = (_native.Level * n)(), (_native.Level * n)(), n
+        b = _native.Book()
+        rc = lib.wb_read_book(self._h, i, ctypes.byref(b), self._bids, self._asks, n)
+        if rc == _READ_EMPTY:
+            return None
+        if rc != _READ_OK:
+            raise RuntimeError(f"read_book({symbol}) failed: {rc}")
+        t = b.top
+        return Book(self.name, lib.wb_symbol(self._h, i).decode(), STATUSES[t.status],
+                    _flags(t.flags), t.version, b.update_count, t.ts_exchange_ns, b.ts_recv_ns,
+                    b.ts_publish_ns, b.ring_seq, t.px_exp, t.qty_exp, bool(t.writer_ok),
+                    bool(t.trusted),
+                    [(self._bids[k].px, self._bids[k].qty) for k in range(b.bids)],
+                    [(self._asks[k].px, self._asks[k].qty) for k in range(b.asks)])
+
+    # ---- event ring ----
+    @property
+    def ring_head(self) -> int:
+        """Seq of the last complete event (0: none yet)."""
+        return library().wb_ring_head(self._h)
+
+    @property
+    def ring_capacity(self) -> int:
+        return library().wb_ring_capacity(self._h)
+
+    def cursor_at_head(self) -> Cursor:
+        """A cursor that sees the events written from now on."""
+        return Cursor(library().wb_cursor_at_head(self._h))
+
+    def cursor_from(self, seq: int) -> Cursor:
+        """A cursor whose next event is `seq` (a lap is reported if it is gone)."""
+        return Cursor(library().wb_cursor_from(self._h, seq))
+
+    def poll(self, cursor: Cursor) -> Poll:
+        lib = library()
+        ev = _native.Event()
+        lost = ctypes.c_uint64(0)
+        rc = lib.wb_poll(self._h, ctypes.byref(cursor._c), ctypes.byref(ev), ctypes.byref(lost))
+        kind = _POLL[rc]
+        if kind != "event":
+            return Poll(kind, None, lost.value)
+        etype = EVENT_TYPES[ev.type] if ev.type < len(EVENT_TYPES) else "unknown"
+        symbol = "" if etype in ("heartbeat", "none") else lib.wb_symbol(self._h, ev.instrument).decode()
+        return Poll("event", Event(ev.seq, etype, ev.instrument, symbol,
+                                   "bid" if ev.side == 0 else "ask", ev.px_exp, ev.qty_exp,
+                                   ev.px, ev.qty, ev.aux0, ev.aux1, ev.ts_exchange_ns,
+                                   ev.ts_recv_ns))
+
+    def events(self, cursor: Cursor, limit: int = 4096):
+        """Yields Poll results (events, laps, resets) until nothing is left or
+        `limit` were yielded."""
+        for _ in range(limit):
+            p = self.poll(cursor)
+            if p.kind == "nothing":
+                return
+            yield p
+
+    # ---- liveness ----
+    def refresh(self) -> str:
+        """Re-checks the writer (lock, state, heartbeat) and re-attaches to a
+        restarted writer's new segment by itself. Returns one of LIVENESS.
+        After a restart ``generation`` differs; look symbols up again."""
+        return LIVENESS[library().wb_venue_refresh(self._h)]
+
+    @property
+    def generation(self) -> int:
+        """Random id of the segment file; a new one means the writer restarted."""
+        return library().wb_generation(self._h)
+
+
+class Instance:
+    """A daemon instance: its control segment lists the venues."""
+
+    def __init__(self, handle, dir_: str):
+        self._h = handle
+        self.dir = dir_
+
+    @classmethod
+    def open(cls, instance: str = "main", dir: Optional[str] = None) -> "Instance":  # noqa: A002
+        """Opens by instance name (/dev/shm/wirebook/<instance>) or directory;
+        raises OpenError (code MISSING: no daemon has run there)."""
+        d = dir if dir is not None else instance_dir(instance)
+        h = ctypes.c_void_p()
+        rc = library().wb_instance_open(d.encode(), ctypes.byref(h))
+        if rc != 0:
+            raise OpenError(rc, f"wirebook instance at {d}")
+        return cls(h, d)
+
+    def close(self) -> None:
+        if self._h:
+            library().wb_instance_close(self._h)
+            self._h = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:
+            pass
+
+    @property
+    def venues(self) -> List[str]:
+        lib = library()
+        return [lib.wb_venue_name(self._h, i).decode() for i in range(lib.wb_venue_count(self._h))]
+
+    def venue(self, name: str) -> Venue:
+        if name not in self.venues:
+            raise OpenError(OpenError.NOT_FOUND, f"venue {name} in {self.dir}")
+        return Venue.open(self.dir, name)
+
+    def refresh(self) -> str:
+        """Re-attaches to a restarted daemon's control segment; returns the
+        daemon's liveness (one of LIVENESS)."""
+        return LIVENESS[library().wb_instance_refresh(self._h)]
