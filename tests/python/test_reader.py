@@ -180,3 +180,15 @@ def test_bbo_watch_example(start_writer, instance_dir):
     r = subprocess.run([sys.executable, example, "--dir", instance_dir, "alpha", "NOPE"],
                        capture_output=True, text=True, timeout=TIMEOUT_S)
     assert r.returncode == 2 and "no NOPE on alpha" in r.stderr
+
+
+def test_readme_example(start_writer, instance_dir):
+    example = os.path.join(env_path("WIREBOOK_SOURCE_ROOT"), "examples", "python", "best_bid_ask.py")
+    start_writer("notlive")
+    r = subprocess.run([sys.executable, example, instance_dir, "alpha", "SPOT_BTC_USDT"],
+                       capture_output=True, text=True, timeout=TIMEOUT_S)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "bid 56749.15 x 1.03895025 ask 56749.2 x 2\n"
+    r = subprocess.run([sys.executable, example, instance_dir, "beta", "BTC-PERP"],
+                       capture_output=True, text=True, timeout=TIMEOUT_S)
+    assert r.returncode == 2  # resyncing: not trusted, not printed

@@ -276,3 +276,20 @@ TEST_CASE("tail without --from starts at the head and follows new events", "[too
     CHECK(str(e, "px") == want);
   }
 }
+
+TEST_CASE("the README's C++ example prints the best bid and ask", "[tools][example]") {
+  t::TempDir tmp;
+  t::ChildGuard children;
+  const std::string example = env_or_fail("WIREBOOK_EXAMPLE_BBO");
+  const std::string out = tmp.root() + "/example.out";
+  const std::string err = tmp.root() + "/example.err";
+  CHECK(t::wait_child(spawn({example, tmp.path(), "alpha", "SPOT_BTC_USDT"}, out, err),
+                      60 * t::kSecond) == 1);  // no segment yet
+  Writer w(tmp.path(), "notlive", tmp.root());
+  CHECK(t::wait_child(spawn({example, tmp.path(), "alpha", "SPOT_BTC_USDT"}, out, err),
+                      60 * t::kSecond) == 0);
+  CHECK(read_file(out) == "bid 5674915 ask 5674920 (x 10^-2)\n");
+  // A book that is not LIVE is not printed.
+  CHECK(t::wait_child(spawn({example, tmp.path(), "beta", "BTC-PERP"}, out, err),
+                      60 * t::kSecond) == 2);
+}

@@ -187,3 +187,37 @@ TEST_CASE("top without a terminal prints plain snapshots", "[tools][top]") {
   r = run_cli({"top", "--dir", tmp.path(), "--symbol", "NOPE", "--once"}, tmp.root());
   CHECK(r.status == 2);
 }
+
+TEST_CASE("top shows update rates and receive->publish latency percentiles", "[tools][top]") {
+  t::TempDir tmp;
+  t::ChildGuard children;
+  Writer w(tmp.path(), "stream", tmp.root());
+  PtyTop top({"--dir", tmp.path(), "--interval", "50"});
+  // Every publication of the stream scenario took exactly 1.5 us.
+  REQUIRE(top.wait_for(0, {"1.5/1.5/1.5", "book alpha SPOT_BTC_USDT"}));
+  top.send("q");
+  CHECK(top.wait_exit() == 0);
+  // The non-tty snapshot shows the same, and a non-zero update rate for alpha.
+  const auto r =
+      run_cli({"top", "--dir", tmp.path(), "--iterations", "2", "--interval", "200"}, tmp.root());
+  REQUIRE(r.status == 0);
+  const auto lines = lines_of(r.out);
+  bool seen = false;
+  for (const auto& l : lines) {
+    if (l.rfind("> alpha", 0) != 0 || l.find("1.5/1.5/1.5") == std::string::npos) continue;
+    unsigned long live = 0;
+    double updates = 0;
+    double events = 0;
+    char gen[32];
+    char writer[16];
+    char hb[16];
+    char lat[64];
+    REQUIRE(std::sscanf(l.c_str(), "> alpha %15s %15s %31s %lu/%*u/%*u/%*u/%*u %lf %lf %63s",
+                        writer, hb, gen, &live, &updates, &events, lat) == 7);
+    CHECK(live == 2);
+    CHECK(updates > 0);
+    CHECK(events > 0);
+    seen = true;
+  }
+  CHECK(seen);
+}

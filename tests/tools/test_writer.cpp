@@ -7,7 +7,9 @@
 //     books    every book LIVE
 //     notlive  as books, then beta BTC-PERP goes RESYNCING (a STATUS event)
 //     lap      as books, then 1000 level events on alpha (ring of 64 records)
-//     stream   as books, then one level event on alpha every 2 ms
+//     stream   as books, then every 2 ms one level event on alpha and a new
+//              publication of alpha SPOT_BTC_USDT (same levels, version 1000 + k,
+//              receive -> publish exactly 1.5 us)
 //
 // Prints "READY alpha_generation=0x.. beta_generation=0x.. alpha_head=N" on
 // stdout once everything is published. Level event k carries px 5674915 + k
@@ -74,6 +76,18 @@ bool publish_known(std::vector<std::unique_ptr<shm::VenueWriter>>& writers) {
     }
   }
   return true;
+}
+
+// The stream scenario's book updates: alpha SPOT_BTC_USDT again, version
+// 1000 + k, received at k us, published exactly 1.5 us later.
+void republish_btc(shm::VenueWriter& w, std::uint64_t k) {
+  const tt::KnownBook b = tt::known_books()[0];
+  shm::BookMeta m;
+  m.px_exp = b.px_exp;
+  m.qty_exp = b.qty_exp;
+  m.ts_recv_ns = static_cast<std::int64_t>(k) * 1000;
+  m.ts_publish_ns = m.ts_recv_ns + 1500;
+  (void)w.publish_levels(0, m, b.bids, b.asks, 1000 + k);
 }
 
 }  // namespace
@@ -145,7 +159,10 @@ int main(int argc, char** argv) {
   while (g_stop == 0 && mono_ns() < end) {
     for (auto& w : writers) w->heartbeat(mono_ns());
     control->heartbeat(mono_ns());
-    if (scenario == "stream") writers[0]->append(level_event(++k));
+    if (scenario == "stream") {
+      writers[0]->append(level_event(++k));
+      republish_btc(*writers[0], k);
+    }
     struct timespec ts {
       0, 2'000'000
     };
