@@ -3,7 +3,9 @@
 
 #include <stdexcept>
 
+#include "feeds/common/clock.hpp"
 #include "feeds/o2/o2_feed.hpp"
+#include "feeds/o2/rest_client.hpp"
 #include "feeds/pulse/pulse_feed.hpp"
 #include "feeds/woo/woo_feed.hpp"
 
@@ -73,10 +75,12 @@ std::unique_ptr<FrameHandler> make_pulse(VenueBooks& books, Outbox& out, const F
   return std::make_unique<PulseHandler>(books, out, std::move(o));
 }
 
-// Adapts O2Feed to the session's FrameHandler.
+// Adapts O2Feed to the session's FrameHandler; owns the REST worker when a
+// REST base is configured (its replies are handed over on the timer tick).
 class O2Handler final : public FrameHandler {
  public:
-  O2Handler(VenueBooks& books, Outbox& out, o2::O2Options o) : feed_(books, out, std::move(o)) {}
+  O2Handler(VenueBooks& books, Outbox& out, o2::O2Options o, std::unique_ptr<o2::RestWorker> rest)
+      : rest_(std::move(rest)), feed_(books, out, std::move(o), rest_.get()) {}
   void on_open(std::int64_t now) override { feed_.on_connected(now); }
   void on_close(std::int64_t now) override { feed_.on_disconnected(now); }
   bool on_frame(const char* d, std::size_t n, std::size_t cap, std::int64_t rt,
@@ -84,10 +88,12 @@ class O2Handler final : public FrameHandler {
     return feed_.on_frame(d, n, cap, rt, mono) == o2::FeedAction::reconnect;
   }
   bool on_timer(std::int64_t now) noexcept override {
+    if (rest_) rest_->poll(feed_, realtime_ns(), now);
     return feed_.on_timer(now) == o2::FeedAction::reconnect;
   }
 
  private:
+  std::unique_ptr<o2::RestWorker> rest_;  // before feed_: the feed holds a pointer to it
   o2::O2Feed feed_;
 };
 
@@ -107,7 +113,17 @@ std::unique_ptr<FrameHandler> make_o2(VenueBooks& books, Outbox& out, const Feed
   // the venue-level backstop (nothing at all received).
   o.idle_timeout_ns = 3 * s.heartbeat_ns;
   o.rest_check_interval_ns = s.rest_check_ns;
-  return std::make_unique<O2Handler>(books, out, std::move(o));
+  std::unique_ptr<o2::RestWorker> rest;
+  if (!s.rest_url.empty()) {
+    o2::RestEndpoint ep;
+    if (const std::string err = o2::parse_rest_base(s.rest_url, ep); !err.empty()) {
+      throw std::runtime_error("o2: rest_url '" + s.rest_url + "' " + err);
+    }
+    ep.verify = s.rest_verify;
+    ep.ca_file = s.rest_ca_file;
+    rest = std::make_unique<o2::RestWorker>(std::move(ep), std::chrono::seconds(10));
+  }
+  return std::make_unique<O2Handler>(books, out, std::move(o), std::move(rest));
 }
 
 constexpr VenueKindEntry kKinds[] = {

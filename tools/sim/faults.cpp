@@ -81,7 +81,7 @@ void apply_fault_spec(FaultConfig& cfg, std::string_view spec) {
     std::string_view scope = head.substr(0, c);
     const std::size_t c2 = scope.find(':');
     const std::string_view first = scope.substr(0, c2);
-    if (first == "woo" || first == "pulse") {
+    if (first == "woo" || first == "pulse" || first == "o2") {
       venue = first;
       symbol = c2 == std::string_view::npos ? std::string_view{} : scope.substr(c2 + 1);
     } else {
@@ -109,6 +109,7 @@ void apply_fault_spec(FaultConfig& cfg, std::string_view spec) {
     throw std::invalid_argument("fault rate must be in [0,1]: '" + std::string(spec) + "'");
   if (venue.empty() || venue == "woo") set_rate(cfg.woo, symbol, kind, v);
   if (venue.empty() || venue == "pulse") set_rate(cfg.pulse, symbol, kind, v);
+  if (venue.empty() || venue == "o2") set_rate(cfg.o2, symbol, kind, v);
 }
 
 DeltaVerdict FaultDice::roll() {

@@ -4,7 +4,7 @@
 // Spec syntax (repeatable `--fault`): `[venue:][symbol:]kind=value`, e.g.
 //   drop=0.01                       every venue, every symbol
 //   woo:SPOT_BTC_USDT:reorder=0.05  one symbol of one venue
-//   pulse:refuse=2                  connection-level knob of one venue
+//   pulse:refuse=2                  connection-level knob of one venue (woo, pulse, o2)
 // Delta kinds (a probability per book-delta frame of the symbol; at most one
 // of them hits a given frame): drop, dup, reorder, corrupt, truncate,
 // oversize, wrong_type. Stream kinds (probability per delta frame, checked
@@ -71,6 +71,7 @@ struct VenueFaults {
 struct FaultConfig {
   VenueFaults woo;
   VenueFaults pulse;
+  VenueFaults o2;
   FaultParams params;
 };
 

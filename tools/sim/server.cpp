@@ -36,9 +36,10 @@ template <class Stream>
 class Session final : public Connection, public std::enable_shared_from_this<Session<Stream>> {
  public:
   template <class... Args>
-  Session(Venue& venue, int slow_ms, Args&&... args)
+  Session(Venue& venue, HttpResponder* http, int slow_ms, Args&&... args)
       : ws_(std::forward<Args>(args)...),
         venue_(venue),
+        http_(http),
         slow_ms_(slow_ms),
         read_timer_(ws_.get_executor()),
         write_timer_(ws_.get_executor()),
@@ -105,6 +106,9 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
 
   void on_http(error_code ec) {
     if (ec) return finish();
+    // REST (plain GETs) first: the http429 knob is about WebSocket handshakes.
+    if (http_ != nullptr && !websocket::is_upgrade(req_) && req_.method() == http::verb::get)
+      return serve_get();
     if (venue_.http429_next())
       return reject(http::status::too_many_requests, "too many requests\n");
     if (!websocket::is_upgrade(req_))
@@ -132,6 +136,28 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
                       [self = this->shared_from_this(), res](error_code, std::size_t) {
                         self->drop_tcp();
                         self->finish();
+                      });
+  }
+
+  void serve_get() {
+    const std::string_view target(req_.target().data(), req_.target().size());
+    std::string body;
+    const int status = http_->http_get(target, body);
+    auto res = std::make_shared<http::response<http::string_body>>(
+        static_cast<http::status>(status), req_.version());
+    res->set(http::field::server, "wirebook-sim");
+    res->set(http::field::content_type, "application/json");
+    res->body() = std::move(body);
+    res->keep_alive(req_.keep_alive());
+    res->prepare_payload();
+    req_ = {};
+    http::async_write(ws_.next_layer(), *res,
+                      [self = this->shared_from_this(), res](error_code ec, std::size_t) {
+                        if (ec || !res->keep_alive()) {
+                          self->drop_tcp();
+                          return self->finish();
+                        }
+                        self->read_http();  // keep-alive: the next request
                       });
   }
 
@@ -253,6 +279,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
 
   websocket::stream<Stream> ws_;
   Venue& venue_;
+  HttpResponder* http_;
   int slow_ms_;
   asio::steady_timer read_timer_;
   asio::steady_timer write_timer_;
@@ -275,8 +302,9 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
 }  // namespace
 
 struct Listener::Impl : std::enable_shared_from_this<Listener::Impl> {
-  Impl(asio::io_context& io, Venue& v, const tcp::endpoint& ep, const TlsMaterial* tls)
-      : io_(io), venue(v), acceptor(io) {
+  Impl(asio::io_context& io, Venue& v, const tcp::endpoint& ep, const TlsMaterial* tls,
+       HttpResponder* h)
+      : io_(io), venue(v), http(h), acceptor(io) {
     if (tls != nullptr) {
       ssl = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
       ssl->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
@@ -308,11 +336,11 @@ struct Listener::Impl : std::enable_shared_from_this<Listener::Impl> {
         const int slow = venue.slow_next() ? venue.slow_ms() : 0;
         socket.set_option(tcp::no_delay(true), ec);
         if (ssl) {
-          std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(venue, slow,
+          std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(venue, http, slow,
                                                                           std::move(socket), *ssl)
               ->run();
         } else {
-          std::make_shared<Session<beast::tcp_stream>>(venue, slow, std::move(socket))->run();
+          std::make_shared<Session<beast::tcp_stream>>(venue, http, slow, std::move(socket))->run();
         }
       }
     }
@@ -321,15 +349,16 @@ struct Listener::Impl : std::enable_shared_from_this<Listener::Impl> {
 
   asio::io_context& io_;
   Venue& venue;
+  HttpResponder* http;
   tcp::acceptor acceptor;
   std::unique_ptr<asio::ssl::context> ssl;
   std::uint16_t port = 0;
 };
 
 Listener::Listener(asio::io_context& io, Venue& venue, const std::string& bind_address,
-                   std::uint16_t port, const TlsMaterial* tls)
+                   std::uint16_t port, const TlsMaterial* tls, HttpResponder* http)
     : impl_(std::make_shared<Impl>(
-          io, venue, tcp::endpoint(asio::ip::make_address(bind_address), port), tls)) {
+          io, venue, tcp::endpoint(asio::ip::make_address(bind_address), port), tls, http)) {
   impl_->accept();
 }
 

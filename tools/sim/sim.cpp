@@ -13,6 +13,7 @@
 #include <stdexcept>
 
 #include "tools/sim/capture.hpp"
+#include "tools/sim/o2/o2_venue.hpp"
 #include "tools/sim/pulse/pulse_venue.hpp"
 #include "tools/sim/server.hpp"
 #include "tools/sim/tls.hpp"
@@ -31,6 +32,7 @@ struct VenueModule {
 constexpr VenueModule kVenueModules[] = {
     {VenueKind::woo, &make_woo_venue},
     {VenueKind::pulse, &make_pulse_venue},
+    {VenueKind::o2, nullptr},  // built below: it takes its own options too
 };
 
 void write_file(const std::string& path, const std::string& text) {
@@ -48,6 +50,7 @@ struct Simulator::Impl {
   std::vector<std::unique_ptr<Listener>> listeners;
   std::atomic<bool> stop_requested{false};
   int linger_ms = 0;
+  std::string bind_address;
   bool closing = false;
   Clock::time_point linger_until{};
   Clock::time_point close_deadline{};
@@ -101,6 +104,7 @@ struct Simulator::Impl {
 
 Simulator::Simulator(SimConfig cfg) : impl_(std::make_unique<Impl>()) {
   impl_->linger_ms = cfg.linger_ms;
+  impl_->bind_address = cfg.bind_address;
   Capture capture;
   const bool capture_mode = !cfg.capture_path.empty();
   if (capture_mode) capture = load_capture(cfg.capture_path);
@@ -121,22 +125,27 @@ Simulator::Simulator(SimConfig cfg) : impl_(std::make_unique<Impl>()) {
   for (VenueKind k : cfg.venues) {
     VenueOptions opts = cfg.venue;
     opts.kind = k;
-    opts.faults = k == VenueKind::woo ? cfg.faults.woo : cfg.faults.pulse;
+    opts.faults = k == VenueKind::woo     ? cfg.faults.woo
+                  : k == VenueKind::pulse ? cfg.faults.pulse
+                                          : cfg.faults.o2;
     opts.fault_params = cfg.faults.params;
     if (capture_mode) {
+      if (k == VenueKind::o2) continue;  // captures hold woo and pulse frames only
       opts.capture = k == VenueKind::woo ? capture.woo : capture.pulse;
       if (opts.capture.empty()) continue;  // nothing to serve for this venue
     }
     std::unique_ptr<Venue> v;
     for (const VenueModule& m : kVenueModules)
-      if (m.kind == k) v = m.make(std::move(opts));
+      if (m.kind == k && m.make != nullptr) v = m.make(std::move(opts));
+    if (k == VenueKind::o2) v = make_o2_venue(std::move(opts), cfg.o2);
+    auto* http = dynamic_cast<HttpResponder*>(v.get());
     const int idx = static_cast<int>(k);
     for (bool use_tls : {false, true}) {
       const int port = use_tls ? cfg.wss_port[idx] : cfg.ws_port[idx];
       if (port < 0) continue;
-      auto l =
-          std::make_unique<Listener>(impl_->io, *v, cfg.bind_address,
-                                     static_cast<std::uint16_t>(port), use_tls ? &tls : nullptr);
+      auto l = std::make_unique<Listener>(impl_->io, *v, cfg.bind_address,
+                                          static_cast<std::uint16_t>(port),
+                                          use_tls ? &tls : nullptr, http);
       Endpoint ep{k, use_tls, {}, l->port()};
       ep.url = std::string(use_tls ? "wss://" : "ws://") + cfg.bind_address + ":" +
                std::to_string(ep.port) + v->path();
@@ -159,6 +168,15 @@ Simulator::~Simulator() {
 std::string Simulator::url(VenueKind v, bool tls) const {
   for (const Endpoint& e : endpoints_)
     if (e.venue == v && e.tls == tls) return e.url;
+  return {};
+}
+
+std::string Simulator::rest_base(VenueKind v, bool tls) const {
+  if (v != VenueKind::o2) return {};
+  for (const Endpoint& e : endpoints_)
+    if (e.venue == v && e.tls == tls)
+      return std::string(tls ? "https://" : "http://") + impl_->bind_address + ":" +
+             std::to_string(e.port);
   return {};
 }
 

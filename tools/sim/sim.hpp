@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "tools/sim/faults.hpp"
+#include "tools/sim/o2/o2_venue.hpp"
 #include "tools/sim/symbols.hpp"
 #include "tools/sim/venue.hpp"
 
@@ -26,12 +27,13 @@ namespace wirebook::sim {
 struct SimConfig {
   std::vector<VenueKind> venues{VenueKind::woo, VenueKind::pulse};
   std::string bind_address = "127.0.0.1";
-  // Ports per venue: index 0 woo, 1 pulse. 0 picks a free port; -1 disables.
-  int ws_port[2] = {0, 0};
-  int wss_port[2] = {0, 0};
+  // Ports per venue: index 0 woo, 1 pulse, 2 o2. 0 picks a free port; -1 disables.
+  int ws_port[3] = {0, 0, 0};
+  int wss_port[3] = {0, 0, 0};
   std::string ca_path;  // where the CA PEM goes ("" = a fresh temp dir, removed at exit)
   VenueOptions venue;   // common options (kind is set per venue)
   FaultConfig faults;
+  O2SimOptions o2;           // O2 venue module options
   int linger_ms = 200;       // after a bounded run: keep sessions open this long, then close
   std::string truth_path;    // write the truth here at the end ("" = don't)
   std::string capture_path;  // serve this capture instead of generating
@@ -54,6 +56,9 @@ class Simulator {
   [[nodiscard]] const std::vector<Endpoint>& endpoints() const noexcept { return endpoints_; }
   // The URL of one venue/scheme, or "" when not served.
   [[nodiscard]] std::string url(VenueKind v, bool tls) const;
+  // The REST base (http[s]://host:port, no path) of a venue that answers plain
+  // GETs on its port (O2), or "" when not served.
+  [[nodiscard]] std::string rest_base(VenueKind v, bool tls) const;
   [[nodiscard]] const std::string& ca_path() const noexcept { return ca_path_; }
 
   // Runs until a bounded run ended (and its sessions closed) or stop().

@@ -5,7 +5,15 @@
 namespace wirebook::sim {
 
 const char* to_string(VenueKind v) noexcept {
-  return v == VenueKind::woo ? "woo" : "pulse";
+  switch (v) {
+    case VenueKind::woo:
+      return "woo";
+    case VenueKind::pulse:
+      return "pulse";
+    case VenueKind::o2:
+      return "o2";
+  }
+  return "?";
 }
 
 namespace {
@@ -44,10 +52,22 @@ std::vector<SymbolSpec> pulse_defaults() {
   };
 }
 
+// O2 DEX perpetuals; market_id is the list position + 1 (o2/o2_venue.cpp).
+std::vector<SymbolSpec> o2_defaults() {
+  return {
+      {"BTC-USD", -1, 1, -4, 1, 567'490},
+      {"ETH-USD", -2, 1, -3, 1, 312'345},
+      {"SOL-USD", -3, 5, -2, 1, 145'250},
+      {"DOGE-USD", -5, 1, 0, 10, 16'112},
+  };
+}
+
 }  // namespace
 
 std::vector<SymbolSpec> venue_symbols(VenueKind venue, std::size_t count) {
-  std::vector<SymbolSpec> out = venue == VenueKind::woo ? woo_defaults() : pulse_defaults();
+  std::vector<SymbolSpec> out = venue == VenueKind::woo     ? woo_defaults()
+                                : venue == VenueKind::pulse ? pulse_defaults()
+                                                            : o2_defaults();
   if (count == 0) return out;
   if (count < out.size()) {
     out.resize(count);
@@ -57,7 +77,9 @@ std::vector<SymbolSpec> venue_symbols(VenueKind venue, std::size_t count) {
     const TickShape& s = kShapes[i % kShapes.size()];
     const std::string n = std::to_string(i);
     SymbolSpec spec;
-    spec.name = venue == VenueKind::woo ? "SPOT_SYN" + n + "_USDT" : "SYN" + n + "_USDC-PERPETUAL";
+    spec.name = venue == VenueKind::woo     ? "SPOT_SYN" + n + "_USDT"
+                : venue == VenueKind::pulse ? "SYN" + n + "_USDC-PERPETUAL"
+                                            : "SYN" + n + "-USD";
     spec.px_exp = s.px_exp;
     spec.tick = s.tick;
     spec.qty_exp = -3 + static_cast<int>(i % 4);

@@ -10,7 +10,7 @@
 
 namespace wirebook::sim {
 
-enum class VenueKind : std::uint8_t { woo, pulse };
+enum class VenueKind : std::uint8_t { woo, pulse, o2 };
 
 [[nodiscard]] const char* to_string(VenueKind v) noexcept;
 

@@ -24,6 +24,8 @@ struct SimArgs {
   std::size_t wait_subscriptions = 0;
   std::string bind = "127.0.0.1";
   int woo_ws_port = 0, woo_wss_port = 0, pulse_ws_port = 0, pulse_wss_port = 0;
+  int o2_ws_port = 0, o2_wss_port = 0;
+  bool o2_unsequenced = false;
   std::string ca_out;
   std::string truth;
   int linger_ms = 200;
@@ -76,14 +78,19 @@ int run_sim(const SimArgs& a) {
       cfg.venues.push_back(sim::VenueKind::woo);
     else if (v == "pulse")
       cfg.venues.push_back(sim::VenueKind::pulse);
+    else if (v == "o2")
+      cfg.venues.push_back(sim::VenueKind::o2);
     else
-      throw std::invalid_argument("unknown venue '" + v + "' (woo, pulse)");
+      throw std::invalid_argument("unknown venue '" + v + "' (woo, pulse, o2)");
   }
   cfg.bind_address = a.bind;
   cfg.ws_port[0] = a.woo_ws_port;
   cfg.wss_port[0] = a.woo_wss_port;
   cfg.ws_port[1] = a.pulse_ws_port;
   cfg.wss_port[1] = a.pulse_wss_port;
+  cfg.ws_port[2] = a.o2_ws_port;
+  cfg.wss_port[2] = a.o2_wss_port;
+  cfg.o2.sequenced = !a.o2_unsequenced;
   cfg.ca_path = a.ca_out;
   cfg.truth_path = a.truth;
   cfg.linger_ms = a.linger_ms;
@@ -131,9 +138,10 @@ int run_sim(const SimArgs& a) {
 void setup_sim(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<SimArgs>();
   CLI::App* s = app.add_subcommand(
-      "sim", "Loopback venue simulator (WOO X v2, Pulse) with seeded books and fault injection");
+      "sim",
+      "Loopback venue simulator (WOO X v2, Pulse, O2) with seeded books and fault injection");
   s->footer(kFooter);
-  s->add_option("--venue", args->venues, "Venues to serve (woo, pulse); repeatable")
+  s->add_option("--venue", args->venues, "Venues to serve (woo, pulse, o2); repeatable")
       ->capture_default_str();
   s->add_option("--seed", args->seed,
                 "Seed: books, change ids and faults are reproducible per seed")
@@ -166,6 +174,14 @@ void setup_sim(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   s->add_option("--pulse-wss-port", args->pulse_wss_port, "Pulse wss:// port (0 = pick, -1 = off)")
       ->capture_default_str();
+  s->add_option("--o2-ws-port", args->o2_ws_port,
+                "O2 ws:// port, also plain http:// REST (0 = pick, -1 = off)")
+      ->capture_default_str();
+  s->add_option("--o2-wss-port", args->o2_wss_port,
+                "O2 wss:// port, also https:// REST (0 = pick, -1 = off)")
+      ->capture_default_str();
+  s->add_flag("--o2-unsequenced", args->o2_unsequenced,
+              "O2: book frames without seq/prev_seq (gap detection then best effort)");
   s->add_option(
       "--ca-out", args->ca_out,
       "Write the generated CA certificate here (default: a new /tmp/wirebook-sim-*/ca.pem)");

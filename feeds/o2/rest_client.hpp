@@ -1,0 +1,89 @@
+#pragma once
+// O2 REST over HTTPS (o2dex-api.txt: "All requests use HTTPS"): a blocking
+// GET with one overall timeout for start-up (GET /api/v1/markets), and a
+// worker thread that serves O2Feed's RestOutbox off the venue thread
+// (GET /api/v1/markets/{id}/orderbook for snapshots and cross-checks).
+//
+// Beast and OpenSSL stay in rest_client.cpp. TLS: SNI and hostname
+// verification against the system store or `ca_file`; `verify = false` only
+// for tests. Plain http:// is accepted for loopback (the simulator).
+//
+// Threading: https_get() is reentrant. RestWorker::get() and poll() are
+// called from the venue thread only; the worker thread does the I/O.
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "feeds/o2/o2_feed.hpp"
+
+namespace wirebook::feeds::o2 {
+
+struct RestEndpoint {
+  std::string scheme = "https";  // https | http
+  std::string host;
+  std::uint16_t port = 443;
+  bool verify = true;
+  std::string ca_file;  // empty: the system store
+};
+
+// Parses "https://host[:port][/]" (a base without path). Returns "" or what is wrong.
+[[nodiscard]] std::string parse_rest_base(std::string_view url, RestEndpoint& out);
+
+struct RestResult {
+  int status = 0;     // HTTP status; 0 when the request failed below HTTP
+  std::string body;   // response body
+  std::string error;  // transport/TLS failure, empty on any HTTP response
+};
+
+// One GET of `target` (path and query) with `timeout` for the whole exchange.
+// Never throws for network errors (they go to RestResult::error).
+[[nodiscard]] RestResult https_get(const RestEndpoint& ep, std::string_view target,
+                                   std::chrono::milliseconds timeout);
+
+// Serves O2Feed's REST requests on its own thread, one at a time (the public
+// tier allows 60 requests a minute; the feed paces itself).
+class RestWorker final : public RestOutbox {
+ public:
+  RestWorker(RestEndpoint ep, std::chrono::milliseconds timeout);
+  ~RestWorker() override;
+  RestWorker(const RestWorker&) = delete;
+  RestWorker& operator=(const RestWorker&) = delete;
+
+  bool get(std::string_view target, std::uint64_t tag) override;
+  // Hands finished replies to `feed` (venue thread; never blocks: a busy
+  // worker just means the replies come on the next call).
+  void poll(O2Feed& feed, std::int64_t recv_realtime_ns, std::int64_t recv_mono_ns) noexcept;
+
+  static constexpr std::size_t kMaxQueued = 64;
+
+ private:
+  struct Request {
+    std::string target;
+    std::uint64_t tag;
+  };
+  struct Reply {
+    std::uint64_t tag;
+    int status;
+    std::vector<char> body;  // with SIMDJSON_PADDING spare bytes
+    std::size_t len;
+  };
+  void run();
+
+  RestEndpoint ep_;
+  std::chrono::milliseconds timeout_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Request> queue_;
+  std::vector<Reply> done_;
+  std::vector<Reply> taken_;  // venue thread only
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+}  // namespace wirebook::feeds::o2

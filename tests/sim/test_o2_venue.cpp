@@ -1,0 +1,204 @@
+// The simulator's O2 venue (working schema, DESIGN §5): books rebuilt from its
+// frames by an independent client equal its truth; faults are injected through
+// Venue::deliver_delta like every venue; REST /api/v1/markets and
+// /api/v1/markets/{id}/orderbook answer in the {success, data, error} envelope.
+#include <catch2/catch.hpp>
+
+#include "feeds/o2/markets.hpp"
+#include "feeds/o2/rest_client.hpp"
+#include "o2_client.hpp"
+#include "ref_book.hpp"
+#include "sim_thread.hpp"
+
+using namespace wirebook;
+using namespace wirebook::simtest;
+
+namespace {
+
+std::vector<std::string> o2_names(std::size_t n) {
+  std::vector<std::string> out;
+  for (const auto& s : sim::venue_symbols(sim::VenueKind::o2, n)) out.push_back(s.name);
+  return out;
+}
+
+feeds::o2::RestEndpoint endpoint(const std::string& base, const std::string& ca) {
+  feeds::o2::RestEndpoint ep;
+  REQUIRE(feeds::o2::parse_rest_base(base, ep).empty());
+  ep.ca_file = ca;
+  return ep;
+}
+
+}  // namespace
+
+TEST_CASE("an O2 client following seq/prev_seq rebuilds the true books over ws://", "[sim][o2]") {
+  const std::uint64_t seed = GENERATE(51U, 52U);
+  INFO("seed " << seed);
+  auto cfg = test_config(seed, {sim::VenueKind::o2});
+  cfg.venue.frames = 4000;
+  const auto syms = o2_names(0);
+  cfg.venue.wait_subscriptions = syms.size() * 3;  // order_book, trades, ticker
+  SimThread st(cfg);
+  ClientOptions o;
+  o.url = st.sim().url(sim::VenueKind::o2, false);
+  o.symbols = syms;
+  const ClientResult r = run_o2_client(o);
+  st.join();
+  REQUIRE(r.connect_error.empty());
+  INFO("end: " << r.end);
+  CHECK(r.close_code == 1000);
+  CHECK(r.c.deltas == 4000);
+  CHECK(r.c.applied == 4000);
+  CHECK(r.c.gaps == 0);
+  CHECK(r.c.bad_json == 0);
+  CHECK(r.c.bad_types == 0);
+  CHECK(r.c.snapshots == syms.size());
+  CHECK(r.c.quotes > 0);
+  CHECK(r.c.quote_mismatch == 0);
+  CHECK(r.c.trades > 0);
+  CHECK(compare_books(r.books, st.sim().truth(), "o2").empty());
+}
+
+TEST_CASE("O2 over wss:// verifies against the simulator's CA and books still match",
+          "[sim][o2][tls]") {
+  const std::uint64_t seed = 53;
+  INFO("seed " << seed);
+  auto cfg = test_config(seed, {sim::VenueKind::o2});
+  cfg.venue.frames = 1500;
+  cfg.venue.symbols = 3;
+  cfg.venue.wait_subscriptions = 9;
+  SimThread st(cfg);
+  ClientOptions o;
+  o.url = st.sim().url(sim::VenueKind::o2, true);
+  o.ca_file = st.sim().ca_path();
+  o.symbols = o2_names(3);
+  const ClientResult r = run_o2_client(o);
+  st.join();
+  REQUIRE(r.connect_error.empty());
+  CHECK(r.close_code == 1000);
+  CHECK(r.c.gaps == 0);
+  CHECK(compare_books(r.books, st.sim().truth(), "o2").empty());
+}
+
+TEST_CASE("O2 delta faults go through deliver_delta: drops and duplicates are seen and healed",
+          "[sim][o2][faults]") {
+  const std::uint64_t seed = 54;
+  INFO("seed " << seed);
+  auto cfg = test_config(seed, {sim::VenueKind::o2});
+  cfg.venue.frames = 4000;
+  cfg.venue.symbols = 3;
+  cfg.venue.wait_subscriptions = 9;
+  sim::apply_fault_spec(cfg.faults, "o2:drop=0.01");
+  sim::apply_fault_spec(cfg.faults, "o2:dup=0.01");
+  sim::apply_fault_spec(cfg.faults, "woo:drop=0.5");  // another venue's knob: no effect here
+  SimThread st(cfg);
+  ClientOptions o;
+  o.url = st.sim().url(sim::VenueKind::o2, false);
+  o.symbols = o2_names(3);
+  const ClientResult r = run_o2_client(o);
+  st.join();
+  REQUIRE(r.connect_error.empty());
+  auto* v = st.sim().venue(sim::VenueKind::o2);
+  const auto drops = v->faults().get(sim::FaultKind::drop);
+  const auto dups = v->faults().get(sim::FaultKind::dup);
+  INFO("drops " << drops << " dups " << dups << " gaps " << r.c.gaps << " stale " << r.c.stale);
+  CHECK(drops > 0);
+  CHECK(dups > 0);
+  CHECK(r.c.gaps >= 1);
+  CHECK(r.c.gaps <= drops);
+  CHECK(r.c.stale >= 1);
+  CHECK(compare_books(r.books, st.sim().truth(), "o2").empty());
+}
+
+TEST_CASE("O2 REST: markets and order books in the envelope, over http:// and https://",
+          "[sim][o2][rest]") {
+  auto cfg = test_config(55, {sim::VenueKind::o2});
+  cfg.venue.frames = 2000;
+  cfg.venue.symbols = 3;
+  cfg.linger_ms = 60'000;  // REST is asked while the finished market lingers
+  SimThread st(cfg);
+  auto* v = st.sim().venue(sim::VenueKind::o2);
+  REQUIRE(wait_for([&] { return v->stats().events.load() >= 2000; }));
+  std::map<std::string, RefBook> books;
+  for (const bool tls : {false, true}) {
+    INFO((tls ? "https" : "http"));
+    const std::string base = st.sim().rest_base(sim::VenueKind::o2, tls);
+    REQUIRE(!base.empty());
+    const auto ep = endpoint(base, st.sim().ca_path());
+    const auto m = feeds::o2::https_get(ep, "/api/v1/markets", std::chrono::seconds(10));
+    INFO("error: " << m.error);
+    REQUIRE(m.status == 200);
+    const auto markets = feeds::o2::parse_markets(m.body);
+    REQUIRE(markets.status == feeds::o2::RestStatus::ok);
+    const auto ids = feeds::o2::resolve_markets(o2_names(3), markets.markets);
+    REQUIRE(ids.size() == 3);
+    CHECK(ids[0].market_id == 1);
+    CHECK(ids[2].market_id == 3);
+    CHECK(ids[0].price_decimals == 1);
+
+    const auto bad =
+        feeds::o2::https_get(ep, "/api/v1/markets/99/orderbook", std::chrono::seconds(10));
+    CHECK(bad.status == 404);
+    CHECK(bad.body.find(R"("success":false)") != std::string::npos);
+
+    for (std::size_t i = 0; i < 3; ++i) {
+      const auto b = feeds::o2::https_get(
+          ep, "/api/v1/markets/" + std::to_string(i + 1) + "/orderbook", std::chrono::seconds(10));
+      REQUIRE(b.status == 200);
+      simdjson::dom::parser p;
+      simdjson::dom::element doc = p.parse(b.body);
+      CHECK(doc["success"].get_bool().value());
+      RefBook rb;
+      for (const char* side : {"bids", "asks"}) {
+        for (simdjson::dom::element lv : doc["data"][side].get_array()) {
+          std::int64_t px = 0;
+          std::int64_t qty = 0;
+          REQUIRE(parse_scaled(lv.at(0).get_string().value(), px));
+          REQUIRE(parse_scaled(lv.at(1).get_string().value(), qty));
+          rb.set(std::string_view(side) == "bids", px, qty);
+        }
+      }
+      books[o2_names(3)[i]] = rb;
+    }
+  }
+  st.sim().stop();  // ends the linger; the market was finished, the truth is final
+  st.join();
+  CHECK(compare_books(books, st.sim().truth(), "o2").empty());
+}
+
+TEST_CASE("O2 REST over https:// verifies the simulator's certificate", "[sim][o2][rest][tls]") {
+  auto cfg = test_config(56, {sim::VenueKind::o2});
+  cfg.venue.rate = 10;  // unbounded; stopped by ~SimThread
+  SimThread st(cfg);
+  auto ep = endpoint(st.sim().rest_base(sim::VenueKind::o2, true), st.sim().ca_path());
+  const auto ok = feeds::o2::https_get(ep, "/api/v1/markets", std::chrono::seconds(10));
+  INFO("error: " << ok.error);
+  CHECK(ok.status == 200);
+  SimThread other(cfg);  // a different CA
+  ep.ca_file = other.sim().ca_path();
+  const auto refused = feeds::o2::https_get(ep, "/api/v1/markets", std::chrono::seconds(10));
+  CHECK(refused.status == 0);
+  CHECK(refused.error.find("tls handshake") != std::string::npos);
+}
+
+TEST_CASE("unsequenced O2 frames carry no seq/prev_seq but keep type", "[sim][o2]") {
+  auto cfg = test_config(57, {sim::VenueKind::o2});
+  cfg.venue.frames = 200;
+  cfg.venue.symbols = 1;
+  cfg.venue.wait_subscriptions = 1;
+  cfg.o2.sequenced = false;
+  SimThread st(cfg);
+  WsClient c;
+  REQUIRE(c.connect(st.sim().url(sim::VenueKind::o2, false), "").empty());
+  c.send(R"({"type":"subscribe","channel":"order_book","market_id":1})");
+  std::string msg;
+  int books = 0;
+  while (c.read(msg, std::chrono::seconds(20)) == ReadStatus::ok) {
+    if (msg.find(R"("channel":"order_book")") == std::string::npos) continue;
+    if (msg.find("\"data\"") == std::string::npos) continue;  // the ack
+    ++books;
+    CHECK(msg.find("\"seq\"") == std::string::npos);
+    CHECK(msg.find("\"prev_seq\"") == std::string::npos);
+    CHECK(msg.find("\"type\":\"") != std::string::npos);
+  }
+  CHECK(books == 201);  // the snapshot and every delta
+}
