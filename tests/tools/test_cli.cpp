@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -292,4 +293,31 @@ TEST_CASE("the README's C++ example prints the best bid and ask", "[tools][examp
   // A book that is not LIVE is not printed.
   CHECK(t::wait_child(spawn({example, tmp.path(), "beta", "BTC-PERP"}, out, err),
                       60 * t::kSecond) == 2);
+}
+
+TEST_CASE("tail follows a restarted writer (reset) and stops cleanly on SIGINT", "[tools][tail]") {
+  t::TempDir tmp;
+  t::ChildGuard children;
+  auto w1 = std::make_unique<Writer>(tmp.path(), "books", tmp.root());
+  const std::string out = tmp.root() + "/tail.out";
+  const std::string err = tmp.root() + "/tail.err";
+  const pid_t tail = spawn(
+      {env_or_fail("WIREBOOK_CLI"), "tail", "--dir", tmp.path(), "--venue", "alpha", "--json"}, out,
+      err);
+  // tail is attached once the segment shows in its memory maps (no sleeping).
+  const std::string maps = "/proc/" + std::to_string(tail) + "/maps";
+  REQUIRE(t::wait_until([&] { return read_file(maps).find("venue-alpha") != std::string::npos; },
+                        60 * t::kSecond));
+  REQUIRE(w1->stop(SIGKILL) == 128 + SIGKILL);
+  Writer w2(tmp.path(), "stream", tmp.root());
+  const std::string want = "\"reset\":true,\"generation\":\"" + w2.field("alpha_generation") + "\"";
+  REQUIRE(t::wait_until([&] { return read_file(out).find(want) != std::string::npos; },
+                        60 * t::kSecond));
+  // Events of the new writer follow the reset line.
+  REQUIRE(
+      t::wait_until([&] { return read_file(out).find("\"type\":\"level\"") != std::string::npos; },
+                    60 * t::kSecond));
+  ::kill(tail, SIGINT);
+  CHECK(t::wait_child(tail, 60 * t::kSecond) == 0);
+  CHECK(read_file(err).find("1 resets") != std::string::npos);
 }

@@ -225,9 +225,7 @@ int run_status(const StatusArgs& a) {
 void setup_status(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<StatusArgs>();
   CLI::App* s = app.add_subcommand(
-      "status",
-      "Venues of a wirebookd instance: writer liveness, heartbeat age, generation, counters and "
-      "books by state; exits 0 only when every book is LIVE");
+      "status", "Venue writers, heartbeats, counters and books by state; exit 0 only if all LIVE");
   add_target_options(*s, args->target);
   s->add_option("--venue", args->venues, "Only this venue; repeatable");
   s->add_flag("--json", args->json, "One JSON object per venue per line");
