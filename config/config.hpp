@@ -82,6 +82,11 @@ struct O2Options {
   std::string rest_url;                                          // empty: no REST
   std::optional<Url> rest;                                       // parsed rest_url
   std::uint32_t rest_check_interval_s = 60;
+  // Extra public channels (key `channels`), besides order_book.
+  bool trades = false;
+  bool ticker = false;
+  bool mark_price = false;
+  bool funding = false;
 };
 
 struct VenueConfig {

@@ -15,7 +15,7 @@ struct KindRules {
   std::string_view heartbeat_why;
   std::uint32_t max_depth;
   std::string_view depth_why;
-  std::array<std::string_view, 3> specific_keys;  // empty entries unused
+  std::array<std::string_view, 4> specific_keys;  // empty entries unused
 };
 
 // Heartbeat ranges from venues/PROTOCOLS.md: WOO pings every 10 s (§1.4);
@@ -41,7 +41,7 @@ constexpr std::array<KindRules, 5> kKinds = {{
      {},
      kMaxDepth,
      {},
-     {"market_ids", "rest_url", "rest_check_interval_s"}},
+     {"market_ids", "rest_url", "rest_check_interval_s", "channels"}},
     {VenueKind::oxfun,
      "oxfun",
      1,
@@ -289,6 +289,26 @@ void read_o2(TableReader& r, VenueConfig& v) {
     } else {
       v.o2.rest_url = *u;
       v.o2.rest = url;
+    }
+  }
+  // Extra public channels besides order_book (o2dex-api.txt "Public Channels").
+  if (const toml::array* chans = r.array("channels")) {
+    for (std::size_t i = 0; i < chans->size(); ++i) {
+      const auto* ch = (*chans)[i].as_string();
+      const std::string name = ch == nullptr ? std::string() : ch->get();
+      if (name == "trades") {
+        v.o2.trades = true;
+      } else if (name == "ticker") {
+        v.o2.ticker = true;
+      } else if (name == "mark_price") {
+        v.o2.mark_price = true;
+      } else if (name == "funding") {
+        v.o2.funding = true;
+      } else {
+        r.problem("channels[" + std::to_string(i) +
+                  "] must be one of trades, ticker, mark_price, funding, got " +
+                  (ch == nullptr ? std::string(type_phrase((*chans)[i])) : "'" + name + "'"));
+      }
     }
   }
   if (auto s = r.integer_in("rest_check_interval_s", 1, 3600)) {

@@ -13,6 +13,8 @@
 #include "config/secret.hpp"
 #include "daemon/log_queue.hpp"
 #include "feeds/common/clock.hpp"
+#include "feeds/o2/markets.hpp"
+#include "feeds/o2/rest_client.hpp"
 #include "shm/writer.hpp"
 
 namespace wirebook::daemon {
@@ -62,8 +64,53 @@ feeds::WsOptions ws_options(const config::VenueConfig& venue) {
   if (venue.connect_timeout_ms > 0) {
     o.connect_timeout_ns = static_cast<std::int64_t>(venue.connect_timeout_ms) * 1'000'000;
   }
+  if (venue.kind == config::VenueKind::o2) {
+    // O2 documents no application heartbeat: WebSocket pings, and a silent
+    // socket (not even a pong) for two heartbeat periods is dead.
+    const std::int64_t hb_s = venue.heartbeat_s > 0 ? venue.heartbeat_s : 30;
+    o.ws_idle_timeout_ns = 2 * hb_s * 1'000'000'000;
+  }
   return o;
 }
+
+namespace {
+
+// O2 market ids in symbol order: pinned in config, else looked up once at
+// start-up through GET /api/v1/markets (throws with the reason on failure).
+std::vector<std::int64_t> o2_market_ids(const config::VenueConfig& venue) {
+  std::vector<std::int64_t> ids;
+  if (!venue.o2.market_ids.empty()) {
+    for (const auto& sym : venue.symbols) {
+      for (const auto& [s, id] : venue.o2.market_ids) {
+        if (s == sym) ids.push_back(id);
+      }
+    }
+    return ids;
+  }
+  feeds::o2::RestEndpoint ep;
+  if (const std::string err = feeds::o2::parse_rest_base(venue.o2.rest_url, ep); !err.empty()) {
+    throw std::runtime_error(fmt::format("venue '{}': rest_url {}", venue.name, err));
+  }
+  ep.verify = venue.tls.verify;
+  ep.ca_file = venue.tls.ca_file;
+  const auto reply = feeds::o2::https_get(ep, "/api/v1/markets", std::chrono::seconds(10));
+  if (reply.status != 200) {
+    throw std::runtime_error(
+        fmt::format("venue '{}': GET {}/api/v1/markets failed: {}", venue.name, venue.o2.rest_url,
+                    reply.status == 0 ? reply.error : "HTTP " + std::to_string(reply.status)));
+  }
+  const auto markets = feeds::o2::parse_markets(reply.body);
+  if (markets.status != feeds::o2::RestStatus::ok) {
+    throw std::runtime_error(
+        fmt::format("venue '{}': GET /api/v1/markets: {}", venue.name, markets.error));
+  }
+  for (const auto& m : feeds::o2::resolve_markets(venue.symbols, markets.markets)) {
+    ids.push_back(m.market_id);
+  }
+  return ids;
+}
+
+}  // namespace
 
 feeds::FeedSettings feed_settings(const config::VenueConfig& venue) {
   feeds::FeedSettings s;
@@ -76,6 +123,17 @@ feeds::FeedSettings feed_settings(const config::VenueConfig& venue) {
   }
   if (venue.kind == config::VenueKind::pulse) {
     s.interval = std::string(config::to_string(venue.pulse.interval));
+  }
+  if (venue.kind == config::VenueKind::o2) {
+    s.market_ids = o2_market_ids(venue);
+    s.trades = venue.o2.trades;
+    s.ticker = venue.o2.ticker;
+    s.mark_price = venue.o2.mark_price;
+    s.funding = venue.o2.funding;
+    s.rest_url = venue.o2.rest_url;
+    s.rest_verify = venue.tls.verify;
+    s.rest_ca_file = venue.tls.ca_file;
+    s.rest_check_ns = static_cast<std::int64_t>(venue.o2.rest_check_interval_s) * 1'000'000'000;
   }
   // Venue login when both credentials are configured (start-up path: a missing
   // variable or unreadable file throws ConfigError). client_signature is used

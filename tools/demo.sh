@@ -74,6 +74,7 @@ SIM_ARGS=(sim --rate 50 --woo-wss-port -1 --pulse-wss-port -1)
 has_kind() { [[ ",${KINDS// /}," == *",$1,"* ]]; }
 if has_kind woo; then SIM_ARGS+=(--venue woo --woo-ws-port 18081); else SIM_ARGS+=(--woo-ws-port -1); fi
 if has_kind pulse; then SIM_ARGS+=(--venue pulse --pulse-ws-port 18082); else SIM_ARGS+=(--pulse-ws-port -1); fi
+if has_kind o2; then SIM_ARGS+=(--venue o2 --o2-ws-port 18083 --o2-wss-port -1); else SIM_ARGS+=(--o2-ws-port -1 --o2-wss-port -1); fi
 say "simulator: wirebook ${SIM_ARGS[*]}"
 "$WB" "${SIM_ARGS[@]}" >"$TMP/sim.out" 2>"$TMP/sim.err" &
 SIM_PID=$!

@@ -141,6 +141,11 @@ struct WsSession::Impl {
     with_ws([this](auto& ws) {
       auto to = websocket::stream_base::timeout::suggested(beast::role_type::client);
       to.handshake_timeout = std::chrono::nanoseconds(opt.connect_timeout_ns);
+      if (opt.ws_idle_timeout_ns > 0) {
+        // Beast sends the ping at half the idle timeout and closes at the full one.
+        to.idle_timeout = std::chrono::nanoseconds(opt.ws_idle_timeout_ns);
+        to.keep_alive_pings = true;
+      }
       ws.set_option(to);
       ws.read_message_max(opt.max_frame_bytes);
       ws.auto_fragment(false);

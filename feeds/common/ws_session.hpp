@@ -52,6 +52,11 @@ struct WsOptions {
   std::int64_t backoff_reset_after_ns = 60'000'000'000;   // connected this long: reset
   std::int64_t backoff_throttled_min_ns = 5'000'000'000;  // after HTTP 429/418
   std::uint64_t seed = 0;                                 // jitter RNG seed (0: random)
+  // > 0: WebSocket-level liveness (venues without an application heartbeat,
+  // e.g. O2): a ping frame when nothing arrived for half of it, and the
+  // session fails (and reconnects) when nothing, not even a pong, arrived for
+  // all of it.
+  std::int64_t ws_idle_timeout_ns = 0;
 };
 
 // Session counters (relaxed atomics would be needed for cross-thread reads;

@@ -327,6 +327,18 @@ TEST_CASE("o2 market ids must match the symbols", "[config]") {
                        "got 'http://api.oxygentwo.com'");
 }
 
+TEST_CASE("o2 channels are the documented public ones", "[config]") {
+  const std::string o2 =
+      "name = \"o2\"\nkind = \"o2\"\nurl = \"wss://api.oxygentwo.com/api/v1/ws\"\n"
+      "symbols = [\"BTC-USD\"]\ndepth = 20\nmarket_ids = { \"BTC-USD\" = 1 }\n";
+  REQUIRE_ONLY_PROBLEM(venue(o2 + "channels = [\"trades\", \"candles\"]\n"),
+                       "venue 'o2': channels[1] must be one of trades, ticker, mark_price, "
+                       "funding, got 'candles'");
+  REQUIRE_ONLY_PROBLEM(venue(o2 + "channels = [\"trades\", 3]\n"),
+                       "venue 'o2': channels[1] must be one of trades, ticker, mark_price, "
+                       "funding, got an integer");
+}
+
 TEST_CASE("venues must be an array of tables and at least one", "[config]") {
   REQUIRE_ONLY_PROBLEM(kDaemon + "[venue]\nname = \"woo\"\n",
                        "config: venue must be an array of tables (write [[venue]]), got a table");

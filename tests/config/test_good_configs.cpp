@@ -54,9 +54,14 @@ TEST_CASE("the shipped demo.toml points every venue at the local simulator", "[c
   INFO(summarize(cfg));
   REQUIRE(cfg.daemon.instance == "demo");
   REQUIRE(cfg.daemon.instance_dir() == "/dev/shm/wirebook/demo");
-  REQUIRE(cfg.venues.size() == 2);
+  REQUIRE(cfg.venues.size() == 3);
   REQUIRE(venue_named(cfg, "woo").endpoint.port == 18081);
   REQUIRE(venue_named(cfg, "pulse").endpoint.port == 18082);
+  const auto& o2 = venue_named(cfg, "o2");
+  REQUIRE(o2.endpoint.port == 18083);
+  REQUIRE(o2.o2.market_ids.size() == 3);
+  REQUIRE(o2.o2.trades);
+  REQUIRE(o2.o2.funding);
   for (const auto& v : cfg.venues) {
     REQUIRE(v.endpoint.scheme == "ws");
     REQUIRE(is_loopback_host(v.endpoint.host));
