@@ -90,6 +90,30 @@ std::string prometheus_text(const std::vector<std::unique_ptr<VenueRunner>>& ven
       out += fmt::format("{}{{venue=\"{}\"}} {}\n", k.name, v->name(), k.value(*v));
     }
   }
+  out +=
+      "# HELP wirebook_recv_to_publish_seconds Frame receive to shared-memory publication\n"
+      "# TYPE wirebook_recv_to_publish_seconds histogram\n";
+  for (const auto& v : venues) {
+    const auto& h = v->counters().recv_to_publish;
+    std::uint64_t cumulative = 0;
+    for (std::size_t k = 0; k < feeds::LatencyHistogram::kBuckets; ++k) {
+      cumulative += get(h.buckets[k]);
+      const bool last = k + 1 == feeds::LatencyHistogram::kBuckets;
+      const std::string le =
+          last
+              ? std::string("+Inf")
+              : fmt::format("{:g}",
+                            static_cast<double>(feeds::LatencyHistogram::upper_bound_ns(k)) * 1e-9);
+      out += fmt::format("wirebook_recv_to_publish_seconds_bucket{{venue=\"{}\",le=\"{}\"}} {}\n",
+                         v->name(), le, cumulative);
+    }
+    // _count is the last bucket's cumulative value so the exposition is
+    // self-consistent even while the venue thread keeps recording.
+    out += fmt::format("wirebook_recv_to_publish_seconds_sum{{venue=\"{}\"}} {:g}\n", v->name(),
+                       static_cast<double>(get(h.sum_ns)) * 1e-9);
+    out += fmt::format("wirebook_recv_to_publish_seconds_count{{venue=\"{}\"}} {}\n", v->name(),
+                       cumulative);
+  }
   out += "# HELP wirebook_books Books per state\n# TYPE wirebook_books gauge\n";
   for (const auto& v : venues) {
     for (std::size_t i = 0; i < kStatusCount; ++i) {

@@ -196,6 +196,7 @@ void VenueBooks::publish(std::uint32_t i, std::int64_t ts_exchange_ns,
   meta.ts_recv_ns = ts_recv_ns;
   meta.ts_publish_ns = realtime_ns();
   (void)writer_->publish(i, in.book, meta);
+  record(counters_.recv_to_publish, meta.ts_publish_ns - ts_recv_ns);
 }
 
 void VenueBooks::commit(std::uint32_t i, BookStatus status, bool snapshot,

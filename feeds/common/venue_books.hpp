@@ -12,7 +12,9 @@
 // Threading: owned by one venue thread; hot methods never allocate, never
 // block, never throw. Counters are relaxed atomics so a cold thread may read
 // them.
+#include <array>
 #include <atomic>
+#include <bit>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -48,6 +50,23 @@ enum class LevelResult : std::uint8_t {
   buffer_full,   // the pre-snapshot delta buffer is full: resync
 };
 
+// Receive→publish latency histogram: bucket k counts latencies below
+// 256 ns << k (bucket 0: < 256 ns); the last bucket is everything above.
+struct LatencyHistogram {
+  static constexpr std::size_t kBuckets = 18;  // finite bounds 256 ns .. 33.5 ms, then +Inf
+  [[nodiscard]] static constexpr std::int64_t upper_bound_ns(std::size_t k) noexcept {
+    return std::int64_t{256} << k;
+  }
+  [[nodiscard]] static std::size_t bucket_of(std::int64_t ns) noexcept {
+    if (ns <= 0) return 0;
+    const auto w = static_cast<std::size_t>(std::bit_width(static_cast<std::uint64_t>(ns) >> 8U));
+    return w < kBuckets - 1 ? w : kBuckets - 1;
+  }
+  std::array<std::atomic<std::uint64_t>, kBuckets> buckets{};
+  std::atomic<std::uint64_t> sum_ns{0};
+  std::atomic<std::uint64_t> count{0};
+};
+
 // Counters for one venue (monotonic, relaxed).
 struct VenueCounters {
   std::atomic<std::uint64_t> frames{0};
@@ -62,11 +81,18 @@ struct VenueCounters {
   std::atomic<std::uint64_t> evictions{0};      // levels dropped beyond capacity
   std::atomic<std::uint64_t> reconnects{0};
   std::atomic<std::uint64_t> errors{0};  // venue error replies
+  LatencyHistogram recv_to_publish;      // per book publication to shared memory
 };
 
 inline void bump(std::atomic<std::uint64_t>& c, std::uint64_t n = 1) noexcept {
   // Single writer: a relaxed load+store avoids a locked RMW on the hot path.
   c.store(c.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+}
+
+inline void record(LatencyHistogram& h, std::int64_t ns) noexcept {
+  bump(h.buckets[LatencyHistogram::bucket_of(ns)]);
+  bump(h.sum_ns, ns > 0 ? static_cast<std::uint64_t>(ns) : 0U);
+  bump(h.count);
 }
 
 struct InstrumentSpec {

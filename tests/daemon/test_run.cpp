@@ -12,7 +12,9 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <limits>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <wirebook/reader.hpp>
@@ -91,15 +93,34 @@ class NotifyListener {
   std::string log_;
 };
 
+std::vector<std::string> sim_argv(const TempDir& tmp, bool tls,
+                                  const std::vector<std::string>& extra) {
+  std::vector<std::string> argv = {env_or_fail("WIREBOOK"),
+                                   "sim",
+                                   "--venue",
+                                   "woo",
+                                   "--rate",
+                                   "50",
+                                   "--woo-ws-port",
+                                   tls ? "-1" : "0",
+                                   "--woo-wss-port",
+                                   tls ? "0" : "-1",
+                                   "--pulse-ws-port",
+                                   "-1",
+                                   "--pulse-wss-port",
+                                   "-1",
+                                   "--ca-out",
+                                   tmp.file("ca.pem")};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  return argv;
+}
+
 struct Sim {
   Child child;
   std::string url;
   std::string ca;  // wss only
-  explicit Sim(const TempDir& tmp, bool tls = false)
-      : child({env_or_fail("WIREBOOK"), "sim", "--venue", "woo", "--rate", "50", "--woo-ws-port",
-               tls ? "-1" : "0", "--woo-wss-port", tls ? "0" : "-1", "--pulse-ws-port", "-1",
-               "--pulse-wss-port", "-1", "--ca-out", tmp.file("ca.pem")},
-              tmp.file("sim.out"), tmp.file("sim.err")) {
+  explicit Sim(const TempDir& tmp, bool tls = false, const std::vector<std::string>& extra = {})
+      : child(sim_argv(tmp, tls, extra), tmp.file("sim.out"), tmp.file("sim.err")) {
     REQUIRE(wait_until([&] { return child.out().find("WIREBOOK_SIM_READY") != std::string::npos; },
                        15s));
     const std::string out = child.out();
@@ -217,6 +238,25 @@ TEST_CASE("wirebookd against the simulator: books LIVE, metrics, notify, SIGTERM
     CHECK(body.rfind("HTTP/1.1 200", 0) == 0);
     CHECK(body.find("wirebook_books{venue=\"woo\",state=\"live\"} 3") != std::string::npos);
     CHECK(body.find("# TYPE wirebook_frames_total counter") != std::string::npos);
+    // The receive→publish histogram: cumulative buckets never decrease, the
+    // +Inf bucket equals _count, and every LIVE book was published at least once.
+    CHECK(body.find("# TYPE wirebook_recv_to_publish_seconds histogram") != std::string::npos);
+    std::vector<std::uint64_t> cumulative;
+    const std::string bucket = "wirebook_recv_to_publish_seconds_bucket{venue=\"woo\",le=\"";
+    for (std::size_t at = 0; (at = body.find(bucket, at)) != std::string::npos; ++at) {
+      const auto space = body.find("} ", at);
+      REQUIRE(space != std::string::npos);
+      cumulative.push_back(std::stoull(body.substr(space + 2)));
+    }
+    CHECK(cumulative.size() == 18);
+    CHECK(std::is_sorted(cumulative.begin(), cumulative.end()));
+    const std::string count = "wirebook_recv_to_publish_seconds_count{venue=\"woo\"} ";
+    const auto c = body.find(count);
+    REQUIRE(c != std::string::npos);
+    REQUIRE(!cumulative.empty());
+    CHECK(std::stoull(body.substr(c + count.size())) == cumulative.back());
+    CHECK(cumulative.back() >= kSymbols.size());
+    CHECK(body.find("le=\"+Inf\"") != std::string::npos);
     CHECK(http_get(metrics_port, "/").rfind("HTTP/1.1 404", 0) == 0);
   }
 
@@ -349,4 +389,101 @@ TEST_CASE("wirebook dump fails clearly when no segment exists", "[daemon]") {
   CHECK(r.status != 0);
   CHECK(r.out.empty());
   CHECK(r.err.find("no wirebook instance at " + tmp.file("none")) != std::string::npos);
+}
+
+TEST_CASE(
+    "wirebookd: a dropped connection shows DISCONNECTED at once and LIVE only after a fresh "
+    "snapshot; a stall shows STALE within stale_ms",
+    "[daemon]") {
+  TempDir tmp;
+  // The simulator drops the TCP connection now and then and stalls for 1.5 s.
+  Sim sim(
+      tmp, false,
+      {"--fault", "woo:tcp_close=0.01", "--fault", "woo:stall=0.01", "--fault", "stall_ms=1500"});
+  constexpr std::int64_t kStaleMs = 400;
+  const std::string cfg = tmp.write(
+      "d.toml", config_text(tmp, sim.url, 0) + "stale_ms = " + std::to_string(kStaleMs) + "\n");
+  Child daemon({env_or_fail("WIREBOOKD"), "--config", cfg}, tmp.file("d.out"), tmp.file("d.err"));
+  const std::string dir = dir_of(tmp);
+  INFO("wirebookd stderr:\n" << daemon.err() << "\nsim stderr:\n" << sim.child.err());
+
+  shm::VenueReader r;
+  REQUIRE(
+      wait_until([&] { return shm::VenueReader::open(dir, "woo", r) == shm::OpenError::ok; }, 30s));
+  const std::uint32_t n = r.instrument_count();
+  REQUIRE(n == kSymbols.size());
+  // Follow every event from the first: per instrument, after a DISCONNECTED
+  // status the next LIVE must come after a SNAPSHOT_END of that instrument.
+  struct Track {
+    bool disconnected = false;
+    bool snapshot = false;
+    int recovered = 0;  // DISCONNECTED → snapshot → LIVE cycles
+    int stale = 0;
+    std::int64_t last_level_ns = 0;
+  };
+  std::vector<Track> t(n);
+  int live_without_snapshot = 0;
+  std::int64_t stale_min_ns = std::numeric_limits<std::int64_t>::max();
+  std::int64_t stale_max_ns = 0;
+  std::uint64_t laps = 0;
+  shm::RingCursor cur = r.cursor_from(1);
+  const auto done = [&] {
+    return std::all_of(t.begin(), t.end(),
+                       [](const Track& x) { return x.recovered >= 2 && x.stale >= 2; });
+  };
+  const auto deadline = std::chrono::steady_clock::now() + 90s;
+  while (!done() && std::chrono::steady_clock::now() < deadline) {
+    shm::Event ev;
+    std::uint64_t lost = 0;
+    const auto pr = r.poll(cur, ev, lost);
+    if (pr == shm::PollResult::nothing) {
+      std::this_thread::sleep_for(1ms);
+      continue;
+    }
+    if (pr != shm::PollResult::event) {
+      ++laps;  // cannot judge across a lap: start every instrument over
+      for (auto& x : t) x.disconnected = x.snapshot = false;
+      continue;
+    }
+    if (ev.instrument >= n) continue;
+    Track& x = t[ev.instrument];
+    switch (ev.type) {
+      case shm::EventType::level:
+        x.last_level_ns = ev.ts_recv_ns;
+        break;
+      case shm::EventType::snapshot_end:
+        x.snapshot = true;
+        break;
+      case shm::EventType::status: {
+        const auto st = static_cast<shm::Status>(ev.aux0);
+        if (st == shm::Status::disconnected) {
+          x.disconnected = true;
+          x.snapshot = false;
+        } else if (st == shm::Status::live && x.disconnected) {
+          if (!x.snapshot) ++live_without_snapshot;
+          ++x.recovered;
+          x.disconnected = false;
+        } else if (st == shm::Status::stale && x.last_level_ns != 0) {
+          ++x.stale;
+          const std::int64_t d = ev.ts_recv_ns - x.last_level_ns;
+          stale_min_ns = std::min(stale_min_ns, d);
+          stale_max_ns = std::max(stale_max_ns, d);
+        }
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  for (std::uint32_t i = 0; i < n; ++i) {
+    INFO("instrument " << i << " recovered " << t[i].recovered << " stale " << t[i].stale);
+    CHECK(t[i].recovered >= 2);
+    CHECK(t[i].stale >= 2);
+  }
+  INFO("laps " << laps << " stale delay " << stale_min_ns << ".." << stale_max_ns << " ns");
+  CHECK(live_without_snapshot == 0);
+  CHECK(stale_min_ns >= kStaleMs * 1'000'000);
+  CHECK(stale_max_ns <= kStaleMs * 1'000'000 + 1'500'000'000);
+  daemon.signal(SIGTERM);
+  CHECK(daemon.wait(2000ms) == 0);
 }

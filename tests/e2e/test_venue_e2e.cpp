@@ -5,10 +5,12 @@
 
 #include <simdjson.h>
 
+#include <array>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <functional>
+#include <limits>
 #include <random>
 #include <sstream>
 #include <thread>
@@ -24,34 +26,88 @@ using feeds::BookStatus;
 
 namespace {
 
-// Records every book's status at the moment the simulator closed the session.
+// Wraps the venue's handler and watches every book's status as the session
+// sees it: the statuses at the last close (the simulator's final close),
+// DISCONNECTED on every close, LIVE after a (re)connect only together with a
+// fresh snapshot, and STALE transitions with their delay since the book's
+// last data.
 class Recorder final : public feeds::FrameHandler {
  public:
   Recorder(feeds::VenueBooks& books, std::unique_ptr<feeds::FrameHandler> inner)
-      : books_(books), inner_(std::move(inner)) {}
+      : books_(books),
+        inner_(std::move(inner)),
+        prev_(books.size(), BookStatus::syncing),
+        live_since_open_(books.size(), false),
+        last_data_ns_(books.size(), 0),
+        last_version_(books.size(), 0) {
+    stale_transitions.assign(books.size(), 0);
+  }
   void on_open(std::int64_t now) override {
     ++opens;
+    std::fill(live_since_open_.begin(), live_since_open_.end(), false);
     inner_->on_open(now);
+    observe(now, books_.counters().snapshots.load());
   }
   void on_close(std::int64_t now) override {
-    if (closes++ == 0) {
-      for (std::uint32_t i = 0; i < books_.size(); ++i) at_close.push_back(books_.status(i));
-    }
+    ++closes;
+    at_close.clear();
+    for (std::uint32_t i = 0; i < books_.size(); ++i) at_close.push_back(books_.status(i));
     inner_->on_close(now);
+    for (std::uint32_t i = 0; i < books_.size(); ++i) {
+      if (books_.status(i) != BookStatus::disconnected) ++not_disconnected_on_close;
+      prev_[i] = books_.status(i);
+    }
   }
   bool on_frame(const char* d, std::size_t n, std::size_t cap, std::int64_t rt,
                 std::int64_t mono) noexcept override {
-    return inner_->on_frame(d, n, cap, rt, mono);
+    const std::uint64_t snaps = books_.counters().snapshots.load();
+    const bool r = inner_->on_frame(d, n, cap, rt, mono);
+    observe(mono, snaps);
+    return r;
   }
-  bool on_timer(std::int64_t now) noexcept override { return inner_->on_timer(now); }
+  bool on_timer(std::int64_t now) noexcept override {
+    const bool r = inner_->on_timer(now);
+    observe(now, books_.counters().snapshots.load());
+    return r;
+  }
 
   std::vector<BookStatus> at_close;
   int opens = 0;
   int closes = 0;
+  int not_disconnected_on_close = 0;  // a book not DISCONNECTED right after a close
+  int live_without_snapshot = 0;      // LIVE after a (re)connect without a snapshot
+  std::vector<int> stale_transitions;
+  std::int64_t stale_delay_min_ns = std::numeric_limits<std::int64_t>::max();
+  std::int64_t stale_delay_max_ns = 0;
 
  private:
+  void observe(std::int64_t now, std::uint64_t snapshots_before) noexcept {
+    for (std::uint32_t i = 0; i < books_.size(); ++i) {
+      const BookStatus st = books_.status(i);
+      if (books_.book(i).version() != last_version_[i]) {
+        last_version_[i] = books_.book(i).version();
+        last_data_ns_[i] = now;
+      }
+      if (st == BookStatus::live && prev_[i] != BookStatus::live && !live_since_open_[i]) {
+        live_since_open_[i] = true;
+        if (books_.counters().snapshots.load() == snapshots_before) ++live_without_snapshot;
+      }
+      if (st == BookStatus::stale && prev_[i] == BookStatus::live) {
+        ++stale_transitions[i];
+        const std::int64_t delay = now - last_data_ns_[i];
+        stale_delay_min_ns = std::min(stale_delay_min_ns, delay);
+        stale_delay_max_ns = std::max(stale_delay_max_ns, delay);
+      }
+      prev_[i] = st;
+    }
+  }
+
   feeds::VenueBooks& books_;
   std::unique_ptr<feeds::FrameHandler> inner_;
+  std::vector<BookStatus> prev_;
+  std::vector<bool> live_since_open_;
+  std::vector<std::int64_t> last_data_ns_;
+  std::vector<std::uint64_t> last_version_;
 };
 
 struct TruthBook {
@@ -93,17 +149,51 @@ std::map<std::string, TruthBook> parse_truth(const std::string& text, std::strin
 
 struct RunResult {
   std::uint64_t gaps = 0;
-  std::uint64_t injected = 0;      // every injected delta fault
+  std::uint64_t injected = 0;      // dup + corrupt + truncate
   std::uint64_t injected_bad = 0;  // of which unparseable (corrupt, truncated)
   std::uint64_t malformed = 0;
   std::uint64_t errors = 0;
+  std::uint64_t resyncs = 0;
+  std::array<std::uint64_t, sim::kFaultKinds> by_kind{};  // every injected fault by kind
+  std::uint64_t heartbeat_closes = 0;                     // by the simulated venue
+  feeds::WsStats ws;
+  int opens = 0;
+  int closes = 0;
+  int not_disconnected_on_close = 0;
+  int live_without_snapshot = 0;
+  std::vector<int> stale_transitions;
+  std::int64_t stale_delay_min_ns = 0;
+  std::int64_t stale_delay_max_ns = 0;
+
+  [[nodiscard]] std::uint64_t of(sim::FaultKind k) const {
+    return by_kind[static_cast<std::size_t>(k)];
+  }
+  // Faults that break one symbol's chain (each must be exactly one detected break).
+  [[nodiscard]] std::uint64_t chain_breaks() const {
+    using K = sim::FaultKind;
+    return of(K::drop) + of(K::dup) + of(K::reorder) + of(K::corrupt) + of(K::truncate) +
+           of(K::wrong_type);
+  }
 };
 
+std::string describe(const RunResult& r) {
+  std::ostringstream o;
+  for (std::size_t k = 0; k < sim::kFaultKinds; ++k) {
+    if (r.by_kind[k] != 0)
+      o << sim::to_string(static_cast<sim::FaultKind>(k)) << "=" << r.by_kind[k] << " ";
+  }
+  o << "| gaps " << r.gaps << " resyncs " << r.resyncs << " malformed " << r.malformed << " opens "
+    << r.opens << " closes " << r.closes << " oversized " << r.ws.oversized_frames
+    << " heartbeat_closes " << r.heartbeat_closes;
+  return o.str();
+}
+
 using Tweak = std::function<void(sim::SimConfig&, feeds::FeedSettings&)>;
+using WsTweak = std::function<void(feeds::WsOptions&)>;
 
 RunResult run_venue(sim::VenueKind kind, bool tls, const std::vector<std::string>& faults,
                     std::uint64_t seed, std::uint64_t frames, const Tweak& tweak = {},
-                    bool expect_live = true) {
+                    bool expect_live = true, const WsTweak& wtweak = {}) {
   const std::string kind_name = sim::to_string(kind);
   INFO("seed " << seed << (tls ? " wss " : " ws ") << kind_name);
   sim::SimConfig cfg;
@@ -116,6 +206,7 @@ RunResult run_venue(sim::VenueKind kind, bool tls, const std::vector<std::string
   cfg.linger_ms = 3000;
   for (const auto& f : faults) sim::apply_fault_spec(cfg.faults, f);
   feeds::FeedSettings fs;
+  fs.heartbeat_ns = 10'000'000'000;
   if (tweak) tweak(cfg, fs);
   sim::Simulator simulator(cfg);
   std::thread sim_thread([&] { simulator.run(); });
@@ -128,6 +219,7 @@ RunResult run_venue(sim::VenueKind kind, bool tls, const std::vector<std::string
   boost::asio::io_context io;
   auto guard = boost::asio::make_work_guard(io);
   feeds::WsOptions wo;
+  if (wtweak) wtweak(wo);
   const std::string url = simulator.url(kind, tls);
   REQUIRE(!url.empty());
   // url: ws[s]://127.0.0.1:PORT/path
@@ -141,7 +233,6 @@ RunResult run_venue(sim::VenueKind kind, bool tls, const std::vector<std::string
   wo.target = port_end == std::string::npos ? "/" : url.substr(port_end);
   wo.ca_file = simulator.ca_path();
   wo.seed = seed;
-  fs.heartbeat_ns = 10'000'000'000;
   std::unique_ptr<Recorder> rec;
   std::unique_ptr<feeds::WsSession> session;
   // The handler needs the session as its outbox and the session needs the
@@ -170,6 +261,25 @@ RunResult run_venue(sim::VenueKind kind, bool tls, const std::vector<std::string
   r.gaps = books.counters().gaps;
   r.malformed = books.counters().malformed;
   r.errors = books.counters().errors;
+  r.resyncs = books.counters().resyncs;
+  r.ws = session->stats();
+  r.opens = rec->opens;
+  r.closes = rec->closes;
+  r.not_disconnected_on_close = rec->not_disconnected_on_close;
+  r.live_without_snapshot = rec->live_without_snapshot;
+  r.stale_transitions = rec->stale_transitions;
+  r.stale_delay_min_ns = rec->stale_delay_min_ns;
+  r.stale_delay_max_ns = rec->stale_delay_max_ns;
+  {
+    auto* v = simulator.venue(kind);
+    for (std::size_t k = 0; k < sim::kFaultKinds; ++k) {
+      r.by_kind[k] = v->faults().get(static_cast<sim::FaultKind>(k));
+    }
+    r.heartbeat_closes = v->stats().heartbeat_closes.load();
+  }
+  INFO(describe(r));
+  CHECK(r.not_disconnected_on_close == 0);
+  CHECK(r.live_without_snapshot == 0);
   if (!expect_live) {
     for (std::uint32_t i = 0; i < books.size(); ++i) {
       CHECK(rec->at_close.size() == books.size());
@@ -301,6 +411,156 @@ TEST_CASE("Pulse with a wrong secret is refused, counted, and never LIVE", "[e2e
       },
       false);
   CHECK(r.errors >= 1);
+}
+
+// --- counted faults ----------------------------------------------------------
+// The simulator's counted-break mode (VenueOptions::faults_wait_resync) holds
+// a symbol's next fault until the client has resynchronised it, so every
+// injected fault must be exactly one detected break (or one reconnect), and
+// the run ends only after every symbol recovered.
+
+namespace {
+
+Tweak counted(std::uint64_t max_faults, const Tweak& more = {}) {
+  return [max_faults, more](sim::SimConfig& c, feeds::FeedSettings& fs) {
+    c.venue.faults_wait_resync = true;
+    c.venue.max_faults = max_faults;
+    c.venue.backpressure_bytes = 256U << 10U;  // a short backlog: resyncs finish quickly
+    if (more) more(c, fs);
+  };
+}
+
+std::string venue_prefix(sim::VenueKind kind) {
+  return std::string(sim::to_string(kind)) + ":";
+}
+
+void chain_faults_are_counted(sim::VenueKind kind) {
+  const std::uint64_t seed = seed_from_env();
+  INFO("seed " << seed);
+  const std::string v = venue_prefix(kind);
+  const auto r = run_venue(kind, false,
+                           {v + "drop=0.01", v + "dup=0.01", v + "reorder=0.01", v + "corrupt=0.01",
+                            v + "truncate=0.005", v + "wrong_type=0.005"},
+                           seed, 3000, counted(40));
+  INFO(describe(r));
+  CHECK(r.chain_breaks() == 40);
+  CHECK(r.gaps == r.chain_breaks());
+  CHECK(r.resyncs == r.gaps);
+  using K = sim::FaultKind;
+  CHECK(r.malformed == r.of(K::corrupt) + r.of(K::truncate) + r.of(K::wrong_type));
+  CHECK(r.closes == 1);  // only the simulator's final close
+}
+
+void disconnects_are_counted(sim::VenueKind kind) {
+  const std::uint64_t seed = seed_from_env();
+  INFO("seed " << seed);
+  const std::string v = venue_prefix(kind);
+  const auto r = run_venue(kind, false, {v + "tcp_close=0.01", v + "mid_frame_close=0.01"}, seed,
+                           3000, counted(4));
+  INFO(describe(r));
+  using K = sim::FaultKind;
+  const auto dropped = r.of(K::tcp_close) + r.of(K::mid_frame_close);
+  CHECK(dropped == 4);
+  // Each dropped connection is one close and one reconnect; books went
+  // DISCONNECTED at every close and LIVE again only with a fresh snapshot
+  // (checked by run_venue for every run).
+  CHECK(r.closes == static_cast<int>(dropped) + 1);
+  CHECK(r.opens == r.closes);
+  CHECK(r.gaps == 0);
+}
+
+void oversized_frames_are_counted(sim::VenueKind kind) {
+  const std::uint64_t seed = seed_from_env();
+  INFO("seed " << seed);
+  const std::string v = venue_prefix(kind);
+  const auto r =
+      run_venue(kind, false, {v + "oversize=0.01"}, seed, 3000, counted(2),
+                /*expect_live=*/true, [](feeds::WsOptions& wo) { wo.max_frame_bytes = 1U << 20U; });
+  INFO(describe(r));
+  CHECK(r.of(sim::FaultKind::oversize) == 2);
+  CHECK(r.ws.oversized_frames == 2);
+  CHECK(r.closes == 3);
+  CHECK(r.gaps == 0);
+}
+
+void stalls_flag_books_stale(sim::VenueKind kind) {
+  const std::uint64_t seed = seed_from_env();
+  INFO("seed " << seed);
+  const std::string v = venue_prefix(kind);
+  constexpr std::int64_t kStaleNs = 600'000'000;
+  const auto r = run_venue(kind, false, {v + "stall=0.01"}, seed, 3000,
+                           counted(2, [](sim::SimConfig& c, feeds::FeedSettings& fs) {
+                             c.faults.params.stall_ms = 1500;
+                             c.linger_ms = 200;  // end before the books could go stale
+                             fs.stale_after_ns = kStaleNs;
+                           }));
+  INFO(describe(r));
+  CHECK(r.of(sim::FaultKind::stall) == 2);
+  // Every book went STALE in each stall (a loaded machine may add more),
+  // no earlier than the threshold and within one timer period plus slack.
+  for (const int n : r.stale_transitions) CHECK(n >= 2);
+  CHECK(r.stale_delay_min_ns >= kStaleNs);
+  CHECK(r.stale_delay_max_ns <= kStaleNs + 1'000'000'000);
+  CHECK(r.gaps == 0);
+  CHECK(r.closes == 1);
+}
+
+}  // namespace
+
+TEST_CASE("WOO: every injected chain fault is exactly one detected break", "[e2e][woo][faults]") {
+  chain_faults_are_counted(sim::VenueKind::woo);
+}
+
+TEST_CASE("WOO: dropped connections reconnect, resubscribe and come back LIVE via snapshots",
+          "[e2e][woo][faults]") {
+  disconnects_are_counted(sim::VenueKind::woo);
+}
+
+TEST_CASE("WOO: an oversized frame is counted and recovered from", "[e2e][woo][faults]") {
+  oversized_frames_are_counted(sim::VenueKind::woo);
+}
+
+TEST_CASE("WOO: a stall flags books STALE within the threshold, then LIVE again",
+          "[e2e][woo][faults]") {
+  stalls_flag_books_stale(sim::VenueKind::woo);
+}
+
+TEST_CASE("Pulse: every injected chain fault is exactly one detected break",
+          "[e2e][pulse][faults]") {
+  chain_faults_are_counted(sim::VenueKind::pulse);
+}
+
+TEST_CASE("Pulse: dropped connections reconnect, resubscribe and come back LIVE via snapshots",
+          "[e2e][pulse][faults]") {
+  disconnects_are_counted(sim::VenueKind::pulse);
+}
+
+TEST_CASE("Pulse: an oversized frame is counted and recovered from", "[e2e][pulse][faults]") {
+  oversized_frames_are_counted(sim::VenueKind::pulse);
+}
+
+TEST_CASE("Pulse: a stall flags books STALE within the threshold, then LIVE again",
+          "[e2e][pulse][faults]") {
+  stalls_flag_books_stale(sim::VenueKind::pulse);
+}
+
+TEST_CASE("Pulse: an unanswered heartbeat closes the session; the feed reconnects and recovers",
+          "[e2e][pulse][faults]") {
+  const std::uint64_t seed = seed_from_env();
+  INFO("seed " << seed);
+  // The venue loses the client's first two answers to its test_request and
+  // closes with 4000 "heartbeat close" at the next heartbeat (PROTOCOLS §2.6).
+  const auto r = run_venue(sim::VenueKind::pulse, false, {}, seed, 3000,
+                           counted(0, [](sim::SimConfig& c, feeds::FeedSettings&) {
+                             c.venue.pulse_second_ms = 20;  // 10 "seconds" = 200 ms
+                             c.venue.pulse_lose_test_answers = 2;
+                             c.venue.rate = 1500;
+                           }));
+  INFO(describe(r));
+  CHECK(r.heartbeat_closes == 2);
+  CHECK(r.closes == 3);
+  CHECK(r.opens == 3);
+  CHECK(r.gaps == 0);
 }
 
 // ---- O2 DEX (working schema, DESIGN §5): the simulator numbers its markets 1..n.

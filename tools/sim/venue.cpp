@@ -27,6 +27,66 @@ Venue::Venue(VenueOptions opts)
                        derive_seed(opts_.seed, vname + ":faults:" + s.name));
     last_ts_ms_.push_back(now);
     held_.emplace_back();
+    // In counted-break mode a symbol takes faults only once a client holds a snapshot of it.
+    awaiting_snapshot_.push_back(opts_.faults_wait_resync ? 1 : 0);
+    settle_left_.push_back(0);
+  }
+}
+
+bool Venue::settled(std::size_t sym) const noexcept {
+  return awaiting_snapshot_[sym] == 0 && settle_left_[sym] == 0;
+}
+
+bool Venue::all_settled() const noexcept {
+  for (std::size_t i = 0; i < specs_.size(); ++i)
+    if (!settled(i)) return false;
+  return module_settled();
+}
+
+void Venue::snapshot_served(std::size_t sym) {
+  if (!opts_.faults_wait_resync || sym >= specs_.size()) return;
+  awaiting_snapshot_[sym] = 0;
+  settle_left_[sym] = opts_.settle_frames;
+}
+
+void Venue::break_all() {
+  if (!opts_.faults_wait_resync) return;
+  std::fill(awaiting_snapshot_.begin(), awaiting_snapshot_.end(), std::uint8_t{1});
+}
+
+bool Venue::fault_window_open() const noexcept {
+  if (opts_.frames == 0 || stats_.events.load(std::memory_order_relaxed) <= opts_.frames) {
+    return true;
+  }
+  // Past `frames`: a counted run with a fault quota keeps injecting until it is met.
+  return opts_.faults_wait_resync && opts_.max_faults != 0 && faults_noted_ < opts_.max_faults;
+}
+
+void Venue::mask_unsettled(std::size_t sym, DeltaVerdict& v) const noexcept {
+  const bool capped = opts_.max_faults != 0 && faults_noted_ >= opts_.max_faults;
+  if (!fault_window_open() || capped || !settled(sym)) {
+    v = DeltaVerdict{};
+    return;
+  }
+  // One fault per frame, and a stream fault only when every symbol has settled.
+  if (v.data != FaultKind::count_ || !all_settled()) {
+    v.stall = v.tcp_close = v.mid_frame_close = false;
+  }
+}
+
+void Venue::note_fault(std::size_t sym, const DeltaVerdict& v, bool delivered) {
+  if (!opts_.faults_wait_resync) return;
+  faults_noted_ += (v.data != FaultKind::count_ ? 1U : 0U) + (v.stall ? 1U : 0U) +
+                   (delivered && (v.tcp_close || v.mid_frame_close) ? 1U : 0U);
+  if (v.data == FaultKind::oversize || (delivered && (v.tcp_close || v.mid_frame_close))) {
+    break_all();  // the client reconnects: every symbol needs a fresh snapshot
+  } else if (v.data != FaultKind::count_) {
+    awaiting_snapshot_[sym] = 1;
+  } else if (settle_left_[sym] > 0 && awaiting_snapshot_[sym] == 0) {
+    --settle_left_[sym];  // one more clean delta after the snapshot
+  }
+  if (v.stall) {
+    for (auto& left : settle_left_) left = std::max(left, opts_.settle_frames);
   }
 }
 
@@ -97,6 +157,7 @@ void Venue::deliver_delta(std::size_t sym, std::string frame, std::string_view c
   DeltaVerdict v;
   FaultDice& dice = dice_[sym];
   if (opts_.faults.any()) v = dice.roll();
+  if (opts_.faults_wait_resync) mask_unsettled(sym, v);
   auto send_all = [&](const SharedFrame& f) {
     for (Connection* c : recipients) send(*c, f);
   };
@@ -139,6 +200,7 @@ void Venue::deliver_delta(std::size_t sym, std::string frame, std::string_view c
     stall_until_ = Clock::now() + std::chrono::milliseconds(opts_.fault_params.stall_ms);
     stalled_ += std::chrono::milliseconds(opts_.fault_params.stall_ms);  // pacing resumes, no burst
   }
+  note_fault(sym, v, !recipients.empty());
   if (v.mid_frame_close && !recipients.empty()) {
     counters_.add(FaultKind::mid_frame_close, recipients.size());
     const SharedFrame f = plain ? plain : make_frame(std::string(2048, ' '));
@@ -200,16 +262,27 @@ void Venue::generate(Clock::time_point now) {
   } else {
     due = backpressured() ? 0 : 256;
   }
+  // Counted-break mode runs on past `frames` (without faults) until every
+  // symbol has resynchronised, so no injected fault goes unseen.
+  const auto settling = [&] {
+    if (!opts_.faults_wait_resync) return false;
+    const bool quota_met = opts_.max_faults == 0 || faults_noted_ >= opts_.max_faults;
+    if (quota_met && all_settled()) return false;
+    if (frames_done_at_ == Clock::time_point{}) frames_done_at_ = now;
+    return std::chrono::duration<double>(now - frames_done_at_).count() < opts_.settle_timeout_s;
+  };
+  const auto reached = [&] {
+    return opts_.frames != 0 && stats_.events.load(std::memory_order_relaxed) >= opts_.frames;
+  };
   for (std::uint64_t i = 0; i < due; ++i) {
-    if (opts_.frames != 0 && stats_.events.load(std::memory_order_relaxed) >= opts_.frames) break;
+    if (reached() && !settling()) break;
     const auto sym = static_cast<std::size_t>(market_rng_.below(gens_.size()));
     gens_[sym].step(event_);
     stats_.events.fetch_add(1, std::memory_order_relaxed);
     on_event(sym, event_);
     if (Clock::now() < stall_until_) break;
   }
-  const bool frames_done =
-      opts_.frames != 0 && stats_.events.load(std::memory_order_relaxed) >= opts_.frames;
+  const bool frames_done = reached() && !settling();
   const bool time_done =
       opts_.seconds > 0 && std::chrono::duration<double>(now - start_).count() >= opts_.seconds;
   if (frames_done || time_done) finish();

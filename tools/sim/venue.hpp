@@ -37,6 +37,19 @@ struct VenueOptions {
   std::size_t wait_subscriptions = 0;  // hold the market until this many subscriptions exist
   VenueFaults faults;
   FaultParams fault_params;
+  // Counted-break mode for end-to-end tests: after a fault that breaks a
+  // symbol's chain (any delta kind; oversize, tcp_close and mid_frame_close
+  // break every symbol), that symbol gets no new fault until a client has
+  // been served a fresh snapshot of it and `settle_frames` clean deltas
+  // followed; a stall waits for every symbol to settle. So each injected
+  // fault is one detectable break, whatever the timing. The bounded run then
+  // ends only once every symbol has settled and, with `max_faults`, that
+  // many faults were injected (no new faults after `frames` otherwise), or
+  // after `settle_timeout_s` more seconds.
+  bool faults_wait_resync = false;
+  std::uint32_t settle_frames = 2;
+  std::uint64_t max_faults = 0;  // counted-break mode: inject exactly this many (0 = no quota)
+  double settle_timeout_s = 30;
   std::size_t backpressure_bytes = 4U << 20U;  // max-rate mode pauses while a client queue is above
   std::size_t max_queue_bytes = 256U
                                 << 20U;  // a client queue above this is dropped (slow consumer)
@@ -50,7 +63,8 @@ struct VenueOptions {
   std::string pulse_client_id = "sim-client";
   std::string pulse_client_secret = "sim-secret";
   bool pulse_raw_needs_auth = false;
-  double pulse_exponent_rate = 0.05;  // share of numbers printed as 2.5e4
+  std::uint32_t pulse_lose_test_answers = 0;  // fault: ignore the first K public/test answers
+  double pulse_exponent_rate = 0.05;          // share of numbers printed as 2.5e4
   // Capture replay (replaces the generator when non-empty)
   std::vector<CaptureFrame> capture;
   double capture_speed = 1.0;  // 0 = as fast as possible
@@ -132,6 +146,15 @@ class Venue {
   virtual void on_event(std::size_t sym, const BookEvent& ev) = 0;
   virtual void on_timer(Clock::time_point now) = 0;
   virtual void on_finish() {}
+  // A venue module calls this when it serves a client a fresh snapshot of
+  // `sym` (subscription or snapshot request): the symbol has resynchronised.
+  void snapshot_served(std::size_t sym);
+  // ... and this when it breaks every symbol's stream itself (e.g. a
+  // heartbeat close): each needs a fresh snapshot before its next fault.
+  void break_all();
+  // Counted-break mode: false while the module still has a fault of its own
+  // to inject (the run does not end before it).
+  [[nodiscard]] virtual bool module_settled() const noexcept { return true; }
 
   // The connections subscribed to the delta stream of `sym`.
   virtual void delta_recipients(std::size_t sym, std::vector<Connection*>& out) = 0;
@@ -162,12 +185,23 @@ class Venue {
   void finish();
   [[nodiscard]] bool backpressured() const;
   [[nodiscard]] std::size_t subscriptions() const;
+  // faults_wait_resync: may `sym` take a fault now? (all symbols for stream faults)
+  [[nodiscard]] bool settled(std::size_t sym) const noexcept;
+  [[nodiscard]] bool all_settled() const noexcept;
+  [[nodiscard]] bool fault_window_open() const noexcept;
+  void mask_unsettled(std::size_t sym, DeltaVerdict& v) const noexcept;
+  void note_fault(std::size_t sym, const DeltaVerdict& v, bool delivered);
 
   std::vector<SymbolSpec> specs_;
   std::vector<BookGenerator> gens_;
   std::vector<FaultDice> dice_;
   std::vector<std::int64_t> last_ts_ms_;
   std::vector<SharedFrame> held_;  // reorder: a delta waiting for its successor
+  // faults_wait_resync state per symbol: waiting for a snapshot, then clean deltas to go.
+  std::vector<std::uint8_t> awaiting_snapshot_;
+  std::vector<std::uint32_t> settle_left_;
+  std::uint64_t faults_noted_ = 0;
+  Clock::time_point frames_done_at_{};
   std::vector<std::unique_ptr<VenueSession>> sessions_;
   Rng market_rng_;
   Rng format_rng_;

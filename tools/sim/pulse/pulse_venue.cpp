@@ -113,6 +113,13 @@ class PulseVenue final : public Venue {
   std::vector<std::uint64_t> last_change_;  // per instrument
   std::vector<std::set<std::pair<int, std::int64_t>>> pending_agg_;
   Clock::time_point next_agg_;
+  std::uint32_t lose_test_answers_ = opts_.pulse_lose_test_answers;
+  std::uint32_t heartbeat_closes_ = 0;
+
+  // Every lost answer has had its heartbeat close.
+  [[nodiscard]] bool module_settled() const noexcept override {
+    return lose_test_answers_ == 0 && heartbeat_closes_ >= opts_.pulse_lose_test_answers;
+  }
 };
 
 void PulseSession::on_text(std::string_view text) {
@@ -312,6 +319,8 @@ void PulseVenue::on_timer(Clock::time_point now) {
       stats().heartbeat_closes.fetch_add(1, std::memory_order_relaxed);
       s.conn().close(4000, "heartbeat close");
       s.mark_closing();
+      ++heartbeat_closes_;
+      break_all();
       return;
     }
     s.test_request_pending = true;
@@ -423,9 +432,11 @@ void PulseVenue::subscribe(PulseSession& s, const Rpc& rpc, simdjson::dom::eleme
   for (const Pick& p : fresh) {
     if (p.bit == kRaw) {
       send(s.conn(), make_frame(snapshot_frame(p.sym, "raw")));
+      snapshot_served(p.sym);
     } else if (p.bit == kAgg) {
       s.agg_last[p.sym] = last_change_[p.sym];
       send(s.conn(), make_frame(snapshot_frame(p.sym, "100ms")));
+      snapshot_served(p.sym);
     } else {
       send(s.conn(), make_frame(quote_frame(p.sym, last_ts_ms(p.sym))));
     }
@@ -515,6 +526,11 @@ void PulseVenue::handle(PulseSession& s, std::string_view text) {
     s.test_request_pending = false;
     result(s, rpc, "\"ok\"");
   } else if (m == "public/test") {
+    if (lose_test_answers_ > 0) {
+      // Fault: this answer is lost, so the venue closes at the next heartbeat.
+      --lose_test_answers_;
+      return;
+    }
     s.test_request_pending = false;
     result(s, rpc, R"({"version":"1.2.26"})");
   } else if (m == "public/auth") {

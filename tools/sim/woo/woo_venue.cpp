@@ -302,6 +302,7 @@ void WooVenue::request(WooSession& s, const std::string& id, simdjson::dom::elem
   append_levels(extra, *sym, book::Side::bid);
   extra += '}';
   reply(s, id, "request", true, {}, extra);
+  snapshot_served(*sym);
 }
 
 void WooVenue::handle(WooSession& s, std::string_view text) {
