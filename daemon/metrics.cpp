@@ -75,10 +75,10 @@ std::string stats_line(const VenueRunner& v) {
   }
   return fmt::format(
       "{}: {} frames={} bytes={} malformed={} gaps={} resyncs={} reconnects={} "
-      "connects={} connect_failures={} books{}",
+      "venue_errors={} connects={} connect_failures={} books{}",
       v.name(), s.connected.load(std::memory_order_relaxed) ? "connected" : "not connected",
       get(c.frames), get(c.bytes), get(c.malformed), get(c.gaps), get(c.resyncs), get(c.reconnects),
-      get(s.connects), get(s.connect_failures), books);
+      get(c.errors), get(s.connects), get(s.connect_failures), books);
 }
 
 std::string prometheus_text(const std::vector<std::unique_ptr<VenueRunner>>& venues,

@@ -275,6 +275,17 @@ void VenueRunner::arm_timer() {
 
 void VenueRunner::on_tick() noexcept {
   writer_->idle(feeds::monotonic_ns());
+  // Venue error replies reach the log from here (at most one line per tick,
+  // with the count), never from the frame path.
+  const std::uint64_t errors = books_->counters().errors.load(std::memory_order_relaxed);
+  if (errors > errors_logged_) {
+    try {
+      log(kWarn, fmt::format("venue error reply ({} so far): {}", errors, books_->last_error()));
+    } catch (...) {
+      // formatting failed (allocation): the counter still shows it
+    }
+    errors_logged_ = errors;
+  }
   publish_summary();
   bump(summary_.ticks);
 }

@@ -1,5 +1,7 @@
 #include "feeds/common/venue_books.hpp"
 
+#include <cstdio>
+
 #include "book/decimal.hpp"
 #include "feeds/common/clock.hpp"
 #include "shm/writer.hpp"
@@ -364,6 +366,28 @@ void VenueBooks::bbo(std::uint32_t i, std::string_view bid_px, std::string_view 
   ev.aux0 = ap;
   ev.aux1 = aq;
   (void)writer_->append(ev);
+}
+
+void VenueBooks::venue_error(std::string_view context, std::int64_t code,
+                             std::string_view message) noexcept {
+  bump(counters_.errors);
+  std::size_t n = 0;
+  const auto put = [&](std::string_view part) {
+    for (const char c : part) {
+      if (n == last_error_.size()) return;
+      const auto u = static_cast<unsigned char>(c);
+      last_error_[n++] = (u < 0x20 || u == 0x7f) ? '?' : c;
+    }
+  };
+  put(context);
+  put(": ");
+  if (code != 0) {
+    std::array<char, 24> num{};
+    const int len = std::snprintf(num.data(), num.size(), "%lld ", static_cast<long long>(code));
+    if (len > 0) put(std::string_view(num.data(), static_cast<std::size_t>(len)));
+  }
+  put(message.empty() ? std::string_view("(no message)") : message);
+  last_error_len_ = n;
 }
 
 }  // namespace wirebook::feeds

@@ -180,6 +180,16 @@ class VenueBooks {
   void apply_buffered(std::uint32_t i, std::size_t k) noexcept;
   void buffer_clear(std::uint32_t i) noexcept;
 
+  // --- venue error replies (cold path) ------------------------------------
+  // Counts an error reply and keeps its text (truncated, control characters
+  // replaced) so the daemon can log it; `context` names our request.
+  // Adapters pass only what the venue sent: never credentials.
+  void venue_error(std::string_view context, std::int64_t code, std::string_view message) noexcept;
+  // The last error's text ("" when none); venue thread only.
+  [[nodiscard]] std::string_view last_error() const noexcept {
+    return {last_error_.data(), last_error_len_};
+  }
+
   // --- events ------------------------------------------------------------
   void trade(std::uint32_t i, book::Side aggressor, std::string_view px, std::string_view qty,
              std::int64_t ts_exchange_ns, std::int64_t ts_recv_ns) noexcept;
@@ -207,6 +217,8 @@ class VenueBooks {
   std::size_t buffer_ops_;
   shm::VenueWriter* writer_;
   VenueCounters counters_;
+  std::array<char, 256> last_error_{};
+  std::size_t last_error_len_ = 0;
 };
 
 }  // namespace wirebook::feeds

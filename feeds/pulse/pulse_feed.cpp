@@ -122,7 +122,9 @@ void PulseFeed::login(std::int64_t now_mono_ns) {
 void PulseFeed::on_auth(const Message& m, std::int64_t now_mono_ns) {
   auth_sent_ns_ = 0;
   if (m.kind == MsgKind::error || !m.has_access_token) {
-    bump(books_.counters().errors);
+    books_.venue_error("public/auth", m.error_code,
+                       m.kind == MsgKind::error ? m.error_message
+                                                : std::string_view("no access_token in the reply"));
     authed_ = false;
     refresh_token_.clear();
     auth_retry_at_ns_ = now_mono_ns + opt_.auth_retry_ns;  // books stay SYNCING meanwhile
@@ -262,7 +264,7 @@ FeedAction PulseFeed::on_frame(const char* data, std::size_t len, std::size_t ca
       } else if (m.kind == MsgKind::result) {
         on_result(m);
       } else {
-        bump(c.errors);
+        books_.venue_error("request", m.error_code, m.error_message);
       }
       return FeedAction::none;
     case MsgKind::heartbeat:

@@ -193,7 +193,7 @@ void WooFeed::on_reply(std::uint32_t i, const Message& m, std::int64_t recv_ns,
 }
 
 void WooFeed::on_error(const Message& m, std::int64_t mono_ns) noexcept {
-  bump(books_.counters().errors);
+  books_.venue_error(m.id.empty() ? std::string_view("request") : m.id, 0, m.error_msg);
   if (const int s = id_index(m.id, 's'); s >= 0 && static_cast<std::uint32_t>(s) < books_.size()) {
     state_[static_cast<std::size_t>(s)].errored = true;  // stays SYNCING: never trusted
     return;

@@ -487,3 +487,65 @@ TEST_CASE(
   daemon.signal(SIGTERM);
   CHECK(daemon.wait(2000ms) == 0);
 }
+
+TEST_CASE(
+    "wirebookd with Pulse credentials: a wrong secret logs the venue's refusal, books never go "
+    "LIVE, and no secret ever reaches the log",
+    "[daemon][pulse]") {
+  const std::string right = "correct-Secret-77c3e1";
+  const std::string wrong = "wrong-Secret-4f1d9a0b";
+  for (const bool good : {false, true}) {
+    INFO((good ? "right secret" : "wrong secret"));
+    TempDir tmp;
+    Child sim(
+        {env_or_fail("WIREBOOK"), "sim", "--venue", "pulse", "--rate", "50", "--pulse-ws-port", "0",
+         "--pulse-wss-port", "-1", "--pulse-raw-needs-auth", "--pulse-client-id", "desk-7",
+         "--pulse-client-secret", right, "--ca-out", tmp.file("ca.pem")},
+        tmp.file("sim.out"), tmp.file("sim.err"));
+    REQUIRE(
+        wait_until([&] { return sim.out().find("WIREBOOK_SIM_READY") != std::string::npos; }, 15s));
+    const std::string out = sim.out();
+    const std::string tag = "WIREBOOK_SIM pulse ";
+    const auto at = out.find(tag);
+    REQUIRE(at != std::string::npos);
+    const std::string url = out.substr(at + tag.size(), out.find('\n', at) - at - tag.size());
+    const std::string cfg = tmp.write(
+        "d.toml", "[daemon]\ninstance = \"t\"\nshm_dir = \"" + tmp.file("shm") +
+                      "\"\nstats_interval_s = 1\nlog_level = \"debug\"\n[[venue]]\nname = "
+                      "\"pulse\"\nkind = \"pulse\"\nurl = \"" +
+                      url +
+                      "\"\nsymbols = [\"BTC_USD-PERPETUAL\", \"ETH_USD-PERPETUAL\"]\ndepth = "
+                      "10\napi_key_env = \"WB_TEST_PULSE_KEY\"\napi_secret_env = "
+                      "\"WB_TEST_PULSE_SECRET\"\n");
+    Child daemon({env_or_fail("WIREBOOKD"), "--config", cfg}, tmp.file("d.out"), tmp.file("d.err"),
+                 {"WB_TEST_PULSE_KEY=desk-7", "WB_TEST_PULSE_SECRET=" + (good ? right : wrong)});
+    const std::string dir = tmp.file("shm") + "/t";
+    const auto live_books = [&] {
+      shm::VenueReader r;
+      if (shm::VenueReader::open(dir, "pulse", r) != shm::OpenError::ok) return std::size_t{0};
+      std::size_t n = 0;
+      for (std::uint32_t i = 0; i < r.instrument_count(); ++i) {
+        shm::Bbo b;
+        if (r.read_bbo(i, b) == shm::ReadResult::ok && b.status == shm::Status::live) ++n;
+      }
+      return n;
+    };
+    if (good) {
+      CHECK(wait_until([&] { return live_books() == 2; }, 30s));
+      CHECK(daemon.err().find("venue error reply") == std::string::npos);
+    } else {
+      // The refusal is logged with the venue's own words, and the books stay
+      // untrusted (SYNCING) while the daemon retries the login later.
+      CHECK(wait_until([&] { return daemon.err().find("venue error reply") != std::string::npos; },
+                       30s));
+      CHECK(daemon.err().find("public/auth") != std::string::npos);
+      CHECK(live_books() == 0);
+    }
+    daemon.signal(SIGTERM);
+    CHECK(daemon.wait(2000ms) == 0);
+    const std::string log = daemon.out() + daemon.err();
+    INFO("wirebookd log:\n" << log);
+    CHECK(log.find(right) == std::string::npos);
+    CHECK(log.find(wrong) == std::string::npos);
+  }
+}

@@ -155,6 +155,9 @@ class Venue {
   // Counted-break mode: false while the module still has a fault of its own
   // to inject (the run does not end before it).
   [[nodiscard]] virtual bool module_settled() const noexcept { return true; }
+  // Counted-break mode: does this delta fault break the venue's chain? (A
+  // duplicate is harmless where the chain lets the client recognise it.)
+  [[nodiscard]] virtual bool breaks_chain(FaultKind /*kind*/) const noexcept { return true; }
 
   // The connections subscribed to the delta stream of `sym`.
   virtual void delta_recipients(std::size_t sym, std::vector<Connection*>& out) = 0;

@@ -77,6 +77,10 @@ class O2Venue final : public Venue, public HttpResponder {
   void delta_recipients(std::size_t sym, std::vector<Connection*>& out) override {
     recipients(sym, kBook, out);
   }
+  // A duplicate delta repeats a seq the client already has: dropped as stale.
+  [[nodiscard]] bool breaks_chain(FaultKind kind) const noexcept override {
+    return kind != FaultKind::dup;
+  }
   void on_event(std::size_t sym, const BookEvent& ev) override;
   void on_timer(Clock::time_point now) override;
 
@@ -317,7 +321,10 @@ void O2Venue::handle(O2Session& s, std::string_view text) {
   reply(s, "subscribed", *channel, id);
   // Every order_book subscribe gets a fresh snapshot (the working schema's
   // "full snapshot + delta"), also a repeated one.
-  if (bit == kBook) send(s.conn(), make_frame(snapshot_frame(*sym)));
+  if (bit == kBook) {
+    send(s.conn(), make_frame(snapshot_frame(*sym)));
+    snapshot_served(*sym);
+  }
 }
 
 int O2Venue::http_get(std::string_view target, std::string& body) {
