@@ -3,11 +3,11 @@
 
 #include <string>
 
-#include "tests/daemon/process.hpp"
+#include "tests/common/process.hpp"
 
 namespace {
 
-using namespace wirebook::daemon::test;
+using namespace wirebook::testproc;
 
 std::string wirebookd() {
   return env_or_fail("WIREBOOKD");

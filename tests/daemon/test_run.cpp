@@ -19,11 +19,11 @@
 
 #include <wirebook/reader.hpp>
 
-#include "tests/daemon/process.hpp"
+#include "tests/common/process.hpp"
 
 namespace {
 
-using namespace wirebook::daemon::test;
+using namespace wirebook::testproc;
 using namespace std::chrono_literals;
 namespace shm = wirebook::shm;
 

@@ -17,25 +17,16 @@
 #include <string>
 #include <vector>
 
+#include "tests/common/process.hpp"
 #include "tests/shm/test_util.hpp"
 
 namespace wirebook::tools_test {
 
 namespace t = wirebook::shm::test;
 
-inline std::string env_or_fail(const char* name) {
-  const char* v = std::getenv(name);
-  if (v == nullptr)
-    throw std::runtime_error(std::string(name) + " is not set (run via meson test)");
-  return v;
-}
-
-inline std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using testproc::env_or_fail;
+using testproc::read_file;
+using testproc::RunResult;
 
 inline std::vector<std::string> lines_of(const std::string& s) {
   std::vector<std::string> out;
@@ -49,40 +40,14 @@ inline std::vector<std::string> lines_of(const std::string& s) {
   return out;
 }
 
-// Forks and execs argv, stdout/stderr to files, stdin from /dev/null.
+// testproc::spawn, with the child registered for the shm test utilities'
+// clean-up of children still running at exit.
 inline pid_t spawn(const std::vector<std::string>& argv, const std::string& out_path,
                    const std::string& err_path) {
-  const pid_t parent = ::getpid();
-  const pid_t pid = ::fork();
-  if (pid < 0) throw std::runtime_error("fork failed");
-  if (pid == 0) {
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (::getppid() != parent) ::_exit(98);
-    const int in = ::open("/dev/null", O_RDONLY);
-    const int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    const int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    if (in < 0 || out < 0 || err < 0) ::_exit(97);
-    ::dup2(in, 0);
-    ::dup2(out, 1);
-    ::dup2(err, 2);
-    sigset_t none;
-    sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    ::execv(args[0], args.data());
-    ::_exit(127);
-  }
+  const pid_t pid = testproc::spawn(argv, out_path, err_path);
   t::live_children().push_back(pid);
   return pid;
 }
-
-struct RunResult {
-  int status = -1;  // exit code, 128+signal, or -1 on timeout
-  std::string out;
-  std::string err;
-};
 
 // Runs `wirebook ARGS...` to completion (killed after 60 s).
 inline RunResult run_cli(const std::vector<std::string>& args, const std::string& scratch) {

@@ -1,6 +1,7 @@
 #pragma once
-// Child processes for the daemon tests: run to completion with captured
-// output, or keep running (stdout/stderr to files) until stopped. Children die
+// Child processes for the tests that drive real binaries (tests/daemon,
+// tests/tools): run to completion with captured output, or keep running
+// (stdin from /dev/null, stdout/stderr to files) until stopped. Children die
 // with the test (PR_SET_PDEATHSIG) and a Child kills its process on
 // destruction, so a failing test leaves nothing behind.
 #include <fcntl.h>
@@ -19,7 +20,7 @@
 #include <utility>
 #include <vector>
 
-namespace wirebook::daemon::test {
+namespace wirebook::testproc {
 
 inline std::string env_or_fail(const char* name) {
   const char* v = std::getenv(name);
@@ -35,7 +36,8 @@ inline std::string read_file(const std::string& path) {
   return ss.str();
 }
 
-// Forks and execs argv with stdout/stderr redirected to the given files.
+// Forks and execs argv with stdin from /dev/null and stdout/stderr redirected
+// to the given files.
 // `env` entries ("K=V") are added in the child; "K=$PID" is replaced by the child's pid.
 inline pid_t spawn(const std::vector<std::string>& argv, const std::string& out_path,
                    const std::string& err_path, const std::vector<std::string>& env = {}) {
@@ -45,9 +47,11 @@ inline pid_t spawn(const std::vector<std::string>& argv, const std::string& out_
   if (pid == 0) {
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (::getppid() != parent) ::_exit(98);
+    const int in = ::open("/dev/null", O_RDONLY);
     const int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
     const int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    if (out < 0 || err < 0) ::_exit(97);
+    if (in < 0 || out < 0 || err < 0) ::_exit(97);
+    ::dup2(in, 0);
     ::dup2(out, 1);
     ::dup2(err, 2);
     for (const auto& kv : env) {
@@ -177,4 +181,4 @@ class TempDir {
   std::string path_;
 };
 
-}  // namespace wirebook::daemon::test
+}  // namespace wirebook::testproc
