@@ -5,6 +5,7 @@
 
 #include "book/decimal.hpp"
 #include "feeds/common/clock.hpp"
+#include "feeds/common/salvage.hpp"
 #include "feeds/o2/schema.hpp"
 
 namespace wirebook::feeds::o2 {
@@ -17,17 +18,7 @@ constexpr std::int64_t kNsPerMs = 1'000'000;
 std::int64_t market_in(const char* data, std::size_t len) noexcept {
   const std::string_view s(data, len);
   if (s.find(schema::kOrderBook) == std::string_view::npos) return -1;
-  static constexpr std::string_view kKey = "\"market_id\":";
-  const auto k = s.find(kKey);
-  if (k == std::string_view::npos) return -1;
-  std::size_t p = k + kKey.size();
-  while (p < s.size() && (s[p] == ' ' || s[p] == '"')) ++p;
-  std::int64_t v = 0;
-  std::size_t digits = 0;
-  for (; p < s.size() && s[p] >= '0' && s[p] <= '9' && digits < 18; ++p, ++digits) {
-    v = v * 10 + (s[p] - '0');
-  }
-  return digits == 0 ? -1 : v;
+  return salvage::int_field(s, "\"market_id\"");
 }
 
 bool ok_level(LevelResult r) noexcept {

@@ -5,22 +5,16 @@
 
 #include "feeds/common/clock.hpp"
 #include "feeds/common/hmac.hpp"
+#include "feeds/common/salvage.hpp"
 
 namespace wirebook::feeds::pulse {
 namespace {
 
 constexpr std::int64_t kNsPerMs = 1'000'000;
 
-// Best-effort channel of a frame that failed to parse. Cold path.
+// Best-effort channel of a frame that failed to parse.
 std::string_view channel_in(const char* data, std::size_t len) noexcept {
-  static constexpr std::string_view kKey = "\"channel\":\"";
-  const std::string_view s(data, len);
-  const auto k = s.find(kKey);
-  if (k == std::string_view::npos) return {};
-  const auto start = k + kKey.size();
-  const auto end = s.find('"', start);
-  if (end == std::string_view::npos || end - start > 96) return {};
-  return s.substr(start, end - start);
+  return salvage::string_field(std::string_view(data, len), "\"channel\"", '"', 96);
 }
 
 }  // namespace

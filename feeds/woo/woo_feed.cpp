@@ -5,23 +5,16 @@
 #include <cstring>
 
 #include "feeds/common/clock.hpp"
+#include "feeds/common/salvage.hpp"
 
 namespace wirebook::feeds::woo {
 namespace {
 
 constexpr std::int64_t kNsPerMs = 1'000'000;
 
-// Best-effort symbol of a frame that failed to parse: the text after
-// "topic":" up to '@'. Cold path (malformed frames only).
+// Best-effort symbol of a frame that failed to parse: "topic":"<symbol>@...".
 std::string_view topic_symbol(const char* data, std::size_t len) noexcept {
-  static constexpr std::string_view kKey = "\"topic\":\"";
-  const std::string_view s(data, len);
-  const auto k = s.find(kKey);
-  if (k == std::string_view::npos) return {};
-  const auto start = k + kKey.size();
-  const auto at = s.find('@', start);
-  if (at == std::string_view::npos || at - start > 64) return {};
-  return s.substr(start, at - start);
+  return salvage::string_field(std::string_view(data, len), "\"topic\"", '@', 64);
 }
 
 // Index encoded in our request ids ("s12", "r3"), or -1.
