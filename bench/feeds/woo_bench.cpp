@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "bench/bench_util.hpp"
+#include "bench/feeds/pipeline.hpp"
 #include "book/decimal.hpp"
 #include "book/l2_book.hpp"
 #include "feeds/woo/parser.hpp"
@@ -28,29 +29,13 @@ using book::Side;
 
 namespace {
 
+using bench::dec;
+using bench::Frame;
+using bench::make_frame;
+
 constexpr std::size_t kFrames = 200'000;
 constexpr int kPxExp = -2;
 constexpr int kQtyExp = -4;
-
-struct Frame {
-  std::vector<char> buf;  // text + 64 bytes of padding
-  std::size_t len;
-};
-
-struct NullOutbox final : feeds::Outbox {
-  void send_text(std::string_view) override {}
-};
-
-std::string dec(std::int64_t v, int exp) {
-  char b[book::kMaxDecimalText];
-  return {b, book::format_decimal(v, exp, b, sizeof b)};
-}
-
-Frame make_frame(const std::string& s) {
-  Frame f{std::vector<char>(s.size() + 64, '\0'), s.size()};
-  std::copy(s.begin(), s.end(), f.buf.begin());
-  return f;
-}
 
 }  // namespace
 
@@ -117,80 +102,33 @@ int main() {
   std::printf("%zu delta frames, %.2f level changes per frame\n", kFrames,
               static_cast<double>(level_changes) / kFrames);
 
-  // Parse-only baseline.
+  // Parse-only baseline: the same parser walking the same frames.
   feeds::woo::Parser parser(4000, 16U << 20U);
-  std::vector<double> parse_ns;
-  parse_ns.reserve(frames.size());
   std::size_t checksum = 0;
-  const std::int64_t p0 = bench::now_ns();
-  for (const auto& f : frames) {
-    const std::int64_t t0 = bench::now_ns();
+  bool parsed = true;
+  const auto parse = bench::time_frames(frames, [&](const Frame& f, std::int64_t) {
     feeds::woo::Message m;
-    if (parser.parse(f.buf.data(), f.len, f.buf.size(), m) != feeds::woo::ParseStatus::ok) return 2;
+    parsed =
+        parsed && parser.parse(f.buf.data(), f.len, f.buf.size(), m) == feeds::woo::ParseStatus::ok;
     checksum += m.bids.size() + m.asks.size();
-    parse_ns.push_back(static_cast<double>(bench::now_ns() - t0));
-  }
-  const std::int64_t p1 = bench::now_ns();
+  });
+  if (!parsed) return 2;
 
   // Full pipeline into a real segment.
-  const std::string dir = "/dev/shm/wirebook-bench-" + std::to_string(::getpid());
-  shm::SegmentOptions so;
-  so.dir = dir;
-  shm::VenueConfig vc;
-  vc.name = "woo";
-  vc.symbols = syms;
-  vc.depth = 20;
-  std::unique_ptr<shm::VenueWriter> writer;
-  if (const auto st = shm::VenueWriter::create(so, vc, writer); !st.ok()) {
-    std::printf("cannot create segment: %s\n", st.detail.c_str());
+  const bench::BenchSegment segment("woo", syms);
+  if (segment.writer() == nullptr) {
+    std::printf("cannot create segment: %s\n", segment.error().c_str());
     return 2;
   }
   std::vector<feeds::InstrumentSpec> specs;
   for (const auto& s : syms) specs.push_back({s, kPxExp, kQtyExp});
-  feeds::VenueBooks books(specs, 4000, 1024, writer.get());
-  NullOutbox out;
+  feeds::VenueBooks books(specs, 4000, 1024, segment.writer());
+  bench::NullOutbox out;
   feeds::woo::WooFeed feed(books, out, feeds::woo::WooOptions{});
   feed.on_connected(1);
-  std::vector<double> full_ns;
-  full_ns.reserve(frames.size());
-  const std::int64_t f0 = bench::now_ns();
   std::int64_t mono = 1;
-  for (const auto& f : frames) {
-    const std::int64_t t0 = bench::now_ns();
-    (void)feed.on_frame(f.buf.data(), f.len, f.buf.size(), t0, ++mono);
-    full_ns.push_back(static_cast<double>(bench::now_ns() - t0));
-  }
-  const std::int64_t f1 = bench::now_ns();
-
-  // Check: every book LIVE, no gap, equal to the truth.
-  bool ok = books.counters().gaps == 0 && books.counters().malformed == 0;
-  for (std::uint32_t s = 0; s < syms.size(); ++s) {
-    ok = ok && books.status(s) == feeds::BookStatus::live;
-    for (const Side side : {Side::bid, Side::ask}) {
-      std::vector<Level> a(4000);
-      std::vector<Level> b(4000);
-      a.resize(books.book(s).copy_top(side, a.data(), a.size()));
-      b.resize(truth[s].copy_top(side, b.data(), b.size()));
-      ok = ok && a == b;
-    }
-  }
-  writer.reset();
-  std::filesystem::remove_all(dir);
-
-  const auto pp = bench::percentiles(parse_ns);
-  const auto fp = bench::percentiles(full_ns);
-  bench::print_line("parse only (simdjson On-Demand) per frame", pp);
-  bench::print_line("parse+chain+apply+publish per frame", fp);
-  const double parse_rate = static_cast<double>(frames.size()) * 1e9 / static_cast<double>(p1 - p0);
-  const double full_rate = static_cast<double>(frames.size()) * 1e9 / static_cast<double>(f1 - f0);
-  std::printf("throughput: parse only %.2f M frames/s, full pipeline %.2f M frames/s\n",
-              parse_rate / 1e6, full_rate / 1e6);
-  std::printf("ratio full/parse: p50 %.2fx, throughput %.2fx (checksum %zu)\n", fp.p50 / pp.p50,
-              parse_rate / full_rate, checksum);
-  if (!ok) {
-    std::printf("FAILED: books differ from the generator's truth or saw gaps\n");
-    return 1;
-  }
-  std::printf("check: %zu books LIVE and equal to the truth\n", syms.size());
-  return 0;
+  const auto full = bench::time_frames(frames, [&](const Frame& f, std::int64_t now) {
+    (void)feed.on_frame(f.buf.data(), f.len, f.buf.size(), now, ++mono);
+  });
+  return bench::report(parse, full, checksum, bench::books_match(books, truth), syms.size());
 }

@@ -1,0 +1,80 @@
+#pragma once
+// The pipeline benchmark harness shared by every venue bench (woo, pulse, o2):
+// padded frames, a throw-away shared-memory segment, per-frame timing, the
+// check of the final books against the generator's truth, and the report
+// (parse-only baseline vs parse + chain + apply + publish, and their ratio).
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "bench/bench_util.hpp"
+#include "book/l2_book.hpp"
+#include "feeds/common/outbox.hpp"
+#include "feeds/common/venue_books.hpp"
+
+namespace wirebook::shm {
+class VenueWriter;
+}
+
+namespace wirebook::bench {
+
+// A frame as the socket gives it: text plus 64 zero bytes of padding.
+struct Frame {
+  std::vector<char> buf;
+  std::size_t len;
+};
+[[nodiscard]] Frame make_frame(const std::string& text);
+
+struct NullOutbox final : feeds::Outbox {
+  void send_text(std::string_view) override {}
+};
+
+// "56749.15" for (5674915, -2).
+[[nodiscard]] std::string dec(std::int64_t v, int exp);
+
+// A fresh venue segment in /dev/shm (depth 20), removed again on destruction.
+class BenchSegment {
+ public:
+  BenchSegment(const std::string& venue, const std::vector<std::string>& symbols);
+  ~BenchSegment();
+  BenchSegment(const BenchSegment&) = delete;
+  BenchSegment& operator=(const BenchSegment&) = delete;
+  [[nodiscard]] shm::VenueWriter* writer() const noexcept { return writer_.get(); }
+  [[nodiscard]] const std::string& error() const noexcept { return error_; }
+
+ private:
+  std::string dir_;
+  std::unique_ptr<shm::VenueWriter> writer_;
+  std::string error_;
+};
+
+// Per-frame nanoseconds and the wall time of the whole stream.
+struct Timed {
+  std::vector<double> ns;
+  std::int64_t total_ns = 0;
+};
+
+// Times fn(frame, now_ns) around each frame (the clock read is included).
+template <class Fn>
+[[nodiscard]] Timed time_frames(const std::vector<Frame>& frames, Fn&& fn) {
+  Timed t;
+  t.ns.reserve(frames.size());
+  const std::int64_t begin = now_ns();
+  for (const Frame& f : frames) {
+    const std::int64_t t0 = now_ns();
+    fn(f, t0);
+    t.ns.push_back(static_cast<double>(now_ns() - t0));
+  }
+  t.total_ns = now_ns() - begin;
+  return t;
+}
+
+// Every book LIVE, no gap or malformed frame, and equal to the truth.
+[[nodiscard]] bool books_match(feeds::VenueBooks& books, const std::vector<book::L2Book>& truth);
+
+// Prints both lines, throughputs, the ratio and the check; the exit code.
+int report(Timed parse, Timed full, std::size_t checksum, bool books_ok, std::size_t books);
+
+}  // namespace wirebook::bench
