@@ -2,6 +2,7 @@
 #include "feeds/common/registry.hpp"
 
 #include <stdexcept>
+#include <utility>
 
 #include "feeds/common/clock.hpp"
 #include "feeds/o2/o2_feed.hpp"
@@ -12,22 +13,26 @@
 namespace wirebook::feeds {
 namespace {
 
-// Adapts WooFeed (transport-independent) to the session's FrameHandler.
-class WooHandler final : public FrameHandler {
+// Adapts a venue feed (transport-independent: on_connected, on_disconnected,
+// on_frame and on_timer returning its FeedAction) to the session's FrameHandler.
+template <class Feed, class Options>
+class FeedHandler final : public FrameHandler {
+  using Action = decltype(std::declval<Feed&>().on_timer(0));  // the feed's FeedAction
+
  public:
-  WooHandler(VenueBooks& books, Outbox& out, const woo::WooOptions& o) : feed_(books, out, o) {}
+  FeedHandler(VenueBooks& books, Outbox& out, Options o) : feed_(books, out, std::move(o)) {}
   void on_open(std::int64_t now) override { feed_.on_connected(now); }
   void on_close(std::int64_t now) override { feed_.on_disconnected(now); }
   bool on_frame(const char* d, std::size_t n, std::size_t cap, std::int64_t rt,
                 std::int64_t mono) noexcept override {
-    return feed_.on_frame(d, n, cap, rt, mono) == woo::FeedAction::reconnect;
+    return feed_.on_frame(d, n, cap, rt, mono) == Action::reconnect;
   }
   bool on_timer(std::int64_t now) noexcept override {
-    return feed_.on_timer(now) == woo::FeedAction::reconnect;
+    return feed_.on_timer(now) == Action::reconnect;
   }
 
  private:
-  woo::WooFeed feed_;
+  Feed feed_;
 };
 
 std::unique_ptr<FrameHandler> make_woo(VenueBooks& books, Outbox& out, const FeedSettings& s) {
@@ -38,27 +43,8 @@ std::unique_ptr<FrameHandler> make_woo(VenueBooks& books, Outbox& out, const Fee
   o.stale_after_ns = s.stale_after_ns;
   o.ping_interval_ns = s.heartbeat_ns;
   o.dead_after_ns = 3 * s.heartbeat_ns;
-  return std::make_unique<WooHandler>(books, out, o);
+  return std::make_unique<FeedHandler<woo::WooFeed, woo::WooOptions>>(books, out, o);
 }
-
-// Adapts PulseFeed to the session's FrameHandler.
-class PulseHandler final : public FrameHandler {
- public:
-  PulseHandler(VenueBooks& books, Outbox& out, pulse::PulseOptions o)
-      : feed_(books, out, std::move(o)) {}
-  void on_open(std::int64_t now) override { feed_.on_connected(now); }
-  void on_close(std::int64_t now) override { feed_.on_disconnected(now); }
-  bool on_frame(const char* d, std::size_t n, std::size_t cap, std::int64_t rt,
-                std::int64_t mono) noexcept override {
-    return feed_.on_frame(d, n, cap, rt, mono) == pulse::FeedAction::reconnect;
-  }
-  bool on_timer(std::int64_t now) noexcept override {
-    return feed_.on_timer(now) == pulse::FeedAction::reconnect;
-  }
-
- private:
-  pulse::PulseFeed feed_;
-};
 
 std::unique_ptr<FrameHandler> make_pulse(VenueBooks& books, Outbox& out, const FeedSettings& s) {
   pulse::PulseOptions o;
@@ -72,7 +58,8 @@ std::unique_ptr<FrameHandler> make_pulse(VenueBooks& books, Outbox& out, const F
                                                      : pulse::AuthMethod::none;
   o.client_id = s.api_key;
   o.client_secret = s.api_secret;
-  return std::make_unique<PulseHandler>(books, out, std::move(o));
+  return std::make_unique<FeedHandler<pulse::PulseFeed, pulse::PulseOptions>>(books, out,
+                                                                              std::move(o));
 }
 
 // Adapts O2Feed to the session's FrameHandler; owns the REST worker when a
