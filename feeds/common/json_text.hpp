@@ -4,9 +4,33 @@
 // out of everything else).
 #include <simdjson.h>
 
+#include <cstddef>
+#include <cstdint>
+#include <new>
 #include <string_view>
 
 namespace wirebook::feeds::json {
+
+// Sizes a venue parser at construction so frames up to 1 MiB never allocate;
+// larger frames (rare full books) grow it once, up to `max_frame`. Throws
+// std::bad_alloc when the memory is not there.
+inline void preallocate(simdjson::ondemand::parser& parser, std::size_t max_frame) {
+  constexpr std::size_t kUpFront = std::size_t{1} << 20U;
+  if (parser.allocate(max_frame < kUpFront ? max_frame : kUpFront) != simdjson::SUCCESS) {
+    throw std::bad_alloc();
+  }
+}
+
+// Iterates a padded frame in place (`capacity` >= len + SIMDJSON_PADDING) and
+// opens its top-level object; false for anything that is not a JSON object.
+// `doc` must outlive `obj`.
+[[nodiscard]] inline bool top_object(simdjson::ondemand::parser& parser, const char* data,
+                                     std::size_t len, std::size_t capacity,
+                                     simdjson::ondemand::document& doc,
+                                     simdjson::ondemand::object& obj) noexcept {
+  return parser.iterate(data, len, capacity).get(doc) == simdjson::SUCCESS &&
+         doc.get_object().get(obj) == simdjson::SUCCESS;
+}
 
 // The text of a JSON number (as written on the wire, e.g. "2.5e4") or of a
 // string's contents ("0.000123"). Numbers are taken as raw tokens, so nothing
@@ -48,6 +72,20 @@ namespace wirebook::feeds::json {
     return true;
   }
   return false;
+}
+
+// A `[price, size]` pair of numbers or numeric strings, as raw text; false
+// for any other shape.
+[[nodiscard]] inline bool number_pair(simdjson::ondemand::array pair, std::string_view& px,
+                                      std::string_view& qty) noexcept {
+  std::size_t k = 0;
+  for (auto e : pair) {
+    simdjson::ondemand::value ev;
+    if (e.get(ev) != simdjson::SUCCESS || k >= 2) return false;
+    if (!number_text(ev, k == 0 ? px : qty)) return false;
+    ++k;
+  }
+  return k == 2;
 }
 
 }  // namespace wirebook::feeds::json

@@ -63,8 +63,7 @@ struct LatencyHistogram {
     return w < kBuckets - 1 ? w : kBuckets - 1;
   }
   std::array<std::atomic<std::uint64_t>, kBuckets> buckets{};
-  std::atomic<std::uint64_t> sum_ns{0};
-  std::atomic<std::uint64_t> count{0};
+  std::atomic<std::uint64_t> sum_ns{0};  // the count is the sum of the buckets
 };
 
 // Counters for one venue (monotonic, relaxed).
@@ -92,7 +91,6 @@ inline void bump(std::atomic<std::uint64_t>& c, std::uint64_t n = 1) noexcept {
 inline void record(LatencyHistogram& h, std::int64_t ns) noexcept {
   bump(h.buckets[LatencyHistogram::bucket_of(ns)]);
   bump(h.sum_ns, ns > 0 ? static_cast<std::uint64_t>(ns) : 0U);
-  bump(h.count);
 }
 
 struct InstrumentSpec {

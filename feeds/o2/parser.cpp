@@ -33,15 +33,8 @@ bool read_level(od::value item, LevelText& out) noexcept {
   const od::json_type t = type_of(item);
   if (t == od::json_type::array) {
     od::array pair;
-    if (item.get_array().get(pair) != simdjson::SUCCESS) return false;
-    std::size_t k = 0;
-    for (auto e : pair) {
-      od::value ev;
-      if (e.get(ev) != simdjson::SUCCESS || k >= 2) return false;
-      if (!json::number_text(ev, k == 0 ? out.px : out.qty)) return false;
-      ++k;
-    }
-    return k == 2;
+    return item.get_array().get(pair) == simdjson::SUCCESS &&
+           json::number_pair(pair, out.px, out.qty);
   }
   if (t != od::json_type::object) return false;
   od::object obj;
@@ -229,10 +222,7 @@ Parser::Parser(std::size_t max_levels, std::size_t max_frame)
       max_levels_(max_levels) {
   // Size the buffers now so frames up to 1 MiB never allocate; larger ones
   // (rare full books) grow them once, up to max_frame.
-  if (json_->parser.allocate(max_frame < (1U << 20U) ? max_frame : (1U << 20U)) !=
-      simdjson::SUCCESS) {
-    throw std::bad_alloc();
-  }
+  json::preallocate(json_->parser, max_frame);
 }
 
 Parser::~Parser() = default;
@@ -292,11 +282,10 @@ ParseStatus Parser::parse(const char* data, std::size_t len, std::size_t capacit
                           Message& out) noexcept {
   out = Message{};
   od::document doc;
-  if (json_->parser.iterate(data, len, capacity).get(doc) != simdjson::SUCCESS) {
+  od::object obj;
+  if (!json::top_object(json_->parser, data, len, capacity, doc, obj)) {
     return ParseStatus::malformed;
   }
-  od::object obj;
-  if (doc.get_object().get(obj) != simdjson::SUCCESS) return ParseStatus::malformed;
   Fields f;
   for (auto field : obj) {
     std::string_view key;
@@ -389,11 +378,10 @@ ParseStatus Parser::parse_rest_book(const char* data, std::size_t len, std::size
                                     Message& out) noexcept {
   out = Message{};
   od::document doc;
-  if (json_->parser.iterate(data, len, capacity).get(doc) != simdjson::SUCCESS) {
+  od::object obj;
+  if (!json::top_object(json_->parser, data, len, capacity, doc, obj)) {
     return ParseStatus::malformed;
   }
-  od::object obj;
-  if (doc.get_object().get(obj) != simdjson::SUCCESS) return ParseStatus::malformed;
   Fields f;
   for (auto field : obj) {
     std::string_view key;

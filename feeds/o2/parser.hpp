@@ -18,6 +18,8 @@
 #include <span>
 #include <string_view>
 
+#include "feeds/common/level_text.hpp"
+
 namespace wirebook::feeds::o2 {
 
 enum class MsgKind : std::uint8_t {
@@ -40,10 +42,7 @@ enum class ParseStatus : std::uint8_t {
   too_many_levels,  // more levels (or trades) than the parser was sized for
 };
 
-struct LevelText {
-  std::string_view px;
-  std::string_view qty;
-};
+using LevelText = feeds::LevelText;
 
 struct TradeText {
   std::string_view px;

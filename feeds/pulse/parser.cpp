@@ -91,10 +91,7 @@ Parser::Parser(std::size_t max_levels, std::size_t max_frame)
       asks_(std::make_unique<LevelText[]>(max_levels)),
       channels_(std::make_unique<std::string_view[]>(kMaxResultChannels)),
       max_levels_(max_levels) {
-  if (json_->parser.allocate(max_frame < (1U << 20U) ? max_frame : (1U << 20U)) !=
-      simdjson::SUCCESS) {
-    throw std::bad_alloc();
-  }
+  json::preallocate(json_->parser, max_frame);
 }
 
 Parser::~Parser() = default;
@@ -103,11 +100,10 @@ ParseStatus Parser::parse(const char* data, std::size_t len, std::size_t capacit
                           Message& out) noexcept {
   out = Message{};
   od::document doc;
-  if (json_->parser.iterate(data, len, capacity).get(doc) != simdjson::SUCCESS) {
+  od::object obj;
+  if (!json::top_object(json_->parser, data, len, capacity, doc, obj)) {
     return ParseStatus::malformed;
   }
-  od::object obj;
-  if (doc.get_object().get(obj) != simdjson::SUCCESS) return ParseStatus::malformed;
   Envelope env;
   std::size_t nb = 0;
   std::size_t na = 0;

@@ -11,6 +11,8 @@
 #include <span>
 #include <string_view>
 
+#include "feeds/common/level_text.hpp"
+
 namespace wirebook::feeds::pulse {
 
 enum class MsgKind : std::uint8_t {
@@ -27,10 +29,7 @@ enum class BookType : std::uint8_t { none, snapshot, change };
 
 enum class ParseStatus : std::uint8_t { ok, malformed, too_many_levels };
 
-struct LevelText {
-  std::string_view px;
-  std::string_view qty;  // "0" for delete entries
-};
+using LevelText = feeds::LevelText;  // qty "0" for delete entries
 
 struct Message {
   MsgKind kind = MsgKind::other;

@@ -21,14 +21,7 @@ ParseStatus read_levels(od::value v, LevelText* out, std::size_t max, std::size_
     od::array pair;
     if (lv.get_array().get(pair) != simdjson::SUCCESS) return ParseStatus::malformed;
     if (n >= max) return ParseStatus::too_many_levels;
-    std::size_t k = 0;
-    for (auto e : pair) {
-      od::value ev;
-      if (e.get(ev) != simdjson::SUCCESS || k >= 2) return ParseStatus::malformed;
-      if (!json::number_text(ev, k == 0 ? out[n].px : out[n].qty)) return ParseStatus::malformed;
-      ++k;
-    }
-    if (k != 2) return ParseStatus::malformed;
+    if (!json::number_pair(pair, out[n].px, out[n].qty)) return ParseStatus::malformed;
     ++n;
   }
   return ParseStatus::ok;
@@ -58,12 +51,7 @@ Parser::Parser(std::size_t max_levels, std::size_t max_frame)
       bids_(std::make_unique<LevelText[]>(max_levels)),
       asks_(std::make_unique<LevelText[]>(max_levels)),
       max_levels_(max_levels) {
-  // Size the parser's buffers now so frames up to 1 MiB never allocate;
-  // larger frames (rare full books) grow it once, up to max_frame.
-  if (json_->parser.allocate(max_frame < (1U << 20U) ? max_frame : (1U << 20U)) !=
-      simdjson::SUCCESS) {
-    throw std::bad_alloc();
-  }
+  json::preallocate(json_->parser, max_frame);
 }
 
 Parser::~Parser() = default;
@@ -72,11 +60,10 @@ ParseStatus Parser::parse(const char* data, std::size_t len, std::size_t capacit
                           Message& out) noexcept {
   out = Message{};
   od::document doc;
-  if (json_->parser.iterate(data, len, capacity).get(doc) != simdjson::SUCCESS) {
+  od::object obj;
+  if (!json::top_object(json_->parser, data, len, capacity, doc, obj)) {
     return ParseStatus::malformed;
   }
-  od::object obj;
-  if (doc.get_object().get(obj) != simdjson::SUCCESS) return ParseStatus::malformed;
   Envelope env;
   std::size_t nb = 0;
   std::size_t na = 0;

@@ -16,6 +16,8 @@
 #include <span>
 #include <string_view>
 
+#include "feeds/common/level_text.hpp"
+
 namespace wirebook::feeds::woo {
 
 enum class MsgKind : std::uint8_t {
@@ -38,10 +40,7 @@ enum class ParseStatus : std::uint8_t {
   too_many_levels,  // more levels per side than the parser was sized for
 };
 
-struct LevelText {
-  std::string_view px;
-  std::string_view qty;
-};
+using LevelText = feeds::LevelText;
 
 struct Message {
   MsgKind kind = MsgKind::other;
