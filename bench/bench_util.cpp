@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 
 namespace wirebook::bench {
@@ -42,6 +43,11 @@ std::string cpu_name() {
     }
   }
   return "unknown cpu";
+}
+
+int bench_cpu(int fallback) noexcept {
+  const char* env = std::getenv("WIREBOOK_BENCH_CPU");
+  return (env != nullptr && *env >= '0' && *env <= '9') ? std::atoi(env) : fallback;
 }
 
 bool pin_to_cpu(int cpu) {

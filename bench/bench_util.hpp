@@ -23,6 +23,10 @@ Percentiles percentiles(std::vector<double>& samples);
 // "model name" from /proc/cpuinfo, or "unknown cpu".
 std::string cpu_name();
 
+// The CPU a single-threaded benchmark pins itself to: $WIREBOOK_BENCH_CPU when
+// set (to keep two benchmarks apart on a small host), else `fallback`.
+[[nodiscard]] int bench_cpu(int fallback) noexcept;
+
 // Pins the calling thread to `cpu`; false when not permitted or out of range.
 bool pin_to_cpu(int cpu);
 

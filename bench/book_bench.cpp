@@ -86,7 +86,8 @@ bool check_against_reference(const L2Book& book, const std::vector<Level>& bids0
 int main() {
   std::printf("wirebook book_bench  cpu: %s\n", wirebook::bench::cpu_name().c_str());
   std::printf("per level change, averaged over %zu-op batches, %zu ops per case\n", kBatch, kOps);
-  const bool pinned = wirebook::bench::pin_to_cpu(1) || wirebook::bench::pin_to_cpu(0);
+  const bool pinned =
+      wirebook::bench::pin_to_cpu(wirebook::bench::bench_cpu(1)) || wirebook::bench::pin_to_cpu(0);
   std::printf("pinned: %s\n", pinned ? "yes" : "no");
   int failures = 0;
   for (const std::size_t depth : {50UL, 400UL, 5000UL}) {

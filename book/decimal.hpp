@@ -39,6 +39,13 @@ enum class Sign : std::uint8_t { non_negative_only, allow_negative };
 [[nodiscard]] DecimalError parse_decimal(std::string_view text, int exp, std::int64_t& out,
                                          Sign sign = Sign::non_negative_only) noexcept;
 
+namespace detail {
+// parse_decimal without its vectorised fast path (same contract): the
+// reference the tests compare the fast path against.
+[[nodiscard]] DecimalError parse_decimal_scalar(std::string_view text, int exp, std::int64_t& out,
+                                                Sign sign = Sign::non_negative_only) noexcept;
+}  // namespace detail
+
 // The largest exponent at which `text` is exact (e.g. "56749.15" -> -2,
 // "2.5e4" -> 3, "0" -> 0, "1.10" -> -1). Used to pick an exponent from a first
 // snapshot and to decide when a later message needs a wider one.

@@ -287,31 +287,6 @@ PublishResult VenueWriter::set_status(std::uint32_t instrument, Status status,
   return PublishResult::ok;
 }
 
-std::uint64_t VenueWriter::append(const Event& ev) noexcept {
-  const std::uint64_t n = ++head_;
-  RingRecord* r = ring_ + (n & ring_mask_);
-  store(r->seq, 2 * n - 1, kRelaxed);  // (W1)
-  // (W2) pairs with the reader's acquire fence (R3) in VenueReader::poll.
-  std::atomic_thread_fence(kRelease);
-  store(r->type, static_cast<std::uint8_t>(ev.type), kRelaxed);
-  store(r->side, ev.side, kRelaxed);
-  store(r->px_exp, ev.px_exp, kRelaxed);
-  store(r->qty_exp, ev.qty_exp, kRelaxed);
-  store(r->instrument, ev.instrument, kRelaxed);
-  store(r->ts_exchange_ns, ev.ts_exchange_ns, kRelaxed);
-  store(r->ts_recv_ns, ev.ts_recv_ns, kRelaxed);
-  store(r->px, ev.px, kRelaxed);
-  store(r->qty, ev.qty, kRelaxed);
-  store(r->aux0, ev.aux0, kRelaxed);
-  store(r->aux1, ev.aux1, kRelaxed);
-  // (W4) pairs with the reader's acquire load of the record seq (R1).
-  store(r->seq, 2 * n, kRelease);
-  // Pairs with the acquire load of ring_head in VenueReader (cursor placement,
-  // lap recovery): a reader that sees head n finds record n complete.
-  store(hdr_->ring_head, n, kRelease);
-  return n;
-}
-
 void VenueWriter::heartbeat(std::int64_t now_monotonic_ns) noexcept {
   // Relaxed: a lone word, readers only compare it with their clock.
   store(hdr_->heartbeat_ns, now_monotonic_ns, kRelaxed);

@@ -12,6 +12,7 @@
 // forked after create() shares it; create writers in the process that writes.
 #include <sys/types.h>
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -131,7 +132,9 @@ class VenueWriter {
                                          std::int64_t ts_publish_ns) noexcept;
 
   // Appends one event (its seq field is ignored) and returns its seq (1-based).
-  std::uint64_t append(const Event& ev) noexcept;
+  // Inline: called per level on the hot path, and an inlined call lets the
+  // compiler store the caller's fields straight into the record.
+  inline std::uint64_t append(const Event& ev) noexcept;
 
   void heartbeat(std::int64_t now_monotonic_ns) noexcept;
   // heartbeat() plus a HEARTBEAT event when nothing was appended since the last idle().
@@ -164,6 +167,36 @@ class VenueWriter {
   std::vector<std::uint64_t> publications_;  // per instrument, writer-private
   std::unique_ptr<book::Level[]> scratch_;   // 2 * depth, for copies from L2Book
 };
+
+// Seqlock writer half for a ring record (see writer.cpp): odd seq, release
+// fence, relaxed data, release store of the even seq, then the head.
+inline std::uint64_t VenueWriter::append(const Event& ev) noexcept {
+  using detail::store;
+  constexpr auto relaxed = std::memory_order_relaxed;
+  constexpr auto release = std::memory_order_release;
+  const std::uint64_t n = ++head_;
+  RingRecord* r = ring_ + (n & ring_mask_);
+  store(r->seq, 2 * n - 1, relaxed);  // (W1)
+  // (W2) pairs with the reader's acquire fence (R3) in VenueReader::poll.
+  std::atomic_thread_fence(release);
+  store(r->type, static_cast<std::uint8_t>(ev.type), relaxed);
+  store(r->side, ev.side, relaxed);
+  store(r->px_exp, ev.px_exp, relaxed);
+  store(r->qty_exp, ev.qty_exp, relaxed);
+  store(r->instrument, ev.instrument, relaxed);
+  store(r->ts_exchange_ns, ev.ts_exchange_ns, relaxed);
+  store(r->ts_recv_ns, ev.ts_recv_ns, relaxed);
+  store(r->px, ev.px, relaxed);
+  store(r->qty, ev.qty, relaxed);
+  store(r->aux0, ev.aux0, relaxed);
+  store(r->aux1, ev.aux1, relaxed);
+  // (W4) pairs with the reader's acquire load of the record seq (R1).
+  store(r->seq, 2 * n, release);
+  // Pairs with the acquire load of ring_head in VenueReader (cursor placement,
+  // lap recovery): a reader that sees head n finds record n complete.
+  store(hdr_->ring_head, n, release);
+  return n;
+}
 
 // The instance's control segment: which venues exist and where.
 class ControlWriter {

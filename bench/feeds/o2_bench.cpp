@@ -53,7 +53,7 @@ std::string level(std::int64_t px, std::int64_t qty, unsigned style) {
 
 int main() {
   std::printf("wirebook o2_bench  cpu: %s\n", bench::cpu_name().c_str());
-  if (!bench::pin_to_cpu(1)) (void)bench::pin_to_cpu(0);
+  if (!bench::pin_to_cpu(bench::bench_cpu(1))) (void)bench::pin_to_cpu(0);
   const std::vector<std::string> syms = {"BTC-USD", "ETH-USD", "SOL-USD", "DOGE-USD"};
   const std::vector<std::int64_t> ids = {1, 2, 3, 4};
   std::mt19937_64 rng(9);

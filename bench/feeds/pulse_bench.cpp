@@ -46,7 +46,7 @@ std::string amount(std::int64_t q, std::mt19937_64& rng) {
 
 int main() {
   std::printf("wirebook pulse_bench  cpu: %s\n", bench::cpu_name().c_str());
-  if (!bench::pin_to_cpu(1)) (void)bench::pin_to_cpu(0);
+  if (!bench::pin_to_cpu(bench::bench_cpu(1))) (void)bench::pin_to_cpu(0);
   const std::vector<std::string> syms = {"BTC-PERPETUAL", "ETH-PERPETUAL", "BTC_USDC-PERPETUAL",
                                          "SOL_USDC-PERPETUAL"};
   std::mt19937_64 rng(7);

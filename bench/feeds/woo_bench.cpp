@@ -41,7 +41,7 @@ constexpr int kQtyExp = -4;
 
 int main() {
   std::printf("wirebook woo_bench  cpu: %s\n", bench::cpu_name().c_str());
-  if (!bench::pin_to_cpu(1)) (void)bench::pin_to_cpu(0);
+  if (!bench::pin_to_cpu(bench::bench_cpu(1))) (void)bench::pin_to_cpu(0);
   const std::vector<std::string> syms = {"SPOT_BTC_USDT", "PERP_BTC_USDT", "SPOT_ETH_USDT",
                                          "PERP_ETH_USDT"};
   std::vector<book::L2Book> truth;

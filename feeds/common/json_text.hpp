@@ -32,6 +32,44 @@ inline void preallocate(simdjson::ondemand::parser& parser, std::size_t max_fram
          doc.get_object().get(obj) == simdjson::SUCCESS;
 }
 
+namespace detail {
+// Text from just after an opening quote up to the closing one, without
+// unescaping; false when it contains a backslash (the caller unescapes).
+[[nodiscard]] inline bool plain_string_at(const char* p, std::string_view& out) noexcept {
+  const char* q = p;
+  while (*q != '"') {
+    if (*q == '\\') return false;
+    ++q;
+  }
+  out = std::string_view(p, static_cast<std::size_t>(q - p));
+  return true;
+}
+}  // namespace detail
+
+// A field's key as a view. Keys without escapes (every key venues send) are
+// read in place from the frame; only a key with a backslash is unescaped into
+// the parser's buffer. Either way the view equals the unescaped key.
+[[nodiscard]] inline bool key(simdjson::ondemand::field& f, std::string_view& out) noexcept {
+  if (detail::plain_string_at(f.key().raw(), out)) return true;
+  return f.unescaped_key().get(out) == simdjson::SUCCESS;
+}
+// Same for the element an object iteration yields (false on its error).
+[[nodiscard]] inline bool key(simdjson::simdjson_result<simdjson::ondemand::field>& f,
+                              std::string_view& out) noexcept {
+  return f.error() == simdjson::SUCCESS && key(f.value_unsafe(), out);
+}
+
+// A string value as a view, read in place when it has no escapes (symbols,
+// types, actions) and unescaped otherwise; false for any other type. The view
+// stays valid while the frame and the parser's current document do.
+[[nodiscard]] inline bool string(simdjson::ondemand::value v, std::string_view& out) noexcept {
+  // raw_json_token() only peeks; the value is skipped or unescaped after.
+  const std::string_view tok = v.raw_json_token();
+  if (tok.empty() || tok.front() != '"') return false;
+  if (detail::plain_string_at(tok.data() + 1, out)) return true;
+  return v.get_string().get(out) == simdjson::SUCCESS;
+}
+
 // The text of a JSON number (as written on the wire, e.g. "2.5e4") or of a
 // string's contents ("0.000123"). Numbers are taken as raw tokens, so nothing
 // is converted through double. False for any other type.

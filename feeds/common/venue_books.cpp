@@ -1,6 +1,7 @@
 #include "feeds/common/venue_books.hpp"
 
 #include <cstdio>
+#include <cstring>
 
 #include "book/decimal.hpp"
 #include "feeds/common/clock.hpp"
@@ -58,6 +59,35 @@ VenueBooks::VenueBooks(std::vector<InstrumentSpec> instruments, std::size_t max_
   for (const auto& s : specs_) {
     books_.push_back(std::make_unique<Instrument>(max_levels, buffer_ops_, s.px_exp, s.qty_exp));
   }
+  // Power-of-two table at most half full; duplicate symbols keep the first.
+  std::size_t cap = 4;
+  while (cap < 2 * specs_.size()) cap *= 2;
+  table_.assign(cap, -1);
+  for (std::size_t i = 0; i < specs_.size(); ++i) {
+    keys_.push_back(key_of(specs_[i].symbol));
+    if (find(specs_[i].symbol) >= 0) continue;
+    std::size_t slot = slot_of(keys_[i]);
+    while (table_[slot] >= 0) slot = (slot + 1) & (table_.size() - 1);
+    table_[slot] = static_cast<std::int32_t>(i);
+  }
+}
+
+VenueBooks::SymbolKey VenueBooks::key_of(std::string_view s) noexcept {
+  SymbolKey k;
+  k.len = s.size();
+  if (s.size() >= 8) {
+    std::memcpy(&k.head, s.data(), 8);
+    std::memcpy(&k.tail, s.data() + s.size() - 8, 8);
+  } else if (!s.empty()) {
+    std::memcpy(&k.head, s.data(), s.size());
+  }
+  return k;
+}
+
+std::size_t VenueBooks::slot_of(const SymbolKey& k) const noexcept {
+  const std::uint64_t h =
+      (k.head * 0x9E3779B97F4A7C15ULL) ^ (k.tail * 0xC2B2AE3D27D4EB4FULL) ^ k.len;
+  return static_cast<std::size_t>(h ^ (h >> 29U)) & (table_.size() - 1);
 }
 
 VenueBooks::~VenueBooks() = default;
@@ -76,10 +106,16 @@ int VenueBooks::qty_exp(std::uint32_t i) const noexcept {
 }
 
 int VenueBooks::find(std::string_view symbol) const noexcept {
-  for (std::size_t i = 0; i < specs_.size(); ++i) {
-    if (specs_[i].symbol == symbol) return static_cast<int>(i);
+  const SymbolKey k = key_of(symbol);
+  for (std::size_t slot = slot_of(k);; slot = (slot + 1) & (table_.size() - 1)) {
+    const std::int32_t i = table_[slot];
+    if (i < 0) return -1;
+    const auto u = static_cast<std::size_t>(i);
+    if (keys_[u] == k && (k.len <= 16 || std::memcmp(symbol.data() + 8, specs_[u].symbol.data() + 8,
+                                                     k.len - 16) == 0)) {
+      return i;
+    }
   }
-  return -1;
 }
 
 bool VenueBooks::widen(Instrument& in, bool price, int new_exp) noexcept {

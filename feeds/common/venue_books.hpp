@@ -113,7 +113,9 @@ class VenueBooks {
   [[nodiscard]] std::uint32_t size() const noexcept {
     return static_cast<std::uint32_t>(books_.size());
   }
-  // Instrument index of a symbol, or -1. Linear over a small table; adapters cache it.
+  // Instrument index of a symbol, or -1. One hash probe: the key is the
+  // length and the first and last 8 bytes, which for symbols of up to 16 bytes
+  // is the whole symbol (longer ones compare the middle too).
   [[nodiscard]] int find(std::string_view symbol) const noexcept;
   [[nodiscard]] const std::string& symbol(std::uint32_t i) const noexcept {
     return specs_[i].symbol;
@@ -210,7 +212,18 @@ class VenueBooks {
   void event_level(std::uint32_t i, book::Side side, std::int64_t px, std::int64_t qty,
                    std::int64_t ts_exchange_ns, std::int64_t ts_recv_ns) noexcept;
 
+  struct SymbolKey {
+    std::uint64_t head = 0;  // first 8 bytes (zero-padded when shorter)
+    std::uint64_t tail = 0;  // last 8 bytes (zero when shorter than 8)
+    std::size_t len = 0;
+    bool operator==(const SymbolKey&) const = default;
+  };
+  [[nodiscard]] static SymbolKey key_of(std::string_view s) noexcept;
+  [[nodiscard]] std::size_t slot_of(const SymbolKey& k) const noexcept;
+
   std::vector<InstrumentSpec> specs_;
+  std::vector<SymbolKey> keys_;      // per instrument
+  std::vector<std::int32_t> table_;  // open addressing: instrument index or -1
   std::vector<std::unique_ptr<Instrument>> books_;
   std::size_t buffer_ops_;
   shm::VenueWriter* writer_;

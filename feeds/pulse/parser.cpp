@@ -11,7 +11,7 @@ namespace od = simdjson::ondemand;
 namespace {
 
 bool str(od::value v, std::string_view& out) noexcept {
-  return v.get_string().get(out) == simdjson::SUCCESS;
+  return json::string(v, out);
 }
 
 bool is_null(od::value v) noexcept {
@@ -111,7 +111,7 @@ ParseStatus Parser::parse(const char* data, std::size_t len, std::size_t capacit
   auto read_data = [&](od::object d) noexcept -> ParseStatus {
     for (auto df : d) {
       std::string_view k;
-      if (df.unescaped_key().get(k) != simdjson::SUCCESS) return ParseStatus::malformed;
+      if (!json::key(df, k)) return ParseStatus::malformed;
       od::value v;
       if (df.value().get(v) != simdjson::SUCCESS) return ParseStatus::malformed;
       ParseStatus st = ParseStatus::ok;
@@ -152,7 +152,7 @@ ParseStatus Parser::parse(const char* data, std::size_t len, std::size_t capacit
   };
   for (auto field : obj) {
     std::string_view key;
-    if (field.unescaped_key().get(key) != simdjson::SUCCESS) return ParseStatus::malformed;
+    if (!json::key(field, key)) return ParseStatus::malformed;
     od::value v;
     if (field.value().get(v) != simdjson::SUCCESS) return ParseStatus::malformed;
     if (key == "id") {
@@ -165,7 +165,7 @@ ParseStatus Parser::parse(const char* data, std::size_t len, std::size_t capacit
       if (v.get_object().get(p) != simdjson::SUCCESS) return ParseStatus::malformed;
       for (auto pf : p) {
         std::string_view pk;
-        if (pf.unescaped_key().get(pk) != simdjson::SUCCESS) return ParseStatus::malformed;
+        if (!json::key(pf, pk)) return ParseStatus::malformed;
         od::value pv;
         if (pf.value().get(pv) != simdjson::SUCCESS) return ParseStatus::malformed;
         if (pk == "channel") {
@@ -199,7 +199,7 @@ ParseStatus Parser::parse(const char* data, std::size_t len, std::size_t capacit
         if (v.get_object().get(r) != simdjson::SUCCESS) return ParseStatus::malformed;
         for (auto rf : r) {
           std::string_view rk;
-          if (rf.unescaped_key().get(rk) != simdjson::SUCCESS) return ParseStatus::malformed;
+          if (!json::key(rf, rk)) return ParseStatus::malformed;
           od::value rv;
           if (rf.value().get(rv) != simdjson::SUCCESS) return ParseStatus::malformed;
           if (rk == "access_token") {
@@ -218,7 +218,7 @@ ParseStatus Parser::parse(const char* data, std::size_t len, std::size_t capacit
       if (v.get_object().get(e) != simdjson::SUCCESS) return ParseStatus::malformed;
       for (auto ef : e) {
         std::string_view ek;
-        if (ef.unescaped_key().get(ek) != simdjson::SUCCESS) return ParseStatus::malformed;
+        if (!json::key(ef, ek)) return ParseStatus::malformed;
         od::value ev;
         if (ef.value().get(ev) != simdjson::SUCCESS) return ParseStatus::malformed;
         if (ek == "code") {

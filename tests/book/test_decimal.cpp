@@ -4,6 +4,7 @@
 #include <limits>
 #include <random>
 #include <string>
+#include <vector>
 
 #include "book/decimal.hpp"
 
@@ -177,5 +178,55 @@ TEST_CASE("format then parse round-trips exactly over a large sampled set", "[bo
     // Exponent form of the same value parses to the same integer.
     const std::string sci = text + "e0";
     REQUIRE(parse(sci, exp, Sign::allow_negative).value == v);
+  }
+}
+
+TEST_CASE("the fast path agrees with the scalar reference on random short texts",
+          "[book][decimal]") {
+  // Short texts over the characters that matter (digits, '.', '-', 'e', junk),
+  // placed at every offset of a page end so loads near the boundary are
+  // exercised; every result (error and value) must equal the reference's.
+  const std::uint64_t seed = std::random_device{}();
+  INFO("seed " << seed);
+  std::mt19937_64 rng(seed);
+  constexpr std::size_t kPage = 4096;
+  std::vector<char> mem(3 * kPage, '7');
+  const std::size_t page_end = (reinterpret_cast<std::uintptr_t>(mem.data()) / kPage + 2) * kPage -
+                               reinterpret_cast<std::uintptr_t>(mem.data());
+  const char alphabet[] = "0123456789000000.....-eE+x ";
+  std::uniform_int_distribution<int> exp_dist(-18, 2);
+  for (int i = 0; i < 400000; ++i) {
+    const std::size_t len = 1 + rng() % 19;
+    std::string text;
+    const int shape = static_cast<int>(rng() % 4);
+    for (std::size_t k = 0; k < len; ++k) {
+      // Mostly well-formed plain numbers, some noise.
+      if (shape < 3) {
+        text += static_cast<char>('0' + rng() % 10);
+      } else {
+        text += alphabet[rng() % (sizeof alphabet - 1)];
+      }
+    }
+    if (shape < 3 && rng() % 4 != 0) text[rng() % len] = '.';
+    if (shape == 1 && rng() % 3 == 0) text.insert(text.begin(), '-');
+    if (shape == 2)
+      text.replace(0, std::min<std::size_t>(len, 1 + rng() % 4), "0000", 0,
+                   std::min<std::size_t>(len, 1 + rng() % 4));
+    // Right before the page end, or at a random spot in the middle.
+    const std::size_t at = rng() % 2 == 0 ? page_end - text.size() - rng() % 17 : rng() % kPage;
+    std::copy(text.begin(), text.end(), mem.begin() + static_cast<std::ptrdiff_t>(at));
+    const std::string_view view(mem.data() + at, text.size());
+    const int exp = exp_dist(rng);
+    for (const Sign sign : {Sign::non_negative_only, Sign::allow_negative}) {
+      std::int64_t fast = -1;
+      std::int64_t ref = -1;
+      const auto ef = parse_decimal(view, exp, fast, sign);
+      const auto er = wirebook::book::detail::parse_decimal_scalar(view, exp, ref, sign);
+      if (ef != er || fast != ref) {
+        INFO("text '" << text << "' exp " << exp);
+        REQUIRE(ef == er);
+        REQUIRE(fast == ref);
+      }
+    }
   }
 }

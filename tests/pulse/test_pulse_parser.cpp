@@ -54,6 +54,39 @@ TEST_CASE("a change carries the chain ids and deletes become zero sizes", "[puls
   CHECK(m.bids[0].qty == "1054.0");
 }
 
+TEST_CASE("keys and strings with escapes read the same as plain ones", "[pulse][parser]") {
+  // Keys and values are read in place unless they contain a backslash; then
+  // they are unescaped. Both must give the same message.
+  Parser p(100, 1 << 20);
+  Message m;
+  REQUIRE(parse(p,
+                R"({"jsonrpc":"2.0","method":"subscripti\u006fn","params":{"channel":)"
+                R"("book.BTC\u002dPERPETUAL.raw","d\u0061ta":{"timestamp":1,"ty\u0070e":"change",)"
+                R"("change_id":5,"prev_change_id":4,"instrument_name":"BTC-PERPETUAL",)"
+                R"("bids":[["n\u0065w",100.5,2.0]],"asks":[["delete",101.0,0.0]]}}})",
+                m) == ParseStatus::ok);
+  CHECK(m.kind == MsgKind::book);
+  CHECK(m.type == BookType::change);
+  CHECK(m.instrument == "BTC-PERPETUAL");
+  CHECK(m.change_id == 5);
+  CHECK(m.prev_change_id == 4);
+  REQUIRE(m.bids.size() == 1);
+  CHECK(m.bids[0].px == "100.5");
+  CHECK(m.bids[0].qty == "2.0");
+  REQUIRE(m.asks.size() == 1);
+  CHECK(m.asks[0].qty == "0");
+  // A string where a string is required stays required: a number is malformed.
+  CHECK(parse(p,
+              R"({"jsonrpc":"2.0","method":"subscription","params":{"channel":"book.X.raw",)"
+              R"("data":{"timestamp":1,"type":7,"change_id":5,"bids":[],"asks":[]}}})",
+              m) == ParseStatus::malformed);
+  CHECK(
+      parse(p,
+            R"({"jsonrpc":"2.0","method":"subscription","params":{"channel":"book.X.raw",)"
+            R"("data":{"timestamp":1,"type":"change","change_id":5,"bids":[[1,2,3]],"asks":[]}}})",
+            m) == ParseStatus::malformed);
+}
+
 TEST_CASE("exponent numbers are kept as written", "[pulse][parser]") {
   Parser p(100, 1 << 20);
   Message m;

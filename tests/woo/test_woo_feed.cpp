@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cstdio>
 
 #include "feeds/woo/woo_feed.hpp"
@@ -201,4 +202,34 @@ TEST_CASE("a disconnect marks every book DISCONNECTED until fresh snapshots", "[
   CHECK(r.books.status(0) == BookStatus::syncing);
   r.reply("SPOT_BTC_USDT", 300, "[[10.5,1]]", "[[10.75,2]]");
   CHECK(r.books.status(0) == BookStatus::live);
+}
+
+TEST_CASE("VenueBooks::find resolves every symbol exactly, whatever its length", "[feeds][books]") {
+  // Lengths 1..40, symbols that share their first and last 8 bytes and differ
+  // only in the middle, and near misses that must not match.
+  std::vector<std::string> syms;
+  for (std::size_t len = 1; len <= 40; ++len) {
+    std::string s(len, 'A');
+    for (std::size_t k = 0; k < len; ++k) s[k] = static_cast<char>('A' + (k * 7 + len) % 26);
+    syms.push_back(s);
+  }
+  syms.push_back("PERP_BTC_USDT_MIDDLE_AAAA_PERP_BTC");
+  syms.push_back("PERP_BTC_USDT_MIDDLE_BBBB_PERP_BTC");
+  syms.push_back("SPOT_BTC_USDT");
+  syms.push_back("SPOT_BTC_USDT");  // duplicate: the first index wins
+  VenueBooks books(Rig::specs(syms), 10, 4, nullptr);
+  for (std::size_t i = 0; i + 1 < syms.size(); ++i) {
+    INFO("symbol " << syms[i]);
+    CHECK(books.find(syms[i]) == static_cast<int>(i));
+  }
+  CHECK(books.find("SPOT_BTC_USDT") == static_cast<int>(syms.size() - 2));
+  CHECK(books.find("") == -1);
+  CHECK(books.find("PERP_BTC_USDT_MIDDLE_CCCC_PERP_BTC") == -1);
+  CHECK(books.find("SPOT_BTC_USDX") == -1);
+  CHECK(books.find("XPOT_BTC_USDT") == -1);
+  CHECK(books.find(std::string_view("SPOT_BTC_USDT\0", 14)) == -1);
+  for (const auto& s : syms) {
+    std::string longer = s + "X";
+    if (std::find(syms.begin(), syms.end(), longer) == syms.end()) CHECK(books.find(longer) == -1);
+  }
 }
