@@ -240,12 +240,11 @@ bool parse_plain_simd(std::string_view s, int exp, std::int64_t& out, Sign sign,
   }
   const auto zero_bits =
       static_cast<std::uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(d, _mm_setzero_si128())));
-  if ((zero_bits & digit_bits) == digit_bits) {
-    out = 0;
-    err = DecimalError::ok;
-    return true;
-  }
-  if (negative && sign == Sign::non_negative_only) {
+  // Zero is fine whatever its sign or decimals. No branch depends on the
+  // digits below except the (never taken) error exits: zero sizes (deletes)
+  // and varying decimal counts must not cost mispredictions.
+  const bool zero = (zero_bits & digit_bits) == digit_bits;
+  if (negative && sign == Sign::non_negative_only && !zero) {
     err = DecimalError::negative;
     return true;
   }
@@ -258,7 +257,7 @@ bool parse_plain_simd(std::string_view s, int exp, std::int64_t& out, Sign sign,
   // are the last `drop` characters and are left out of the value.
   const int drop = frac > scale ? frac - scale : 0;
   const std::uint32_t drop_bits = len_bits & ~((1U << static_cast<unsigned>(len - drop)) - 1U);
-  if ((zero_bits & drop_bits) != drop_bits) {
+  if ((zero_bits & drop_bits) != drop_bits && !zero) {
     err = DecimalError::too_many_decimals;
     return true;
   }
@@ -279,8 +278,8 @@ bool parse_plain_simd(std::string_view s, int exp, std::int64_t& out, Sign sign,
   const auto hi = static_cast<std::uint32_t>(_mm_cvtsi128_si32(octets));
   const auto lo = static_cast<std::uint32_t>(_mm_extract_epi32(octets, 1));
   std::int64_t v = static_cast<std::int64_t>(hi) * 100'000'000 + static_cast<std::int64_t>(lo);
-  if (frac < scale &&
-      __builtin_mul_overflow(v, kPow10[static_cast<std::size_t>(scale - frac)], &v)) {
+  const int widen = frac < scale ? scale - frac : 0;
+  if (__builtin_mul_overflow(v, kPow10[static_cast<std::size_t>(widen)], &v)) {
     err = DecimalError::overflow;
     return true;
   }

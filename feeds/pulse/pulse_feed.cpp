@@ -37,10 +37,9 @@ void PulseFeed::rpc(std::int64_t id, const char* method, const std::string& para
 }
 
 int PulseFeed::find_channel(std::string_view channel) const noexcept {
-  for (std::size_t i = 0; i < channels_.size(); ++i) {
-    if (channels_[i] == channel) return static_cast<int>(i);
-  }
-  return -1;
+  // The instrument's hash lookup, then one compare of the whole channel.
+  const int i = books_.find(channel_instrument(channel));
+  return (i >= 0 && channels_[static_cast<std::size_t>(i)] == channel) ? i : -1;
 }
 
 void PulseFeed::subscribe(std::uint32_t i, std::int64_t now_mono_ns) {
