@@ -1,11 +1,32 @@
 #pragma once
 // L2 order book with integer prices (DESIGN.md §1, §3).
 //
-// Storage: per side, one sorted contiguous array of {px, qty} levels with the
-// best level at the END (bids ascending, asks descending).
-// Updates near the touch therefore search a few entries from the end and move
-// only the handful of levels behind the insertion point; deep updates fall back
-// to a binary search. Capacity is fixed by the constructor.
+// Storage, per side (structure of arrays, one allocation made by the
+// constructor):
+// - Keys instead of prices: a bid's key is its price, an ask's key is ~price,
+//   so on both sides a larger key is a better level and one code path serves
+//   both sides (the side only selects the store).
+// - A fixed top window of kTop lanes (64-byte aligned keys) holds the best
+//   min(count, kTop) levels, sorted worst..best with the best in the last
+//   lane. Unused lanes (only when the side has fewer than kTop levels) hold
+//   the key INT64_MIN and sit below the real ones. The window's quantities
+//   live in a pool of kTop slots (plus one scratch slot); `perm` holds the
+//   pool slot of each lane, one byte per lane, so moving lanes moves bytes of
+//   one integer instead of quantities.
+// - A deep array, sorted worst..best, holds the remaining levels; deep levels
+//   are all worse than the window's. The window is full whenever the deep
+//   array is not empty. deep_key[-1] is a sentinel (INT64_MIN, qty 0) that a
+//   delete in a short window pulls in as padding.
+// A change inside the window (most changes: venues update near the touch) is
+// handled without data-dependent branches: two AVX2 compares locate the price;
+// update/insert/delete are lane masks over the window and its shifts by one
+// lane, a byte rotation of `perm` and one quantity store. An insert spills the
+// window's worst level to the top of the deep array, a delete pulls the deep
+// array's best one in. Changes below the window, inserts on a full side,
+// negative quantities and the keys INT64_MIN/INT64_MAX take the general path:
+// a short scan from the deep array's best end, then a binary search, and a
+// move of the levels behind the insertion point. Builds without AVX2 always
+// take the general path.
 //
 // Capacity policy: each side keeps at most `max_levels` levels, the best ones.
 // A new level worse than every stored level on a full side is dropped; a new
@@ -16,10 +37,14 @@
 //
 // Threading: single owner (a venue thread); not thread-safe. Never allocates
 // after construction, never throws after construction.
+#include <climits>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <span>
+#if defined(__AVX2__)
+#include <immintrin.h>
+#endif
 
 #include "book/book_op.hpp"
 
@@ -77,7 +102,9 @@ class L2Book {
     return sides_[idx(side)].count;
   }
   [[nodiscard]] std::size_t max_levels() const noexcept { return max_levels_; }
-  [[nodiscard]] bool empty() const noexcept { return sides_[0].count == 0 && sides_[1].count == 0; }
+  [[nodiscard]] bool empty() const noexcept {
+    return level_count(Side::bid) == 0 && level_count(Side::ask) == 0;
+  }
 
   // Best bid >= best ask (both sides non-empty).
   [[nodiscard]] bool crossed() const noexcept;
@@ -94,18 +121,56 @@ class L2Book {
   [[nodiscard]] bool scale_quantities(int k) noexcept;
 
  private:
+  static constexpr std::size_t kTop = 8;  // lanes in the top window
+
   struct SideStore {
-    std::unique_ptr<Level[]> levels;  // sorted worst..best; best at [count-1]
-    std::size_t count = 0;
+    std::unique_ptr<std::int64_t[]> mem;  // backs the arrays below
+    std::int64_t* top_key = nullptr;      // kTop lanes, worst..best, 64-byte aligned
+    std::int64_t* pool = nullptr;         // window quantities: kTop slots + 1 scratch
+    std::int64_t* deep_key = nullptr;     // worst..best; [-1] is a sentinel
+    std::int64_t* deep_qty = nullptr;     // same layout as deep_key
+    std::uint64_t perm = 0;               // byte i: pool slot of lane i
+    std::size_t count = 0;                // levels on the side
+    // Levels in the window (lanes kTop - top() .. kTop - 1) and in the deep arrays.
+    [[nodiscard]] std::size_t top() const noexcept { return count < kTop ? count : kTop; }
+    [[nodiscard]] std::size_t deep() const noexcept { return count - top(); }
   };
+  static constexpr std::uint64_t kIdentityPerm = 0x0706050403020100ULL;
 
   static constexpr std::size_t idx(Side s) noexcept { return static_cast<std::size_t>(s); }
-  // True when price a is strictly better than price b on `side`.
-  static constexpr bool better(Side s, std::int64_t a, std::int64_t b) noexcept {
-    return s == Side::bid ? a > b : a < b;
+  // key = px ^ key_mask: bids keep their price, asks store ~price.
+  static constexpr std::int64_t key_mask(Side s) noexcept {
+    return -static_cast<std::int64_t>(idx(s));
   }
-  // Number of stored levels strictly worse than `px` (its insertion index).
-  [[nodiscard]] std::size_t lower_pos(Side side, std::int64_t px) const noexcept;
+  static std::size_t slot(std::uint64_t perm, std::size_t lane) noexcept {
+    return static_cast<std::size_t>((perm >> (8 * lane)) & 0xFFU);
+  }
+  // Insert at `lane`: lanes 1..lane move down one, lane 0's slot goes to `lane`.
+  static constexpr std::uint64_t perm_insert(std::uint64_t perm, std::size_t lane) noexcept {
+    const std::uint64_t low_mask = ~std::uint64_t{0} >> (8 * (kTop - 1 - lane));
+    return (perm & ~low_mask) | ((perm & low_mask) >> 8) | ((perm & 0xFFU) << (8 * lane));
+  }
+  // Delete at `lane`: lanes 0..lane-1 move up one, `lane`'s slot goes to lane 0.
+  static constexpr std::uint64_t perm_erase(std::uint64_t perm, std::size_t lane) noexcept {
+    const std::uint64_t low_mask = ~std::uint64_t{0} >> (8 * (kTop - 1 - lane));
+    return (perm & ~low_mask) | ((perm << 8) & low_mask) | ((perm >> (8 * lane)) & 0xFFU);
+  }
+  // Logical index i (0 = worst) of a side's levels to its key / quantity.
+  static std::int64_t& key_at(const SideStore& s, std::size_t i) noexcept {
+    return i < s.deep() ? s.deep_key[i] : s.top_key[i - s.deep() + kTop - s.top()];
+  }
+  static std::int64_t& qty_ref(const SideStore& s, std::size_t i) noexcept {
+    return i < s.deep() ? s.deep_qty[i] : s.pool[slot(s.perm, i - s.deep() + kTop - s.top())];
+  }
+  // Number of stored levels whose key is below `key` (its insertion index).
+  [[nodiscard]] static std::size_t lower_pos(const SideStore& s, std::int64_t key) noexcept;
+  static void erase_at(SideStore& s, std::size_t i) noexcept;
+  // Needs a side below capacity.
+  static void insert_at(SideStore& s, std::size_t i, std::int64_t key, std::int64_t qty) noexcept;
+  // Moves the best min(n, kTop) of n levels held in the deep arrays into the window.
+  static void settle(SideStore& s, std::size_t n) noexcept;
+  [[nodiscard]] ApplyResult set_level_general(Side side, std::int64_t px,
+                                              std::int64_t qty) noexcept;
   [[nodiscard]] bool scale_values(bool prices, int k) noexcept;
   void load_sorted(Side side, std::span<const Level> in, bool best_first) noexcept;
 
@@ -115,5 +180,115 @@ class L2Book {
   std::uint64_t evictions_ = 0;
   bool truncated_ = false;
 };
+
+// Inline so that feed parsers in other translation units (and the benchmark)
+// pay no call for a change inside the top window.
+namespace detail {
+// Result of a change in the window by (exists, qty != 0).
+inline constexpr ApplyResult kWindowResult[4] = {ApplyResult::absent_delete, ApplyResult::inserted,
+                                                 ApplyResult::deleted, ApplyResult::updated};
+}  // namespace detail
+
+// Inline so that feed parsers in other translation units (and the benchmark)
+// pay no call for a change inside the top window.
+inline ApplyResult L2Book::set_level(Side side, std::int64_t px, std::int64_t qty) noexcept {
+#if defined(__AVX2__)
+  SideStore& s = sides_[idx(side)];
+  // Locals: the int64 stores below could otherwise alias the side's fields.
+  std::int64_t* const tk = s.top_key;
+  std::int64_t* const pool = s.pool;
+  std::int64_t* const deep_key = s.deep_key;
+  std::int64_t* const deep_qty = s.deep_qty;
+  const std::uint64_t perm = s.perm;
+  const std::size_t count = s.count;
+  const std::int64_t key = px ^ key_mask(side);
+  const std::int64_t worst_key = tk[0];
+  const __m256i k0 = _mm256_load_si256(reinterpret_cast<const __m256i*>(tk));
+  const __m256i k1 = _mm256_load_si256(reinterpret_cast<const __m256i*>(tk + 4));
+  const __m256i kv = _mm256_set1_epi64x(key);
+  const __m256i g0 = _mm256_cmpgt_epi64(k0, kv);  // lanes holding a better level
+  const __m256i g1 = _mm256_cmpgt_epi64(k1, kv);
+  const auto mask = [](__m256i v) {
+    return static_cast<unsigned>(_mm256_movemask_pd(_mm256_castsi256_pd(v)));
+  };
+  const bool exists =
+      mask(_mm256_or_si256(_mm256_cmpeq_epi64(k0, kv), _mm256_cmpeq_epi64(k1, kv))) != 0;
+  const bool set = qty != 0;
+  // General path: at or below lane 0 (this also catches the key INT64_MIN,
+  // which the unused lanes hold), a negative quantity, or an insert on a full
+  // side.
+  if (__builtin_expect(static_cast<int>((worst_key >= key) | (qty < 0) |
+                                        ((set & !exists) & (count >= max_levels_))),
+                       0)) {
+    return set_level_general(side, px, qty);
+  }
+  // 0 nothing (update or absent delete), 1 insert, 2 delete.
+  const unsigned kind = static_cast<unsigned>(exists != set) << static_cast<unsigned>(exists);
+  // The lane holding the price, or (absent) the lane an insert takes.
+  const auto lane =
+      kTop - 1 - static_cast<std::size_t>(__builtin_popcount(mask(g0) | (mask(g1) << 4U)));
+  // Selections below are masks, not branches: the operation kind is a coin
+  // flip for the predictor.
+  const std::uint64_t m_ins = 0 - static_cast<std::uint64_t>(kind & 1U);
+  const std::uint64_t m_del = 0 - static_cast<std::uint64_t>(kind >> 1U);
+  const std::uint64_t m_exists = 0 - static_cast<std::uint64_t>(exists);
+  const std::uint64_t m_set = 0 - static_cast<std::uint64_t>(set);
+  const std::size_t slot0 = slot(perm, 0);
+  const std::size_t slot_lane = slot(perm, lane);
+  s.perm =
+      perm ^ ((perm_insert(perm, lane) ^ perm) & m_ins) ^ ((perm_erase(perm, lane) ^ perm) & m_del);
+  // The spill slot lies beyond the stored deep levels: written whatever the
+  // operation; it becomes a level only by an insert into a full window.
+  const std::size_t deep = count > kTop ? count - kTop : 0;
+  const auto last = static_cast<std::ptrdiff_t>(deep) - 1;
+  const std::int64_t fill_key = deep_key[last];
+  const std::int64_t fill_qty = deep_qty[last];
+  deep_key[deep] = worst_key;
+  deep_qty[deep] = pool[slot0];
+  // update: the price's slot; insert: lane 0's slot, now the new lane's;
+  // delete: the price's slot, now lane 0's, takes the deep array's best;
+  // absent delete: the scratch slot.
+  const std::uint64_t absent_slot = (slot0 & m_set) | (kTop & ~m_set);
+  const std::uint64_t target = (slot_lane & m_exists) | (absent_slot & ~m_exists);
+  pool[target] = static_cast<std::int64_t>((static_cast<std::uint64_t>(qty) & m_set) |
+                                           (static_cast<std::uint64_t>(fill_qty) & ~m_set));
+  // Keys. Lanes holding a better level never change. Insert: lanes up to the
+  // new lane take min(next lane up, key). Delete: lanes up to the price's take
+  // the next lane down (lane 0: the deep array's best, or its sentinel).
+  const __m256i up0 = _mm256_blend_epi32(_mm256_permute4x64_epi64(k0, 0x90),
+                                         _mm256_set1_epi64x(fill_key), 0x03);  // fill, k0..k2
+  const __m256i up1 = _mm256_blend_epi32(_mm256_permute4x64_epi64(k1, 0x90),
+                                         _mm256_permute4x64_epi64(k0, 0xFF), 0x03);  // k3..k6
+  const __m256i dn0 = _mm256_blend_epi32(_mm256_permute4x64_epi64(k0, 0x39),
+                                         _mm256_permute4x64_epi64(k1, 0x00), 0xC0);  // k1..k4
+  const __m256i dn1 = _mm256_blend_epi32(_mm256_permute4x64_epi64(k1, 0xF9),
+                                         _mm256_set1_epi64x(INT64_MAX), 0xC0);  // k5..k7, max
+  // The operation kind again, in every lane and without a round trip through
+  // scalar registers: this is the critical path from one change to the next.
+  const __m256i e0 = _mm256_cmpeq_epi64(k0, kv);
+  const __m256i e1 = _mm256_cmpeq_epi64(k1, kv);
+  __m256i ex = _mm256_or_si256(e0, e1);
+  ex = _mm256_or_si256(ex, _mm256_permute4x64_epi64(ex, 0x4E));
+  ex = _mm256_or_si256(ex, _mm256_shuffle_epi32(ex, 0x4E));
+  const __m256i zero_v = _mm256_cmpeq_epi64(_mm256_set1_epi64x(qty), _mm256_setzero_si256());
+  const __m256i not_ins_v = _mm256_or_si256(ex, zero_v);
+  const __m256i del_v = _mm256_and_si256(ex, zero_v);
+  const auto lanes = [&](__m256i cur, __m256i g, __m256i up, __m256i dn) {
+    const __m256i ins_key = _mm256_xor_si256(
+        dn, _mm256_and_si256(_mm256_xor_si256(dn, kv), _mm256_cmpgt_epi64(dn, kv)));
+    const __m256i delta =
+        _mm256_or_si256(_mm256_andnot_si256(not_ins_v, _mm256_xor_si256(cur, ins_key)),
+                        _mm256_and_si256(_mm256_xor_si256(cur, up), del_v));
+    return _mm256_xor_si256(cur, _mm256_andnot_si256(g, delta));
+  };
+  _mm256_store_si256(reinterpret_cast<__m256i*>(tk), lanes(k0, g0, up0, dn0));
+  _mm256_store_si256(reinterpret_cast<__m256i*>(tk + 4), lanes(k1, g1, up1, dn1));
+  s.count = count + (kind & 1U) - (kind >> 1U);
+  version_ += static_cast<std::uint64_t>(exists | set);
+  return detail::kWindowResult[(static_cast<unsigned>(exists) << 1U) | static_cast<unsigned>(set)];
+#else
+  return set_level_general(side, px, qty);
+#endif
+}
 
 }  // namespace wirebook::book
