@@ -181,12 +181,28 @@ class L2Book {
   bool truncated_ = false;
 };
 
-// Inline so that feed parsers in other translation units (and the benchmark)
-// pay no call for a change inside the top window.
 namespace detail {
 // Result of a change in the window by (exists, qty != 0).
 inline constexpr ApplyResult kWindowResult[4] = {ApplyResult::absent_delete, ApplyResult::inserted,
                                                  ApplyResult::deleted, ApplyResult::updated};
+// pshufb controls that move the bytes of a window's `perm` for an operation
+// kind (0 none, 1 insert, 2 delete) at a lane; see perm_insert/perm_erase.
+struct PermShuffles {
+  alignas(16) std::uint8_t ctrl[3][8][16];
+};
+constexpr PermShuffles make_perm_shuffles() noexcept {
+  PermShuffles t{};
+  for (std::uint8_t lane = 0; lane < 8; ++lane) {
+    for (std::uint8_t i = 0; i < 16; ++i) {
+      const bool in = i < 8;
+      t.ctrl[0][lane][i] = in ? i : 0x80;
+      t.ctrl[1][lane][i] = in ? (i < lane ? i + 1 : (i == lane ? 0 : i)) : 0x80;
+      t.ctrl[2][lane][i] = in ? (i == 0 ? lane : (i <= lane ? i - 1 : i)) : 0x80;
+    }
+  }
+  return t;
+}
+inline constexpr PermShuffles kPermShuffles = make_perm_shuffles();
 }  // namespace detail
 
 // Inline so that feed parsers in other translation units (and the benchmark)
@@ -227,16 +243,15 @@ inline ApplyResult L2Book::set_level(Side side, std::int64_t px, std::int64_t qt
   // The lane holding the price, or (absent) the lane an insert takes.
   const auto lane =
       kTop - 1 - static_cast<std::size_t>(__builtin_popcount(mask(g0) | (mask(g1) << 4U)));
-  // Selections below are masks, not branches: the operation kind is a coin
-  // flip for the predictor.
-  const std::uint64_t m_ins = 0 - static_cast<std::uint64_t>(kind & 1U);
-  const std::uint64_t m_del = 0 - static_cast<std::uint64_t>(kind >> 1U);
+  // Selections below are masks or table lookups, not branches: the operation
+  // kind is a coin flip for the predictor.
   const std::uint64_t m_exists = 0 - static_cast<std::uint64_t>(exists);
   const std::uint64_t m_set = 0 - static_cast<std::uint64_t>(set);
   const std::size_t slot0 = slot(perm, 0);
   const std::size_t slot_lane = slot(perm, lane);
-  s.perm =
-      perm ^ ((perm_insert(perm, lane) ^ perm) & m_ins) ^ ((perm_erase(perm, lane) ^ perm) & m_del);
+  s.perm = static_cast<std::uint64_t>(_mm_cvtsi128_si64(_mm_shuffle_epi8(
+      _mm_cvtsi64_si128(static_cast<std::int64_t>(perm)),
+      _mm_load_si128(reinterpret_cast<const __m128i*>(detail::kPermShuffles.ctrl[kind][lane])))));
   // The spill slot lies beyond the stored deep levels: written whatever the
   // operation; it becomes a level only by an insert into a full window.
   const std::size_t deep = count > kTop ? count - kTop : 0;
