@@ -82,6 +82,7 @@ void L2Book::settle(SideStore& s, std::size_t n) noexcept {
   const std::size_t deep = n - top;
   const std::size_t first = kTop - top;
   s.perm = kIdentityPerm;
+  s.perm_aux = kTop;
   for (std::size_t i = 0; i < first; ++i) {
     s.top_key[i] = kSentinelKey;
     s.pool[i] = 0;

@@ -129,8 +129,11 @@ class L2Book {
     std::int64_t* pool = nullptr;         // window quantities: kTop slots + 1 scratch
     std::int64_t* deep_key = nullptr;     // worst..best; [-1] is a sentinel
     std::int64_t* deep_qty = nullptr;     // same layout as deep_key
-    std::uint64_t perm = 0;               // byte i: pool slot of lane i
-    std::size_t count = 0;                // levels on the side
+    // Byte i of perm: pool slot of lane i. perm_aux is scratch for the
+    // window's pshufb (its byte 0 stays kTop, the scratch slot).
+    alignas(16) std::uint64_t perm = 0;
+    std::uint64_t perm_aux = kTop;
+    std::size_t count = 0;  // levels on the side
     // Levels in the window (lanes kTop - top() .. kTop - 1) and in the deep arrays.
     [[nodiscard]] std::size_t top() const noexcept { return count < kTop ? count : kTop; }
     [[nodiscard]] std::size_t deep() const noexcept { return count - top(); }
@@ -185,19 +188,25 @@ namespace detail {
 // Result of a change in the window by (exists, qty != 0).
 inline constexpr ApplyResult kWindowResult[4] = {ApplyResult::absent_delete, ApplyResult::inserted,
                                                  ApplyResult::deleted, ApplyResult::updated};
-// pshufb controls that move the bytes of a window's `perm` for an operation
-// kind (0 none, 1 insert, 2 delete) at a lane; see perm_insert/perm_erase.
+// pshufb controls over (perm, perm_aux) for a change in the window, by
+// (exists, qty != 0) and lane. Bytes 0..7: the new perm (insert and delete move
+// lane slots as perm_insert/perm_erase do); byte 8 keeps kTop; byte 9: the
+// pool slot to write (update/delete: the price's lane; insert: lane 0's slot,
+// which becomes the new lane's; absent delete: the scratch slot); byte 10:
+// lane 0's slot before the change.
 struct PermShuffles {
-  alignas(16) std::uint8_t ctrl[3][8][16];
+  alignas(16) std::uint8_t ctrl[4][8][16];
 };
 constexpr PermShuffles make_perm_shuffles() noexcept {
   PermShuffles t{};
   for (std::uint8_t lane = 0; lane < 8; ++lane) {
     for (std::uint8_t i = 0; i < 16; ++i) {
       const bool in = i < 8;
-      t.ctrl[0][lane][i] = in ? i : 0x80;
-      t.ctrl[1][lane][i] = in ? (i < lane ? i + 1 : (i == lane ? 0 : i)) : 0x80;
-      t.ctrl[2][lane][i] = in ? (i == 0 ? lane : (i <= lane ? i - 1 : i)) : 0x80;
+      const std::uint8_t none = i < 9 ? i : (i == 9 ? 8 : (i == 10 ? 0 : 0x80));
+      t.ctrl[0][lane][i] = none;
+      t.ctrl[1][lane][i] = in ? (i < lane ? i + 1 : (i == lane ? 0 : i)) : (i == 9 ? 0 : none);
+      t.ctrl[2][lane][i] = in ? (i == 0 ? lane : (i <= lane ? i - 1 : i)) : (i == 9 ? lane : none);
+      t.ctrl[3][lane][i] = i == 9 ? lane : none;
     }
   }
   return t;
@@ -215,7 +224,6 @@ inline ApplyResult L2Book::set_level(Side side, std::int64_t px, std::int64_t qt
   std::int64_t* const pool = s.pool;
   std::int64_t* const deep_key = s.deep_key;
   std::int64_t* const deep_qty = s.deep_qty;
-  const std::uint64_t perm = s.perm;
   const std::size_t count = s.count;
   const std::int64_t key = px ^ key_mask(side);
   const std::int64_t worst_key = tk[0];
@@ -238,20 +246,20 @@ inline ApplyResult L2Book::set_level(Side side, std::int64_t px, std::int64_t qt
                        0)) {
     return set_level_general(side, px, qty);
   }
-  // 0 nothing (update or absent delete), 1 insert, 2 delete.
-  const unsigned kind = static_cast<unsigned>(exists != set) << static_cast<unsigned>(exists);
   // The lane holding the price, or (absent) the lane an insert takes.
   const auto lane =
       kTop - 1 - static_cast<std::size_t>(__builtin_popcount(mask(g0) | (mask(g1) << 4U)));
   // Selections below are masks or table lookups, not branches: the operation
   // kind is a coin flip for the predictor.
-  const std::uint64_t m_exists = 0 - static_cast<std::uint64_t>(exists);
+  const unsigned op = (static_cast<unsigned>(exists) << 1U) | static_cast<unsigned>(set);
+  const __m128i perm_out = _mm_shuffle_epi8(
+      _mm_load_si128(reinterpret_cast<const __m128i*>(&s.perm)),
+      _mm_load_si128(reinterpret_cast<const __m128i*>(detail::kPermShuffles.ctrl[op][lane])));
+  _mm_store_si128(reinterpret_cast<__m128i*>(&s.perm), perm_out);
+  const auto aux = static_cast<std::uint64_t>(_mm_extract_epi64(perm_out, 1));
+  const std::size_t target = (aux >> 8U) & 0xFFU;
+  const std::size_t slot0 = (aux >> 16U) & 0xFFU;
   const std::uint64_t m_set = 0 - static_cast<std::uint64_t>(set);
-  const std::size_t slot0 = slot(perm, 0);
-  const std::size_t slot_lane = slot(perm, lane);
-  s.perm = static_cast<std::uint64_t>(_mm_cvtsi128_si64(_mm_shuffle_epi8(
-      _mm_cvtsi64_si128(static_cast<std::int64_t>(perm)),
-      _mm_load_si128(reinterpret_cast<const __m128i*>(detail::kPermShuffles.ctrl[kind][lane])))));
   // The spill slot lies beyond the stored deep levels: written whatever the
   // operation; it becomes a level only by an insert into a full window.
   const std::size_t deep = count > kTop ? count - kTop : 0;
@@ -260,11 +268,6 @@ inline ApplyResult L2Book::set_level(Side side, std::int64_t px, std::int64_t qt
   const std::int64_t fill_qty = deep_qty[last];
   deep_key[deep] = worst_key;
   deep_qty[deep] = pool[slot0];
-  // update: the price's slot; insert: lane 0's slot, now the new lane's;
-  // delete: the price's slot, now lane 0's, takes the deep array's best;
-  // absent delete: the scratch slot.
-  const std::uint64_t absent_slot = (slot0 & m_set) | (kTop & ~m_set);
-  const std::uint64_t target = (slot_lane & m_exists) | (absent_slot & ~m_exists);
   pool[target] = static_cast<std::int64_t>((static_cast<std::uint64_t>(qty) & m_set) |
                                            (static_cast<std::uint64_t>(fill_qty) & ~m_set));
   // Keys. Lanes holding a better level never change. Insert: lanes up to the
@@ -298,9 +301,9 @@ inline ApplyResult L2Book::set_level(Side side, std::int64_t px, std::int64_t qt
   };
   _mm256_store_si256(reinterpret_cast<__m256i*>(tk), lanes(k0, g0, up0, dn0));
   _mm256_store_si256(reinterpret_cast<__m256i*>(tk + 4), lanes(k1, g1, up1, dn1));
-  s.count = count + (kind & 1U) - (kind >> 1U);
+  s.count = count + static_cast<std::size_t>(set) - static_cast<std::size_t>(exists);
   version_ += static_cast<std::uint64_t>(exists | set);
-  return detail::kWindowResult[(static_cast<unsigned>(exists) << 1U) | static_cast<unsigned>(set)];
+  return detail::kWindowResult[op];
 #else
   return set_level_general(side, px, qty);
 #endif
