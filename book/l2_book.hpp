@@ -194,6 +194,12 @@ inline constexpr ApplyResult kWindowResult[4] = {ApplyResult::absent_delete, App
 // pool slot to write (update/delete: the price's lane; insert: lane 0's slot,
 // which becomes the new lane's; absent delete: the scratch slot); byte 10:
 // lane 0's slot before the change.
+// Lane masks by (exists, qty != 0): lanes 0..3 all-ones for an insert, 4..7
+// for a delete.
+alignas(32) inline constexpr std::int64_t kOpLanes[4][8] = {{0, 0, 0, 0, 0, 0, 0, 0},
+                                                            {-1, -1, -1, -1, 0, 0, 0, 0},
+                                                            {0, 0, 0, 0, -1, -1, -1, -1},
+                                                            {0, 0, 0, 0, 0, 0, 0, 0}};
 struct PermShuffles {
   alignas(16) std::uint8_t ctrl[4][8][16];
 };
@@ -281,22 +287,14 @@ inline ApplyResult L2Book::set_level(Side side, std::int64_t px, std::int64_t qt
                                          _mm256_permute4x64_epi64(k1, 0x00), 0xC0);  // k1..k4
   const __m256i dn1 = _mm256_blend_epi32(_mm256_permute4x64_epi64(k1, 0xF9),
                                          _mm256_set1_epi64x(INT64_MAX), 0xC0);  // k5..k7, max
-  // The operation kind again, in every lane and without a round trip through
-  // scalar registers: this is the critical path from one change to the next.
-  const __m256i e0 = _mm256_cmpeq_epi64(k0, kv);
-  const __m256i e1 = _mm256_cmpeq_epi64(k1, kv);
-  __m256i ex = _mm256_or_si256(e0, e1);
-  ex = _mm256_or_si256(ex, _mm256_permute4x64_epi64(ex, 0x4E));
-  ex = _mm256_or_si256(ex, _mm256_shuffle_epi32(ex, 0x4E));
-  const __m256i zero_v = _mm256_cmpeq_epi64(_mm256_set1_epi64x(qty), _mm256_setzero_si256());
-  const __m256i not_ins_v = _mm256_or_si256(ex, zero_v);
-  const __m256i del_v = _mm256_and_si256(ex, zero_v);
+  const std::int64_t* const op_lanes = detail::kOpLanes[op];
+  const __m256i ins_v = _mm256_load_si256(reinterpret_cast<const __m256i*>(op_lanes));
+  const __m256i del_v = _mm256_load_si256(reinterpret_cast<const __m256i*>(op_lanes + 4));
   const auto lanes = [&](__m256i cur, __m256i g, __m256i up, __m256i dn) {
     const __m256i ins_key = _mm256_xor_si256(
         dn, _mm256_and_si256(_mm256_xor_si256(dn, kv), _mm256_cmpgt_epi64(dn, kv)));
-    const __m256i delta =
-        _mm256_or_si256(_mm256_andnot_si256(not_ins_v, _mm256_xor_si256(cur, ins_key)),
-                        _mm256_and_si256(_mm256_xor_si256(cur, up), del_v));
+    const __m256i delta = _mm256_or_si256(_mm256_and_si256(_mm256_xor_si256(cur, ins_key), ins_v),
+                                          _mm256_and_si256(_mm256_xor_si256(cur, up), del_v));
     return _mm256_xor_si256(cur, _mm256_andnot_si256(g, delta));
   };
   _mm256_store_si256(reinterpret_cast<__m256i*>(tk), lanes(k0, g0, up0, dn0));
