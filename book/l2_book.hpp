@@ -10,23 +10,24 @@
 //   min(count, kTop) levels, sorted worst..best with the best in the last
 //   lane. Unused lanes (only when the side has fewer than kTop levels) hold
 //   the key INT64_MIN and sit below the real ones. The window's quantities
-//   live in a pool of kTop slots (plus one scratch slot); `perm` holds the
-//   pool slot of each lane, one byte per lane, so moving lanes moves bytes of
-//   one integer instead of quantities.
+//   live in a pool of kTop slots plus one scratch slot; `perm` holds the pool
+//   slot of each lane, one byte per lane, so moving lanes moves bytes of one
+//   integer (one pshufb) instead of quantities.
 // - A deep array, sorted worst..best, holds the remaining levels; deep levels
 //   are all worse than the window's. The window is full whenever the deep
 //   array is not empty. deep_key[-1] is a sentinel (INT64_MIN, qty 0) that a
-//   delete in a short window pulls in as padding.
-// A change inside the window (most changes: venues update near the touch) is
-// handled without data-dependent branches: two AVX2 compares locate the price;
+//   delete in a short window pulls in as padding; deep_key[deep] is a spill
+//   slot the window writes unconditionally.
+// A change to a price above lane 0's (most changes: venues update near the
+// touch) has no data-dependent branch: two AVX2 compares locate the price;
 // update/insert/delete are lane masks over the window and its shifts by one
-// lane, a byte rotation of `perm` and one quantity store. An insert spills the
-// window's worst level to the top of the deep array, a delete pulls the deep
-// array's best one in. Changes below the window, inserts on a full side,
-// negative quantities and the keys INT64_MIN/INT64_MAX take the general path:
-// a short scan from the deep array's best end, then a binary search, and a
-// move of the levels behind the insertion point. Builds without AVX2 always
-// take the general path.
+// lane, a table-driven pshufb of `perm` and one quantity store. An insert
+// spills the window's worst level to the top of the deep array, a delete
+// pulls the deep array's best one in. Changes at or below lane 0 (this covers
+// the key INT64_MIN), inserts on a full side and negative quantities take the
+// general path: a short scan from the deep array's best end, then a binary
+// search, and a move of the levels behind the insertion point. Builds without
+// AVX2 always take the general path.
 //
 // Capacity policy: each side keeps at most `max_levels` levels, the best ones.
 // A new level worse than every stored level on a full side is dropped; a new
@@ -37,7 +38,6 @@
 //
 // Threading: single owner (a venue thread); not thread-safe. Never allocates
 // after construction, never throws after construction.
-#include <climits>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -188,18 +188,18 @@ namespace detail {
 // Result of a change in the window by (exists, qty != 0).
 inline constexpr ApplyResult kWindowResult[4] = {ApplyResult::absent_delete, ApplyResult::inserted,
                                                  ApplyResult::deleted, ApplyResult::updated};
-// pshufb controls over (perm, perm_aux) for a change in the window, by
-// (exists, qty != 0) and lane. Bytes 0..7: the new perm (insert and delete move
-// lane slots as perm_insert/perm_erase do); byte 8 keeps kTop; byte 9: the
-// pool slot to write (update/delete: the price's lane; insert: lane 0's slot,
-// which becomes the new lane's; absent delete: the scratch slot); byte 10:
-// lane 0's slot before the change.
 // Lane masks by (exists, qty != 0): lanes 0..3 all-ones for an insert, 4..7
 // for a delete.
 alignas(32) inline constexpr std::int64_t kOpLanes[4][8] = {{0, 0, 0, 0, 0, 0, 0, 0},
                                                             {-1, -1, -1, -1, 0, 0, 0, 0},
                                                             {0, 0, 0, 0, -1, -1, -1, -1},
                                                             {0, 0, 0, 0, 0, 0, 0, 0}};
+// pshufb controls over (perm, perm_aux) for a change in the window, by
+// (exists, qty != 0) and lane. Bytes 0..7: the new perm (insert and delete move
+// lane slots as perm_insert/perm_erase do); byte 8 keeps kTop; byte 9: the
+// pool slot to write (update/delete: the price's lane; insert: lane 0's slot,
+// which becomes the new lane's; absent delete: the scratch slot); byte 10:
+// lane 0's slot before the change.
 struct PermShuffles {
   alignas(16) std::uint8_t ctrl[4][8][16];
 };
