@@ -1,6 +1,7 @@
 #include "book/l2_book.hpp"
 
 #include <cstring>
+#include <limits>
 #include <stdexcept>
 
 #include "book/decimal.hpp"
@@ -8,17 +9,19 @@
 namespace wirebook::book {
 namespace {
 
-// Levels near the touch are found by a short scan from the best end; beyond
-// this many steps a binary search over the remainder is cheaper.
+constexpr std::int64_t kSentinelKey = std::numeric_limits<std::int64_t>::min();
+
+// Levels just below the window are found by a short scan from the deep
+// array's best end; beyond this many steps a binary search is cheaper.
 constexpr std::size_t kLinearSteps = 8;
 
 constexpr bool worse(Side s, std::int64_t a, std::int64_t b) noexcept {
   return s == Side::bid ? a < b : a > b;
 }
 
-// Moves n levels from src to dst (overlapping allowed). Near the touch n is a
+// Moves n values from src to dst (overlapping allowed). Near the window n is a
 // handful, where an inline loop beats a call to memmove.
-inline void move_levels(Level* dst, const Level* src, std::size_t n) noexcept {
+inline void move_values(std::int64_t* dst, const std::int64_t* src, std::size_t n) noexcept {
   if (n <= 8) {
     if (dst < src) {
       for (std::size_t k = 0; k < n; ++k) dst[k] = src[k];
@@ -27,83 +30,156 @@ inline void move_levels(Level* dst, const Level* src, std::size_t n) noexcept {
     }
     return;
   }
-  std::memmove(dst, src, n * sizeof(Level));
+  std::memmove(dst, src, n * sizeof(std::int64_t));
 }
 
-// Insertion index of px in a side sorted worst..best: the number of levels
-// strictly worse than px. Scans a few levels from the best end first.
-template <Side S>
-inline std::size_t find_pos(const Level* lv, std::size_t count, std::int64_t px) noexcept {
-  std::size_t hi = count;
-  // Invariant: every level at index >= hi is better than or equal to px.
+// Number of keys below `key` in keys[0, n), sorted ascending.
+inline std::size_t deep_lower_bound(const std::int64_t* keys, std::size_t n,
+                                    std::int64_t key) noexcept {
+  std::size_t hi = n;
   for (std::size_t step = 0; step < kLinearSteps && hi > 0; ++step) {
-    if (worse(S, lv[hi - 1].px, px)) return hi;
+    if (keys[hi - 1] < key) return hi;
     --hi;
   }
-  std::size_t lo = 0;
-  while (lo < hi) {
-    const std::size_t mid = lo + (hi - lo) / 2;
-    if (worse(S, lv[mid].px, px)) {
-      lo = mid + 1;
-    } else {
-      hi = mid;
-    }
+  if (hi == 0) return 0;
+  // Branch-free halving: the comparison outcome of a uniform update is a coin
+  // flip, so a conditional move beats a mispredicted jump.
+  const std::int64_t* base = keys;
+  std::size_t len = hi;
+  while (len > 1) {
+    const std::size_t half = len / 2;
+    base = base[half - 1] < key ? base + half : base;
+    len -= half;
   }
-  return lo;
+  return static_cast<std::size_t>(base - keys) + (base[0] < key ? 1U : 0U);
 }
 
 }  // namespace
 
 L2Book::L2Book(std::size_t max_levels_per_side) : max_levels_(max_levels_per_side) {
   if (max_levels_ == 0) throw std::invalid_argument("L2Book: max_levels_per_side must be >= 1");
-  for (auto& s : sides_) s.levels = std::make_unique<Level[]>(max_levels_);
+  // Per side: alignment slack, the window keys, the quantity pool (kTop slots
+  // and a scratch slot), then each deep array with a sentinel slot before it
+  // and a spill slot after it.
+  constexpr std::size_t kAlign = 64 / sizeof(std::int64_t);
+  const std::size_t deep_slots = max_levels_ + 2;
+  for (auto& s : sides_) {
+    s.mem = std::make_unique<std::int64_t[]>(kAlign + 2 * kTop + 2 + 2 * deep_slots);
+    const auto addr = reinterpret_cast<std::uintptr_t>(s.mem.get());
+    const std::size_t skip = ((64 - addr % 64) % 64) / sizeof(std::int64_t);
+    s.top_key = s.mem.get() + skip;
+    s.pool = s.top_key + kTop;
+    s.deep_key = s.pool + kTop + 2;
+    s.deep_qty = s.deep_key + deep_slots;
+    s.deep_key[-1] = kSentinelKey;
+    s.deep_qty[-1] = 0;
+    settle(s, 0);
+  }
 }
 
-std::size_t L2Book::lower_pos(Side side, std::int64_t px) const noexcept {
-  const SideStore& s = sides_[idx(side)];
-  return side == Side::bid ? find_pos<Side::bid>(s.levels.get(), s.count, px)
-                           : find_pos<Side::ask>(s.levels.get(), s.count, px);
+void L2Book::settle(SideStore& s, std::size_t n) noexcept {
+  const std::size_t top = n < kTop ? n : kTop;
+  const std::size_t deep = n - top;
+  const std::size_t first = kTop - top;
+  s.perm = kIdentityPerm;
+  s.perm_aux = kTop;
+  for (std::size_t i = 0; i < first; ++i) {
+    s.top_key[i] = kSentinelKey;
+    s.pool[i] = 0;
+  }
+  for (std::size_t i = 0; i < top; ++i) {
+    s.top_key[first + i] = s.deep_key[deep + i];
+    s.pool[first + i] = s.deep_qty[deep + i];
+  }
+  s.count = n;
 }
 
-ApplyResult L2Book::set_level(Side side, std::int64_t px, std::int64_t qty) noexcept {
+std::size_t L2Book::lower_pos(const SideStore& s, std::int64_t key) noexcept {
+  std::size_t below = 0;
+  for (std::size_t i = kTop - s.top(); i < kTop; ++i) below += s.top_key[i] < key ? 1U : 0U;
+  // Every deep level is worse than every window level.
+  if (below > 0 || s.deep() == 0) return s.deep() + below;
+  return deep_lower_bound(s.deep_key, s.deep(), key);
+}
+
+void L2Book::erase_at(SideStore& s, std::size_t i) noexcept {
+  if (i < s.deep()) {
+    move_values(s.deep_key + i, s.deep_key + i + 1, s.deep() - i - 1);
+    move_values(s.deep_qty + i, s.deep_qty + i + 1, s.deep() - i - 1);
+    --s.count;
+    return;
+  }
+  // Window lanes below the erased one move up; lane 0 takes the deep array's
+  // best level, or its sentinel when it is empty.
+  const std::size_t lane = i - s.deep() + kTop - s.top();
+  for (std::size_t j = lane; j > 0; --j) s.top_key[j] = s.top_key[j - 1];
+  s.perm = perm_erase(s.perm, lane);
+  const auto last = static_cast<std::ptrdiff_t>(s.deep()) - 1;
+  s.top_key[0] = s.deep_key[last];
+  s.pool[slot(s.perm, 0)] = s.deep_qty[last];
+  --s.count;
+}
+
+void L2Book::insert_at(SideStore& s, std::size_t i, std::int64_t key, std::int64_t qty) noexcept {
+  if (s.top() == kTop && i <= s.deep()) {
+    move_values(s.deep_key + i + 1, s.deep_key + i, s.deep() - i);
+    move_values(s.deep_qty + i + 1, s.deep_qty + i, s.deep() - i);
+    s.deep_key[i] = key;
+    s.deep_qty[i] = qty;
+    ++s.count;
+    return;
+  }
+  // Window lanes below the insertion point move down; lane 0 spills to the
+  // deep array when the window is full (else it is an unused lane).
+  const std::size_t lane = i - s.deep() + kTop - s.top() - 1;
+  if (s.top() == kTop) {
+    s.deep_key[s.deep()] = s.top_key[0];
+    s.deep_qty[s.deep()] = s.pool[slot(s.perm, 0)];
+  }
+  ++s.count;
+  for (std::size_t j = 0; j < lane; ++j) s.top_key[j] = s.top_key[j + 1];
+  s.perm = perm_insert(s.perm, lane);
+  s.top_key[lane] = key;
+  s.pool[slot(s.perm, lane)] = qty;
+}
+
+ApplyResult L2Book::set_level_general(Side side, std::int64_t px, std::int64_t qty) noexcept {
   if (qty < 0) return ApplyResult::negative_qty;
   SideStore& s = sides_[idx(side)];
-  Level* lv = s.levels.get();
-  const std::size_t pos = lower_pos(side, px);
-  const bool exists = pos < s.count && lv[pos].px == px;
+  const std::int64_t key = px ^ key_mask(side);
+  const std::size_t n = s.count;
+  const std::size_t pos = lower_pos(s, key);
+  const bool exists = pos < n && key_at(s, pos) == key;
   if (qty == 0) {
     if (!exists) return ApplyResult::absent_delete;
-    move_levels(lv + pos, lv + pos + 1, s.count - pos - 1);
-    --s.count;
+    erase_at(s, pos);
     ++version_;
     return ApplyResult::deleted;
   }
   if (exists) {
-    lv[pos].qty = qty;
+    qty_ref(s, pos) = qty;
     ++version_;
     return ApplyResult::updated;
   }
-  if (s.count < max_levels_) {
-    move_levels(lv + pos + 1, lv + pos, s.count - pos);
-    lv[pos] = Level{px, qty};
-    ++s.count;
+  if (n < max_levels_) {
+    insert_at(s, pos, key, qty);
     ++version_;
     return ApplyResult::inserted;
   }
   ++evictions_;
   truncated_ = true;
   if (pos == 0) return ApplyResult::dropped_full;
-  // Full side, new level better than the worst: drop index 0, shift the levels
-  // worse than px down by one and insert at pos - 1.
-  move_levels(lv, lv + 1, pos - 1);
-  lv[pos - 1] = Level{px, qty};
+  // Full side, new level better than the worst: drop the worst, then insert
+  // among the remaining levels.
+  erase_at(s, 0);
+  insert_at(s, pos - 1, key, qty);
   ++version_;
   return ApplyResult::evicted_worst;
 }
 
 void L2Book::clear() noexcept {
-  sides_[0].count = 0;
-  sides_[1].count = 0;
+  settle(sides_[0], 0);
+  settle(sides_[1], 0);
   evictions_ = 0;
   truncated_ = false;
   ++version_;
@@ -111,6 +187,7 @@ void L2Book::clear() noexcept {
 
 void L2Book::load_sorted(Side side, std::span<const Level> in, bool best_first) noexcept {
   SideStore& s = sides_[idx(side)];
+  const std::int64_t mask = key_mask(side);
   // Count non-zero levels so we know how many of the worst to leave out.
   std::size_t nonzero = 0;
   for (const Level& l : in) nonzero += l.qty != 0 ? 1U : 0U;
@@ -120,7 +197,8 @@ void L2Book::load_sorted(Side side, std::span<const Level> in, bool best_first) 
     truncated_ = true;
   }
   std::size_t n = 0;
-  // Walk from worst to best so the store fills index 0 upward.
+  // Walk from worst to best so the deep arrays fill index 0 upward; settle()
+  // then moves the best levels into the window.
   for (std::size_t k = 0; k < in.size(); ++k) {
     const Level& l = best_first ? in[in.size() - 1 - k] : in[k];
     if (l.qty == 0) continue;
@@ -128,9 +206,11 @@ void L2Book::load_sorted(Side side, std::span<const Level> in, bool best_first) 
       --skip;
       continue;
     }
-    s.levels[n++] = l;
+    s.deep_key[n] = l.px ^ mask;
+    s.deep_qty[n] = l.qty;
+    ++n;
   }
-  s.count = n;
+  settle(s, n);
 }
 
 bool L2Book::apply_snapshot(std::span<const Level> bids, std::span<const Level> asks) noexcept {
@@ -165,22 +245,28 @@ bool L2Book::apply_snapshot(std::span<const Level> bids, std::span<const Level> 
 
 bool L2Book::best(Side side, Level& out) const noexcept {
   const SideStore& s = sides_[idx(side)];
-  if (s.count == 0) return false;
-  out = s.levels[s.count - 1];
+  if (s.top() == 0) return false;
+  out = Level{s.top_key[kTop - 1] ^ key_mask(side), s.pool[slot(s.perm, kTop - 1)]};
   return true;
 }
 
 std::size_t L2Book::copy_top(Side side, Level* out, std::size_t n) const noexcept {
   const SideStore& s = sides_[idx(side)];
-  const std::size_t m = n < s.count ? n : s.count;
-  for (std::size_t k = 0; k < m; ++k) out[k] = s.levels[s.count - 1 - k];
+  const std::int64_t mask = key_mask(side);
+  const std::size_t count = s.count;
+  const std::size_t m = n < count ? n : count;
+  for (std::size_t k = 0; k < m; ++k) {
+    const std::size_t i = count - 1 - k;
+    out[k] = Level{key_at(s, i) ^ mask, qty_ref(s, i)};
+  }
   return m;
 }
 
 std::int64_t L2Book::qty_at(Side side, std::int64_t px) const noexcept {
   const SideStore& s = sides_[idx(side)];
-  const std::size_t pos = lower_pos(side, px);
-  return (pos < s.count && s.levels[pos].px == px) ? s.levels[pos].qty : 0;
+  const std::int64_t key = px ^ key_mask(side);
+  const std::size_t pos = lower_pos(s, key);
+  return (pos < s.count && key_at(s, pos) == key) ? qty_ref(s, pos) : 0;
 }
 
 bool L2Book::crossed() const noexcept {
@@ -195,16 +281,27 @@ bool L2Book::scale_values(bool prices, int k) noexcept {
   if (k > 18) return empty();
   const std::int64_t f = pow10(k);
   // First pass checks every value, so a failure leaves the book untouched.
-  for (const auto& s : sides_) {
+  // Prices are scaled through their keys' prices; a positive factor keeps the
+  // order, so the layout stays valid.
+  for (std::size_t si = 0; si < 2; ++si) {
+    const SideStore& s = sides_[si];
+    const std::int64_t mask = key_mask(si == 0 ? Side::bid : Side::ask);
     for (std::size_t i = 0; i < s.count; ++i) {
-      std::int64_t v = 0;
-      if (__builtin_mul_overflow(prices ? s.levels[i].px : s.levels[i].qty, f, &v)) return false;
+      const std::int64_t v = prices ? key_at(s, i) ^ mask : qty_ref(s, i);
+      std::int64_t out = 0;
+      if (__builtin_mul_overflow(v, f, &out)) return false;
     }
   }
-  for (auto& s : sides_) {
+  for (std::size_t si = 0; si < 2; ++si) {
+    const SideStore& s = sides_[si];
+    const std::int64_t mask = key_mask(si == 0 ? Side::bid : Side::ask);
     for (std::size_t i = 0; i < s.count; ++i) {
-      std::int64_t& v = prices ? s.levels[i].px : s.levels[i].qty;
-      v *= f;
+      if (prices) {
+        std::int64_t& key = key_at(s, i);
+        key = ((key ^ mask) * f) ^ mask;
+      } else {
+        qty_ref(s, i) *= f;
+      }
     }
   }
   ++version_;
