@@ -251,15 +251,7 @@ bool L2Book::best(Side side, Level& out) const noexcept {
 }
 
 std::size_t L2Book::copy_top(Side side, Level* out, std::size_t n) const noexcept {
-  const SideStore& s = sides_[idx(side)];
-  const std::int64_t mask = key_mask(side);
-  const std::size_t count = s.count;
-  const std::size_t m = n < count ? n : count;
-  for (std::size_t k = 0; k < m; ++k) {
-    const std::size_t i = count - 1 - k;
-    out[k] = Level{key_at(s, i) ^ mask, qty_ref(s, i)};
-  }
-  return m;
+  return visit_top(side, n, [out](std::size_t k, const Level& l) noexcept { out[k] = l; });
 }
 
 std::int64_t L2Book::qty_at(Side side, std::int64_t px) const noexcept {

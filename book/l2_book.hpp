@@ -95,6 +95,27 @@ class L2Book {
   // Copies up to `n` best levels of a side, best first; returns the count.
   std::size_t copy_top(Side side, Level* out, std::size_t n) const noexcept;
 
+  // Calls fn(k, level) for k = 0.. over up to `n` best levels of a side, best
+  // first, and returns how many: the same levels as copy_top without a buffer
+  // (the shared-memory publisher stores them straight into its slot).
+  template <class Fn>
+  std::size_t visit_top(Side side, std::size_t n, Fn&& fn) const noexcept {
+    const SideStore& s = sides_[idx(side)];
+    const std::int64_t mask = key_mask(side);
+    const std::size_t m = n < s.count ? n : s.count;
+    const std::size_t top = s.top();
+    std::size_t k = 0;
+    for (; k < m && k < top; ++k) {
+      const std::size_t lane = kTop - 1 - k;
+      fn(k, Level{s.top_key[lane] ^ mask, s.pool[slot(s.perm, lane)]});
+    }
+    for (std::size_t i = s.deep(); k < m; ++k) {
+      --i;
+      fn(k, Level{s.deep_key[i] ^ mask, s.deep_qty[i]});
+    }
+    return m;
+  }
+
   // Quantity at `px` or 0 when absent.
   [[nodiscard]] std::int64_t qty_at(Side side, std::int64_t px) const noexcept;
 

@@ -12,6 +12,7 @@
 // later: a torn copy is always detected.
 #include "shm/writer.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 #include "book/l2_book.hpp"
@@ -139,7 +140,6 @@ CreateStatus VenueWriter::create(const SegmentOptions& options, const VenueConfi
   w->instrument_count_ = static_cast<std::uint32_t>(config.symbols.size());
   w->depth_ = config.depth;
   w->publications_.assign(config.symbols.size(), 0);
-  w->scratch_ = std::make_unique<book::Level[]>(2ULL * config.depth);
   out = std::move(w);
   return st;
 }
@@ -156,18 +156,20 @@ char* VenueWriter::copy_base(std::uint32_t instrument, std::uint64_t publication
 
 // Rewrites the older copy of `instrument` (the one not holding the latest
 // publication), so a reader of the newer copy is never disturbed and a writer
-// preempted mid-copy never stalls readers.
-template <class LevelAt>
+// preempted mid-copy never stalls readers. `bid0`/`ask0` are the best levels
+// (ignored when the side is empty); write_levels(bids, asks) stores the level
+// arrays into the copy with relaxed atomic stores.
+template <class WriteLevels>
 void VenueWriter::write_copy(std::uint32_t instrument, const BookMeta& meta, std::uint32_t n_bids,
-                             std::uint32_t n_asks, LevelAt level_at,
+                             std::uint32_t n_asks, Level bid0, Level ask0, WriteLevels write_levels,
                              std::uint64_t version) noexcept {
   const std::uint64_t n = ++publications_[instrument];
   char* base = copy_base(instrument, n);
   auto* top = reinterpret_cast<SlotTop*>(base);
   auto* m = reinterpret_cast<SlotMeta*>(base + sizeof(SlotTop));
   auto* lv = reinterpret_cast<Level*>(base + sizeof(SlotCopyHead));
-  const Level bid0 = n_bids > 0 ? level_at(0, 0U) : Level{0, 0};
-  const Level ask0 = n_asks > 0 ? level_at(1, 0U) : Level{0, 0};
+  if (n_bids == 0) bid0 = Level{0, 0};
+  if (n_asks == 0) ask0 = Level{0, 0};
   std::uint8_t flags = meta.flags;
   if (n_bids > 0 && n_asks > 0 && bid0.px >= ask0.px) flags |= kFlagCrossed;
 
@@ -190,20 +192,17 @@ void VenueWriter::write_copy(std::uint32_t instrument, const BookMeta& meta, std
   store(m->ts_publish_ns, meta.ts_publish_ns, kRelaxed);
   store(m->update_count, n, kRelaxed);
   store(m->ring_seq, head_, kRelaxed);
-  for (std::uint32_t k = 0; k < n_bids; ++k) {
-    const Level l = level_at(0, k);
-    store(lv[k].px, l.px, kRelaxed);
-    store(lv[k].qty, l.qty, kRelaxed);
-  }
-  Level* asks = lv + depth_;
-  for (std::uint32_t k = 0; k < n_asks; ++k) {
-    const Level l = level_at(1, k);
-    store(asks[k].px, l.px, kRelaxed);
-    store(asks[k].qty, l.qty, kRelaxed);
-  }
+  write_levels(lv, lv + depth_);
   // (W4) pairs with the reader's acquire load of seq (R1).
   store(top->seq, 2 * n, kRelease);
 }
+
+namespace {
+inline void store_level(Level& dst, const Level& l) noexcept {
+  store(dst.px, l.px, kRelaxed);
+  store(dst.qty, l.qty, kRelaxed);
+}
+}  // namespace
 
 PublishResult VenueWriter::publish_levels(std::uint32_t instrument, const BookMeta& meta,
                                           std::span<const Level> bids, std::span<const Level> asks,
@@ -215,8 +214,12 @@ PublishResult VenueWriter::publish_levels(std::uint32_t instrument, const BookMe
   const auto nb = static_cast<std::uint32_t>(bids.size() < depth_ ? bids.size() : depth_);
   const auto na = static_cast<std::uint32_t>(asks.size() < depth_ ? asks.size() : depth_);
   write_copy(
-      instrument, meta, nb, na,
-      [&](int side, std::uint32_t k) noexcept { return side == 0 ? bids[k] : asks[k]; }, version);
+      instrument, meta, nb, na, nb > 0 ? bids[0] : Level{}, na > 0 ? asks[0] : Level{},
+      [&](Level* b, Level* a) noexcept {
+        for (std::uint32_t k = 0; k < nb; ++k) store_level(b[k], bids[k]);
+        for (std::uint32_t k = 0; k < na; ++k) store_level(a[k], asks[k]);
+      },
+      version);
   return PublishResult::ok;
 }
 
@@ -226,17 +229,26 @@ PublishResult VenueWriter::publish(std::uint32_t instrument, const book::L2Book&
   if (static_cast<std::uint8_t>(meta.status) > static_cast<std::uint8_t>(Status::disconnected)) {
     return PublishResult::bad_status;
   }
-  book::Level* b = scratch_.get();
-  book::Level* a = scratch_.get() + depth_;
-  const auto nb = static_cast<std::uint32_t>(book.copy_top(book::Side::bid, b, depth_));
-  const auto na = static_cast<std::uint32_t>(book.copy_top(book::Side::ask, a, depth_));
+  const auto nb =
+      static_cast<std::uint32_t>(std::min<std::size_t>(book.level_count(book::Side::bid), depth_));
+  const auto na =
+      static_cast<std::uint32_t>(std::min<std::size_t>(book.level_count(book::Side::ask), depth_));
+  book::Level b0{};
+  book::Level a0{};
+  (void)book.best(book::Side::bid, b0);
+  (void)book.best(book::Side::ask, a0);
   BookMeta m = meta;
   if (book.truncated()) m.flags |= kFlagTruncated;
+  // Straight from the book into the slot: no intermediate copy.
   write_copy(
-      instrument, m, nb, na,
-      [&](int side, std::uint32_t k) noexcept {
-        const book::Level& l = side == 0 ? b[k] : a[k];
-        return Level{l.px, l.qty};
+      instrument, m, nb, na, Level{b0.px, b0.qty}, Level{a0.px, a0.qty},
+      [&](Level* b, Level* a) noexcept {
+        book.visit_top(book::Side::bid, nb, [b](std::size_t k, const book::Level& l) noexcept {
+          store_level(b[k], Level{l.px, l.qty});
+        });
+        book.visit_top(book::Side::ask, na, [a](std::size_t k, const book::Level& l) noexcept {
+          store_level(a[k], Level{l.px, l.qty});
+        });
       },
       book.version());
   return PublishResult::ok;
@@ -277,11 +289,14 @@ PublishResult VenueWriter::set_status(std::uint32_t instrument, Status status,
   ev.aux0 = static_cast<std::int64_t>(status);
   ev.aux1 = meta.flags;
   append(ev);
+  const auto level_at = [&](std::uint32_t k) noexcept {
+    return Level{load(plv[k].px, kRelaxed), load(plv[k].qty, kRelaxed)};
+  };
   write_copy(
-      instrument, meta, nb, na,
-      [&](int side, std::uint32_t k) noexcept {
-        const Level& l = plv[side == 0 ? k : depth + k];
-        return Level{load(l.px, kRelaxed), load(l.qty, kRelaxed)};
+      instrument, meta, nb, na, nb > 0 ? level_at(0) : Level{}, na > 0 ? level_at(depth) : Level{},
+      [&](Level* b, Level* a) noexcept {
+        for (std::uint32_t k = 0; k < nb; ++k) store_level(b[k], level_at(k));
+        for (std::uint32_t k = 0; k < na; ++k) store_level(a[k], level_at(depth + k));
       },
       version);
   return PublishResult::ok;

@@ -150,9 +150,10 @@ class VenueWriter {
  private:
   VenueWriter() = default;
   [[nodiscard]] char* copy_base(std::uint32_t instrument, std::uint64_t publication) const noexcept;
-  template <class LevelAt>
+  template <class WriteLevels>
   void write_copy(std::uint32_t instrument, const BookMeta& meta, std::uint32_t n_bids,
-                  std::uint32_t n_asks, LevelAt level_at, std::uint64_t version) noexcept;
+                  std::uint32_t n_asks, Level bid0, Level ask0, WriteLevels write_levels,
+                  std::uint64_t version) noexcept;
 
   MappedSegment seg_;
   SegmentHeader* hdr_ = nullptr;
@@ -165,7 +166,6 @@ class VenueWriter {
   std::uint32_t instrument_count_ = 0;
   std::uint32_t depth_ = 0;
   std::vector<std::uint64_t> publications_;  // per instrument, writer-private
-  std::unique_ptr<book::Level[]> scratch_;   // 2 * depth, for copies from L2Book
 };
 
 // Seqlock writer half for a ring record (see writer.cpp): odd seq, release

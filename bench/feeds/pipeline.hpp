@@ -4,6 +4,7 @@
 // check of the final books against the generator's truth, and the report
 // (parse-only baseline vs parse + chain + apply + publish, and their ratio).
 #include <cstdint>
+#include <cstdio>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -74,7 +75,44 @@ template <class Fn>
 // Every book LIVE, no gap or malformed frame, and equal to the truth.
 [[nodiscard]] bool books_match(feeds::VenueBooks& books, const std::vector<book::L2Book>& truth);
 
-// Prints both lines, throughputs, the ratio and the check; the exit code.
-int report(Timed parse, Timed full, std::size_t checksum, bool books_ok, std::size_t books);
+// One full-pipeline pass: its timings and whether the books came out right.
+struct FullRun {
+  Timed timed;
+  bool books_ok = false;
+};
+
+// Passes per benchmark: parse-only and full pipeline alternate, so a change in
+// the (shared, noisy) host's speed hits both sides of the ratio alike.
+inline constexpr int kRounds = 5;
+
+// Prints each round's pair and ratio, then both lines over all rounds'
+// samples, throughputs, the ratio and the check; returns the exit code.
+int report(const std::vector<Timed>& parse, const std::vector<Timed>& full, std::size_t checksum,
+           bool books_ok, std::size_t books);
+
+// Runs kRounds x (parse-only pass, full pass) over the same frames and reports.
+// parse_one(frame) parses one frame (false on a parse failure); run_full()
+// builds a fresh feed and books, runs every frame and checks the books.
+template <class ParseOne, class RunFull>
+int compare(const std::vector<Frame>& frames, std::size_t books, ParseOne&& parse_one,
+            RunFull&& run_full) {
+  std::vector<Timed> parse;
+  std::vector<Timed> full;
+  bool parsed = true;
+  bool ok = true;
+  std::size_t checksum = 0;
+  for (int r = 0; r < kRounds; ++r) {
+    parse.push_back(time_frames(
+        frames, [&](const Frame& f, std::int64_t) { parsed = parse_one(f, checksum) && parsed; }));
+    FullRun run = run_full();
+    ok = ok && run.books_ok;
+    full.push_back(std::move(run.timed));
+  }
+  if (!parsed) {
+    std::printf("FAILED: a frame did not parse\n");
+    return 2;
+  }
+  return report(parse, full, checksum, ok, books);
+}
 
 }  // namespace wirebook::bench

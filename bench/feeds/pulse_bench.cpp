@@ -114,17 +114,15 @@ int main() {
 
   // Parse-only baseline: the same parser walking the same frames.
   feeds::pulse::Parser parser(4000, 16U << 20U);
-  std::size_t checksum = 0;
-  bool parsed = true;
-  const auto parse = bench::time_frames(frames, [&](const Frame& f, std::int64_t) {
+  const auto parse_one = [&](const Frame& f, std::size_t& checksum) {
     feeds::pulse::Message m;
-    parsed = parsed &&
-             parser.parse(f.buf.data(), f.len, f.buf.size(), m) == feeds::pulse::ParseStatus::ok;
+    const bool ok =
+        parser.parse(f.buf.data(), f.len, f.buf.size(), m) == feeds::pulse::ParseStatus::ok;
     checksum += m.bids.size() + m.asks.size();
-  });
-  if (!parsed) return 2;
+    return ok;
+  };
 
-  // Full pipeline into a real segment.
+  // Full pipeline into a real segment; fresh books and feed every round.
   const bench::BenchSegment segment("pulse", syms);
   if (segment.writer() == nullptr) {
     std::printf("cannot create segment: %s\n", segment.error().c_str());
@@ -132,13 +130,18 @@ int main() {
   }
   std::vector<feeds::InstrumentSpec> specs;
   for (const auto& s : syms) specs.push_back({s, kPxExp, kQtyExp});
-  feeds::VenueBooks books(specs, 4000, 16, segment.writer());
-  bench::NullOutbox out;
-  feeds::pulse::PulseFeed feed(books, out, feeds::pulse::PulseOptions{});
-  feed.on_connected(1);
-  std::int64_t mono = 1;
-  const auto full = bench::time_frames(frames, [&](const Frame& f, std::int64_t now) {
-    (void)feed.on_frame(f.buf.data(), f.len, f.buf.size(), now, ++mono);
-  });
-  return bench::report(parse, full, checksum, bench::books_match(books, truth), syms.size());
+  const auto run_full = [&] {
+    feeds::VenueBooks books(specs, 4000, 16, segment.writer());
+    bench::NullOutbox out;
+    feeds::pulse::PulseFeed feed(books, out, feeds::pulse::PulseOptions{});
+    feed.on_connected(1);
+    std::int64_t mono = 1;
+    bench::FullRun run;
+    run.timed = bench::time_frames(frames, [&](const Frame& f, std::int64_t now) {
+      (void)feed.on_frame(f.buf.data(), f.len, f.buf.size(), now, ++mono);
+    });
+    run.books_ok = bench::books_match(books, truth);
+    return run;
+  };
+  return bench::compare(frames, syms.size(), parse_one, run_full);
 }
