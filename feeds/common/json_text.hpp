@@ -74,22 +74,23 @@ namespace detail {
 // string's contents ("0.000123"). Numbers are taken as raw tokens, so nothing
 // is converted through double. False for any other type.
 [[nodiscard]] inline bool number_text(simdjson::ondemand::value v, std::string_view& out) noexcept {
-  simdjson::ondemand::json_type t{};
-  if (v.type().get(t) != simdjson::SUCCESS) return false;
-  if (t == simdjson::ondemand::json_type::number) {
-    std::string_view raw = v.raw_json_token();
-    // raw_json_token runs up to the next structural character: trim spaces.
-    while (!raw.empty() &&
-           (raw.back() == ' ' || raw.back() == '\n' || raw.back() == '\r' || raw.back() == '\t')) {
-      raw.remove_suffix(1);
-    }
-    out = raw;
-    return !raw.empty();
-  }
-  if (t == simdjson::ondemand::json_type::string) {
+  // The token's first byte tells the type (what value::type() looks at), so
+  // one peek serves both the check and the text.
+  std::string_view raw = v.raw_json_token();
+  if (raw.empty()) return false;
+  const char c = raw.front();
+  if (c == '"') {
+    if (detail::plain_string_at(raw.data() + 1, out)) return true;
     return v.get_string().get(out) == simdjson::SUCCESS;
   }
-  return false;
+  if (c != '-' && (c < '0' || c > '9')) return false;
+  // raw_json_token runs up to the next structural character: trim spaces.
+  while (!raw.empty() &&
+         (raw.back() == ' ' || raw.back() == '\n' || raw.back() == '\r' || raw.back() == '\t')) {
+    raw.remove_suffix(1);
+  }
+  out = raw;
+  return !raw.empty();
 }
 
 // An integer field (int64) that may also arrive as a string of digits.
