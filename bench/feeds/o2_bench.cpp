@@ -130,17 +130,7 @@ int main() {
   feeds::o2::O2Options opt;
   opt.market_ids = ids;
   const auto run_full = [&] {
-    feeds::VenueBooks books(specs, 4000, 16, segment.writer());
-    bench::NullOutbox out;
-    feeds::o2::O2Feed feed(books, out, opt);
-    feed.on_connected(1);
-    std::int64_t mono = 1;
-    bench::FullRun run;
-    run.timed = bench::time_frames(frames, [&](const Frame& f, std::int64_t now) {
-      (void)feed.on_frame(f.buf.data(), f.len, f.buf.size(), now, ++mono);
-    });
-    run.books_ok = bench::books_match(books, truth);
-    return run;
+    return bench::run_feed<feeds::o2::O2Feed>(frames, specs, 16, segment.writer(), truth, opt);
   };
   return bench::compare(frames, syms.size(), parse_one, run_full);
 }

@@ -81,6 +81,27 @@ struct FullRun {
   bool books_ok = false;
 };
 
+// One full pass of a venue feed (constructed as Feed(books, outbox, options))
+// over the frames: fresh books, the feed connected, every frame timed, the
+// books checked against the truth.
+template <class Feed, class Options>
+[[nodiscard]] FullRun run_feed(const std::vector<Frame>& frames,
+                               const std::vector<feeds::InstrumentSpec>& specs,
+                               std::size_t buffer_ops, shm::VenueWriter* writer,
+                               const std::vector<book::L2Book>& truth, const Options& options) {
+  feeds::VenueBooks books(specs, 4000, buffer_ops, writer);
+  NullOutbox out;
+  Feed feed(books, out, options);
+  feed.on_connected(1);
+  std::int64_t mono = 1;
+  FullRun run;
+  run.timed = time_frames(frames, [&](const Frame& f, std::int64_t now) {
+    (void)feed.on_frame(f.buf.data(), f.len, f.buf.size(), now, ++mono);
+  });
+  run.books_ok = books_match(books, truth);
+  return run;
+}
+
 // Passes per benchmark: parse-only and full pipeline alternate, so a change in
 // the (shared, noisy) host's speed hits both sides of the ratio alike.
 inline constexpr int kRounds = 5;

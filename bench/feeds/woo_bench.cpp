@@ -121,17 +121,8 @@ int main() {
   std::vector<feeds::InstrumentSpec> specs;
   for (const auto& s : syms) specs.push_back({s, kPxExp, kQtyExp});
   const auto run_full = [&] {
-    feeds::VenueBooks books(specs, 4000, 1024, segment.writer());
-    bench::NullOutbox out;
-    feeds::woo::WooFeed feed(books, out, feeds::woo::WooOptions{});
-    feed.on_connected(1);
-    std::int64_t mono = 1;
-    bench::FullRun run;
-    run.timed = bench::time_frames(frames, [&](const Frame& f, std::int64_t now) {
-      (void)feed.on_frame(f.buf.data(), f.len, f.buf.size(), now, ++mono);
-    });
-    run.books_ok = bench::books_match(books, truth);
-    return run;
+    return bench::run_feed<feeds::woo::WooFeed>(frames, specs, 1024, segment.writer(), truth,
+                                                feeds::woo::WooOptions{});
   };
   return bench::compare(frames, syms.size(), parse_one, run_full);
 }
