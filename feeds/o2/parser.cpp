@@ -12,10 +12,6 @@ namespace od = simdjson::ondemand;
 namespace sc = schema;
 namespace {
 
-bool str(od::value v, std::string_view& out) noexcept {
-  return v.get_string().get(out) == simdjson::SUCCESS;
-}
-
 od::json_type type_of(od::value v) noexcept {
   od::json_type t{};
   if (v.type().get(t) != simdjson::SUCCESS) return od::json_type::null;
@@ -42,7 +38,7 @@ bool read_level(od::value item, LevelText& out) noexcept {
   for (auto f : obj) {
     std::string_view k;
     od::value v;
-    if (f.unescaped_key().get(k) != simdjson::SUCCESS || f.value().get(v) != simdjson::SUCCESS) {
+    if (!json::key(f, k) || f.value().get(v) != simdjson::SUCCESS) {
       return false;
     }
     if (k == sc::kPrice) {
@@ -81,17 +77,17 @@ bool read_error(od::value v, std::string_view& message, bool& present) noexcept 
   const od::json_type t = type_of(v);
   if (t == od::json_type::null) return true;
   present = true;
-  if (t == od::json_type::string) return str(v, message);
+  if (t == od::json_type::string) return json::string(v, message);
   if (t != od::json_type::object) return true;  // a code number: present, no text
   od::object e;
   if (v.get_object().get(e) != simdjson::SUCCESS) return false;
   for (auto f : e) {
     std::string_view k;
     od::value ev;
-    if (f.unescaped_key().get(k) != simdjson::SUCCESS || f.value().get(ev) != simdjson::SUCCESS) {
+    if (!json::key(f, k) || f.value().get(ev) != simdjson::SUCCESS) {
       return false;
     }
-    if ((k == "message" || k == "msg") && !str(ev, message)) return false;
+    if ((k == "message" || k == "msg") && !json::string(ev, message)) return false;
   }
   return true;
 }
@@ -145,7 +141,7 @@ template <class F>
 ParseStatus read_field(std::string_view k, od::value v, Message& m, F& f, LevelText* bids,
                        LevelText* asks, std::size_t max) noexcept {
   if (k == sc::kType) {
-    if (!is_null(v) && !str(v, f.type)) return ParseStatus::malformed;
+    if (!is_null(v) && !json::string(v, f.type)) return ParseStatus::malformed;
   } else if (k == sc::kMarketId) {
     if (!opt_int(v, m.market_id, m.has_market_id)) return ParseStatus::malformed;
   } else if (k == sc::kSeq || k == sc::kSeqAlt) {
@@ -166,7 +162,7 @@ ParseStatus read_field(std::string_view k, od::value v, Message& m, F& f, LevelT
   } else if (k == sc::kSize || k == sc::kQuantity || k == sc::kQty) {
     if (!json::number_text(v, f.size)) return ParseStatus::malformed;
   } else if (k == sc::kSide) {
-    if (!str(v, f.side)) return ParseStatus::malformed;
+    if (!json::string(v, f.side)) return ParseStatus::malformed;
   } else if (k == "best_bid" || k == "bid") {
     if (!json::number_text(v, m.bid_px)) return ParseStatus::malformed;
   } else if (k == "best_bid_size" || k == "bid_size") {
@@ -180,7 +176,7 @@ ParseStatus read_field(std::string_view k, od::value v, Message& m, F& f, LevelT
   } else if (k == "funding_rate" || k == "rate") {
     if (!json::number_text(v, f.funding_rate)) return ParseStatus::malformed;
   } else if (k == "message" || k == "msg") {
-    if (!is_null(v) && !str(v, m.error_message)) return ParseStatus::malformed;
+    if (!is_null(v) && !json::string(v, m.error_message)) return ParseStatus::malformed;
   }
   return ParseStatus::ok;
 }
@@ -193,7 +189,7 @@ bool read_trade(od::value item, TradeText& t, Message& m) noexcept {
   for (auto f : obj) {
     std::string_view k;
     od::value v;
-    if (f.unescaped_key().get(k) != simdjson::SUCCESS || f.value().get(v) != simdjson::SUCCESS) {
+    if (!json::key(f, k) || f.value().get(v) != simdjson::SUCCESS) {
       return false;
     }
     if (k == sc::kPrice) {
@@ -201,7 +197,7 @@ bool read_trade(od::value item, TradeText& t, Message& m) noexcept {
     } else if (k == sc::kSize || k == sc::kQuantity || k == sc::kQty) {
       if (!json::number_text(v, t.qty)) return false;
     } else if (k == sc::kSide) {
-      if (!str(v, t.side)) return false;
+      if (!json::string(v, t.side)) return false;
     } else if (k == sc::kTs || k == sc::kTsAlt) {
       bool has = false;
       if (!opt_int(v, t.ts_ms, has)) return false;
@@ -241,8 +237,7 @@ ParseStatus read_data(od::value v, Message& m, F& f, LevelText* bids, LevelText*
     for (auto df : d) {
       std::string_view k;
       od::value dv;
-      if (df.unescaped_key().get(k) != simdjson::SUCCESS ||
-          df.value().get(dv) != simdjson::SUCCESS) {
+      if (!json::key(df, k) || df.value().get(dv) != simdjson::SUCCESS) {
         return ParseStatus::malformed;
       }
       if (const auto st = read_field(k, dv, m, f, bids, asks, max); st != ParseStatus::ok) {
@@ -290,13 +285,12 @@ ParseStatus Parser::parse(const char* data, std::size_t len, std::size_t capacit
   for (auto field : obj) {
     std::string_view key;
     od::value v;
-    if (field.unescaped_key().get(key) != simdjson::SUCCESS ||
-        field.value().get(v) != simdjson::SUCCESS) {
+    if (!json::key(field, key) || field.value().get(v) != simdjson::SUCCESS) {
       return ParseStatus::malformed;
     }
     ParseStatus st = ParseStatus::ok;
     if (key == sc::kChannel) {
-      if (!str(v, out.channel)) return ParseStatus::malformed;
+      if (!json::string(v, out.channel)) return ParseStatus::malformed;
     } else if (key == sc::kData) {
       st = read_data(v, out, f, bids_.get(), asks_.get(), trades_.get(), max_levels_);
     } else if (key == sc::kSuccess) {
@@ -386,8 +380,7 @@ ParseStatus Parser::parse_rest_book(const char* data, std::size_t len, std::size
   for (auto field : obj) {
     std::string_view key;
     od::value v;
-    if (field.unescaped_key().get(key) != simdjson::SUCCESS ||
-        field.value().get(v) != simdjson::SUCCESS) {
+    if (!json::key(field, key) || field.value().get(v) != simdjson::SUCCESS) {
       return ParseStatus::malformed;
     }
     ParseStatus st = ParseStatus::ok;

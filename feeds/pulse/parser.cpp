@@ -10,10 +10,6 @@ namespace wirebook::feeds::pulse {
 namespace od = simdjson::ondemand;
 namespace {
 
-bool str(od::value v, std::string_view& out) noexcept {
-  return json::string(v, out);
-}
-
 bool is_null(od::value v) noexcept {
   od::json_type t{};
   return v.type().get(t) == simdjson::SUCCESS && t == od::json_type::null;
@@ -36,7 +32,7 @@ ParseStatus read_levels(od::value v, LevelText* out, std::size_t max, std::size_
       if (e.get(ev) != simdjson::SUCCESS) return ParseStatus::malformed;
       if (k == 0) {
         std::string_view action;
-        if (!str(ev, action)) return ParseStatus::malformed;
+        if (!json::string(ev, action)) return ParseStatus::malformed;
         if (action == "delete") {
           is_delete = true;
         } else if (action != "new" && action != "change") {
@@ -117,7 +113,7 @@ ParseStatus Parser::parse(const char* data, std::size_t len, std::size_t capacit
       ParseStatus st = ParseStatus::ok;
       if (k == "type") {
         std::string_view t;
-        if (!str(v, t)) return ParseStatus::malformed;
+        if (!json::string(v, t)) return ParseStatus::malformed;
         out.type = t == "snapshot" ? BookType::snapshot
                    : t == "change" ? BookType::change
                                    : BookType::none;
@@ -132,7 +128,7 @@ ParseStatus Parser::parse(const char* data, std::size_t len, std::size_t capacit
       } else if (k == "timestamp") {
         if (!json::int_value(v, out.timestamp_ms)) return ParseStatus::malformed;
       } else if (k == "instrument_name") {
-        if (!str(v, out.instrument)) return ParseStatus::malformed;
+        if (!json::string(v, out.instrument)) return ParseStatus::malformed;
       } else if (k == "bids") {
         st = read_levels(v, bids_.get(), max_levels_, nb);
       } else if (k == "asks") {
@@ -159,7 +155,7 @@ ParseStatus Parser::parse(const char* data, std::size_t len, std::size_t capacit
       if (is_null(v)) continue;
       if (!json::int_value(v, out.id)) out.id = -1;  // ids we did not send
     } else if (key == "method") {
-      if (!str(v, env.method)) return ParseStatus::malformed;
+      if (!json::string(v, env.method)) return ParseStatus::malformed;
     } else if (key == "params") {
       od::object p;
       if (v.get_object().get(p) != simdjson::SUCCESS) return ParseStatus::malformed;
@@ -169,9 +165,9 @@ ParseStatus Parser::parse(const char* data, std::size_t len, std::size_t capacit
         od::value pv;
         if (pf.value().get(pv) != simdjson::SUCCESS) return ParseStatus::malformed;
         if (pk == "channel") {
-          if (!str(pv, out.channel)) return ParseStatus::malformed;
+          if (!json::string(pv, out.channel)) return ParseStatus::malformed;
         } else if (pk == "type") {
-          if (!str(pv, env.params_type)) return ParseStatus::malformed;
+          if (!json::string(pv, env.params_type)) return ParseStatus::malformed;
         } else if (pk == "data") {
           od::json_type t{};
           if (pv.type().get(t) != simdjson::SUCCESS) return ParseStatus::malformed;
@@ -204,9 +200,9 @@ ParseStatus Parser::parse(const char* data, std::size_t len, std::size_t capacit
           if (rf.value().get(rv) != simdjson::SUCCESS) return ParseStatus::malformed;
           if (rk == "access_token") {
             std::string_view tok;
-            out.has_access_token = str(rv, tok) && !tok.empty();
+            out.has_access_token = json::string(rv, tok) && !tok.empty();
           } else if (rk == "refresh_token") {
-            if (!str(rv, out.refresh_token)) return ParseStatus::malformed;
+            if (!json::string(rv, out.refresh_token)) return ParseStatus::malformed;
           } else if (rk == "expires_in") {
             if (!json::int_value(rv, out.expires_in_s)) return ParseStatus::malformed;
           }
@@ -224,7 +220,7 @@ ParseStatus Parser::parse(const char* data, std::size_t len, std::size_t capacit
         if (ek == "code") {
           if (!json::int_value(ev, out.error_code)) return ParseStatus::malformed;
         } else if (ek == "message") {
-          if (!str(ev, out.error_message)) return ParseStatus::malformed;
+          if (!json::string(ev, out.error_message)) return ParseStatus::malformed;
         }
         // "data" may be absent, null, a string or an object: not needed here.
       }
@@ -235,7 +231,7 @@ ParseStatus Parser::parse(const char* data, std::size_t len, std::size_t capacit
       if (status >= 400) env.pulse_status_error = true;
       out.error_code = status;
     } else if (key == "description") {
-      if (!str(v, out.error_message)) out.error_message = {};
+      if (!json::string(v, out.error_message)) out.error_message = {};
     }
   }
   out.bids = {bids_.get(), nb};

@@ -27,10 +27,6 @@ ParseStatus read_levels(od::value v, LevelText* out, std::size_t max, std::size_
   return ParseStatus::ok;
 }
 
-bool str(od::value v, std::string_view& out) noexcept {
-  return v.get_string().get(out) == simdjson::SUCCESS;
-}
-
 struct Envelope {
   std::string_view topic;
   std::string_view event;
@@ -69,24 +65,24 @@ ParseStatus Parser::parse(const char* data, std::size_t len, std::size_t capacit
   std::size_t na = 0;
   for (auto field : obj) {
     std::string_view key;
-    if (field.unescaped_key().get(key) != simdjson::SUCCESS) return ParseStatus::malformed;
+    if (!json::key(field, key)) return ParseStatus::malformed;
     od::value v;
     if (field.value().get(v) != simdjson::SUCCESS) return ParseStatus::malformed;
     if (key == "topic") {
-      if (!str(v, env.topic)) return ParseStatus::malformed;
+      if (!json::string(v, env.topic)) return ParseStatus::malformed;
     } else if (key == "event") {
-      if (!str(v, env.event)) return ParseStatus::malformed;
+      if (!json::string(v, env.event)) return ParseStatus::malformed;
     } else if (key == "ts") {
       if (!json::int_value(v, out.ts_ms)) return ParseStatus::malformed;
     } else if (key == "id") {
-      if (!str(v, out.id)) {
+      if (!json::string(v, out.id)) {
         out.id = {};  // ids we did not send may be numbers; they are not needed
       }
     } else if (key == "success") {
       env.has_success = true;
       if (v.get_bool().get(env.success) != simdjson::SUCCESS) return ParseStatus::malformed;
     } else if (key == "errorMsg") {
-      if (!str(v, out.error_msg)) return ParseStatus::malformed;
+      if (!json::string(v, out.error_msg)) return ParseStatus::malformed;
     } else if (key == "data") {
       od::json_type t{};
       if (v.type().get(t) != simdjson::SUCCESS) return ParseStatus::malformed;
@@ -96,12 +92,12 @@ ParseStatus Parser::parse(const char* data, std::size_t len, std::size_t capacit
       if (v.get_object().get(d) != simdjson::SUCCESS) return ParseStatus::malformed;
       for (auto df : d) {
         std::string_view dk;
-        if (df.unescaped_key().get(dk) != simdjson::SUCCESS) return ParseStatus::malformed;
+        if (!json::key(df, dk)) return ParseStatus::malformed;
         od::value dv;
         if (df.value().get(dv) != simdjson::SUCCESS) return ParseStatus::malformed;
         ParseStatus st = ParseStatus::ok;
         if (dk == "symbol") {
-          if (!str(dv, out.symbol)) return ParseStatus::malformed;
+          if (!json::string(dv, out.symbol)) return ParseStatus::malformed;
         } else if (dk == "prevTs") {
           if (!json::int_value(dv, out.prev_ts_ms)) return ParseStatus::malformed;
           out.has_prev_ts = true;
@@ -117,7 +113,7 @@ ParseStatus Parser::parse(const char* data, std::size_t len, std::size_t capacit
         } else if (dk == "size") {
           if (!json::number_text(dv, out.size)) return ParseStatus::malformed;
         } else if (dk == "side") {
-          if (!str(dv, out.side)) return ParseStatus::malformed;
+          if (!json::string(dv, out.side)) return ParseStatus::malformed;
         } else if (dk == "bid") {
           if (!json::number_text(dv, out.bid)) return ParseStatus::malformed;
         } else if (dk == "bidSize") {
