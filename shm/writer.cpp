@@ -173,28 +173,25 @@ void VenueWriter::write_copy(std::uint32_t instrument, const BookMeta& meta, std
   std::uint8_t flags = meta.flags;
   if (n_bids > 0 && n_asks > 0 && bid0.px >= ask0.px) flags |= kFlagCrossed;
 
-  store(top->seq, 2 * n - 1, kRelaxed);  // (W1)
-  // (W2) pairs with the reader's acquire fence (R3) in VenueReader::read_copy.
-  std::atomic_thread_fence(kRelease);
-  store(top->status, static_cast<std::uint8_t>(meta.status), kRelaxed);
-  store(top->flags, flags, kRelaxed);
-  store(top->px_exp, meta.px_exp, kRelaxed);
-  store(top->qty_exp, meta.qty_exp, kRelaxed);
-  store(top->bid_count, static_cast<std::uint16_t>(n_bids), kRelaxed);
-  store(top->ask_count, static_cast<std::uint16_t>(n_asks), kRelaxed);
-  store(top->version, version, kRelaxed);
-  store(top->ts_exchange_ns, meta.ts_exchange_ns, kRelaxed);
-  store(top->best_bid_px, bid0.px, kRelaxed);
-  store(top->best_bid_qty, bid0.qty, kRelaxed);
-  store(top->best_ask_px, ask0.px, kRelaxed);
-  store(top->best_ask_qty, ask0.qty, kRelaxed);
-  store(m->ts_recv_ns, meta.ts_recv_ns, kRelaxed);
-  store(m->ts_publish_ns, meta.ts_publish_ns, kRelaxed);
-  store(m->update_count, n, kRelaxed);
-  store(m->ring_seq, head_, kRelaxed);
-  write_levels(lv, lv + depth_);
-  // (W4) pairs with the reader's acquire load of seq (R1).
-  store(top->seq, 2 * n, kRelease);
+  seqlock_write(top->seq, n, [&]() noexcept {
+    store(top->status, static_cast<std::uint8_t>(meta.status), kRelaxed);
+    store(top->flags, flags, kRelaxed);
+    store(top->px_exp, meta.px_exp, kRelaxed);
+    store(top->qty_exp, meta.qty_exp, kRelaxed);
+    store(top->bid_count, static_cast<std::uint16_t>(n_bids), kRelaxed);
+    store(top->ask_count, static_cast<std::uint16_t>(n_asks), kRelaxed);
+    store(top->version, version, kRelaxed);
+    store(top->ts_exchange_ns, meta.ts_exchange_ns, kRelaxed);
+    store(top->best_bid_px, bid0.px, kRelaxed);
+    store(top->best_bid_qty, bid0.qty, kRelaxed);
+    store(top->best_ask_px, ask0.px, kRelaxed);
+    store(top->best_ask_qty, ask0.qty, kRelaxed);
+    store(m->ts_recv_ns, meta.ts_recv_ns, kRelaxed);
+    store(m->ts_publish_ns, meta.ts_publish_ns, kRelaxed);
+    store(m->update_count, n, kRelaxed);
+    store(m->ring_seq, head_, kRelaxed);
+    write_levels(lv, lv + depth_);
+  });
 }
 
 namespace {

@@ -168,33 +168,39 @@ class VenueWriter {
   std::vector<std::uint64_t> publications_;  // per instrument, writer-private
 };
 
-// Seqlock writer half for a ring record (see writer.cpp): odd seq, release
-// fence, relaxed data, release store of the even seq, then the head.
+// The seqlock writer half (see writer.cpp), shared by ring records and slot
+// copies: odd sequence (W1), release fence (W2) pairing with the reader's
+// acquire fence (R3), the relaxed data stores (W3), then the even sequence
+// with release (W4) pairing with the reader's acquire load (R1).
+template <class WriteData>
+inline void seqlock_write(std::uint64_t& seq, std::uint64_t n, WriteData&& write_data) noexcept {
+  detail::store(seq, 2 * n - 1, std::memory_order_relaxed);
+  std::atomic_thread_fence(std::memory_order_release);
+  write_data();
+  detail::store(seq, 2 * n, std::memory_order_release);
+}
+
 inline std::uint64_t VenueWriter::append(const Event& ev) noexcept {
   using detail::store;
   constexpr auto relaxed = std::memory_order_relaxed;
-  constexpr auto release = std::memory_order_release;
   const std::uint64_t n = ++head_;
   RingRecord* r = ring_ + (n & ring_mask_);
-  store(r->seq, 2 * n - 1, relaxed);  // (W1)
-  // (W2) pairs with the reader's acquire fence (R3) in VenueReader::poll.
-  std::atomic_thread_fence(release);
-  store(r->type, static_cast<std::uint8_t>(ev.type), relaxed);
-  store(r->side, ev.side, relaxed);
-  store(r->px_exp, ev.px_exp, relaxed);
-  store(r->qty_exp, ev.qty_exp, relaxed);
-  store(r->instrument, ev.instrument, relaxed);
-  store(r->ts_exchange_ns, ev.ts_exchange_ns, relaxed);
-  store(r->ts_recv_ns, ev.ts_recv_ns, relaxed);
-  store(r->px, ev.px, relaxed);
-  store(r->qty, ev.qty, relaxed);
-  store(r->aux0, ev.aux0, relaxed);
-  store(r->aux1, ev.aux1, relaxed);
-  // (W4) pairs with the reader's acquire load of the record seq (R1).
-  store(r->seq, 2 * n, release);
+  seqlock_write(r->seq, n, [&]() noexcept {
+    store(r->type, static_cast<std::uint8_t>(ev.type), relaxed);
+    store(r->side, ev.side, relaxed);
+    store(r->px_exp, ev.px_exp, relaxed);
+    store(r->qty_exp, ev.qty_exp, relaxed);
+    store(r->instrument, ev.instrument, relaxed);
+    store(r->ts_exchange_ns, ev.ts_exchange_ns, relaxed);
+    store(r->ts_recv_ns, ev.ts_recv_ns, relaxed);
+    store(r->px, ev.px, relaxed);
+    store(r->qty, ev.qty, relaxed);
+    store(r->aux0, ev.aux0, relaxed);
+    store(r->aux1, ev.aux1, relaxed);
+  });
   // Pairs with the acquire load of ring_head in VenueReader (cursor placement,
   // lap recovery): a reader that sees head n finds record n complete.
-  store(hdr_->ring_head, n, release);
+  store(hdr_->ring_head, n, std::memory_order_release);
   return n;
 }
 

@@ -36,9 +36,9 @@ void PulseFeed::rpc(std::int64_t id, const char* method, const std::string& para
   out_.send_text(f);
 }
 
-int PulseFeed::find_channel(std::string_view channel) const noexcept {
+int PulseFeed::find_channel(std::string_view channel, std::string_view instrument) const noexcept {
   // The instrument's hash lookup, then one compare of the whole channel.
-  const int i = books_.find(channel_instrument(channel));
+  const int i = books_.find(instrument);
   return (i >= 0 && channels_[static_cast<std::size_t>(i)] == channel) ? i : -1;
 }
 
@@ -212,7 +212,8 @@ FeedAction PulseFeed::on_frame(const char* data, std::size_t len, std::size_t ca
   Message m;
   if (parser_.parse(data, len, capacity, m) != ParseStatus::ok) {
     bump(c.malformed);
-    const int i = find_channel(channel_in(data, len));
+    const std::string_view channel = channel_in(data, len);
+    const int i = find_channel(channel, channel_instrument(channel));
     if (i >= 0 && state_[static_cast<std::size_t>(i)].phase == Phase::live) {
       const auto u = static_cast<std::uint32_t>(i);
       start_resync(u, state_[u].last_change_id, -1, recv_mono_ns);
@@ -221,7 +222,7 @@ FeedAction PulseFeed::on_frame(const char* data, std::size_t len, std::size_t ca
   }
   switch (m.kind) {
     case MsgKind::book: {
-      const int i = find_channel(m.channel);
+      const int i = find_channel(m.channel, m.instrument);
       if (i < 0) {
         bump(c.unexpected);
         return FeedAction::none;

@@ -82,7 +82,10 @@ class PulseFeed {
                std::int64_t mono_ns) noexcept;
   void on_result(const Message& m) noexcept;
   void rpc(std::int64_t id, const char* method, const std::string& params);
-  [[nodiscard]] int find_channel(std::string_view channel) const noexcept;
+  // Index of the instrument whose book channel this is (`instrument` is the
+  // channel's instrument part, as the parser gives it), or -1.
+  [[nodiscard]] int find_channel(std::string_view channel,
+                                 std::string_view instrument) const noexcept;
 
   VenueBooks& books_;
   Outbox& out_;
