@@ -51,59 +51,16 @@ class BenchSegment {
   std::string error_;
 };
 
-// Per-frame nanoseconds and the wall time of the whole stream.
+// Per-frame nanoseconds (their sum stands for the pass's time).
 struct Timed {
   std::vector<double> ns;
   std::int64_t total_ns = 0;
 };
 
-// Times fn(frame, now_ns) around each frame (the clock read is included).
-template <class Fn>
-[[nodiscard]] Timed time_frames(const std::vector<Frame>& frames, Fn&& fn) {
-  Timed t;
-  t.ns.reserve(frames.size());
-  const std::int64_t begin = now_ns();
-  for (const Frame& f : frames) {
-    const std::int64_t t0 = now_ns();
-    fn(f, t0);
-    t.ns.push_back(static_cast<double>(now_ns() - t0));
-  }
-  t.total_ns = now_ns() - begin;
-  return t;
-}
-
 // Every book LIVE, no gap or malformed frame, and equal to the truth.
 [[nodiscard]] bool books_match(feeds::VenueBooks& books, const std::vector<book::L2Book>& truth);
 
-// One full-pipeline pass: its timings and whether the books came out right.
-struct FullRun {
-  Timed timed;
-  bool books_ok = false;
-};
-
-// One full pass of a venue feed (constructed as Feed(books, outbox, options))
-// over the frames: fresh books, the feed connected, every frame timed, the
-// books checked against the truth.
-template <class Feed, class Options>
-[[nodiscard]] FullRun run_feed(const std::vector<Frame>& frames,
-                               const std::vector<feeds::InstrumentSpec>& specs,
-                               std::size_t buffer_ops, shm::VenueWriter* writer,
-                               const std::vector<book::L2Book>& truth, const Options& options) {
-  feeds::VenueBooks books(specs, 4000, buffer_ops, writer);
-  NullOutbox out;
-  Feed feed(books, out, options);
-  feed.on_connected(1);
-  std::int64_t mono = 1;
-  FullRun run;
-  run.timed = time_frames(frames, [&](const Frame& f, std::int64_t now) {
-    (void)feed.on_frame(f.buf.data(), f.len, f.buf.size(), now, ++mono);
-  });
-  run.books_ok = books_match(books, truth);
-  return run;
-}
-
-// Passes per benchmark: parse-only and full pipeline alternate, so a change in
-// the (shared, noisy) host's speed hits both sides of the ratio alike.
+// Passes over the whole stream; each pass builds fresh books and a fresh feed.
 inline constexpr int kRounds = 5;
 
 // Prints each round's pair and ratio, then both lines over all rounds'
@@ -111,29 +68,64 @@ inline constexpr int kRounds = 5;
 int report(const std::vector<Timed>& parse, const std::vector<Timed>& full, std::size_t checksum,
            bool books_ok, std::size_t books);
 
-// Runs kRounds x (parse-only pass, full pass) over the same frames and reports.
-// parse_one(frame) parses one frame (false on a parse failure); run_full()
-// builds a fresh feed and books, runs every frame and checks the books.
-template <class ParseOne, class RunFull>
-int compare(const std::vector<Frame>& frames, std::size_t books, ParseOne&& parse_one,
-            RunFull&& run_full) {
-  std::vector<Timed> parse;
-  std::vector<Timed> full;
+// The parse-only baseline and the full pipeline (a venue feed constructed as
+// Feed(books, outbox, options), into `writer`) timed on every frame back to
+// back: the host's speed swings (2x within a minute on a shared VM) then hit
+// both sides of the ratio alike. The order alternates per frame, so each side
+// finds the frame already in cache (as it is after the socket read) equally
+// often. parse_one(frame, checksum) parses one frame with a separate parser
+// (false on a parse failure). After each round the books are checked against
+// the generator's truth.
+template <class Feed, class Options, class ParseOne>
+int compare(const std::vector<Frame>& frames, const std::vector<feeds::InstrumentSpec>& specs,
+            std::size_t buffer_ops, shm::VenueWriter* writer,
+            const std::vector<book::L2Book>& truth, const Options& options, ParseOne&& parse_one) {
+  std::vector<Timed> parse(kRounds);
+  std::vector<Timed> full(kRounds);
   bool parsed = true;
   bool ok = true;
   std::size_t checksum = 0;
   for (int r = 0; r < kRounds; ++r) {
-    parse.push_back(time_frames(
-        frames, [&](const Frame& f, std::int64_t) { parsed = parse_one(f, checksum) && parsed; }));
-    FullRun run = run_full();
-    ok = ok && run.books_ok;
-    full.push_back(std::move(run.timed));
+    feeds::VenueBooks books(specs, 4000, buffer_ops, writer);
+    NullOutbox out;
+    Feed feed(books, out, options);
+    feed.on_connected(1);
+    std::int64_t mono = 1;
+    Timed& p = parse[static_cast<std::size_t>(r)];
+    Timed& f = full[static_cast<std::size_t>(r)];
+    p.ns.reserve(frames.size());
+    f.ns.reserve(frames.size());
+    const auto run_full = [&](const Frame& fr, std::int64_t now) {
+      (void)feed.on_frame(fr.buf.data(), fr.len, fr.buf.size(), now, ++mono);
+    };
+    bool parse_first = true;
+    for (const Frame& fr : frames) {
+      const std::int64_t t0 = now_ns();
+      if (parse_first) {
+        parsed = parse_one(fr, checksum) && parsed;
+      } else {
+        run_full(fr, t0);
+      }
+      const std::int64_t t1 = now_ns();
+      if (parse_first) {
+        run_full(fr, t1);
+      } else {
+        parsed = parse_one(fr, checksum) && parsed;
+      }
+      const std::int64_t t2 = now_ns();
+      p.ns.push_back(static_cast<double>(parse_first ? t1 - t0 : t2 - t1));
+      f.ns.push_back(static_cast<double>(parse_first ? t2 - t1 : t1 - t0));
+      p.total_ns += parse_first ? t1 - t0 : t2 - t1;
+      f.total_ns += parse_first ? t2 - t1 : t1 - t0;
+      parse_first = !parse_first;
+    }
+    ok = books_match(books, truth) && ok;
   }
   if (!parsed) {
     std::printf("FAILED: a frame did not parse\n");
     return 2;
   }
-  return report(parse, full, checksum, ok, books);
+  return report(parse, full, checksum, ok, truth.size());
 }
 
 }  // namespace wirebook::bench

@@ -4,8 +4,9 @@
 //
 // 200,000 generated change frames over 4 instruments, ~5 entries per frame
 // ("new"/"change"/"delete"), 5 % of amounts in exponent form, change_ids
-// shared across instruments and jumping. Per-frame latency is timed with
-// CLOCK_MONOTONIC around each frame; final books checked against the truth.
+// shared across instruments and jumping. Each frame goes through the
+// parse-only baseline and the full pipeline back to back, each timed with
+// CLOCK_MONOTONIC; final books checked against the truth.
 #include <unistd.h>
 
 #include <cstdio>
@@ -122,7 +123,8 @@ int main() {
     return ok;
   };
 
-  // Full pipeline into a real segment; fresh books and feed every round.
+  // Full pipeline into a real segment; fresh books and feed every round,
+  // timed frame by frame against the parse-only baseline.
   const bench::BenchSegment segment("pulse", syms);
   if (segment.writer() == nullptr) {
     std::printf("cannot create segment: %s\n", segment.error().c_str());
@@ -130,9 +132,6 @@ int main() {
   }
   std::vector<feeds::InstrumentSpec> specs;
   for (const auto& s : syms) specs.push_back({s, kPxExp, kQtyExp});
-  const auto run_full = [&] {
-    return bench::run_feed<feeds::pulse::PulseFeed>(frames, specs, 16, segment.writer(), truth,
-                                                    feeds::pulse::PulseOptions{});
-  };
-  return bench::compare(frames, syms.size(), parse_one, run_full);
+  return bench::compare<feeds::pulse::PulseFeed>(frames, specs, 16, segment.writer(), truth,
+                                                 feeds::pulse::PulseOptions{}, parse_one);
 }
