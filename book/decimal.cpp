@@ -214,8 +214,9 @@ __attribute__((no_sanitize_address)) inline __m128i load_in_page(const char* p) 
 // classify all bytes at once, right-align the digits without the point with
 // one shuffle and combine them pairwise (10, 100, 10^4, 10^8). Same results
 // and error precedence as parse_plain; false sends the text to the next path.
-bool parse_plain_simd(std::string_view s, int exp, std::int64_t& out, Sign sign,
-                      DecimalError& err) noexcept {
+__attribute__((always_inline)) inline bool parse_plain_simd(std::string_view s, int exp,
+                                                            std::int64_t& out, Sign sign,
+                                                            DecimalError& err) noexcept {
   const char* p = s.data();
   std::size_t n = s.size();
   if (exp > 0 || n == 0) return false;
@@ -326,6 +327,23 @@ DecimalError parse_decimal(std::string_view text, int exp, std::int64_t& out, Si
 #endif
   if (DecimalError fast = DecimalError::ok; parse_plain(text, exp, out, sign, fast)) return fast;
   return parse_general(text, exp, out, sign);
+}
+
+LevelErrors parse_level(std::string_view px, int px_exp, std::int64_t& px_out, std::string_view qty,
+                        int qty_exp, std::int64_t& qty_out) noexcept {
+#if WIREBOOK_DECIMAL_SIMD
+  if (px_exp >= kMinExp && px_exp <= kMaxExp && qty_exp >= kMinExp && qty_exp <= kMaxExp) {
+    LevelErrors e{DecimalError::ok, DecimalError::ok};
+    const bool p = parse_plain_simd(px, px_exp, px_out, Sign::allow_negative, e.px);
+    const bool q = parse_plain_simd(qty, qty_exp, qty_out, Sign::non_negative_only, e.qty);
+    if (p && q) return e;
+    if (!p) e.px = parse_decimal(px, px_exp, px_out, Sign::allow_negative);
+    if (!q) e.qty = parse_decimal(qty, qty_exp, qty_out, Sign::non_negative_only);
+    return e;
+  }
+#endif
+  return {parse_decimal(px, px_exp, px_out, Sign::allow_negative),
+          parse_decimal(qty, qty_exp, qty_out, Sign::non_negative_only)};
 }
 
 namespace detail {

@@ -104,14 +104,21 @@ class L2Book {
     const std::int64_t mask = key_mask(side);
     const std::size_t m = n < s.count ? n : s.count;
     const std::size_t top = s.top();
+    // Locals: fn's stores (atomics into shared memory) might alias the
+    // side's members, which would otherwise be reloaded for every level.
+    const std::int64_t* const top_key = s.top_key;
+    const std::int64_t* const pool = s.pool;
+    const std::uint64_t perm = s.perm;
     std::size_t k = 0;
     for (; k < m && k < top; ++k) {
       const std::size_t lane = kTop - 1 - k;
-      fn(k, Level{s.top_key[lane] ^ mask, s.pool[slot(s.perm, lane)]});
+      fn(k, Level{top_key[lane] ^ mask, pool[slot(perm, lane)]});
     }
+    const std::int64_t* const deep_key = s.deep_key;
+    const std::int64_t* const deep_qty = s.deep_qty;
     for (std::size_t i = s.deep(); k < m; ++k) {
       --i;
-      fn(k, Level{s.deep_key[i] ^ mask, s.deep_qty[i]});
+      fn(k, Level{deep_key[i] ^ mask, deep_qty[i]});
     }
     return m;
   }

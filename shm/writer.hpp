@@ -159,6 +159,7 @@ class VenueWriter {
   SegmentHeader* hdr_ = nullptr;
   char* slots_ = nullptr;
   RingRecord* ring_ = nullptr;
+  static constexpr std::uint64_t kRingPrefetch = 16;
   std::uint64_t copy_stride_ = 0;
   std::uint64_t ring_mask_ = 0;
   std::uint64_t head_ = 0;          // seq of the last appended event
@@ -185,6 +186,9 @@ inline std::uint64_t VenueWriter::append(const Event& ev) noexcept {
   constexpr auto relaxed = std::memory_order_relaxed;
   const std::uint64_t n = ++head_;
   RingRecord* r = ring_ + (n & ring_mask_);
+  // The ring (4 MiB at the default 65,536 records) outgrows L2, so a record
+  // is usually a cache miss: start fetching the one kRingPrefetch appends ahead.
+  __builtin_prefetch(ring_ + ((n + kRingPrefetch) & ring_mask_), 1, 3);
   seqlock_write(r->seq, n, [&]() noexcept {
     store(r->type, static_cast<std::uint8_t>(ev.type), relaxed);
     store(r->side, ev.side, relaxed);

@@ -142,6 +142,17 @@ bool VenueBooks::widen(Instrument& in, bool price, int new_exp) noexcept {
 
 LevelResult VenueBooks::convert(Instrument& in, std::string_view px, std::string_view qty,
                                 std::int64_t& px_out, std::int64_t& qty_out) noexcept {
+  {
+    // The common case: both convert at the current exponents.
+    std::int64_t p = 0;
+    std::int64_t q = 0;
+    const book::LevelErrors e = book::parse_level(px, in.px_exp, p, qty, in.qty_exp, q);
+    if (e.px == book::DecimalError::ok && e.qty == book::DecimalError::ok) {
+      px_out = p;
+      qty_out = q;
+      return LevelResult::ok;
+    }
+  }
   LevelResult result = LevelResult::ok;
   for (int field = 0; field < 2; ++field) {
     const bool price = field == 0;

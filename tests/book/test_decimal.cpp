@@ -76,6 +76,15 @@ TEST_CASE("each kind of bad decimal text has its own error value", "[book][decim
   CHECK(parse("-0.5", -1).err == DecimalError::negative);
   CHECK(parse("1", -19).err == DecimalError::bad_exponent);
   CHECK(parse("1", 19).err == DecimalError::bad_exponent);
+  {
+    std::int64_t p = 7;
+    std::int64_t q = 7;
+    const auto e = wirebook::book::parse_level("1", -19, p, "2", -2, q);
+    CHECK(e.px == DecimalError::bad_exponent);
+    CHECK(e.qty == DecimalError::ok);
+    CHECK(p == 7);
+    CHECK(q == 200);
+  }
   // A failed parse leaves the output untouched.
   CHECK(parse("bad", 0).value == -777);
 }
@@ -181,7 +190,7 @@ TEST_CASE("format then parse round-trips exactly over a large sampled set", "[bo
   }
 }
 
-TEST_CASE("the fast path agrees with the scalar reference on random short texts",
+TEST_CASE("the fast paths agree with the scalar reference on random short texts",
           "[book][decimal]") {
   // Short texts over the characters that matter (digits, '.', '-', 'e', junk),
   // placed at every offset of a page end so loads near the boundary are
@@ -227,6 +236,24 @@ TEST_CASE("the fast path agrees with the scalar reference on random short texts"
         REQUIRE(ef == er);
         REQUIRE(fast == ref);
       }
+    }
+    // parse_level converts a price (signed) and a size (non-negative) in one
+    // call: the same results as the reference called for each.
+    const int exp2 = exp_dist(rng);
+    std::int64_t lp = -1;
+    std::int64_t lq = -1;
+    std::int64_t rp = -1;
+    std::int64_t rq = -1;
+    const auto le = wirebook::book::parse_level(view, exp, lp, view, exp2, lq);
+    const auto ep =
+        wirebook::book::detail::parse_decimal_scalar(view, exp, rp, Sign::allow_negative);
+    const auto eq = wirebook::book::detail::parse_decimal_scalar(view, exp2, rq);
+    if (le.px != ep || le.qty != eq || lp != rp || lq != rq) {
+      INFO("parse_level text '" << text << "' exps " << exp << ", " << exp2);
+      REQUIRE(le.px == ep);
+      REQUIRE(le.qty == eq);
+      REQUIRE(lp == rp);
+      REQUIRE(lq == rq);
     }
   }
 }
