@@ -4,6 +4,11 @@
 // out of everything else).
 #include <simdjson.h>
 
+#if defined(__AVX2__)
+#include <immintrin.h>
+#endif
+
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <new>
@@ -35,7 +40,28 @@ inline void preallocate(simdjson::ondemand::parser& parser, std::size_t max_fram
 namespace detail {
 // Text from just after an opening quote up to the closing one, without
 // unescaping; false when it contains a backslash (the caller unescapes).
+// The string is known to be closed inside the document, and the frame carries
+// SIMDJSON_PADDING bytes after it, so 32-byte loads that start inside the
+// string stay inside the buffer.
 [[nodiscard]] inline bool plain_string_at(const char* p, std::string_view& out) noexcept {
+#if defined(__AVX2__)
+  const __m256i quote = _mm256_set1_epi8('"');
+  const __m256i backslash = _mm256_set1_epi8('\\');
+  for (const char* q = p;; q += 32) {
+    const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q));
+    const auto quotes =
+        static_cast<std::uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, quote)));
+    const auto escapes =
+        static_cast<std::uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, backslash)));
+    // A backslash before the first quote (anywhere when the block has none):
+    // the caller unescapes. (quotes - 1) & ~quotes: the bits below the first.
+    if ((escapes & (quotes - 1U) & ~quotes) != 0) return false;
+    if (quotes != 0) {
+      out = std::string_view(p, static_cast<std::size_t>(q - p) + std::countr_zero(quotes));
+      return true;
+    }
+  }
+#else
   const char* q = p;
   while (*q != '"') {
     if (*q == '\\') return false;
@@ -43,6 +69,7 @@ namespace detail {
   }
   out = std::string_view(p, static_cast<std::size_t>(q - p));
   return true;
+#endif
 }
 }  // namespace detail
 

@@ -1,5 +1,9 @@
 #include <catch2/catch.hpp>
 
+#include <string>
+#include <vector>
+
+#include "feeds/common/json_text.hpp"
 #include "feeds/pulse/parser.hpp"
 #include "pulse_test_util.hpp"
 
@@ -169,4 +173,48 @@ TEST_CASE("malformed Pulse frames are reported, never a crash", "[pulse][parser]
             head + R"({"type":"change","change_id":2,"prev_change_id":null,"bids":[],"asks":[]}}})",
             m) == ParseStatus::ok);
   CHECK_FALSE(m.has_prev_change_id);
+}
+
+TEST_CASE("strings are found in place across 32-byte blocks, escapes send them to unescaping",
+          "[pulse][parser][json]") {
+  using wirebook::feeds::json::detail::plain_string_at;
+  // Each text starts after an opening quote, as in a frame, and is padded.
+  const auto at = [](const std::string& body, std::string_view& out) {
+    static std::vector<std::string> keep;
+    keep.push_back(body + std::string(64, '\0'));
+    return plain_string_at(keep.back().data(), out);
+  };
+  std::string_view v;
+  for (std::size_t n : {0U, 1U, 30U, 31U, 32U, 33U, 63U, 64U, 65U, 100U}) {
+    const std::string s(n, 'a');
+    REQUIRE(at(s + R"(","next":"x\"y")", v));
+    CHECK(v == s);
+  }
+  // A backslash before the closing quote, in the first block or a later one.
+  CHECK_FALSE(at(R"(ab\"cd")", v));
+  CHECK_FALSE(at(std::string(40, 'a') + R"(\u0041")", v));
+  CHECK_FALSE(at(std::string(31, 'a') + R"(\\")", v));
+  // A backslash after the closing quote (a later string) does not count.
+  REQUIRE(at(R"(change","note":"\u0041")", v));
+  CHECK(v == "change");
+  REQUIRE(at(std::string(31, 'a') + R"(","b":"\n")", v));
+  CHECK(v == std::string(31, 'a'));
+}
+
+TEST_CASE("a long instrument with an escape past the first block reads the same",
+          "[pulse][parser]") {
+  Parser p(100, 1 << 20);
+  Message m;
+  const std::string instr = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-PERPETUAL";
+  REQUIRE(
+      parse(
+          p,
+          R"({"jsonrpc":"2.0","method":"subscription","params":{"channel":"book.)" + instr +
+              R"(.raw","data":{"timestamp":1,"type":"change","change_id":5,)"
+              R"("prev_change_id":4,"instrument_name":"ABCDEFGHIJKLMNOPQRSTUVWXYZ012345678\u0039-PERPETUAL",)"
+              R"("bids":[["new",100.5,2.0]],"asks":[]}}})",
+          m) == ParseStatus::ok);
+  CHECK(m.kind == MsgKind::book);
+  CHECK(m.instrument == instr);
+  CHECK(m.channel == "book." + instr + ".raw");
 }
