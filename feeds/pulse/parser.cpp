@@ -31,12 +31,19 @@ ParseStatus read_levels(od::value v, LevelText* out, std::size_t max, std::size_
       od::value ev;
       if (e.get(ev) != simdjson::SUCCESS) return ParseStatus::malformed;
       if (k == 0) {
-        std::string_view action;
-        if (!json::string(ev, action)) return ParseStatus::malformed;
-        if (action == "delete") {
+        // The action as sent is decided from the raw token (quotes included);
+        // anything else (escapes, other words, other types) is read in full.
+        const std::string_view tok = ev.raw_json_token();
+        if (tok.starts_with(R"("delete")")) {
           is_delete = true;
-        } else if (action != "new" && action != "change") {
-          return ParseStatus::malformed;
+        } else if (!tok.starts_with(R"("change")") && !tok.starts_with(R"("new")")) {
+          std::string_view action;
+          if (!json::string(ev, action)) return ParseStatus::malformed;
+          if (action == "delete") {
+            is_delete = true;
+          } else if (action != "new" && action != "change") {
+            return ParseStatus::malformed;
+          }
         }
       } else if (k == 1) {
         if (!json::number_text(ev, out[n].px)) return ParseStatus::malformed;

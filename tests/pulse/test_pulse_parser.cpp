@@ -91,6 +91,31 @@ TEST_CASE("keys and strings with escapes read the same as plain ones", "[pulse][
             m) == ParseStatus::malformed);
 }
 
+TEST_CASE("actions are exactly new, change or delete", "[pulse][parser]") {
+  Parser p(100, 1 << 20);
+  Message m;
+  const auto frame = [](const std::string& entry) {
+    return R"({"jsonrpc":"2.0","method":"subscription","params":{"channel":"book.X.raw",)"
+           R"("data":{"timestamp":1,"type":"change","change_id":5,"prev_change_id":4,)"
+           R"("bids":[)" +
+           entry + R"(],"asks":[]}}})";
+  };
+  for (const char* ok :
+       {R"(["new",1,2])", R"(["change",1,2])", R"([ "new" ,1,2])", R"(["change",1,2])"}) {
+    INFO(ok);
+    REQUIRE(parse(p, frame(ok), m) == ParseStatus::ok);
+    REQUIRE(m.bids.size() == 1);
+    CHECK(m.bids[0].qty == "2");
+  }
+  REQUIRE(parse(p, frame(R"(["delete",1,2])"), m) == ParseStatus::ok);
+  CHECK(m.bids[0].qty == "0");
+  for (const char* bad : {R"(["newer",1,2])", R"(["changes",1,2])", R"(["delete ",1,2])",
+                          R"(["New",1,2])", R"(["",1,2])", R"([1,1,2])", R"(["new",1])"}) {
+    INFO(bad);
+    CHECK(parse(p, frame(bad), m) == ParseStatus::malformed);
+  }
+}
+
 TEST_CASE("exponent numbers are kept as written", "[pulse][parser]") {
   Parser p(100, 1 << 20);
   Message m;
