@@ -14,6 +14,8 @@
 #include <new>
 #include <string_view>
 
+#include "book/decimal.hpp"
+
 namespace wirebook::feeds::json {
 
 // Sizes a venue parser at construction so frames up to 1 MiB never allocate;
@@ -122,10 +124,18 @@ namespace detail {
 
 // An integer field (int64) that may also arrive as a string of digits.
 [[nodiscard]] inline bool int_value(simdjson::ondemand::value v, std::int64_t& out) noexcept {
+  // Numbers go through the exact decimal parser (its vectorised path takes
+  // the 11-13 digit ids and timestamps at once; simdjson's get_int64 walks
+  // them digit by digit). Any number whose value is an exact int64 is taken,
+  // so 5, 5.0 and 5e0 are all 5; 5.5 or 1e19 are not integers here.
+  const std::string_view tok = v.raw_json_token();
+  if (!tok.empty() && (tok.front() == '-' || (tok.front() >= '0' && tok.front() <= '9'))) {
+    std::string_view text;
+    return number_text(v, text) &&
+           book::parse_decimal(text, 0, out, book::Sign::allow_negative) == book::DecimalError::ok;
+  }
   simdjson::ondemand::json_type t{};
   if (v.type().get(t) != simdjson::SUCCESS) return false;
-  if (t == simdjson::ondemand::json_type::number)
-    return v.get_int64().get(out) == simdjson::SUCCESS;
   if (t == simdjson::ondemand::json_type::string) {
     std::string_view s;
     if (v.get_string().get(s) != simdjson::SUCCESS || s.empty() || s.size() > 18) return false;

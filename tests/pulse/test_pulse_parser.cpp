@@ -116,6 +116,34 @@ TEST_CASE("actions are exactly new, change or delete", "[pulse][parser]") {
   }
 }
 
+TEST_CASE("integer fields take exact integers in any number form, or digit strings",
+          "[pulse][parser]") {
+  Parser p(100, 1 << 20);
+  Message m;
+  const auto frame = [](const std::string& id) {
+    return R"({"jsonrpc":"2.0","method":"subscription","params":{"channel":"book.X.raw",)"
+           R"("data":{"timestamp":1,"type":"change","change_id":)" +
+           id + R"(,"prev_change_id":4,"bids":[],"asks":[]}}})";
+  };
+  const std::pair<const char*, std::int64_t> good[] = {
+      {"193809634213", 193809634213},
+      {"5.0", 5},
+      {"1.7e12", 1'700'000'000'000},
+      {"-3", -3},
+      {R"("77")", 77},
+      {"9223372036854775807", 9'223'372'036'854'775'807}};
+  for (const auto& [text, value] : good) {
+    INFO(text);
+    REQUIRE(parse(p, frame(text), m) == ParseStatus::ok);
+    CHECK(m.change_id == value);
+  }
+  for (const char* bad :
+       {"5.5", "1e19", "9223372036854775808", R"("5.0")", R"("")", "true", "null", "[5]"}) {
+    INFO(bad);
+    CHECK(parse(p, frame(bad), m) == ParseStatus::malformed);
+  }
+}
+
 TEST_CASE("exponent numbers are kept as written", "[pulse][parser]") {
   Parser p(100, 1 << 20);
   Message m;
