@@ -243,13 +243,6 @@ bool L2Book::apply_snapshot(std::span<const Level> bids, std::span<const Level> 
   return true;
 }
 
-bool L2Book::best(Side side, Level& out) const noexcept {
-  const SideStore& s = sides_[idx(side)];
-  if (s.top() == 0) return false;
-  out = Level{s.top_key[kTop - 1] ^ key_mask(side), s.pool[slot(s.perm, kTop - 1)]};
-  return true;
-}
-
 std::size_t L2Book::copy_top(Side side, Level* out, std::size_t n) const noexcept {
   return visit_top(side, n, [out](std::size_t k, const Level& l) noexcept { out[k] = l; });
 }

@@ -90,7 +90,12 @@ class L2Book {
                                     std::span<const Level> asks) noexcept;
 
   // Best level of a side; false if the side is empty.
-  [[nodiscard]] bool best(Side side, Level& out) const noexcept;
+  [[nodiscard]] bool best(Side side, Level& out) const noexcept {
+    const SideStore& s = sides_[idx(side)];
+    if (s.top() == 0) return false;
+    out = Level{s.top_key[kTop - 1] ^ key_mask(side), s.pool[slot(s.perm, kTop - 1)]};
+    return true;
+  }
 
   // Copies up to `n` best levels of a side, best first; returns the count.
   std::size_t copy_top(Side side, Level* out, std::size_t n) const noexcept;

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "book/decimal.hpp"
+#include "book/decimal_simd.hpp"
 #include "feeds/common/clock.hpp"
 #include "shm/writer.hpp"
 
@@ -183,14 +184,23 @@ LevelResult VenueBooks::convert(Instrument& in, std::string_view px, std::string
   return result;
 }
 
-void VenueBooks::event_level(std::uint32_t i, book::Side side, std::int64_t px, std::int64_t qty,
-                             std::int64_t ts_exchange_ns, std::int64_t ts_recv_ns) noexcept {
-  if (writer_ == nullptr) return;
+// Applies a converted level to the book and, when that changed the book,
+// appends its LEVEL event. Inlined into the per-level loops.
+[[gnu::always_inline]] inline void VenueBooks::apply_level(Instrument& in, std::uint32_t i,
+                                                           book::Side side, std::int64_t px,
+                                                           std::int64_t qty,
+                                                           std::int64_t ts_exchange_ns,
+                                                           std::int64_t ts_recv_ns) noexcept {
+  const auto applied = in.book.set_level(side, px, qty);
+  if (applied == book::ApplyResult::absent_delete || applied == book::ApplyResult::dropped_full ||
+      writer_ == nullptr) {
+    return;
+  }
   shm::Event ev;
   ev.type = shm::EventType::level;
   ev.side = static_cast<std::uint8_t>(side);
-  ev.px_exp = static_cast<std::int8_t>(books_[i]->px_exp);
-  ev.qty_exp = static_cast<std::int8_t>(books_[i]->qty_exp);
+  ev.px_exp = static_cast<std::int8_t>(in.px_exp);
+  ev.qty_exp = static_cast<std::int8_t>(in.qty_exp);
   ev.instrument = i;
   ev.ts_exchange_ns = ts_exchange_ns;
   ev.ts_recv_ns = ts_recv_ns;
@@ -221,11 +231,38 @@ LevelResult VenueBooks::set_level(std::uint32_t i, book::Side side, std::string_
   std::int64_t q = 0;
   const LevelResult r = convert(in, px, qty, p, q);
   if (r != LevelResult::ok && r != LevelResult::widened) return r;
-  const auto applied = in.book.set_level(side, p, q);
-  if (applied != book::ApplyResult::absent_delete && applied != book::ApplyResult::dropped_full) {
-    event_level(i, side, p, q, ts_exchange_ns, ts_recv_ns);
-  }
+  apply_level(in, i, side, p, q, ts_exchange_ns, ts_recv_ns);
   return r;
+}
+
+// The per-level hot loop, without a call per level: the instrument stays in
+// a register, the common case (both numbers plain at the current exponents)
+// is converted inline, and anything else goes through set_level, which
+// widens or reports.
+bool VenueBooks::set_side(std::uint32_t i, book::Side side, std::span<const LevelText> levels,
+                          std::int64_t ts_exchange_ns, std::int64_t ts_recv_ns) noexcept {
+  Instrument& in = *books_[i];
+  for (const LevelText& l : levels) {
+    std::int64_t p = 0;
+    std::int64_t q = 0;
+    const book::LevelErrors e =
+        book::detail::parse_level_inline(l.px, in.px_exp, p, l.qty, in.qty_exp, q);
+    if (e.px != book::DecimalError::ok || e.qty != book::DecimalError::ok) [[unlikely]] {
+      // Widening or an error: the general path decides.
+      const LevelResult r = set_level(i, side, l.px, l.qty, ts_exchange_ns, ts_recv_ns);
+      if (r != LevelResult::ok && r != LevelResult::widened) return false;
+      continue;
+    }
+    apply_level(in, i, side, p, q, ts_exchange_ns, ts_recv_ns);
+  }
+  return true;
+}
+
+bool VenueBooks::set_levels(std::uint32_t i, std::span<const LevelText> bids,
+                            std::span<const LevelText> asks, std::int64_t ts_exchange_ns,
+                            std::int64_t ts_recv_ns) noexcept {
+  return set_side(i, book::Side::bid, bids, ts_exchange_ns, ts_recv_ns) &&
+         set_side(i, book::Side::ask, asks, ts_exchange_ns, ts_recv_ns);
 }
 
 void VenueBooks::publish(std::uint32_t i, std::int64_t ts_exchange_ns,
@@ -346,10 +383,7 @@ void VenueBooks::apply_buffered(std::uint32_t i, std::size_t k) noexcept {
   const BufferedDelta& d = in.deltas[k];
   for (std::uint32_t j = d.first_op; j < d.first_op + d.n_ops; ++j) {
     const Op& op = in.ops[j];
-    const auto applied = in.book.set_level(op.side, op.px, op.qty);
-    if (applied != book::ApplyResult::absent_delete && applied != book::ApplyResult::dropped_full) {
-      event_level(i, op.side, op.px, op.qty, d.ts_exchange_ns, 0);
-    }
+    apply_level(in, i, op.side, op.px, op.qty, d.ts_exchange_ns, 0);
   }
 }
 

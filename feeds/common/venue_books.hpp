@@ -17,12 +17,14 @@
 #include <bit>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "book/book_op.hpp"
 #include "book/l2_book.hpp"
+#include "feeds/common/level_text.hpp"
 
 namespace wirebook::shm {
 class VenueWriter;
@@ -133,20 +135,11 @@ class VenueBooks {
   [[nodiscard]] LevelResult set_level(std::uint32_t i, book::Side side, std::string_view px,
                                       std::string_view qty, std::int64_t ts_exchange_ns,
                                       std::int64_t ts_recv_ns) noexcept;
-  // Applies one frame's bids and asks (any range of {px, qty} text levels);
-  // false at the first level that is not ok/widened (the caller resyncs).
-  template <class Levels>
-  [[nodiscard]] bool set_levels(std::uint32_t i, const Levels& bids, const Levels& asks,
-                                std::int64_t ts_exchange_ns, std::int64_t ts_recv_ns) noexcept {
-    const auto ok = [](LevelResult r) { return r == LevelResult::ok || r == LevelResult::widened; };
-    for (const auto& l : bids) {
-      if (!ok(set_level(i, book::Side::bid, l.px, l.qty, ts_exchange_ns, ts_recv_ns))) return false;
-    }
-    for (const auto& l : asks) {
-      if (!ok(set_level(i, book::Side::ask, l.px, l.qty, ts_exchange_ns, ts_recv_ns))) return false;
-    }
-    return true;
-  }
+  // Applies one frame's bids and asks; false at the first level that is not
+  // ok/widened (the caller resyncs).
+  [[nodiscard]] bool set_levels(std::uint32_t i, std::span<const LevelText> bids,
+                                std::span<const LevelText> asks, std::int64_t ts_exchange_ns,
+                                std::int64_t ts_recv_ns) noexcept;
   // Ends a snapshot or delta batch: publishes the book with `status`.
   void commit(std::uint32_t i, BookStatus status, bool snapshot, std::int64_t ts_exchange_ns,
               std::int64_t ts_recv_ns) noexcept;
@@ -209,8 +202,10 @@ class VenueBooks {
                                     std::int64_t& px_out, std::int64_t& qty_out) noexcept;
   [[nodiscard]] bool widen(Instrument& in, bool price, int new_exp) noexcept;
   void publish(std::uint32_t i, std::int64_t ts_exchange_ns, std::int64_t ts_recv_ns) noexcept;
-  void event_level(std::uint32_t i, book::Side side, std::int64_t px, std::int64_t qty,
-                   std::int64_t ts_exchange_ns, std::int64_t ts_recv_ns) noexcept;
+  [[nodiscard]] bool set_side(std::uint32_t i, book::Side side, std::span<const LevelText> levels,
+                              std::int64_t ts_exchange_ns, std::int64_t ts_recv_ns) noexcept;
+  void apply_level(Instrument& in, std::uint32_t i, book::Side side, std::int64_t px,
+                   std::int64_t qty, std::int64_t ts_exchange_ns, std::int64_t ts_recv_ns) noexcept;
 
   struct SymbolKey {
     std::uint64_t head = 0;  // first 8 bytes (zero-padded when shorter)
