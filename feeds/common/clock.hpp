@@ -1,8 +1,14 @@
 #pragma once
-// Clocks for the feed layer. Both go through the vDSO (no kernel entry).
+// Clocks for the feed layer. realtime_ns and monotonic_ns go through the vDSO
+// (no kernel entry); TscRealtime reads CLOCK_REALTIME from the TSC for the
+// per-frame publish timestamp.
 #include <time.h>
 
 #include <cstdint>
+
+#if defined(__x86_64__)
+#include <x86intrin.h>
+#endif
 
 namespace wirebook::feeds {
 
@@ -19,5 +25,63 @@ namespace wirebook::feeds {
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
 }
+
+// CLOCK_REALTIME extrapolated from the TSC: on the hot path one rdtsc, a
+// multiply and an add (clock_gettime costs 20-40 ns here, its rdtsc being
+// fenced). Every kReanchorNs of TSC time the anchor is re-read with
+// clock_gettime, so a realtime step shows within that and NTP slewing bends
+// the extrapolation by at most ppm x kReanchorNs (500 ppm: 50 ns); the rate is
+// re-measured over the last >= 1 s. Until the first rate measurement (10 ms
+// after the first call), and on hosts without an invariant TSC, every call is
+// clock_gettime. Single-threaded: one per venue thread.
+class TscRealtime {
+ public:
+  static constexpr std::int64_t kReanchorNs = 100'000;
+  // use_tsc=false forces clock_gettime (tests; hosts without invariant TSC are
+  // detected either way).
+  explicit TscRealtime(bool use_tsc = true) noexcept;
+
+  // True once calls are extrapolated from the TSC.
+  [[nodiscard]] bool extrapolating() const noexcept { return rate_ready_; }
+  // The host's TSC ticks at one rate in every power state (x86 flags
+  // constant_tsc and nonstop_tsc).
+  [[nodiscard]] static bool invariant_tsc() noexcept;
+
+  [[nodiscard]] std::int64_t now() noexcept {
+#if defined(__x86_64__)
+    if (rate_ready_) {
+      const std::uint64_t t = __rdtsc();
+      const std::uint64_t dt = t - anchor_tsc_;
+      if (dt < reanchor_ticks_) {
+        const auto ns = static_cast<std::int64_t>(static_cast<double>(dt) * ns_per_tick_);
+        return clamp(anchor_ns_ + ns);
+      }
+    }
+#endif
+    return reanchor();
+  }
+
+ private:
+  std::int64_t reanchor() noexcept;
+  // Never a small step back (extrapolation error across a re-anchor); a real
+  // realtime step back (> 1 us) is followed.
+  std::int64_t clamp(std::int64_t ns) noexcept {
+    if (ns < last_ns_ && last_ns_ - ns < 1'000) return last_ns_;
+    last_ns_ = ns;
+    return ns;
+  }
+
+  bool use_tsc_;
+  bool rate_ready_ = false;
+  bool long_rate_ = false;  // ns_per_tick_ comes from a span of >= 1 s
+  int rejected_ = 0;        // implausible rates in a row
+  double ns_per_tick_ = 0;
+  std::uint64_t reanchor_ticks_ = 0;
+  std::uint64_t anchor_tsc_ = 0;
+  std::int64_t anchor_ns_ = 0;
+  std::uint64_t origin_tsc_ = 0;  // start of the current rate measurement
+  std::int64_t origin_ns_ = 0;
+  std::int64_t last_ns_ = 0;
+};
 
 }  // namespace wirebook::feeds

@@ -280,7 +280,7 @@ void VenueBooks::publish(std::uint32_t i, std::int64_t ts_exchange_ns,
   meta.qty_exp = static_cast<std::int8_t>(in.qty_exp);
   meta.ts_exchange_ns = ts_exchange_ns;
   meta.ts_recv_ns = ts_recv_ns;
-  meta.ts_publish_ns = realtime_ns();
+  meta.ts_publish_ns = clock_.now();
   (void)writer_->publish(i, in.book, meta);
   record(counters_.recv_to_publish, meta.ts_publish_ns - ts_recv_ns);
 }

@@ -24,6 +24,7 @@
 
 #include "book/book_op.hpp"
 #include "book/l2_book.hpp"
+#include "feeds/common/clock.hpp"
 #include "feeds/common/level_text.hpp"
 
 namespace wirebook::shm {
@@ -222,6 +223,7 @@ class VenueBooks {
   std::vector<std::unique_ptr<Instrument>> books_;
   std::size_t buffer_ops_;
   shm::VenueWriter* writer_;
+  TscRealtime clock_;  // publish timestamps (CLOCK_REALTIME via the TSC)
   VenueCounters counters_;
   std::array<char, 256> last_error_{};
   std::size_t last_error_len_ = 0;
