@@ -38,9 +38,9 @@ std::int64_t TscRealtime::reanchor() noexcept {
   std::uint64_t t = 0;
   std::uint64_t best_gap = ~std::uint64_t{0};
   for (int k = 0; k < 3; ++k) {
-    const std::uint64_t t1 = __rdtsc();
+    const std::uint64_t t1 = __builtin_ia32_rdtsc();
     const std::int64_t n = realtime_ns();
-    const std::uint64_t t2 = __rdtsc();
+    const std::uint64_t t2 = __builtin_ia32_rdtsc();
     if (t2 >= t1 && t2 - t1 < best_gap) {
       best_gap = t2 - t1;
       ns = n;

@@ -6,10 +6,6 @@
 
 #include <cstdint>
 
-#if defined(__x86_64__)
-#include <x86intrin.h>
-#endif
-
 namespace wirebook::feeds {
 
 // CLOCK_REALTIME in ns: receive and publish timestamps (DESIGN §4).
@@ -50,7 +46,7 @@ class TscRealtime {
   [[nodiscard]] std::int64_t now() noexcept {
 #if defined(__x86_64__)
     if (rate_ready_) {
-      const std::uint64_t t = __rdtsc();
+      const std::uint64_t t = __builtin_ia32_rdtsc();
       const std::uint64_t dt = t - anchor_tsc_;
       if (dt < reanchor_ticks_) {
         const auto ns = static_cast<std::int64_t>(static_cast<double>(dt) * ns_per_tick_);
