@@ -217,11 +217,6 @@ DecimalError parse_decimal(std::string_view text, int exp, std::int64_t& out, Si
   return parse_general(text, exp, out, sign);
 }
 
-LevelErrors parse_level(std::string_view px, int px_exp, std::int64_t& px_out, std::string_view qty,
-                        int qty_exp, std::int64_t& qty_out) noexcept {
-  return detail::parse_level_inline(px, px_exp, px_out, qty, qty_exp, qty_out);
-}
-
 namespace detail {
 DecimalError parse_decimal_scalar(std::string_view text, int exp, std::int64_t& out,
                                   Sign sign) noexcept {

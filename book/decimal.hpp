@@ -39,16 +39,11 @@ enum class Sign : std::uint8_t { non_negative_only, allow_negative };
 [[nodiscard]] DecimalError parse_decimal(std::string_view text, int exp, std::int64_t& out,
                                          Sign sign = Sign::non_negative_only) noexcept;
 
-// One book level's price (signed) and size (non-negative) at their exponents:
-// the same results as two parse_decimal calls, with the common plain form of
-// both converted side by side in one call.
+// What parse_level (book/decimal_simd.hpp) reports for a level's two numbers.
 struct LevelErrors {
   DecimalError px;
   DecimalError qty;
 };
-[[nodiscard]] LevelErrors parse_level(std::string_view px, int px_exp, std::int64_t& px_out,
-                                      std::string_view qty, int qty_exp,
-                                      std::int64_t& qty_out) noexcept;
 
 namespace detail {
 // parse_decimal without its vectorised fast path (same contract): the

@@ -1,8 +1,7 @@
 #pragma once
-// The vectorised fast path of the exact decimal parser (decimal.hpp), inline
-// so that per-level loops (VenueBooks) convert a level's price and size
-// without a call. Internal to book/ and feeds/common: include decimal.hpp for
-// the API.
+// The vectorised fast path of the exact decimal parser (decimal.hpp), inline,
+// and parse_level, which uses it so that per-level loops (VenueBooks) convert
+// a level's price and size without a call.
 #include <array>
 #include <bit>
 #include <cstdint>
@@ -127,17 +126,22 @@ inline bool parse_plain_simd(std::string_view s, int exp, std::int64_t& out, Sig
 }
 #endif
 
-// parse_level's body: both plain texts converted side by side inline; any
-// other form (or an out-of-range exponent) goes to parse_decimal.
-[[gnu::always_inline]] inline LevelErrors parse_level_inline(std::string_view px, int px_exp,
-                                                             std::int64_t& px_out,
-                                                             std::string_view qty, int qty_exp,
-                                                             std::int64_t& qty_out) noexcept {
+}  // namespace wirebook::book::detail
+
+namespace wirebook::book {
+
+// One book level's price (signed) and size (non-negative) at their exponents:
+// the same results as two parse_decimal calls, with the common plain form of
+// both converted side by side inline; any other form (or an out-of-range
+// exponent) goes to parse_decimal.
+[[gnu::always_inline]] inline LevelErrors parse_level(std::string_view px, int px_exp,
+                                                      std::int64_t& px_out, std::string_view qty,
+                                                      int qty_exp, std::int64_t& qty_out) noexcept {
 #if WIREBOOK_DECIMAL_SIMD
   if (px_exp >= kMinExp && px_exp <= kMaxExp && qty_exp >= kMinExp && qty_exp <= kMaxExp) {
     LevelErrors e{DecimalError::ok, DecimalError::ok};
-    const bool p = parse_plain_simd(px, px_exp, px_out, Sign::allow_negative, e.px);
-    const bool q = parse_plain_simd(qty, qty_exp, qty_out, Sign::non_negative_only, e.qty);
+    const bool p = detail::parse_plain_simd(px, px_exp, px_out, Sign::allow_negative, e.px);
+    const bool q = detail::parse_plain_simd(qty, qty_exp, qty_out, Sign::non_negative_only, e.qty);
     if (p && q) return e;
     if (!p) e.px = parse_decimal(px, px_exp, px_out, Sign::allow_negative);
     if (!q) e.qty = parse_decimal(qty, qty_exp, qty_out, Sign::non_negative_only);
@@ -148,4 +152,4 @@ inline bool parse_plain_simd(std::string_view s, int exp, std::int64_t& out, Sig
           parse_decimal(qty, qty_exp, qty_out, Sign::non_negative_only)};
 }
 
-}  // namespace wirebook::book::detail
+}  // namespace wirebook::book

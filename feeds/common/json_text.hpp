@@ -73,6 +73,16 @@ namespace detail {
   return true;
 #endif
 }
+
+// A raw token that starts a number, without the whitespace raw_json_token()
+// keeps up to the next structural character; empty for any other token.
+[[nodiscard]] inline std::string_view number_token(std::string_view raw) noexcept {
+  if (raw.empty() || (raw.front() != '-' && (raw.front() < '0' || raw.front() > '9'))) return {};
+  while (raw.back() == ' ' || raw.back() == '\n' || raw.back() == '\r' || raw.back() == '\t') {
+    raw.remove_suffix(1);
+  }
+  return raw;
+}
 }  // namespace detail
 
 // A field's key as a view. Keys without escapes (every key venues send) are
@@ -105,21 +115,13 @@ namespace detail {
 [[nodiscard]] inline bool number_text(simdjson::ondemand::value v, std::string_view& out) noexcept {
   // The token's first byte tells the type (what value::type() looks at), so
   // one peek serves both the check and the text.
-  std::string_view raw = v.raw_json_token();
-  if (raw.empty()) return false;
-  const char c = raw.front();
-  if (c == '"') {
+  const std::string_view raw = v.raw_json_token();
+  if (!raw.empty() && raw.front() == '"') {
     if (detail::plain_string_at(raw.data() + 1, out)) return true;
     return v.get_string().get(out) == simdjson::SUCCESS;
   }
-  if (c != '-' && (c < '0' || c > '9')) return false;
-  // raw_json_token runs up to the next structural character: trim spaces.
-  while (!raw.empty() &&
-         (raw.back() == ' ' || raw.back() == '\n' || raw.back() == '\r' || raw.back() == '\t')) {
-    raw.remove_suffix(1);
-  }
-  out = raw;
-  return !raw.empty();
+  out = detail::number_token(raw);
+  return !out.empty();
 }
 
 // An integer field (int64) that may also arrive as a string of digits.
@@ -128,11 +130,8 @@ namespace detail {
   // the 11-13 digit ids and timestamps at once; simdjson's get_int64 walks
   // them digit by digit). Any number whose value is an exact int64 is taken,
   // so 5, 5.0 and 5e0 are all 5; 5.5 or 1e19 are not integers here.
-  const std::string_view tok = v.raw_json_token();
-  if (!tok.empty() && (tok.front() == '-' || (tok.front() >= '0' && tok.front() <= '9'))) {
-    std::string_view text;
-    return number_text(v, text) &&
-           book::parse_decimal(text, 0, out, book::Sign::allow_negative) == book::DecimalError::ok;
+  if (const std::string_view text = detail::number_token(v.raw_json_token()); !text.empty()) {
+    return book::parse_decimal(text, 0, out, book::Sign::allow_negative) == book::DecimalError::ok;
   }
   simdjson::ondemand::json_type t{};
   if (v.type().get(t) != simdjson::SUCCESS) return false;

@@ -143,17 +143,6 @@ bool VenueBooks::widen(Instrument& in, bool price, int new_exp) noexcept {
 
 LevelResult VenueBooks::convert(Instrument& in, std::string_view px, std::string_view qty,
                                 std::int64_t& px_out, std::int64_t& qty_out) noexcept {
-  {
-    // The common case: both convert at the current exponents.
-    std::int64_t p = 0;
-    std::int64_t q = 0;
-    const book::LevelErrors e = book::parse_level(px, in.px_exp, p, qty, in.qty_exp, q);
-    if (e.px == book::DecimalError::ok && e.qty == book::DecimalError::ok) {
-      px_out = p;
-      qty_out = q;
-      return LevelResult::ok;
-    }
-  }
   LevelResult result = LevelResult::ok;
   for (int field = 0; field < 2; ++field) {
     const bool price = field == 0;
@@ -245,8 +234,7 @@ bool VenueBooks::set_side(std::uint32_t i, book::Side side, std::span<const Leve
   for (const LevelText& l : levels) {
     std::int64_t p = 0;
     std::int64_t q = 0;
-    const book::LevelErrors e =
-        book::detail::parse_level_inline(l.px, in.px_exp, p, l.qty, in.qty_exp, q);
+    const book::LevelErrors e = book::parse_level(l.px, in.px_exp, p, l.qty, in.qty_exp, q);
     if (e.px != book::DecimalError::ok || e.qty != book::DecimalError::ok) [[unlikely]] {
       // Widening or an error: the general path decides.
       const LevelResult r = set_level(i, side, l.px, l.qty, ts_exchange_ns, ts_recv_ns);

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "book/decimal.hpp"
+#include "book/decimal_simd.hpp"
 
 using wirebook::book::DecimalError;
 using wirebook::book::exact_exponent;
