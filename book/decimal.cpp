@@ -138,6 +138,9 @@ bool parse_plain(std::string_view s, int exp, std::int64_t& out, Sign sign,
   for (; i < s.size(); ++i) {
     const char c = s[i];
     if (c >= '0' && c <= '9') {
+      // 18 digits always fit in int64; a 19th could overflow, so longer
+      // texts go to the general path, which checks every step.
+      if (digits == 18) return false;
       v = v * 10 + (c - '0');
       ++digits;
       if (frac >= 0) ++frac;
@@ -147,7 +150,7 @@ bool parse_plain(std::string_view s, int exp, std::int64_t& out, Sign sign,
       return false;  // exponent or garbage: general path
     }
   }
-  if (digits == 0 || digits > 18) return false;
+  if (digits == 0) return false;
   if (frac < 0) frac = 0;
   if (v == 0) {
     out = 0;

@@ -15,6 +15,14 @@ namespace wirebook::feeds {
   return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
 }
 
+// A venue's millisecond timestamp in ns. Venue-supplied, so a value whose ns
+// do not fit in int64 (beyond year 2262, or garbage) becomes 0, "no exchange
+// time", instead of overflowing.
+[[nodiscard]] constexpr std::int64_t ms_to_ns(std::int64_t ms) noexcept {
+  std::int64_t ns = 0;
+  return __builtin_mul_overflow(ms, std::int64_t{1'000'000}, &ns) ? 0 : ns;
+}
+
 // CLOCK_MONOTONIC in ns: timers, staleness, backoff.
 [[nodiscard]] inline std::int64_t monotonic_ns() noexcept {
   timespec ts{};

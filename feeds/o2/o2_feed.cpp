@@ -11,7 +11,6 @@
 namespace wirebook::feeds::o2 {
 namespace {
 
-constexpr std::int64_t kNsPerMs = 1'000'000;
 
 // Best-effort market of an order_book frame that failed to parse (cold path):
 // the digits after "market_id":, when the text names the order_book channel.
@@ -128,7 +127,7 @@ void O2Feed::on_book(std::uint32_t i, const Message& m, std::int64_t recv_ns,
     on_delta(i, m, recv_ns, mono_ns);
     return;
   }
-  const std::int64_t ts_ns = m.ts_ms * kNsPerMs;
+  const std::int64_t ts_ns = ms_to_ns(m.ts_ms);
   books_.buffer_clear(i);  // an in-stream snapshot supersedes anything buffered
   books_.begin_snapshot(i, recv_ns);
   if (!books_.set_levels(i, m.bids, m.asks, ts_ns, recv_ns)) {
@@ -174,7 +173,7 @@ void O2Feed::on_delta(std::uint32_t i, const Message& m, std::int64_t recv_ns,
   } else if (m.has_seq) {
     st.sequenced = true;  // a sequence appears after an unsequenced snapshot: follow it
   }
-  const std::int64_t ts_ns = m.ts_ms * kNsPerMs;
+  const std::int64_t ts_ns = ms_to_ns(m.ts_ms);
   if (!books_.set_levels(i, m.bids, m.asks, ts_ns, recv_ns)) {
     bump(books_.counters().malformed);
     start_resync(i, st.last_seq, m.has_seq ? m.seq : -1, mono_ns);
@@ -185,8 +184,10 @@ void O2Feed::on_delta(std::uint32_t i, const Message& m, std::int64_t recv_ns,
 }
 
 bool O2Feed::buffer_delta(std::uint32_t i, const Message& m) noexcept {
-  const std::int64_t prev = m.has_prev_seq ? m.prev_seq : m.seq - 1;
-  if (!books_.buffer_begin(i, prev, m.seq, m.ts_ms * kNsPerMs)) return false;
+  // Without prev_seq the delta claims to follow seq - 1 (no wrap below INT64_MIN).
+  const std::int64_t prev =
+      m.has_prev_seq ? m.prev_seq : (m.seq > INT64_MIN ? m.seq - 1 : m.seq);
+  if (!books_.buffer_begin(i, prev, m.seq, ms_to_ns(m.ts_ms))) return false;
   for (const LevelText& l : m.bids) {
     if (!ok_level(books_.buffer_level(i, book::Side::bid, l.px, l.qty))) {
       books_.buffer_abort(i);
@@ -212,7 +213,7 @@ void O2Feed::on_events(std::uint32_t i, const Message& m, std::int64_t recv_ns) 
           bump(books_.counters().malformed);
           continue;
         }
-        books_.trade(i, buy ? book::Side::bid : book::Side::ask, t.px, t.qty, t.ts_ms * kNsPerMs,
+        books_.trade(i, buy ? book::Side::bid : book::Side::ask, t.px, t.qty, ms_to_ns(t.ts_ms),
                      recv_ns);
         ++c_.trades;
       }
@@ -220,7 +221,7 @@ void O2Feed::on_events(std::uint32_t i, const Message& m, std::int64_t recv_ns) 
     case MsgKind::ticker:
       ++c_.tickers;
       if (!m.bid_px.empty() && !m.bid_qty.empty() && !m.ask_px.empty() && !m.ask_qty.empty()) {
-        books_.bbo(i, m.bid_px, m.bid_qty, m.ask_px, m.ask_qty, m.ts_ms * kNsPerMs, recv_ns);
+        books_.bbo(i, m.bid_px, m.bid_qty, m.ask_px, m.ask_qty, ms_to_ns(m.ts_ms), recv_ns);
       }
       return;
     case MsgKind::mark_price:
@@ -317,7 +318,7 @@ void O2Feed::apply_rest_snapshot(std::uint32_t i, const Message& m, std::int64_t
     books_.buffer_clear(i);
     return;
   }
-  const std::int64_t ts_ns = m.ts_ms * kNsPerMs;
+  const std::int64_t ts_ns = ms_to_ns(m.ts_ms);
   books_.begin_snapshot(i, recv_ns);
   if (!books_.set_levels(i, m.bids, m.asks, ts_ns, recv_ns)) {
     ++c_.rest_failures;

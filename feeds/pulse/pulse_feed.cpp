@@ -10,7 +10,6 @@
 namespace wirebook::feeds::pulse {
 namespace {
 
-constexpr std::int64_t kNsPerMs = 1'000'000;
 
 // Best-effort channel of a frame that failed to parse.
 std::string_view channel_in(const char* data, std::size_t len) noexcept {
@@ -158,7 +157,7 @@ void PulseFeed::on_book(std::uint32_t i, const Message& m, std::int64_t recv_ns,
                         std::int64_t mono_ns) noexcept {
   InstrumentState& st = state_[i];
   st.last_data_ns = mono_ns;
-  const std::int64_t ts_ns = m.timestamp_ms * kNsPerMs;
+  const std::int64_t ts_ns = ms_to_ns(m.timestamp_ms);
   if (m.type == BookType::snapshot) {
     if (st.phase == Phase::idle) return;
     books_.begin_snapshot(i, recv_ns);
@@ -237,7 +236,7 @@ FeedAction PulseFeed::on_frame(const char* data, std::size_t len, std::size_t ca
         return FeedAction::none;
       }
       books_.bbo(static_cast<std::uint32_t>(i), m.best_bid_price, m.best_bid_amount,
-                 m.best_ask_price, m.best_ask_amount, m.timestamp_ms * kNsPerMs, recv_realtime_ns);
+                 m.best_ask_price, m.best_ask_amount, ms_to_ns(m.timestamp_ms), recv_realtime_ns);
       return FeedAction::none;
     }
     case MsgKind::test_request:

@@ -10,7 +10,6 @@
 namespace wirebook::feeds::woo {
 namespace {
 
-constexpr std::int64_t kNsPerMs = 1'000'000;
 
 // Best-effort symbol of a frame that failed to parse: "topic":"<symbol>@...".
 std::string_view topic_symbol(const char* data, std::size_t len) noexcept {
@@ -101,7 +100,7 @@ void WooFeed::start_resync(std::uint32_t i, std::int64_t expected, std::int64_t 
 }
 
 bool WooFeed::buffer_update(std::uint32_t i, const Message& m) noexcept {
-  if (!books_.buffer_begin(i, m.prev_ts_ms, m.ts_ms, m.ts_ms * kNsPerMs)) return false;
+  if (!books_.buffer_begin(i, m.prev_ts_ms, m.ts_ms, ms_to_ns(m.ts_ms))) return false;
   const auto ok = [](LevelResult r) { return r == LevelResult::ok || r == LevelResult::widened; };
   for (const LevelText& l : m.bids) {
     if (!ok(books_.buffer_level(i, book::Side::bid, l.px, l.qty))) return false;
@@ -136,7 +135,7 @@ void WooFeed::on_update(std::uint32_t i, const Message& m, std::int64_t recv_ns,
     (void)buffer_update(i, m);
     return;
   }
-  const std::int64_t ts_ns = m.ts_ms * kNsPerMs;
+  const std::int64_t ts_ns = ms_to_ns(m.ts_ms);
   if (!books_.set_levels(i, m.bids, m.asks, ts_ns, recv_ns)) {
     bump(books_.counters().malformed);
     start_resync(i, st.last_ts, m.prev_ts_ms, mono_ns);
@@ -151,7 +150,7 @@ void WooFeed::on_reply(std::uint32_t i, const Message& m, std::int64_t recv_ns,
   SymbolState& st = state_[i];
   if (st.phase != Phase::awaiting_snapshot) return;  // an older request's answer
   const std::int64_t key = m.data_ts_ms;
-  const std::int64_t ts_ns = key * kNsPerMs;
+  const std::int64_t ts_ns = ms_to_ns(key);
   books_.begin_snapshot(i, recv_ns);
   if (!books_.set_levels(i, m.bids, m.asks, ts_ns, recv_ns)) {
     bump(books_.counters().malformed);
@@ -182,7 +181,7 @@ void WooFeed::on_reply(std::uint32_t i, const Message& m, std::int64_t recv_ns,
   st.last_ts = last;
   st.retries = 0;
   st.last_data_ns = mono_ns;
-  books_.commit(i, BookStatus::live, true, last * kNsPerMs, recv_ns);
+  books_.commit(i, BookStatus::live, true, ms_to_ns(last), recv_ns);
 }
 
 void WooFeed::on_error(const Message& m, std::int64_t mono_ns) noexcept {
@@ -233,9 +232,9 @@ FeedAction WooFeed::on_frame(const char* data, std::size_t len, std::size_t capa
         on_reply(u, m, recv_realtime_ns, recv_mono_ns);
       } else if (m.kind == MsgKind::trade) {
         const auto side = (m.side == "SELL") ? book::Side::ask : book::Side::bid;
-        books_.trade(u, side, m.price, m.size, m.ts_ms * kNsPerMs, recv_realtime_ns);
+        books_.trade(u, side, m.price, m.size, ms_to_ns(m.ts_ms), recv_realtime_ns);
       } else {
-        books_.bbo(u, m.bid, m.bid_size, m.ask, m.ask_size, m.ts_ms * kNsPerMs, recv_realtime_ns);
+        books_.bbo(u, m.bid, m.bid_size, m.ask, m.ask_size, ms_to_ns(m.ts_ms), recv_realtime_ns);
       }
       return FeedAction::none;
     }

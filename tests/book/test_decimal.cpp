@@ -106,6 +106,35 @@ TEST_CASE("int64 limits are exact and one past them overflows", "[book][decimal]
   CHECK(parse("100000", -18).err == DecimalError::overflow);
 }
 
+// Nineteen and twenty digit texts in the plain form (the ones UBSan caught
+// overflowing the accumulator of the plain fast path before its length check):
+// every path, vectorised or scalar, reports overflow or the exact value.
+TEST_CASE("19 and 20 digit plain texts never overflow an accumulator", "[book][decimal]") {
+  constexpr auto kMax = std::numeric_limits<std::int64_t>::max();
+  using wirebook::book::detail::parse_decimal_scalar;
+  const std::vector<std::string> overflowing = {
+      "9223372036854775808", "9223372036854775816", "9999999999999999999",
+      "99999999999999999999", "18446744073709551616", "-9223372036854775809",
+      "92233720368547758.16", "-99999999999999999.99"};
+  for (const auto& text : overflowing) {
+    for (const int exp : {0, -2}) {
+      INFO(text << " at exp " << exp);
+      std::int64_t v = -777;
+      const auto scalar = parse_decimal_scalar(text, exp, v, Sign::allow_negative);
+      CHECK((scalar == DecimalError::overflow || scalar == DecimalError::too_many_decimals));
+      CHECK(v == -777);
+      CHECK(parse(text, exp, Sign::allow_negative).err == scalar);
+    }
+  }
+  std::int64_t v = 0;
+  CHECK(parse_decimal_scalar("9223372036854775807", 0, v) == DecimalError::ok);
+  CHECK(v == kMax);
+  CHECK(parse_decimal_scalar("0000000000000000000000000000009", 0, v) == DecimalError::ok);
+  CHECK(v == 9);
+  CHECK(parse_decimal_scalar("922337203685477580.7", -1, v) == DecimalError::ok);
+  CHECK(v == kMax);
+}
+
 TEST_CASE("exact_exponent reports the coarsest exact exponent", "[book][decimal]") {
   auto ee = [](std::string_view s) {
     int e = 99;

@@ -49,3 +49,13 @@ TEST_CASE("without the TSC the clock is clock_gettime", "[feeds][clock]") {
   CHECK(worst_outside(clock, 5'000'000) == 0);
   CHECK_FALSE(clock.extrapolating());
 }
+
+TEST_CASE("a venue millisecond timestamp whose ns overflow int64 becomes 0, not UB", "[clock]") {
+  using wirebook::feeds::ms_to_ns;
+  CHECK(ms_to_ns(1'700'000'000'123) == 1'700'000'000'123'000'000);
+  CHECK(ms_to_ns(0) == 0);
+  CHECK(ms_to_ns(9'223'372'036'854) == 9'223'372'036'854'000'000);
+  CHECK(ms_to_ns(9'223'372'036'855) == 0);
+  CHECK(ms_to_ns(INT64_MAX) == 0);
+  CHECK(ms_to_ns(INT64_MIN) == 0);
+}
