@@ -74,11 +74,6 @@ class L2Book {
   // nothing changed (absent_delete, dropped_full, negative_qty).
   [[nodiscard]] ApplyResult set_level(Side side, std::int64_t px, std::int64_t qty) noexcept;
 
-  // Applies one operation (side, px, qty from `op`).
-  [[nodiscard]] ApplyResult apply(const BookOp& op) noexcept {
-    return set_level(op.side, op.px, op.qty);
-  }
-
   // Removes every level on both sides; bumps version().
   void clear() noexcept;
 

@@ -1,16 +1,15 @@
 #include "config/config.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
-#include "config/table_reader.hpp"
+#include "config/key_table.hpp"
+#include "config/toml_keys.hpp"
 #include "config/venue_parser.hpp"
 
 namespace wirebook::config {
 namespace {
-
-using detail::Problems;
-using detail::TableReader;
 
 std::string join_problems(const std::string& source, const std::vector<std::string>& problems) {
   std::string out;
@@ -34,11 +33,11 @@ std::string octal(std::uint32_t mode) {
 
 // "0640" / "640" as a string, or an integer (write 0o640 in TOML).
 std::optional<std::uint32_t> read_mode(TableReader& r) {
-  const toml::node* node = r.take("shm_mode");
+  const KeyValue* node = r.take("shm_mode");
   if (node == nullptr) return std::nullopt;
   std::int64_t mode = -1;
-  if (const auto* s = node->as_string()) {
-    const std::string& text = s->get();
+  if (node->type == KeyValue::Type::string) {
+    const std::string& text = node->string;
     bool ok = !text.empty() && text.size() <= 4;
     mode = 0;
     for (char c : text) {
@@ -49,8 +48,8 @@ std::optional<std::uint32_t> read_mode(TableReader& r) {
       r.problem("shm_mode must be an octal string like \"0640\", got \"" + text + "\"");
       return std::nullopt;
     }
-  } else if (const auto* i = node->as_integer()) {
-    mode = i->get();
+  } else if (node->type == KeyValue::Type::integer) {
+    mode = node->integer;
   } else {
     r.type_problem("shm_mode", "an octal string like \"0640\" or an integer like 0o640", *node);
     return std::nullopt;
@@ -119,7 +118,7 @@ void read_metrics(TableReader& r, DaemonConfig& d, std::vector<std::string>& war
   d.metrics_listen = hp;
 }
 
-void parse_daemon(const toml::table& t, Problems& problems, Config& cfg) {
+void parse_daemon(const KeyTable& t, Problems& problems, Config& cfg) {
   TableReader r(t, "daemon", problems);
   DaemonConfig& d = cfg.daemon;
   if (auto v = r.string("instance", true)) {
@@ -179,23 +178,29 @@ void check_across_venues(Config& cfg, Problems& problems) {
   }
 }
 
-void parse_root(const toml::table& root, Problems& problems, Config& cfg) {
+bool is_array_of_tables(const KeyValue& v) {
+  return v.type == KeyValue::Type::array && !v.items.empty() &&
+         std::all_of(v.items.begin(), v.items.end(),
+                     [](const KeyValue& item) { return item.type == KeyValue::Type::table; });
+}
+
+void parse_root(const KeyTable& root, std::span<const VenueRules> kinds, Problems& problems,
+                Config& cfg) {
   TableReader r(root, "config", problems);
-  if (const toml::node* d = r.take_required("daemon")) {
-    if (const auto* t = d->as_table()) {
-      parse_daemon(*t, problems, cfg);
+  if (const KeyValue* d = r.take_required("daemon")) {
+    if (d->type == KeyValue::Type::table) {
+      parse_daemon(d->fields, problems, cfg);
     } else {
       r.type_problem("daemon", "a table ([daemon])", *d);
     }
   }
-  if (const toml::node* v = r.take("venue")) {
-    const auto* arr = v->as_array();
-    if (arr == nullptr || !arr->is_array_of_tables()) {
+  if (const KeyValue* v = r.take("venue")) {
+    if (!is_array_of_tables(*v)) {
       r.type_problem("venue", "an array of tables (write [[venue]])", *v);
     } else {
-      for (std::size_t i = 0; i < arr->size(); ++i) {
+      for (std::size_t i = 0; i < v->items.size(); ++i) {
         cfg.venues.push_back(
-            detail::parse_venue(*arr->get(i)->as_table(), i, problems, cfg.warnings));
+            detail::parse_venue(v->items[i].fields, i, kinds, problems, cfg.warnings));
       }
     }
   }
@@ -214,22 +219,6 @@ ConfigError::ConfigError(std::string source, std::vector<std::string> problems)
     : std::runtime_error(join_problems(source, problems)),
       source_(std::move(source)),
       problems_(std::move(problems)) {}
-
-std::string_view to_string(VenueKind kind) noexcept {
-  switch (kind) {
-    case VenueKind::woo:
-      return "woo";
-    case VenueKind::pulse:
-      return "pulse";
-    case VenueKind::o2:
-      return "o2";
-    case VenueKind::oxfun:
-      return "oxfun";
-    case VenueKind::ocx:
-      return "ocx";
-  }
-  return "?";
-}
 
 std::string_view to_string(LogLevel level) noexcept {
   switch (level) {
@@ -251,15 +240,12 @@ std::string_view to_string(LogLevel level) noexcept {
   return "?";
 }
 
-std::string_view to_string(PulseInterval interval) noexcept {
-  return interval == PulseInterval::raw ? "raw" : "100ms";
-}
-
 std::filesystem::path DaemonConfig::instance_dir() const {
   return std::filesystem::path(shm_dir) / instance;
 }
 
-Config parse_config(std::string_view toml_text, std::string_view source_name) {
+Config parse_config(std::string_view toml_text, std::string_view source_name,
+                    std::span<const VenueRules> kinds) {
   Config cfg;
   cfg.source = std::string(source_name);
   toml::table root;
@@ -272,12 +258,12 @@ Config parse_config(std::string_view toml_text, std::string_view source_name) {
                                    ": TOML syntax error: " + std::string(e.description())});
   }
   Problems problems;
-  parse_root(root, problems, cfg);
+  parse_root(detail::to_key_table(root), kinds, problems, cfg);
   if (!problems.empty()) throw ConfigError(cfg.source, std::move(problems));
   return cfg;
 }
 
-Config load_config(const std::filesystem::path& path) {
+Config load_config(const std::filesystem::path& path, std::span<const VenueRules> kinds) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     throw ConfigError(path.string(), {"cannot open the config file"});
@@ -285,7 +271,7 @@ Config load_config(const std::filesystem::path& path) {
   std::ostringstream text;
   text << in.rdbuf();
   if (in.bad()) throw ConfigError(path.string(), {"cannot read the config file"});
-  return parse_config(text.str(), path.string());
+  return parse_config(text.str(), path.string(), kinds);
 }
 
 }  // namespace wirebook::config

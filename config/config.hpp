@@ -10,12 +10,14 @@
 #include <cstdint>
 #include <filesystem>
 #include <optional>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "config/key_table.hpp"
 #include "config/url.hpp"
 
 namespace wirebook::config {
@@ -33,13 +35,9 @@ class ConfigError : public std::runtime_error {
   std::vector<std::string> problems_;
 };
 
-enum class VenueKind : std::uint8_t { woo, pulse, o2, oxfun, ocx };
 enum class LogLevel : std::uint8_t { trace, debug, info, warn, error, critical, off };
-enum class PulseInterval : std::uint8_t { raw, ms100 };
 
-[[nodiscard]] std::string_view to_string(VenueKind kind) noexcept;
 [[nodiscard]] std::string_view to_string(LogLevel level) noexcept;
-[[nodiscard]] std::string_view to_string(PulseInterval interval) noexcept;
 
 // Limits shared with the shared-memory layout (shm/include/wirebook/shm_layout.hpp:
 // kNameLen = 32 and kSymbolLen = 48 bytes including the NUL). config/ may not
@@ -66,35 +64,12 @@ struct TlsOptions {
   bool verify = true;
 };
 
-struct WooOptions {
-  std::string path_suffix;  // application id appended to the URL path; empty: none
-  bool trades = false;
-  bool bbo = false;
-};
-
-struct PulseOptions {
-  PulseInterval interval = PulseInterval::raw;
-  bool quotes = false;
-};
-
-struct O2Options {
-  std::vector<std::pair<std::string, std::int64_t>> market_ids;  // symbol -> id, symbols order
-  std::string rest_url;                                          // empty: no REST
-  std::optional<Url> rest;                                       // parsed rest_url
-  std::uint32_t rest_check_interval_s = 60;
-  // Extra public channels (key `channels`), besides order_book.
-  bool trades = false;
-  bool ticker = false;
-  bool mark_price = false;
-  bool funding = false;
-};
-
 struct VenueConfig {
   std::string name;
-  VenueKind kind = VenueKind::woo;
+  std::string kind;  // a venue module's kind (feeds/registry.cpp): woo, pulse, ...
   bool enabled = true;
   std::string url;  // as written
-  Url endpoint;     // parsed url; for woo the path_suffix is already appended to path
+  Url endpoint;     // parsed url, as the venue module adjusted it (e.g. an application id path)
   bool allow_insecure = false;
   std::vector<std::string> symbols;
   std::uint32_t depth = 0;
@@ -108,9 +83,29 @@ struct VenueConfig {
   std::uint64_t max_frame_bytes = kDefaultMaxFrameBytes;
   CredentialRef api_key;
   CredentialRef api_secret;
-  WooOptions woo;      // meaningful for kind woo only
-  PulseOptions pulse;  // kind pulse only
-  O2Options o2;        // kind o2 only
+  // The venue module's own keys, as written (validated by VenueRules::read_keys;
+  // the module reads them again into its options when it builds the feed).
+  KeyTable options;
+};
+
+// What config/ knows of a venue kind, declared by its venue module
+// (feeds/<venue>/module.cpp) and handed to parse_config by the caller (the
+// registry's table): config/ itself never names a venue.
+struct VenueRules {
+  std::string_view kind{};
+  std::string_view secure_scheme = "wss";  // the url scheme; the plain one only to loopback
+  std::string_view plain_scheme = "ws";
+  std::int64_t heartbeat_lo = 1;  // heartbeat_s range and default, from the venue's docs
+  std::int64_t heartbeat_hi = 60;
+  std::int64_t heartbeat_default = 10;
+  std::string_view heartbeat_why{};  // e.g. "(public/set_heartbeat minimum is 10)"
+  std::uint32_t max_depth = kMaxDepth;
+  std::string_view depth_why{};
+  std::span<const std::string_view> keys{};  // the module's own keys
+  // Reads and checks the module's own keys from the venue table (every generic
+  // key of `venue` is already read); may adjust venue.endpoint (a path the
+  // venue appends). nullptr: the kind has no keys of its own.
+  void (*read_keys)(TableReader& reader, VenueConfig& venue) = nullptr;
 };
 
 struct DaemonConfig {
@@ -135,10 +130,13 @@ struct Config {
   std::vector<std::string> warnings;
 };
 
-// Parses and validates TOML text. source_name prefixes syntax error locations.
-[[nodiscard]] Config parse_config(std::string_view toml_text, std::string_view source_name);
+// Parses and validates TOML text against the venue kinds given (in the order
+// messages list them). source_name prefixes syntax error locations.
+[[nodiscard]] Config parse_config(std::string_view toml_text, std::string_view source_name,
+                                  std::span<const VenueRules> kinds);
 // Reads the file (a read error is a ConfigError too) and calls parse_config.
-[[nodiscard]] Config load_config(const std::filesystem::path& path);
+[[nodiscard]] Config load_config(const std::filesystem::path& path,
+                                 std::span<const VenueRules> kinds);
 
 // A short human summary for `wirebookd --check`: one line for the daemon, one
 // per venue, then warnings. Never contains secrets (only their references).

@@ -25,7 +25,7 @@ std::string url_of(const VenueConfig& v) {
 }
 
 void venue_line(std::ostringstream& os, const VenueConfig& v) {
-  os << "venue '" << v.name << "' (" << to_string(v.kind) << (v.enabled ? "" : ", disabled")
+  os << "venue '" << v.name << "' (" << v.kind << (v.enabled ? "" : ", disabled")
      << "): " << url_of(v) << "\n  " << v.symbols.size() << " symbol"
      << (v.symbols.size() == 1 ? "" : "s") << ":";
   for (std::size_t i = 0; i < v.symbols.size() && i < 8; ++i) os << ' ' << v.symbols[i];

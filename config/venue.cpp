@@ -8,57 +8,18 @@
 namespace wirebook::config::detail {
 namespace {
 
-struct KindRules {
-  VenueKind kind;
-  std::string_view name;
-  std::int64_t heartbeat_lo, heartbeat_hi, heartbeat_default;
-  std::string_view heartbeat_why;
-  std::uint32_t max_depth;
-  std::string_view depth_why;
-  std::array<std::string_view, 4> specific_keys;  // empty entries unused
-};
-
-// Heartbeat ranges from venues/PROTOCOLS.md: WOO pings every 10 s (§1.4);
-// Pulse/Deribit public/set_heartbeat "not less than 10" (§2.6); OX.FUN wants
-// traffic at least once a minute (§4.1); OCX sends :heartbeat about every 15 s
-// (§5) so heartbeat_s is the expected server period there. O2 is undocumented.
-constexpr std::array<KindRules, 5> kKinds = {{
-    {VenueKind::woo, "woo", 1, 60, 10, {}, kMaxDepth, {}, {"path_suffix", "trades", "bbo"}},
-    {VenueKind::pulse,
-     "pulse",
-     10,
-     600,
-     10,
-     "(public/set_heartbeat minimum is 10)",
-     kMaxDepth,
-     {},
-     {"interval", "quotes", {}}},
-    {VenueKind::o2,
-     "o2",
-     1,
-     300,
-     30,
-     {},
-     kMaxDepth,
-     {},
-     {"market_ids", "rest_url", "rest_check_interval_s", "channels"}},
-    {VenueKind::oxfun,
-     "oxfun",
-     1,
-     59,
-     30,
-     "(OX.FUN needs traffic every minute)",
-     kMaxDepth,
-     {},
-     {}},
-    {VenueKind::ocx, "ocx", 5, 300, 15, {}, 100, "(book-stream maximum)", {}},
-}};
-
-const KindRules* find_kind(std::string_view name) {
-  for (const auto& k : kKinds) {
-    if (k.name == name) return &k;
+// The rules of `kind` among those given, or nullptr.
+const VenueRules* find_kind(std::span<const VenueRules> kinds, std::string_view kind) {
+  for (const auto& k : kinds) {
+    if (k.kind == kind) return &k;
   }
   return nullptr;
+}
+
+std::string kind_list(std::span<const VenueRules> kinds) {
+  std::string out;
+  for (const auto& k : kinds) out += (out.empty() ? "" : ", ") + std::string(k.kind);
+  return out;
 }
 
 bool is_env_name(std::string_view s) {
@@ -98,7 +59,7 @@ void read_credential(TableReader& r, std::string_view base, CredentialRef& out) 
 }
 
 void read_symbols(TableReader& r, VenueConfig& v) {
-  const toml::array* arr = r.array("symbols", true);
+  const std::vector<KeyValue>* arr = r.array("symbols", true);
   if (arr == nullptr) return;
   if (arr->empty()) {
     r.problem("symbols must not be empty");
@@ -107,12 +68,12 @@ void read_symbols(TableReader& r, VenueConfig& v) {
   std::set<std::string, std::less<>> seen;
   for (std::size_t i = 0; i < arr->size(); ++i) {
     const std::string at = "symbols[" + std::to_string(i) + "]";
-    const auto* s = arr->get(i)->as_string();
-    if (s == nullptr) {
-      r.problem(at + " must be a string, got " + std::string(type_phrase(*arr->get(i))));
+    const KeyValue& item = (*arr)[i];
+    if (item.type != KeyValue::Type::string) {
+      r.problem(at + " must be a string, got " + std::string(type_phrase(item)));
       continue;
     }
-    const std::string& sym = s->get();
+    const std::string& sym = item.string;
     if (sym.empty()) {
       r.problem(at + " must not be empty");
     } else if (sym.size() > kMaxSymbolLen || !std::all_of(sym.begin(), sym.end(), is_symbol_char)) {
@@ -126,7 +87,7 @@ void read_symbols(TableReader& r, VenueConfig& v) {
   }
 }
 
-void read_url(TableReader& r, const KindRules* kind, VenueConfig& v,
+void read_url(TableReader& r, const VenueRules* kind, VenueConfig& v,
               std::vector<std::string>& warnings) {
   auto allow = r.boolean("allow_insecure");
   v.allow_insecure = allow.value_or(false);
@@ -138,13 +99,12 @@ void read_url(TableReader& r, const KindRules* kind, VenueConfig& v,
     return;
   }
   if (kind == nullptr) return;
-  const bool sse = kind->kind == VenueKind::ocx;
-  const std::string_view secure = sse ? "https" : "wss";
-  const std::string_view plain = sse ? "http" : "ws";
+  const std::string_view secure = kind->secure_scheme;
+  const std::string_view plain = kind->plain_scheme;
   const std::string& scheme = v.endpoint.scheme;
   if (scheme != secure && scheme != plain) {
     r.problem("url scheme must be " + std::string(secure) + ":// (or " + std::string(plain) +
-              ":// to a loopback host) for kind " + std::string(kind->name) + ", got '" + scheme +
+              ":// to a loopback host) for kind " + std::string(kind->kind) + ", got '" + scheme +
               "://'");
     return;
   }
@@ -162,7 +122,7 @@ void read_url(TableReader& r, const KindRules* kind, VenueConfig& v,
 
 void read_tls(TableReader& r, VenueConfig& v, Problems& problems,
               std::vector<std::string>& warnings) {
-  const toml::table* t = r.table("tls", "[venue.tls]");
+  const KeyTable* t = r.table("tls", "[venue.tls]");
   if (t == nullptr) return;
   TableReader tr(*t, r.context(), problems, "tls.");
   if (auto ca = tr.string("ca_file")) {
@@ -184,7 +144,7 @@ void read_tls(TableReader& r, VenueConfig& v, Problems& problems,
   }
 }
 
-void read_sizes(TableReader& r, const KindRules* kind, VenueConfig& v) {
+void read_sizes(TableReader& r, const VenueRules* kind, VenueConfig& v) {
   const std::uint32_t max_depth = kind != nullptr ? kind->max_depth : kMaxDepth;
   const std::string_view why = kind != nullptr ? kind->depth_why : std::string_view{};
   if (auto d = r.integer_in("depth", 1, max_depth, true, why)) {
@@ -206,13 +166,13 @@ void read_sizes(TableReader& r, const KindRules* kind, VenueConfig& v) {
   }
 }
 
-void read_timing(TableReader& r, const KindRules* kind, VenueConfig& v) {
+void read_timing(TableReader& r, const VenueRules* kind, VenueConfig& v) {
   if (kind != nullptr) {
     v.heartbeat_s = static_cast<std::uint32_t>(kind->heartbeat_default);
     const std::string why =
         kind->heartbeat_why.empty()
-            ? "for kind " + std::string(kind->name)
-            : "for kind " + std::string(kind->name) + " " + std::string(kind->heartbeat_why);
+            ? "for kind " + std::string(kind->kind)
+            : "for kind " + std::string(kind->kind) + " " + std::string(kind->heartbeat_why);
     if (auto h = r.integer_in("heartbeat_s", kind->heartbeat_lo, kind->heartbeat_hi, false, why)) {
       v.heartbeat_s = static_cast<std::uint32_t>(*h);
     }
@@ -226,126 +186,39 @@ void read_timing(TableReader& r, const KindRules* kind, VenueConfig& v) {
   if (auto p = r.integer_in("rt_priority", 1, 99)) v.rt_priority = static_cast<std::uint32_t>(*p);
 }
 
-void read_woo(TableReader& r, VenueConfig& v) {
-  if (auto s = r.string("path_suffix")) {
-    if (s->empty() || s->size() > 128 || !std::all_of(s->begin(), s->end(), [](char c) {
-          return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '-';
-        })) {
-      r.problem("path_suffix must be 1..128 characters [A-Za-z0-9_-], got '" + *s + "'");
-    } else {
-      v.woo.path_suffix = *s;
-      std::string& target = v.endpoint.target;
-      const auto q = target.find('?');
-      std::string path = target.substr(0, q);
-      if (path.back() != '/') path += '/';
-      target = path + *s + (q == std::string::npos ? "" : target.substr(q));
-    }
-  }
-  v.woo.trades = r.boolean("trades").value_or(false);
-  v.woo.bbo = r.boolean("bbo").value_or(false);
-}
-
-void read_pulse(TableReader& r, VenueConfig& v) {
-  if (auto i = r.string("interval")) {
-    if (*i == "raw") {
-      v.pulse.interval = PulseInterval::raw;
-    } else if (*i == "100ms") {
-      v.pulse.interval = PulseInterval::ms100;
-    } else {
-      r.problem("interval must be one of raw, 100ms, got '" + *i + "'");
-    }
-  }
-  v.pulse.quotes = r.boolean("quotes").value_or(false);
-}
-
-void read_o2(TableReader& r, VenueConfig& v) {
-  bool ids_valid = true;
-  if (const toml::table* ids = r.table("market_ids", "[venue.market_ids] or { SYMBOL = 1 }")) {
-    std::set<std::int64_t> used;
-    for (const auto& [k, node] : *ids) {
-      const std::string sym(k.str());
-      const auto* id = node.as_integer();
-      if (id == nullptr || id->get() < 0) {
-        ids_valid = false;
-        r.problem("market_ids." + sym + " must be a non-negative integer, got " +
-                  std::string(id == nullptr ? type_phrase(node) : "a negative integer"));
-      } else if (std::find(v.symbols.begin(), v.symbols.end(), sym) == v.symbols.end()) {
-        r.problem("market_ids names '" + sym + "', which is not in symbols");
-      } else if (!used.insert(id->get()).second) {
-        ids_valid = false;
-        r.problem("market_ids." + sym + ": market id " + std::to_string(id->get()) +
-                  " is used twice");
-      } else {
-        v.o2.market_ids.emplace_back(sym, id->get());
-      }
-    }
-  }
-  if (auto u = r.string("rest_url")) {
-    Url url;
-    if (auto err = parse_url(*u, url)) {
-      r.problem("rest_url '" + *u + "' " + *err);
-    } else if (url.scheme != "https" && !(url.scheme == "http" && is_loopback_host(url.host))) {
-      r.problem("rest_url must be https:// (http:// only to a loopback host), got '" + *u + "'");
-    } else {
-      v.o2.rest_url = *u;
-      v.o2.rest = url;
-    }
-  }
-  // Extra public channels besides order_book (o2dex-api.txt "Public Channels").
-  if (const toml::array* chans = r.array("channels")) {
-    for (std::size_t i = 0; i < chans->size(); ++i) {
-      const auto* ch = (*chans)[i].as_string();
-      const std::string name = ch == nullptr ? std::string() : ch->get();
-      if (name == "trades") {
-        v.o2.trades = true;
-      } else if (name == "ticker") {
-        v.o2.ticker = true;
-      } else if (name == "mark_price") {
-        v.o2.mark_price = true;
-      } else if (name == "funding") {
-        v.o2.funding = true;
-      } else {
-        r.problem("channels[" + std::to_string(i) +
-                  "] must be one of trades, ticker, mark_price, funding, got " +
-                  (ch == nullptr ? std::string(type_phrase((*chans)[i])) : "'" + name + "'"));
-      }
-    }
-  }
-  if (auto s = r.integer_in("rest_check_interval_s", 1, 3600)) {
-    v.o2.rest_check_interval_s = static_cast<std::uint32_t>(*s);
-    if (!r.has("rest_url")) r.problem("rest_check_interval_s needs rest_url");
-  }
-  // Subscriptions take integer market ids (PROTOCOLS.md §3.1): either listed
-  // here or looked up by symbol through REST GET /api/v1/markets at start-up.
-  if (r.has("market_ids")) {
-    for (const auto& sym : v.symbols) {
-      const bool found = std::any_of(v.o2.market_ids.begin(), v.o2.market_ids.end(),
-                                     [&](const auto& e) { return e.first == sym; });
-      if (!found && ids_valid) r.problem("symbol '" + sym + "' has no entry in market_ids");
-    }
-  } else if (!r.has("rest_url")) {
-    r.problem("kind o2 needs market_ids (symbol = id) or rest_url to look the ids up");
-  }
-}
-
 // Keys of other kinds are named as such rather than as unknown keys.
-void reject_foreign_keys(TableReader& r, const KindRules* kind) {
-  for (const auto& other : kKinds) {
-    for (std::string_view key : other.specific_keys) {
-      if (key.empty() || !r.has(key)) continue;
+void reject_foreign_keys(TableReader& r, std::span<const VenueRules> kinds,
+                         const VenueRules* kind) {
+  for (const auto& other : kinds) {
+    for (std::string_view key : other.keys) {
+      if (!r.has(key)) continue;
       if (kind != nullptr && other.kind == kind->kind) continue;
       (void)r.take(key);
       if (kind != nullptr) {
         r.problem("key '" + std::string(key) + "' is only valid for kind " +
-                  std::string(other.name) + ", not " + std::string(kind->name));
+                  std::string(other.kind) + ", not " + std::string(kind->kind));
       }
     }
   }
 }
 
-std::string venue_context(const toml::table& t, std::size_t index) {
-  const auto* name = t.get_as<std::string>("name");
-  if (name != nullptr && is_valid_name(name->get())) return "venue '" + name->get() + "'";
+// The module's own keys as written, for its feed factory.
+KeyTable own_keys(const KeyTable& table, const VenueRules& kind) {
+  KeyTable out;
+  for (const auto& [k, value] : table) {
+    if (std::find(kind.keys.begin(), kind.keys.end(), k) != kind.keys.end()) {
+      out.emplace_back(k, value);
+    }
+  }
+  return out;
+}
+
+std::string venue_context(const KeyTable& t, std::size_t index) {
+  for (const auto& [k, value] : t) {
+    if (k == "name" && value.type == KeyValue::Type::string && is_valid_name(value.string)) {
+      return "venue '" + value.string + "'";
+    }
+  }
   return "venue #" + std::to_string(index + 1);
 }
 
@@ -359,8 +232,8 @@ bool is_valid_name(std::string_view name) noexcept {
          });
 }
 
-VenueConfig parse_venue(const toml::table& table, std::size_t index, Problems& problems,
-                        std::vector<std::string>& warnings) {
+VenueConfig parse_venue(const KeyTable& table, std::size_t index, std::span<const VenueRules> kinds,
+                        Problems& problems, std::vector<std::string>& warnings) {
   VenueConfig v;
   TableReader r(table, venue_context(table, index), problems);
   if (auto name = r.string("name", true)) {
@@ -370,13 +243,13 @@ VenueConfig parse_venue(const toml::table& table, std::size_t index, Problems& p
       r.problem("name must match [A-Za-z0-9_-]{1,31}, got '" + *name + "'");
     }
   }
-  const KindRules* kind = nullptr;
+  const VenueRules* kind = nullptr;
   if (auto k = r.string("kind", true)) {
-    kind = find_kind(*k);
+    kind = find_kind(kinds, *k);
     if (kind == nullptr) {
-      r.problem("kind must be one of woo, pulse, o2, oxfun, ocx, got '" + *k + "'");
+      r.problem("kind must be one of " + kind_list(kinds) + ", got '" + *k + "'");
     } else {
-      v.kind = kind->kind;
+      v.kind = *k;
     }
   }
   v.enabled = r.boolean("enabled").value_or(true);
@@ -390,11 +263,10 @@ VenueConfig parse_venue(const toml::table& table, std::size_t index, Problems& p
   if (v.api_secret.given() && !v.api_key.given()) {
     r.problem("api_secret_env/api_secret_file given without api_key_env/api_key_file");
   }
-  reject_foreign_keys(r, kind);
+  reject_foreign_keys(r, kinds, kind);
   if (kind != nullptr) {
-    if (kind->kind == VenueKind::woo) read_woo(r, v);
-    if (kind->kind == VenueKind::pulse) read_pulse(r, v);
-    if (kind->kind == VenueKind::o2) read_o2(r, v);
+    if (kind->read_keys != nullptr) kind->read_keys(r, v);
+    v.options = own_keys(table, *kind);
   }
   r.finish();
   return v;

@@ -2,12 +2,13 @@
 // Internal to config/: one [[venue]] table -> VenueConfig, with per-kind rules.
 
 #include <cstddef>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "config/config.hpp"
-#include "config/table_reader.hpp"
+#include "config/key_table.hpp"
 
 namespace wirebook::config::detail {
 
@@ -15,7 +16,8 @@ namespace wirebook::config::detail {
 [[nodiscard]] bool is_valid_name(std::string_view name) noexcept;
 
 // Appends problems and warnings; the result is meaningful only without problems.
-[[nodiscard]] VenueConfig parse_venue(const toml::table& table, std::size_t index,
-                                      Problems& problems, std::vector<std::string>& warnings);
+[[nodiscard]] VenueConfig parse_venue(const KeyTable& table, std::size_t index,
+                                      std::span<const VenueRules> kinds, Problems& problems,
+                                      std::vector<std::string>& warnings);
 
 }  // namespace wirebook::config::detail

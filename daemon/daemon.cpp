@@ -17,7 +17,7 @@
 #include "daemon/notify.hpp"
 #include "daemon/venue_runner.hpp"
 #include "feeds/common/clock.hpp"
-#include "feeds/common/registry.hpp"
+#include "feeds/registry.hpp"
 #include "shm/writer.hpp"
 
 namespace wirebook::daemon {
@@ -50,22 +50,18 @@ shm::VenueConfig shm_venue(const config::VenueConfig& v, std::uint32_t ring_capa
 }  // namespace
 
 std::string implemented_kinds() {
-  std::string out;
-  for (const auto& k : feeds::venue_kinds()) {
-    if (!out.empty()) out += ", ";
-    out += k.kind;
-  }
-  return out;
+  return feeds::implemented_kinds();
 }
 
 std::vector<std::string> unimplemented_venues(const config::Config& config) {
   std::vector<std::string> problems;
   for (const auto& v : config.venues) {
-    if (!v.enabled || feeds::find_venue_kind(config::to_string(v.kind)) != nullptr) continue;
+    const feeds::VenueModule* module = feeds::find_venue_module(v.kind);
+    if (!v.enabled || (module != nullptr && module->make_feed != nullptr)) continue;
     problems.push_back(
         fmt::format("venue '{}': kind '{}' is not implemented in this build (implemented: {}); "
                     "set enabled = false for it",
-                    v.name, config::to_string(v.kind), implemented_kinds()));
+                    v.name, v.kind, implemented_kinds()));
   }
   return problems;
 }
@@ -118,8 +114,8 @@ void Daemon::create_venues() {
       throw StartupError(fmt::format("venue '{}': segment in {}: {} ({})", v.name, opts.dir,
                                      shm::to_string(vs.error), vs.detail));
     }
-    const auto* kind = feeds::find_venue_kind(config::to_string(v.kind));
-    venues_.push_back(std::make_unique<VenueRunner>(index++, v, std::move(writer), *kind, *log_));
+    const feeds::VenueModule* module = feeds::find_venue_module(v.kind);
+    venues_.push_back(std::make_unique<VenueRunner>(index++, v, std::move(writer), *module, *log_));
     spdlog::info("venue '{}': {} {} symbols, depth {}, segment {}", v.name, v.url, v.symbols.size(),
                  v.depth, opts.dir + "/venue-" + v.name);
   }

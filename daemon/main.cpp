@@ -13,6 +13,7 @@
 
 #include "config/config.hpp"
 #include "daemon/daemon.hpp"
+#include "feeds/registry.hpp"
 
 namespace {
 
@@ -80,7 +81,7 @@ static int run_main(int argc, char** argv) {
 
   wirebook::config::Config cfg;
   try {
-    cfg = wirebook::config::load_config(config_path);
+    cfg = wirebook::config::load_config(config_path, wirebook::feeds::venue_rules());
   } catch (const wirebook::config::ConfigError& e) {
     std::fprintf(stderr, "wirebookd: invalid configuration (%zu problem%s):\n%s\n",
                  e.problems().size(), e.problems().size() == 1 ? "" : "s", e.what());

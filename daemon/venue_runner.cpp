@@ -13,8 +13,6 @@
 #include "config/secret.hpp"
 #include "daemon/log_queue.hpp"
 #include "feeds/common/clock.hpp"
-#include "feeds/o2/markets.hpp"
-#include "feeds/o2/rest_client.hpp"
 #include "shm/writer.hpp"
 
 namespace wirebook::daemon {
@@ -52,8 +50,9 @@ int session_level(int level) noexcept {
 
 }  // namespace
 
-feeds::WsOptions ws_options(const config::VenueConfig& venue) {
-  feeds::WsOptions o;
+feeds::SessionOptions session_options(const config::VenueConfig& venue,
+                                      const feeds::VenueModule& module) {
+  feeds::SessionOptions o;
   o.scheme = venue.endpoint.scheme;
   o.host = venue.endpoint.host;
   o.port = venue.endpoint.port;
@@ -64,92 +63,27 @@ feeds::WsOptions ws_options(const config::VenueConfig& venue) {
   if (venue.connect_timeout_ms > 0) {
     o.connect_timeout_ns = static_cast<std::int64_t>(venue.connect_timeout_ms) * 1'000'000;
   }
-  if (venue.kind == config::VenueKind::o2) {
-    // O2 documents no application heartbeat: WebSocket pings, and a silent
-    // socket (not even a pong) for two heartbeat periods is dead.
-    const std::int64_t hb_s = venue.heartbeat_s > 0 ? venue.heartbeat_s : 30;
-    o.ws_idle_timeout_ns = 2 * hb_s * 1'000'000'000;
-  }
+  // A venue without an application heartbeat: a connection silent (not even a
+  // pong) for two heartbeat periods is dead.
+  if (module.transport_keepalive) o.keepalive_idle_ns = 2 * feeds::heartbeat_ns(venue);
   return o;
 }
 
-namespace {
-
-// O2 market ids in symbol order: pinned in config, else looked up once at
-// start-up through GET /api/v1/markets (throws with the reason on failure).
-std::vector<std::int64_t> o2_market_ids(const config::VenueConfig& venue) {
-  std::vector<std::int64_t> ids;
-  if (!venue.o2.market_ids.empty()) {
-    for (const auto& sym : venue.symbols) {
-      for (const auto& [s, id] : venue.o2.market_ids) {
-        if (s == sym) ids.push_back(id);
-      }
-    }
-    return ids;
-  }
-  feeds::o2::RestEndpoint ep;
-  if (const std::string err = feeds::o2::parse_rest_base(venue.o2.rest_url, ep); !err.empty()) {
-    throw std::runtime_error(fmt::format("venue '{}': rest_url {}", venue.name, err));
-  }
-  ep.verify = venue.tls.verify;
-  ep.ca_file = venue.tls.ca_file;
-  const auto reply = feeds::o2::https_get(ep, "/api/v1/markets", std::chrono::seconds(10));
-  if (reply.status != 200) {
-    throw std::runtime_error(
-        fmt::format("venue '{}': GET {}/api/v1/markets failed: {}", venue.name, venue.o2.rest_url,
-                    reply.status == 0 ? reply.error : "HTTP " + std::to_string(reply.status)));
-  }
-  const auto markets = feeds::o2::parse_markets(reply.body);
-  if (markets.status != feeds::o2::RestStatus::ok) {
-    throw std::runtime_error(
-        fmt::format("venue '{}': GET /api/v1/markets: {}", venue.name, markets.error));
-  }
-  for (const auto& m : feeds::o2::resolve_markets(venue.symbols, markets.markets)) {
-    ids.push_back(m.market_id);
-  }
-  return ids;
-}
-
-}  // namespace
-
-feeds::FeedSettings feed_settings(const config::VenueConfig& venue) {
-  feeds::FeedSettings s;
-  s.trades = venue.woo.trades;
-  s.bbo = venue.kind == config::VenueKind::pulse ? venue.pulse.quotes : venue.woo.bbo;
-  s.max_frame_bytes = venue.max_frame_bytes;
-  if (venue.stale_ms > 0) s.stale_after_ns = static_cast<std::int64_t>(venue.stale_ms) * 1'000'000;
-  if (venue.heartbeat_s > 0) {
-    s.heartbeat_ns = static_cast<std::int64_t>(venue.heartbeat_s) * 1'000'000'000;
-  }
-  if (venue.kind == config::VenueKind::pulse) {
-    s.interval = std::string(config::to_string(venue.pulse.interval));
-  }
-  if (venue.kind == config::VenueKind::o2) {
-    s.market_ids = o2_market_ids(venue);
-    s.trades = venue.o2.trades;
-    s.ticker = venue.o2.ticker;
-    s.mark_price = venue.o2.mark_price;
-    s.funding = venue.o2.funding;
-    s.rest_url = venue.o2.rest_url;
-    s.rest_verify = venue.tls.verify;
-    s.rest_ca_file = venue.tls.ca_file;
-    s.rest_check_ns = static_cast<std::int64_t>(venue.o2.rest_check_interval_s) * 1'000'000'000;
-  }
-  // Venue login when both credentials are configured (start-up path: a missing
-  // variable or unreadable file throws ConfigError). client_signature is used
-  // so the secret itself never goes on the wire; it is never logged.
-  if (venue.api_key.given() && venue.api_secret.given()) {
-    const auto creds = config::resolve_credentials(venue);
-    s.auth = feeds::FeedSettings::Auth::signature;
-    s.api_key = std::string(creds.api_key.reveal());
-    s.api_secret = std::string(creds.api_secret.reveal());
-  }
-  return s;
+feeds::Credentials credentials(const config::VenueConfig& venue) {
+  feeds::Credentials c;
+  if (!venue.api_key.given() || !venue.api_secret.given()) return c;
+  // Signature-based login where the venue offers it, so the secret itself
+  // never goes on the wire; it is never logged.
+  const auto creds = config::resolve_credentials(venue);
+  c.use = feeds::Credentials::Use::signature;
+  c.api_key = std::string(creds.api_key.reveal());
+  c.api_secret = std::string(creds.api_secret.reveal());
+  return c;
 }
 
 VenueRunner::VenueRunner(std::uint8_t index, const config::VenueConfig& venue,
-                         std::unique_ptr<shm::VenueWriter> writer,
-                         const feeds::VenueKindEntry& kind, LogQueue& log)
+                         std::unique_ptr<shm::VenueWriter> writer, const feeds::VenueModule& module,
+                         LogQueue& log)
     : index_(index),
       venue_(venue),
       log_(log),
@@ -160,10 +94,13 @@ VenueRunner::VenueRunner(std::uint8_t index, const config::VenueConfig& venue,
   // start() creates it; std::thread's start is the synchronisation point.
   books_ = std::make_unique<feeds::VenueBooks>(instrument_specs(venue_), venue_.max_levels,
                                                kBufferOps, writer_.get());
-  handler_ = kind.make(*books_, outbox_, feed_settings(venue_));
-  if (!handler_) throw std::runtime_error(fmt::format("venue '{}': no handler", venue_.name));
-  session_ = std::make_unique<feeds::WsSession>(
-      *io_, ws_options(venue_), *handler_,
+  if (module.make_feed == nullptr) {
+    throw std::runtime_error(
+        fmt::format("venue '{}': kind '{}' has no feed in this build", venue_.name, venue_.kind));
+  }
+  handler_ = module.make_feed(feeds::FeedContext{venue_, *books_, outbox_, credentials(venue_)});
+  session_ = feeds::make_session(
+      module.transport, *io_, session_options(venue_, module), *handler_,
       [this](int level, std::string_view message) { this->log(session_level(level), message); });
   outbox_.bind(session_.get());
   publish_summary();
@@ -319,7 +256,7 @@ void VenueRunner::publish_summary() noexcept {
       counts[static_cast<std::size_t>(feeds::BookStatus::live)] == books_->size()) {
     summary_.ever_all_live.store(true, kRelaxed);
   }
-  const feeds::WsStats& st = session_->stats();
+  const feeds::SessionStats& st = session_->stats();
   summary_.connects.store(st.connects, kRelaxed);
   summary_.connect_failures.store(st.connect_failures, kRelaxed);
   summary_.disconnects.store(st.disconnects, kRelaxed);

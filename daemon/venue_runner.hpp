@@ -1,8 +1,8 @@
 #pragma once
 // One venue's hot side (DESIGN.md §1): a named, optionally pinned and
 // real-time thread that owns an io_context, the venue's books (publishing to
-// its shared-memory segment), the venue's FrameHandler from the registry, the
-// websocket session and a 100 ms housekeeping timer (segment heartbeat, the
+// its shared-memory segment), the venue's feed from its venue module, the
+// module's transport session and a 100 ms housekeeping timer (segment heartbeat, the
 // summary below).
 //
 // Threading: construct, start(), request_stop(), join() and destroy from the
@@ -20,9 +20,9 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "config/config.hpp"
-#include "feeds/common/registry.hpp"
+#include "feeds/common/session.hpp"
 #include "feeds/common/venue_books.hpp"
-#include "feeds/common/ws_session.hpp"
+#include "feeds/common/venue_module.hpp"
 
 namespace wirebook::shm {
 class VenueWriter;
@@ -65,9 +65,9 @@ class ForwardingOutbox final : public feeds::Outbox {
 
 class VenueRunner {
  public:
-  // Throws std::runtime_error when the handler cannot be built.
+  // Throws when the feed or its session cannot be built.
   VenueRunner(std::uint8_t index, const config::VenueConfig& venue,
-              std::unique_ptr<shm::VenueWriter> writer, const feeds::VenueKindEntry& kind,
+              std::unique_ptr<shm::VenueWriter> writer, const feeds::VenueModule& module,
               LogQueue& log);
   ~VenueRunner();
   VenueRunner(const VenueRunner&) = delete;
@@ -105,14 +105,17 @@ class VenueRunner {
   std::uint64_t errors_logged_ = 0;  // venue errors already logged (venue thread)
   ForwardingOutbox outbox_;
   std::unique_ptr<feeds::FrameHandler> handler_;
-  std::unique_ptr<feeds::WsSession> session_;
+  std::unique_ptr<feeds::Session> session_;
   VenueSummary summary_;
   bool stopping_ = false;  // venue thread only
   std::thread thread_;
 };
 
-// Converts the venue's config to session options / feed settings.
-[[nodiscard]] feeds::WsOptions ws_options(const config::VenueConfig& venue);
-[[nodiscard]] feeds::FeedSettings feed_settings(const config::VenueConfig& venue);
+// The venue's session options from its config and its module's transport rules.
+[[nodiscard]] feeds::SessionOptions session_options(const config::VenueConfig& venue,
+                                                    const feeds::VenueModule& module);
+// The venue's credentials, resolved (start-up: a missing variable or an
+// unreadable file throws ConfigError); Use::none when none are configured.
+[[nodiscard]] feeds::Credentials credentials(const config::VenueConfig& venue);
 
 }  // namespace wirebook::daemon

@@ -35,60 +35,35 @@ const char* to_string(BookStatus s) noexcept {
 
 struct VenueBooks::Instrument {
   Instrument(std::size_t max_levels, std::size_t buffer_ops, int px, int qty)
-      : book(max_levels),
-        px_exp(px),
-        qty_exp(qty),
-        ops(std::make_unique<Op[]>(buffer_ops)),
-        deltas(std::make_unique<BufferedDelta[]>(buffer_ops)) {}
+      : book(max_levels), px_exp(px), qty_exp(qty), buffer(buffer_ops) {}
   book::L2Book book;
   BookStatus status = BookStatus::syncing;
   int px_exp;
   int qty_exp;
-  std::unique_ptr<Op[]> ops;
-  std::unique_ptr<BufferedDelta[]> deltas;
-  std::size_t n_ops = 0;
-  std::size_t n_deltas = 0;
+  DeltaBuffer buffer;
   std::uint64_t evictions_seen = 0;
 };
 
+namespace {
+
+std::vector<std::string> symbols_of(const std::vector<InstrumentSpec>& specs) {
+  std::vector<std::string> out;
+  out.reserve(specs.size());
+  for (const auto& s : specs) out.push_back(s.symbol);
+  return out;
+}
+
+}  // namespace
+
 VenueBooks::VenueBooks(std::vector<InstrumentSpec> instruments, std::size_t max_levels,
                        std::size_t buffer_ops, shm::VenueWriter* writer)
-    : specs_(std::move(instruments)),
+    : index_(symbols_of(instruments)),
       buffer_ops_(buffer_ops == 0 ? 1 : buffer_ops),
       writer_(writer) {
-  books_.reserve(specs_.size());
-  for (const auto& s : specs_) {
+  books_.reserve(instruments.size());
+  for (const auto& s : instruments) {
     books_.push_back(std::make_unique<Instrument>(max_levels, buffer_ops_, s.px_exp, s.qty_exp));
   }
-  // Power-of-two table at most half full; duplicate symbols keep the first.
-  std::size_t cap = 4;
-  while (cap < 2 * specs_.size()) cap *= 2;
-  table_.assign(cap, -1);
-  for (std::size_t i = 0; i < specs_.size(); ++i) {
-    keys_.push_back(key_of(specs_[i].symbol));
-    if (find(specs_[i].symbol) >= 0) continue;
-    std::size_t slot = slot_of(keys_[i]);
-    while (table_[slot] >= 0) slot = (slot + 1) & (table_.size() - 1);
-    table_[slot] = static_cast<std::int32_t>(i);
-  }
-}
-
-VenueBooks::SymbolKey VenueBooks::key_of(std::string_view s) noexcept {
-  SymbolKey k;
-  k.len = s.size();
-  if (s.size() >= 8) {
-    std::memcpy(&k.head, s.data(), 8);
-    std::memcpy(&k.tail, s.data() + s.size() - 8, 8);
-  } else if (!s.empty()) {
-    std::memcpy(&k.head, s.data(), s.size());
-  }
-  return k;
-}
-
-std::size_t VenueBooks::slot_of(const SymbolKey& k) const noexcept {
-  const std::uint64_t h =
-      (k.head * 0x9E3779B97F4A7C15ULL) ^ (k.tail * 0xC2B2AE3D27D4EB4FULL) ^ k.len;
-  return static_cast<std::size_t>(h ^ (h >> 29U)) & (table_.size() - 1);
 }
 
 VenueBooks::~VenueBooks() = default;
@@ -106,36 +81,14 @@ int VenueBooks::qty_exp(std::uint32_t i) const noexcept {
   return books_[i]->qty_exp;
 }
 
-int VenueBooks::find(std::string_view symbol) const noexcept {
-  const SymbolKey k = key_of(symbol);
-  for (std::size_t slot = slot_of(k);; slot = (slot + 1) & (table_.size() - 1)) {
-    const std::int32_t i = table_[slot];
-    if (i < 0) return -1;
-    const auto u = static_cast<std::size_t>(i);
-    if (keys_[u] == k && (k.len <= 16 || std::memcmp(symbol.data() + 8, specs_[u].symbol.data() + 8,
-                                                     k.len - 16) == 0)) {
-      return i;
-    }
-  }
-}
-
 bool VenueBooks::widen(Instrument& in, bool price, int new_exp) noexcept {
   int& cur = price ? in.px_exp : in.qty_exp;
   if (new_exp >= cur) return true;
   if (new_exp < book::kMinExp) return false;
   const int k = cur - new_exp;
   if (!(price ? in.book.scale_prices(k) : in.book.scale_quantities(k))) return false;
-  // Buffered ops share the instrument's exponents; rescale them too (checked first).
-  const std::int64_t f = book::pow10(k);
-  for (std::size_t j = 0; j < in.n_ops; ++j) {
-    std::int64_t v = 0;
-    if (__builtin_mul_overflow(price ? in.ops[j].px : in.ops[j].qty, f, &v)) {
-      in.n_ops = 0;  // cannot keep the buffer exact; the adapter resyncs
-      in.n_deltas = 0;
-      break;
-    }
-  }
-  for (std::size_t j = 0; j < in.n_ops; ++j) (price ? in.ops[j].px : in.ops[j].qty) *= f;
+  // Buffered ops share the instrument's exponents; rescale them too.
+  (void)in.buffer.rescale(price, book::pow10(k));
   cur = new_exp;
   bump(counters_.widenings);
   return true;
@@ -327,57 +280,44 @@ void VenueBooks::set_all(BookStatus status, std::int64_t now_ns) noexcept {
 
 bool VenueBooks::buffer_begin(std::uint32_t i, std::int64_t prev_key, std::int64_t key,
                               std::int64_t ts_exchange_ns) noexcept {
-  Instrument& in = *books_[i];
-  if (in.n_deltas >= buffer_ops_) return false;
-  in.deltas[in.n_deltas++] =
-      BufferedDelta{prev_key, key, static_cast<std::uint32_t>(in.n_ops), 0, ts_exchange_ns};
-  return true;
+  return books_[i]->buffer.begin(prev_key, key, ts_exchange_ns);
 }
 
 LevelResult VenueBooks::buffer_level(std::uint32_t i, book::Side side, std::string_view px,
                                      std::string_view qty) noexcept {
   Instrument& in = *books_[i];
-  if (in.n_deltas == 0) return LevelResult::buffer_full;
-  if (in.n_ops >= buffer_ops_) return LevelResult::buffer_full;
+  if (!in.buffer.has_open_delta()) return LevelResult::buffer_full;
   std::int64_t p = 0;
   std::int64_t q = 0;
   const LevelResult r = convert(in, px, qty, p, q);
   if (r != LevelResult::ok && r != LevelResult::widened) return r;
   // A widening with an unrepresentable buffer emptied it: report as full.
-  if (in.n_deltas == 0) return LevelResult::buffer_full;
-  in.ops[in.n_ops++] = Op{side, p, q};
-  ++in.deltas[in.n_deltas - 1].n_ops;
-  return r;
+  return in.buffer.add(side, p, q) ? r : LevelResult::buffer_full;
 }
 
 void VenueBooks::buffer_abort(std::uint32_t i) noexcept {
-  Instrument& in = *books_[i];
-  if (in.n_deltas == 0) return;
-  in.n_ops = in.deltas[in.n_deltas - 1].first_op;
-  --in.n_deltas;
+  books_[i]->buffer.abort();
 }
 
 std::size_t VenueBooks::buffered(std::uint32_t i) const noexcept {
-  return books_[i]->n_deltas;
+  return books_[i]->buffer.size();
 }
 
 const VenueBooks::BufferedDelta& VenueBooks::buffered_delta(std::uint32_t i,
                                                             std::size_t k) const noexcept {
-  return books_[i]->deltas[k];
+  return books_[i]->buffer.at(k);
 }
 
 void VenueBooks::apply_buffered(std::uint32_t i, std::size_t k) noexcept {
   Instrument& in = *books_[i];
-  const BufferedDelta& d = in.deltas[k];
-  for (std::uint32_t j = d.first_op; j < d.first_op + d.n_ops; ++j) {
-    const Op& op = in.ops[j];
+  const BufferedDelta& d = in.buffer.at(k);
+  for (const DeltaBuffer::Op& op : in.buffer.ops(d)) {
     apply_level(in, i, op.side, op.px, op.qty, d.ts_exchange_ns, 0);
   }
 }
 
 void VenueBooks::buffer_clear(std::uint32_t i) noexcept {
-  books_[i]->n_ops = 0;
-  books_[i]->n_deltas = 0;
+  books_[i]->buffer.clear();
 }
 
 void VenueBooks::trade(std::uint32_t i, book::Side aggressor, std::string_view px,

@@ -25,7 +25,9 @@
 #include "book/book_op.hpp"
 #include "book/l2_book.hpp"
 #include "feeds/common/clock.hpp"
+#include "feeds/common/delta_buffer.hpp"
 #include "feeds/common/level_text.hpp"
+#include "feeds/common/symbol_index.hpp"
 
 namespace wirebook::shm {
 class VenueWriter;
@@ -116,12 +118,10 @@ class VenueBooks {
   [[nodiscard]] std::uint32_t size() const noexcept {
     return static_cast<std::uint32_t>(books_.size());
   }
-  // Instrument index of a symbol, or -1. One hash probe: the key is the
-  // length and the first and last 8 bytes, which for symbols of up to 16 bytes
-  // is the whole symbol (longer ones compare the middle too).
-  [[nodiscard]] int find(std::string_view symbol) const noexcept;
+  // Instrument index of a symbol, or -1 (one hash probe, symbol_index.hpp).
+  [[nodiscard]] int find(std::string_view symbol) const noexcept { return index_.find(symbol); }
   [[nodiscard]] const std::string& symbol(std::uint32_t i) const noexcept {
-    return specs_[i].symbol;
+    return index_.symbol(i);
   }
   [[nodiscard]] const book::L2Book& book(std::uint32_t i) const noexcept;
   [[nodiscard]] BookStatus status(std::uint32_t i) const noexcept;
@@ -154,14 +154,9 @@ class VenueBooks {
   void set_all(BookStatus status, std::int64_t now_ns) noexcept;
 
   // --- the pre-snapshot delta buffer -------------------------------------
-  // Deltas are buffered as converted ops with the chain keys of their frame.
-  struct BufferedDelta {
-    std::int64_t prev_key;
-    std::int64_t key;
-    std::uint32_t first_op;
-    std::uint32_t n_ops;
-    std::int64_t ts_exchange_ns;
-  };
+  // Deltas are buffered as converted ops with the chain keys of their frame
+  // (delta_buffer.hpp).
+  using BufferedDelta = DeltaBuffer::Delta;
   [[nodiscard]] bool buffer_begin(std::uint32_t i, std::int64_t prev_key, std::int64_t key,
                                   std::int64_t ts_exchange_ns) noexcept;
   [[nodiscard]] LevelResult buffer_level(std::uint32_t i, book::Side side, std::string_view px,
@@ -192,11 +187,6 @@ class VenueBooks {
            std::int64_t ts_recv_ns) noexcept;
 
  private:
-  struct Op {
-    book::Side side;
-    std::int64_t px;
-    std::int64_t qty;
-  };
   struct Instrument;
 
   [[nodiscard]] LevelResult convert(Instrument& in, std::string_view px, std::string_view qty,
@@ -208,18 +198,7 @@ class VenueBooks {
   void apply_level(Instrument& in, std::uint32_t i, book::Side side, std::int64_t px,
                    std::int64_t qty, std::int64_t ts_exchange_ns, std::int64_t ts_recv_ns) noexcept;
 
-  struct SymbolKey {
-    std::uint64_t head = 0;  // first 8 bytes (zero-padded when shorter)
-    std::uint64_t tail = 0;  // last 8 bytes (zero when shorter than 8)
-    std::size_t len = 0;
-    bool operator==(const SymbolKey&) const = default;
-  };
-  [[nodiscard]] static SymbolKey key_of(std::string_view s) noexcept;
-  [[nodiscard]] std::size_t slot_of(const SymbolKey& k) const noexcept;
-
-  std::vector<InstrumentSpec> specs_;
-  std::vector<SymbolKey> keys_;      // per instrument
-  std::vector<std::int32_t> table_;  // open addressing: instrument index or -1
+  SymbolIndex index_;
   std::vector<std::unique_ptr<Instrument>> books_;
   std::size_t buffer_ops_;
   shm::VenueWriter* writer_;

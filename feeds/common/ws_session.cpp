@@ -18,6 +18,7 @@
 #include <chrono>
 #include <deque>
 #include <random>
+#include <stdexcept>
 #include <string>
 
 #include "feeds/common/clock.hpp"
@@ -43,7 +44,7 @@ struct WsSession::Impl {
   using TlsWs = websocket::stream<beast::ssl_stream<beast::tcp_stream>>;
   using PlainWs = websocket::stream<beast::tcp_stream>;
 
-  Impl(asio::io_context& io_, WsOptions o, FrameHandler& h, SessionLog l)
+  Impl(asio::io_context& io_, SessionOptions o, FrameHandler& h, SessionLog l)
       : io(io_),
         opt(std::move(o)),
         handler(h),
@@ -141,9 +142,9 @@ struct WsSession::Impl {
     with_ws([this](auto& ws) {
       auto to = websocket::stream_base::timeout::suggested(beast::role_type::client);
       to.handshake_timeout = std::chrono::nanoseconds(opt.connect_timeout_ns);
-      if (opt.ws_idle_timeout_ns > 0) {
+      if (opt.keepalive_idle_ns > 0) {
         // Beast sends the ping at half the idle timeout and closes at the full one.
-        to.idle_timeout = std::chrono::nanoseconds(opt.ws_idle_timeout_ns);
+        to.idle_timeout = std::chrono::nanoseconds(opt.keepalive_idle_ns);
         to.keep_alive_pings = true;
       }
       ws.set_option(to);
@@ -282,7 +283,7 @@ struct WsSession::Impl {
   }
 
   asio::io_context& io;
-  WsOptions opt;
+  SessionOptions opt;
   FrameHandler& handler;
   SessionLog log;
   asio::ssl::context ssl_ctx;
@@ -295,7 +296,7 @@ struct WsSession::Impl {
   websocket::response_type response;
   std::deque<std::string> outbox;
   std::mt19937_64 rng;
-  WsStats stats;
+  SessionStats stats;
   std::int64_t attempt_started_ns = 0;
   std::int64_t connected_since_ns = 0;
   unsigned attempt = 0;
@@ -305,7 +306,8 @@ struct WsSession::Impl {
   bool throttled = false;
 };
 
-WsSession::WsSession(asio::io_context& io, WsOptions options, FrameHandler& handler, SessionLog log)
+WsSession::WsSession(asio::io_context& io, SessionOptions options, FrameHandler& handler,
+                     SessionLog log)
     : impl_(std::make_unique<Impl>(io, std::move(options), handler, std::move(log))) {}
 
 WsSession::~WsSession() = default;
@@ -323,7 +325,7 @@ void WsSession::send_text(std::string_view frame) {
   impl_->send(frame);
 }
 
-const WsStats& WsSession::stats() const noexcept {
+const SessionStats& WsSession::stats() const noexcept {
   return impl_->stats;
 }
 
@@ -331,14 +333,32 @@ bool WsSession::connected() const noexcept {
   return impl_->connected;
 }
 
-std::int64_t WsSession::backoff_delay(const WsOptions& o, unsigned attempt,
-                                      std::uint64_t random) noexcept {
+std::int64_t backoff_delay(const SessionOptions& o, unsigned attempt,
+                           std::uint64_t random) noexcept {
   // Full jitter: uniform in [0, min(cap, base * 2^attempt)].
   const unsigned shift = attempt > 30 ? 30 : attempt;
   std::int64_t ceiling = o.backoff_cap_ns;
   if (o.backoff_base_ns <= (o.backoff_cap_ns >> shift)) ceiling = o.backoff_base_ns << shift;
   if (ceiling <= 0) return 0;
   return static_cast<std::int64_t>(random % (static_cast<std::uint64_t>(ceiling) + 1));
+}
+
+const char* to_string(Transport t) noexcept {
+  return t == Transport::websocket ? "websocket" : "sse";
+}
+
+std::unique_ptr<Session> make_session(Transport transport, asio::io_context& io,
+                                      SessionOptions options, FrameHandler& handler,
+                                      SessionLog log) {
+  if (transport != Transport::websocket) {
+    throw std::invalid_argument(std::string("no ") + to_string(transport) +
+                                " session in this build");
+  }
+  if (options.scheme != "wss" && options.scheme != "ws") {
+    throw std::invalid_argument("a WebSocket session needs a ws:// or wss:// url, got '" +
+                                options.scheme + "://'");
+  }
+  return std::make_unique<WsSession>(io, std::move(options), handler, std::move(log));
 }
 
 }  // namespace wirebook::feeds

@@ -4,14 +4,14 @@
 // Per market (integer market_id): subscribe `order_book` (plus trades,
 // ticker, mark_price, funding when configured). The snapshot is the frame
 // typed "snapshot" (or, untyped, the first book frame after the subscribe
-// that has no prev_seq). When frames carry a sequence the chain is strict:
+// that has no prev_seq). The sequencer checks the chain with SeqChain below:
 // prev_seq == last seq (or seq == last + 1 when only seq is sent); a frame
 // whose seq is not newer is dropped as stale (duplicates); anything else is
-// a break that puts ONLY that market into RESYNCING and resubscribes it
-// (unsubscribe + subscribe, a fresh snapshot). If no snapshot arrives in
-// time, the subscribe is repeated, and with REST configured the
-// GET /api/v1/markets/{id}/orderbook snapshot is used when its seq can be
-// aligned with the deltas buffered meanwhile.
+// a break that puts ONLY that market into RESYNCING, and this class's resync
+// action resubscribes it (unsubscribe + subscribe, a fresh snapshot). If no
+// snapshot arrives in time, the subscribe is repeated, and from the third ask
+// with REST configured the GET /api/v1/markets/{id}/orderbook snapshot is
+// used when its seq can be aligned with the deltas buffered meanwhile.
 //
 // When frames carry no sequence, gaps cannot be seen on the wire: with REST
 // configured, a periodic cross-check compares the top of the book with the
@@ -30,19 +30,11 @@
 #include <vector>
 
 #include "feeds/common/outbox.hpp"
+#include "feeds/common/sequencer.hpp"
 #include "feeds/common/venue_books.hpp"
 #include "feeds/o2/parser.hpp"
 
 namespace wirebook::feeds::o2 {
-
-// Where the feed sends REST GETs (the daemon's HTTPS worker; tests record).
-// Replies come back through O2Feed::on_rest_reply with the same tag.
-class RestOutbox {
- public:
-  virtual ~RestOutbox() = default;
-  // Queues GET `target` (path and query). False when it cannot be queued now.
-  virtual bool get(std::string_view target, std::uint64_t tag) = 0;
-};
 
 struct O2Options {
   std::vector<std::int64_t> market_ids;  // one per instrument, in books order
@@ -61,6 +53,14 @@ struct O2Options {
 
 enum class FeedAction : std::uint8_t { none, reconnect };
 
+// The O2 chain rule (schema.hpp): an unsequenced book checks nothing (the REST
+// cross-check watches it); a seq not newer than the last is stale; prev_seq
+// must equal the last seq; a bare seq must be last + 1 (kSeqOnlyIsContiguous);
+// a delta without any sequence on a sequenced book is a break.
+struct SeqChain {
+  static Link link(const ChainHead& h, const ChainKeys& k) noexcept;
+};
+
 // Counters beyond VenueCounters (relaxed; venue thread writes).
 struct O2Counters {
   std::uint64_t trades = 0;
@@ -75,7 +75,7 @@ struct O2Counters {
   std::uint64_t unknown_market = 0;   // frames for a market we did not subscribe
 };
 
-class O2Feed {
+class O2Feed final : public SnapshotSource {
  public:
   // `rest` may be null (no REST fallback and no cross-check).
   O2Feed(VenueBooks& books, Outbox& out, O2Options options, RestOutbox* rest = nullptr);
@@ -97,31 +97,23 @@ class O2Feed {
   static constexpr std::uint64_t kTagCheck = 1;
   static constexpr std::uint64_t kTagSnapshot = 2;
 
+  // The resync action: unsubscribe and subscribe order_book; from the third
+  // ask on, also fetch the REST book.
+  void request_snapshot(std::uint32_t i, std::int64_t now_mono_ns, int attempt) override;
+
  private:
-  enum class Phase : std::uint8_t { idle, awaiting_snapshot, live };
-  struct MarketState {
-    Phase phase = Phase::idle;
-    bool sequenced = false;  // the current book's chain has a seq to follow
-    std::int64_t last_seq = 0;
-    std::int64_t subscribed_ns = 0;
-    std::int64_t last_data_ns = 0;
-    int snapshot_timeouts = 0;
-    bool rest_pending = false;  // a REST request for this market is outstanding
+  // The REST cross-check of an unsequenced market (the chain is the sequencer's).
+  struct RestCheck {
+    bool pending = false;  // a REST request for this market is outstanding
     std::int64_t next_check_ns = 0;
     int mismatches = 0;
   };
 
   void send_channel(const char* fmt, std::string_view channel, std::uint32_t i);
-  void subscribe(std::uint32_t i, std::int64_t now_mono_ns);
-  void resubscribe(std::uint32_t i, std::int64_t now_mono_ns);
-  void start_resync(std::uint32_t i, std::int64_t expected, std::int64_t received,
-                    std::int64_t now_mono_ns) noexcept;
   void on_book(std::uint32_t i, const Message& m, std::int64_t recv_ns,
                std::int64_t mono_ns) noexcept;
-  void on_delta(std::uint32_t i, const Message& m, std::int64_t recv_ns,
-                std::int64_t mono_ns) noexcept;
   void on_events(std::uint32_t i, const Message& m, std::int64_t recv_ns) noexcept;
-  [[nodiscard]] bool buffer_delta(std::uint32_t i, const Message& m) noexcept;
+  void went_live(std::uint32_t i, std::int64_t mono_ns) noexcept;
   void apply_rest_snapshot(std::uint32_t i, const Message& m, std::int64_t recv_ns,
                            std::int64_t mono_ns) noexcept;
   void compare_rest_top(std::uint32_t i, const Message& m, std::int64_t mono_ns) noexcept;
@@ -132,7 +124,8 @@ class O2Feed {
   O2Options opt_;
   RestOutbox* rest_;
   Parser parser_;
-  std::vector<MarketState> state_;
+  Sequencer seq_;
+  std::vector<RestCheck> check_;
   O2Counters c_;
   std::int64_t last_rx_ns_ = 0;
   bool connected_ = false;

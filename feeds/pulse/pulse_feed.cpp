@@ -10,7 +10,6 @@
 namespace wirebook::feeds::pulse {
 namespace {
 
-
 // Best-effort channel of a frame that failed to parse.
 std::string_view channel_in(const char* data, std::size_t len) noexcept {
   return salvage::string_field(std::string_view(data, len), "\"channel\"", '"', 96);
@@ -23,7 +22,9 @@ PulseFeed::PulseFeed(VenueBooks& books, Outbox& out, PulseOptions options)
       out_(out),
       opt_(std::move(options)),
       parser_(opt_.max_levels_per_frame, opt_.max_frame_bytes),
-      state_(books.size()) {
+      seq_(books, *this,
+           SequencerOptions{.stale_after_ns = opt_.stale_after_ns,
+                            .snapshot_timeout_ns = opt_.snapshot_timeout_ns}) {
   for (std::uint32_t i = 0; i < books.size(); ++i) {
     channels_.push_back("book." + books.symbol(i) + "." + opt_.interval);
   }
@@ -41,18 +42,12 @@ int PulseFeed::find_channel(std::string_view channel, std::string_view instrumen
   return (i >= 0 && channels_[static_cast<std::size_t>(i)] == channel) ? i : -1;
 }
 
-void PulseFeed::subscribe(std::uint32_t i, std::int64_t now_mono_ns) {
-  InstrumentState& st = state_[i];
-  st.phase = Phase::awaiting_snapshot;
-  st.subscribed_ns = now_mono_ns;
-  rpc(kIdSubscribeBase + i, "public/subscribe", R"({"channels":[")" + channels_[i] + R"("]})");
-}
-
-void PulseFeed::resubscribe(std::uint32_t i, std::int64_t now_mono_ns) {
+void PulseFeed::request_snapshot(std::uint32_t i, std::int64_t /*now_mono_ns*/, int /*attempt*/) {
   // Subscribing to an active channel again sends no snapshot (PROTOCOLS §2.5):
   // unsubscribe first; the socket keeps the order of the two requests.
-  rpc(kIdUnsubscribeBase + i, "public/unsubscribe", R"({"channels":[")" + channels_[i] + R"("]})");
-  subscribe(i, now_mono_ns);
+  const std::string channels = R"({"channels":[")" + channels_[i] + R"("]})";
+  rpc(kIdUnsubscribeBase + i, "public/unsubscribe", channels);
+  rpc(kIdSubscribeBase + i, "public/subscribe", channels);
 }
 
 void PulseFeed::on_connected(std::int64_t now_mono_ns) {
@@ -63,12 +58,7 @@ void PulseFeed::on_connected(std::int64_t now_mono_ns) {
   last_rx_ns_ = now_mono_ns;
   rpc(kIdHeartbeat, "public/set_heartbeat",
       R"({"interval":)" + std::to_string(opt_.heartbeat_s < 10 ? 10 : opt_.heartbeat_s) + "}");
-  const std::int64_t now = realtime_ns();
-  for (std::uint32_t i = 0; i < books_.size(); ++i) {
-    state_[i] = InstrumentState{};
-    state_[i].last_data_ns = now_mono_ns;
-    books_.set_status(i, BookStatus::syncing, now);
-  }
+  seq_.on_connected(now_mono_ns);
   // Authenticated sessions subscribe once the login is accepted.
   if (opt_.auth != AuthMethod::none) {
     login(now_mono_ns);
@@ -79,7 +69,8 @@ void PulseFeed::on_connected(std::int64_t now_mono_ns) {
 
 void PulseFeed::subscribe_all(std::int64_t now_mono_ns) {
   for (std::uint32_t i = 0; i < books_.size(); ++i) {
-    subscribe(i, now_mono_ns);
+    rpc(kIdSubscribeBase + i, "public/subscribe", R"({"channels":[")" + channels_[i] + R"("]})");
+    seq_.awaiting(i, now_mono_ns);  // the subscription brings the snapshot
     if (opt_.quotes) {
       rpc(kIdQuoteBase + i, "public/subscribe",
           R"({"channels":["quote.)" + books_.symbol(i) + R"("]})");
@@ -132,58 +123,19 @@ void PulseFeed::on_auth(const Message& m, std::int64_t now_mono_ns) {
 
 void PulseFeed::on_disconnected(std::int64_t /*now_mono_ns*/) noexcept {
   connected_ = false;
-  const std::int64_t now = realtime_ns();
-  for (std::uint32_t i = 0; i < books_.size(); ++i) {
-    state_[i].phase = Phase::idle;
-    books_.set_status(i, BookStatus::disconnected, now);
-  }
-}
-
-void PulseFeed::start_resync(std::uint32_t i, std::int64_t expected, std::int64_t received,
-                             std::int64_t now_mono_ns) noexcept {
-  const std::int64_t now = realtime_ns();
-  books_.gap(i, expected, received, now);
-  bump(books_.counters().resyncs);
-  books_.set_status(i, BookStatus::resyncing, now);
-  try {
-    resubscribe(i, now_mono_ns);
-  } catch (...) {
-    state_[i].phase = Phase::awaiting_snapshot;  // the timer retries
-    state_[i].subscribed_ns = 0;
-  }
+  seq_.on_disconnected();
 }
 
 void PulseFeed::on_book(std::uint32_t i, const Message& m, std::int64_t recv_ns,
                         std::int64_t mono_ns) noexcept {
-  InstrumentState& st = state_[i];
-  st.last_data_ns = mono_ns;
   const std::int64_t ts_ns = ms_to_ns(m.timestamp_ms);
   if (m.type == BookType::snapshot) {
-    if (st.phase == Phase::idle) return;
-    books_.begin_snapshot(i, recv_ns);
-    if (!books_.set_levels(i, m.bids, m.asks, ts_ns, recv_ns)) {
-      bump(books_.counters().malformed);
-      start_resync(i, 0, m.change_id, mono_ns);
-      return;
-    }
-    st.phase = Phase::live;
-    st.last_change_id = m.change_id;
-    books_.commit(i, BookStatus::live, true, ts_ns, recv_ns);
+    (void)seq_.on_snapshot<PrevIsLast>(i, ChainKeys{0, m.change_id}, m.bids, m.asks, ts_ns, recv_ns,
+                                       mono_ns);
     return;
   }
-  // A change.
-  if (st.phase != Phase::live) return;  // before the (new) snapshot: not ours to apply
-  if (!m.has_prev_change_id || m.prev_change_id != st.last_change_id) {
-    start_resync(i, st.last_change_id, m.has_prev_change_id ? m.prev_change_id : -1, mono_ns);
-    return;
-  }
-  if (!books_.set_levels(i, m.bids, m.asks, ts_ns, recv_ns)) {
-    bump(books_.counters().malformed);
-    start_resync(i, st.last_change_id, m.prev_change_id, mono_ns);
-    return;
-  }
-  st.last_change_id = m.change_id;
-  books_.commit(i, BookStatus::live, false, ts_ns, recv_ns);
+  seq_.on_delta<PrevIsLast>(i, ChainKeys{m.prev_change_id, m.change_id, m.has_prev_change_id, true},
+                            m.bids, m.asks, ts_ns, recv_ns, mono_ns);
 }
 
 void PulseFeed::on_result(const Message& m) noexcept {
@@ -197,7 +149,7 @@ void PulseFeed::on_result(const Message& m) noexcept {
   bool granted = false;
   for (const auto ch : m.result_channels) granted = granted || ch == channels_[i];
   if (!granted) {
-    state_[i].refused = true;
+    seq_.refuse(i);
     bump(books_.counters().errors);
   }
 }
@@ -213,10 +165,7 @@ FeedAction PulseFeed::on_frame(const char* data, std::size_t len, std::size_t ca
     bump(c.malformed);
     const std::string_view channel = channel_in(data, len);
     const int i = find_channel(channel, channel_instrument(channel));
-    if (i >= 0 && state_[static_cast<std::size_t>(i)].phase == Phase::live) {
-      const auto u = static_cast<std::uint32_t>(i);
-      start_resync(u, state_[u].last_change_id, -1, recv_mono_ns);
-    }
+    if (i >= 0) seq_.on_broken_frame(static_cast<std::uint32_t>(i), recv_mono_ns);
     return FeedAction::none;
   }
   switch (m.kind) {
@@ -283,19 +232,10 @@ FeedAction PulseFeed::on_timer(std::int64_t now) noexcept {
         login(now);
       }
     }
-    for (std::uint32_t i = 0; i < books_.size(); ++i) {
-      InstrumentState& st = state_[i];
-      if (st.phase == Phase::awaiting_snapshot && !st.refused &&
-          now - st.subscribed_ns > opt_.snapshot_timeout_ns) {
-        resubscribe(i, now);
-      } else if (st.phase == Phase::live && now - st.last_data_ns > opt_.stale_after_ns &&
-                 books_.status(i) == BookStatus::live) {
-        books_.set_status(i, BookStatus::stale, realtime_ns());
-      }
-    }
   } catch (...) {
     bump(books_.counters().errors);
   }
+  seq_.on_timer(now);
   return FeedAction::none;
 }
 

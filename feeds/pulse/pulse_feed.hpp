@@ -3,12 +3,12 @@
 //
 // Per instrument: `public/subscribe` to `book.<instr>.<interval>` (and
 // `quote.<instr>` when configured); the first notification is a snapshot
-// (`type` decides, never the absence of prev_change_id). Every change must
-// carry prev_change_id == the channel's last change_id (never +1: ids are
-// shared across instruments). A break puts only that instrument into
-// RESYNCING at once; the session unsubscribes and subscribes that channel again
-// (a plain re-subscribe gives no new snapshot) and rebuilds from the new
-// snapshot. Heartbeats: `public/set_heartbeat`, every `test_request` answered
+// (`type` decides, never the absence of prev_change_id). The sequencer checks
+// every change with the chain rule prev_change_id == the channel's last
+// change_id (never +1: ids are shared across instruments); on a break it puts
+// only that instrument into RESYNCING and this class's resync action
+// unsubscribes and subscribes that channel again (a plain re-subscribe gives
+// no new snapshot). Heartbeats: `public/set_heartbeat`, every `test_request` answered
 // with `public/test`.
 //
 // Transport-independent, like WooFeed. Threading: the venue thread only.
@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "feeds/common/outbox.hpp"
+#include "feeds/common/sequencer.hpp"
 #include "feeds/common/venue_books.hpp"
 #include "feeds/pulse/parser.hpp"
 
@@ -43,7 +44,7 @@ struct PulseOptions {
 
 enum class FeedAction : std::uint8_t { none, reconnect };
 
-class PulseFeed {
+class PulseFeed final : public SnapshotSource {
  public:
   PulseFeed(VenueBooks& books, Outbox& out, PulseOptions options);
 
@@ -61,23 +62,13 @@ class PulseFeed {
   static constexpr std::int64_t kIdUnsubscribeBase = 200'000;
   static constexpr std::int64_t kIdQuoteBase = 300'000;
 
- private:
-  enum class Phase : std::uint8_t { idle, awaiting_snapshot, live };
-  struct InstrumentState {
-    Phase phase = Phase::idle;
-    std::int64_t last_change_id = 0;
-    std::int64_t subscribed_ns = 0;
-    std::int64_t last_data_ns = 0;
-    bool refused = false;  // the venue did not grant the channel
-  };
+  // The resync action: unsubscribe and subscribe the instrument's book channel.
+  void request_snapshot(std::uint32_t i, std::int64_t now_mono_ns, int attempt) override;
 
-  void subscribe(std::uint32_t i, std::int64_t now_mono_ns);
+ private:
   void subscribe_all(std::int64_t now_mono_ns);
   void login(std::int64_t now_mono_ns);
   void on_auth(const Message& m, std::int64_t now_mono_ns);
-  void resubscribe(std::uint32_t i, std::int64_t now_mono_ns);
-  void start_resync(std::uint32_t i, std::int64_t expected, std::int64_t received,
-                    std::int64_t now_mono_ns) noexcept;
   void on_book(std::uint32_t i, const Message& m, std::int64_t recv_ns,
                std::int64_t mono_ns) noexcept;
   void on_result(const Message& m) noexcept;
@@ -92,7 +83,7 @@ class PulseFeed {
   PulseOptions opt_;
   Parser parser_;
   std::vector<std::string> channels_;  // book.<instr>.<interval>, per instrument
-  std::vector<InstrumentState> state_;
+  Sequencer seq_;
   std::int64_t last_rx_ns_ = 0;
   bool connected_ = false;
   bool authed_ = false;

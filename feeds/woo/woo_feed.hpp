@@ -2,22 +2,21 @@
 // WOO X v2 session rules and the prevTs chain (PROTOCOLS.md §1.3-1.5, DESIGN §5).
 //
 // Per symbol: subscribe `{sym}@orderbookupdate` (plus @trade/@bbo when
-// configured), request the book with the WS `request` event, buffer deltas
-// until the reply, align on the reply's data.ts (apply from the delta whose
-// prevTs equals it, drop older ones), then require every delta's prevTs to
-// equal the previous delta's envelope ts. Any mismatch puts only that symbol
-// into RESYNCING at once and re-requests its snapshot; the connection and the
-// other symbols are untouched.
+// configured) and request the book with the WS `request` event. The sequencer
+// (feeds/common/sequencer.hpp) does the rest with the chain rule prevTs ==
+// previous ts: buffer deltas until the reply, align on its data.ts, and on any
+// mismatch put only that symbol into RESYNCING and request it again (this
+// class's resync action); the connection and the other symbols are untouched.
 //
 // Transport-independent: frames come in through on_frame(), control frames go
 // out through an Outbox, time comes in through on_timer(). Threading: the venue
 // thread only.
 #include <cstdint>
-#include <memory>
 #include <string>
 #include <vector>
 
 #include "feeds/common/outbox.hpp"
+#include "feeds/common/sequencer.hpp"
 #include "feeds/common/venue_books.hpp"
 #include "feeds/woo/parser.hpp"
 
@@ -39,7 +38,7 @@ struct WooOptions {
 // What the transport should do after a frame or timer tick.
 enum class FeedAction : std::uint8_t { none, reconnect };
 
-class WooFeed {
+class WooFeed final : public SnapshotSource {
  public:
   WooFeed(VenueBooks& books, Outbox& out, WooOptions options);
 
@@ -55,34 +54,20 @@ class WooFeed {
 
   [[nodiscard]] VenueCounters& counters() noexcept { return books_.counters(); }
 
- private:
-  enum class Phase : std::uint8_t { idle, awaiting_snapshot, live };
-  struct SymbolState {
-    Phase phase = Phase::idle;
-    std::int64_t last_ts = 0;          // chain head: ts of the last applied delta (or snapshot)
-    std::int64_t request_sent_ns = 0;  // when the pending request went out
-    std::int64_t retry_at_ns = 0;      // a deferred request (0: none)
-    std::int64_t last_data_ns = 0;
-    int retries = 0;
-    bool errored = false;  // the venue refused a subscription
-  };
+  // The resync action: the WS `request` event for the symbol's book.
+  void request_snapshot(std::uint32_t i, std::int64_t now_mono_ns, int attempt) override;
 
-  void request_snapshot(std::uint32_t i, std::int64_t now_mono_ns);
-  void start_resync(std::uint32_t i, std::int64_t expected, std::int64_t received,
-                    std::int64_t now_mono_ns) noexcept;
-  void on_update(std::uint32_t i, const Message& m, std::int64_t recv_ns,
-                 std::int64_t mono_ns) noexcept;
-  void on_reply(std::uint32_t i, const Message& m, std::int64_t recv_ns,
-                std::int64_t mono_ns) noexcept;
+ private:
+  void on_book_message(std::uint32_t i, const Message& m, std::int64_t recv_ns,
+                       std::int64_t mono_ns) noexcept;
   void on_error(const Message& m, std::int64_t mono_ns) noexcept;
-  [[nodiscard]] bool buffer_update(std::uint32_t i, const Message& m) noexcept;
   void send(const char* fmt, const std::string& a, const std::string& b);
 
   VenueBooks& books_;
   Outbox& out_;
   WooOptions opt_;
   Parser parser_;
-  std::vector<SymbolState> state_;
+  Sequencer seq_;
   std::int64_t last_rx_ns_ = 0;
   std::int64_t last_ping_ns_ = 0;
   bool connected_ = false;

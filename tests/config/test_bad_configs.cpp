@@ -32,7 +32,7 @@ depth = 20
 TEST_CASE("a TOML syntax error reports file:line:col", "[config]") {
   const std::string text = "[daemon]\ninstance = \"t1\"\nshm_dir = /dev/shm\n";
   try {
-    (void)parse_config(text, "bad.toml");
+    (void)parse_config(text, "bad.toml", kinds());
     FAIL("accepted");
   } catch (const ConfigError& e) {
     REQUIRE(e.problems().size() == 1);
@@ -158,8 +158,9 @@ TEST_CASE("plain ws:// to a non-loopback host needs allow_insecure", "[config]")
   REQUIRE_ONLY_PROBLEM(woo_with("wss://wss.woox.io", "ws://wss.woox.io"),
                        "venue 'woo': url 'ws://wss.woox.io/ws/stream' is plain ws:// to "
                        "non-loopback host 'wss.woox.io'; use wss:// or set allow_insecure = true");
-  const auto cfg = parse_config(
-      woo_with("wss://wss.woox.io", "ws://10.0.0.5:8080") + "allow_insecure = true\n", "t");
+  const auto cfg =
+      parse_config(woo_with("wss://wss.woox.io", "ws://10.0.0.5:8080") + "allow_insecure = true\n",
+                   "t", kinds());
   REQUIRE(cfg.warnings.size() == 1);
   REQUIRE(cfg.warnings[0] ==
           "venue 'woo': allow_insecure = true: plain ws:// to '10.0.0.5' is unencrypted");
@@ -350,7 +351,7 @@ TEST_CASE("all problems are reported at once, each prefixed with the source", "[
       "[daemon]\ninstance = \"t1\"\nring_capacity = 3\n" +
       std::string(kWoo).replace(kWoo.find("depth = 20"), 10, "depth = 0\ncolour = 1");
   try {
-    (void)parse_config(text, "many.toml");
+    (void)parse_config(text, "many.toml", kinds());
     FAIL("accepted");
   } catch (const ConfigError& e) {
     REQUIRE(e.problems().size() == 3);
@@ -363,7 +364,7 @@ TEST_CASE("all problems are reported at once, each prefixed with the source", "[
 
 TEST_CASE("a missing config file is a ConfigError naming the file", "[config]") {
   try {
-    (void)load_config("/nonexistent/wirebook.toml");
+    (void)load_config("/nonexistent/wirebook.toml", kinds());
     FAIL("accepted");
   } catch (const ConfigError& e) {
     REQUIRE(std::string(e.what()) == "/nonexistent/wirebook.toml: cannot open the config file");

@@ -3,10 +3,14 @@
 #include <filesystem>
 #include <string>
 
+#include "feeds/o2/module.hpp"
+#include "feeds/pulse/module.hpp"
+#include "feeds/woo/module.hpp"
 #include "tests/config/test_util.hpp"
 
 using namespace wirebook::config;
 using namespace wirebook::config::test;
+namespace feeds = wirebook::feeds;
 
 namespace {
 
@@ -27,12 +31,12 @@ const VenueConfig& venue_named(const Config& cfg, std::string_view name) {
 }  // namespace
 
 TEST_CASE("the shipped wirebook.toml validates with the real endpoints", "[config]") {
-  const Config cfg = load_config(source_root() / "config" / "wirebook.toml");
+  const Config cfg = load_config(source_root() / "config" / "wirebook.toml", kinds());
   INFO(summarize(cfg));
   REQUIRE(cfg.daemon.instance == "prod");
   REQUIRE(cfg.warnings.empty());
   const auto& woo = venue_named(cfg, "woo");
-  REQUIRE(woo.kind == VenueKind::woo);
+  REQUIRE(woo.kind == "woo");
   REQUIRE(woo.endpoint.scheme == "wss");
   REQUIRE(woo.endpoint.host == "wss.woox.io");
   REQUIRE(woo.endpoint.port == 443);
@@ -50,7 +54,7 @@ TEST_CASE("the shipped wirebook.toml validates with the real endpoints", "[confi
 }
 
 TEST_CASE("the shipped demo.toml points every venue at the local simulator", "[config]") {
-  const Config cfg = load_config(source_root() / "config" / "demo.toml");
+  const Config cfg = load_config(source_root() / "config" / "demo.toml", kinds());
   INFO(summarize(cfg));
   REQUIRE(cfg.daemon.instance == "demo");
   REQUIRE(cfg.daemon.instance_dir() == "/dev/shm/wirebook/demo");
@@ -59,9 +63,10 @@ TEST_CASE("the shipped demo.toml points every venue at the local simulator", "[c
   REQUIRE(venue_named(cfg, "pulse").endpoint.port == 18082);
   const auto& o2 = venue_named(cfg, "o2");
   REQUIRE(o2.endpoint.port == 18083);
-  REQUIRE(o2.o2.market_ids.size() == 3);
-  REQUIRE(o2.o2.trades);
-  REQUIRE(o2.o2.funding);
+  const auto o2_keys = feeds::read_own_keys(o2, feeds::o2::read_keys);
+  REQUIRE(o2_keys.market_ids.size() == 3);
+  REQUIRE(o2_keys.trades);
+  REQUIRE(o2_keys.funding);
   for (const auto& v : cfg.venues) {
     REQUIRE(v.endpoint.scheme == "ws");
     REQUIRE(is_loopback_host(v.endpoint.host));
@@ -70,7 +75,7 @@ TEST_CASE("the shipped demo.toml points every venue at the local simulator", "[c
 }
 
 TEST_CASE("a minimal config gets the documented defaults", "[config]") {
-  const Config cfg = parse_config(kDaemon + kWoo, "min.toml");
+  const Config cfg = parse_config(kDaemon + kWoo, "min.toml", kinds());
   const DaemonConfig& d = cfg.daemon;
   REQUIRE(d.shm_dir == "/dev/shm/wirebook");
   REQUIRE(d.shm_mode == 0640);
@@ -91,8 +96,9 @@ TEST_CASE("a minimal config gets the documented defaults", "[config]") {
   REQUIRE(v.stale_ms == 5000);
   REQUIRE(v.connect_timeout_ms == 5000);
   REQUIRE(v.max_frame_bytes == 16U * 1024U * 1024U);
-  REQUIRE_FALSE(v.woo.trades);
-  REQUIRE(v.woo.path_suffix.empty());
+  const auto woo_keys = feeds::read_own_keys(v, feeds::woo::read_keys);
+  REQUIRE_FALSE(woo_keys.trades);
+  REQUIRE(woo_keys.path_suffix.empty());
 }
 
 TEST_CASE("every optional key is accepted and read", "[config]") {
@@ -155,7 +161,7 @@ url = "http://127.0.0.1:18084/perps/book-stream"
 symbols = ["BTC-PERP"]
 depth = 25
 )";
-  const Config cfg = parse_config(text, "full.toml");
+  const Config cfg = parse_config(text, "full.toml", kinds());
   INFO(summarize(cfg));
   REQUIRE(cfg.daemon.shm_mode == 0640);
   REQUIRE(cfg.daemon.shm_group == "wirebook");
@@ -173,16 +179,19 @@ depth = 25
   REQUIRE(woo.api_key.name == "WOO_KEY");
   REQUIRE(woo.api_secret.source == CredentialRef::Source::file);
   REQUIRE(woo.tls.ca_file == "/etc/ssl/certs/ca-certificates.crt");
-  REQUIRE((woo.woo.trades && woo.woo.bbo));
+  const auto woo_keys = feeds::read_own_keys(woo, feeds::woo::read_keys);
+  REQUIRE((woo_keys.trades && woo_keys.bbo));
   const auto& pulse = cfg.venues.at(1);
-  REQUIRE(pulse.pulse.interval == PulseInterval::ms100);
-  REQUIRE(pulse.pulse.quotes);
+  const auto pulse_keys = feeds::read_own_keys(pulse, feeds::pulse::read_keys);
+  REQUIRE(pulse_keys.interval == "100ms");
+  REQUIRE(pulse_keys.quotes);
   const auto& o2 = cfg.venues.at(2);
   REQUIRE_FALSE(o2.enabled);
-  REQUIRE(o2.o2.market_ids.size() == 1);
-  REQUIRE(o2.o2.market_ids[0].second == 7);
-  REQUIRE(o2.o2.rest->host == "api.oxygentwo.com");
-  REQUIRE(o2.o2.rest_check_interval_s == 120);
+  const auto o2_keys = feeds::read_own_keys(o2, feeds::o2::read_keys);
+  REQUIRE(o2_keys.market_ids.size() == 1);
+  REQUIRE(o2_keys.market_ids[0].second == 7);
+  REQUIRE(o2_keys.rest_url == "https://api.oxygentwo.com");
+  REQUIRE(o2_keys.rest_check_interval_s == 120);
   const auto& ocx = cfg.venues.at(3);
   REQUIRE(ocx.heartbeat_s == 15);
   REQUIRE(ocx.endpoint.port == 18084);
@@ -193,7 +202,7 @@ TEST_CASE("risky but valid settings are accepted with warnings", "[config]") {
       parse_config(kDaemon + "metrics_listen = \"0.0.0.0:9100\"\n" + kWoo +
                        "cpu = 1\n[venue.tls]\nverify = false\n" +
                        std::string(kWoo).replace(kWoo.find("\"woo\""), 5, "\"woo2\"") + "cpu = 1\n",
-                   "w.toml");
+                   "w.toml", kinds());
   REQUIRE(cfg.warnings.size() == 3);
   REQUIRE(cfg.warnings[0] ==
           "daemon: metrics_listen '0.0.0.0:9100' is not a loopback address; the metrics endpoint "
@@ -204,8 +213,9 @@ TEST_CASE("risky but valid settings are accepted with warnings", "[config]") {
 }
 
 TEST_CASE("the summary names the instance, every venue and the warnings", "[config]") {
-  const Config cfg = parse_config(
-      kDaemon + kWoo + "api_key_env = \"WOO_KEY\"\n" + "[venue.tls]\nverify = false\n", "s.toml");
+  const Config cfg =
+      parse_config(kDaemon + kWoo + "api_key_env = \"WOO_KEY\"\n" + "[venue.tls]\nverify = false\n",
+                   "s.toml", kinds());
   const std::string s = summarize(cfg);
   INFO(s);
   REQUIRE(s.find("config s.toml: instance 't1', shm /dev/shm/wirebook/t1 mode 0640") == 0);

@@ -8,8 +8,14 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "feeds/registry.hpp"
 
 namespace wirebook::config::test {
+
+// The venue kinds of this build (the registry's table), as the daemon passes them.
+inline std::span<const VenueRules> kinds() {
+  return feeds::venue_rules();
+}
 
 // A valid config; tests append or replace parts of it.
 inline const std::string kDaemon = R"([daemon]
@@ -28,7 +34,7 @@ depth = 20
 // Parses text expecting failure; returns every problem message.
 inline std::vector<std::string> problems_of(const std::string& text) {
   try {
-    (void)parse_config(text, "test.toml");
+    (void)parse_config(text, "test.toml", kinds());
   } catch (const ConfigError& e) {
     return e.problems();
   }

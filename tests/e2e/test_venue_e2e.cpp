@@ -16,9 +16,9 @@
 #include <thread>
 
 #include "book/decimal.hpp"
-#include "feeds/common/registry.hpp"
 #include "feeds/common/venue_books.hpp"
 #include "feeds/common/ws_session.hpp"
+#include "feeds/registry.hpp"
 #include "tools/sim/sim.hpp"
 
 using namespace wirebook;
@@ -156,7 +156,7 @@ struct RunResult {
   std::uint64_t resyncs = 0;
   std::array<std::uint64_t, sim::kFaultKinds> by_kind{};  // every injected fault by kind
   std::uint64_t heartbeat_closes = 0;                     // by the simulated venue
-  feeds::WsStats ws;
+  feeds::SessionStats ws;
   int opens = 0;
   int closes = 0;
   int not_disconnected_on_close = 0;
@@ -188,8 +188,15 @@ std::string describe(const RunResult& r) {
   return o.str();
 }
 
-using Tweak = std::function<void(sim::SimConfig&, feeds::FeedSettings&)>;
-using WsTweak = std::function<void(feeds::WsOptions&)>;
+// What the feed is built from, as the daemon builds it: the venue's config
+// (generic keys, and the module's own keys in venue.options) and credentials.
+struct FeedSetup {
+  config::VenueConfig venue;
+  feeds::Credentials credentials;
+};
+
+using Tweak = std::function<void(sim::SimConfig&, FeedSetup&)>;
+using WsTweak = std::function<void(feeds::SessionOptions&)>;
 
 RunResult run_venue(sim::VenueKind kind, bool tls, const std::vector<std::string>& faults,
                     std::uint64_t seed, std::uint64_t frames, const Tweak& tweak = {},
@@ -205,20 +212,22 @@ RunResult run_venue(sim::VenueKind kind, bool tls, const std::vector<std::string
   cfg.venue.wait_subscriptions = 3;
   cfg.linger_ms = 3000;
   for (const auto& f : faults) sim::apply_fault_spec(cfg.faults, f);
-  feeds::FeedSettings fs;
-  fs.heartbeat_ns = 10'000'000'000;
+  const auto syms = sim::venue_symbols(kind, 3);
+  FeedSetup fs;
+  fs.venue.name = kind_name;
+  fs.venue.kind = kind_name;
+  fs.venue.heartbeat_s = 10;
+  for (const auto& s : syms) fs.venue.symbols.push_back(s.name);
   if (tweak) tweak(cfg, fs);
   sim::Simulator simulator(cfg);
-  std::thread sim_thread([&] { simulator.run(); });
 
-  const auto syms = sim::venue_symbols(kind, 3);
   std::vector<feeds::InstrumentSpec> specs;
   for (const auto& s : syms) specs.push_back({s.name, -2, -4});  // widened as needed
   feeds::VenueBooks books(specs, 4000, 65536, nullptr);
 
   boost::asio::io_context io;
   auto guard = boost::asio::make_work_guard(io);
-  feeds::WsOptions wo;
+  feeds::SessionOptions wo;
   if (wtweak) wtweak(wo);
   const std::string url = simulator.url(kind, tls);
   REQUIRE(!url.empty());
@@ -234,19 +243,22 @@ RunResult run_venue(sim::VenueKind kind, bool tls, const std::vector<std::string
   wo.ca_file = simulator.ca_path();
   wo.seed = seed;
   std::unique_ptr<Recorder> rec;
-  std::unique_ptr<feeds::WsSession> session;
+  std::unique_ptr<feeds::Session> session;
   // The handler needs the session as its outbox and the session needs the
   // handler: build the handler against a forwarding outbox.
   struct Forward : feeds::Outbox {
-    feeds::WsSession* s = nullptr;
+    feeds::Session* s = nullptr;
     void send_text(std::string_view f) override {
       if (s) s->send_text(f);
     }
   } forward;
-  rec = std::make_unique<Recorder>(books,
-                                   feeds::find_venue_kind(kind_name)->make(books, forward, fs));
-  session = std::make_unique<feeds::WsSession>(io, wo, *rec);
+  const feeds::VenueModule* module = feeds::find_venue_module(kind_name);
+  REQUIRE(module != nullptr);
+  rec = std::make_unique<Recorder>(
+      books, module->make_feed(feeds::FeedContext{fs.venue, books, forward, fs.credentials}));
+  session = feeds::make_session(module->transport, io, wo, *rec);
   forward.s = session.get();
+  std::thread sim_thread([&] { simulator.run(); });
   session->start();
   std::thread io_thread([&] { io.run(); });
 
@@ -382,16 +394,13 @@ TEST_CASE("Pulse with duplicated and corrupt changes detects breaks and rebuilds
 
 TEST_CASE("Pulse raw books behind auth: client_signature and client_credentials log in",
           "[e2e][pulse][auth]") {
-  for (const auto method :
-       {feeds::FeedSettings::Auth::signature, feeds::FeedSettings::Auth::credentials}) {
+  for (const auto method : {feeds::Credentials::Use::signature, feeds::Credentials::Use::plain}) {
     const auto r = run_venue(sim::VenueKind::pulse, false, {}, seed_from_env(), 1500,
-                             [&](sim::SimConfig& c, feeds::FeedSettings& fs) {
+                             [&](sim::SimConfig& c, FeedSetup& fs) {
                                c.venue.pulse_raw_needs_auth = true;
                                c.venue.pulse_client_id = "desk-7";
                                c.venue.pulse_client_secret = "correct horse battery";
-                               fs.auth = method;
-                               fs.api_key = "desk-7";
-                               fs.api_secret = "correct horse battery";
+                               fs.credentials = {method, "desk-7", "correct horse battery"};
                              });
     CHECK(r.errors == 0);
   }
@@ -400,14 +409,12 @@ TEST_CASE("Pulse raw books behind auth: client_signature and client_credentials 
 TEST_CASE("Pulse with a wrong secret is refused, counted, and never LIVE", "[e2e][pulse][auth]") {
   const auto r = run_venue(
       sim::VenueKind::pulse, false, {}, seed_from_env(), 300,
-      [&](sim::SimConfig& c, feeds::FeedSettings& fs) {
+      [&](sim::SimConfig& c, FeedSetup& fs) {
         c.venue.pulse_raw_needs_auth = true;
         c.venue.pulse_client_id = "desk-7";
         c.venue.pulse_client_secret = "correct horse battery";
         c.venue.wait_subscriptions = 0;
-        fs.auth = feeds::FeedSettings::Auth::signature;
-        fs.api_key = "desk-7";
-        fs.api_secret = "wrong";
+        fs.credentials = {feeds::Credentials::Use::signature, "desk-7", "wrong"};
       },
       false);
   CHECK(r.errors >= 1);
@@ -422,7 +429,7 @@ TEST_CASE("Pulse with a wrong secret is refused, counted, and never LIVE", "[e2e
 namespace {
 
 Tweak counted(std::uint64_t max_faults, const Tweak& more = {}) {
-  return [max_faults, more](sim::SimConfig& c, feeds::FeedSettings& fs) {
+  return [max_faults, more](sim::SimConfig& c, FeedSetup& fs) {
     c.venue.faults_wait_resync = true;
     c.venue.max_faults = max_faults;
     c.venue.backpressure_bytes = 256U << 10U;  // a short backlog: resyncs finish quickly
@@ -435,8 +442,17 @@ std::string venue_prefix(sim::VenueKind kind) {
 }
 
 // O2 DEX (working schema, DESIGN §5): the simulator numbers its markets 1..n.
-void o2_markets(sim::SimConfig& /*cfg*/, feeds::FeedSettings& fs) {
-  fs.market_ids = {1, 2, 3};
+void o2_markets(sim::SimConfig& /*cfg*/, FeedSetup& fs) {
+  config::KeyValue ids;
+  ids.type = config::KeyValue::Type::table;
+  std::int64_t id = 1;
+  for (const auto& s : sim::venue_symbols(sim::VenueKind::o2, 3)) {
+    config::KeyValue v;
+    v.type = config::KeyValue::Type::integer;
+    v.integer = id++;
+    ids.fields.emplace_back(s.name, v);
+  }
+  fs.venue.options = {{"market_ids", ids}};
 }
 
 // The settings a venue needs in every run (O2: its market ids).
@@ -447,7 +463,7 @@ Tweak venue_needs(sim::VenueKind kind) {
 // counted() plus what the venue needs plus `more`.
 Tweak counted_for(sim::VenueKind kind, std::uint64_t max_faults, const Tweak& more = {}) {
   const Tweak need = venue_needs(kind);
-  return counted(max_faults, [need, more](sim::SimConfig& c, feeds::FeedSettings& fs) {
+  return counted(max_faults, [need, more](sim::SimConfig& c, FeedSetup& fs) {
     if (need) need(c, fs);
     if (more) more(c, fs);
   });
@@ -495,9 +511,9 @@ void oversized_frames_are_counted(sim::VenueKind kind) {
   const std::uint64_t seed = seed_from_env();
   INFO("seed " << seed);
   const std::string v = venue_prefix(kind);
-  const auto r =
-      run_venue(kind, false, {v + "oversize=0.01"}, seed, 3000, counted_for(kind, 2),
-                /*expect_live=*/true, [](feeds::WsOptions& wo) { wo.max_frame_bytes = 1U << 20U; });
+  const auto r = run_venue(kind, false, {v + "oversize=0.01"}, seed, 3000, counted_for(kind, 2),
+                           /*expect_live=*/true,
+                           [](feeds::SessionOptions& wo) { wo.max_frame_bytes = 1U << 20U; });
   INFO(describe(r));
   CHECK(r.of(sim::FaultKind::oversize) == 2);
   CHECK(r.ws.oversized_frames == 2);
@@ -511,10 +527,10 @@ void stalls_flag_books_stale(sim::VenueKind kind) {
   const std::string v = venue_prefix(kind);
   constexpr std::int64_t kStaleNs = 600'000'000;
   const auto r = run_venue(kind, false, {v + "stall=0.01"}, seed, 3000,
-                           counted_for(kind, 2, [](sim::SimConfig& c, feeds::FeedSettings& fs) {
+                           counted_for(kind, 2, [](sim::SimConfig& c, FeedSetup& fs) {
                              c.faults.params.stall_ms = 1500;
                              c.linger_ms = 200;  // end before the books could go stale
-                             fs.stale_after_ns = kStaleNs;
+                             fs.venue.stale_ms = static_cast<std::uint32_t>(kStaleNs / 1'000'000);
                            }));
   INFO(describe(r));
   CHECK(r.of(sim::FaultKind::stall) == 2);
@@ -573,7 +589,7 @@ TEST_CASE("Pulse: an unanswered heartbeat closes the session; the feed reconnect
   // The venue loses the client's first two answers to its test_request and
   // closes with 4000 "heartbeat close" at the next heartbeat (PROTOCOLS §2.6).
   const auto r = run_venue(sim::VenueKind::pulse, false, {}, seed, 3000,
-                           counted(0, [](sim::SimConfig& c, feeds::FeedSettings&) {
+                           counted(0, [](sim::SimConfig& c, FeedSetup&) {
                              c.venue.pulse_second_ms = 20;  // 10 "seconds" = 200 ms
                              c.venue.pulse_lose_test_answers = 2;
                              c.venue.rate = 1500;

@@ -31,7 +31,7 @@ struct NullHandler final : feeds::FrameHandler {
 
 // Runs a session until `done` says so (checked on the io thread) or a timeout.
 template <class Done>
-bool run_until(feeds::WsOptions o, feeds::FrameHandler& h, std::vector<std::string>& logs,
+bool run_until(feeds::SessionOptions o, feeds::FrameHandler& h, std::vector<std::string>& logs,
                Done done, std::chrono::seconds timeout = std::chrono::seconds(60)) {
   boost::asio::io_context io;
   feeds::WsSession s(io, std::move(o), h, [&](int, std::string_view m) { logs.emplace_back(m); });
@@ -53,18 +53,18 @@ bool run_until(feeds::WsOptions o, feeds::FrameHandler& h, std::vector<std::stri
 }  // namespace
 
 TEST_CASE("reconnect delays follow exponential backoff with full jitter", "[ws][backoff]") {
-  feeds::WsOptions o;  // base 100 ms, cap 30 s
-  CHECK(feeds::WsSession::backoff_delay(o, 0, ~0ULL) <= 100'000'000);
-  CHECK(feeds::WsSession::backoff_delay(o, 3, 800'000'000) == 800'000'000);
-  CHECK(feeds::WsSession::backoff_delay(o, 3, 800'000'001) == 0);  // wraps within [0, 800 ms]
-  CHECK(feeds::WsSession::backoff_delay(o, 20, 30'000'000'000) == 30'000'000'000);
-  CHECK(feeds::WsSession::backoff_delay(o, 100, 30'000'000'001) == 0);
+  feeds::SessionOptions o;  // base 100 ms, cap 30 s
+  CHECK(feeds::backoff_delay(o, 0, ~0ULL) <= 100'000'000);
+  CHECK(feeds::backoff_delay(o, 3, 800'000'000) == 800'000'000);
+  CHECK(feeds::backoff_delay(o, 3, 800'000'001) == 0);  // wraps within [0, 800 ms]
+  CHECK(feeds::backoff_delay(o, 20, 30'000'000'000) == 30'000'000'000);
+  CHECK(feeds::backoff_delay(o, 100, 30'000'000'001) == 0);
   std::mt19937_64 rng(7);
   for (unsigned a = 0; a < 40; ++a) {
     const std::int64_t ceiling =
         std::min<std::int64_t>(30'000'000'000, 100'000'000LL << std::min(a, 30U));
     for (int k = 0; k < 100; ++k) {
-      const auto d = feeds::WsSession::backoff_delay(o, a, rng());
+      const auto d = feeds::backoff_delay(o, a, rng());
       REQUIRE(d >= 0);
       REQUIRE(d <= ceiling);
     }
@@ -77,7 +77,7 @@ TEST_CASE("a refused connection is retried with backoff, never a crash", "[ws]")
   boost::asio::ip::tcp::acceptor a(tmp, {boost::asio::ip::make_address("127.0.0.1"), 0});
   const auto port = a.local_endpoint().port();
   a.close();
-  feeds::WsOptions o;
+  feeds::SessionOptions o;
   o.scheme = "ws";
   o.host = "127.0.0.1";
   o.port = port;
@@ -109,7 +109,7 @@ TEST_CASE("a wrong CA fails certificate verification clearly and backs off", "[w
   const std::string url = simulator.url(sim::VenueKind::woo, true);
   const auto port = static_cast<std::uint16_t>(std::stoi(
       url.substr(url.rfind(':') + 1, url.find('/', url.rfind(':')) - url.rfind(':') - 1)));
-  feeds::WsOptions o;
+  feeds::SessionOptions o;
   o.scheme = "wss";
   o.host = "127.0.0.1";
   o.port = port;

@@ -16,7 +16,7 @@ struct NullOutbox final : wirebook::feeds::Outbox {
   void send_text(std::string_view) override {}
 };
 
-struct NullRest final : wirebook::feeds::o2::RestOutbox {
+struct NullRest final : wirebook::feeds::RestOutbox {
   bool get(std::string_view, std::uint64_t) override { return true; }
 };
 

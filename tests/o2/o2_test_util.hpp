@@ -18,7 +18,7 @@ inline std::string fixture(const std::string& name) {
   return wirebook::feed_test::fixture("o2", name);
 }
 
-struct RecordingRest : wirebook::feeds::o2::RestOutbox {
+struct RecordingRest : wirebook::feeds::RestOutbox {
   bool get(std::string_view target, std::uint64_t tag) override {
     requests.emplace_back(std::string(target), tag);
     return true;

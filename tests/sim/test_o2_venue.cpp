@@ -4,8 +4,8 @@
 // /api/v1/markets/{id}/orderbook answer in the {success, data, error} envelope.
 #include <catch2/catch.hpp>
 
+#include "feeds/common/https_client.hpp"
 #include "feeds/o2/markets.hpp"
-#include "feeds/o2/rest_client.hpp"
 #include "o2_client.hpp"
 #include "ref_book.hpp"
 #include "sim_thread.hpp"
@@ -21,9 +21,9 @@ std::vector<std::string> o2_names(std::size_t n) {
   return out;
 }
 
-feeds::o2::RestEndpoint endpoint(const std::string& base, const std::string& ca) {
-  feeds::o2::RestEndpoint ep;
-  REQUIRE(feeds::o2::parse_rest_base(base, ep).empty());
+feeds::RestEndpoint endpoint(const std::string& base, const std::string& ca) {
+  feeds::RestEndpoint ep;
+  REQUIRE(feeds::parse_rest_base(base, ep).empty());
   ep.ca_file = ca;
   return ep;
 }
@@ -124,7 +124,7 @@ TEST_CASE("O2 REST: markets and order books in the envelope, over http:// and ht
     const std::string base = st.sim().rest_base(sim::VenueKind::o2, tls);
     REQUIRE(!base.empty());
     const auto ep = endpoint(base, st.sim().ca_path());
-    const auto m = feeds::o2::https_get(ep, "/api/v1/markets", std::chrono::seconds(10));
+    const auto m = feeds::https_get(ep, "/api/v1/markets", std::chrono::seconds(10));
     INFO("error: " << m.error);
     REQUIRE(m.status == 200);
     const auto markets = feeds::o2::parse_markets(m.body);
@@ -135,14 +135,13 @@ TEST_CASE("O2 REST: markets and order books in the envelope, over http:// and ht
     CHECK(ids[2].market_id == 3);
     CHECK(ids[0].price_decimals == 1);
 
-    const auto bad =
-        feeds::o2::https_get(ep, "/api/v1/markets/99/orderbook", std::chrono::seconds(10));
+    const auto bad = feeds::https_get(ep, "/api/v1/markets/99/orderbook", std::chrono::seconds(10));
     CHECK(bad.status == 404);
     CHECK(bad.body.find(R"("success":false)") != std::string::npos);
 
     for (std::size_t i = 0; i < 3; ++i) {
-      const auto b = feeds::o2::https_get(
-          ep, "/api/v1/markets/" + std::to_string(i + 1) + "/orderbook", std::chrono::seconds(10));
+      const auto b = feeds::https_get(ep, "/api/v1/markets/" + std::to_string(i + 1) + "/orderbook",
+                                      std::chrono::seconds(10));
       REQUIRE(b.status == 200);
       simdjson::dom::parser p;
       simdjson::dom::element doc = p.parse(b.body);
@@ -170,12 +169,12 @@ TEST_CASE("O2 REST over https:// verifies the simulator's certificate", "[sim][o
   cfg.venue.rate = 10;  // unbounded; stopped by ~SimThread
   SimThread st(cfg);
   auto ep = endpoint(st.sim().rest_base(sim::VenueKind::o2, true), st.sim().ca_path());
-  const auto ok = feeds::o2::https_get(ep, "/api/v1/markets", std::chrono::seconds(10));
+  const auto ok = feeds::https_get(ep, "/api/v1/markets", std::chrono::seconds(10));
   INFO("error: " << ok.error);
   CHECK(ok.status == 200);
   SimThread other(cfg);  // a different CA
   ep.ca_file = other.sim().ca_path();
-  const auto refused = feeds::o2::https_get(ep, "/api/v1/markets", std::chrono::seconds(10));
+  const auto refused = feeds::https_get(ep, "/api/v1/markets", std::chrono::seconds(10));
   CHECK(refused.status == 0);
   CHECK(refused.error.find("tls handshake") != std::string::npos);
 }

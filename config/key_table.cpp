@@ -1,33 +1,38 @@
-#include "config/table_reader.hpp"
+#include "config/key_table.hpp"
 
 #include <algorithm>
 #include <array>
 #include <cctype>
 
-namespace wirebook::config::detail {
+namespace wirebook::config {
 
-std::string_view type_phrase(const toml::node& node) noexcept {
-  switch (node.type()) {
-    case toml::node_type::table:
+const KeyValue* KeyValue::field(std::string_view key) const noexcept {
+  for (const auto& [k, v] : fields) {
+    if (k == key) return &v;
+  }
+  return nullptr;
+}
+
+std::string_view type_phrase(const KeyValue& value) noexcept {
+  switch (value.type) {
+    case KeyValue::Type::table:
       return "a table";
-    case toml::node_type::array:
+    case KeyValue::Type::array:
       return "an array";
-    case toml::node_type::string:
+    case KeyValue::Type::string:
       return "a string";
-    case toml::node_type::integer:
+    case KeyValue::Type::integer:
       return "an integer";
-    case toml::node_type::floating_point:
+    case KeyValue::Type::floating:
       return "a float";
-    case toml::node_type::boolean:
+    case KeyValue::Type::boolean:
       return "a boolean";
-    case toml::node_type::date:
+    case KeyValue::Type::date:
       return "a date";
-    case toml::node_type::time:
+    case KeyValue::Type::time:
       return "a time";
-    case toml::node_type::date_time:
+    case KeyValue::Type::date_time:
       return "a date-time";
-    case toml::node_type::none:
-      break;
   }
   return "nothing";
 }
@@ -62,7 +67,7 @@ bool looks_like_inline_secret(std::string_view key) {
                      [&](std::string_view w) { return k.find(w) != std::string::npos; });
 }
 
-TableReader::TableReader(const toml::table& table, std::string context, Problems& problems,
+TableReader::TableReader(const KeyTable& table, std::string context, Problems& problems,
                          std::string key_prefix)
     : table_(table),
       context_(std::move(context)),
@@ -74,44 +79,55 @@ void TableReader::problem(std::string message) {
 }
 
 void TableReader::type_problem(std::string_view key, std::string_view expected,
-                               const toml::node& got) {
+                               const KeyValue& got) {
   problem(name(key) + " must be " + std::string(expected) + ", got " +
           std::string(type_phrase(got)));
 }
 
-const toml::node* TableReader::take(std::string_view key) {
-  asked_.emplace(key);
-  const toml::node* node = table_.get(key);
-  if (node != nullptr) taken_.emplace(key);
-  return node;
+bool TableReader::has(std::string_view key) const noexcept {
+  for (const auto& [k, v] : table_) {
+    if (k == key) return true;
+  }
+  return false;
 }
 
-const toml::node* TableReader::take_required(std::string_view key) {
-  const toml::node* node = take(key);
+const KeyValue* TableReader::take(std::string_view key) {
+  asked_.emplace(key);
+  for (const auto& [k, v] : table_) {
+    if (k == key) {
+      taken_.emplace(key);
+      return &v;
+    }
+  }
+  return nullptr;
+}
+
+const KeyValue* TableReader::take_required(std::string_view key) {
+  const KeyValue* node = take(key);
   if (node == nullptr) problem("missing required key '" + name(key) + "'");
   return node;
 }
 
 std::optional<std::string> TableReader::string(std::string_view key, bool required) {
-  const toml::node* node = required ? take_required(key) : take(key);
+  const KeyValue* node = required ? take_required(key) : take(key);
   if (node == nullptr) return std::nullopt;
-  if (const auto* s = node->as_string()) return s->get();
+  if (node->type == KeyValue::Type::string) return node->string;
   type_problem(key, "a string", *node);
   return std::nullopt;
 }
 
 std::optional<bool> TableReader::boolean(std::string_view key) {
-  const toml::node* node = take(key);
+  const KeyValue* node = take(key);
   if (node == nullptr) return std::nullopt;
-  if (const auto* b = node->as_boolean()) return b->get();
+  if (node->type == KeyValue::Type::boolean) return node->boolean;
   type_problem(key, "a boolean (true or false)", *node);
   return std::nullopt;
 }
 
 std::optional<std::int64_t> TableReader::integer(std::string_view key, bool required) {
-  const toml::node* node = required ? take_required(key) : take(key);
+  const KeyValue* node = required ? take_required(key) : take(key);
   if (node == nullptr) return std::nullopt;
-  if (const auto* i = node->as_integer()) return i->get();
+  if (node->type == KeyValue::Type::integer) return node->integer;
   type_problem(key, "an integer", *node);
   return std::nullopt;
 }
@@ -130,25 +146,25 @@ std::optional<std::int64_t> TableReader::integer_in(std::string_view key, std::i
   return value;
 }
 
-const toml::table* TableReader::table(std::string_view key, std::string_view how_to_write) {
-  const toml::node* node = take(key);
+const KeyTable* TableReader::table(std::string_view key, std::string_view how_to_write) {
+  const KeyValue* node = take(key);
   if (node == nullptr) return nullptr;
-  if (const auto* t = node->as_table()) return t;
+  if (node->type == KeyValue::Type::table) return &node->fields;
   type_problem(key, "a table (" + std::string(how_to_write) + ")", *node);
   return nullptr;
 }
 
-const toml::array* TableReader::array(std::string_view key, bool required) {
-  const toml::node* node = required ? take_required(key) : take(key);
+const std::vector<KeyValue>* TableReader::array(std::string_view key, bool required) {
+  const KeyValue* node = required ? take_required(key) : take(key);
   if (node == nullptr) return nullptr;
-  if (const auto* a = node->as_array()) return a;
+  if (node->type == KeyValue::Type::array) return &node->items;
   type_problem(key, "an array", *node);
   return nullptr;
 }
 
 void TableReader::finish() {
   for (const auto& [k, node] : table_) {
-    const std::string_view key = k.str();
+    const std::string_view key = k;
     if (taken_.count(key) != 0) continue;
     if (looks_like_inline_secret(key)) {
       // Point at the reference keys that exist: api_key_* or api_secret_*.
@@ -175,4 +191,4 @@ void TableReader::finish() {
   }
 }
 
-}  // namespace wirebook::config::detail
+}  // namespace wirebook::config

@@ -1,7 +1,7 @@
-// Beast/OpenSSL behind the O2 REST client (rest_client.hpp). One io_context
+// Beast/OpenSSL behind the HTTPS client (https_client.hpp). One io_context
 // per request: start-up and the worker thread are cold paths, and a fresh
 // context keeps every request's timeout and failure independent.
-#include "feeds/o2/rest_client.hpp"
+#include "feeds/common/https_client.hpp"
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -16,7 +16,7 @@
 #include <charconv>
 #include <memory>
 
-namespace wirebook::feeds::o2 {
+namespace wirebook::feeds {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
@@ -212,17 +212,17 @@ void RestWorker::run() {
   }
 }
 
-void RestWorker::poll(O2Feed& feed, std::int64_t recv_realtime_ns,
+void RestWorker::poll(RestReplies& replies, std::int64_t recv_realtime_ns,
                       std::int64_t recv_mono_ns) noexcept {
   // try_lock: the venue thread never waits for the worker.
   if (!mu_.try_lock()) return;
   if (!done_.empty()) taken_.swap(done_);  // swapping vectors never allocates
   mu_.unlock();
   for (const Reply& r : taken_) {
-    feed.on_rest_reply(r.tag, r.status, r.body.data(), r.len, r.body.size(), recv_realtime_ns,
-                       recv_mono_ns);
+    replies.on_rest_reply(r.tag, r.status, r.body.data(), r.len, r.body.size(), recv_realtime_ns,
+                          recv_mono_ns);
   }
   taken_.clear();
 }
 
-}  // namespace wirebook::feeds::o2
+}  // namespace wirebook::feeds

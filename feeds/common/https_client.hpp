@@ -1,10 +1,10 @@
 #pragma once
-// O2 REST over HTTPS (o2dex-api.txt: "All requests use HTTPS"): a blocking
-// GET with one overall timeout for start-up (GET /api/v1/markets), and a
-// worker thread that serves O2Feed's RestOutbox off the venue thread
-// (GET /api/v1/markets/{id}/orderbook for snapshots and cross-checks).
+// REST over HTTPS for any venue: a blocking GET with one overall timeout for
+// start-up preparation (e.g. O2's market lookup), and a worker thread that
+// serves a feed's RestOutbox off the venue thread (snapshots, cross-checks).
 //
-// Beast and OpenSSL stay in rest_client.cpp. TLS: SNI and hostname
+// Beast and OpenSSL stay in https_client.cpp; venue folders include only this
+// header. TLS: SNI and hostname
 // verification against the system store or `ca_file`; `verify = false` only
 // for tests. Plain http:// is accepted for loopback (the simulator).
 //
@@ -20,9 +20,9 @@
 #include <thread>
 #include <vector>
 
-#include "feeds/o2/o2_feed.hpp"
+#include "feeds/common/outbox.hpp"
 
-namespace wirebook::feeds::o2 {
+namespace wirebook::feeds {
 
 struct RestEndpoint {
   std::string scheme = "https";  // https | http
@@ -46,8 +46,8 @@ struct RestResult {
 [[nodiscard]] RestResult https_get(const RestEndpoint& ep, std::string_view target,
                                    std::chrono::milliseconds timeout);
 
-// Serves O2Feed's REST requests on its own thread, one at a time (the public
-// tier allows 60 requests a minute; the feed paces itself).
+// Serves a feed's REST requests on its own thread, one at a time (venues
+// limit REST rates; the feed paces itself).
 class RestWorker final : public RestOutbox {
  public:
   RestWorker(RestEndpoint ep, std::chrono::milliseconds timeout);
@@ -56,9 +56,10 @@ class RestWorker final : public RestOutbox {
   RestWorker& operator=(const RestWorker&) = delete;
 
   bool get(std::string_view target, std::uint64_t tag) override;
-  // Hands finished replies to `feed` (venue thread; never blocks: a busy
+  // Hands finished replies to `replies` (venue thread; never blocks: a busy
   // worker just means the replies come on the next call).
-  void poll(O2Feed& feed, std::int64_t recv_realtime_ns, std::int64_t recv_mono_ns) noexcept;
+  void poll(RestReplies& replies, std::int64_t recv_realtime_ns,
+            std::int64_t recv_mono_ns) noexcept;
 
   static constexpr std::size_t kMaxQueued = 64;
 
@@ -86,4 +87,4 @@ class RestWorker final : public RestOutbox {
   std::thread thread_;
 };
 
-}  // namespace wirebook::feeds::o2
+}  // namespace wirebook::feeds

@@ -1,0 +1,95 @@
+#pragma once
+// A venue module (DESIGN.md §2): everything the daemon and the config
+// validator know of one venue kind, declared once in feeds/<venue>/module.cpp
+// and listed, one line per venue, in feeds/registry.cpp. Nothing outside the
+// venue's folder names the venue.
+//
+// Threading: descriptors are immutable; make_feed runs at start-up on the
+// cold thread (it may block, e.g. a REST lookup) and throws with the reason.
+#include <cstdint>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <utility>
+
+#include "config/config.hpp"
+#include "feeds/common/outbox.hpp"
+#include "feeds/common/session.hpp"
+#include "feeds/common/venue_books.hpp"
+
+namespace wirebook::feeds {
+
+// The venue's credentials, resolved by the daemon from their references
+// (never logged). `use` says how the venue should present them.
+struct Credentials {
+  enum class Use : std::uint8_t { none, plain, signature };
+  Use use = Use::none;
+  std::string api_key;
+  std::string api_secret;
+};
+
+// What a feed factory gets: the venue's config (generic keys, and its own keys
+// in venue.options), its books, where control frames go, its credentials.
+struct FeedContext {
+  const config::VenueConfig& venue;
+  VenueBooks& books;
+  Outbox& out;
+  Credentials credentials;
+};
+
+struct VenueModule {
+  config::VenueRules rules{};  // kind, url schemes, heartbeat and depth rules, own keys
+  Transport transport = Transport::websocket;
+  // The venue has no application heartbeat: the session keeps the transport
+  // alive itself and fails a connection silent for 2 x heartbeat_s.
+  bool transport_keepalive = false;
+  // Builds the venue's feed, doing any start-up preparation first. nullptr:
+  // the kind's config is known but its feed is not in this build yet.
+  std::unique_ptr<FrameHandler> (*make_feed)(const FeedContext& context) = nullptr;
+};
+
+// The generic timing keys in ns (defaults where a key is 0: unset in tests).
+[[nodiscard]] inline std::int64_t heartbeat_ns(const config::VenueConfig& v) noexcept {
+  return v.heartbeat_s > 0 ? std::int64_t{v.heartbeat_s} * 1'000'000'000 : 10'000'000'000;
+}
+[[nodiscard]] inline std::int64_t stale_after_ns(const config::VenueConfig& v) noexcept {
+  return v.stale_ms > 0 ? std::int64_t{v.stale_ms} * 1'000'000 : 60'000'000'000;
+}
+
+// Reads a module's own keys from venue.options with the module's reader
+// `read(TableReader&, const VenueConfig&)`. They were validated with the
+// config, so a problem here means the config did not come through
+// parse_config: it is thrown.
+template <class Read>
+[[nodiscard]] auto read_own_keys(const config::VenueConfig& venue, Read read) {
+  config::Problems problems;
+  config::TableReader reader(venue.options, "venue '" + venue.name + "'", problems);
+  auto keys = read(reader, venue);
+  if (!problems.empty()) throw std::invalid_argument(problems.front());
+  return keys;
+}
+
+// Adapts a venue feed (on_connected, on_disconnected, on_frame and on_timer
+// returning its FeedAction) to the session's FrameHandler.
+template <class Feed>
+class FeedHandler final : public FrameHandler {
+  using Action = decltype(std::declval<Feed&>().on_timer(0));
+
+ public:
+  template <class... Args>
+  explicit FeedHandler(Args&&... args) : feed_(std::forward<Args>(args)...) {}
+  void on_open(std::int64_t now) override { feed_.on_connected(now); }
+  void on_close(std::int64_t now) override { feed_.on_disconnected(now); }
+  bool on_frame(const char* d, std::size_t n, std::size_t cap, std::int64_t rt,
+                std::int64_t mono) noexcept override {
+    return feed_.on_frame(d, n, cap, rt, mono) == Action::reconnect;
+  }
+  bool on_timer(std::int64_t now) noexcept override {
+    return feed_.on_timer(now) == Action::reconnect;
+  }
+
+ private:
+  Feed feed_;
+};
+
+}  // namespace wirebook::feeds

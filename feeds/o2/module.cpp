@@ -1,0 +1,217 @@
+// The O2 DEX venue module: its config keys, the start-up market-id lookup and
+// its feed (o2_feed.hpp) with the REST worker for snapshots and cross-checks.
+#include "feeds/o2/module.hpp"
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <set>
+
+#include "config/url.hpp"
+#include "feeds/common/clock.hpp"
+#include "feeds/common/https_client.hpp"
+#include "feeds/o2/markets.hpp"
+#include "feeds/o2/o2_feed.hpp"
+
+namespace wirebook::feeds::o2 {
+namespace {
+
+constexpr auto kRestTimeout = std::chrono::seconds(10);
+
+void read_market_ids(config::TableReader& r, const config::VenueConfig& v, O2Keys& k) {
+  const config::KeyTable* ids = r.table("market_ids", "[venue.market_ids] or { SYMBOL = 1 }");
+  if (ids == nullptr) return;
+  std::set<std::int64_t> used;
+  for (const auto& [sym, node] : *ids) {
+    if (node.type != config::KeyValue::Type::integer || node.integer < 0) {
+      k.ids_valid = false;
+      r.problem("market_ids." + sym + " must be a non-negative integer, got " +
+                std::string(node.type != config::KeyValue::Type::integer ? config::type_phrase(node)
+                                                                         : "a negative integer"));
+    } else if (std::find(v.symbols.begin(), v.symbols.end(), sym) == v.symbols.end()) {
+      r.problem("market_ids names '" + sym + "', which is not in symbols");
+    } else if (!used.insert(node.integer).second) {
+      k.ids_valid = false;
+      r.problem("market_ids." + sym + ": market id " + std::to_string(node.integer) +
+                " is used twice");
+    } else {
+      k.market_ids.emplace_back(sym, node.integer);
+    }
+  }
+}
+
+void read_rest_url(config::TableReader& r, O2Keys& k) {
+  auto u = r.string("rest_url");
+  if (!u) return;
+  config::Url url;
+  if (auto err = config::parse_url(*u, url)) {
+    r.problem("rest_url '" + *u + "' " + *err);
+  } else if (url.scheme != "https" &&
+             !(url.scheme == "http" && config::is_loopback_host(url.host))) {
+    r.problem("rest_url must be https:// (http:// only to a loopback host), got '" + *u + "'");
+  } else {
+    k.rest_url = *u;
+  }
+}
+
+// Extra public channels besides order_book (o2dex-api.txt "Public Channels").
+void read_channels(config::TableReader& r, O2Keys& k) {
+  const std::vector<config::KeyValue>* chans = r.array("channels");
+  if (chans == nullptr) return;
+  for (std::size_t i = 0; i < chans->size(); ++i) {
+    const config::KeyValue& ch = (*chans)[i];
+    const bool is_string = ch.type == config::KeyValue::Type::string;
+    const std::string name = is_string ? ch.string : std::string();
+    if (name == "trades") {
+      k.trades = true;
+    } else if (name == "ticker") {
+      k.ticker = true;
+    } else if (name == "mark_price") {
+      k.mark_price = true;
+    } else if (name == "funding") {
+      k.funding = true;
+    } else {
+      r.problem("channels[" + std::to_string(i) +
+                "] must be one of trades, ticker, mark_price, funding, got " +
+                (is_string ? "'" + name + "'" : std::string(config::type_phrase(ch))));
+    }
+  }
+}
+
+}  // namespace
+
+O2Keys read_keys(config::TableReader& r, const config::VenueConfig& v) {
+  O2Keys k;
+  read_market_ids(r, v, k);
+  read_rest_url(r, k);
+  read_channels(r, k);
+  if (auto s = r.integer_in("rest_check_interval_s", 1, 3600)) {
+    k.rest_check_interval_s = static_cast<std::uint32_t>(*s);
+    if (!r.has("rest_url")) r.problem("rest_check_interval_s needs rest_url");
+  }
+  // Subscriptions take integer market ids (PROTOCOLS.md §3.1): either listed
+  // here or looked up by symbol through REST GET /api/v1/markets at start-up.
+  if (r.has("market_ids")) {
+    for (const auto& sym : v.symbols) {
+      const bool found = std::any_of(k.market_ids.begin(), k.market_ids.end(),
+                                     [&](const auto& e) { return e.first == sym; });
+      if (!found && k.ids_valid) r.problem("symbol '" + sym + "' has no entry in market_ids");
+    }
+  } else if (!r.has("rest_url")) {
+    r.problem("kind o2 needs market_ids (symbol = id) or rest_url to look the ids up");
+  }
+  return k;
+}
+
+namespace {
+
+void check_keys(config::TableReader& r, config::VenueConfig& venue) {
+  (void)read_keys(r, venue);
+}
+
+RestEndpoint rest_endpoint(const config::VenueConfig& venue, const std::string& url) {
+  RestEndpoint ep;
+  if (const std::string err = parse_rest_base(url, ep); !err.empty()) {
+    throw std::runtime_error("venue '" + venue.name + "': rest_url '" + url + "' " + err);
+  }
+  ep.verify = venue.tls.verify;
+  ep.ca_file = venue.tls.ca_file;
+  return ep;
+}
+
+// Market ids in symbol order: pinned in config, else looked up once at
+// start-up through GET /api/v1/markets (throws with the reason on failure).
+std::vector<std::int64_t> market_ids(const config::VenueConfig& venue, const O2Keys& k) {
+  std::vector<std::int64_t> ids;
+  if (!k.market_ids.empty()) {
+    for (const auto& sym : venue.symbols) {
+      for (const auto& [s, id] : k.market_ids) {
+        if (s == sym) ids.push_back(id);
+      }
+    }
+    return ids;
+  }
+  const auto reply = https_get(rest_endpoint(venue, k.rest_url), "/api/v1/markets", kRestTimeout);
+  if (reply.status != 200) {
+    throw std::runtime_error(
+        "venue '" + venue.name + "': GET " + k.rest_url + "/api/v1/markets failed: " +
+        (reply.status == 0 ? reply.error : "HTTP " + std::to_string(reply.status)));
+  }
+  const auto markets = parse_markets(reply.body);
+  if (markets.status != RestStatus::ok) {
+    throw std::runtime_error("venue '" + venue.name + "': GET /api/v1/markets: " + markets.error);
+  }
+  for (const auto& m : resolve_markets(venue.symbols, markets.markets)) {
+    ids.push_back(m.market_id);
+  }
+  return ids;
+}
+
+// O2Feed behind the session's FrameHandler; owns the REST worker when a REST
+// base is configured (its replies are handed over on the timer tick).
+class O2Handler final : public FrameHandler, public RestReplies {
+ public:
+  O2Handler(VenueBooks& books, Outbox& out, O2Options o, std::unique_ptr<RestWorker> rest)
+      : rest_(std::move(rest)), feed_(books, out, std::move(o), rest_.get()) {}
+  void on_open(std::int64_t now) override { feed_.on_connected(now); }
+  void on_close(std::int64_t now) override { feed_.on_disconnected(now); }
+  bool on_frame(const char* d, std::size_t n, std::size_t cap, std::int64_t rt,
+                std::int64_t mono) noexcept override {
+    return feed_.on_frame(d, n, cap, rt, mono) == FeedAction::reconnect;
+  }
+  bool on_timer(std::int64_t now) noexcept override {
+    if (rest_) rest_->poll(*this, realtime_ns(), now);
+    return feed_.on_timer(now) == FeedAction::reconnect;
+  }
+  void on_rest_reply(std::uint64_t tag, int status, const char* data, std::size_t len,
+                     std::size_t cap, std::int64_t rt, std::int64_t mono) noexcept override {
+    feed_.on_rest_reply(tag, status, data, len, cap, rt, mono);
+  }
+
+ private:
+  std::unique_ptr<RestWorker> rest_;  // before feed_: the feed holds a pointer to it
+  O2Feed feed_;
+};
+
+std::unique_ptr<FrameHandler> make_feed(const FeedContext& ctx) {
+  const O2Keys k = read_own_keys(ctx.venue, read_keys);
+  O2Options o;
+  o.market_ids = market_ids(ctx.venue, k);
+  if (o.market_ids.size() != ctx.books.size()) {
+    throw std::runtime_error("o2: every symbol needs a market id (config market_ids or rest_url)");
+  }
+  o.trades = k.trades;
+  o.ticker = k.ticker;
+  o.mark_price = k.mark_price;
+  o.funding = k.funding;
+  o.max_frame_bytes = ctx.venue.max_frame_bytes;
+  o.stale_after_ns = stale_after_ns(ctx.venue);
+  // Transport liveness is the session's keepalive; this is the venue-level
+  // backstop (nothing at all received).
+  o.idle_timeout_ns = 3 * heartbeat_ns(ctx.venue);
+  o.rest_check_interval_ns = std::int64_t{k.rest_check_interval_s} * 1'000'000'000;
+  std::unique_ptr<RestWorker> rest;
+  if (!k.rest_url.empty()) {
+    rest = std::make_unique<RestWorker>(rest_endpoint(ctx.venue, k.rest_url), kRestTimeout);
+  }
+  return std::make_unique<O2Handler>(ctx.books, ctx.out, std::move(o), std::move(rest));
+}
+
+constexpr std::array<std::string_view, 4> kKeys = {"market_ids", "rest_url",
+                                                   "rest_check_interval_s", "channels"};
+
+}  // namespace
+
+// O2 documents no application heartbeat: the session pings (PROTOCOLS §3.1).
+extern const VenueModule kModule = {
+    .rules = {.kind = "o2",
+              .heartbeat_lo = 1,
+              .heartbeat_hi = 300,
+              .heartbeat_default = 30,
+              .keys = kKeys,
+              .read_keys = &check_keys},
+    .transport_keepalive = true,
+    .make_feed = &make_feed,
+};
+
+}  // namespace wirebook::feeds::o2

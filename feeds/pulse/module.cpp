@@ -1,0 +1,70 @@
+// The Pulse venue module: its config keys and its feed (pulse_feed.hpp).
+#include "feeds/pulse/module.hpp"
+
+#include <array>
+
+#include "feeds/pulse/pulse_feed.hpp"
+
+namespace wirebook::feeds::pulse {
+PulseKeys read_keys(config::TableReader& r, const config::VenueConfig& /*venue*/) {
+  PulseKeys k;
+  if (auto i = r.string("interval")) {
+    if (*i == "raw" || *i == "100ms") {
+      k.interval = *i;
+    } else {
+      r.problem("interval must be one of raw, 100ms, got '" + *i + "'");
+    }
+  }
+  k.quotes = r.boolean("quotes").value_or(false);
+  return k;
+}
+
+namespace {
+
+void check_keys(config::TableReader& r, config::VenueConfig& venue) {
+  (void)read_keys(r, venue);
+}
+
+AuthMethod auth_method(Credentials::Use use) noexcept {
+  switch (use) {
+    case Credentials::Use::plain:
+      return AuthMethod::client_credentials;
+    case Credentials::Use::signature:
+      return AuthMethod::client_signature;
+    case Credentials::Use::none:
+      break;
+  }
+  return AuthMethod::none;
+}
+
+std::unique_ptr<FrameHandler> make_feed(const FeedContext& ctx) {
+  const PulseKeys k = read_own_keys(ctx.venue, read_keys);
+  PulseOptions o;
+  o.interval = k.interval;
+  o.quotes = k.quotes;
+  o.max_frame_bytes = ctx.venue.max_frame_bytes;
+  o.stale_after_ns = stale_after_ns(ctx.venue);
+  o.heartbeat_s = static_cast<int>(heartbeat_ns(ctx.venue) / 1'000'000'000);
+  o.auth = auth_method(ctx.credentials.use);
+  o.client_id = ctx.credentials.api_key;
+  o.client_secret = ctx.credentials.api_secret;
+  return std::make_unique<FeedHandler<PulseFeed>>(ctx.books, ctx.out, std::move(o));
+}
+
+constexpr std::array<std::string_view, 2> kKeys = {"interval", "quotes"};
+
+}  // namespace
+
+// public/set_heartbeat takes "not less than 10" seconds (PROTOCOLS §2.6).
+extern const VenueModule kModule = {
+    .rules = {.kind = "pulse",
+              .heartbeat_lo = 10,
+              .heartbeat_hi = 600,
+              .heartbeat_default = 10,
+              .heartbeat_why = "(public/set_heartbeat minimum is 10)",
+              .keys = kKeys,
+              .read_keys = &check_keys},
+    .make_feed = &make_feed,
+};
+
+}  // namespace wirebook::feeds::pulse
