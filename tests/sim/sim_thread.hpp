@@ -29,7 +29,7 @@ class SimThread {
 };
 
 // A test configuration: ws and wss for the given venues, small and fast.
-inline sim::SimConfig test_config(std::uint64_t seed, std::vector<sim::VenueKind> venues) {
+inline sim::SimConfig test_config(std::uint64_t seed, std::vector<std::string> venues) {
   sim::SimConfig cfg;
   cfg.venues = std::move(venues);
   cfg.venue.seed = seed;

@@ -53,11 +53,11 @@ std::int64_t now_ms() {
 
 TEST_CASE("WOO acks subscribe and unsubscribe, refuses unknown symbols, answers pings",
           "[sim][woo]") {
-  auto cfg = test_config(101, {sim::VenueKind::woo});
+  auto cfg = test_config(101, {"woo"});
   cfg.venue.rate = 50;
   SimThread st(cfg);
   WsClient c;
-  REQUIRE(c.connect(st.sim().url(sim::VenueKind::woo, false), "").empty());
+  REQUIRE(c.connect(st.sim().url("woo", false), "").empty());
   c.send(R"({"id":"clientID2","topic":"SPOT_BTC_USDT@orderbookupdate","event":"subscribe"})");
   const std::string ack = await(c, "clientID2");
   CHECK(ack.find(R"("event":"subscribe","success":true,"ts":)") != std::string::npos);
@@ -81,13 +81,13 @@ TEST_CASE(
     "WOO pings every period; answering clients stay, silent ones are dropped after the missed "
     "pongs",
     "[sim][woo]") {
-  auto cfg = test_config(102, {sim::VenueKind::woo});
+  auto cfg = test_config(102, {"woo"});
   cfg.venue.rate = 50;
-  cfg.venue.woo_ping_ms = 100;
-  cfg.venue.woo_max_missed_pongs = 3;
+  cfg.options["woo"]["ping_ms"] = "100";
+  cfg.options["woo"]["max_missed_pongs"] = "3";
   SimThread st(cfg);
   WsClient silent;
-  REQUIRE(silent.connect(st.sim().url(sim::VenueKind::woo, false), "").empty());
+  REQUIRE(silent.connect(st.sim().url("woo", false), "").empty());
   const auto t0 = std::chrono::steady_clock::now();
   CHECK(await_close(silent, std::chrono::seconds(20)) == 1000);
   const auto ms =
@@ -95,24 +95,24 @@ TEST_CASE(
           .count();
   CHECK(ms >= 300);
   CHECK(silent.close_reason() == "pong timeout");
-  CHECK(st.sim().venue(sim::VenueKind::woo)->stats().heartbeat_closes.load() == 1);
+  CHECK(st.sim().venue("woo")->stats().heartbeat_closes.load() == 1);
 
   WsClient polite;
-  REQUIRE(polite.connect(st.sim().url(sim::VenueKind::woo, false), "").empty());
+  REQUIRE(polite.connect(st.sim().url("woo", false), "").empty());
   for (int i = 0; i < 8; ++i) {
     REQUIRE(!await(polite, R"({"event":"ping","ts":)").empty());
     polite.send(R"({"event":"pong"})");
   }
-  CHECK(st.sim().venue(sim::VenueKind::woo)->stats().heartbeat_closes.load() == 1);
+  CHECK(st.sim().venue("woo")->stats().heartbeat_closes.load() == 1);
 }
 
 TEST_CASE("Pulse answers JSON-RPC: subscribed channels only, errors for bad requests",
           "[sim][pulse]") {
-  auto cfg = test_config(111, {sim::VenueKind::pulse});
+  auto cfg = test_config(111, {"pulse"});
   cfg.venue.rate = 50;
   SimThread st(cfg);
   WsClient c;
-  REQUIRE(c.connect(st.sim().url(sim::VenueKind::pulse, false), "").empty());
+  REQUIRE(c.connect(st.sim().url("pulse", false), "").empty());
   c.send(
       R"({"jsonrpc":"2.0","id":3,"method":"public/subscribe","params":{"channels":["book.BTC_USD-PERPETUAL.100ms","book.NOPE-PERPETUAL.raw","quote.BTC_USD-PERPETUAL","trades.x"]}})");
   const std::string sub = await(c, R"("id":3)");
@@ -137,14 +137,14 @@ TEST_CASE("Pulse answers JSON-RPC: subscribed channels only, errors for bad requ
 }
 
 TEST_CASE("Pulse public/auth verifies client_credentials and client_signature", "[sim][pulse]") {
-  auto cfg = test_config(112, {sim::VenueKind::pulse});
+  auto cfg = test_config(112, {"pulse"});
   cfg.venue.rate = 50;
-  cfg.venue.pulse_raw_needs_auth = true;
-  cfg.venue.pulse_client_id = "id1";
-  cfg.venue.pulse_client_secret = "s3cret";
+  cfg.options["pulse"]["raw_needs_auth"] = "true";
+  cfg.options["pulse"]["client_id"] = "id1";
+  cfg.options["pulse"]["client_secret"] = "s3cret";
   SimThread st(cfg);
   WsClient c;
-  REQUIRE(c.connect(st.sim().url(sim::VenueKind::pulse, false), "").empty());
+  REQUIRE(c.connect(st.sim().url("pulse", false), "").empty());
   c.send(
       R"({"jsonrpc":"2.0","id":1,"method":"public/subscribe","params":{"channels":["book.BTC_USD-PERPETUAL.raw"]}})");
   CHECK(await(c, R"("id":1)").find("13778") != std::string::npos);
@@ -168,7 +168,7 @@ TEST_CASE("Pulse public/auth verifies client_credentials and client_signature", 
         std::string::npos);
 
   WsClient c2;
-  REQUIRE(c2.connect(st.sim().url(sim::VenueKind::pulse, false), "").empty());
+  REQUIRE(c2.connect(st.sim().url("pulse", false), "").empty());
   c2.send(
       R"({"jsonrpc":"2.0","id":6,"method":"public/auth","params":{"grant_type":"client_credentials","client_id":"id1","client_secret":"s3cret"}})");
   CHECK(await(c2, R"("id":6)").find(R"("access_token")") != std::string::npos);
@@ -178,12 +178,12 @@ TEST_CASE(
     "Pulse heartbeats: test_request answered by public/test keeps the socket; unanswered closes "
     "with 4000",
     "[sim][pulse]") {
-  auto cfg = test_config(113, {sim::VenueKind::pulse});
+  auto cfg = test_config(113, {"pulse"});
   cfg.venue.rate = 50;
-  cfg.venue.pulse_second_ms = 20;  // interval 10 -> 200 ms
+  cfg.options["pulse"]["second_ms"] = "20";  // interval 10 -> 200 ms
   SimThread st(cfg);
   WsClient silent;
-  REQUIRE(silent.connect(st.sim().url(sim::VenueKind::pulse, false), "").empty());
+  REQUIRE(silent.connect(st.sim().url("pulse", false), "").empty());
   silent.send(
       R"({"jsonrpc":"2.0","id":1,"method":"public/set_heartbeat","params":{"interval":10}})");
   CHECK(!await(silent, R"("type":"test_request")").empty());
@@ -191,33 +191,33 @@ TEST_CASE(
   CHECK(silent.close_reason() == "heartbeat close");
 
   WsClient polite;
-  REQUIRE(polite.connect(st.sim().url(sim::VenueKind::pulse, false), "").empty());
+  REQUIRE(polite.connect(st.sim().url("pulse", false), "").empty());
   polite.send(
       R"({"jsonrpc":"2.0","id":1,"method":"public/set_heartbeat","params":{"interval":10}})");
   for (int i = 0; i < 6; ++i) {
     REQUIRE(!await(polite, R"("type":"test_request")").empty());
     polite.send(R"({"jsonrpc":"2.0","id":12,"method":"public/test","params":{}})");
   }
-  CHECK(st.sim().venue(sim::VenueKind::pulse)->stats().heartbeat_closes.load() == 1);
+  CHECK(st.sim().venue("pulse")->stats().heartbeat_closes.load() == 1);
 }
 
 TEST_CASE("protocol clients with heartbeats run over wss:// through a bounded run", "[sim][tls]") {
-  auto cfg = test_config(114, {sim::VenueKind::woo, sim::VenueKind::pulse});
+  auto cfg = test_config(114, {"woo", "pulse"});
   cfg.venue.rate = 400;
   cfg.venue.seconds = 2;
-  cfg.venue.woo_ping_ms = 100;
-  cfg.venue.woo_max_missed_pongs = 2;
-  cfg.venue.pulse_second_ms = 20;
+  cfg.options["woo"]["ping_ms"] = "100";
+  cfg.options["woo"]["max_missed_pongs"] = "2";
+  cfg.options["pulse"]["second_ms"] = "20";
   SimThread st(cfg);
   ClientOptions wo;
-  wo.url = st.sim().url(sim::VenueKind::woo, true);
+  wo.url = st.sim().url("woo", true);
   wo.ca_file = st.sim().ca_path();
-  for (const auto& s : sim::venue_symbols(sim::VenueKind::woo, 0)) wo.symbols.push_back(s.name);
+  for (const auto& s : sim::venue_symbols("woo", 0)) wo.symbols.push_back(s.name);
   ClientOptions po;
-  po.url = st.sim().url(sim::VenueKind::pulse, true);
+  po.url = st.sim().url("pulse", true);
   po.ca_file = st.sim().ca_path();
   po.heartbeat_interval_s = 10;
-  for (const auto& s : sim::venue_symbols(sim::VenueKind::pulse, 0)) po.symbols.push_back(s.name);
+  for (const auto& s : sim::venue_symbols("pulse", 0)) po.symbols.push_back(s.name);
   ClientResult wr;
   std::thread t([&] { wr = run_woo_client(wo); });
   const ClientResult pr = run_pulse_client(po);
@@ -228,8 +228,8 @@ TEST_CASE("protocol clients with heartbeats run over wss:// through a bounded ru
   CHECK(pr.close_code == 1000);
   CHECK(wr.c.pings >= 5);
   CHECK(pr.c.pings >= 3);
-  CHECK(st.sim().venue(sim::VenueKind::woo)->stats().heartbeat_closes.load() == 0);
-  CHECK(st.sim().venue(sim::VenueKind::pulse)->stats().heartbeat_closes.load() == 0);
+  CHECK(st.sim().venue("woo")->stats().heartbeat_closes.load() == 0);
+  CHECK(st.sim().venue("pulse")->stats().heartbeat_closes.load() == 0);
   CHECK(compare_books(wr.books, st.sim().truth(), "woo").empty());
   CHECK(compare_books(pr.books, st.sim().truth(), "pulse").empty());
 }
@@ -246,13 +246,13 @@ TEST_CASE("a capture file is replayed in order instead of the generator", "[sim]
                      R"(,"data":{"symbol":"SPOT_BTC_USDT","price":1,"size":1,"side":"BUY","source":1}})")
           << "\n";
   }
-  auto cfg = test_config(121, {sim::VenueKind::woo, sim::VenueKind::pulse});
+  auto cfg = test_config(121, {"woo", "pulse"});
   cfg.capture_path = path;
   cfg.venue.capture_speed = 1.0;
   SimThread st(cfg);
-  CHECK(st.sim().venue(sim::VenueKind::pulse) == nullptr);  // nothing captured for it
+  CHECK(st.sim().venue("pulse") == nullptr);  // nothing captured for it
   WsClient c;
-  REQUIRE(c.connect(st.sim().url(sim::VenueKind::woo, false), "").empty());
+  REQUIRE(c.connect(st.sim().url("woo", false), "").empty());
   for (int i = 0; i < 3; ++i) CHECK(!await(c, R"("ts":)" + std::to_string(1000 + i)).empty());
   CHECK(await_close(c, std::chrono::seconds(20)) == 1000);
   std::remove(path.c_str());

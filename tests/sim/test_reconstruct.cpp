@@ -24,13 +24,13 @@ TEST_CASE(
     "[sim][woo]") {
   const std::uint64_t seed = GENERATE(11U, 12U);
   INFO("seed " << seed);
-  auto cfg = test_config(seed, {sim::VenueKind::woo});
+  auto cfg = test_config(seed, {"woo"});
   cfg.venue.frames = 4000;
-  const auto syms = sim::venue_symbols(sim::VenueKind::woo, 0);
+  const auto syms = sim::venue_symbols("woo", 0);
   cfg.venue.wait_subscriptions = syms.size() * 3;  // @orderbookupdate, @bbo, @trade per symbol
   SimThread st(cfg);
   ClientOptions o;
-  o.url = st.sim().url(sim::VenueKind::woo, false);
+  o.url = st.sim().url("woo", false);
   o.symbols = names(syms);
   const ClientResult r = run_woo_client(o);
   st.join();
@@ -54,15 +54,15 @@ TEST_CASE(
     "[sim][pulse]") {
   const std::uint64_t seed = GENERATE(21U, 22U);
   INFO("seed " << seed);
-  auto cfg = test_config(seed, {sim::VenueKind::pulse});
+  auto cfg = test_config(seed, {"pulse"});
   cfg.venue.frames = 4000;
-  cfg.venue.pulse_exponent_rate = 0.2;
-  cfg.venue.pulse_agg_ms = 20;
-  const auto syms = sim::venue_symbols(sim::VenueKind::pulse, 0);
+  cfg.options["pulse"]["exponent_rate"] = "0.2";
+  cfg.options["pulse"]["agg_ms"] = "20";
+  const auto syms = sim::venue_symbols("pulse", 0);
   cfg.venue.wait_subscriptions = syms.size() * 3;
   SimThread st(cfg);
   ClientOptions o;
-  o.url = st.sim().url(sim::VenueKind::pulse, false);
+  o.url = st.sim().url("pulse", false);
   o.symbols = names(syms);
   const ClientResult r = run_pulse_client(o);
   st.join();
@@ -83,21 +83,21 @@ TEST_CASE("both venues serve wss:// that verifies against the printed CA, and bo
           "[sim][tls]") {
   const std::uint64_t seed = 31;
   INFO("seed " << seed);
-  auto cfg = test_config(seed, {sim::VenueKind::woo, sim::VenueKind::pulse});
+  auto cfg = test_config(seed, {"woo", "pulse"});
   cfg.venue.frames = 1500;
   cfg.venue.symbols = 3;
   cfg.venue.wait_subscriptions = 0;
   cfg.venue.rate = 1000;  // paced: clients join while the market runs
   SimThread st(cfg);
   REQUIRE(!st.sim().ca_path().empty());
-  std::vector<std::string> woo_syms = names(sim::venue_symbols(sim::VenueKind::woo, 3));
-  std::vector<std::string> pulse_syms = names(sim::venue_symbols(sim::VenueKind::pulse, 3));
+  std::vector<std::string> woo_syms = names(sim::venue_symbols("woo", 3));
+  std::vector<std::string> pulse_syms = names(sim::venue_symbols("pulse", 3));
   ClientOptions wo;
-  wo.url = st.sim().url(sim::VenueKind::woo, true);
+  wo.url = st.sim().url("woo", true);
   wo.ca_file = st.sim().ca_path();
   wo.symbols = woo_syms;
   ClientOptions po;
-  po.url = st.sim().url(sim::VenueKind::pulse, true);
+  po.url = st.sim().url("pulse", true);
   po.ca_file = st.sim().ca_path();
   po.symbols = pulse_syms;
   ClientResult wr;
@@ -116,22 +116,22 @@ TEST_CASE("both venues serve wss:// that verifies against the printed CA, and bo
 }
 
 TEST_CASE("a wss:// client that trusts a different CA is refused by verification", "[sim][tls]") {
-  auto cfg = test_config(41, {sim::VenueKind::woo});
+  auto cfg = test_config(41, {"woo"});
   cfg.venue.rate = 10;  // unbounded; stopped by ~SimThread
   SimThread a(cfg);
   SimThread b(cfg);  // a second simulator has its own CA
   WsClient c;
-  const std::string err = c.connect(a.sim().url(sim::VenueKind::woo, true), b.sim().ca_path());
+  const std::string err = c.connect(a.sim().url("woo", true), b.sim().ca_path());
   CHECK(err.find("tls handshake") != std::string::npos);
 }
 
 TEST_CASE("the truth for a seed is reproducible and differs between seeds", "[sim]") {
   auto run = [](std::uint64_t seed) {
-    auto cfg = test_config(seed, {sim::VenueKind::woo, sim::VenueKind::pulse});
+    auto cfg = test_config(seed, {"woo", "pulse"});
     cfg.venue.frames = 3000;
     cfg.venue.symbols = 8;
     cfg.linger_ms = 0;
-    cfg.ws_port[0] = cfg.ws_port[1] = cfg.wss_port[0] = cfg.wss_port[1] = -1;  // no listeners
+    cfg.ports["woo"] = cfg.ports["pulse"] = {-1, -1};  // no listeners
     SimThread st(cfg);
     st.join();
     std::string books;
