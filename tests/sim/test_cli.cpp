@@ -9,7 +9,7 @@
 #include <sstream>
 
 #include "tools/sim/module.hpp"
-#include "venue_clients.hpp"
+#include "woo/woo_client.hpp"
 
 using namespace wirebook;
 using namespace wirebook::simtest;

@@ -5,22 +5,12 @@
 
 #include "ref_book.hpp"
 #include "sim_thread.hpp"
-#include "venue_clients.hpp"
+#include "woo/woo_client.hpp"
 
 using namespace wirebook;
 using namespace wirebook::simtest;
 
 namespace {
-
-std::vector<std::string> names(const std::string& venue) {
-  std::vector<std::string> out;
-  for (const auto& s : sim::venue_symbols(venue, 0)) out.push_back(s.name);
-  return out;
-}
-
-std::uint64_t injected(sim::Simulator& s, const std::string& v, sim::FaultKind k) {
-  return s.venue(v)->faults().get(k);
-}
 
 // |observed - n p| within 5 standard deviations (+1 for tiny n p).
 bool within_binomial(std::uint64_t observed, double n, double p) {
@@ -95,110 +85,6 @@ TEST_CASE("each delta fault knob fires at its configured rate, per venue and per
 }
 
 TEST_CASE(
-    "a dropped WOO delta is in the truth but never sent: a chain-ignoring client drifts, a "
-    "resyncing one converges",
-    "[sim][faults][woo]") {
-  const std::uint64_t seed = 61;
-  INFO("seed " << seed);
-  auto cfg = test_config(seed, {"woo"});
-  cfg.venue.frames = 3000;
-  cfg.options["woo"]["snapshot_ms"] = "50";
-  sim::apply_fault_spec(cfg.faults, "drop=0.01");
-  const auto syms = names("woo");
-  cfg.venue.wait_subscriptions = syms.size() * 7;  // naive: 3 per symbol, careful: 4
-  SimThread st(cfg);
-  ClientOptions naive;
-  naive.url = st.sim().url("woo", false);
-  naive.symbols = syms;
-  naive.resync = false;
-  ClientOptions careful = naive;
-  careful.resync = true;
-  careful.woo_snapshots = true;
-  ClientResult nr;
-  std::thread t([&] { nr = run_woo_client(naive); });
-  const ClientResult cr = run_woo_client(careful);
-  t.join();
-  st.join();
-  const auto drops = injected(st.sim(), "woo", sim::FaultKind::drop);
-  const auto frames = st.sim().venue("woo")->faults().delta_frames.load();
-  INFO("drops " << drops << " frames " << frames << " naive gaps " << nr.c.gaps << " careful gaps "
-                << cr.c.gaps);
-  REQUIRE(drops > 0);
-  CHECK(nr.c.deltas == frames - drops);
-  CHECK(cr.c.deltas == frames - drops);
-  CHECK(nr.c.gaps >= 1);
-  CHECK(nr.c.gaps <= drops);
-  CHECK(!compare_books(nr.books, st.sim().truth(), "woo").empty());
-  CHECK(cr.c.push_mismatch == 0);
-  CHECK(compare_books(cr.books, st.sim().truth(), "woo").empty());
-}
-
-TEST_CASE("every WOO delta fault is seen by a protocol client, which still ends on the truth",
-          "[sim][faults][woo]") {
-  const std::uint64_t seed = GENERATE(71U, 72U);
-  INFO("seed " << seed);
-  auto cfg = test_config(seed, {"woo"});
-  cfg.venue.frames = 4000;
-  cfg.options["woo"]["snapshot_ms"] = "50";
-  for (const char* k : {"drop", "dup", "reorder", "corrupt", "truncate", "wrong_type"})
-    sim::apply_fault_spec(cfg.faults, std::string(k) + "=0.01");
-  sim::apply_fault_spec(cfg.faults, "oversize=0.002");
-  sim::apply_fault_spec(cfg.faults, "oversize_bytes=1200000");
-  const auto syms = names("woo");
-  cfg.venue.wait_subscriptions = syms.size() * 4;
-  SimThread st(cfg);
-  ClientOptions o;
-  o.url = st.sim().url("woo", false);
-  o.symbols = syms;
-  o.woo_snapshots = true;
-  const ClientResult r = run_woo_client(o);  // 4 subscriptions per symbol
-  st.join();
-  auto inj = [&](sim::FaultKind k) { return injected(st.sim(), "woo", k); };
-  INFO("end " << r.end << " gaps " << r.c.gaps << " stale " << r.c.stale << " push_resyncs "
-              << r.c.push_resyncs);
-  CHECK(r.c.bad_json == inj(sim::FaultKind::corrupt) + inj(sim::FaultKind::truncate));
-  CHECK(r.c.bad_types == inj(sim::FaultKind::wrong_type));
-  CHECK(r.c.oversize == inj(sim::FaultKind::oversize));
-  CHECK(r.c.deltas == 4000 - inj(sim::FaultKind::drop) - inj(sim::FaultKind::corrupt) -
-                          inj(sim::FaultKind::truncate) - inj(sim::FaultKind::wrong_type) +
-                          inj(sim::FaultKind::dup));
-  CHECK(r.c.gaps >= 1);
-  CHECK(r.c.stale >= 1);
-  CHECK(r.c.push_mismatch == 0);
-  CHECK(compare_books(r.books, st.sim().truth(), "woo").empty());
-}
-
-TEST_CASE(
-    "Pulse delta faults break the change_id chain; resubscribing and the 100ms channel end on the "
-    "truth",
-    "[sim][faults][pulse]") {
-  const std::uint64_t seed = 81;
-  INFO("seed " << seed);
-  auto cfg = test_config(seed, {"pulse"});
-  cfg.venue.frames = 4000;
-  cfg.options["pulse"]["agg_ms"] = "20";
-  for (const char* k : {"drop", "dup", "reorder", "corrupt", "truncate", "wrong_type"})
-    sim::apply_fault_spec(cfg.faults, std::string(k) + "=0.01");
-  const auto syms = names("pulse");
-  cfg.venue.wait_subscriptions = syms.size() * 3;
-  SimThread st(cfg);
-  ClientOptions o;
-  o.url = st.sim().url("pulse", false);
-  o.symbols = syms;
-  const ClientResult r = run_pulse_client(o);
-  st.join();
-  auto inj = [&](sim::FaultKind k) { return injected(st.sim(), "pulse", k); };
-  INFO("end " << r.end << " gaps " << r.c.gaps << " stale " << r.c.stale);
-  CHECK(r.close_code == 1000);
-  CHECK(r.c.gaps >= 1);
-  CHECK(r.c.bad_json <= inj(sim::FaultKind::corrupt) + inj(sim::FaultKind::truncate));
-  CHECK(r.c.bad_json >= 1);
-  CHECK(r.c.bad_types <= inj(sim::FaultKind::wrong_type));
-  CHECK(r.c.snapshots > syms.size() * 2);  // resubscriptions brought fresh snapshots
-  CHECK(compare_books(r.agg_books, st.sim().truth(), "pulse").empty());
-}
-
-TEST_CASE(
     "connection faults: refused connections, HTTP 429, abrupt close, close mid-frame, stall, slow",
     "[sim][faults]") {
   SECTION("the first K connections are refused") {
@@ -233,7 +119,7 @@ TEST_CASE(
     auto cfg = test_config(93, {"woo"});
     cfg.venue.rate = 2000;
     sim::apply_fault_spec(cfg.faults, std::string(kind) + "=0.02");
-    const auto syms = names("woo");
+    const auto syms = symbol_names("woo");
     cfg.venue.wait_subscriptions = syms.size() * 3;
     SimThread st(cfg);
     ClientOptions o;
@@ -255,7 +141,7 @@ TEST_CASE(
     cfg.venue.frames = 400;
     sim::apply_fault_spec(cfg.faults, "stall=0.01");
     sim::apply_fault_spec(cfg.faults, "stall_ms=300");
-    const auto syms = names("woo");
+    const auto syms = symbol_names("woo");
     cfg.venue.wait_subscriptions = syms.size() * 3;
     SimThread st(cfg);
     ClientOptions o;
@@ -277,7 +163,7 @@ TEST_CASE(
     SimThread st(cfg);
     WsClient c;
     REQUIRE(c.connect(st.sim().url("woo", false), "").empty());
-    for (const auto& s : names("woo"))
+    for (const auto& s : symbol_names("woo"))
       c.send(R"({"id":"x","topic":")" + s + R"(@orderbookupdate","event":"subscribe"})");
     sim::Venue* v = st.sim().venue("woo");
     CHECK(wait_for([&] { return v->stats().slow_consumer_drops.load() >= 1; },

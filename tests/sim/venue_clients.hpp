@@ -1,10 +1,13 @@
 #pragma once
-// Test clients that follow each venue's protocol the way the feed handler
-// must (PROTOCOLS.md §1.5.4 and §2.4–2.6), keeping reference books built only
-// from what came over the wire.
+// What the test clients share: each venue's client (tests/sim/<venue>/)
+// follows its protocol the way the feed handler must, keeping reference books
+// built only from what came over the wire.
+#include <simdjson.h>
+
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ref_book.hpp"
@@ -55,9 +58,21 @@ struct ClientResult {
   std::map<std::string, RefBook> agg_books;  // Pulse .100ms books
 };
 
-// Runs until the simulator closes the connection (or idle_timeout).
-ClientResult run_woo_client(const ClientOptions& o);
-ClientResult run_pulse_client(const ClientOptions& o);
+// Wire helpers the venue clients share.
+struct Change {
+  bool bid;
+  std::int64_t px;
+  std::int64_t qty;
+};
+// Reads `[[p,q],...]` or `[[action,p,q],...]` at `pointer`, taking the exact
+// number text (prices at `price_index`). False on any type problem.
+bool read_levels(simdjson::ondemand::document& doc, std::string_view pointer, bool bid,
+                 std::size_t price_index, std::vector<Change>& out);
+bool top_equals(const RefBook& b, std::int64_t bid_px, std::int64_t bid_qty, std::int64_t ask_px,
+                std::int64_t ask_qty);
+// A number's exact text at a JSON pointer, scaled; -1 when absent or not a number.
+std::int64_t raw_scaled(simdjson::ondemand::document& doc, std::string_view pointer);
+void apply_changes(RefBook& b, const std::vector<Change>& cs);
 
 // Compares client books with the truth of `venue`; returns "" or a description.
 std::string compare_books(const std::map<std::string, RefBook>& books, const std::string& truth,

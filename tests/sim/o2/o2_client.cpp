@@ -1,4 +1,4 @@
-#include "o2_client.hpp"
+#include "o2/o2_client.hpp"
 
 #include <simdjson.h>
 

@@ -6,7 +6,7 @@
 
 #include "feeds/o2/markets.hpp"
 #include "feeds/o2/rest_client.hpp"
-#include "o2_client.hpp"
+#include "o2/o2_client.hpp"
 #include "ref_book.hpp"
 #include "sim_thread.hpp"
 
@@ -14,12 +14,6 @@ using namespace wirebook;
 using namespace wirebook::simtest;
 
 namespace {
-
-std::vector<std::string> o2_names(std::size_t n) {
-  std::vector<std::string> out;
-  for (const auto& s : sim::venue_symbols("o2", n)) out.push_back(s.name);
-  return out;
-}
 
 feeds::o2::RestEndpoint endpoint(const std::string& base, const std::string& ca) {
   feeds::o2::RestEndpoint ep;
@@ -35,7 +29,7 @@ TEST_CASE("an O2 client following seq/prev_seq rebuilds the true books over ws:/
   INFO("seed " << seed);
   auto cfg = test_config(seed, {"o2"});
   cfg.venue.frames = 4000;
-  const auto syms = o2_names(0);
+  const auto syms = symbol_names("o2", 0);
   cfg.venue.wait_subscriptions = syms.size() * 3;  // order_book, trades, ticker
   SimThread st(cfg);
   ClientOptions o;
@@ -70,7 +64,7 @@ TEST_CASE("O2 over wss:// verifies against the simulator's CA and books still ma
   ClientOptions o;
   o.url = st.sim().url("o2", true);
   o.ca_file = st.sim().ca_path();
-  o.symbols = o2_names(3);
+  o.symbols = symbol_names("o2", 3);
   const ClientResult r = run_o2_client(o);
   st.join();
   REQUIRE(r.connect_error.empty());
@@ -93,7 +87,7 @@ TEST_CASE("O2 delta faults go through deliver_delta: drops and duplicates are se
   SimThread st(cfg);
   ClientOptions o;
   o.url = st.sim().url("o2", false);
-  o.symbols = o2_names(3);
+  o.symbols = symbol_names("o2", 3);
   const ClientResult r = run_o2_client(o);
   st.join();
   REQUIRE(r.connect_error.empty());
@@ -129,7 +123,7 @@ TEST_CASE("O2 REST: markets and order books in the envelope, over http:// and ht
     REQUIRE(m.status == 200);
     const auto markets = feeds::o2::parse_markets(m.body);
     REQUIRE(markets.status == feeds::o2::RestStatus::ok);
-    const auto ids = feeds::o2::resolve_markets(o2_names(3), markets.markets);
+    const auto ids = feeds::o2::resolve_markets(symbol_names("o2", 3), markets.markets);
     REQUIRE(ids.size() == 3);
     CHECK(ids[0].market_id == 1);
     CHECK(ids[2].market_id == 3);
@@ -157,7 +151,7 @@ TEST_CASE("O2 REST: markets and order books in the envelope, over http:// and ht
           rb.set(std::string_view(side) == "bids", px, qty);
         }
       }
-      books[o2_names(3)[i]] = rb;
+      books[symbol_names("o2", 3)[i]] = rb;
     }
   }
   st.sim().stop();  // ends the linger; the market was finished, the truth is final
@@ -201,4 +195,31 @@ TEST_CASE("unsequenced O2 frames carry no seq/prev_seq but keep type", "[sim][o2
     CHECK(msg.find("\"type\":\"") != std::string::npos);
   }
   CHECK(books == 201);  // the snapshot and every delta
+}
+
+TEST_CASE("O2 acks subscribe and unsubscribe, refuses unknown channels and markets, answers bad "
+          "JSON",
+          "[sim][o2]") {
+  auto cfg = test_config(58, {"o2"});
+  cfg.venue.rate = 50;
+  SimThread st(cfg);
+  WsClient c;
+  REQUIRE(c.connect(st.sim().url("o2", false), "").empty());
+  c.send(R"({"type":"subscribe","channel":"ticker","market_id":2})");
+  CHECK(await(c, R"("type":"subscribed")") ==
+        R"({"type":"subscribed","channel":"ticker","market_id":2})");
+  c.send(R"({"type":"subscribe","channel":"order_book","market_id":1})");
+  const std::string snapshot = await(c, R"("type":"snapshot")");
+  CHECK(snapshot.find(R"({"channel":"order_book","market_id":1,"type":"snapshot","seq":)") == 0);
+  c.send(R"({"type":"unsubscribe","channel":"ticker","market_id":2})");
+  CHECK(await(c, R"("type":"unsubscribed")") ==
+        R"({"type":"unsubscribed","channel":"ticker","market_id":2})");
+  c.send(R"({"type":"subscribe","channel":"candles","market_id":1})");
+  CHECK(await(c, R"("type":"error")") == R"({"type":"error","message":"unknown channel"})");
+  c.send(R"({"type":"subscribe","channel":"trades","market_id":99})");
+  CHECK(await(c, R"("type":"error")") == R"({"type":"error","message":"unknown market_id"})");
+  c.send(R"({"type":"ping"})");
+  CHECK(await(c, R"("type":"error")") == R"({"type":"error","message":"unsupported type"})");
+  c.send("not json");
+  CHECK(await(c, R"("type":"error")") == R"({"type":"error","message":"invalid json"})");
 }
