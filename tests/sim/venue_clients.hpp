@@ -4,6 +4,7 @@
 // built only from what came over the wire.
 #include <simdjson.h>
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -73,6 +74,28 @@ bool top_equals(const RefBook& b, std::int64_t bid_px, std::int64_t bid_qty, std
 // A number's exact text at a JSON pointer, scaled; -1 when absent or not a number.
 std::int64_t raw_scaled(simdjson::ondemand::document& doc, std::string_view pointer);
 void apply_changes(RefBook& b, const std::vector<Change>& cs);
+
+// Hands every frame to `on_frame` until the connection ends or stays idle for
+// `idle`; records how it ended in `r.end` and `r.close_code`.
+template <class OnFrame>
+void read_until_end(WsClient& ws, std::chrono::milliseconds idle, ClientResult& r,
+                    OnFrame&& on_frame) {
+  std::string msg;
+  for (;;) {
+    const ReadStatus st = ws.read(msg, idle);
+    if (st == ReadStatus::ok) {
+      on_frame(msg);
+      continue;
+    }
+    if (st == ReadStatus::closed) {
+      r.close_code = ws.close_code();
+      r.end = "closed " + std::to_string(ws.close_code()) + " " + ws.close_reason();
+    } else {
+      r.end = st == ReadStatus::timeout ? "timeout" : "error " + ws.error_text();
+    }
+    return;
+  }
+}
 
 // Compares client books with the truth of `venue`; returns "" or a description.
 std::string compare_books(const std::map<std::string, RefBook>& books, const std::string& truth,

@@ -197,9 +197,10 @@ TEST_CASE("unsequenced O2 frames carry no seq/prev_seq but keep type", "[sim][o2
   CHECK(books == 201);  // the snapshot and every delta
 }
 
-TEST_CASE("O2 acks subscribe and unsubscribe, refuses unknown channels and markets, answers bad "
-          "JSON",
-          "[sim][o2]") {
+TEST_CASE(
+    "O2 acks subscribe and unsubscribe, refuses unknown channels and markets, answers bad "
+    "JSON",
+    "[sim][o2]") {
   auto cfg = test_config(58, {"o2"});
   cfg.venue.rate = 50;
   SimThread st(cfg);

@@ -41,21 +41,7 @@ class PulseClient {
                std::to_string(o_.heartbeat_interval_s) + "}}");
     ws_.send(R"({"jsonrpc":"2.0","id":2,"method":"public/subscribe","params":{"channels":[)" +
              chans + "]}}");
-    std::string msg;
-    for (;;) {
-      const ReadStatus st = ws_.read(msg, o_.idle_timeout);
-      if (st == ReadStatus::ok) {
-        handle(msg);
-        continue;
-      }
-      if (st == ReadStatus::closed) {
-        r.close_code = ws_.close_code();
-        r.end = "closed " + std::to_string(ws_.close_code()) + " " + ws_.close_reason();
-      } else {
-        r.end = st == ReadStatus::timeout ? "timeout" : "error " + ws_.error_text();
-      }
-      break;
-    }
+    read_until_end(ws_, o_.idle_timeout, r, [&](const std::string& m) { handle(m); });
     r.c = c_;
     for (auto& [name, ch] : raw_) r.books[name] = ch.book;
     for (auto& [name, ch] : agg_) r.agg_books[name] = ch.book;

@@ -50,21 +50,7 @@ class WooClient {
                R"(@trade","event":"subscribe"})");
     }
     for (const std::string& s : o_.symbols) request(s);
-    std::string msg;
-    for (;;) {
-      const ReadStatus st = ws_.read(msg, o_.idle_timeout);
-      if (st == ReadStatus::ok) {
-        handle(msg);
-        continue;
-      }
-      if (st == ReadStatus::closed) {
-        r.close_code = ws_.close_code();
-        r.end = "closed " + std::to_string(ws_.close_code()) + " " + ws_.close_reason();
-      } else {
-        r.end = st == ReadStatus::timeout ? "timeout" : "error " + ws_.error_text();
-      }
-      break;
-    }
+    read_until_end(ws_, o_.idle_timeout, r, [&](const std::string& m) { handle(m); });
     r.c = c_;
     for (auto& [name, s] : syms_) r.books[name] = s.book;
     return r;
