@@ -25,10 +25,11 @@
 #include "tools/sim/faults.hpp"
 #include "tools/sim/module.hpp"
 #include "tools/sim/options.hpp"
-#include "tools/sim/tls.hpp"
 #include "tools/sim/venue.hpp"
 
 namespace wirebook::sim {
+
+struct TlsMaterial;
 
 // The listening ports of one venue: 0 picks a free port, -1 disables.
 struct VenuePorts {
