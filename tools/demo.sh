@@ -70,11 +70,11 @@ SHM_DIR="$(sed -n 's/^shm_dir *= *"\(.*\)".*/\1/p' "$CONFIG" | head -1)"
 DIR="${SHM_DIR:-/dev/shm/wirebook}/$INSTANCE"
 
 # --- simulator: one ws:// port per enabled venue, as demo.toml expects -----------
-SIM_ARGS=(sim --rate 50 --woo-wss-port -1 --pulse-wss-port -1)
+SIM_ARGS=(sim --rate 50)
 has_kind() { [[ ",${KINDS// /}," == *",$1,"* ]]; }
-if has_kind woo; then SIM_ARGS+=(--venue woo --woo-ws-port 18081); else SIM_ARGS+=(--woo-ws-port -1); fi
-if has_kind pulse; then SIM_ARGS+=(--venue pulse --pulse-ws-port 18082); else SIM_ARGS+=(--pulse-ws-port -1); fi
-if has_kind o2; then SIM_ARGS+=(--venue o2 --o2-ws-port 18083 --o2-wss-port -1); else SIM_ARGS+=(--o2-ws-port -1 --o2-wss-port -1); fi
+if has_kind woo; then SIM_ARGS+=(--venue woo --ws-port woo=18081 --wss-port woo=-1); fi
+if has_kind pulse; then SIM_ARGS+=(--venue pulse --ws-port pulse=18082 --wss-port pulse=-1); fi
+if has_kind o2; then SIM_ARGS+=(--venue o2 --ws-port o2=18083 --wss-port o2=-1); fi
 say "simulator: wirebook ${SIM_ARGS[*]}"
 "$WB" "${SIM_ARGS[@]}" >"$TMP/sim.out" 2>"$TMP/sim.err" &
 SIM_PID=$!

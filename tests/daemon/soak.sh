@@ -30,8 +30,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-"$BUILD/tools/wirebook" sim --venue woo --rate "$RATE" --woo-ws-port 0 \
-  --woo-wss-port -1 --pulse-ws-port -1 --pulse-wss-port -1 >"$TMP/sim.out" 2>"$TMP/sim.err" &
+"$BUILD/tools/wirebook" sim --venue woo --rate "$RATE" --ws-port woo=0 \
+  --wss-port woo=-1 >"$TMP/sim.out" 2>"$TMP/sim.err" &
 SIM_PID=$!
 for ((i = 0; i < 150; i++)); do grep -q WIREBOOK_SIM_READY "$TMP/sim.out" && break; sleep 0.1; done
 URL="$(awk '$1 == "WIREBOOK_SIM" && $2 == "woo" && $3 ~ /^ws:/ { print $3 }' "$TMP/sim.out")"

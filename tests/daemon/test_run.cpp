@@ -101,14 +101,10 @@ std::vector<std::string> sim_argv(const TempDir& tmp, bool tls,
                                    "woo",
                                    "--rate",
                                    "50",
-                                   "--woo-ws-port",
-                                   tls ? "-1" : "0",
-                                   "--woo-wss-port",
-                                   tls ? "0" : "-1",
-                                   "--pulse-ws-port",
-                                   "-1",
-                                   "--pulse-wss-port",
-                                   "-1",
+                                   "--ws-port",
+                                   tls ? "woo=-1" : "woo=0",
+                                   "--wss-port",
+                                   tls ? "woo=0" : "woo=-1",
                                    "--ca-out",
                                    tmp.file("ca.pem")};
   argv.insert(argv.end(), extra.begin(), extra.end());
@@ -497,11 +493,11 @@ TEST_CASE(
   for (const bool good : {false, true}) {
     INFO((good ? "right secret" : "wrong secret"));
     TempDir tmp;
-    Child sim(
-        {env_or_fail("WIREBOOK"), "sim", "--venue", "pulse", "--rate", "50", "--pulse-ws-port", "0",
-         "--pulse-wss-port", "-1", "--pulse-raw-needs-auth", "--pulse-client-id", "desk-7",
-         "--pulse-client-secret", right, "--ca-out", tmp.file("ca.pem")},
-        tmp.file("sim.out"), tmp.file("sim.err"));
+    Child sim({env_or_fail("WIREBOOK"), "sim", "--venue", "pulse", "--rate", "50", "--ws-port",
+               "pulse=0", "--wss-port", "pulse=-1", "--set", "pulse.raw_needs_auth=true", "--set",
+               "pulse.client_id=desk-7", "--set", "pulse.client_secret=" + right, "--ca-out",
+               tmp.file("ca.pem")},
+              tmp.file("sim.out"), tmp.file("sim.err"));
     REQUIRE(
         wait_until([&] { return sim.out().find("WIREBOOK_SIM_READY") != std::string::npos; }, 15s));
     const std::string out = sim.out();

@@ -198,10 +198,10 @@ struct FeedSetup {
 using Tweak = std::function<void(sim::SimConfig&, FeedSetup&)>;
 using WsTweak = std::function<void(feeds::SessionOptions&)>;
 
-RunResult run_venue(sim::VenueKind kind, bool tls, const std::vector<std::string>& faults,
+RunResult run_venue(const std::string& kind, bool tls, const std::vector<std::string>& faults,
                     std::uint64_t seed, std::uint64_t frames, const Tweak& tweak = {},
                     bool expect_live = true, const WsTweak& wtweak = {}) {
-  const std::string kind_name = sim::to_string(kind);
+  const std::string& kind_name = kind;
   INFO("seed " << seed << (tls ? " wss " : " ws ") << kind_name);
   sim::SimConfig cfg;
   cfg.venues = {kind};
@@ -336,21 +336,21 @@ std::uint64_t seed_from_env() {
 }  // namespace
 
 TEST_CASE("WOO over ws:// ends LIVE and equal to the simulator's truth", "[e2e][woo]") {
-  const auto r = run_venue(sim::VenueKind::woo, false, {}, seed_from_env(), 4000);
+  const auto r = run_venue("woo", false, {}, seed_from_env(), 4000);
   CHECK(r.gaps == 0);
 }
 
 TEST_CASE("WOO over wss:// verifies the simulator's certificate and ends equal to the truth",
           "[e2e][woo]") {
-  const auto r = run_venue(sim::VenueKind::woo, true, {}, seed_from_env(), 2000);
+  const auto r = run_venue("woo", true, {}, seed_from_env(), 2000);
   CHECK(r.gaps == 0);
 }
 
 TEST_CASE("WOO with duplicated and corrupt deltas detects every break and recovers", "[e2e][woo]") {
   const std::uint64_t seed = seed_from_env();
   INFO("seed " << seed);
-  const auto r = run_venue(sim::VenueKind::woo, false,
-                           {"woo:dup=0.01", "woo:corrupt=0.01", "woo:truncate=0.005"}, seed, 6000);
+  const auto r = run_venue("woo", false, {"woo:dup=0.01", "woo:corrupt=0.01", "woo:truncate=0.005"},
+                           seed, 6000);
   INFO("injected " << r.injected << " (" << r.injected_bad << " unparseable), gaps " << r.gaps
                    << ", malformed " << r.malformed);
   CHECK(r.injected > 0);
@@ -364,13 +364,13 @@ TEST_CASE("WOO with duplicated and corrupt deltas detects every break and recove
 }
 
 TEST_CASE("Pulse over ws:// ends LIVE and equal to the simulator's truth", "[e2e][pulse]") {
-  const auto r = run_venue(sim::VenueKind::pulse, false, {}, seed_from_env(), 4000);
+  const auto r = run_venue("pulse", false, {}, seed_from_env(), 4000);
   CHECK(r.gaps == 0);
 }
 
 TEST_CASE("Pulse over wss:// verifies the simulator's certificate and ends equal to the truth",
           "[e2e][pulse]") {
-  const auto r = run_venue(sim::VenueKind::pulse, true, {}, seed_from_env(), 2000);
+  const auto r = run_venue("pulse", true, {}, seed_from_env(), 2000);
   CHECK(r.gaps == 0);
 }
 
@@ -378,9 +378,8 @@ TEST_CASE("Pulse with duplicated and corrupt changes detects breaks and rebuilds
           "[e2e][pulse]") {
   const std::uint64_t seed = seed_from_env();
   INFO("seed " << seed);
-  const auto r =
-      run_venue(sim::VenueKind::pulse, false,
-                {"pulse:dup=0.01", "pulse:corrupt=0.01", "pulse:truncate=0.005"}, seed, 6000);
+  const auto r = run_venue(
+      "pulse", false, {"pulse:dup=0.01", "pulse:corrupt=0.01", "pulse:truncate=0.005"}, seed, 6000);
   INFO("injected " << r.injected << " (" << r.injected_bad << " unparseable), gaps " << r.gaps
                    << ", malformed " << r.malformed);
   CHECK(r.injected > 0);
@@ -394,12 +393,13 @@ TEST_CASE("Pulse with duplicated and corrupt changes detects breaks and rebuilds
 
 TEST_CASE("Pulse raw books behind auth: client_signature and client_credentials log in",
           "[e2e][pulse][auth]") {
-  for (const auto method : {feeds::Credentials::Use::signature, feeds::Credentials::Use::plain}) {
-    const auto r = run_venue(sim::VenueKind::pulse, false, {}, seed_from_env(), 1500,
+  for (const auto method :
+       {feeds::Credentials::Use::signature, feeds::Credentials::Use::plain}) {
+    const auto r = run_venue("pulse", false, {}, seed_from_env(), 1500,
                              [&](sim::SimConfig& c, FeedSetup& fs) {
-                               c.venue.pulse_raw_needs_auth = true;
-                               c.venue.pulse_client_id = "desk-7";
-                               c.venue.pulse_client_secret = "correct horse battery";
+                               c.options["pulse"]["raw_needs_auth"] = "true";
+                               c.options["pulse"]["client_id"] = "desk-7";
+                               c.options["pulse"]["client_secret"] = "correct horse battery";
                                fs.credentials = {method, "desk-7", "correct horse battery"};
                              });
     CHECK(r.errors == 0);
@@ -408,11 +408,11 @@ TEST_CASE("Pulse raw books behind auth: client_signature and client_credentials 
 
 TEST_CASE("Pulse with a wrong secret is refused, counted, and never LIVE", "[e2e][pulse][auth]") {
   const auto r = run_venue(
-      sim::VenueKind::pulse, false, {}, seed_from_env(), 300,
+      "pulse", false, {}, seed_from_env(), 300,
       [&](sim::SimConfig& c, FeedSetup& fs) {
-        c.venue.pulse_raw_needs_auth = true;
-        c.venue.pulse_client_id = "desk-7";
-        c.venue.pulse_client_secret = "correct horse battery";
+        c.options["pulse"]["raw_needs_auth"] = "true";
+        c.options["pulse"]["client_id"] = "desk-7";
+        c.options["pulse"]["client_secret"] = "correct horse battery";
         c.venue.wait_subscriptions = 0;
         fs.credentials = {feeds::Credentials::Use::signature, "desk-7", "wrong"};
       },
@@ -437,8 +437,8 @@ Tweak counted(std::uint64_t max_faults, const Tweak& more = {}) {
   };
 }
 
-std::string venue_prefix(sim::VenueKind kind) {
-  return std::string(sim::to_string(kind)) + ":";
+std::string venue_prefix(const std::string& kind) {
+  return kind + ":";
 }
 
 // O2 DEX (working schema, DESIGN §5): the simulator numbers its markets 1..n.
@@ -446,7 +446,7 @@ void o2_markets(sim::SimConfig& /*cfg*/, FeedSetup& fs) {
   config::KeyValue ids;
   ids.type = config::KeyValue::Type::table;
   std::int64_t id = 1;
-  for (const auto& s : sim::venue_symbols(sim::VenueKind::o2, 3)) {
+  for (const auto& s : sim::venue_symbols("o2", 3)) {
     config::KeyValue v;
     v.type = config::KeyValue::Type::integer;
     v.integer = id++;
@@ -456,12 +456,12 @@ void o2_markets(sim::SimConfig& /*cfg*/, FeedSetup& fs) {
 }
 
 // The settings a venue needs in every run (O2: its market ids).
-Tweak venue_needs(sim::VenueKind kind) {
-  return kind == sim::VenueKind::o2 ? Tweak(o2_markets) : Tweak();
+Tweak venue_needs(const std::string& kind) {
+  return kind == "o2" ? Tweak(o2_markets) : Tweak();
 }
 
 // counted() plus what the venue needs plus `more`.
-Tweak counted_for(sim::VenueKind kind, std::uint64_t max_faults, const Tweak& more = {}) {
+Tweak counted_for(const std::string& kind, std::uint64_t max_faults, const Tweak& more = {}) {
   const Tweak need = venue_needs(kind);
   return counted(max_faults, [need, more](sim::SimConfig& c, FeedSetup& fs) {
     if (need) need(c, fs);
@@ -469,7 +469,7 @@ Tweak counted_for(sim::VenueKind kind, std::uint64_t max_faults, const Tweak& mo
   });
 }
 
-void chain_faults_are_counted(sim::VenueKind kind) {
+void chain_faults_are_counted(const std::string& kind) {
   const std::uint64_t seed = seed_from_env();
   INFO("seed " << seed);
   const std::string v = venue_prefix(kind);
@@ -481,7 +481,7 @@ void chain_faults_are_counted(sim::VenueKind kind) {
   CHECK(r.chain_breaks() == 40);
   // O2's seq lets the feed recognise a duplicate and drop it as stale (not a
   // break); WOO's prevTs and Pulse's change_id chains treat it as a break.
-  const std::uint64_t dups_harmless = kind == sim::VenueKind::o2 ? r.of(sim::FaultKind::dup) : 0;
+  const std::uint64_t dups_harmless = kind == "o2" ? r.of(sim::FaultKind::dup) : 0;
   CHECK(r.gaps == r.chain_breaks() - dups_harmless);
   CHECK(r.resyncs == r.gaps);
   using K = sim::FaultKind;
@@ -489,7 +489,7 @@ void chain_faults_are_counted(sim::VenueKind kind) {
   CHECK(r.closes == 1);  // only the simulator's final close
 }
 
-void disconnects_are_counted(sim::VenueKind kind) {
+void disconnects_are_counted(const std::string& kind) {
   const std::uint64_t seed = seed_from_env();
   INFO("seed " << seed);
   const std::string v = venue_prefix(kind);
@@ -507,7 +507,7 @@ void disconnects_are_counted(sim::VenueKind kind) {
   CHECK(r.gaps == 0);
 }
 
-void oversized_frames_are_counted(sim::VenueKind kind) {
+void oversized_frames_are_counted(const std::string& kind) {
   const std::uint64_t seed = seed_from_env();
   INFO("seed " << seed);
   const std::string v = venue_prefix(kind);
@@ -521,7 +521,7 @@ void oversized_frames_are_counted(sim::VenueKind kind) {
   CHECK(r.gaps == 0);
 }
 
-void stalls_flag_books_stale(sim::VenueKind kind) {
+void stalls_flag_books_stale(const std::string& kind) {
   const std::uint64_t seed = seed_from_env();
   INFO("seed " << seed);
   const std::string v = venue_prefix(kind);
@@ -546,40 +546,40 @@ void stalls_flag_books_stale(sim::VenueKind kind) {
 }  // namespace
 
 TEST_CASE("WOO: every injected chain fault is exactly one detected break", "[e2e][woo][faults]") {
-  chain_faults_are_counted(sim::VenueKind::woo);
+  chain_faults_are_counted("woo");
 }
 
 TEST_CASE("WOO: dropped connections reconnect, resubscribe and come back LIVE via snapshots",
           "[e2e][woo][faults]") {
-  disconnects_are_counted(sim::VenueKind::woo);
+  disconnects_are_counted("woo");
 }
 
 TEST_CASE("WOO: an oversized frame is counted and recovered from", "[e2e][woo][faults]") {
-  oversized_frames_are_counted(sim::VenueKind::woo);
+  oversized_frames_are_counted("woo");
 }
 
 TEST_CASE("WOO: a stall flags books STALE within the threshold, then LIVE again",
           "[e2e][woo][faults]") {
-  stalls_flag_books_stale(sim::VenueKind::woo);
+  stalls_flag_books_stale("woo");
 }
 
 TEST_CASE("Pulse: every injected chain fault is exactly one detected break",
           "[e2e][pulse][faults]") {
-  chain_faults_are_counted(sim::VenueKind::pulse);
+  chain_faults_are_counted("pulse");
 }
 
 TEST_CASE("Pulse: dropped connections reconnect, resubscribe and come back LIVE via snapshots",
           "[e2e][pulse][faults]") {
-  disconnects_are_counted(sim::VenueKind::pulse);
+  disconnects_are_counted("pulse");
 }
 
 TEST_CASE("Pulse: an oversized frame is counted and recovered from", "[e2e][pulse][faults]") {
-  oversized_frames_are_counted(sim::VenueKind::pulse);
+  oversized_frames_are_counted("pulse");
 }
 
 TEST_CASE("Pulse: a stall flags books STALE within the threshold, then LIVE again",
           "[e2e][pulse][faults]") {
-  stalls_flag_books_stale(sim::VenueKind::pulse);
+  stalls_flag_books_stale("pulse");
 }
 
 TEST_CASE("Pulse: an unanswered heartbeat closes the session; the feed reconnects and recovers",
@@ -588,10 +588,10 @@ TEST_CASE("Pulse: an unanswered heartbeat closes the session; the feed reconnect
   INFO("seed " << seed);
   // The venue loses the client's first two answers to its test_request and
   // closes with 4000 "heartbeat close" at the next heartbeat (PROTOCOLS §2.6).
-  const auto r = run_venue(sim::VenueKind::pulse, false, {}, seed, 3000,
+  const auto r = run_venue("pulse", false, {}, seed, 3000,
                            counted(0, [](sim::SimConfig& c, FeedSetup&) {
-                             c.venue.pulse_second_ms = 20;  // 10 "seconds" = 200 ms
-                             c.venue.pulse_lose_test_answers = 2;
+                             c.options["pulse"]["second_ms"] = "20";  // 10 "seconds" = 200 ms
+                             c.options["pulse"]["lose_test_answers"] = "2";
                              c.venue.rate = 1500;
                            }));
   INFO(describe(r));
@@ -605,45 +605,43 @@ TEST_CASE("Pulse: an unanswered heartbeat closes the session; the feed reconnect
 
 TEST_CASE("O2: every injected chain fault is one detected break (duplicates are dropped)",
           "[e2e][o2][faults]") {
-  chain_faults_are_counted(sim::VenueKind::o2);
+  chain_faults_are_counted("o2");
 }
 
 TEST_CASE("O2: dropped connections reconnect, resubscribe and come back LIVE via snapshots",
           "[e2e][o2][faults]") {
-  disconnects_are_counted(sim::VenueKind::o2);
+  disconnects_are_counted("o2");
 }
 
 TEST_CASE("O2: an oversized frame is counted and recovered from", "[e2e][o2][faults]") {
-  oversized_frames_are_counted(sim::VenueKind::o2);
+  oversized_frames_are_counted("o2");
 }
 
 TEST_CASE("O2: a stall flags books STALE within the threshold, then LIVE again",
           "[e2e][o2][faults]") {
-  stalls_flag_books_stale(sim::VenueKind::o2);
+  stalls_flag_books_stale("o2");
 }
 
 TEST_CASE("O2 over ws:// ends LIVE and equal to the simulator's truth", "[e2e][o2]") {
-  const auto r = run_venue(sim::VenueKind::o2, false, {}, seed_from_env(), 4000, o2_markets);
+  const auto r = run_venue("o2", false, {}, seed_from_env(), 4000, o2_markets);
   CHECK(r.gaps == 0);
   CHECK(r.malformed == 0);
 }
 
 TEST_CASE("O2 over wss:// verifies the simulator's certificate and ends equal to the truth",
           "[e2e][o2]") {
-  const auto r = run_venue(sim::VenueKind::o2, true, {}, seed_from_env(), 2000, o2_markets);
+  const auto r = run_venue("o2", true, {}, seed_from_env(), 2000, o2_markets);
   CHECK(r.gaps == 0);
 }
 
 TEST_CASE("O2 with dropped deltas detects the breaks and resyncs those markets", "[e2e][o2]") {
-  const auto r =
-      run_venue(sim::VenueKind::o2, false, {"o2:drop=0.01"}, seed_from_env(), 6000, o2_markets);
+  const auto r = run_venue("o2", false, {"o2:drop=0.01"}, seed_from_env(), 6000, o2_markets);
   INFO("gaps " << r.gaps);
   CHECK(r.gaps >= 1);
 }
 
 TEST_CASE("O2 with duplicated deltas drops them as stale: no break at all", "[e2e][o2]") {
-  const auto r =
-      run_venue(sim::VenueKind::o2, false, {"o2:dup=0.02"}, seed_from_env(), 6000, o2_markets);
+  const auto r = run_venue("o2", false, {"o2:dup=0.02"}, seed_from_env(), 6000, o2_markets);
   INFO("injected " << r.injected);
   CHECK(r.injected > 0);
   CHECK(r.gaps == 0);
@@ -651,8 +649,8 @@ TEST_CASE("O2 with duplicated deltas drops them as stale: no break at all", "[e2
 
 TEST_CASE("O2 with corrupt and truncated JSON counts every bad frame it got and recovers",
           "[e2e][o2]") {
-  const auto r = run_venue(sim::VenueKind::o2, false, {"o2:corrupt=0.01", "o2:truncate=0.005"},
-                           seed_from_env(), 6000, o2_markets);
+  const auto r = run_venue("o2", false, {"o2:corrupt=0.01", "o2:truncate=0.005"}, seed_from_env(),
+                           6000, o2_markets);
   INFO("injected " << r.injected_bad << " unparseable, malformed " << r.malformed << ", gaps "
                    << r.gaps);
   CHECK(r.injected_bad > 0);
@@ -665,13 +663,12 @@ TEST_CASE("O2 with corrupt and truncated JSON counts every bad frame it got and 
 }
 
 TEST_CASE("O2 after TCP connection drops reconnects and ends equal to the truth", "[e2e][o2]") {
-  const auto r = run_venue(sim::VenueKind::o2, false, {"o2:tcp_close=0.0005"}, seed_from_env(),
-                           6000, o2_markets);
+  const auto r = run_venue("o2", false, {"o2:tcp_close=0.0005"}, seed_from_env(), 6000, o2_markets);
   CHECK(r.malformed == 0);
 }
 
 TEST_CASE("O2 through venue stalls stays connected and ends equal to the truth", "[e2e][o2]") {
-  const auto r = run_venue(sim::VenueKind::o2, false, {"o2:stall=0.0005", "o2:stall_ms=1500"},
-                           seed_from_env(), 6000, o2_markets);
+  const auto r = run_venue("o2", false, {"o2:stall=0.0005", "o2:stall_ms=1500"}, seed_from_env(),
+                           6000, o2_markets);
   CHECK(r.gaps == 0);
 }

@@ -100,13 +100,13 @@ TEST_CASE("a refused connection is retried with backoff, never a crash", "[ws]")
 
 TEST_CASE("a wrong CA fails certificate verification clearly and backs off", "[ws][tls]") {
   sim::SimConfig cfg;
-  cfg.venues = {sim::VenueKind::woo};
+  cfg.venues = {"woo"};
   cfg.venue.rate = 10;
   sim::Simulator simulator(cfg);
   std::thread t([&] { simulator.run(); });
   // A CA the server's certificate was not signed by: a second simulator's.
   sim::Simulator other(cfg);
-  const std::string url = simulator.url(sim::VenueKind::woo, true);
+  const std::string url = simulator.url("woo", true);
   const auto port = static_cast<std::uint16_t>(std::stoi(
       url.substr(url.rfind(':') + 1, url.find('/', url.rfind(':')) - url.rfind(':') - 1)));
   feeds::SessionOptions o;

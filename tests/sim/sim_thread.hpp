@@ -1,7 +1,12 @@
 #pragma once
-// Runs a Simulator on a background thread for the duration of a test.
+// Runs a Simulator on a background thread for the duration of a test, and
+// the small helpers every simulator test uses.
 #include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
 #include <thread>
+#include <vector>
 
 #include "tools/sim/sim.hpp"
 
@@ -29,13 +34,25 @@ class SimThread {
 };
 
 // A test configuration: ws and wss for the given venues, small and fast.
-inline sim::SimConfig test_config(std::uint64_t seed, std::vector<sim::VenueKind> venues) {
+inline sim::SimConfig test_config(std::uint64_t seed, std::vector<std::string> venues) {
   sim::SimConfig cfg;
   cfg.venues = std::move(venues);
   cfg.venue.seed = seed;
   cfg.venue.rate = 0;  // as fast as the client drains
   cfg.linger_ms = 1000;
   return cfg;
+}
+
+// The names of a venue's first `n` instruments (0: its default list).
+inline std::vector<std::string> symbol_names(const std::string& venue, std::size_t n = 0) {
+  std::vector<std::string> out;
+  for (const auto& s : sim::venue_symbols(venue, n)) out.push_back(s.name);
+  return out;
+}
+
+// How many faults of kind `k` the served venue `venue` injected.
+inline std::uint64_t injected(sim::Simulator& s, std::string_view venue, sim::FaultKind k) {
+  return s.venue(venue)->faults().get(k);
 }
 
 // Polls `cond` until true or the timeout; returns the last value.

@@ -5,22 +5,12 @@
 
 #include "ref_book.hpp"
 #include "sim_thread.hpp"
-#include "venue_clients.hpp"
+#include "woo/woo_client.hpp"
 
 using namespace wirebook;
 using namespace wirebook::simtest;
 
 namespace {
-
-std::vector<std::string> names(sim::VenueKind k) {
-  std::vector<std::string> out;
-  for (const auto& s : sim::venue_symbols(k, 0)) out.push_back(s.name);
-  return out;
-}
-
-std::uint64_t injected(sim::Simulator& s, sim::VenueKind v, sim::FaultKind k) {
-  return s.venue(v)->faults().get(k);
-}
 
 // |observed - n p| within 5 standard deviations (+1 for tiny n p).
 bool within_binomial(std::uint64_t observed, double n, double p) {
@@ -50,8 +40,8 @@ TEST_CASE("each delta fault knob fires at its configured rate, per venue and per
           "[sim][faults]") {
   const std::uint64_t seed = 51;
   INFO("seed " << seed);
-  auto cfg = test_config(seed, {sim::VenueKind::woo, sim::VenueKind::pulse});
-  cfg.ws_port[0] = cfg.ws_port[1] = cfg.wss_port[0] = cfg.wss_port[1] = -1;
+  auto cfg = test_config(seed, {"woo", "pulse"});
+  cfg.ports["woo"] = cfg.ports["pulse"] = {-1, -1};
   cfg.venue.frames = 30000;
   cfg.linger_ms = 0;
   const double p = 0.02;
@@ -64,8 +54,8 @@ TEST_CASE("each delta fault knob fires at its configured rate, per venue and per
   SimThread st(cfg);
   st.join();
   const auto woo_updates = updates_per_symbol(st.sim().truth());
-  for (const auto v : {sim::VenueKind::woo, sim::VenueKind::pulse}) {
-    INFO("venue " << sim::to_string(v));
+  for (const std::string v : {"woo", "pulse"}) {
+    INFO("venue " << v);
     const double n = static_cast<double>(st.sim().venue(v)->faults().delta_frames.load());
     CHECK(n == 30000);
     for (const auto k : {sim::FaultKind::dup, sim::FaultKind::corrupt, sim::FaultKind::truncate,
@@ -82,129 +72,23 @@ TEST_CASE("each delta fault knob fires at its configured rate, per venue and per
   double btc = 0, rest = 0;
   for (const auto& [sym, u] : woo_updates)
     if (u > 0 && sym == "SPOT_BTC_USDT") btc = u;
-  const double woo_n =
-      static_cast<double>(st.sim().venue(sim::VenueKind::woo)->faults().delta_frames.load());
+  const double woo_n = static_cast<double>(st.sim().venue("woo")->faults().delta_frames.load());
   rest = woo_n - btc;
-  const auto drops = injected(st.sim(), sim::VenueKind::woo, sim::FaultKind::drop);
+  const auto drops = injected(st.sim(), "woo", sim::FaultKind::drop);
   const double expect = btc * 0.3 + rest * p;
   const double sd = std::sqrt(btc * 0.3 * 0.7 + rest * p * (1 - p));
   INFO("woo drops " << drops << " expected " << expect);
   CHECK(std::fabs(static_cast<double>(drops) - expect) <= 5 * sd);
-  CHECK(within_binomial(injected(st.sim(), sim::VenueKind::pulse, sim::FaultKind::drop), 30000, p));
-  CHECK(within_binomial(injected(st.sim(), sim::VenueKind::pulse, sim::FaultKind::stall), 30000,
-                        0.001));
-  CHECK(injected(st.sim(), sim::VenueKind::woo, sim::FaultKind::stall) == 0);
-}
-
-TEST_CASE(
-    "a dropped WOO delta is in the truth but never sent: a chain-ignoring client drifts, a "
-    "resyncing one converges",
-    "[sim][faults][woo]") {
-  const std::uint64_t seed = 61;
-  INFO("seed " << seed);
-  auto cfg = test_config(seed, {sim::VenueKind::woo});
-  cfg.venue.frames = 3000;
-  cfg.venue.woo_snapshot_ms = 50;
-  sim::apply_fault_spec(cfg.faults, "drop=0.01");
-  const auto syms = names(sim::VenueKind::woo);
-  cfg.venue.wait_subscriptions = syms.size() * 7;  // naive: 3 per symbol, careful: 4
-  SimThread st(cfg);
-  ClientOptions naive;
-  naive.url = st.sim().url(sim::VenueKind::woo, false);
-  naive.symbols = syms;
-  naive.resync = false;
-  ClientOptions careful = naive;
-  careful.resync = true;
-  careful.woo_snapshots = true;
-  ClientResult nr;
-  std::thread t([&] { nr = run_woo_client(naive); });
-  const ClientResult cr = run_woo_client(careful);
-  t.join();
-  st.join();
-  const auto drops = injected(st.sim(), sim::VenueKind::woo, sim::FaultKind::drop);
-  const auto frames = st.sim().venue(sim::VenueKind::woo)->faults().delta_frames.load();
-  INFO("drops " << drops << " frames " << frames << " naive gaps " << nr.c.gaps << " careful gaps "
-                << cr.c.gaps);
-  REQUIRE(drops > 0);
-  CHECK(nr.c.deltas == frames - drops);
-  CHECK(cr.c.deltas == frames - drops);
-  CHECK(nr.c.gaps >= 1);
-  CHECK(nr.c.gaps <= drops);
-  CHECK(!compare_books(nr.books, st.sim().truth(), "woo").empty());
-  CHECK(cr.c.push_mismatch == 0);
-  CHECK(compare_books(cr.books, st.sim().truth(), "woo").empty());
-}
-
-TEST_CASE("every WOO delta fault is seen by a protocol client, which still ends on the truth",
-          "[sim][faults][woo]") {
-  const std::uint64_t seed = GENERATE(71U, 72U);
-  INFO("seed " << seed);
-  auto cfg = test_config(seed, {sim::VenueKind::woo});
-  cfg.venue.frames = 4000;
-  cfg.venue.woo_snapshot_ms = 50;
-  for (const char* k : {"drop", "dup", "reorder", "corrupt", "truncate", "wrong_type"})
-    sim::apply_fault_spec(cfg.faults, std::string(k) + "=0.01");
-  sim::apply_fault_spec(cfg.faults, "oversize=0.002");
-  sim::apply_fault_spec(cfg.faults, "oversize_bytes=1200000");
-  const auto syms = names(sim::VenueKind::woo);
-  cfg.venue.wait_subscriptions = syms.size() * 4;
-  SimThread st(cfg);
-  ClientOptions o;
-  o.url = st.sim().url(sim::VenueKind::woo, false);
-  o.symbols = syms;
-  o.woo_snapshots = true;
-  const ClientResult r = run_woo_client(o);  // 4 subscriptions per symbol
-  st.join();
-  auto inj = [&](sim::FaultKind k) { return injected(st.sim(), sim::VenueKind::woo, k); };
-  INFO("end " << r.end << " gaps " << r.c.gaps << " stale " << r.c.stale << " push_resyncs "
-              << r.c.push_resyncs);
-  CHECK(r.c.bad_json == inj(sim::FaultKind::corrupt) + inj(sim::FaultKind::truncate));
-  CHECK(r.c.bad_types == inj(sim::FaultKind::wrong_type));
-  CHECK(r.c.oversize == inj(sim::FaultKind::oversize));
-  CHECK(r.c.deltas == 4000 - inj(sim::FaultKind::drop) - inj(sim::FaultKind::corrupt) -
-                          inj(sim::FaultKind::truncate) - inj(sim::FaultKind::wrong_type) +
-                          inj(sim::FaultKind::dup));
-  CHECK(r.c.gaps >= 1);
-  CHECK(r.c.stale >= 1);
-  CHECK(r.c.push_mismatch == 0);
-  CHECK(compare_books(r.books, st.sim().truth(), "woo").empty());
-}
-
-TEST_CASE(
-    "Pulse delta faults break the change_id chain; resubscribing and the 100ms channel end on the "
-    "truth",
-    "[sim][faults][pulse]") {
-  const std::uint64_t seed = 81;
-  INFO("seed " << seed);
-  auto cfg = test_config(seed, {sim::VenueKind::pulse});
-  cfg.venue.frames = 4000;
-  cfg.venue.pulse_agg_ms = 20;
-  for (const char* k : {"drop", "dup", "reorder", "corrupt", "truncate", "wrong_type"})
-    sim::apply_fault_spec(cfg.faults, std::string(k) + "=0.01");
-  const auto syms = names(sim::VenueKind::pulse);
-  cfg.venue.wait_subscriptions = syms.size() * 3;
-  SimThread st(cfg);
-  ClientOptions o;
-  o.url = st.sim().url(sim::VenueKind::pulse, false);
-  o.symbols = syms;
-  const ClientResult r = run_pulse_client(o);
-  st.join();
-  auto inj = [&](sim::FaultKind k) { return injected(st.sim(), sim::VenueKind::pulse, k); };
-  INFO("end " << r.end << " gaps " << r.c.gaps << " stale " << r.c.stale);
-  CHECK(r.close_code == 1000);
-  CHECK(r.c.gaps >= 1);
-  CHECK(r.c.bad_json <= inj(sim::FaultKind::corrupt) + inj(sim::FaultKind::truncate));
-  CHECK(r.c.bad_json >= 1);
-  CHECK(r.c.bad_types <= inj(sim::FaultKind::wrong_type));
-  CHECK(r.c.snapshots > syms.size() * 2);  // resubscriptions brought fresh snapshots
-  CHECK(compare_books(r.agg_books, st.sim().truth(), "pulse").empty());
+  CHECK(within_binomial(injected(st.sim(), "pulse", sim::FaultKind::drop), 30000, p));
+  CHECK(within_binomial(injected(st.sim(), "pulse", sim::FaultKind::stall), 30000, 0.001));
+  CHECK(injected(st.sim(), "woo", sim::FaultKind::stall) == 0);
 }
 
 TEST_CASE(
     "connection faults: refused connections, HTTP 429, abrupt close, close mid-frame, stall, slow",
     "[sim][faults]") {
   SECTION("the first K connections are refused") {
-    auto cfg = test_config(91, {sim::VenueKind::woo});
+    auto cfg = test_config(91, {"woo"});
     cfg.venue.rate = 10;
     sim::apply_fault_spec(cfg.faults, "refuse=2");
     SimThread st(cfg);
@@ -212,34 +96,34 @@ TEST_CASE(
     std::string err = "x";
     while (!err.empty() && attempts < 5) {
       WsClient attempt;
-      err = attempt.connect(st.sim().url(sim::VenueKind::woo, false), "");
+      err = attempt.connect(st.sim().url("woo", false), "");
       ++attempts;
     }
     CHECK(attempts == 3);
-    CHECK(injected(st.sim(), sim::VenueKind::woo, sim::FaultKind::refuse) == 2);
+    CHECK(injected(st.sim(), "woo", sim::FaultKind::refuse) == 2);
   }
   SECTION("HTTP 429 answers the upgrade") {
-    auto cfg = test_config(92, {sim::VenueKind::pulse});
+    auto cfg = test_config(92, {"pulse"});
     cfg.venue.rate = 10;
     sim::apply_fault_spec(cfg.faults, "http429=1");
     SimThread st(cfg);
     WsClient c;
-    CHECK(!c.connect(st.sim().url(sim::VenueKind::pulse, true), st.sim().ca_path()).empty());
+    CHECK(!c.connect(st.sim().url("pulse", true), st.sim().ca_path()).empty());
     CHECK(c.http_status() == 429);
-    CHECK(injected(st.sim(), sim::VenueKind::pulse, sim::FaultKind::http429) == 1);
+    CHECK(injected(st.sim(), "pulse", sim::FaultKind::http429) == 1);
   }
   SECTION("abrupt TCP close and close mid-frame end the client's stream without a close frame") {
     const char* kind = GENERATE("tcp_close", "mid_frame_close");
     const bool tls = GENERATE(false, true);
     INFO(kind << (tls ? " over wss://" : " over ws://"));
-    auto cfg = test_config(93, {sim::VenueKind::woo});
+    auto cfg = test_config(93, {"woo"});
     cfg.venue.rate = 2000;
     sim::apply_fault_spec(cfg.faults, std::string(kind) + "=0.02");
-    const auto syms = names(sim::VenueKind::woo);
+    const auto syms = symbol_names("woo");
     cfg.venue.wait_subscriptions = syms.size() * 3;
     SimThread st(cfg);
     ClientOptions o;
-    o.url = st.sim().url(sim::VenueKind::woo, tls);
+    o.url = st.sim().url("woo", tls);
     o.ca_file = st.sim().ca_path();
     o.symbols = syms;
     o.idle_timeout = std::chrono::seconds(20);
@@ -249,50 +133,50 @@ TEST_CASE(
     CHECK(r.close_code == 0);
     sim::FaultKind k{};
     REQUIRE(sim::fault_from_string(kind, k));
-    CHECK(injected(st.sim(), sim::VenueKind::woo, k) == 1);  // one connection, closed once
+    CHECK(injected(st.sim(), "woo", k) == 1);  // one connection, closed once
   }
   SECTION("a stall stops the venue's data for stall_ms") {
-    auto cfg = test_config(94, {sim::VenueKind::woo});
+    auto cfg = test_config(94, {"woo"});
     cfg.venue.rate = 200;
     cfg.venue.frames = 400;
     sim::apply_fault_spec(cfg.faults, "stall=0.01");
     sim::apply_fault_spec(cfg.faults, "stall_ms=300");
-    const auto syms = names(sim::VenueKind::woo);
+    const auto syms = symbol_names("woo");
     cfg.venue.wait_subscriptions = syms.size() * 3;
     SimThread st(cfg);
     ClientOptions o;
-    o.url = st.sim().url(sim::VenueKind::woo, false);
+    o.url = st.sim().url("woo", false);
     o.symbols = syms;
     const ClientResult r = run_woo_client(o);
     st.join();
-    const auto stalls = injected(st.sim(), sim::VenueKind::woo, sim::FaultKind::stall);
+    const auto stalls = injected(st.sim(), "woo", sim::FaultKind::stall);
     INFO("stalls " << stalls << " max gap " << r.c.max_delta_gap_ms);
     REQUIRE(stalls >= 1);
     CHECK(r.c.max_delta_gap_ms >= 250);
     CHECK(compare_books(r.books, st.sim().truth(), "woo").empty());
   }
   SECTION("a client that stops reading is dropped as a slow consumer") {
-    auto cfg = test_config(96, {sim::VenueKind::woo});
+    auto cfg = test_config(96, {"woo"});
     cfg.venue.rate = 0;
     cfg.venue.backpressure_bytes = 1U << 30U;  // never pause the market for it
     cfg.venue.max_queue_bytes = 256U << 10U;
     SimThread st(cfg);
     WsClient c;
-    REQUIRE(c.connect(st.sim().url(sim::VenueKind::woo, false), "").empty());
-    for (const auto& s : names(sim::VenueKind::woo))
+    REQUIRE(c.connect(st.sim().url("woo", false), "").empty());
+    for (const auto& s : symbol_names("woo"))
       c.send(R"({"id":"x","topic":")" + s + R"(@orderbookupdate","event":"subscribe"})");
-    sim::Venue* v = st.sim().venue(sim::VenueKind::woo);
+    sim::Venue* v = st.sim().venue("woo");
     CHECK(wait_for([&] { return v->stats().slow_consumer_drops.load() >= 1; },
                    std::chrono::seconds(60)));
   }
   SECTION("a slow connection answers late") {
-    auto cfg = test_config(95, {sim::VenueKind::woo});
+    auto cfg = test_config(95, {"woo"});
     cfg.venue.rate = 10;
     sim::apply_fault_spec(cfg.faults, "slow=1");
     sim::apply_fault_spec(cfg.faults, "slow_ms=100");
     SimThread st(cfg);
     WsClient c;
-    REQUIRE(c.connect(st.sim().url(sim::VenueKind::woo, false), "").empty());
+    REQUIRE(c.connect(st.sim().url("woo", false), "").empty());
     const auto t0 = std::chrono::steady_clock::now();
     REQUIRE(c.send(R"({"event":"ping"})"));
     std::string msg;
@@ -302,6 +186,6 @@ TEST_CASE(
             .count();
     CHECK(msg.find("pong") != std::string::npos);
     CHECK(ms >= 90);  // at least the slow write
-    CHECK(injected(st.sim(), sim::VenueKind::woo, sim::FaultKind::slow) == 1);
+    CHECK(injected(st.sim(), "woo", sim::FaultKind::slow) == 1);
   }
 }

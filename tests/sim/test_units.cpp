@@ -35,11 +35,11 @@ TEST_CASE("fault specs scope kinds to venues and symbols", "[sim]") {
   auto rate = [](const sim::FaultRates& r, sim::FaultKind k) {
     return r.rate[static_cast<std::size_t>(k)];
   };
-  CHECK(rate(cfg.woo.for_symbol("SPOT_BTC_USDT"), sim::FaultKind::reorder) == 0.5);
-  CHECK(rate(cfg.woo.for_symbol("SPOT_BTC_USDT"), sim::FaultKind::drop) == 0.1);
-  CHECK(rate(cfg.woo.for_symbol("SPOT_ETH_USDT"), sim::FaultKind::reorder) == 0.0);
-  CHECK(rate(cfg.pulse.defaults, sim::FaultKind::refuse) == 3.0);
-  CHECK(rate(cfg.woo.defaults, sim::FaultKind::refuse) == 0.0);
+  CHECK(rate(cfg.of("woo").for_symbol("SPOT_BTC_USDT"), sim::FaultKind::reorder) == 0.5);
+  CHECK(rate(cfg.of("woo").for_symbol("SPOT_BTC_USDT"), sim::FaultKind::drop) == 0.1);
+  CHECK(rate(cfg.of("woo").for_symbol("SPOT_ETH_USDT"), sim::FaultKind::reorder) == 0.0);
+  CHECK(rate(cfg.of("pulse").defaults, sim::FaultKind::refuse) == 3.0);
+  CHECK(rate(cfg.of("woo").defaults, sim::FaultKind::refuse) == 0.0);
   CHECK(cfg.params.stall_ms == 7);
   CHECK_THROWS(sim::apply_fault_spec(cfg, "explode=0.1"));
   CHECK_THROWS(sim::apply_fault_spec(cfg, "drop=2"));
@@ -65,7 +65,7 @@ TEST_CASE("corrupted and truncated frames are never valid JSON; wrong_type keeps
 }
 
 TEST_CASE("generated books stay within depth bounds, on the tick grid and uncrossed", "[sim]") {
-  for (const auto kind : {sim::VenueKind::woo, sim::VenueKind::pulse}) {
+  for (const char* kind : {"woo", "pulse"}) {
     for (const sim::SymbolSpec& spec : sim::venue_symbols(kind, 12)) {
       INFO(spec.name);
       sim::GeneratorParams gp;

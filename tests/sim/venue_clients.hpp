@@ -1,10 +1,14 @@
 #pragma once
-// Test clients that follow each venue's protocol the way the feed handler
-// must (PROTOCOLS.md §1.5.4 and §2.4–2.6), keeping reference books built only
-// from what came over the wire.
+// What the test clients share: each venue's client (tests/sim/<venue>/)
+// follows its protocol the way the feed handler must, keeping reference books
+// built only from what came over the wire.
+#include <simdjson.h>
+
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ref_book.hpp"
@@ -55,9 +59,43 @@ struct ClientResult {
   std::map<std::string, RefBook> agg_books;  // Pulse .100ms books
 };
 
-// Runs until the simulator closes the connection (or idle_timeout).
-ClientResult run_woo_client(const ClientOptions& o);
-ClientResult run_pulse_client(const ClientOptions& o);
+// Wire helpers the venue clients share.
+struct Change {
+  bool bid;
+  std::int64_t px;
+  std::int64_t qty;
+};
+// Reads `[[p,q],...]` or `[[action,p,q],...]` at `pointer`, taking the exact
+// number text (prices at `price_index`). False on any type problem.
+bool read_levels(simdjson::ondemand::document& doc, std::string_view pointer, bool bid,
+                 std::size_t price_index, std::vector<Change>& out);
+bool top_equals(const RefBook& b, std::int64_t bid_px, std::int64_t bid_qty, std::int64_t ask_px,
+                std::int64_t ask_qty);
+// A number's exact text at a JSON pointer, scaled; -1 when absent or not a number.
+std::int64_t raw_scaled(simdjson::ondemand::document& doc, std::string_view pointer);
+void apply_changes(RefBook& b, const std::vector<Change>& cs);
+
+// Hands every frame to `on_frame` until the connection ends or stays idle for
+// `idle`; records how it ended in `r.end` and `r.close_code`.
+template <class OnFrame>
+void read_until_end(WsClient& ws, std::chrono::milliseconds idle, ClientResult& r,
+                    OnFrame&& on_frame) {
+  std::string msg;
+  for (;;) {
+    const ReadStatus st = ws.read(msg, idle);
+    if (st == ReadStatus::ok) {
+      on_frame(msg);
+      continue;
+    }
+    if (st == ReadStatus::closed) {
+      r.close_code = ws.close_code();
+      r.end = "closed " + std::to_string(ws.close_code()) + " " + ws.close_reason();
+    } else {
+      r.end = st == ReadStatus::timeout ? "timeout" : "error " + ws.error_text();
+    }
+    return;
+  }
+}
 
 // Compares client books with the truth of `venue`; returns "" or a description.
 std::string compare_books(const std::map<std::string, RefBook>& books, const std::string& truth,

@@ -199,4 +199,29 @@ void WsClient::close() {
   m.io.poll();
 }
 
+std::string await(WsClient& c, const std::string& needle, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::string msg;
+  while (std::chrono::steady_clock::now() < deadline) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (c.read(msg, left) != ReadStatus::ok) return {};
+    if (msg.find(needle) != std::string::npos) return msg;
+  }
+  return {};
+}
+
+int await_close(WsClient& c, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::string msg;
+  while (std::chrono::steady_clock::now() < deadline) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    const ReadStatus s = c.read(msg, left);
+    if (s == ReadStatus::closed) return c.close_code();
+    if (s != ReadStatus::ok) return 0;
+  }
+  return -1;
+}
+
 }  // namespace wirebook::simtest

@@ -41,4 +41,11 @@ class WsClient {
   std::unique_ptr<Impl> impl_;
 };
 
+// Reads frames until one contains `needle`; returns it, or "" on timeout/close.
+std::string await(WsClient& c, const std::string& needle,
+                  std::chrono::milliseconds timeout = std::chrono::seconds(20));
+// Reads until the connection ends; returns the close code (0: no close frame,
+// -1: still open after `timeout`).
+int await_close(WsClient& c, std::chrono::milliseconds timeout);
+
 }  // namespace wirebook::simtest

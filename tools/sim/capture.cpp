@@ -5,6 +5,7 @@
 #include <fstream>
 #include <stdexcept>
 
+#include "tools/sim/module.hpp"
 #include "tools/sim/text.hpp"
 
 namespace wirebook::sim {
@@ -19,7 +20,7 @@ Capture load_capture(const std::string& path) {
   while (std::getline(in, line)) {
     ++line_no;
     if (line.empty() || line[0] == '#') continue;
-    auto bad = [&](const char* what) {
+    auto bad = [&](const std::string& what) {
       return std::runtime_error(path + ":" + std::to_string(line_no) + ": " + what);
     };
     simdjson::dom::element doc;
@@ -32,18 +33,14 @@ Capture load_capture(const std::string& path) {
       throw bad("missing string venue");
     if (doc["frame"].get_string().get(frame) != simdjson::SUCCESS)
       throw bad("missing string frame");
-    if (venue == "woo") {
-      cap.woo.push_back({t_ns, std::string(frame)});
-    } else if (venue == "pulse") {
-      cap.pulse.push_back({t_ns, std::string(frame)});
-    } else {
-      throw bad("venue must be woo or pulse");
-    }
+    if (find_module(venue) == nullptr)
+      throw bad("venue must be a simulator module (" + module_names() + ")");
+    cap[std::string(venue)].push_back({t_ns, std::string(frame)});
   }
   return cap;
 }
 
-std::string capture_line(std::int64_t t_ns, const char* venue, const std::string& frame) {
+std::string capture_line(std::int64_t t_ns, std::string_view venue, const std::string& frame) {
   std::string out = "{\"t_ns\":";
   append_int(out, t_ns);
   out += ",\"venue\":";

@@ -3,6 +3,8 @@
 #include <charconv>
 #include <stdexcept>
 
+#include "tools/sim/module.hpp"
+
 namespace wirebook::sim {
 
 namespace {
@@ -43,6 +45,12 @@ bool VenueFaults::any() const {
   return false;
 }
 
+const VenueFaults& FaultConfig::of(std::string_view venue) const {
+  static const VenueFaults kNone;
+  const auto it = venues.find(venue);
+  return it == venues.end() ? kNone : it->second;
+}
+
 namespace {
 
 double parse_number(std::string_view spec, std::string_view text) {
@@ -81,7 +89,7 @@ void apply_fault_spec(FaultConfig& cfg, std::string_view spec) {
     std::string_view scope = head.substr(0, c);
     const std::size_t c2 = scope.find(':');
     const std::string_view first = scope.substr(0, c2);
-    if (first == "woo" || first == "pulse" || first == "o2") {
+    if (find_module(first) != nullptr) {
       venue = first;
       symbol = c2 == std::string_view::npos ? std::string_view{} : scope.substr(c2 + 1);
     } else {
@@ -107,9 +115,12 @@ void apply_fault_spec(FaultConfig& cfg, std::string_view spec) {
                                 std::string(spec) + "'");
   if (kind != FaultKind::refuse && v > 1.0)
     throw std::invalid_argument("fault rate must be in [0,1]: '" + std::string(spec) + "'");
-  if (venue.empty() || venue == "woo") set_rate(cfg.woo, symbol, kind, v);
-  if (venue.empty() || venue == "pulse") set_rate(cfg.pulse, symbol, kind, v);
-  if (venue.empty() || venue == "o2") set_rate(cfg.o2, symbol, kind, v);
+  if (!venue.empty()) {
+    set_rate(cfg.venues[std::string(venue)], symbol, kind, v);
+    return;
+  }
+  for (const VenueModule* m : venue_modules())
+    set_rate(cfg.venues[std::string(m->name)], symbol, kind, v);
 }
 
 DeltaVerdict FaultDice::roll() {

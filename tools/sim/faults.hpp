@@ -4,7 +4,9 @@
 // Spec syntax (repeatable `--fault`): `[venue:][symbol:]kind=value`, e.g.
 //   drop=0.01                       every venue, every symbol
 //   woo:SPOT_BTC_USDT:reorder=0.05  one symbol of one venue
-//   pulse:refuse=2                  connection-level knob of one venue (woo, pulse, o2)
+//   pulse:refuse=2                  connection-level knob of one venue
+// A scope whose first part names a simulator module (module.hpp) is a venue;
+// otherwise it is a symbol of every venue.
 // Delta kinds (a probability per book-delta frame of the symbol; at most one
 // of them hits a given frame): drop, dup, reorder, corrupt, truncate,
 // oversize, wrong_type. Stream kinds (probability per delta frame, checked
@@ -69,10 +71,10 @@ struct VenueFaults {
 };
 
 struct FaultConfig {
-  VenueFaults woo;
-  VenueFaults pulse;
-  VenueFaults o2;
+  std::map<std::string, VenueFaults, std::less<>> venues;  // by venue module name
   FaultParams params;
+  // The faults of one venue (none when no spec reached it).
+  [[nodiscard]] const VenueFaults& of(std::string_view venue) const;
 };
 
 // Parses one spec and merges it into `cfg`; throws std::invalid_argument with

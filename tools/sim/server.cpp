@@ -1,5 +1,6 @@
-// Beast server side: accept, (TLS handshake), HTTP upgrade, WebSocket
-// sessions with an ordered write queue. Connection-level faults (refuse,
+// Beast server side: accept, (TLS handshake), HTTP request, then either a
+// plain GET answered by the venue's REST side or a WebSocket upgrade and a
+// session with an ordered write queue. Connection-level faults (refuse,
 // HTTP 429, slow connection, abrupt close, close mid-frame) are applied here
 // because they live below the venue protocol.
 #include "tools/sim/server.hpp"
@@ -14,6 +15,7 @@
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 #include <deque>
+#include <stdexcept>
 
 #include "tools/sim/net.hpp"
 #include "tools/sim/tls.hpp"
@@ -356,9 +358,15 @@ struct Listener::Impl : std::enable_shared_from_this<Listener::Impl> {
 };
 
 Listener::Listener(asio::io_context& io, Venue& venue, const std::string& bind_address,
-                   std::uint16_t port, const TlsMaterial* tls, HttpResponder* http)
-    : impl_(std::make_shared<Impl>(
-          io, venue, tcp::endpoint(asio::ip::make_address(bind_address), port), tls, http)) {
+                   std::uint16_t port, const TlsMaterial* tls) {
+  // An SSE module (a GET streaming text/event-stream) needs its own session
+  // type beside Session; until one exists, refuse it up front.
+  if (venue.module().transport != Transport::websocket)
+    throw std::invalid_argument("venue " + std::string(venue.name()) + ": transport " +
+                                to_string(venue.module().transport) +
+                                " is not served by the simulator yet");
+  impl_ = std::make_shared<Impl>(
+      io, venue, tcp::endpoint(asio::ip::make_address(bind_address), port), tls, venue.rest());
   impl_->accept();
 }
 

@@ -1,6 +1,7 @@
 #pragma once
-// WebSocket listener for one venue over ws:// or wss:// (Beast lives only in
-// server.cpp; this header is cheap to include).
+// The listener of one venue over plain TCP or TLS (Beast lives only in
+// server.cpp; this header is cheap to include). It serves the venue module's
+// transport on the module's path and hands plain GETs to Venue::rest().
 //
 // Threading: construct, use and destroy on the io thread that runs `io`.
 #include <cstdint>
@@ -17,21 +18,13 @@ namespace wirebook::sim {
 class Venue;
 struct TlsMaterial;
 
-// Plain HTTP GET for a venue with a REST side (O2): requests that are not a
-// WebSocket upgrade go here. Returns the HTTP status and fills `body` (JSON).
-class HttpResponder {
- public:
-  virtual ~HttpResponder() = default;
-  virtual int http_get(std::string_view target, std::string& body) = 0;
-};
-
 class Listener {
  public:
   // Binds and starts accepting; port 0 picks a free port. `tls` null means
-  // plain ws://. `http` (optional) answers plain GETs on the same port (over
-  // TLS too). Throws std::system_error when the port cannot be bound.
+  // plain TCP. Throws std::system_error when the port cannot be bound and
+  // std::invalid_argument for a transport the server does not speak yet (SSE).
   Listener(boost::asio::io_context& io, Venue& venue, const std::string& bind_address,
-           std::uint16_t port, const TlsMaterial* tls, HttpResponder* http = nullptr);
+           std::uint16_t port, const TlsMaterial* tls);
   ~Listener();
   Listener(const Listener&) = delete;
   Listener& operator=(const Listener&) = delete;

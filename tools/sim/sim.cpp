@@ -10,36 +10,63 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <stdexcept>
 
 #include "tools/sim/capture.hpp"
-#include "tools/sim/o2/o2_venue.hpp"
-#include "tools/sim/pulse/pulse_venue.hpp"
 #include "tools/sim/server.hpp"
 #include "tools/sim/tls.hpp"
-#include "tools/sim/woo/woo_venue.hpp"
 
 namespace wirebook::sim {
 
 namespace asio = boost::asio;
 
-// Venue modules: one line each (DESIGN.md §2: adding a venue touches this table).
 namespace {
-struct VenueModule {
-  VenueKind kind;
-  std::unique_ptr<Venue> (*make)(VenueOptions);
-};
-constexpr VenueModule kVenueModules[] = {
-    {VenueKind::woo, &make_woo_venue},
-    {VenueKind::pulse, &make_pulse_venue},
-    {VenueKind::o2, nullptr},  // built below: it takes its own options too
-};
 
 void write_file(const std::string& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out << text;
   if (!out) throw std::runtime_error("cannot write " + path);
 }
+
+// The modules to serve: the configured names in order, or every module.
+std::vector<const VenueModule*> served_modules(const SimConfig& cfg) {
+  std::vector<const VenueModule*> out;
+  for (const std::string& name : cfg.venues) {
+    const VenueModule* m = &module_named(name);
+    if (std::find(out.begin(), out.end(), m) == out.end()) out.push_back(m);
+  }
+  if (cfg.venues.empty()) {
+    const auto all = venue_modules();
+    out.assign(all.begin(), all.end());
+  }
+  return out;
+}
+
+// Every module's options checked by its own table: those given (served or
+// not, so a typo never passes silently) and the defaults of the served ones.
+std::map<std::string, ModuleOptions, std::less<>> module_options(
+    const SimConfig& cfg, const std::vector<const VenueModule*>& modules) {
+  std::map<std::string, ModuleOptions, std::less<>> out;
+  for (const auto& [name, given] : cfg.options) {
+    const VenueModule& m = module_named(name);
+    out.emplace(name, ModuleOptions(m.name, m.options, given));
+  }
+  for (const VenueModule* m : modules)
+    if (!out.contains(m->name)) out.emplace(m->name, ModuleOptions(m->name, m->options, {}));
+  return out;
+}
+
+VenuePorts ports_of(const SimConfig& cfg, std::string_view venue) {
+  const auto it = cfg.ports.find(venue);
+  return it == cfg.ports.end() ? VenuePorts{} : it->second;
+}
+
+const char* scheme(Transport t, bool tls) {
+  if (t == Transport::websocket) return tls ? "wss://" : "ws://";
+  return tls ? "https://" : "http://";
+}
+
 }  // namespace
 
 struct Simulator::Impl {
@@ -105,57 +132,58 @@ struct Simulator::Impl {
 Simulator::Simulator(SimConfig cfg) : impl_(std::make_unique<Impl>()) {
   impl_->linger_ms = cfg.linger_ms;
   impl_->bind_address = cfg.bind_address;
+  truth_path_ = cfg.truth_path;
+  const std::vector<const VenueModule*> modules = served_modules(cfg);
+  const auto options = module_options(cfg, modules);
+  for (const auto& [name, ports] : cfg.ports) (void)module_named(name);
   Capture capture;
   const bool capture_mode = !cfg.capture_path.empty();
   if (capture_mode) capture = load_capture(cfg.capture_path);
   bool need_tls = false;
-  for (VenueKind k : cfg.venues) need_tls = need_tls || cfg.wss_port[static_cast<int>(k)] >= 0;
+  for (const VenueModule* m : modules) need_tls = need_tls || ports_of(cfg, m->name).tls >= 0;
   TlsMaterial tls;
-  if (need_tls) {
-    tls = generate_tls_material();
-    ca_path_ = cfg.ca_path;
-    if (ca_path_.empty()) {
-      char tmpl[] = "/tmp/wirebook-sim-XXXXXX";
-      if (mkdtemp(tmpl) == nullptr) throw std::runtime_error("mkdtemp failed");
-      ca_path_ = std::string(tmpl) + "/ca.pem";
-      temp_dir_ = tmpl;  // ours: removed with the simulator
-    }
-    write_file(ca_path_, tls.ca_cert_pem);
-  }
-  for (VenueKind k : cfg.venues) {
+  if (need_tls) tls = make_ca(cfg.ca_path);
+  for (const VenueModule* m : modules) {
     VenueOptions opts = cfg.venue;
-    opts.kind = k;
-    opts.faults = k == VenueKind::woo     ? cfg.faults.woo
-                  : k == VenueKind::pulse ? cfg.faults.pulse
-                                          : cfg.faults.o2;
+    opts.faults = cfg.faults.of(m->name);
     opts.fault_params = cfg.faults.params;
     if (capture_mode) {
-      if (k == VenueKind::o2) continue;  // captures hold woo and pulse frames only
-      opts.capture = k == VenueKind::woo ? capture.woo : capture.pulse;
-      if (opts.capture.empty()) continue;  // nothing to serve for this venue
+      const auto it = capture.find(m->name);
+      if (it == capture.end()) continue;  // nothing to serve for this venue
+      opts.capture = std::move(it->second);
     }
-    std::unique_ptr<Venue> v;
-    for (const VenueModule& m : kVenueModules)
-      if (m.kind == k && m.make != nullptr) v = m.make(std::move(opts));
-    if (k == VenueKind::o2) v = make_o2_venue(std::move(opts), cfg.o2);
-    auto* http = dynamic_cast<HttpResponder*>(v.get());
-    const int idx = static_cast<int>(k);
-    for (bool use_tls : {false, true}) {
-      const int port = use_tls ? cfg.wss_port[idx] : cfg.ws_port[idx];
-      if (port < 0) continue;
-      auto l = std::make_unique<Listener>(impl_->io, *v, cfg.bind_address,
-                                          static_cast<std::uint16_t>(port),
-                                          use_tls ? &tls : nullptr, http);
-      Endpoint ep{k, use_tls, {}, l->port()};
-      ep.url = std::string(use_tls ? "wss://" : "ws://") + cfg.bind_address + ":" +
-               std::to_string(ep.port) + v->path();
-      endpoints_.push_back(ep);
-      impl_->listeners.push_back(std::move(l));
-    }
+    std::unique_ptr<Venue> v = m->make(*m, std::move(opts), options.find(m->name)->second);
+    listen(*v, ports_of(cfg, m->name), tls);
     impl_->venues.push_back(std::move(v));
   }
   if (impl_->venues.empty()) throw std::runtime_error("no venue to serve");
-  truth_path_ = cfg.truth_path;
+}
+
+TlsMaterial Simulator::make_ca(const std::string& ca_path) {
+  TlsMaterial tls = generate_tls_material();
+  ca_path_ = ca_path;
+  if (ca_path_.empty()) {
+    char tmpl[] = "/tmp/wirebook-sim-XXXXXX";
+    if (mkdtemp(tmpl) == nullptr) throw std::runtime_error("mkdtemp failed");
+    ca_path_ = std::string(tmpl) + "/ca.pem";
+    temp_dir_ = tmpl;  // ours: removed with the simulator
+  }
+  write_file(ca_path_, tls.ca_cert_pem);
+  return tls;
+}
+
+void Simulator::listen(Venue& v, VenuePorts ports, const TlsMaterial& tls) {
+  for (const bool use_tls : {false, true}) {
+    const int port = use_tls ? ports.tls : ports.plain;
+    if (port < 0) continue;
+    auto l = std::make_unique<Listener>(impl_->io, v, impl_->bind_address,
+                                        static_cast<std::uint16_t>(port), use_tls ? &tls : nullptr);
+    Endpoint ep{std::string(v.name()), use_tls, {}, l->port()};
+    ep.url = std::string(scheme(v.module().transport, use_tls)) + impl_->bind_address + ":" +
+             std::to_string(ep.port) + std::string(v.path());
+    endpoints_.push_back(std::move(ep));
+    impl_->listeners.push_back(std::move(l));
+  }
 }
 
 Simulator::~Simulator() {
@@ -165,16 +193,17 @@ Simulator::~Simulator() {
   }
 }
 
-std::string Simulator::url(VenueKind v, bool tls) const {
+std::string Simulator::url(std::string_view venue, bool tls) const {
   for (const Endpoint& e : endpoints_)
-    if (e.venue == v && e.tls == tls) return e.url;
+    if (e.venue == venue && e.tls == tls) return e.url;
   return {};
 }
 
-std::string Simulator::rest_base(VenueKind v, bool tls) const {
-  if (v != VenueKind::o2) return {};
+std::string Simulator::rest_base(std::string_view venue, bool tls) const {
+  Venue* v = this->venue(venue);
+  if (v == nullptr || v->rest() == nullptr) return {};
   for (const Endpoint& e : endpoints_)
-    if (e.venue == v && e.tls == tls)
+    if (e.venue == venue && e.tls == tls)
       return std::string(tls ? "https://" : "http://") + impl_->bind_address + ":" +
              std::to_string(e.port);
   return {};
@@ -207,9 +236,9 @@ void Simulator::stop() {
   impl_->stop_requested.store(true, std::memory_order_relaxed);
 }
 
-Venue* Simulator::venue(VenueKind v) const {
+Venue* Simulator::venue(std::string_view name) const {
   for (const auto& p : impl_->venues)
-    if (p->kind() == v) return p.get();
+    if (p->name() == name) return p.get();
   return nullptr;
 }
 

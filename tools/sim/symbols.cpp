@@ -2,19 +2,9 @@
 
 #include <array>
 
-namespace wirebook::sim {
+#include "tools/sim/module.hpp"
 
-const char* to_string(VenueKind v) noexcept {
-  switch (v) {
-    case VenueKind::woo:
-      return "woo";
-    case VenueKind::pulse:
-      return "pulse";
-    case VenueKind::o2:
-      return "o2";
-  }
-  return "?";
-}
+namespace wirebook::sim {
 
 namespace {
 
@@ -33,41 +23,10 @@ constexpr std::array<TickShape, 6> kShapes{{
     {-6, 1, 123'456},    // 0.000001  around 0.123456
 }};
 
-std::vector<SymbolSpec> woo_defaults() {
-  return {
-      {"SPOT_BTC_USDT", -2, 1, -8, 1, 5'674'915}, {"PERP_BTC_USDT", -1, 5, -4, 1, 567'490},
-      {"SPOT_ETH_USDT", -2, 1, -6, 10, 312'345},  {"PERP_ETH_USDT", -2, 5, -3, 1, 312'300},
-      {"SPOT_WOO_USDT", -5, 1, -2, 100, 31'075},  {"PERP_DOGE_USDT", -6, 1, 0, 1, 161'120},
-  };
-}
-
-std::vector<SymbolSpec> pulse_defaults() {
-  return {
-      {"BTC_USD-PERPETUAL", -1, 5, 0, 10, 922'885},
-      {"ETH_USD-PERPETUAL", -2, 5, 0, 1, 312'300},
-      {"NVDA_USDC-PERPETUAL", -2, 1, -2, 1, 22'851},
-      {"SOL_USDC-PERPETUAL", -3, 5, -1, 1, 145'250},
-      {"ALGO_USDC-PERPETUAL", -5, 1, 0, 1, 11'374},
-      {"PEPE_USDC-PERPETUAL", -6, 1, 0, 1000, 12'345},
-  };
-}
-
-// O2 DEX perpetuals; market_id is the list position + 1 (o2/o2_venue.cpp).
-std::vector<SymbolSpec> o2_defaults() {
-  return {
-      {"BTC-USD", -1, 1, -4, 1, 567'490},
-      {"ETH-USD", -2, 1, -3, 1, 312'345},
-      {"SOL-USD", -3, 5, -2, 1, 145'250},
-      {"DOGE-USD", -5, 1, 0, 10, 16'112},
-  };
-}
-
 }  // namespace
 
-std::vector<SymbolSpec> venue_symbols(VenueKind venue, std::size_t count) {
-  std::vector<SymbolSpec> out = venue == VenueKind::woo     ? woo_defaults()
-                                : venue == VenueKind::pulse ? pulse_defaults()
-                                                            : o2_defaults();
+std::vector<SymbolSpec> venue_symbols(const VenueModule& venue, std::size_t count) {
+  std::vector<SymbolSpec> out = venue.default_symbols();
   if (count == 0) return out;
   if (count < out.size()) {
     out.resize(count);
@@ -75,11 +34,9 @@ std::vector<SymbolSpec> venue_symbols(VenueKind venue, std::size_t count) {
   }
   for (std::size_t i = out.size(); i < count; ++i) {
     const TickShape& s = kShapes[i % kShapes.size()];
-    const std::string n = std::to_string(i);
     SymbolSpec spec;
-    spec.name = venue == VenueKind::woo     ? "SPOT_SYN" + n + "_USDT"
-                : venue == VenueKind::pulse ? "SYN" + n + "_USDC-PERPETUAL"
-                                            : "SYN" + n + "-USD";
+    spec.name = std::string(venue.synthetic_prefix) + std::to_string(i) +
+                std::string(venue.synthetic_suffix);
     spec.px_exp = s.px_exp;
     spec.tick = s.tick;
     spec.qty_exp = -3 + static_cast<int>(i % 4);
@@ -88,6 +45,10 @@ std::vector<SymbolSpec> venue_symbols(VenueKind venue, std::size_t count) {
     out.push_back(spec);
   }
   return out;
+}
+
+std::vector<SymbolSpec> venue_symbols(std::string_view venue, std::size_t count) {
+  return venue_symbols(module_named(venue), count);
 }
 
 }  // namespace wirebook::sim

@@ -1,18 +1,18 @@
 #pragma once
 // Instruments the simulator lists per venue: name, tick size and starting price
-// as integer units of 10^px_exp (DESIGN.md §3), quantity exponent and lot.
+// as integer units of 10^px_exp (DESIGN.md §3), quantity exponent and lot. A
+// venue module supplies its default list and how synthetic names look.
 //
 // Threading: plain values.
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace wirebook::sim {
 
-enum class VenueKind : std::uint8_t { woo, pulse, o2 };
-
-[[nodiscard]] const char* to_string(VenueKind v) noexcept;
+struct VenueModule;
 
 struct SymbolSpec {
   std::string name;
@@ -26,6 +26,8 @@ struct SymbolSpec {
 // The default instruments of a venue, extended with synthetic ones (cycling
 // through tick sizes 0.5 … 0.000001) when `count` exceeds the default list.
 // count 0 means the default list.
-[[nodiscard]] std::vector<SymbolSpec> venue_symbols(VenueKind venue, std::size_t count);
+[[nodiscard]] std::vector<SymbolSpec> venue_symbols(const VenueModule& venue, std::size_t count);
+// The same for the module called `venue` (std::invalid_argument when there is none).
+[[nodiscard]] std::vector<SymbolSpec> venue_symbols(std::string_view venue, std::size_t count);
 
 }  // namespace wirebook::sim

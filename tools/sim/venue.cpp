@@ -12,13 +12,14 @@ constexpr double rate_of(const FaultRates& r, FaultKind k) {
 }
 }  // namespace
 
-Venue::Venue(VenueOptions opts)
+Venue::Venue(const VenueModule& module, VenueOptions opts)
     : opts_(std::move(opts)),
-      specs_(venue_symbols(opts_.kind, opts_.symbols)),
-      market_rng_(derive_seed(opts_.seed, std::string(to_string(opts_.kind)) + ":market")),
-      format_rng_(derive_seed(opts_.seed, std::string(to_string(opts_.kind)) + ":format")),
-      conn_rng_(derive_seed(opts_.seed, std::string(to_string(opts_.kind)) + ":connections")) {
-  const std::string vname = to_string(opts_.kind);
+      module_(module),
+      specs_(venue_symbols(module, opts_.symbols)),
+      market_rng_(derive_seed(opts_.seed, std::string(module.name) + ":market")),
+      format_rng_(derive_seed(opts_.seed, std::string(module.name) + ":format")),
+      conn_rng_(derive_seed(opts_.seed, std::string(module.name) + ":connections")) {
+  const std::string vname(module.name);
   const std::int64_t now = wall_ms();
   gens_.reserve(specs_.size());
   for (const SymbolSpec& s : specs_) {

@@ -1,9 +1,9 @@
 #pragma once
-// Shared mechanics of a simulated venue: the seeded market (one generator per
+// What every simulated venue shares: the seeded market (one generator per
 // symbol, paced at a rate or as fast as clients drain), fault injection on
-// delta frames, per-connection sessions, capture replay and the truth dump.
-// A venue module (woo/, pulse/) adds only its protocol: parsing requests,
-// formatting frames, heartbeats.
+// delta frames, per-connection sessions, capture replay and the truth dump. A
+// venue module (tools/sim/<venue>/, module.hpp) subclasses Venue with only
+// its protocol: parsing requests, formatting frames, heartbeats.
 //
 // Threading: one io thread calls everything; counters are atomics readable
 // from other threads.
@@ -18,6 +18,7 @@
 #include "tools/sim/capture.hpp"
 #include "tools/sim/faults.hpp"
 #include "tools/sim/generator.hpp"
+#include "tools/sim/module.hpp"
 #include "tools/sim/net.hpp"
 #include "tools/sim/rng.hpp"
 #include "tools/sim/symbols.hpp"
@@ -26,8 +27,9 @@ namespace wirebook::sim {
 
 using Clock = std::chrono::steady_clock;
 
+// The options every venue takes; a module's own options reach it through
+// ModuleOptions (module.hpp).
 struct VenueOptions {
-  VenueKind kind = VenueKind::woo;
   std::uint64_t seed = 1;
   std::size_t symbols = 0;  // 0: the venue's default list
   GeneratorParams gen;
@@ -53,18 +55,6 @@ struct VenueOptions {
   std::size_t backpressure_bytes = 4U << 20U;  // max-rate mode pauses while a client queue is above
   std::size_t max_queue_bytes = 256U
                                 << 20U;  // a client queue above this is dropped (slow consumer)
-  // WOO X v2
-  int woo_ping_ms = 10'000;
-  int woo_max_missed_pongs = 10;
-  int woo_snapshot_ms = 1'000;  // @orderbook push period
-  // Pulse
-  int pulse_second_ms = 1'000;  // length of one heartbeat "second" (tests shrink it)
-  int pulse_agg_ms = 100;       // .100ms channel period
-  std::string pulse_client_id = "sim-client";
-  std::string pulse_client_secret = "sim-secret";
-  bool pulse_raw_needs_auth = false;
-  std::uint32_t pulse_lose_test_answers = 0;  // fault: ignore the first K public/test answers
-  double pulse_exponent_rate = 0.05;          // share of numbers printed as 2.5e4
   // Capture replay (replaces the generator when non-empty)
   std::vector<CaptureFrame> capture;
   double capture_speed = 1.0;  // 0 = as fast as possible
@@ -106,17 +96,19 @@ struct VenueStats {
 
 class Venue {
  public:
-  explicit Venue(VenueOptions opts);
+  Venue(const VenueModule& module, VenueOptions opts);
   virtual ~Venue() = default;
   Venue(const Venue&) = delete;
   Venue& operator=(const Venue&) = delete;
 
-  [[nodiscard]] VenueKind kind() const noexcept { return opts_.kind; }
-  [[nodiscard]] const char* name() const noexcept { return to_string(opts_.kind); }
+  [[nodiscard]] const VenueModule& module() const noexcept { return module_; }
+  [[nodiscard]] std::string_view name() const noexcept { return module_.name; }
   // The URL path clients connect to (the server accepts it and any suffix).
-  [[nodiscard]] virtual const char* path() const noexcept = 0;
+  [[nodiscard]] std::string_view path() const noexcept { return module_.path; }
+  // The venue's answers to plain GETs on its port (REST), or null when it has none.
+  [[nodiscard]] virtual HttpResponder* rest() noexcept { return nullptr; }
 
-  // Server-facing: a new WebSocket session; the venue owns the handler.
+  // Server-facing: a new client session on the module's path; the venue owns the handler.
   ConnectionHandler& attach(Connection& conn);
   // Connection-level faults, decided (and counted) per accepted TCP connection.
   [[nodiscard]] bool refuse_next();
@@ -183,6 +175,7 @@ class Venue {
   VenueOptions opts_;
 
  private:
+  const VenueModule& module_;
   void generate(Clock::time_point now);
   void replay_capture(Clock::time_point now);
   void finish();

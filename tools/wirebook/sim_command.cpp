@@ -1,4 +1,6 @@
-// `wirebook sim`: options -> SimConfig -> Simulator::run().
+// `wirebook sim`: options -> SimConfig -> Simulator::run(). Venue-specific
+// options, ports and faults are keyed by venue module name; the help lists
+// each module's options from its own table (tools/sim/module.hpp).
 #include <cstdio>
 #include <memory>
 #include <stdexcept>
@@ -13,7 +15,7 @@ namespace wirebook::cli {
 namespace {
 
 struct SimArgs {
-  std::vector<std::string> venues{"woo", "pulse"};
+  std::vector<std::string> venues;  // empty: every module
   std::uint64_t seed = 1;
   std::size_t symbols = 0;
   std::size_t min_levels = 50;
@@ -23,21 +25,12 @@ struct SimArgs {
   double seconds = 0;
   std::size_t wait_subscriptions = 0;
   std::string bind = "127.0.0.1";
-  int woo_ws_port = 0, woo_wss_port = 0, pulse_ws_port = 0, pulse_wss_port = 0;
-  int o2_ws_port = 0, o2_wss_port = 0;
-  bool o2_unsequenced = false;
+  std::vector<std::string> ws_ports;   // <venue>=<port>
+  std::vector<std::string> wss_ports;  // <venue>=<port>
+  std::vector<std::string> sets;       // <venue>.<key>=<value>
   std::string ca_out;
   std::string truth;
   int linger_ms = 200;
-  int woo_ping_ms = 10'000;
-  int woo_max_missed_pongs = 10;
-  int woo_snapshot_ms = 1'000;
-  int pulse_second_ms = 1'000;
-  int pulse_agg_ms = 100;
-  std::string pulse_client_id = "sim-client";
-  std::string pulse_client_secret = "sim-secret";
-  bool pulse_raw_needs_auth = false;
-  double pulse_exponent_rate = 0.05;
   std::vector<std::string> faults;
   std::string capture;
   double capture_speed = 1.0;
@@ -47,7 +40,7 @@ struct SimArgs {
 
 constexpr const char* kFooter = R"(
 Output (stdout, one line each, flushed before serving):
-  WIREBOOK_SIM <venue> <url>        e.g. WIREBOOK_SIM woo ws://127.0.0.1:40123/ws/stream
+  WIREBOOK_SIM <venue> <url>        one per endpoint, e.g. ws://127.0.0.1:40123<path>
   WIREBOOK_SIM_CA <path>            CA certificate (PEM) that signed the wss:// certificate
   WIREBOOK_SIM_READY
 At the end: WIREBOOK_SIM_REPORT venue=<v> events=.. delta_frames=.. <fault>=<count> ...
@@ -63,34 +56,52 @@ Fault specs (--fault, repeatable): [venue:][symbol:]kind=value
     http429=P (answer the upgrade with HTTP 429), slow=P (serve the connection
     slowly: slow_ms before every read and write)
   parameters: stall_ms=2000, slow_ms=50, oversize_bytes=2097152
-  examples: --fault drop=0.01 --fault woo:SPOT_BTC_USDT:reorder=0.05 --fault pulse:refuse=2
 Truth: the generator's final books in `wirebook dump --json` format (DESIGN.md §7),
   including every delta a fault hid from clients.
-Capture (--capture): JSON lines {"t_ns":<int>,"venue":"woo"|"pulse","frame":"<raw text>"},
+Capture (--capture): JSON lines {"t_ns":<int>,"venue":"<venue>","frame":"<raw text>"},
   replayed to every connection of that venue from its start, at --capture-speed.
 )";
 
-int run_sim(const SimArgs& a) {
-  sim::SimConfig cfg;
-  cfg.venues.clear();
-  for (const std::string& v : a.venues) {
-    if (v == "woo")
-      cfg.venues.push_back(sim::VenueKind::woo);
-    else if (v == "pulse")
-      cfg.venues.push_back(sim::VenueKind::pulse);
-    else if (v == "o2")
-      cfg.venues.push_back(sim::VenueKind::o2);
-    else
-      throw std::invalid_argument("unknown venue '" + v + "' (woo, pulse, o2)");
+// One venue module in the help: what it serves and its options with their defaults and rules.
+std::string describe_module(const sim::VenueModule& m) {
+  const std::string name(m.name);
+  std::string out = "  " + name + ": " + std::string(m.description) + "\n    " +
+                    sim::to_string(m.transport) + " on " + std::string(m.path) + "\n";
+  if (!m.options.empty()) out += "    options (--set " + name + ".KEY=VALUE):\n";
+  for (const sim::OptionSpec& o : m.options) {
+    out += "      " + std::string(o.key) + "=" + std::string(o.default_value) + ": " +
+           std::string(o.help) + "; " + sim::describe_rule(o) + "\n";
   }
+  return out;
+}
+
+// Venue modules and examples built from the simulator table, so the help
+// never goes stale when a module is added.
+std::string modules_help() {
+  std::string out = "\nVenue modules (--venue NAME), with their options and defaults:\n";
+  for (const sim::VenueModule* m : sim::venue_modules()) out += describe_module(*m);
+  const sim::VenueModule& first = *sim::venue_modules().front();
+  const std::string name(first.name);
+  out += "Examples:\n  wirebook sim --venue " + name + " --ws-port " + name + "=0 --wss-port " +
+         name + "=-1 --rate 0 --frames 100000 --truth /tmp/truth.jsonl\n";
+  out += "  wirebook sim --fault drop=0.01 --fault " + name + ":" +
+         first.default_symbols().front().name + ":reorder=0.05 --fault " + name + ":refuse=2\n";
+  if (!first.options.empty()) {
+    const sim::OptionSpec& o = first.options.front();
+    out += "  wirebook sim --set " + name + "." + std::string(o.key) + "=" +
+           std::string(o.default_value) + "\n";
+  }
+  return out;
+}
+
+sim::SimConfig make_config(const SimArgs& a) {
+  sim::SimConfig cfg;
+  cfg.venues = a.venues;
   cfg.bind_address = a.bind;
-  cfg.ws_port[0] = a.woo_ws_port;
-  cfg.wss_port[0] = a.woo_wss_port;
-  cfg.ws_port[1] = a.pulse_ws_port;
-  cfg.wss_port[1] = a.pulse_wss_port;
-  cfg.ws_port[2] = a.o2_ws_port;
-  cfg.wss_port[2] = a.o2_wss_port;
-  cfg.o2.sequenced = !a.o2_unsequenced;
+  for (const std::string& p : a.ws_ports) sim::apply_port_spec(cfg, p, false);
+  for (const std::string& p : a.wss_ports) sim::apply_port_spec(cfg, p, true);
+  for (const std::string& s : a.sets) sim::apply_option_spec(cfg, s);
+  for (const std::string& f : a.faults) sim::apply_fault_spec(cfg.faults, f);
   cfg.ca_path = a.ca_out;
   cfg.truth_path = a.truth;
   cfg.linger_ms = a.linger_ms;
@@ -104,23 +115,16 @@ int run_sim(const SimArgs& a) {
   o.frames = a.frames;
   o.seconds = a.seconds;
   o.wait_subscriptions = a.wait_subscriptions;
-  o.woo_ping_ms = a.woo_ping_ms;
-  o.woo_max_missed_pongs = a.woo_max_missed_pongs;
-  o.woo_snapshot_ms = a.woo_snapshot_ms;
-  o.pulse_second_ms = a.pulse_second_ms;
-  o.pulse_agg_ms = a.pulse_agg_ms;
-  o.pulse_client_id = a.pulse_client_id;
-  o.pulse_client_secret = a.pulse_client_secret;
-  o.pulse_raw_needs_auth = a.pulse_raw_needs_auth;
-  o.pulse_exponent_rate = a.pulse_exponent_rate;
   o.capture_speed = a.capture_speed;
   o.backpressure_bytes = a.backpressure_bytes;
   o.max_queue_bytes = a.max_queue_bytes;
-  for (const std::string& f : a.faults) sim::apply_fault_spec(cfg.faults, f);
+  return cfg;
+}
 
-  sim::Simulator simulator(cfg);
+int run_sim(const SimArgs& a) {
+  sim::Simulator simulator(make_config(a));
   for (const sim::Endpoint& e : simulator.endpoints())
-    std::printf("WIREBOOK_SIM %s %s\n", sim::to_string(e.venue), e.url.c_str());
+    std::printf("WIREBOOK_SIM %s %s\n", e.venue.c_str(), e.url.c_str());
   if (!simulator.ca_path().empty())
     std::printf("WIREBOOK_SIM_CA %s\n", simulator.ca_path().c_str());
   std::printf("WIREBOOK_SIM_READY\n");
@@ -133,99 +137,70 @@ int run_sim(const SimArgs& a) {
   return 0;
 }
 
+void add_market_options(CLI::App* s, SimArgs& a) {
+  s->add_option("--seed", a.seed, "Seed: books, change ids and faults are reproducible per seed")
+      ->capture_default_str();
+  s->add_option("--symbols", a.symbols,
+                "Instruments per venue (0 = the default list; more adds synthetic ones with ticks "
+                "0.5 .. 0.000001)")
+      ->capture_default_str();
+  s->add_option("--min-levels", a.min_levels, "Minimum levels per side")->capture_default_str();
+  s->add_option("--max-levels", a.max_levels, "Maximum levels per side")->capture_default_str();
+  s->add_option("--rate", a.rate, "Book events per second per venue (0 = as fast as clients drain)")
+      ->capture_default_str();
+  s->add_option("--frames", a.frames, "Stop after this many book events per venue (0 = unbounded)")
+      ->capture_default_str();
+  s->add_option("--seconds", a.seconds, "Stop after this many seconds of market (0 = unbounded)")
+      ->capture_default_str();
+  s->add_option("--wait-subscriptions", a.wait_subscriptions,
+                "Hold each venue's market until it has this many subscriptions")
+      ->capture_default_str();
+  s->add_option("--fault", a.faults,
+                "Fault spec [venue:][symbol:]kind=value; repeatable (see below)");
+  s->add_option("--capture", a.capture,
+                "Serve this capture file instead of the generator (format below)");
+  s->add_option("--capture-speed", a.capture_speed,
+                "Capture replay speed factor (0 = as fast as possible)")
+      ->capture_default_str();
+}
+
+void add_serving_options(CLI::App* s, SimArgs& a) {
+  s->add_option("--venue", a.venues,
+                "Venue to serve (" + sim::module_names() + "); repeatable; default: every one");
+  s->add_option("--bind", a.bind, "Address to listen on")->capture_default_str();
+  s->add_option("--ws-port", a.ws_ports,
+                "VENUE=PORT: the venue's ws:// port, also plain http:// for REST GETs "
+                "(0 = pick a free one, -1 = off; default 0); repeatable");
+  s->add_option("--wss-port", a.wss_ports,
+                "VENUE=PORT: the venue's wss:// port, also https:// (0 = pick, -1 = off; "
+                "default 0); repeatable");
+  s->add_option("--set", a.sets,
+                "VENUE.KEY=VALUE: an option of one venue module (listed below); repeatable");
+  s->add_option(
+      "--ca-out", a.ca_out,
+      "Write the generated CA certificate here (default: a new /tmp/wirebook-sim-*/ca.pem)");
+  s->add_option("--truth", a.truth,
+                "Write the true final books (dump --json format) here at the end; '-' = stdout");
+  s->add_option("--linger-ms", a.linger_ms,
+                "After a bounded run, keep connections open this long before closing them")
+      ->capture_default_str();
+  s->add_option("--backpressure-bytes", a.backpressure_bytes,
+                "Max-rate mode pauses while a client has more than this queued")
+      ->capture_default_str();
+  s->add_option("--max-queue-bytes", a.max_queue_bytes,
+                "Drop a client whose send queue exceeds this (slow consumer)")
+      ->capture_default_str();
+}
+
 }  // namespace
 
 void setup_sim(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<SimArgs>();
-  CLI::App* s = app.add_subcommand(
-      "sim",
-      "Loopback venue simulator (WOO X v2, Pulse, O2) with seeded books and fault injection");
-  s->footer(kFooter);
-  s->add_option("--venue", args->venues, "Venues to serve (woo, pulse, o2); repeatable")
-      ->capture_default_str();
-  s->add_option("--seed", args->seed,
-                "Seed: books, change ids and faults are reproducible per seed")
-      ->capture_default_str();
-  s->add_option("--symbols", args->symbols,
-                "Instruments per venue (0 = the default list; more adds synthetic ones with ticks "
-                "0.5 .. 0.000001)")
-      ->capture_default_str();
-  s->add_option("--min-levels", args->min_levels, "Minimum levels per side")->capture_default_str();
-  s->add_option("--max-levels", args->max_levels, "Maximum levels per side")->capture_default_str();
-  s->add_option("--rate", args->rate,
-                "Book events per second per venue (0 = as fast as clients drain)")
-      ->capture_default_str();
-  s->add_option("--frames", args->frames,
-                "Stop after this many book events per venue (0 = unbounded)")
-      ->capture_default_str();
-  s->add_option("--seconds", args->seconds,
-                "Stop after this many seconds of market (0 = unbounded)")
-      ->capture_default_str();
-  s->add_option("--wait-subscriptions", args->wait_subscriptions,
-                "Hold each venue's market until it has this many subscriptions")
-      ->capture_default_str();
-  s->add_option("--bind", args->bind, "Address to listen on")->capture_default_str();
-  s->add_option("--woo-ws-port", args->woo_ws_port,
-                "WOO ws:// port (0 = pick a free one, -1 = off)")
-      ->capture_default_str();
-  s->add_option("--woo-wss-port", args->woo_wss_port, "WOO wss:// port (0 = pick, -1 = off)")
-      ->capture_default_str();
-  s->add_option("--pulse-ws-port", args->pulse_ws_port, "Pulse ws:// port (0 = pick, -1 = off)")
-      ->capture_default_str();
-  s->add_option("--pulse-wss-port", args->pulse_wss_port, "Pulse wss:// port (0 = pick, -1 = off)")
-      ->capture_default_str();
-  s->add_option("--o2-ws-port", args->o2_ws_port,
-                "O2 ws:// port, also plain http:// REST (0 = pick, -1 = off)")
-      ->capture_default_str();
-  s->add_option("--o2-wss-port", args->o2_wss_port,
-                "O2 wss:// port, also https:// REST (0 = pick, -1 = off)")
-      ->capture_default_str();
-  s->add_flag("--o2-unsequenced", args->o2_unsequenced,
-              "O2: book frames without seq/prev_seq (gap detection then best effort)");
-  s->add_option(
-      "--ca-out", args->ca_out,
-      "Write the generated CA certificate here (default: a new /tmp/wirebook-sim-*/ca.pem)");
-  s->add_option("--truth", args->truth,
-                "Write the true final books (dump --json format) here at the end; '-' = stdout");
-  s->add_option("--linger-ms", args->linger_ms,
-                "After a bounded run, keep connections open this long before closing them")
-      ->capture_default_str();
-  s->add_option("--woo-ping-ms", args->woo_ping_ms, "WOO server ping period")
-      ->capture_default_str();
-  s->add_option("--woo-max-missed-pongs", args->woo_max_missed_pongs,
-                "WOO: close after this many unanswered pings")
-      ->capture_default_str();
-  s->add_option("--woo-snapshot-ms", args->woo_snapshot_ms,
-                "WOO @orderbook push period (pushed only on change)")
-      ->capture_default_str();
-  s->add_option("--pulse-second-ms", args->pulse_second_ms,
-                "Pulse: length of one heartbeat-interval second (tests shrink it)")
-      ->capture_default_str();
-  s->add_option("--pulse-agg-ms", args->pulse_agg_ms, "Pulse: period of book.*.100ms channels")
-      ->capture_default_str();
-  s->add_option("--pulse-client-id", args->pulse_client_id, "Pulse public/auth client_id")
-      ->capture_default_str();
-  s->add_option("--pulse-client-secret", args->pulse_client_secret,
-                "Pulse public/auth client_secret (HMAC key for client_signature)")
-      ->capture_default_str();
-  s->add_flag("--pulse-raw-needs-auth", args->pulse_raw_needs_auth,
-              "Pulse: refuse book.*.raw before public/auth (error 13778, as Deribit)");
-  s->add_option("--pulse-exponent-rate", args->pulse_exponent_rate,
-                "Pulse: share of numbers printed in exponent form (2.5e4)")
-      ->capture_default_str();
-  s->add_option("--fault", args->faults,
-                "Fault spec [venue:][symbol:]kind=value; repeatable (see below)");
-  s->add_option("--capture", args->capture,
-                "Serve this capture file instead of the generator (format below)");
-  s->add_option("--capture-speed", args->capture_speed,
-                "Capture replay speed factor (0 = as fast as possible)")
-      ->capture_default_str();
-  s->add_option("--backpressure-bytes", args->backpressure_bytes,
-                "Max-rate mode pauses while a client has more than this queued")
-      ->capture_default_str();
-  s->add_option("--max-queue-bytes", args->max_queue_bytes,
-                "Drop a client whose send queue exceeds this (slow consumer)")
-      ->capture_default_str();
+  CLI::App* s = app.add_subcommand("sim", "Loopback venue simulator (" + sim::module_names() +
+                                              ") with seeded books and fault injection");
+  s->footer(std::string(kFooter) + modules_help());
+  add_serving_options(s, *args);
+  add_market_options(s, *args);
   s->callback([args, &exit_code] {
     try {
       exit_code = run_sim(*args);

@@ -8,7 +8,6 @@
 #include <charconv>
 
 #include "tools/sim/json_reader.hpp"
-#include "tools/sim/server.hpp"
 #include "tools/sim/text.hpp"
 
 namespace wirebook::sim {
@@ -58,17 +57,17 @@ struct Style {
 
 class O2Venue final : public Venue, public HttpResponder {
  public:
-  O2Venue(VenueOptions opts, O2SimOptions o2)
-      : Venue(std::move(opts)),
+  O2Venue(const VenueModule& module, VenueOptions opts, O2Options o2)
+      : Venue(module, std::move(opts)),
         o2_(o2),
         seq_rng_(derive_seed(opts_.seed, "o2:seq")),
         next_mark_(Clock::now()) {
     for (std::size_t i = 0; i < symbols().size(); ++i)
       seq_.push_back(1 + seq_rng_.below(1'000'000));
   }
-  [[nodiscard]] const char* path() const noexcept override { return "/api/v1/ws"; }
   void handle(O2Session& s, std::string_view text);
   int http_get(std::string_view target, std::string& body) override;
+  [[nodiscard]] HttpResponder* rest() noexcept override { return this; }
 
  protected:
   std::unique_ptr<VenueSession> make_session(Connection& conn) override {
@@ -126,7 +125,7 @@ class O2Venue final : public Venue, public HttpResponder {
   void error(O2Session& s, std::string_view message);
   [[nodiscard]] std::string mark_frame(std::size_t sym, bool funding) const;
 
-  O2SimOptions o2_;
+  O2Options o2_;
   Rng seq_rng_;
   std::vector<std::uint64_t> seq_;  // per symbol: the seq of the last change
   simdjson::dom::parser parser_;
@@ -382,8 +381,8 @@ int O2Venue::http_get(std::string_view target, std::string& body) {
 
 }  // namespace
 
-std::unique_ptr<Venue> make_o2_venue(VenueOptions opts, O2SimOptions o2) {
-  return std::make_unique<O2Venue>(std::move(opts), o2);
+std::unique_ptr<Venue> make_o2_venue(const VenueModule& module, VenueOptions opts, O2Options o2) {
+  return std::make_unique<O2Venue>(module, std::move(opts), o2);
 }
 
 }  // namespace wirebook::sim

@@ -5,7 +5,7 @@
 // snapshot on every subscribe, then deltas with seq/prev_seq; trades, ticker,
 // mark_price and funding; REST GET /api/v1/markets and
 // /api/v1/markets/{id}/orderbook in the {success, data, error} envelope.
-// market_id is the symbol's position in venue_symbols(o2) plus one.
+// market_id is the symbol's position in the module's symbol list plus one.
 //
 // Threading: the simulator's io thread, like every venue module.
 #include <memory>
@@ -14,13 +14,15 @@
 
 namespace wirebook::sim {
 
-struct O2SimOptions {
-  bool sequenced = true;        // false: book frames carry no seq/prev_seq (type stays)
-  double string_numbers = 0.3;  // share of book frames whose numbers are JSON strings
-  double object_levels = 0.2;   // share of book frames with {price, size} levels
-  int mark_ms = 1000;           // mark_price / funding period
+// The module's options (module.cpp declares their keys, defaults and rules).
+struct O2Options {
+  bool sequenced = true;      // false: book frames carry no seq/prev_seq (type stays)
+  double string_numbers = 0;  // share of book frames whose numbers are JSON strings
+  double object_levels = 0;   // share of book frames with {price, size} levels
+  int mark_ms = 0;            // mark_price / funding period
 };
 
-[[nodiscard]] std::unique_ptr<Venue> make_o2_venue(VenueOptions opts, O2SimOptions o2 = {});
+[[nodiscard]] std::unique_ptr<Venue> make_o2_venue(const VenueModule& module, VenueOptions opts,
+                                                   O2Options o2);
 
 }  // namespace wirebook::sim

@@ -62,8 +62,7 @@ struct Rpc {
 
 class PulseVenue final : public Venue {
  public:
-  explicit PulseVenue(VenueOptions opts);
-  [[nodiscard]] const char* path() const noexcept override { return "/ws/api/v2"; }
+  PulseVenue(const VenueModule& module, VenueOptions opts, PulseOptions pulse);
   void handle(PulseSession& s, std::string_view text);
 
  protected:
@@ -89,7 +88,7 @@ class PulseVenue final : public Venue {
   }
   void append_num(std::string& out, std::int64_t v, int exp) {
     // Deribit prints floats ("1054.0") and sometimes exponent forms ("2.5e4").
-    const bool expo = v != 0 && format_rng().chance(opts_.pulse_exponent_rate);
+    const bool expo = v != 0 && format_rng().chance(pulse_.exponent_rate);
     append_decimal(out, v, exp, expo ? NumberStyle::exponent : NumberStyle::float_like);
   }
   [[nodiscard]] std::string notification_head(std::string_view channel) const;
@@ -105,6 +104,7 @@ class PulseVenue final : public Venue {
   void auth(PulseSession& s, const Rpc& rpc, simdjson::dom::element params);
   void set_heartbeat(PulseSession& s, const Rpc& rpc, simdjson::dom::element params);
 
+  PulseOptions pulse_;
   simdjson::dom::parser parser_;
   simdjson::dom::parser empty_parser_;
   simdjson::dom::element empty_;  // `{}` for requests without params
@@ -113,12 +113,12 @@ class PulseVenue final : public Venue {
   std::vector<std::uint64_t> last_change_;  // per instrument
   std::vector<std::set<std::pair<int, std::int64_t>>> pending_agg_;
   Clock::time_point next_agg_;
-  std::uint32_t lose_test_answers_ = opts_.pulse_lose_test_answers;
+  std::uint32_t lose_test_answers_ = pulse_.lose_test_answers;
   std::uint32_t heartbeat_closes_ = 0;
 
   // Every lost answer has had its heartbeat close.
   [[nodiscard]] bool module_settled() const noexcept override {
-    return lose_test_answers_ == 0 && heartbeat_closes_ >= opts_.pulse_lose_test_answers;
+    return lose_test_answers_ == 0 && heartbeat_closes_ >= pulse_.lose_test_answers;
   }
 };
 
@@ -126,8 +126,9 @@ void PulseSession::on_text(std::string_view text) {
   static_cast<PulseVenue&>(venue_).handle(*this, text);
 }
 
-PulseVenue::PulseVenue(VenueOptions opts)
-    : Venue(std::move(opts)),
+PulseVenue::PulseVenue(const VenueModule& module, VenueOptions opts, PulseOptions pulse)
+    : Venue(module, std::move(opts)),
+      pulse_(std::move(pulse)),
       change_rng_(derive_seed(opts_.seed, "pulse:change_id")),
       change_id_(193'809'616'666ULL + change_rng_.below(1'000'000)),
       pending_agg_(symbols().size()),
@@ -306,14 +307,14 @@ void PulseVenue::flush_aggregated() {
 
 void PulseVenue::on_timer(Clock::time_point now) {
   if (now >= next_agg_) {
-    next_agg_ = now + std::chrono::milliseconds(opts_.pulse_agg_ms);
+    next_agg_ = now + std::chrono::milliseconds(pulse_.agg_ms);
     flush_aggregated();
   }
   for_each_session([&](VenueSession& vs) {
     auto& s = static_cast<PulseSession&>(vs);
     if (s.heartbeat_s == 0 || now < s.next_heartbeat) return;
     s.next_heartbeat = now + std::chrono::milliseconds(static_cast<std::int64_t>(s.heartbeat_s) *
-                                                       opts_.pulse_second_ms);
+                                                       pulse_.second_ms);
     if (s.test_request_pending) {
       // Unanswered test_request: Deribit closes with 4000 "heartbeat close" (§2.6).
       stats().heartbeat_closes.fetch_add(1, std::memory_order_relaxed);
@@ -405,7 +406,7 @@ void PulseVenue::subscribe(PulseSession& s, const Rpc& rpc, simdjson::dom::eleme
     }
     const auto sym = find_symbol(instr);
     if (!sym) continue;
-    if (on && bit == kRaw && opts_.pulse_raw_needs_auth && !s.authenticated) {
+    if (on && bit == kRaw && pulse_.raw_needs_auth && !s.authenticated) {
       error(s, rpc, 13778, "raw_subscriptions_not_available_for_unauthorized");
       return;
     }
@@ -453,7 +454,7 @@ void PulseVenue::auth(PulseSession& s, const Rpc& rpc, simdjson::dom::element pa
   bool ok = false;
   if (*grant == "client_credentials") {
     const auto secret = str_field(params, "client_secret");
-    ok = *client_id == opts_.pulse_client_id && secret && *secret == opts_.pulse_client_secret;
+    ok = *client_id == pulse_.client_id && secret && *secret == pulse_.client_secret;
   } else if (*grant == "client_signature") {
     std::int64_t ts = 0;
     const auto sig = str_field(params, "signature");
@@ -463,10 +464,10 @@ void PulseVenue::auth(PulseSession& s, const Rpc& rpc, simdjson::dom::element pa
     }
     const std::string ts_text = std::to_string(ts);
     const std::string want =
-        pulse_signature(opts_.pulse_client_secret, ts_text, str_field(params, "nonce").value_or(""),
+        pulse_signature(pulse_.client_secret, ts_text, str_field(params, "nonce").value_or(""),
                         str_field(params, "data").value_or(""));
     const std::int64_t skew = wall_ms() - ts;
-    ok = *client_id == opts_.pulse_client_id && *sig == want && skew < 60'000 && skew > -60'000;
+    ok = *client_id == pulse_.client_id && *sig == want && skew < 60'000 && skew > -60'000;
   } else {
     error(s, rpc, -32602, "Invalid params", R"({"reason":"unsupported","param":"grant_type"})");
     return;
@@ -491,7 +492,7 @@ void PulseVenue::set_heartbeat(PulseSession& s, const Rpc& rpc, simdjson::dom::e
   }
   s.heartbeat_s = static_cast<int>(interval);
   s.test_request_pending = false;
-  s.next_heartbeat = Clock::now() + std::chrono::milliseconds(interval * opts_.pulse_second_ms);
+  s.next_heartbeat = Clock::now() + std::chrono::milliseconds(interval * pulse_.second_ms);
   result(s, rpc, "\"ok\"");
 }
 
@@ -546,8 +547,9 @@ void PulseVenue::handle(PulseSession& s, std::string_view text) {
 
 }  // namespace
 
-std::unique_ptr<Venue> make_pulse_venue(VenueOptions opts) {
-  return std::make_unique<PulseVenue>(std::move(opts));
+std::unique_ptr<Venue> make_pulse_venue(const VenueModule& module, VenueOptions opts,
+                                        PulseOptions pulse) {
+  return std::make_unique<PulseVenue>(module, std::move(opts), std::move(pulse));
 }
 
 }  // namespace wirebook::sim

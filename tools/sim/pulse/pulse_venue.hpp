@@ -1,5 +1,6 @@
 #pragma once
 // Pulse (Deribit-style JSON-RPC 2.0) public market data (PROTOCOLS.md §2).
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -8,7 +9,19 @@
 
 namespace wirebook::sim {
 
-[[nodiscard]] std::unique_ptr<Venue> make_pulse_venue(VenueOptions opts);
+// The module's options (module.cpp declares their keys, defaults and rules).
+struct PulseOptions {
+  int second_ms = 0;  // length of one heartbeat "second" (tests shrink it)
+  int agg_ms = 0;     // .100ms channel period
+  std::string client_id;
+  std::string client_secret;
+  bool raw_needs_auth = false;
+  std::uint32_t lose_test_answers = 0;  // fault: ignore the first K public/test answers
+  double exponent_rate = 0;             // share of numbers printed as 2.5e4
+};
+
+[[nodiscard]] std::unique_ptr<Venue> make_pulse_venue(const VenueModule& module, VenueOptions opts,
+                                                      PulseOptions pulse);
 
 // Hex HMAC-SHA256 of `timestamp + "\n" + nonce + "\n" + data` under `secret`:
 // the client_signature of public/auth (Deribit's signature credentials).

@@ -53,17 +53,17 @@ class WooSession final : public VenueSession {
 
 class WooVenue final : public Venue {
  public:
-  explicit WooVenue(VenueOptions opts) : Venue(std::move(opts)), dirty_(symbols().size(), false) {
+  WooVenue(const VenueModule& module, VenueOptions opts, WooOptions woo)
+      : Venue(module, std::move(opts)), woo_(woo), dirty_(symbols().size(), false) {
     next_snapshot_ = Clock::now();
   }
-  [[nodiscard]] const char* path() const noexcept override { return "/ws/stream"; }
 
   void handle(WooSession& s, std::string_view text);
 
  protected:
   std::unique_ptr<VenueSession> make_session(Connection& conn) override {
     auto s = std::make_unique<WooSession>(*this, conn, symbols().size(), Clock::now());
-    s->next_ping += std::chrono::milliseconds(opts_.woo_ping_ms);
+    s->next_ping += std::chrono::milliseconds(woo_.ping_ms);
     return s;
   }
   void delta_recipients(std::size_t sym, std::vector<Connection*>& out) override {
@@ -98,6 +98,7 @@ class WooVenue final : public Venue {
                  std::string_view topic);
   void request(WooSession& s, const std::string& id, simdjson::dom::element msg);
 
+  WooOptions woo_;
   simdjson::dom::parser parser_;
   std::vector<bool> dirty_;  // changed since the last @orderbook push
   std::vector<Connection*> others_;
@@ -205,7 +206,7 @@ void WooVenue::on_event(std::size_t sym, const BookEvent& ev) {
 
 void WooVenue::on_timer(Clock::time_point now) {
   if (now >= next_snapshot_) {
-    next_snapshot_ = now + std::chrono::milliseconds(opts_.woo_snapshot_ms);
+    next_snapshot_ = now + std::chrono::milliseconds(woo_.snapshot_ms);
     for (std::size_t sym = 0; sym < dirty_.size(); ++sym) {
       if (!dirty_[sym]) continue;  // pushed only on change (PROTOCOLS §1.5.2)
       others_.clear();
@@ -219,8 +220,8 @@ void WooVenue::on_timer(Clock::time_point now) {
   for_each_session([&](VenueSession& vs) {
     auto& s = static_cast<WooSession&>(vs);
     if (now < s.next_ping) return;
-    s.next_ping = now + std::chrono::milliseconds(opts_.woo_ping_ms);
-    if (s.awaiting_pong && ++s.missed_pongs >= opts_.woo_max_missed_pongs) {
+    s.next_ping = now + std::chrono::milliseconds(woo_.ping_ms);
+    if (s.awaiting_pong && ++s.missed_pongs >= woo_.max_missed_pongs) {
       stats().heartbeat_closes.fetch_add(1, std::memory_order_relaxed);
       s.conn().close(1000, "pong timeout");
       s.mark_closing();
@@ -344,8 +345,9 @@ void WooVenue::handle(WooSession& s, std::string_view text) {
 
 }  // namespace
 
-std::unique_ptr<Venue> make_woo_venue(VenueOptions opts) {
-  return std::make_unique<WooVenue>(std::move(opts));
+std::unique_ptr<Venue> make_woo_venue(const VenueModule& module, VenueOptions opts,
+                                      WooOptions woo) {
+  return std::make_unique<WooVenue>(module, std::move(opts), woo);
 }
 
 }  // namespace wirebook::sim

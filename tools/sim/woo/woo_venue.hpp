@@ -6,6 +6,14 @@
 
 namespace wirebook::sim {
 
-[[nodiscard]] std::unique_ptr<Venue> make_woo_venue(VenueOptions opts);
+// The module's options (module.cpp declares their keys, defaults and rules).
+struct WooOptions {
+  int ping_ms = 0;
+  int max_missed_pongs = 0;
+  int snapshot_ms = 0;  // @orderbook push period
+};
+
+[[nodiscard]] std::unique_ptr<Venue> make_woo_venue(const VenueModule& module, VenueOptions opts,
+                                                    WooOptions woo);
 
 }  // namespace wirebook::sim

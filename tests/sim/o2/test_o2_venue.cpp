@@ -6,7 +6,7 @@
 
 #include "feeds/common/https_client.hpp"
 #include "feeds/o2/markets.hpp"
-#include "o2_client.hpp"
+#include "o2/o2_client.hpp"
 #include "ref_book.hpp"
 #include "sim_thread.hpp"
 
@@ -14,12 +14,6 @@ using namespace wirebook;
 using namespace wirebook::simtest;
 
 namespace {
-
-std::vector<std::string> o2_names(std::size_t n) {
-  std::vector<std::string> out;
-  for (const auto& s : sim::venue_symbols(sim::VenueKind::o2, n)) out.push_back(s.name);
-  return out;
-}
 
 feeds::RestEndpoint endpoint(const std::string& base, const std::string& ca) {
   feeds::RestEndpoint ep;
@@ -33,13 +27,13 @@ feeds::RestEndpoint endpoint(const std::string& base, const std::string& ca) {
 TEST_CASE("an O2 client following seq/prev_seq rebuilds the true books over ws://", "[sim][o2]") {
   const std::uint64_t seed = GENERATE(51U, 52U);
   INFO("seed " << seed);
-  auto cfg = test_config(seed, {sim::VenueKind::o2});
+  auto cfg = test_config(seed, {"o2"});
   cfg.venue.frames = 4000;
-  const auto syms = o2_names(0);
+  const auto syms = symbol_names("o2", 0);
   cfg.venue.wait_subscriptions = syms.size() * 3;  // order_book, trades, ticker
   SimThread st(cfg);
   ClientOptions o;
-  o.url = st.sim().url(sim::VenueKind::o2, false);
+  o.url = st.sim().url("o2", false);
   o.symbols = syms;
   const ClientResult r = run_o2_client(o);
   st.join();
@@ -62,15 +56,15 @@ TEST_CASE("O2 over wss:// verifies against the simulator's CA and books still ma
           "[sim][o2][tls]") {
   const std::uint64_t seed = 53;
   INFO("seed " << seed);
-  auto cfg = test_config(seed, {sim::VenueKind::o2});
+  auto cfg = test_config(seed, {"o2"});
   cfg.venue.frames = 1500;
   cfg.venue.symbols = 3;
   cfg.venue.wait_subscriptions = 9;
   SimThread st(cfg);
   ClientOptions o;
-  o.url = st.sim().url(sim::VenueKind::o2, true);
+  o.url = st.sim().url("o2", true);
   o.ca_file = st.sim().ca_path();
-  o.symbols = o2_names(3);
+  o.symbols = symbol_names("o2", 3);
   const ClientResult r = run_o2_client(o);
   st.join();
   REQUIRE(r.connect_error.empty());
@@ -83,7 +77,7 @@ TEST_CASE("O2 delta faults go through deliver_delta: drops and duplicates are se
           "[sim][o2][faults]") {
   const std::uint64_t seed = 54;
   INFO("seed " << seed);
-  auto cfg = test_config(seed, {sim::VenueKind::o2});
+  auto cfg = test_config(seed, {"o2"});
   cfg.venue.frames = 4000;
   cfg.venue.symbols = 3;
   cfg.venue.wait_subscriptions = 9;
@@ -92,12 +86,12 @@ TEST_CASE("O2 delta faults go through deliver_delta: drops and duplicates are se
   sim::apply_fault_spec(cfg.faults, "woo:drop=0.5");  // another venue's knob: no effect here
   SimThread st(cfg);
   ClientOptions o;
-  o.url = st.sim().url(sim::VenueKind::o2, false);
-  o.symbols = o2_names(3);
+  o.url = st.sim().url("o2", false);
+  o.symbols = symbol_names("o2", 3);
   const ClientResult r = run_o2_client(o);
   st.join();
   REQUIRE(r.connect_error.empty());
-  auto* v = st.sim().venue(sim::VenueKind::o2);
+  auto* v = st.sim().venue("o2");
   const auto drops = v->faults().get(sim::FaultKind::drop);
   const auto dups = v->faults().get(sim::FaultKind::dup);
   INFO("drops " << drops << " dups " << dups << " gaps " << r.c.gaps << " stale " << r.c.stale);
@@ -111,17 +105,17 @@ TEST_CASE("O2 delta faults go through deliver_delta: drops and duplicates are se
 
 TEST_CASE("O2 REST: markets and order books in the envelope, over http:// and https://",
           "[sim][o2][rest]") {
-  auto cfg = test_config(55, {sim::VenueKind::o2});
+  auto cfg = test_config(55, {"o2"});
   cfg.venue.frames = 2000;
   cfg.venue.symbols = 3;
   cfg.linger_ms = 60'000;  // REST is asked while the finished market lingers
   SimThread st(cfg);
-  auto* v = st.sim().venue(sim::VenueKind::o2);
+  auto* v = st.sim().venue("o2");
   REQUIRE(wait_for([&] { return v->stats().events.load() >= 2000; }));
   std::map<std::string, RefBook> books;
   for (const bool tls : {false, true}) {
     INFO((tls ? "https" : "http"));
-    const std::string base = st.sim().rest_base(sim::VenueKind::o2, tls);
+    const std::string base = st.sim().rest_base("o2", tls);
     REQUIRE(!base.empty());
     const auto ep = endpoint(base, st.sim().ca_path());
     const auto m = feeds::https_get(ep, "/api/v1/markets", std::chrono::seconds(10));
@@ -129,7 +123,7 @@ TEST_CASE("O2 REST: markets and order books in the envelope, over http:// and ht
     REQUIRE(m.status == 200);
     const auto markets = feeds::o2::parse_markets(m.body);
     REQUIRE(markets.status == feeds::o2::RestStatus::ok);
-    const auto ids = feeds::o2::resolve_markets(o2_names(3), markets.markets);
+    const auto ids = feeds::o2::resolve_markets(symbol_names("o2", 3), markets.markets);
     REQUIRE(ids.size() == 3);
     CHECK(ids[0].market_id == 1);
     CHECK(ids[2].market_id == 3);
@@ -156,7 +150,7 @@ TEST_CASE("O2 REST: markets and order books in the envelope, over http:// and ht
           rb.set(std::string_view(side) == "bids", px, qty);
         }
       }
-      books[o2_names(3)[i]] = rb;
+      books[symbol_names("o2", 3)[i]] = rb;
     }
   }
   st.sim().stop();  // ends the linger; the market was finished, the truth is final
@@ -165,10 +159,10 @@ TEST_CASE("O2 REST: markets and order books in the envelope, over http:// and ht
 }
 
 TEST_CASE("O2 REST over https:// verifies the simulator's certificate", "[sim][o2][rest][tls]") {
-  auto cfg = test_config(56, {sim::VenueKind::o2});
+  auto cfg = test_config(56, {"o2"});
   cfg.venue.rate = 10;  // unbounded; stopped by ~SimThread
   SimThread st(cfg);
-  auto ep = endpoint(st.sim().rest_base(sim::VenueKind::o2, true), st.sim().ca_path());
+  auto ep = endpoint(st.sim().rest_base("o2", true), st.sim().ca_path());
   const auto ok = feeds::https_get(ep, "/api/v1/markets", std::chrono::seconds(10));
   INFO("error: " << ok.error);
   CHECK(ok.status == 200);
@@ -180,14 +174,14 @@ TEST_CASE("O2 REST over https:// verifies the simulator's certificate", "[sim][o
 }
 
 TEST_CASE("unsequenced O2 frames carry no seq/prev_seq but keep type", "[sim][o2]") {
-  auto cfg = test_config(57, {sim::VenueKind::o2});
+  auto cfg = test_config(57, {"o2"});
   cfg.venue.frames = 200;
   cfg.venue.symbols = 1;
   cfg.venue.wait_subscriptions = 1;
-  cfg.o2.sequenced = false;
+  cfg.options["o2"]["unsequenced"] = "true";
   SimThread st(cfg);
   WsClient c;
-  REQUIRE(c.connect(st.sim().url(sim::VenueKind::o2, false), "").empty());
+  REQUIRE(c.connect(st.sim().url("o2", false), "").empty());
   c.send(R"({"type":"subscribe","channel":"order_book","market_id":1})");
   std::string msg;
   int books = 0;
@@ -200,4 +194,32 @@ TEST_CASE("unsequenced O2 frames carry no seq/prev_seq but keep type", "[sim][o2
     CHECK(msg.find("\"type\":\"") != std::string::npos);
   }
   CHECK(books == 201);  // the snapshot and every delta
+}
+
+TEST_CASE(
+    "O2 acks subscribe and unsubscribe, refuses unknown channels and markets, answers bad "
+    "JSON",
+    "[sim][o2]") {
+  auto cfg = test_config(58, {"o2"});
+  cfg.venue.rate = 50;
+  SimThread st(cfg);
+  WsClient c;
+  REQUIRE(c.connect(st.sim().url("o2", false), "").empty());
+  c.send(R"({"type":"subscribe","channel":"ticker","market_id":2})");
+  CHECK(await(c, R"("type":"subscribed")") ==
+        R"({"type":"subscribed","channel":"ticker","market_id":2})");
+  c.send(R"({"type":"subscribe","channel":"order_book","market_id":1})");
+  const std::string snapshot = await(c, R"("type":"snapshot")");
+  CHECK(snapshot.find(R"({"channel":"order_book","market_id":1,"type":"snapshot","seq":)") == 0);
+  c.send(R"({"type":"unsubscribe","channel":"ticker","market_id":2})");
+  CHECK(await(c, R"("type":"unsubscribed")") ==
+        R"({"type":"unsubscribed","channel":"ticker","market_id":2})");
+  c.send(R"({"type":"subscribe","channel":"candles","market_id":1})");
+  CHECK(await(c, R"("type":"error")") == R"({"type":"error","message":"unknown channel"})");
+  c.send(R"({"type":"subscribe","channel":"trades","market_id":99})");
+  CHECK(await(c, R"("type":"error")") == R"({"type":"error","message":"unknown market_id"})");
+  c.send(R"({"type":"ping"})");
+  CHECK(await(c, R"("type":"error")") == R"({"type":"error","message":"unsupported type"})");
+  c.send("not json");
+  CHECK(await(c, R"("type":"error")") == R"({"type":"error","message":"invalid json"})");
 }

@@ -1,4 +1,4 @@
-#include "o2_client.hpp"
+#include "o2/o2_client.hpp"
 
 #include <simdjson.h>
 
@@ -81,22 +81,10 @@ class O2Client {
                  std::to_string(i + 1) + "}");
       }
     }
-    std::string msg;
-    for (;;) {
-      const ReadStatus st = ws_.read(msg, o_.idle_timeout);
-      if (st == ReadStatus::ok) {
-        ++c_.frames;
-        handle(msg);
-        continue;
-      }
-      if (st == ReadStatus::closed) {
-        r.close_code = ws_.close_code();
-        r.end = "closed " + std::to_string(ws_.close_code()) + " " + ws_.close_reason();
-      } else {
-        r.end = st == ReadStatus::timeout ? "timeout" : "error " + ws_.error_text();
-      }
-      break;
-    }
+    read_until_end(ws_, o_.idle_timeout, r, [&](const std::string& m) {
+      ++c_.frames;
+      handle(m);
+    });
     r.c = c_;
     for (std::size_t i = 0; i < markets_.size(); ++i) r.books[o_.symbols[i]] = markets_[i].book;
     return r;
