@@ -32,6 +32,8 @@
 #include <thread>
 #include <vector>
 
+#include <nats/nats.h>
+
 #include <wirebook/reader.hpp>
 
 #include "bench/bench_util.hpp"
@@ -106,7 +108,8 @@ struct Source {
 constexpr std::uint32_t kBooks = 4;
 
 shm::Level bid_of(std::uint64_t version) {
-  return {1'000'000 - static_cast<std::int64_t>(version % 1000), 1 + static_cast<std::int64_t>(version)};
+  return {1'000'000 - static_cast<std::int64_t>(version % 1000),
+          1 + static_cast<std::int64_t>(version)};
 }
 
 void publish(Source& s, std::uint32_t i, std::uint64_t version) {
@@ -131,9 +134,18 @@ void publish(Source& s, std::uint32_t i, std::uint64_t version) {
   s.versions[i] = version;
 }
 
+// The source's liveness: the bridge reports a writer without heartbeats as stale.
+shm::VenueWriter* g_source = nullptr;
+void keepalive() {
+  if (g_source != nullptr) g_source->heartbeat(wirebook::bench::now_ns());
+}
+
 void sleep_until_ns(std::int64_t t) {
+  keepalive();
   while (wirebook::bench::now_ns() < t) {
-    struct timespec ts {0, 20'000};
+    struct timespec ts {
+      0, 20'000
+    };
     ::nanosleep(&ts, nullptr);
   }
 }
@@ -141,6 +153,7 @@ void sleep_until_ns(std::int64_t t) {
 bool wait_for(const std::function<bool()>& cond, int seconds) {
   const std::int64_t end = wirebook::bench::now_ns() + seconds * 1'000'000'000LL;
   while (!cond()) {
+    keepalive();
     if (wirebook::bench::now_ns() > end) return false;
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
@@ -164,6 +177,47 @@ bool mirror_matches(const std::string& dir, const Source& s) {
   return true;
 }
 
+// The floor under the same load: a core NATS message (no JetStream, no
+// bridge, no mirror) from one connection to a subscriber on another,
+// publish -> receive, one every 500 us.
+wirebook::bench::Percentiles core_nats_floor(const std::string& url, int n) {
+  natsOptions* opts = nullptr;
+  natsConnection* pub = nullptr;
+  natsConnection* sub_conn = nullptr;
+  natsSubscription* sub = nullptr;
+  std::vector<double> us;
+  if (natsOptions_Create(&opts) == NATS_OK && natsOptions_SetURL(opts, url.c_str()) == NATS_OK &&
+      natsOptions_SetSendAsap(opts, true) == NATS_OK &&
+      natsConnection_Connect(&pub, opts) == NATS_OK &&
+      natsConnection_Connect(&sub_conn, opts) == NATS_OK &&
+      natsConnection_SubscribeSync(&sub, sub_conn, "floor") == NATS_OK &&
+      natsConnection_Flush(sub_conn) == NATS_OK) {
+    std::thread rx([&] {
+      for (int k = 0; k < n; ++k) {
+        natsMsg* m = nullptr;
+        if (natsSubscription_NextMsg(&m, sub, 5000) != NATS_OK) break;
+        std::int64_t sent = 0;
+        std::memcpy(&sent, natsMsg_GetData(m), sizeof sent);
+        us.push_back(static_cast<double>(realtime_ns() - sent) / 1000.0);
+        natsMsg_Destroy(m);
+      }
+    });
+    std::int64_t t = wirebook::bench::now_ns();
+    for (int k = 0; k < n; ++k) {
+      t += 500'000;
+      sleep_until_ns(t);
+      const std::int64_t now = realtime_ns();
+      (void)natsConnection_Publish(pub, "floor", &now, sizeof now);
+    }
+    rx.join();
+  }
+  natsSubscription_Destroy(sub);
+  natsConnection_Destroy(sub_conn);
+  natsConnection_Destroy(pub);
+  natsOptions_Destroy(opts);
+  return wirebook::bench::percentiles(us);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -172,8 +226,10 @@ int main(int argc, char** argv) {
   std::uint64_t events = 1'000'000;
   for (int k = 1; k < argc; ++k) {
     if (std::strcmp(argv[k], "--file-storage") == 0) file_storage = true;
-    if (std::strcmp(argv[k], "--updates") == 0 && k + 1 < argc) updates = std::strtoull(argv[++k], nullptr, 10);
-    if (std::strcmp(argv[k], "--events") == 0 && k + 1 < argc) events = std::strtoull(argv[++k], nullptr, 10);
+    if (std::strcmp(argv[k], "--updates") == 0 && k + 1 < argc)
+      updates = std::strtoull(argv[++k], nullptr, 10);
+    if (std::strcmp(argv[k], "--events") == 0 && k + 1 < argc)
+      events = std::strtoull(argv[++k], nullptr, 10);
   }
   char tmpl[] = "/tmp/wirebook-nats-bench.XXXXXX";
   if (::mkdtemp(tmpl) == nullptr) return 1;
@@ -192,6 +248,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   src.writer->set_state(shm::SegmentState::live);
+  g_source = src.writer.get();
+  keepalive();
   src.control->set_state(shm::SegmentState::live);
   for (std::uint32_t i = 0; i < kBooks; ++i) publish(src, i, 1);
 
@@ -229,9 +287,10 @@ int main(int argc, char** argv) {
     rc = 1;
   }
 
-  std::printf("nats_bench: %s, nats-server 2.9 on loopback, %s storage, bridge and mirror as "
-              "threads of this process (separate connections)\n",
-              wirebook::bench::cpu_name().c_str(), file_storage ? "file" : "memory");
+  std::printf(
+      "nats_bench: %s, nats-server 2.9 on loopback, %s storage, bridge and mirror as "
+      "threads of this process (separate connections)\n",
+      wirebook::bench::cpu_name().c_str(), file_storage ? "file" : "memory");
   // ---- latency ----
   const_cast<wn::LatencyRecorder&>(mirror.counters().source_to_mirror).clear();
   std::int64_t t = wirebook::bench::now_ns();
@@ -246,11 +305,18 @@ int main(int argc, char** argv) {
     rc = 1;
   }
   const auto& lat = mirror.counters().source_to_mirror;
-  std::printf("source publish -> mirror publish: p50 %lld us  p99 %lld us  p99.9 %lld us  "
-              "(%llu BOOK records of %llu publications, 1 us buckets)\n",
-              static_cast<long long>(lat.quantile_us(0.5)), static_cast<long long>(lat.quantile_us(0.99)),
-              static_cast<long long>(lat.quantile_us(0.999)),
-              static_cast<unsigned long long>(lat.count()), static_cast<unsigned long long>(updates));
+  std::printf(
+      "source publish -> mirror publish: p50 %lld us  p99 %lld us  p99.9 %lld us  "
+      "(%llu BOOK records of %llu publications, 1 us buckets)\n",
+      static_cast<long long>(lat.quantile_us(0.5)), static_cast<long long>(lat.quantile_us(0.99)),
+      static_cast<long long>(lat.quantile_us(0.999)), static_cast<unsigned long long>(lat.count()),
+      static_cast<unsigned long long>(updates));
+
+  const auto floor = core_nats_floor(url, 2000);
+  std::printf(
+      "floor, core NATS publish -> receive (same host, same run): p50 %.0f us  p99 %.0f us  "
+      "p99.9 %.0f us (%zu messages)\n",
+      floor.p50, floor.p99, floor.p999, floor.samples);
 
   // ---- throughput ----
   const std::uint64_t bridged0 = bridge.counters().events.load();
@@ -268,6 +334,7 @@ int main(int argc, char** argv) {
       (void)src.writer->append(ev);
     }
     publish(src, i, src.versions[i] + 1);
+    if ((k & 0xFFFFU) == 0) keepalive();
   }
   const std::uint64_t total = (events + 7) / 8 * 8;
   const std::int64_t written = wirebook::bench::now_ns();
@@ -286,17 +353,19 @@ int main(int argc, char** argv) {
       mirror.counters().resets.load() != resets0 ||
       !wait_for([&] { return mirror_matches(mo.segments.dir, src); }, 30)) {
     std::fprintf(stderr, "throughput phase failed: bridged %d mirrored %d laps %llu resets %llu\n",
-                 bridged, mirrored, static_cast<unsigned long long>(bridge.counters().laps.load() - laps0),
+                 bridged, mirrored,
+                 static_cast<unsigned long long>(bridge.counters().laps.load() - laps0),
                  static_cast<unsigned long long>(mirror.counters().resets.load() - resets0));
     rc = 1;
   } else {
     const double wrote_s = static_cast<double>(written - start) / 1e9;
     const double bridge_s = static_cast<double>(bridged_at - start) / 1e9;
     const double mirror_s = static_cast<double>(mirrored_at - start) / 1e9;
-    std::printf("throughput: %llu events written in %.3f s; bridge forwarded all in %.3f s = %.0f "
-                "events/s; mirror appended all in %.3f s = %.0f events/s end to end\n",
-                static_cast<unsigned long long>(total), wrote_s, bridge_s,
-                static_cast<double>(total) / bridge_s, mirror_s, static_cast<double>(total) / mirror_s);
+    std::printf(
+        "throughput: %llu events written in %.3f s; bridge forwarded all in %.3f s = %.0f "
+        "events/s; mirror appended all in %.3f s = %.0f events/s end to end\n",
+        static_cast<unsigned long long>(total), wrote_s, bridge_s,
+        static_cast<double>(total) / bridge_s, mirror_s, static_cast<double>(total) / mirror_s);
   }
   g_stop = true;
   bt.join();

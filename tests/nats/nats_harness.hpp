@@ -49,15 +49,31 @@ inline std::uint16_t free_port() {
 // nats-server -js on 127.0.0.1:port with its store in `store_dir`.
 class NatsServer {
  public:
-  NatsServer(const TempDir& tmp, std::uint16_t port) : tmp_(tmp), port_(port) { start(); }
+  // `token`: required from clients (nats-server --auth); the probe reads it
+  // from the environment variable WB_TEST_TOKEN like the clients under test.
+  NatsServer(const TempDir& tmp, std::uint16_t port, std::string token = "")
+      : tmp_(tmp), port_(port), token_(std::move(token)) {
+    start();
+  }
   [[nodiscard]] std::string url() const { return "nats://127.0.0.1:" + std::to_string(port_); }
   void start() {
     ++runs_;
-    child_ = std::make_unique<Child>(
-        std::vector<std::string>{env_or_fail("NATS_SERVER"), "-js", "-a", "127.0.0.1", "-p",
-                                 std::to_string(port_), "-sd", tmp_.file("js"), "-n", "wb-test"},
-        tmp_.file("nats" + std::to_string(runs_) + ".out"),
-        tmp_.file("nats" + std::to_string(runs_) + ".err"));
+    std::vector<std::string> argv{env_or_fail("NATS_SERVER"),
+                                  "-js",
+                                  "-a",
+                                  "127.0.0.1",
+                                  "-p",
+                                  std::to_string(port_),
+                                  "-sd",
+                                  tmp_.file("js"),
+                                  "-n",
+                                  "wb-test"};
+    if (!token_.empty()) {
+      argv.emplace_back("--auth");
+      argv.push_back(token_);
+    }
+    child_ = std::make_unique<Child>(argv, tmp_.file("nats" + std::to_string(runs_) + ".out"),
+                                     tmp_.file("nats" + std::to_string(runs_) + ".err"));
     if (!wait_until([&] { return jetstream_ready(); }, 30s)) {
       throw std::runtime_error("nats-server did not start:\n" + child_->err());
     }
@@ -74,6 +90,7 @@ class NatsServer {
   [[nodiscard]] bool jetstream_ready() const {
     nats::ConnectOptions o;
     o.urls = {url()};
+    if (!token_.empty()) o.token_env = "WB_TEST_TOKEN";
     std::string err;
     auto c = nats::Client::connect(o, nullptr, 200, err);
     if (c == nullptr) return false;
@@ -82,15 +99,17 @@ class NatsServer {
   }
   const TempDir& tmp_;
   std::uint16_t port_;
+  std::string token_;
   int runs_ = 0;
   std::unique_ptr<Child> child_;
 };
 
 // One `wirebook bridge` or `wirebook mirror` process.
 inline std::unique_ptr<Child> start_cli(const TempDir& tmp, const std::string& tag,
-                                        std::vector<std::string> args) {
+                                        std::vector<std::string> args,
+                                        const std::vector<std::string>& env = {}) {
   args.insert(args.begin(), env_or_fail("WIREBOOK_CLI"));
-  auto c = std::make_unique<Child>(args, tmp.file(tag + ".out"), tmp.file(tag + ".err"));
+  auto c = std::make_unique<Child>(args, tmp.file(tag + ".out"), tmp.file(tag + ".err"), env);
   if (!wait_until([&] { return c->out().find("READY") != std::string::npos || !c->running(); },
                   60s) ||
       c->out().find("READY") == std::string::npos) {
@@ -183,8 +202,8 @@ class Checker {
     while (!stop_) {
       for (std::uint32_t v = 0; v < readers.size(); ++v) {
         shm::VenueReader& r = readers[v];
-        if (!r.is_open() && shm::VenueReader::open(dir_, source_venues()[v].name, r) !=
-                                shm::OpenError::ok) {
+        if (!r.is_open() &&
+            shm::VenueReader::open(dir_, source_venues()[v].name, r) != shm::OpenError::ok) {
           continue;
         }
         r.refresh();

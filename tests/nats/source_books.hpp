@@ -39,10 +39,9 @@ struct Levels {
   std::vector<shm::Level> bids, asks;
   bool operator==(const Levels& o) const {
     const auto same = [](const std::vector<shm::Level>& a, const std::vector<shm::Level>& b) {
-      return std::equal(a.begin(), a.end(), b.begin(), b.end(),
-                        [](const shm::Level& x, const shm::Level& y) {
-                          return x.px == y.px && x.qty == y.qty;
-                        });
+      return std::equal(
+          a.begin(), a.end(), b.begin(), b.end(),
+          [](const shm::Level& x, const shm::Level& y) { return x.px == y.px && x.qty == y.qty; });
     };
     return same(bids, o.bids) && same(asks, o.asks);
   }
@@ -54,7 +53,8 @@ inline Levels levels_of(std::uint32_t v, std::uint32_t i, std::uint64_t version,
                         std::uint32_t depth) {
   Levels out;
   const std::int64_t scale = px_exp_of(version) == -3 ? 10 : 1;
-  std::uint64_t h = mix((static_cast<std::uint64_t>(v) << 48U) ^ (std::uint64_t{i} << 32U) ^ version);
+  std::uint64_t h =
+      mix((static_cast<std::uint64_t>(v) << 48U) ^ (std::uint64_t{i} << 32U) ^ version);
   const auto n_bids = static_cast<std::uint32_t>(h % (depth + 3));
   const auto n_asks = static_cast<std::uint32_t>((h >> 8U) % (depth + 3));
   const std::int64_t mid = 100000 + static_cast<std::int64_t>((h >> 16U) % 200);

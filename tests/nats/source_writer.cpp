@@ -141,7 +141,8 @@ class Source {
   std::vector<shm::Level> changes_;
 };
 
-void idle_all(std::vector<std::unique_ptr<shm::VenueWriter>>& writers, shm::ControlWriter& control) {
+void idle_all(std::vector<std::unique_ptr<shm::VenueWriter>>& writers,
+              shm::ControlWriter& control) {
   const std::int64_t now = clock_ns(CLOCK_MONOTONIC);
   for (auto& w : writers) w->idle(now);
   control.heartbeat(now);
@@ -163,7 +164,8 @@ int main(int argc, char** argv) {
   ::sigaction(SIGUSR1, &sa, nullptr);
   const std::uint64_t updates = std::strtoull(argv[3], nullptr, 10);
   const double rate = std::strtod(argv[4], nullptr);
-  const auto ring = static_cast<std::uint32_t>(argc > 5 ? std::strtoul(argv[5], nullptr, 10) : 1U << 16U);
+  const auto ring =
+      static_cast<std::uint32_t>(argc > 5 ? std::strtoul(argv[5], nullptr, 10) : 1U << 16U);
 
   shm::SegmentOptions o;
   o.dir = argv[1];
@@ -200,7 +202,9 @@ int main(int argc, char** argv) {
       next_idle = now + 10'000'000;
     }
     if (rate > 0 && static_cast<double>(k) >= static_cast<double>(now - start) * rate / 1e9) {
-      struct timespec ts {0, 100'000};
+      struct timespec ts {
+        0, 100'000
+      };
       ::nanosleep(&ts, nullptr);
       continue;
     }
@@ -210,7 +214,9 @@ int main(int argc, char** argv) {
   std::fflush(stdout);
   while (g_stop == 0 && clock_ns(CLOCK_MONOTONIC) < deadline) {
     idle_all(writers, *control);
-    struct timespec ts {0, 10'000'000};
+    struct timespec ts {
+      0, 10'000'000
+    };
     ::nanosleep(&ts, nullptr);
   }
   for (auto& w : writers) w->set_state(shm::SegmentState::closed);

@@ -17,12 +17,13 @@ struct Rig {
   NatsServer server{tmp, free_port()};
 
   std::vector<std::string> bridge_args() const {
-    return {"bridge", "--instance", "src", "--dir", src, "--nats", server.url(),
-            "--snapshot-interval-ms", "1000", "--heartbeat-ms", "100"};
+    return {"bridge", "--instance",     "src",        "--dir",
+            src,      "--nats",         server.url(), "--snapshot-interval-ms",
+            "1000",   "--heartbeat-ms", "100"};
   }
   std::vector<std::string> mirror_args() const {
-    return {"mirror", "--source", "src", "--instance", "mir", "--dir", mir, "--nats",
-            server.url(), "--stale-ms", "500", "--wait-ms", "30000"};
+    return {"mirror", "--source",   "src",        "--instance", "mir",       "--dir", mir,
+            "--nats", server.url(), "--stale-ms", "500",        "--wait-ms", "30000"};
   }
   // Waits for the mirror's dump to equal the source's; returns the last pair.
   bool converged(std::string& a, std::string& b) {
@@ -60,8 +61,11 @@ TEST_CASE("bridge and mirror: the mirror's dump equals the source's and LIVE boo
   REQUIRE(wait_until([&] { return source->out().find("DONE") != std::string::npos; }, 60s));
   std::string a, b;
   const bool equal = rig.converged(a, b);
-  INFO("source:\n" << a << "mirror:\n" << b << "bridge:\n" << bridge->err() << "mirror log:\n"
-                   << mirror->err());
+  INFO("source:\n"
+       << a << "mirror:\n"
+       << b << "bridge:\n"
+       << bridge->err() << "mirror log:\n"
+       << mirror->err());
   REQUIRE(equal);
   CHECK(lines(a) == total_books());
   CHECK(books_with(rig.mir, shm::Status::live) == total_books());
@@ -145,8 +149,8 @@ TEST_CASE(
   // On failure, the logs of every process so far.
   const auto logs = [&] {
     std::string out;
-    for (const char* f : {"bridge.err", "bridge2.err", "mirror.err", "mirror2.err", "nats1.err",
-                          "nats2.err"}) {
+    for (const char* f :
+         {"bridge.err", "bridge2.err", "mirror.err", "mirror2.err", "nats1.err", "nats2.err"}) {
       out += std::string("\n== ") + f + "\n" + wirebook::testproc::read_file(rig.tmp.file(f));
     }
     return out;
@@ -194,4 +198,42 @@ TEST_CASE(
   t0 = std::chrono::steady_clock::now();
   expect(wait_until(all(shm::Status::disconnected), 10s), "not DISCONNECTED after the source died");
   CHECK(ms_since(t0) <= 150 + 500);
+}
+
+TEST_CASE(
+    "credentials by reference: a token from an environment variable or a file works, a wrong "
+    "one is refused, and no token ever reaches a log",
+    "[nats]") {
+  const std::string token = "s3cr3t-t0ken-4711";
+  const std::string wrong = "wr0ng-t0ken-0815";
+  ::setenv("WB_TEST_TOKEN", token.c_str(), 1);
+  TempDir tmp;
+  NatsServer server(tmp, free_port(), token);
+  const std::string src = tmp.file("shm-src");
+  auto source = start_source(tmp, src, "0", "500");
+  // A refused token: exit 7 without retrying for ever, the token not logged.
+  const auto refused = wirebook::testproc::run(
+      {env_or_fail("WIREBOOK_CLI"), "bridge", "--instance", "src", "--dir", src, "--nats",
+       server.url(), "--token-file", tmp.write("wrong", wrong + "\n")},
+      tmp.path(), 60s);
+  INFO(refused.err);
+  CHECK(refused.status == 7);
+  CHECK(refused.err.find("uthoriz") != std::string::npos);
+  CHECK(refused.err.find(wrong) == std::string::npos);
+  auto bridge = start_cli(tmp, "bridge",
+                          {"bridge", "--instance", "src", "--dir", src, "--nats", server.url(),
+                           "--token-env", "WB_BRIDGE_TOKEN"},
+                          {"WB_BRIDGE_TOKEN=" + token});
+  auto mirror = start_cli(tmp, "mirror",
+                          {"mirror", "--source", "src", "--dir", tmp.file("shm-mir"), "--nats",
+                           server.url(), "--token-file", tmp.write("token", token + "\n")});
+  CHECK(wait_until(
+      [&] { return books_with(tmp.file("shm-mir"), shm::Status::live) == total_books(); }, 30s));
+  mirror->signal(SIGTERM);
+  bridge->signal(SIGTERM);
+  CHECK(mirror->wait(20s) == 0);
+  CHECK(bridge->wait(20s) == 0);
+  for (const std::string& log : {bridge->err(), mirror->err(), bridge->out(), mirror->out()}) {
+    CHECK(log.find(token) == std::string::npos);
+  }
 }

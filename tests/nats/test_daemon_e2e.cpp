@@ -12,14 +12,32 @@ namespace {
 
 const std::vector<std::string> kSymbols = {"SPOT_BTC_USDT", "PERP_BTC_USDT", "SPOT_ETH_USDT"};
 
-// `wirebook sim` serving WOO over ws:// for `frames` book events, then idle.
+// `wirebook sim` serving WOO over ws://: its market waits for the daemon's
+// three subscriptions, runs 20,000 book events at --rate 1000 (a few
+// seconds: the bridge and the mirror join mid-stream), then idles with the
+// connection open.
 std::unique_ptr<Child> start_sim(const TempDir& tmp, std::string& url) {
-  auto sim = std::make_unique<Child>(
-      std::vector<std::string>{env_or_fail("WIREBOOK_CLI"), "sim", "--venue", "woo", "--rate",
-                               "1000", "--frames", "3000", "--linger-ms", "120000",
-                               "--woo-ws-port", "0", "--woo-wss-port", "-1", "--pulse-ws-port",
-                               "-1", "--pulse-wss-port", "-1", "--ca-out", tmp.file("ca.pem")},
-      tmp.file("sim.out"), tmp.file("sim.err"));
+  auto sim = std::make_unique<Child>(std::vector<std::string>{env_or_fail("WIREBOOK_CLI"),
+                                                              "sim",
+                                                              "--venue",
+                                                              "woo",
+                                                              "--rate",
+                                                              "1000",
+                                                              "--frames",
+                                                              "3000",
+                                                              "--linger-ms",
+                                                              "120000",
+                                                              "--woo-ws-port",
+                                                              "0",
+                                                              "--woo-wss-port",
+                                                              "-1",
+                                                              "--pulse-ws-port",
+                                                              "-1",
+                                                              "--pulse-wss-port",
+                                                              "-1",
+                                                              "--ca-out",
+                                                              tmp.file("ca.pem")},
+                                     tmp.file("sim.out"), tmp.file("sim.err"));
   if (!wait_until([&] { return sim->out().find("WIREBOOK_SIM_READY") != std::string::npos; },
                   30s)) {
     throw std::runtime_error("simulator did not start:\n" + sim->err());
@@ -50,6 +68,13 @@ std::size_t live_books(const std::string& dir) {
   return n;
 }
 
+std::size_t books_with_status(const std::string& dump, const std::string& status) {
+  std::size_t n = 0;
+  const std::string key = "\"status\":\"" + status + "\"";
+  for (std::size_t at = dump.find(key); at != std::string::npos; at = dump.find(key, at + 1)) ++n;
+  return n;
+}
+
 }  // namespace
 
 TEST_CASE("simulator -> wirebookd -> bridge -> nats-server -> mirror: dump --json equal",
@@ -64,8 +89,8 @@ TEST_CASE("simulator -> wirebookd -> bridge -> nats-server -> mirror: dump --jso
   const std::string mir = tmp.file("mir");
   INFO("wirebookd:\n" << daemon.err());
   REQUIRE(wait_until([&] { return live_books(src) == kSymbols.size(); }, 60s));
-  auto bridge = start_cli(tmp, "bridge",
-                          {"bridge", "--instance", "t", "--dir", src, "--nats", server.url()});
+  auto bridge =
+      start_cli(tmp, "bridge", {"bridge", "--instance", "t", "--dir", src, "--nats", server.url()});
   auto mirror = start_cli(tmp, "mirror",
                           {"mirror", "--source", "t", "--instance", "tm", "--dir", mir, "--nats",
                            server.url(), "--wait-ms", "30000"});
@@ -88,9 +113,21 @@ TEST_CASE("simulator -> wirebookd -> bridge -> nats-server -> mirror: dump --jso
         return b == a;
       },
       60s);
-  INFO("source:\n" << a << "mirror:\n" << b << "bridge:\n" << bridge->err() << "mirror:\n"
-                   << mirror->err());
+  INFO("source:\n"
+       << a << "mirror:\n"
+       << b << "bridge:\n"
+       << bridge->err() << "mirror:\n"
+       << mirror->err());
   REQUIRE(equal);
   CHECK(std::count(a.begin(), a.end(), '\n') == static_cast<long>(kSymbols.size()));
-  CHECK(a.find("\"status\":\"live\"") != std::string::npos);
+  CHECK(books_with_status(a, "live") == kSymbols.size());
+  // The books were bridged while the market moved, not only at the end.
+  bridge->signal(SIGTERM);
+  REQUIRE(bridge->wait(20s) == 0);
+  const std::string summary = bridge->err();
+  const auto at = summary.find(" book records");
+  REQUIRE(at != std::string::npos);
+  const auto from = summary.rfind(' ', at - 1) + 1;
+  INFO(summary);
+  CHECK(std::stoull(summary.substr(from, at - from)) > 100);
 }

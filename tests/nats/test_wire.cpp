@@ -211,7 +211,8 @@ TEST_CASE("every truncation or foreign version of a message is rejected", "[nats
   CHECK(got.position == 6);
   CHECK(got.js_hint == 7);
   CHECK(same(b, sample_book(true)));
-  for (std::size_t n = 0; n < snap.size(); ++n) CHECK_FALSE(decode_snapshot(snap.substr(0, n), got, b));
+  for (std::size_t n = 0; n < snap.size(); ++n)
+    CHECK_FALSE(decode_snapshot(snap.substr(0, n), got, b));
 }
 
 TEST_CASE("venue and instance layouts round-trip", "[nats]") {

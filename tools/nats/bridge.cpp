@@ -37,9 +37,9 @@ std::string random_nonce() {
 
 // What the bridge last sent for one book: the mirror holds exactly this.
 struct Shadow {
-  BookRecord sent;              // full levels, meta of the last BOOK record
-  bool valid = false;           // something was sent since the last reset
-  bool snapshot_due = false;    // publish `sent` to the state stream after the next flush
+  BookRecord sent;                    // full levels, meta of the last BOOK record
+  bool valid = false;                 // something was sent since the last reset
+  bool snapshot_due = false;          // publish `sent` to the state stream after the next flush
   std::uint64_t last_book_event = 0;  // seq of the last LEVEL/SNAPSHOT event forwarded
   std::uint64_t position = 0;         // forwarded seq when `sent` was encoded
 };
@@ -104,12 +104,23 @@ bool Bridge::start(std::string& error) {
   if (wanted.empty()) {
     for (std::uint32_t i = 0; i < inst.venue_count(); ++i) wanted.emplace_back(inst.venue_name(i));
   }
-  StreamSpec ev{names_of_.events_stream(), {names_of_.events_wildcard()}, options_.file_storage,
-                options_.max_age_ms, options_.max_bytes, -1, -1, options_.duplicates_window_ms};
-  StreamSpec state{names_of_.state_stream(),
-                   {names_of_.instance_info(), names_of_.venue_info_wildcard(),
-                    names_of_.snapshot_wildcard()},
-                   options_.file_storage, 0, -1, -1, 1, 0};
+  StreamSpec ev{names_of_.events_stream(),
+                {names_of_.events_wildcard()},
+                options_.file_storage,
+                options_.max_age_ms,
+                options_.max_bytes,
+                -1,
+                -1,
+                options_.duplicates_window_ms};
+  StreamSpec state{
+      names_of_.state_stream(),
+      {names_of_.instance_info(), names_of_.venue_info_wildcard(), names_of_.snapshot_wildcard()},
+      options_.file_storage,
+      0,
+      -1,
+      -1,
+      1,
+      0};
   if (!client_.ensure_stream(ev, error) || !client_.ensure_stream(state, error)) return false;
   for (const auto& name : wanted) {
     if (!open_venue(name, error)) return false;
@@ -128,7 +139,8 @@ bool Bridge::open_venue(const std::string& name, std::string& error) {
     return false;
   }
   auto v = std::make_unique<Venue>();
-  if (const auto e = shm::VenueReader::open(options_.dir, name, v->reader); e != shm::OpenError::ok) {
+  if (const auto e = shm::VenueReader::open(options_.dir, name, v->reader);
+      e != shm::OpenError::ok) {
     error = "cannot open venue " + name + ": " + shm::to_string(e);
     return false;
   }
@@ -148,9 +160,9 @@ void Bridge::resume_or_reset(Venue& v) {
   StoredMsg last;
   std::string err;
   EventsHeader h;
-  const bool resumable = client_.last_message(names_of_.events_stream(), v.events_subject, last,
-                                              err) == 1 &&
-                         decode_events_header(last.data, h) && h.generation == v.generation;
+  const bool resumable =
+      client_.last_message(names_of_.events_stream(), v.events_subject, last, err) == 1 &&
+      decode_events_header(last.data, h) && h.generation == v.generation;
   if (resumable) {
     v.cursor = v.reader.cursor_from(h.last_seq + 1);
     v.forwarded = h.last_seq;
@@ -355,8 +367,7 @@ void Bridge::housekeeping(Venue& v, std::int64_t now) {
     v.reset_lost = 0;
     forget_books(v.books);
   }
-  if (v.live_changed || v.reset_pending ||
-      now - v.last_publish_ns >= options_.heartbeat_ms * kMs) {
+  if (v.live_changed || v.reset_pending || now - v.last_publish_ns >= options_.heartbeat_ms * kMs) {
     open_message(v);
     if (v.enc.record_count() == 0) v.enc.source(static_cast<std::uint8_t>(v.live));
   }
@@ -383,7 +394,9 @@ void Bridge::run(bool (*stop)()) {
   (void)::prctl(PR_SET_TIMERSLACK, 1000UL, 0UL, 0UL, 0UL);
   while (!stop()) {
     if (step(shm::detail::monotonic_ns()) == 0) {
-      struct timespec ts {0, options_.idle_sleep_us * 1000};
+      struct timespec ts {
+        0, options_.idle_sleep_us * 1000
+      };
       ::nanosleep(&ts, nullptr);
     }
   }

@@ -91,7 +91,7 @@ class Bridge {
   std::vector<std::string> names_;
   std::vector<std::unique_ptr<Venue>> venues_;
   BridgeCounters counters_;
-  std::string nonce_;          // per bridge run: message ids are <nonce>-<counter>
+  std::string nonce_;  // per bridge run: message ids are <nonce>-<counter>
   std::uint64_t msg_counter_ = 0;
 };
 

@@ -156,6 +156,10 @@ bool Client::Impl::build_options(std::string& error) {
   if (s == NATS_OK) s = natsOptions_SetPingInterval(opts, 1000);
   if (s == NATS_OK) s = natsOptions_SetMaxPingsOut(opts, 3);
   if (s == NATS_OK) s = natsOptions_SetTimeout(opts, 2000);
+  // Without it a publish waits for libnats' flusher thread, which yields a
+  // millisecond before it writes (about 0.9 ms of the bridge's latency).
+  // The bridge batches events into messages itself.
+  if (s == NATS_OK) s = natsOptions_SetSendAsap(opts, true);
   if (s != NATS_OK) {
     error = describe_status(s, 0);
     return false;
@@ -245,8 +249,8 @@ bool Client::ensure_stream(const StreamSpec& spec, std::string& error) {
 bool Client::publish_async(const std::string& subject, std::string_view data,
                            const std::string& msg_id, std::string& error) {
   MsgHolder h;
-  natsStatus s = natsMsg_Create(&h.msg, subject.c_str(), nullptr, data.data(),
-                                static_cast<int>(data.size()));
+  natsStatus s =
+      natsMsg_Create(&h.msg, subject.c_str(), nullptr, data.data(), static_cast<int>(data.size()));
   if (s == NATS_OK && !msg_id.empty()) s = natsMsgHeader_Set(h.msg, "Nats-Msg-Id", msg_id.c_str());
   jsPubOptions po;
   jsPubOptions_Init(&po);

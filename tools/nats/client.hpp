@@ -21,15 +21,15 @@ namespace wirebook::nats {
 // How to reach and authenticate to the server. Secrets are given by
 // reference (an environment variable's name or a file path), never inline.
 struct ConnectOptions {
-  std::vector<std::string> urls;  // nats://host:port or tls://host:port
-  std::string name;               // client name shown by the server
-  std::string creds_file;         // NATS .creds (JWT + NKey seed)
-  std::string token_env;          // environment variable holding a token
-  std::string token_file;         // file holding a token
-  std::string user;               // user name (not secret)
-  std::string password_env;       // environment variable holding the password
-  std::string password_file;      // file holding the password
-  std::string tls_ca_file;        // CA bundle: enables TLS and verifies the server
+  std::vector<std::string> urls;         // nats://host:port or tls://host:port
+  std::string name;                      // client name shown by the server
+  std::string creds_file;                // NATS .creds (JWT + NKey seed)
+  std::string token_env;                 // environment variable holding a token
+  std::string token_file;                // file holding a token
+  std::string user;                      // user name (not secret)
+  std::string password_env;              // environment variable holding the password
+  std::string password_file;             // file holding the password
+  std::string tls_ca_file;               // CA bundle: enables TLS and verifies the server
   std::int64_t reconnect_min_ms = 100;   // first reconnect delay
   std::int64_t reconnect_max_ms = 5000;  // backoff cap
   std::int64_t request_timeout_ms = 5000;
@@ -45,9 +45,9 @@ struct StreamSpec {
   std::string name;
   std::vector<std::string> subjects;
   bool file_storage = true;
-  std::int64_t max_age_ms = 0;     // 0: unlimited
-  std::int64_t max_bytes = -1;     // -1: unlimited
-  std::int64_t max_msgs = -1;      // -1: unlimited
+  std::int64_t max_age_ms = 0;  // 0: unlimited
+  std::int64_t max_bytes = -1;  // -1: unlimited
+  std::int64_t max_msgs = -1;   // -1: unlimited
   std::int64_t max_msgs_per_subject = -1;
   std::int64_t duplicates_window_ms = 0;  // 0: the server's default (2 min)
 };

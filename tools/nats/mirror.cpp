@@ -74,8 +74,8 @@ struct Mirror::Venue final : EventsVisitor {
   std::vector<MirrorBook> books;
   std::vector<shm::Level> scratch;
   BookRecord record_scratch;
-  std::uint64_t chain_next = 0;        // next expected source seq; 0: take the next message as is
-  std::uint64_t ring_next = 0;         // next source seq to append to the local ring
+  std::uint64_t chain_next = 0;         // next expected source seq; 0: take the next message as is
+  std::uint64_t ring_next = 0;          // next source seq to append to the local ring
   std::uint64_t expect_stream_seq = 0;  // after a resubscription: the first message's stream seq
   std::uint64_t last_stream_seq = 0;
   std::uint8_t source_live = static_cast<std::uint8_t>(shm::Liveness::alive);
@@ -83,6 +83,8 @@ struct Mirror::Venue final : EventsVisitor {
   bool recover_due = true;
   std::int64_t next_recover_ns = 0;
   std::int64_t last_resubscribe_ns = 0;
+  std::int64_t next_idle_ns = 0;
+  bool live_tail = false;  // the message being applied is the stream's last one
   // Per message: a hole before it, unless its first record is a RESET.
   bool gap_pending = false;
   bool first_record = false;
@@ -121,7 +123,8 @@ struct Mirror::Venue final : EventsVisitor {
     MirrorBook& b = books[i];
     const shm::Status status = effective(b, now);
     const bool overridden = status != static_cast<shm::Status>(b.meta.status);
-    if (b.published && status != b.shown && (overridden || b.shown != static_cast<shm::Status>(b.meta.status))) {
+    if (b.published && status != b.shown &&
+        (overridden || b.shown != static_cast<shm::Status>(b.meta.status))) {
       // A status of our own making: readers see it in the ring too.
       shm::Event ev;
       ev.type = shm::EventType::status;
@@ -142,7 +145,10 @@ struct Mirror::Venue final : EventsVisitor {
     m.ts_publish_ns = b.meta.ts_publish_ns;
     m.update_count = b.meta.update_count;
     (void)writer->publish_levels(i, m, b.bids, b.asks, b.meta.version);
-    if (fresh_record) counters.source_to_mirror.record(realtime_ns() - m.ts_publish_ns);
+    // Replayed records (catching up) would measure the replay, not the path.
+    if (fresh_record && live_tail) {
+      counters.source_to_mirror.record(realtime_ns() - m.ts_publish_ns);
+    }
     b.published = true;
     b.shown = status;
   }
@@ -273,6 +279,7 @@ struct Mirror::Venue final : EventsVisitor {
     if (resubscribed) chain_next = 0;
     gap_pending = chain_next != 0 && h.first_seq > chain_next;
     first_record = true;
+    live_tail = m.pending == 0;
     if (!decode_events(m.data, h, *this, record_scratch)) {
       counters.malformed.fetch_add(1, std::memory_order_relaxed);
       untrust_all();  // records after the fault are unknown
@@ -501,7 +508,10 @@ void Mirror::run_venue(Venue& v, bool (*stop)()) {
     }
     const std::int64_t after = now_ns();
     v.watch_consumer(after);
-    v.writer->idle(after);
+    if (after >= v.next_idle_ns) {
+      v.writer->idle(after);  // heartbeat; a HEARTBEAT event only when nothing was appended
+      v.next_idle_ns = after + 100 * kMs;
+    }
     v.refresh_statuses(after);
   }
   // Graceful stop: DESIGN §7 — books DISCONNECTED, segment CLOSED.

@@ -48,9 +48,8 @@ class LatencyRecorder {
   LatencyRecorder() : buckets_(kBuckets) {}
   void record(std::int64_t ns) noexcept {
     const std::int64_t us = ns <= 0 ? 0 : ns / 1000;
-    const std::size_t k = us < static_cast<std::int64_t>(kBuckets - 1)
-                              ? static_cast<std::size_t>(us)
-                              : kBuckets - 1;
+    const std::size_t k =
+        us < static_cast<std::int64_t>(kBuckets - 1) ? static_cast<std::size_t>(us) : kBuckets - 1;
     buckets_[k].fetch_add(1, std::memory_order_relaxed);
   }
   [[nodiscard]] std::uint64_t count() const noexcept;
@@ -67,10 +66,10 @@ struct MirrorCounters {
   std::atomic<std::uint64_t> messages{0};
   std::atomic<std::uint64_t> events{0};
   std::atomic<std::uint64_t> book_records{0};
-  std::atomic<std::uint64_t> gaps{0};           // sequence holes found
-  std::atomic<std::uint64_t> resets{0};         // RESET records received
-  std::atomic<std::uint64_t> chain_breaks{0};   // BOOK records that did not chain
-  std::atomic<std::uint64_t> recoveries{0};     // snapshot loads + replays
+  std::atomic<std::uint64_t> gaps{0};          // sequence holes found
+  std::atomic<std::uint64_t> resets{0};        // RESET records received
+  std::atomic<std::uint64_t> chain_breaks{0};  // BOOK records that did not chain
+  std::atomic<std::uint64_t> recoveries{0};    // snapshot loads + replays
   std::atomic<std::uint64_t> snapshots_loaded{0};
   std::atomic<std::uint64_t> malformed{0};
 };

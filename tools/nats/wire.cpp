@@ -255,7 +255,8 @@ std::string_view EventsEncoder::finish() {
   const std::size_t at = 2 + 8;
   std::size_t varint_len = 1;
   for (std::uint64_t v = first_seq_; v >= 0x80U; v >>= 7U) ++varint_len;
-  for (int i = 0; i < 8; ++i) buf_[at + varint_len + i] = static_cast<char>((last >> (8U * i)) & 0xFFU);
+  for (int i = 0; i < 8; ++i)
+    buf_[at + varint_len + i] = static_cast<char>((last >> (8U * i)) & 0xFFU);
   for (int i = 0; i < 4; ++i) {
     buf_[at + varint_len + 8 + i] = static_cast<char>((records_ >> (8U * i)) & 0xFFU);
   }

@@ -58,7 +58,7 @@ struct BookRecord {
   std::int8_t px_exp = 0;
   std::int8_t qty_exp = 0;
   std::uint64_t version = 0;
-  std::uint64_t update_count = 0;  // the source slot's publication count
+  std::uint64_t update_count = 0;       // the source slot's publication count
   std::uint64_t base_update_count = 0;  // diff: the update_count it applies to
   std::int64_t ts_exchange_ns = 0;
   std::int64_t ts_recv_ns = 0;

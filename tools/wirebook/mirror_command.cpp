@@ -85,8 +85,9 @@ void setup_mirror(CLI::App& app, int& exit_code) {
   s->add_option("--wait-ms", args->wait_ms,
                 "Wait this long for the bridge's first publication (0: forever)")
       ->capture_default_str();
-  s->footer("Exit codes: 0 stopped by SIGINT/SIGTERM; 6 unexpected system error; 7 NATS "
-            "unreachable or nothing bridged within --wait-ms, or a segment cannot be created");
+  s->footer(
+      "Exit codes: 0 stopped by SIGINT/SIGTERM; 6 unexpected system error; 7 NATS "
+      "unreachable or nothing bridged within --wait-ms, or a segment cannot be created");
   s->callback([args, &exit_code] {
     try {
       exit_code = run_mirror(*args);
