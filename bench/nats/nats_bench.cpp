@@ -253,16 +253,17 @@ int main(int argc, char** argv) {
   src.control->set_state(shm::SegmentState::live);
   for (std::uint32_t i = 0; i < kBooks; ++i) publish(src, i, 1);
 
-  wn::Bridge* bridge_ptr = nullptr;
-  auto bc = connect(url, [&](std::string_view s, bool ok, std::uint64_t seq) {
-    if (bridge_ptr != nullptr) bridge_ptr->on_ack(s, ok, seq);
-  });
+  auto relay = std::make_shared<wn::AckRelay>();
+  auto bc = connect(
+      url, [relay](std::string_view s, bool ok, std::uint64_t seq) { (*relay)(s, ok, seq); });
   wn::BridgeOptions bo;
   bo.instance = "bsrc";
   bo.dir = so.dir;
   bo.file_storage = file_storage;
   wn::Bridge bridge(bo, *bc);
-  bridge_ptr = &bridge;
+  relay->attach(&bridge);
+  const std::unique_ptr<wn::AckRelay, void (*)(wn::AckRelay*)> detach(
+      relay.get(), [](wn::AckRelay* r) { r->attach(nullptr); });
   std::string err;
   if (!bridge.start(err)) {
     std::fprintf(stderr, "bridge: %s\n", err.c_str());

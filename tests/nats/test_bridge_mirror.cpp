@@ -198,6 +198,13 @@ TEST_CASE(
   t0 = std::chrono::steady_clock::now();
   expect(wait_until(all(shm::Status::disconnected), 10s), "not DISCONNECTED after the source died");
   CHECK(ms_since(t0) <= 150 + 500);
+
+  // The source restarted: a new generation (versions start again), announced
+  // by a RESET; the mirror follows and ends equal again.
+  source = start_source(rig.tmp, rig.src, "3000", "3000");
+  REQUIRE(wait_until([&] { return source->out().find("DONE") != std::string::npos; }, 30s));
+  expect(rig.converged(a, b), "mirror differs after the source restarted");
+  CHECK(checker.violations() == 0);
 }
 
 TEST_CASE(

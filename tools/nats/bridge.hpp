@@ -15,6 +15,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -93,6 +94,26 @@ class Bridge {
   BridgeCounters counters_;
   std::string nonce_;  // per bridge run: message ids are <nonce>-<counter>
   std::uint64_t msg_counter_ = 0;
+};
+
+// Routes the client's publish acks to a Bridge for exactly as long as it is
+// attached: libnats may deliver an ack on its own thread at any time, even
+// while the Bridge is being destroyed. Share it (std::shared_ptr) with the
+// AckFn; attach after constructing the Bridge, detach before destroying it.
+class AckRelay {
+ public:
+  void attach(Bridge* bridge) {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    bridge_ = bridge;
+  }
+  void operator()(std::string_view subject, bool ok, std::uint64_t stream_seq) {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    if (bridge_ != nullptr) bridge_->on_ack(subject, ok, stream_seq);
+  }
+
+ private:
+  std::mutex mutex_;
+  Bridge* bridge_ = nullptr;
 };
 
 }  // namespace wirebook::nats

@@ -77,36 +77,52 @@ std::string describe_status(int status, int js_error) {
   return s;
 }
 
+// What libnats callbacks may touch. libnats can run a callback on one of its
+// threads after natsConnection_Destroy() has returned (a close notifies
+// asynchronously), so nothing a callback reaches may live inside the Client:
+// the reconnect delay gets its bounds packed into the closure pointer itself,
+// and the ack handler a CallbackState that is never freed (one per client
+// that publishes; a few bytes per process).
+struct CallbackState {
+  AckFn on_ack;
+};
+
+namespace {
+void* pack_backoff(const ConnectOptions& o) {
+  const auto clamp = [](std::int64_t v) {
+    return static_cast<std::uint64_t>(v < 1 ? 1 : (v > 0x7FFFFFFF ? 0x7FFFFFFF : v));
+  };
+  return reinterpret_cast<void*>(  // NOLINT(performance-no-int-to-ptr)
+      static_cast<std::uintptr_t>(clamp(o.reconnect_min_ms) << 32U | clamp(o.reconnect_max_ms)));
+}
+
+int64_t reconnect_delay(natsConnection* /*nc*/, int attempts, void* closure) {
+  const auto packed = reinterpret_cast<std::uintptr_t>(closure);
+  ConnectOptions o;
+  o.reconnect_min_ms = static_cast<std::int64_t>(packed >> 32U);
+  o.reconnect_max_ms = static_cast<std::int64_t>(packed & 0xFFFFFFFFU);
+  return backoff_ms(o, attempts);
+}
+
+void on_pub_ack(jsCtx* /*js*/, natsMsg* msg, jsPubAck* pa, jsPubAckErr* /*pae*/, void* closure) {
+  const auto* state = static_cast<const CallbackState*>(closure);
+  const char* subject = natsMsg_GetSubject(msg);
+  state->on_ack(subject != nullptr ? subject : "", pa != nullptr, pa != nullptr ? pa->Sequence : 0);
+  natsMsg_Destroy(msg);
+}
+}  // namespace
+
 struct Client::Impl {
   ConnectOptions options;
-  AckFn on_ack;
   natsOptions* opts = nullptr;
   natsConnection* nc = nullptr;
   jsCtx* js = nullptr;
-  std::atomic<std::uint64_t>* disconnects = nullptr;
 
   ~Impl() {
     jsCtx_Destroy(js);
     if (nc != nullptr) natsConnection_Close(nc);
     natsConnection_Destroy(nc);
     natsOptions_Destroy(opts);
-  }
-
-  static int64_t reconnect_delay(natsConnection* /*nc*/, int attempts, void* closure) {
-    return backoff_ms(static_cast<Impl*>(closure)->options, attempts);
-  }
-  static void on_disconnected(natsConnection* /*nc*/, void* closure) {
-    static_cast<Impl*>(closure)->disconnects->fetch_add(1, std::memory_order_relaxed);
-  }
-  static void on_pub_ack(jsCtx* /*js*/, natsMsg* msg, jsPubAck* pa, jsPubAckErr* /*pae*/,
-                         void* closure) {
-    auto* self = static_cast<Impl*>(closure);
-    const char* subject = natsMsg_GetSubject(msg);
-    if (self->on_ack) {
-      self->on_ack(subject != nullptr ? subject : "", pa != nullptr,
-                   pa != nullptr ? pa->Sequence : 0);
-    }
-    natsMsg_Destroy(msg);
   }
 
   bool apply_auth(std::string& error);
@@ -150,8 +166,9 @@ bool Client::Impl::build_options(std::string& error) {
   natsStatus s = natsOptions_SetServers(opts, urls.data(), static_cast<int>(urls.size()));
   if (s == NATS_OK && !options.name.empty()) s = natsOptions_SetName(opts, options.name.c_str());
   if (s == NATS_OK) s = natsOptions_SetMaxReconnect(opts, -1);  // forever
-  if (s == NATS_OK) s = natsOptions_SetCustomReconnectDelay(opts, &Impl::reconnect_delay, this);
-  if (s == NATS_OK) s = natsOptions_SetDisconnectedCB(opts, &Impl::on_disconnected, this);
+  if (s == NATS_OK) {
+    s = natsOptions_SetCustomReconnectDelay(opts, &reconnect_delay, pack_backoff(options));
+  }
   if (s == NATS_OK) s = natsOptions_SetReconnectBufSize(opts, 64 * 1024 * 1024);
   if (s == NATS_OK) s = natsOptions_SetPingInterval(opts, 1000);
   if (s == NATS_OK) s = natsOptions_SetMaxPingsOut(opts, 3);
@@ -175,8 +192,6 @@ std::unique_ptr<Client> Client::connect(const ConnectOptions& options, AckFn on_
   std::unique_ptr<Client> c(new Client());
   Impl& m = *c->impl_;
   m.options = options;
-  m.on_ack = std::move(on_ack);
-  m.disconnects = &c->disconnects_;
   if (options.urls.empty()) {
     error = "no NATS server URL";
     return nullptr;
@@ -196,8 +211,10 @@ std::unique_ptr<Client> Client::connect(const ConnectOptions& options, AckFn on_
   jsOptions_Init(&jo);
   jo.Wait = options.request_timeout_ms;
   jo.PublishAsync.MaxPending = options.max_pending_acks;
-  jo.PublishAsync.AckHandler = &Impl::on_pub_ack;
-  jo.PublishAsync.AckHandlerClosure = &m;
+  if (on_ack) {
+    jo.PublishAsync.AckHandler = &on_pub_ack;
+    jo.PublishAsync.AckHandlerClosure = new CallbackState{std::move(on_ack)};  // never freed
+  }
   jo.PublishAsync.StallWait = 50;
   if (const natsStatus s = natsConnection_JetStream(&m.js, m.nc, &jo); s != NATS_OK) {
     error = describe_status(s, 0);

@@ -93,17 +93,12 @@ class Client {
                                                            std::string& error);
 
   [[nodiscard]] bool connected() const noexcept;
-  // Disconnections since the connection was made (reconnects follow).
-  [[nodiscard]] std::uint64_t disconnects() const noexcept {
-    return disconnects_.load(std::memory_order_relaxed);
-  }
 
   struct Impl;
 
  private:
   Client();
   std::unique_ptr<Impl> impl_;
-  std::atomic<std::uint64_t> disconnects_{0};
 };
 
 // Reads one ordered consumer synchronously.

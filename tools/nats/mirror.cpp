@@ -115,7 +115,7 @@ struct Mirror::Venue final : EventsVisitor {
     if (now - last_msg_ns > options.stale_ms * kMs || live != shm::Liveness::alive) {
       return shm::Status::stale;
     }
-    if (!b.trusted) return shm::Status::resyncing;
+    if (!b.has_base || !b.trusted) return shm::Status::resyncing;
     return static_cast<shm::Status>(b.meta.status);
   }
 
@@ -155,7 +155,7 @@ struct Mirror::Venue final : EventsVisitor {
 
   void refresh_statuses(std::int64_t now) {
     for (std::uint32_t i = 0; i < books.size(); ++i) {
-      if (books[i].has_base && effective(books[i], now) != books[i].shown) publish(i, now);
+      if (books[i].published && effective(books[i], now) != books[i].shown) publish(i, now);
     }
   }
 
@@ -245,6 +245,8 @@ struct Mirror::Venue final : EventsVisitor {
       if (!create_writer(err)) return false;
       layout_changed->store(true, std::memory_order_release);
     }
+    // The old generation's books stay readable but RESYNCING (refresh_statuses)
+    // until the new generation's records arrive; its update counts restart.
     for (MirrorBook& b : books) {
       b.has_base = false;
       b.trusted = false;

@@ -42,20 +42,20 @@ int run_bridge(BridgeArgs& a) {
   a.bridge.file_storage = !a.memory_storage;
   a.bridge.max_age_ms = a.max_age_s * 1000;
   if (a.connect.name.empty()) a.connect.name = "wirebook-bridge-" + a.target.instance;
-  nats::Bridge* bridge = nullptr;  // set before any publish, so before any ack
+  auto relay = std::make_shared<nats::AckRelay>();
   std::string error;
   auto client = nats::Client::connect(
       a.connect,
-      [&bridge](std::string_view subject, bool ok, std::uint64_t seq) {
-        if (bridge != nullptr) bridge->on_ack(subject, ok, seq);
-      },
+      [relay](std::string_view subject, bool ok, std::uint64_t seq) { (*relay)(subject, ok, seq); },
       0, error);
   if (client == nullptr) {
     std::fprintf(stderr, "wirebook bridge: %s\n", error.c_str());
     return kExitNats;
   }
   nats::Bridge b(a.bridge, *client);
-  bridge = &b;
+  relay->attach(&b);
+  const std::unique_ptr<nats::AckRelay, void (*)(nats::AckRelay*)> detach(
+      relay.get(), [](nats::AckRelay* r) { r->attach(nullptr); });
   if (!b.start(error)) {
     std::fprintf(stderr, "wirebook bridge: %s\n", error.c_str());
     return error.rfind("cannot open", 0) == 0 ? kExitNoDaemon : kExitNats;
@@ -64,7 +64,6 @@ int run_bridge(BridgeArgs& a) {
   std::fflush(stdout);
   b.run(&stop_requested);
   print_counters(b.counters());
-  bridge = nullptr;
   return kExitOk;
 }
 
