@@ -11,7 +11,7 @@
 // source's last publication; the throughput phase ends with no lap, no reset
 // after the start and every event appended by the mirror. Exit 1 otherwise.
 //
-//   nats_bench [--file-storage] [--updates N] [--events N]
+//   nats_bench [--file-storage] [--updates N] [--events N] [--bridge-idle-us N]
 // nats-server comes from $NATS_SERVER or /usr/sbin/nats-server.
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -224,10 +224,14 @@ int main(int argc, char** argv) {
   bool file_storage = false;
   std::uint64_t updates = 10000;
   std::uint64_t events = 1'000'000;
+  std::int64_t bridge_idle_us = 20;
   for (int k = 1; k < argc; ++k) {
     if (std::strcmp(argv[k], "--file-storage") == 0) file_storage = true;
     if (std::strcmp(argv[k], "--updates") == 0 && k + 1 < argc)
       updates = std::strtoull(argv[++k], nullptr, 10);
+    if (std::strcmp(argv[k], "--bridge-idle-us") == 0 && k + 1 < argc) {
+      bridge_idle_us = std::strtoll(argv[++k], nullptr, 10);
+    }
     if (std::strcmp(argv[k], "--events") == 0 && k + 1 < argc)
       events = std::strtoull(argv[++k], nullptr, 10);
   }
@@ -260,6 +264,7 @@ int main(int argc, char** argv) {
   bo.instance = "bsrc";
   bo.dir = so.dir;
   bo.file_storage = file_storage;
+  bo.idle_sleep_us = bridge_idle_us;
   wn::Bridge bridge(bo, *bc);
   relay->attach(&bridge);
   const std::unique_ptr<wn::AckRelay, void (*)(wn::AckRelay*)> detach(
@@ -290,8 +295,9 @@ int main(int argc, char** argv) {
 
   std::printf(
       "nats_bench: %s, nats-server 2.9 on loopback, %s storage, bridge and mirror as "
-      "threads of this process (separate connections)\n",
-      wirebook::bench::cpu_name().c_str(), file_storage ? "file" : "memory");
+      "threads of this process (separate connections), bridge idle sleep %lld us\n",
+      wirebook::bench::cpu_name().c_str(), file_storage ? "file" : "memory",
+      static_cast<long long>(bridge_idle_us));
   // ---- latency ----
   const_cast<wn::LatencyRecorder&>(mirror.counters().source_to_mirror).clear();
   std::int64_t t = wirebook::bench::now_ns();
