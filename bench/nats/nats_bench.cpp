@@ -299,7 +299,7 @@ int main(int argc, char** argv) {
       wirebook::bench::cpu_name().c_str(), file_storage ? "file" : "memory",
       static_cast<long long>(bridge_idle_us));
   // ---- latency ----
-  const_cast<wn::LatencyRecorder&>(mirror.counters().source_to_mirror).clear();
+  mirror.clear_latency();
   std::int64_t t = wirebook::bench::now_ns();
   for (std::uint64_t k = 0; k < updates && rc == 0; ++k) {
     t += 500'000;

@@ -88,6 +88,8 @@ class Mirror {
   void run(bool (*stop)());
 
   [[nodiscard]] const MirrorCounters& counters() const noexcept { return counters_; }
+  // Starts a new latency measurement (benchmarks).
+  void clear_latency() noexcept { counters_.source_to_mirror.clear(); }
 
   struct Venue;
 
