@@ -218,98 +218,60 @@ wirebook::bench::Percentiles core_nats_floor(const std::string& url, int n) {
   return wirebook::bench::percentiles(us);
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+struct Args {
   bool file_storage = false;
   std::uint64_t updates = 10000;
   std::uint64_t events = 1'000'000;
   std::int64_t bridge_idle_us = 20;
-  for (int k = 1; k < argc; ++k) {
-    if (std::strcmp(argv[k], "--file-storage") == 0) file_storage = true;
-    if (std::strcmp(argv[k], "--updates") == 0 && k + 1 < argc)
-      updates = std::strtoull(argv[++k], nullptr, 10);
-    if (std::strcmp(argv[k], "--bridge-idle-us") == 0 && k + 1 < argc) {
-      bridge_idle_us = std::strtoll(argv[++k], nullptr, 10);
-    }
-    if (std::strcmp(argv[k], "--events") == 0 && k + 1 < argc)
-      events = std::strtoull(argv[++k], nullptr, 10);
-  }
-  char tmpl[] = "/tmp/wirebook-nats-bench.XXXXXX";
-  if (::mkdtemp(tmpl) == nullptr) return 1;
-  const std::string root = tmpl;
-  const std::uint16_t port = free_port();
-  const pid_t server = start_server(root + "/js", port);
-  const std::string url = "nats://127.0.0.1:" + std::to_string(port);
+};
 
-  Source src;
+Args parse_args(int argc, char** argv) {
+  Args a;
+  for (int k = 1; k < argc; ++k) {
+    const bool has_value = k + 1 < argc;
+    if (std::strcmp(argv[k], "--file-storage") == 0) a.file_storage = true;
+    if (std::strcmp(argv[k], "--updates") == 0 && has_value) {
+      a.updates = std::strtoull(argv[++k], nullptr, 10);
+    } else if (std::strcmp(argv[k], "--events") == 0 && has_value) {
+      a.events = std::strtoull(argv[++k], nullptr, 10);
+    } else if (std::strcmp(argv[k], "--bridge-idle-us") == 0 && has_value) {
+      a.bridge_idle_us = std::strtoll(argv[++k], nullptr, 10);
+    }
+  }
+  return a;
+}
+
+bool create_source(Source& src, const std::string& dir) {
   src.versions.assign(kBooks, 0);
   shm::SegmentOptions so;
-  so.dir = root + "/src";
+  so.dir = dir;
   shm::VenueConfig vc{"bench", {"B0", "B1", "B2", "B3"}, 10, 1U << 21U};
   if (!shm::VenueWriter::create(so, vc, src.writer).ok() ||
       !shm::ControlWriter::create(so, "bsrc", {vc}, src.control).ok()) {
-    return 1;
+    return false;
   }
   src.writer->set_state(shm::SegmentState::live);
+  src.control->set_state(shm::SegmentState::live);
   g_source = src.writer.get();
   keepalive();
-  src.control->set_state(shm::SegmentState::live);
   for (std::uint32_t i = 0; i < kBooks; ++i) publish(src, i, 1);
+  return true;
+}
 
-  auto relay = std::make_shared<wn::AckRelay>();
-  auto bc = connect(
-      url, [relay](std::string_view s, bool ok, std::uint64_t seq) { (*relay)(s, ok, seq); });
-  wn::BridgeOptions bo;
-  bo.instance = "bsrc";
-  bo.dir = so.dir;
-  bo.file_storage = file_storage;
-  bo.idle_sleep_us = bridge_idle_us;
-  wn::Bridge bridge(bo, *bc);
-  relay->attach(&bridge);
-  const std::unique_ptr<wn::AckRelay, void (*)(wn::AckRelay*)> detach(
-      relay.get(), [](wn::AckRelay* r) { r->attach(nullptr); });
-  std::string err;
-  if (!bridge.start(err)) {
-    std::fprintf(stderr, "bridge: %s\n", err.c_str());
-    return 1;
-  }
-  std::thread bt([&] { bridge.run(&stop_fn); });
-
-  auto mc = connect(url, nullptr);
-  wn::MirrorOptions mo;
-  mo.source = "bsrc";
-  mo.instance = "bmir";
-  mo.segments.dir = root + "/mir";
-  wn::Mirror mirror(mo, *mc);
-  if (!mirror.start(10000, err)) {
-    std::fprintf(stderr, "mirror: %s\n", err.c_str());
-    return 1;
-  }
-  std::thread mt([&] { mirror.run(&stop_fn); });
-  int rc = 0;
-  if (!wait_for([&] { return mirror_matches(mo.segments.dir, src); }, 30)) {
-    std::fprintf(stderr, "mirror never caught up with the initial books\n");
-    rc = 1;
-  }
-
-  std::printf(
-      "nats_bench: %s, nats-server 2.9 on loopback, %s storage, bridge and mirror as "
-      "threads of this process (separate connections), bridge idle sleep %lld us\n",
-      wirebook::bench::cpu_name().c_str(), file_storage ? "file" : "memory",
-      static_cast<long long>(bridge_idle_us));
-  // ---- latency ----
+// One book update every 500 us; the mirror records each one's latency.
+bool latency_phase(Source& src, wn::Mirror& mirror, const std::string& mir_dir,
+                   std::uint64_t updates) {
   mirror.clear_latency();
   std::int64_t t = wirebook::bench::now_ns();
-  for (std::uint64_t k = 0; k < updates && rc == 0; ++k) {
+  for (std::uint64_t k = 0; k < updates; ++k) {
     t += 500'000;
     sleep_until_ns(t);
     const auto i = static_cast<std::uint32_t>(k % kBooks);
     publish(src, i, src.versions[i] + 1);
   }
-  if (rc == 0 && !wait_for([&] { return mirror_matches(mo.segments.dir, src); }, 30)) {
+  if (!wait_for([&] { return mirror_matches(mir_dir, src); }, 30)) {
     std::fprintf(stderr, "latency phase: mirror books differ from the source\n");
-    rc = 1;
+    return false;
   }
   const auto& lat = mirror.counters().source_to_mirror;
   std::printf(
@@ -318,20 +280,19 @@ int main(int argc, char** argv) {
       static_cast<long long>(lat.quantile_us(0.5)), static_cast<long long>(lat.quantile_us(0.99)),
       static_cast<long long>(lat.quantile_us(0.999)), static_cast<unsigned long long>(lat.count()),
       static_cast<unsigned long long>(updates));
+  return true;
+}
 
-  const auto floor = core_nats_floor(url, 2000);
-  std::printf(
-      "floor, core NATS publish -> receive (same host, same run): p50 %.0f us  p99 %.0f us  "
-      "p99.9 %.0f us (%zu messages)\n",
-      floor.p50, floor.p99, floor.p999, floor.samples);
-
-  // ---- throughput ----
+// Writes `events` events flat out (7 TRADE + 1 LEVEL with a publication per
+// 8) and times how long the bridge and the mirror take to pass them all.
+bool throughput_phase(Source& src, const wn::Bridge& bridge, const wn::Mirror& mirror,
+                      const std::string& mir_dir, std::uint64_t events) {
   const std::uint64_t bridged0 = bridge.counters().events.load();
   const std::uint64_t mirrored0 = mirror.counters().events.load();
   const std::uint64_t laps0 = bridge.counters().laps.load();
   const std::uint64_t resets0 = mirror.counters().resets.load();
   const std::int64_t start = wirebook::bench::now_ns();
-  for (std::uint64_t k = 0; k < events && rc == 0; k += 8) {
+  for (std::uint64_t k = 0; k < events; k += 8) {
     const auto i = static_cast<std::uint32_t>((k / 8) % kBooks);
     for (int e = 0; e < 7; ++e) {
       shm::Event ev;
@@ -356,27 +317,85 @@ int main(int argc, char** argv) {
   const bool mirrored =
       wait_for([&] { return mirror.counters().events.load() - mirrored0 >= total; }, 120);
   const std::int64_t mirrored_at = wirebook::bench::now_ns();
-  if (!bridged || !mirrored || bridge.counters().laps.load() != laps0 ||
-      mirror.counters().resets.load() != resets0 ||
-      !wait_for([&] { return mirror_matches(mo.segments.dir, src); }, 30)) {
+  const std::uint64_t laps = bridge.counters().laps.load() - laps0;
+  const std::uint64_t resets = mirror.counters().resets.load() - resets0;
+  if (!bridged || !mirrored || laps != 0 || resets != 0 ||
+      !wait_for([&] { return mirror_matches(mir_dir, src); }, 30)) {
     std::fprintf(stderr, "throughput phase failed: bridged %d mirrored %d laps %llu resets %llu\n",
-                 bridged, mirrored,
-                 static_cast<unsigned long long>(bridge.counters().laps.load() - laps0),
-                 static_cast<unsigned long long>(mirror.counters().resets.load() - resets0));
-    rc = 1;
-  } else {
-    const double wrote_s = static_cast<double>(written - start) / 1e9;
-    const double bridge_s = static_cast<double>(bridged_at - start) / 1e9;
-    const double mirror_s = static_cast<double>(mirrored_at - start) / 1e9;
-    std::printf(
-        "throughput: %llu events written in %.3f s; bridge forwarded all in %.3f s = %.0f "
-        "events/s; mirror appended all in %.3f s = %.0f events/s end to end\n",
-        static_cast<unsigned long long>(total), wrote_s, bridge_s,
-        static_cast<double>(total) / bridge_s, mirror_s, static_cast<double>(total) / mirror_s);
+                 bridged, mirrored, static_cast<unsigned long long>(laps),
+                 static_cast<unsigned long long>(resets));
+    return false;
   }
+  const auto secs = [&](std::int64_t t) { return static_cast<double>(t - start) / 1e9; };
+  std::printf(
+      "throughput: %llu events written in %.3f s; bridge forwarded all in %.3f s = %.0f "
+      "events/s; mirror appended all in %.3f s = %.0f events/s end to end\n",
+      static_cast<unsigned long long>(total), secs(written), secs(bridged_at),
+      static_cast<double>(total) / secs(bridged_at), secs(mirrored_at),
+      static_cast<double>(total) / secs(mirrored_at));
+  return true;
+}
+
+int run(const Args& a, const std::string& root, const std::string& url) {
+  Source src;
+  if (!create_source(src, root + "/src")) return 1;
+  auto relay = std::make_shared<wn::AckRelay>();
+  auto bc = connect(
+      url, [relay](std::string_view s, bool ok, std::uint64_t seq) { (*relay)(s, ok, seq); });
+  wn::BridgeOptions bo;
+  bo.instance = "bsrc";
+  bo.dir = root + "/src";
+  bo.file_storage = a.file_storage;
+  bo.idle_sleep_us = a.bridge_idle_us;
+  wn::Bridge bridge(bo, *bc);
+  relay->attach(&bridge);
+  const std::unique_ptr<wn::AckRelay, void (*)(wn::AckRelay*)> detach(
+      relay.get(), [](wn::AckRelay* r) { r->attach(nullptr); });
+  auto mc = connect(url, nullptr);
+  wn::MirrorOptions mo;
+  mo.source = "bsrc";
+  mo.instance = "bmir";
+  mo.segments.dir = root + "/mir";
+  wn::Mirror mirror(mo, *mc);
+  std::string err;
+  if (!bridge.start(err) || !mirror.start(10000, err)) {
+    std::fprintf(stderr, "nats_bench: %s\n", err.c_str());
+    return 1;
+  }
+  std::thread bt([&] { bridge.run(&stop_fn); });
+  std::thread mt([&] { mirror.run(&stop_fn); });
+  std::printf(
+      "nats_bench: %s, nats-server 2.9 on loopback, %s storage, bridge and mirror as "
+      "threads of this process (separate connections), bridge idle sleep %lld us\n",
+      wirebook::bench::cpu_name().c_str(), a.file_storage ? "file" : "memory",
+      static_cast<long long>(a.bridge_idle_us));
+  bool ok = wait_for([&] { return mirror_matches(mo.segments.dir, src); }, 30);
+  if (!ok) std::fprintf(stderr, "mirror never caught up with the initial books\n");
+  ok = ok && latency_phase(src, mirror, mo.segments.dir, a.updates);
+  if (ok) {
+    const auto floor = core_nats_floor(url, 2000);
+    std::printf(
+        "floor, core NATS publish -> receive (same host, same run): p50 %.0f us  p99 %.0f us  "
+        "p99.9 %.0f us (%zu messages)\n",
+        floor.p50, floor.p99, floor.p999, floor.samples);
+  }
+  ok = ok && throughput_phase(src, bridge, mirror, mo.segments.dir, a.events);
   g_stop = true;
   bt.join();
   mt.join();
+  return ok ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const Args a = parse_args(argc, argv);
+  char tmpl[] = "/tmp/wirebook-nats-bench.XXXXXX";
+  if (::mkdtemp(tmpl) == nullptr) return 1;
+  const std::string root = tmpl;
+  const std::uint16_t port = free_port();
+  const pid_t server = start_server(root + "/js", port);
+  const int rc = run(a, root, "nats://127.0.0.1:" + std::to_string(port));
   ::kill(server, SIGTERM);
   ::waitpid(server, nullptr, 0);
   const std::string rm = "rm -rf '" + root + "'";

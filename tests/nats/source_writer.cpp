@@ -148,6 +148,33 @@ void idle_all(std::vector<std::unique_ptr<shm::VenueWriter>>& writers,
   control.heartbeat(now);
 }
 
+// Publishes `updates` updates (0: until SIGUSR1) at `rate` per second (0: as
+// fast as possible), heartbeating every 10 ms; returns how many it made.
+std::uint64_t run_updates(Source& source, std::vector<std::unique_ptr<shm::VenueWriter>>& writers,
+                          shm::ControlWriter& control, std::uint64_t updates, double rate,
+                          std::int64_t deadline) {
+  const std::int64_t start = clock_ns(CLOCK_MONOTONIC);
+  std::int64_t next_idle = start;
+  std::uint64_t k = 0;
+  while (g_stop == 0 && g_quiet == 0 && (updates == 0 || k < updates)) {
+    const std::int64_t now = clock_ns(CLOCK_MONOTONIC);
+    if (now > deadline) break;
+    if (now >= next_idle) {
+      idle_all(writers, control);
+      next_idle = now + 10'000'000;
+    }
+    if (rate > 0 && static_cast<double>(k) >= static_cast<double>(now - start) * rate / 1e9) {
+      struct timespec ts {
+        0, 100'000
+      };
+      ::nanosleep(&ts, nullptr);
+      continue;
+    }
+    source.update(++k);
+  }
+  return k;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -190,26 +217,8 @@ int main(int argc, char** argv) {
   std::printf("READY\n");
   std::fflush(stdout);
 
-  const std::int64_t start = clock_ns(CLOCK_MONOTONIC);
-  const std::int64_t deadline = start + 600LL * 1'000'000'000LL;
-  std::int64_t next_idle = start;
-  std::uint64_t k = 0;
-  while (g_stop == 0 && g_quiet == 0 && (updates == 0 || k < updates)) {
-    const std::int64_t now = clock_ns(CLOCK_MONOTONIC);
-    if (now > deadline) break;
-    if (now >= next_idle) {
-      idle_all(writers, *control);
-      next_idle = now + 10'000'000;
-    }
-    if (rate > 0 && static_cast<double>(k) >= static_cast<double>(now - start) * rate / 1e9) {
-      struct timespec ts {
-        0, 100'000
-      };
-      ::nanosleep(&ts, nullptr);
-      continue;
-    }
-    source.update(++k);
-  }
+  const std::int64_t deadline = clock_ns(CLOCK_MONOTONIC) + 600LL * 1'000'000'000LL;
+  const std::uint64_t k = run_updates(source, writers, *control, updates, rate, deadline);
   std::printf("DONE %llu\n", static_cast<unsigned long long>(k));
   std::fflush(stdout);
   while (g_stop == 0 && clock_ns(CLOCK_MONOTONIC) < deadline) {
