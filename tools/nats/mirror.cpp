@@ -159,6 +159,11 @@ struct Mirror::Venue final : EventsVisitor {
     }
   }
 
+  void abandon_catch_up() {
+    for (MirrorBook& b : books) b.catching_up = false;
+    recover_due = true;
+  }
+
   void untrust_all() {
     for (MirrorBook& b : books) {
       b.trusted = false;
@@ -266,11 +271,13 @@ struct Mirror::Venue final : EventsVisitor {
       counters.malformed.fetch_add(1, std::memory_order_relaxed);
       return;
     }
-    const bool resubscribed = expect_stream_seq != 0;
-    if (resubscribed && m.stream_seq != expect_stream_seq) {
-      // The replay does not start where the snapshots said: part of it is gone.
+    if (expect_stream_seq != 0 && m.stream_seq != expect_stream_seq) {
+      // The replay does not start where the snapshots said (that part of the
+      // stream is gone): the books loaded from them cannot catch up; a newer
+      // snapshot will. Books that were already exact keep their sequence
+      // check below.
       counters.gaps.fetch_add(1, std::memory_order_relaxed);
-      untrust_all();
+      abandon_catch_up();
     }
     expect_stream_seq = 0;
     last_stream_seq = m.stream_seq;
@@ -278,7 +285,6 @@ struct Mirror::Venue final : EventsVisitor {
       recover_due = true;
       return;
     }
-    if (resubscribed) chain_next = 0;
     gap_pending = chain_next != 0 && h.first_seq > chain_next;
     first_record = true;
     live_tail = m.pending == 0;
