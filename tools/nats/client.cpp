@@ -7,6 +7,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <mutex>
 #include <random>
 #include <sstream>
 #include <thread>
@@ -81,13 +82,23 @@ std::string describe_status(int status, int js_error) {
 // threads after natsConnection_Destroy() has returned (a close notifies
 // asynchronously), so nothing a callback reaches may live inside the Client:
 // the reconnect delay gets its bounds packed into the closure pointer itself,
-// and the ack handler a CallbackState that is never freed (one per client
-// that publishes; a few bytes per process).
+// and the ack handler a CallbackState that lives until the process ends (one
+// per client that publishes; a few bytes per process).
 struct CallbackState {
   AckFn on_ack;
 };
 
 namespace {
+// Every CallbackState ever made, reachable from a global so that leak
+// checkers count them as live (they are, for as long as libnats may call).
+CallbackState* keep_callback_state(AckFn on_ack) {
+  static std::mutex mutex;
+  static auto* states = new std::vector<std::unique_ptr<CallbackState>>();
+  const std::lock_guard<std::mutex> lock(mutex);
+  states->push_back(std::make_unique<CallbackState>(CallbackState{std::move(on_ack)}));
+  return states->back().get();
+}
+
 void* pack_backoff(const ConnectOptions& o) {
   const auto clamp = [](std::int64_t v) {
     return static_cast<std::uint64_t>(v < 1 ? 1 : (v > 0x7FFFFFFF ? 0x7FFFFFFF : v));
@@ -213,7 +224,7 @@ std::unique_ptr<Client> Client::connect(const ConnectOptions& options, AckFn on_
   jo.PublishAsync.MaxPending = options.max_pending_acks;
   if (on_ack) {
     jo.PublishAsync.AckHandler = &on_pub_ack;
-    jo.PublishAsync.AckHandlerClosure = new CallbackState{std::move(on_ack)};  // never freed
+    jo.PublishAsync.AckHandlerClosure = keep_callback_state(std::move(on_ack));
   }
   jo.PublishAsync.StallWait = 50;
   if (const natsStatus s = natsConnection_JetStream(&m.js, m.nc, &jo); s != NATS_OK) {
