@@ -188,7 +188,7 @@ void VenueWriter::write_copy(std::uint32_t instrument, const BookMeta& meta, std
     store(top->best_ask_qty, ask0.qty, kRelaxed);
     store(m->ts_recv_ns, meta.ts_recv_ns, kRelaxed);
     store(m->ts_publish_ns, meta.ts_publish_ns, kRelaxed);
-    store(m->update_count, n, kRelaxed);
+    store(m->update_count, meta.update_count != 0 ? meta.update_count : n, kRelaxed);
     store(m->ring_seq, head_, kRelaxed);
     write_levels(lv, lv + depth_);
   });

@@ -79,6 +79,10 @@ struct BookMeta {
   std::int64_t ts_exchange_ns = 0;
   std::int64_t ts_recv_ns = 0;
   std::int64_t ts_publish_ns = 0;
+  // The slot's update count. 0: this writer's own publication count (the
+  // daemon); a mirror (tools/nats) passes its source's, so a replica's slot
+  // reads the same as the source's.
+  std::uint64_t update_count = 0;
 };
 
 enum class PublishResult : std::uint8_t { ok = 0, bad_instrument, bad_status };

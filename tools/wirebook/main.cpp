@@ -10,7 +10,8 @@ namespace {
 constexpr wirebook::cli::Subcommand kSubcommands[] = {
     {"sim", &wirebook::cli::setup_sim},       {"dump", &wirebook::cli::setup_dump},
     {"status", &wirebook::cli::setup_status}, {"tail", &wirebook::cli::setup_tail},
-    {"top", &wirebook::cli::setup_top},
+    {"top", &wirebook::cli::setup_top},       {"bridge", &wirebook::cli::setup_bridge},
+    {"mirror", &wirebook::cli::setup_mirror},
 };
 
 }  // namespace
