@@ -112,10 +112,10 @@ TEST_CASE("int64 limits are exact and one past them overflows", "[book][decimal]
 TEST_CASE("19 and 20 digit plain texts never overflow an accumulator", "[book][decimal]") {
   constexpr auto kMax = std::numeric_limits<std::int64_t>::max();
   using wirebook::book::detail::parse_decimal_scalar;
-  const std::vector<std::string> overflowing = {
-      "9223372036854775808", "9223372036854775816", "9999999999999999999",
-      "99999999999999999999", "18446744073709551616", "-9223372036854775809",
-      "92233720368547758.16", "-99999999999999999.99"};
+  const std::vector<std::string> overflowing = {"9223372036854775808",  "9223372036854775816",
+                                                "9999999999999999999",  "99999999999999999999",
+                                                "18446744073709551616", "-9223372036854775809",
+                                                "92233720368547758.16", "-99999999999999999.99"};
   for (const auto& text : overflowing) {
     for (const int exp : {0, -2}) {
       INFO(text << " at exp " << exp);

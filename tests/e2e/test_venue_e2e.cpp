@@ -393,15 +393,14 @@ TEST_CASE("Pulse with duplicated and corrupt changes detects breaks and rebuilds
 
 TEST_CASE("Pulse raw books behind auth: client_signature and client_credentials log in",
           "[e2e][pulse][auth]") {
-  for (const auto method :
-       {feeds::Credentials::Use::signature, feeds::Credentials::Use::plain}) {
-    const auto r = run_venue("pulse", false, {}, seed_from_env(), 1500,
-                             [&](sim::SimConfig& c, FeedSetup& fs) {
-                               c.options["pulse"]["raw_needs_auth"] = "true";
-                               c.options["pulse"]["client_id"] = "desk-7";
-                               c.options["pulse"]["client_secret"] = "correct horse battery";
-                               fs.credentials = {method, "desk-7", "correct horse battery"};
-                             });
+  for (const auto method : {feeds::Credentials::Use::signature, feeds::Credentials::Use::plain}) {
+    const auto r =
+        run_venue("pulse", false, {}, seed_from_env(), 1500, [&](sim::SimConfig& c, FeedSetup& fs) {
+          c.options["pulse"]["raw_needs_auth"] = "true";
+          c.options["pulse"]["client_id"] = "desk-7";
+          c.options["pulse"]["client_secret"] = "correct horse battery";
+          fs.credentials = {method, "desk-7", "correct horse battery"};
+        });
     CHECK(r.errors == 0);
   }
 }
@@ -588,12 +587,12 @@ TEST_CASE("Pulse: an unanswered heartbeat closes the session; the feed reconnect
   INFO("seed " << seed);
   // The venue loses the client's first two answers to its test_request and
   // closes with 4000 "heartbeat close" at the next heartbeat (PROTOCOLS §2.6).
-  const auto r = run_venue("pulse", false, {}, seed, 3000,
-                           counted(0, [](sim::SimConfig& c, FeedSetup&) {
-                             c.options["pulse"]["second_ms"] = "20";  // 10 "seconds" = 200 ms
-                             c.options["pulse"]["lose_test_answers"] = "2";
-                             c.venue.rate = 1500;
-                           }));
+  const auto r =
+      run_venue("pulse", false, {}, seed, 3000, counted(0, [](sim::SimConfig& c, FeedSetup&) {
+                  c.options["pulse"]["second_ms"] = "20";  // 10 "seconds" = 200 ms
+                  c.options["pulse"]["lose_test_answers"] = "2";
+                  c.venue.rate = 1500;
+                }));
   INFO(describe(r));
   CHECK(r.heartbeat_closes == 2);
   CHECK(r.closes == 3);

@@ -17,27 +17,11 @@ const std::vector<std::string> kSymbols = {"SPOT_BTC_USDT", "PERP_BTC_USDT", "SP
 // seconds: the bridge and the mirror join mid-stream), then idles with the
 // connection open.
 std::unique_ptr<Child> start_sim(const TempDir& tmp, std::string& url) {
-  auto sim = std::make_unique<Child>(std::vector<std::string>{env_or_fail("WIREBOOK_CLI"),
-                                                              "sim",
-                                                              "--venue",
-                                                              "woo",
-                                                              "--rate",
-                                                              "1000",
-                                                              "--frames",
-                                                              "3000",
-                                                              "--linger-ms",
-                                                              "120000",
-                                                              "--woo-ws-port",
-                                                              "0",
-                                                              "--woo-wss-port",
-                                                              "-1",
-                                                              "--pulse-ws-port",
-                                                              "-1",
-                                                              "--pulse-wss-port",
-                                                              "-1",
-                                                              "--ca-out",
-                                                              tmp.file("ca.pem")},
-                                     tmp.file("sim.out"), tmp.file("sim.err"));
+  auto sim = std::make_unique<Child>(
+      std::vector<std::string>{env_or_fail("WIREBOOK_CLI"), "sim", "--venue", "woo", "--rate",
+                               "1000", "--frames", "3000", "--linger-ms", "120000", "--ws-port",
+                               "woo=0", "--wss-port", "woo=-1", "--ca-out", tmp.file("ca.pem")},
+      tmp.file("sim.out"), tmp.file("sim.err"));
   if (!wait_until([&] { return sim->out().find("WIREBOOK_SIM_READY") != std::string::npos; },
                   30s)) {
     throw std::runtime_error("simulator did not start:\n" + sim->err());
