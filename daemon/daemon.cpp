@@ -49,10 +49,6 @@ shm::VenueConfig shm_venue(const config::VenueConfig& v, std::uint32_t ring_capa
 
 }  // namespace
 
-std::string implemented_kinds() {
-  return feeds::implemented_kinds();
-}
-
 std::vector<std::string> unimplemented_venues(const config::Config& config) {
   std::vector<std::string> problems;
   for (const auto& v : config.venues) {
@@ -61,7 +57,7 @@ std::vector<std::string> unimplemented_venues(const config::Config& config) {
     problems.push_back(
         fmt::format("venue '{}': kind '{}' is not implemented in this build (implemented: {}); "
                     "set enabled = false for it",
-                    v.name, v.kind, implemented_kinds()));
+                    v.name, v.kind, feeds::implemented_kinds()));
   }
   return problems;
 }

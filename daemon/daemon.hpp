@@ -46,8 +46,6 @@ class Daemon {
   std::unique_ptr<Segments> segments_;
 };
 
-// The venue kinds this build implements, comma separated ("woo, pulse").
-[[nodiscard]] std::string implemented_kinds();
 // One problem per enabled venue whose kind this build lacks (empty: none).
 [[nodiscard]] std::vector<std::string> unimplemented_venues(const config::Config& config);
 

@@ -71,7 +71,7 @@ static int run_main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   if (list_kinds) {
-    std::printf("%s\n", wirebook::daemon::implemented_kinds().c_str());
+    std::printf("%s\n", wirebook::feeds::implemented_kinds().c_str());
     return 0;
   }
   if (config_path.empty()) {
