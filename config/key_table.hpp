@@ -20,6 +20,8 @@ namespace wirebook::config {
 // An ordered list of problem messages shared by all readers of one parse.
 using Problems = std::vector<std::string>;
 
+struct KeyField;
+
 // One TOML value. Dates and times are kept only as their type (no key of
 // ours takes one; the type names the mistake in a message).
 struct KeyValue {
@@ -39,14 +41,21 @@ struct KeyValue {
   std::int64_t integer = 0;
   double floating = 0;
   std::string string;
-  std::vector<KeyValue> items;                           // array
-  std::vector<std::pair<std::string, KeyValue>> fields;  // table, in file order
+  std::vector<KeyValue> items;   // array
+  std::vector<KeyField> fields;  // table, in file order
 
   [[nodiscard]] const KeyValue* field(std::string_view key) const noexcept;
 };
 
+// One entry of a table. (A struct, not a std::pair: KeyValue is incomplete
+// where its `fields` are declared, which a vector allows and a pair does not.)
+struct KeyField {
+  std::string key;
+  KeyValue value;
+};
+
 // A table's entries in file order.
-using KeyTable = std::vector<std::pair<std::string, KeyValue>>;
+using KeyTable = std::vector<KeyField>;
 
 // "a string", "an integer", ... for type mismatch messages.
 [[nodiscard]] std::string_view type_phrase(const KeyValue& value) noexcept;

@@ -47,7 +47,8 @@ KeyValue to_key_value(const toml::node& node) {
 KeyTable to_key_table(const toml::table& table) {
   KeyTable out;
   out.reserve(table.size());
-  for (const auto& [k, node] : table) out.emplace_back(std::string(k.str()), to_key_value(node));
+  for (const auto& [k, node] : table)
+    out.push_back(KeyField{std::string(k.str()), to_key_value(node)});
   return out;
 }
 

@@ -207,7 +207,7 @@ KeyTable own_keys(const KeyTable& table, const VenueRules& kind) {
   KeyTable out;
   for (const auto& [k, value] : table) {
     if (std::find(kind.keys.begin(), kind.keys.end(), k) != kind.keys.end()) {
-      out.emplace_back(k, value);
+      out.push_back(KeyField{k, value});
     }
   }
   return out;

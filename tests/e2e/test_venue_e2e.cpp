@@ -449,7 +449,7 @@ void o2_markets(sim::SimConfig& /*cfg*/, FeedSetup& fs) {
     config::KeyValue v;
     v.type = config::KeyValue::Type::integer;
     v.integer = id++;
-    ids.fields.emplace_back(s.name, v);
+    ids.fields.push_back(config::KeyField{s.name, v});
   }
   fs.venue.options = {{"market_ids", ids}};
 }
