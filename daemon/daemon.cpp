@@ -1,6 +1,7 @@
 #include "daemon/daemon.hpp"
 
 #include <grp.h>
+#include <signal.h>
 
 #include <chrono>
 #include <csignal>
@@ -47,7 +48,16 @@ shm::VenueConfig shm_venue(const config::VenueConfig& v, std::uint32_t ring_capa
   return s;
 }
 
+void set_stop_signals(int how) {
+  sigset_t set;
+  sigemptyset(&set);
+  for (const int s : {SIGTERM, SIGINT, SIGHUP}) sigaddset(&set, s);
+  pthread_sigmask(how, &set, nullptr);
+}
+
 }  // namespace
+
+void hold_stop_signals() { set_stop_signals(SIG_BLOCK); }
 
 std::vector<std::string> unimplemented_venues(const config::Config& config) {
   std::vector<std::string> problems;
@@ -135,6 +145,7 @@ struct Daemon::Cold {
 
 int Daemon::run() {
   Cold cold;  // signals are caught from here on (before any venue thread exists)
+  set_stop_signals(SIG_UNBLOCK);  // one held since start-up is delivered to `cold` now
   create_venues();
 
   if (config_.daemon.metrics_listen) {

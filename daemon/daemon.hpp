@@ -46,6 +46,12 @@ class Daemon {
   std::unique_ptr<Segments> segments_;
 };
 
+// Blocks SIGTERM, SIGINT and SIGHUP on the calling (main) thread so a stop
+// signal that arrives during start-up stays pending instead of killing the
+// process; Daemon::run() releases them once its handlers catch them. Call it
+// first thing, before any thread exists.
+void hold_stop_signals();
+
 // One problem per enabled venue whose kind this build lacks (empty: none).
 [[nodiscard]] std::vector<std::string> unimplemented_venues(const config::Config& config);
 

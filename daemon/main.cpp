@@ -89,6 +89,7 @@ static int run_main(int argc, char** argv) {
   }
   if (check_only) return check(cfg);
 
+  wirebook::daemon::hold_stop_signals();
   setup_logging();
   spdlog::set_level(to_spdlog(cfg.daemon.log_level));
   for (const auto& w : cfg.warnings) spdlog::warn("CONFIG WARNING: {}", w);
