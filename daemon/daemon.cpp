@@ -57,7 +57,9 @@ void set_stop_signals(int how) {
 
 }  // namespace
 
-void hold_stop_signals() { set_stop_signals(SIG_BLOCK); }
+void hold_stop_signals() {
+  set_stop_signals(SIG_BLOCK);
+}
 
 std::vector<std::string> unimplemented_venues(const config::Config& config) {
   std::vector<std::string> problems;
