@@ -156,6 +156,8 @@ struct RunResult {
   std::uint64_t resyncs = 0;
   std::array<std::uint64_t, sim::kFaultKinds> by_kind{};  // every injected fault by kind
   std::uint64_t heartbeat_closes = 0;                     // by the simulated venue
+  std::uint64_t sim_connections = 0;                      // sessions the simulator accepted
+  std::uint64_t slow_consumer_drops = 0;                  // by the simulated venue
   feeds::SessionStats ws;
   int opens = 0;
   int closes = 0;
@@ -184,7 +186,8 @@ std::string describe(const RunResult& r) {
   }
   o << "| gaps " << r.gaps << " resyncs " << r.resyncs << " malformed " << r.malformed << " opens "
     << r.opens << " closes " << r.closes << " oversized " << r.ws.oversized_frames
-    << " heartbeat_closes " << r.heartbeat_closes;
+    << " heartbeat_closes " << r.heartbeat_closes << " | simulator: connections "
+    << r.sim_connections << " slow_consumer_drops " << r.slow_consumer_drops;
   return o.str();
 }
 
@@ -288,6 +291,8 @@ RunResult run_venue(const std::string& kind, bool tls, const std::vector<std::st
       r.by_kind[k] = v->faults().get(static_cast<sim::FaultKind>(k));
     }
     r.heartbeat_closes = v->stats().heartbeat_closes.load();
+    r.sim_connections = v->stats().connections.load();
+    r.slow_consumer_drops = v->stats().slow_consumer_drops.load();
   }
   INFO(describe(r));
   CHECK(r.not_disconnected_on_close == 0);
