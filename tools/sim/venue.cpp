@@ -44,14 +44,16 @@ bool Venue::all_settled() const noexcept {
   return module_settled();
 }
 
-void Venue::snapshot_served(std::size_t sym) {
+void Venue::snapshot_served(std::size_t sym, const VenueSession& session) {
   if (!opts_.faults_wait_resync || sym >= specs_.size()) return;
+  if (session.breaks_before < breaks_) return;
   awaiting_snapshot_[sym] = 0;
   settle_left_[sym] = opts_.settle_frames;
 }
 
 void Venue::break_all() {
   if (!opts_.faults_wait_resync) return;
+  ++breaks_;
   std::fill(awaiting_snapshot_.begin(), awaiting_snapshot_.end(), std::uint8_t{1});
 }
 
@@ -114,6 +116,7 @@ ConnectionHandler& Venue::attach(Connection& conn) {
   stats_.connections.fetch_add(1, std::memory_order_relaxed);
   sessions_.push_back(make_session(conn));
   sessions_.back()->capture_start = Clock::now();
+  sessions_.back()->breaks_before = breaks_;
   return *sessions_.back();
 }
 

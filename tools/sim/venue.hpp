@@ -78,6 +78,9 @@ class VenueSession : public ConnectionHandler {
 
   std::size_t capture_pos = 0;
   Clock::time_point capture_start{};
+  // Venue::break_all() calls before this session was accepted: a session
+  // from before the latest break is one the client is about to drop.
+  std::uint64_t breaks_before = 0;
 
  protected:
   Venue& venue_;
@@ -139,8 +142,11 @@ class Venue {
   virtual void on_timer(Clock::time_point now) = 0;
   virtual void on_finish() {}
   // A venue module calls this when it serves a client a fresh snapshot of
-  // `sym` (subscription or snapshot request): the symbol has resynchronised.
-  void snapshot_served(std::size_t sym);
+  // `sym` (subscription or snapshot request) on `session`: the symbol has
+  // resynchronised, unless that session predates the latest break_all() (an
+  // answer to a request sent before the break, on a connection the client is
+  // dropping, resynchronises nothing).
+  void snapshot_served(std::size_t sym, const VenueSession& session);
   // ... and this when it breaks every symbol's stream itself (e.g. a
   // heartbeat close): each needs a fresh snapshot before its next fault.
   void break_all();
@@ -195,6 +201,7 @@ class Venue {
   std::vector<SharedFrame> held_;  // reorder: a delta waiting for its successor
   // faults_wait_resync state per symbol: waiting for a snapshot, then clean deltas to go.
   std::vector<std::uint8_t> awaiting_snapshot_;
+  std::uint64_t breaks_ = 0;  // break_all() calls
   std::vector<std::uint32_t> settle_left_;
   std::uint64_t faults_noted_ = 0;
   Clock::time_point frames_done_at_{};

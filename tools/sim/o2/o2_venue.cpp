@@ -322,7 +322,7 @@ void O2Venue::handle(O2Session& s, std::string_view text) {
   // "full snapshot + delta"), also a repeated one.
   if (bit == kBook) {
     send(s.conn(), make_frame(snapshot_frame(*sym)));
-    snapshot_served(*sym);
+    snapshot_served(*sym, s);
   }
 }
 

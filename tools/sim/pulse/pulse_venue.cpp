@@ -433,11 +433,11 @@ void PulseVenue::subscribe(PulseSession& s, const Rpc& rpc, simdjson::dom::eleme
   for (const Pick& p : fresh) {
     if (p.bit == kRaw) {
       send(s.conn(), make_frame(snapshot_frame(p.sym, "raw")));
-      snapshot_served(p.sym);
+      snapshot_served(p.sym, s);
     } else if (p.bit == kAgg) {
       s.agg_last[p.sym] = last_change_[p.sym];
       send(s.conn(), make_frame(snapshot_frame(p.sym, "100ms")));
-      snapshot_served(p.sym);
+      snapshot_served(p.sym, s);
     } else {
       send(s.conn(), make_frame(quote_frame(p.sym, last_ts_ms(p.sym))));
     }

@@ -303,7 +303,7 @@ void WooVenue::request(WooSession& s, const std::string& id, simdjson::dom::elem
   append_levels(extra, *sym, book::Side::bid);
   extra += '}';
   reply(s, id, "request", true, {}, extra);
-  snapshot_served(*sym);
+  snapshot_served(*sym, s);
 }
 
 void WooVenue::handle(WooSession& s, std::string_view text) {
