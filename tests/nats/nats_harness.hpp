@@ -120,10 +120,10 @@ inline std::unique_ptr<Child> start_cli(const TempDir& tmp, const std::string& t
 
 inline std::unique_ptr<Child> start_source(const TempDir& tmp, const std::string& dir,
                                            const std::string& updates, const std::string& rate,
-                                           const std::string& ring = "65536") {
-  auto c = std::make_unique<Child>(
-      std::vector<std::string>{env_or_fail("NATS_SOURCE_WRITER"), dir, "src", updates, rate, ring},
-      tmp.file("source.out"), tmp.file("source.err"));
+                                           const std::string& ring = "65536", bool gated = false) {
+  std::vector<std::string> argv{env_or_fail("NATS_SOURCE_WRITER"), dir, "src", updates, rate, ring};
+  if (gated) argv.emplace_back("gated");  // updates start at SIGUSR2
+  auto c = std::make_unique<Child>(argv, tmp.file("source.out"), tmp.file("source.err"));
   if (!wait_until([&] { return c->out().find("READY") != std::string::npos; }, 30s)) {
     throw std::runtime_error("source writer did not start:\n" + c->err());
   }

@@ -4,9 +4,10 @@
 // resyncs as STATUS + SNAPSHOT_BEGIN/levels/SNAPSHOT_END; exponent widenings),
 // then stays idle (heartbeats) until SIGTERM (graceful: CLOSED) or SIGKILL.
 //
-//   nats_source_writer DIR INSTANCE UPDATES RATE [RING_CAPACITY]
+//   nats_source_writer DIR INSTANCE UPDATES RATE [RING_CAPACITY [gated]]
 //     UPDATES  publications to make (0: until SIGUSR1)
 //     RATE     publications per second (0: as fast as possible)
+//     gated    after READY, idle until SIGUSR2 before the first update
 //
 // Prints "READY" once every book is LIVE and "DONE <updates>" when it stops
 // updating. At most 600 s.
@@ -30,8 +31,12 @@ namespace {
 
 volatile sig_atomic_t g_stop = 0;
 volatile sig_atomic_t g_quiet = 0;
+volatile sig_atomic_t g_go = 0;
 void on_term(int /*sig*/) {
   g_stop = 1;
+}
+void on_usr2(int /*sig*/) {
+  g_go = 1;
 }
 void on_usr1(int /*sig*/) {
   g_quiet = 1;
@@ -148,6 +153,19 @@ void idle_all(std::vector<std::unique_ptr<shm::VenueWriter>>& writers,
   control.heartbeat(now);
 }
 
+// Heartbeats every 10 ms until `flag` is set by a signal or the deadline passes.
+void idle_until(const volatile sig_atomic_t& flag,
+                std::vector<std::unique_ptr<shm::VenueWriter>>& writers,
+                shm::ControlWriter& control, std::int64_t deadline) {
+  while (flag == 0 && g_stop == 0 && clock_ns(CLOCK_MONOTONIC) < deadline) {
+    idle_all(writers, control);
+    struct timespec ts {
+      0, 10'000'000
+    };
+    ::nanosleep(&ts, nullptr);
+  }
+}
+
 // Publishes `updates` updates (0: until SIGUSR1) at `rate` per second (0: as
 // fast as possible), heartbeating every 10 ms; returns how many it made.
 std::uint64_t run_updates(Source& source, std::vector<std::unique_ptr<shm::VenueWriter>>& writers,
@@ -189,6 +207,8 @@ int main(int argc, char** argv) {
   ::sigaction(SIGINT, &sa, nullptr);
   sa.sa_handler = on_usr1;
   ::sigaction(SIGUSR1, &sa, nullptr);
+  sa.sa_handler = on_usr2;
+  ::sigaction(SIGUSR2, &sa, nullptr);
   const std::uint64_t updates = std::strtoull(argv[3], nullptr, 10);
   const double rate = std::strtod(argv[4], nullptr);
   const auto ring =
@@ -218,16 +238,11 @@ int main(int argc, char** argv) {
   std::fflush(stdout);
 
   const std::int64_t deadline = clock_ns(CLOCK_MONOTONIC) + 600LL * 1'000'000'000LL;
+  if (argc > 6 && std::string(argv[6]) == "gated") idle_until(g_go, writers, *control, deadline);
   const std::uint64_t k = run_updates(source, writers, *control, updates, rate, deadline);
   std::printf("DONE %llu\n", static_cast<unsigned long long>(k));
   std::fflush(stdout);
-  while (g_stop == 0 && clock_ns(CLOCK_MONOTONIC) < deadline) {
-    idle_all(writers, *control);
-    struct timespec ts {
-      0, 10'000'000
-    };
-    ::nanosleep(&ts, nullptr);
-  }
+  idle_until(g_stop, writers, *control, deadline);
   for (auto& w : writers) w->set_state(shm::SegmentState::closed);
   control->set_state(shm::SegmentState::closed);
   return 0;

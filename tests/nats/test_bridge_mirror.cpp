@@ -85,10 +85,14 @@ TEST_CASE("a bridge lapped by a small fast ring announces RESETs and the mirror 
   Rig rig;
   // 50,000 publications as fast as possible through a 64-record ring: the
   // initial snapshots alone (about 100 events) overwrite seq 1 before the
-  // bridge starts there, so it is overrun at least once.
-  auto source = start_source(rig.tmp, rig.src, "50000", "0", "64");
+  // bridge starts there, so it is overrun at least once. The updates wait
+  // until the mirror is up, so the laps they cause come after the snapshots
+  // it loaded and reach it as RESETs (the start's RESET may precede them).
+  auto source = start_source(rig.tmp, rig.src, "50000", "0", "64", /*gated=*/true);
   auto bridge = start_cli(rig.tmp, "bridge", rig.bridge_args());
   auto mirror = start_cli(rig.tmp, "mirror", rig.mirror_args());
+  REQUIRE(wait_until([&] { return books_with(rig.mir, shm::Status::live) == total_books(); }, 60s));
+  source->signal(SIGUSR2);
   Checker checker(rig.mir);
   REQUIRE(wait_until([&] { return source->out().find("DONE") != std::string::npos; }, 30s));
   std::string a, b;
@@ -101,8 +105,7 @@ TEST_CASE("a bridge lapped by a small fast ring announces RESETs and the mirror 
   REQUIRE(bridge->wait(20s) == 0);
   INFO("bridge: " << bridge->err() << "mirror: " << mirror->err());
   CHECK(counter(bridge->err(), "laps") >= 1);
-  // One RESET for the bridge's start, one more per lap at least.
-  CHECK(counter(mirror->err(), "resets") >= 2);
+  CHECK(counter(mirror->err(), "resets") >= 1);
   CHECK(checker.violations() == 0);
   INFO(checker.first_violation());
   CHECK(checker.trusted_reads() > 0);

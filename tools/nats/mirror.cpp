@@ -436,7 +436,9 @@ namespace {
 // The last message on `subject` of the state stream, waiting up to wait_ms.
 bool wait_state(Client& client, const Names& names, const std::string& subject,
                 std::int64_t wait_ms, StoredMsg& out, std::string& error) {
-  const std::int64_t deadline = now_ns() + wait_ms * kMs;
+  const std::int64_t now = now_ns();
+  const std::int64_t deadline =
+      wait_ms >= (INT64_MAX - now) / kMs ? INT64_MAX : now + wait_ms * kMs;  // "forever" saturates
   for (;;) {
     const int r = client.last_message(names.state_stream(), subject, out, error);
     if (r == 1) return true;
