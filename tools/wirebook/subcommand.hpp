@@ -20,5 +20,6 @@ void setup_tail(CLI::App& app, int& exit_code);    // tail_command.cpp
 void setup_top(CLI::App& app, int& exit_code);     // top_command.cpp
 void setup_bridge(CLI::App& app, int& exit_code);  // bridge_command.cpp
 void setup_mirror(CLI::App& app, int& exit_code);  // mirror_command.cpp
+void setup_positions(CLI::App& app, int& exit_code);  // positions_command.cpp
 
 }  // namespace wirebook::cli
