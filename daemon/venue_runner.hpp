@@ -103,7 +103,7 @@ class VenueRunner {
   std::unique_ptr<boost::asio::io_context> io_;
   std::unique_ptr<boost::asio::steady_timer> timer_;
   std::unique_ptr<feeds::VenueBooks> books_;
-  std::uint64_t errors_logged_ = 0;  // venue errors already logged (venue thread)
+  std::uint64_t errors_logged_ = 0;             // venue errors already logged (venue thread)
   std::uint64_t position_problems_logged_ = 0;  // rejected positions already logged
   ForwardingOutbox outbox_;
   std::unique_ptr<feeds::FrameHandler> handler_;

@@ -327,7 +327,8 @@ PublishResult VenueWriter::publish_position(std::uint32_t slot, const Position& 
     store(c->ts_publish_ns, p.ts_publish_ns, kRelaxed);
     store(c->update_count, n, kRelaxed);
     store(c->ring_seq, event_seq, kRelaxed);
-    for (std::size_t k = 0; k + 1 < kSymbolLen; ++k) store(c->instrument[k], p.instrument[k], kRelaxed);
+    for (std::size_t k = 0; k + 1 < kSymbolLen; ++k)
+      store(c->instrument[k], p.instrument[k], kRelaxed);
     store(c->instrument[kSymbolLen - 1], '\0', kRelaxed);
   });
   const auto field = [&p](PositionField f) { return p.has(f) ? p.raw(f) : 0; };

@@ -86,9 +86,9 @@ struct VenueCounters {
   std::atomic<std::uint64_t> widenings{0};      // exponent widenings
   std::atomic<std::uint64_t> evictions{0};      // levels dropped beyond capacity
   std::atomic<std::uint64_t> reconnects{0};
-  std::atomic<std::uint64_t> errors{0};  // venue error replies
+  std::atomic<std::uint64_t> errors{0};          // venue error replies
   std::atomic<std::uint64_t> positions_full{0};  // positions dropped: every slot taken
-  LatencyHistogram recv_to_publish;      // per book publication to shared memory
+  LatencyHistogram recv_to_publish;              // per book publication to shared memory
 };
 
 inline void bump(std::atomic<std::uint64_t>& c, std::uint64_t n = 1) noexcept {

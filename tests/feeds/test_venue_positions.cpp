@@ -139,7 +139,8 @@ TEST_CASE("a malformed number is counted and logged, and publishes nothing of th
           PositionResult::bad_number);
     const shm::Position p = v.read(kLong);
     CHECK(p.update_count == 1);
-    CHECK(text(p, PositionField::quantity) == "1");  // the good quantity of the bad one is not there
+    CHECK(text(p, PositionField::quantity) ==
+          "1");  // the good quantity of the bad one is not there
     CHECK(text(p, PositionField::entry_price) == "100");
     CHECK(p.ts_exchange_ns == 1);
     CHECK(std::string(v.books->positions().last_problem()) ==
@@ -175,8 +176,7 @@ TEST_CASE("a full positions section counts the position and never overwrites ano
   CHECK(text(v.read("B"), PositionField::quantity) == "2");
   CHECK(v.reader.find_position("C") == 2);
   // Instruments that have a slot still update.
-  CHECK(v.books->position("A", PositionText{"-4", "", "", "", "", ""}, 2, 2) ==
-        PositionResult::ok);
+  CHECK(v.books->position("A", PositionText{"-4", "", "", "", "", ""}, 2, 2) == PositionResult::ok);
   CHECK(text(v.read("A"), PositionField::quantity) == "-4");
 }
 

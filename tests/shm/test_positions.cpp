@@ -320,7 +320,8 @@ TEST_CASE("position reads are never torn while another process republishes at fu
   t::Shared<TortureShared> sh;
   t::ChildGuard children;
   const std::uint64_t publications = t::long_tests() ? 50'000'000 : 3'000'000;
-  const pid_t writer = t::fork_child([&] { return torture_writer(dir.path(), publications, &*sh); });
+  const pid_t writer =
+      t::fork_child([&] { return torture_writer(dir.path(), publications, &*sh); });
   REQUIRE(t::wait_until([&] { return sh->ready.load() == 1; }, 60 * t::kSecond));
   VenueReader r;
   REQUIRE(VenueReader::open(dir.path(), "torture", r) == OpenError::ok);

@@ -60,8 +60,7 @@ void add_target_options(CLI::App& sub, Target& t);
 // exit code (kExitOk when none) and the total printed in `printed`.
 [[nodiscard]] int visit_venues(
     const char* cmd, const std::string& dir, const std::vector<std::string>& filter,
-    const std::function<int(const shm::InstanceReader&, const std::string&)>& visit,
-    int& printed);
+    const std::function<int(const shm::InstanceReader&, const std::string&)>& visit, int& printed);
 
 [[nodiscard]] bool wanted(const std::vector<std::string>& filter, std::string_view name);
 

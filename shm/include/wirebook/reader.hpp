@@ -407,7 +407,8 @@ class VenueReader {
     out.ts_publish_ns = load(c->ts_publish_ns, kRelaxed);
     out.update_count = load(c->update_count, kRelaxed);
     out.ring_seq = load(c->ring_seq, kRelaxed);
-    for (std::size_t k = 0; k < kSymbolLen; ++k) out.instrument[k] = load(c->instrument[k], kRelaxed);
+    for (std::size_t k = 0; k < kSymbolLen; ++k)
+      out.instrument[k] = load(c->instrument[k], kRelaxed);
     out.instrument[kSymbolLen - 1] = '\0';  // a torn copy is discarded, but never unterminated
     out.writer_ok = live_ == Liveness::alive;
   }

@@ -116,9 +116,9 @@ struct SegmentHeader {
   std::int64_t created_realtime_ns;
   char name[kNameLen];  // venue name (venue segment) or instance name (control)
   std::uint32_t instrument_count;
-  std::uint32_t depth;          // levels per side in every slot copy
-  std::uint32_t ring_capacity;  // records, power of two (0 for control segments)
-  std::uint32_t venue_count;    // control segments
+  std::uint32_t depth;              // levels per side in every slot copy
+  std::uint32_t ring_capacity;      // records, power of two (0 for control segments)
+  std::uint32_t venue_count;        // control segments
   std::uint32_t position_capacity;  // position slots (venue segments)
   std::uint32_t reserved1a;
   std::uint64_t reserved1;
