@@ -49,6 +49,9 @@ inline constexpr std::uint32_t kMaxLevels = 100'000;
 inline constexpr std::uint32_t kMinRingCapacity = 1024;
 inline constexpr std::uint32_t kMaxRingCapacity = 1U << 24U;
 inline constexpr std::uint64_t kDefaultMaxFrameBytes = 16ULL << 20U;
+// Position slots per venue segment (shm kMaxPositions, kDefaultPositionCapacity).
+inline constexpr std::uint32_t kMaxPositions = 4096;
+inline constexpr std::uint32_t kDefaultMaxPositions = 64;
 
 // A reference to a secret: the name of an environment variable or a file path.
 // The secret itself is never stored in a Config (see secret.hpp).
@@ -81,6 +84,9 @@ struct VenueConfig {
   std::uint32_t stale_ms = 0;
   std::uint32_t connect_timeout_ms = 0;
   std::uint64_t max_frame_bytes = kDefaultMaxFrameBytes;
+  // Position slots in the venue's segment (instruments with an account
+  // position; 0: no positions section).
+  std::uint32_t max_positions = kDefaultMaxPositions;
   CredentialRef api_key;
   CredentialRef api_secret;
   // The venue module's own keys, as written (validated by VenueRules::read_keys;

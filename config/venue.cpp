@@ -164,6 +164,9 @@ void read_sizes(TableReader& r, const VenueRules* kind, VenueConfig& v) {
   if (auto f = r.integer_in("max_frame_bytes", 4096, std::int64_t{1} << 30)) {
     v.max_frame_bytes = static_cast<std::uint64_t>(*f);
   }
+  if (auto p = r.integer_in("max_positions", 0, kMaxPositions)) {
+    v.max_positions = static_cast<std::uint32_t>(*p);
+  }
 }
 
 void read_timing(TableReader& r, const VenueRules* kind, VenueConfig& v) {

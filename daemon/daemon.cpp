@@ -39,12 +39,17 @@ gid_t lookup_group(const std::string& name) {
   return g->gr_gid;
 }
 
+// config/ may not include shm/, so it repeats these limits.
+static_assert(config::kMaxPositions == shm::kMaxPositions);
+static_assert(config::kDefaultMaxPositions == shm::kDefaultPositionCapacity);
+
 shm::VenueConfig shm_venue(const config::VenueConfig& v, std::uint32_t ring_capacity) {
   shm::VenueConfig s;
   s.name = v.name;
   s.symbols = v.symbols;
   s.depth = v.depth;
   s.ring_capacity = ring_capacity;
+  s.position_capacity = v.max_positions;
   return s;
 }
 

@@ -223,8 +223,24 @@ void VenueRunner::on_tick() noexcept {
     }
     errors_logged_ = errors;
   }
+  log_position_problems();
   publish_summary();
   bump(summary_.ticks);
+}
+
+// Rejected positions (bad numbers, a full section) reach the log from the
+// tick too: at most one line per tick, with the count.
+void VenueRunner::log_position_problems() noexcept {
+  const feeds::VenuePositions& p = books_->positions();
+  const std::uint64_t problems = p.problems();
+  if (problems <= position_problems_logged_) return;
+  try {
+    log(kWarn, fmt::format("position rejected ({} so far, {} slots of {} in use): {}", problems,
+                           p.size(), p.capacity(), p.last_problem()));
+  } catch (...) {
+    // formatting failed (allocation): the counters still show it
+  }
+  position_problems_logged_ = problems;
 }
 
 void VenueRunner::stop_on_thread() noexcept {

@@ -91,6 +91,7 @@ class VenueRunner {
   void configure_thread();
   void arm_timer();
   void on_tick() noexcept;
+  void log_position_problems() noexcept;
   void stop_on_thread() noexcept;
   void publish_summary() noexcept;
   void log(int level, std::string_view message) noexcept;
@@ -102,7 +103,8 @@ class VenueRunner {
   std::unique_ptr<boost::asio::io_context> io_;
   std::unique_ptr<boost::asio::steady_timer> timer_;
   std::unique_ptr<feeds::VenueBooks> books_;
-  std::uint64_t errors_logged_ = 0;  // venue errors already logged (venue thread)
+  std::uint64_t errors_logged_ = 0;             // venue errors already logged (venue thread)
+  std::uint64_t position_problems_logged_ = 0;  // rejected positions already logged
   ForwardingOutbox outbox_;
   std::unique_ptr<feeds::FrameHandler> handler_;
   std::unique_ptr<feeds::Session> session_;

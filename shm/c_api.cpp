@@ -1,5 +1,6 @@
 // C ABI over the header-only C++ reader (libwirebook_reader.so).
 // Only the wb_* symbols are exported (-fvisibility=hidden + WB_API).
+#include <cstring>
 #include <new>
 
 #include <wirebook/reader.h>
@@ -22,6 +23,10 @@ static_assert(static_cast<int>(shm::ReadResult::busy) == WB_READ_BUSY);
 static_assert(static_cast<int>(shm::PollResult::reset) == WB_POLL_RESET);
 static_assert(sizeof(wb_level) == sizeof(shm::Level));
 static_assert(sizeof(wb_event) == sizeof(shm::Event));
+static_assert(WB_LAYOUT_MAJOR == shm::kLayoutMajor);
+static_assert(WB_POS_FIELDS == shm::kPositionFields);
+static_assert(sizeof(wb_position::instrument) == shm::kSymbolLen);
+static_assert(WB_EV_POSITION == static_cast<int>(shm::EventType::position));
 
 namespace {
 
@@ -138,6 +143,40 @@ WB_API int wb_read_book(const wb_venue* v, uint32_t instrument, wb_book* out, wb
     out->asks = b.asks;
   }
   return static_cast<int>(r);
+}
+
+WB_API uint32_t wb_position_capacity(const wb_venue* v) {
+  return v->reader.position_capacity();
+}
+WB_API uint32_t wb_position_count(const wb_venue* v) {
+  return v->reader.position_count();
+}
+WB_API uint32_t wb_find_position(const wb_venue* v, const char* instrument) {
+  return instrument == nullptr ? v->reader.position_capacity()
+                               : v->reader.find_position(instrument);
+}
+
+WB_API int wb_read_position(const wb_venue* v, uint32_t slot, wb_position* out) {
+  shm::Position p;
+  const shm::ReadResult r = v->reader.read_position(slot, p);
+  if (r == shm::ReadResult::ok) {
+    std::memcpy(out->instrument, p.instrument, sizeof out->instrument);
+    out->known = p.known;
+    std::memcpy(out->exp, p.exp, sizeof out->exp);
+    std::memcpy(out->value, p.value, sizeof out->value);
+    out->ts_exchange_ns = p.ts_exchange_ns;
+    out->ts_recv_ns = p.ts_recv_ns;
+    out->ts_publish_ns = p.ts_publish_ns;
+    out->update_count = p.update_count;
+    out->ring_seq = p.ring_seq;
+    out->writer_ok = p.writer_ok ? 1 : 0;
+  }
+  return static_cast<int>(r);
+}
+
+WB_API const char* wb_position_field_name(int field) {
+  if (field < 0 || field >= WB_POS_FIELDS) return "unknown";
+  return shm::to_string(static_cast<shm::PositionField>(field));
 }
 
 WB_API uint64_t wb_ring_head(const wb_venue* v) {

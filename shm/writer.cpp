@@ -38,7 +38,7 @@ bool valid_name(const std::string& s, std::size_t cap) noexcept {
 
 struct VenueGeometry {
   std::uint64_t instruments_off, instruments_size, slots_off, slots_size, ring_off, ring_size,
-      total;
+      positions_off, positions_size, total;
   std::uint64_t copy_stride;
 };
 
@@ -52,7 +52,9 @@ VenueGeometry venue_geometry(const VenueConfig& c) noexcept {
   g.slots_size = n * 2 * g.copy_stride;
   g.ring_off = g.slots_off + g.slots_size;
   g.ring_size = static_cast<std::uint64_t>(c.ring_capacity) * sizeof(RingRecord);
-  g.total = (g.ring_off + g.ring_size + kPage - 1) / kPage * kPage;
+  g.positions_off = g.ring_off + g.ring_size;
+  g.positions_size = static_cast<std::uint64_t>(c.position_capacity) * kPositionSlotStride;
+  g.total = (g.positions_off + g.positions_size + kPage - 1) / kPage * kPage;
   return g;
 }
 
@@ -81,6 +83,9 @@ void fill_venue(char* base, void* ctx) {
                                    static_cast<std::uint32_t>(2 * f.geo.copy_stride), 0};
   h->sections[kSecRing] =
       Section{f.geo.ring_off, f.geo.ring_size, f.config->ring_capacity, sizeof(RingRecord), 0};
+  h->position_capacity = f.config->position_capacity;
+  h->sections[kSecPositions] = Section{f.geo.positions_off, f.geo.positions_size,
+                                       f.config->position_capacity, kPositionSlotStride, 0};
   h->state = static_cast<std::uint32_t>(SegmentState::init);
   auto* inst = reinterpret_cast<InstrumentInfo*>(base + f.geo.instruments_off);
   for (std::uint32_t i = 0; i < h->instrument_count; ++i) {
@@ -121,6 +126,8 @@ CreateStatus VenueWriter::create(const SegmentOptions& options, const VenueConfi
       !is_pow2(config.ring_capacity)) {
     return {CreateError::bad_config, 0, "ring capacity must be a power of two in [2, 2^26]"};
   }
+  if (config.position_capacity > kMaxPositions)
+    return {CreateError::bad_config, 0, "position capacity out of range"};
   if (config.symbols.size() > kMaxInstruments)
     return {CreateError::bad_config, 0, "too many symbols"};
   for (const auto& s : config.symbols) {
@@ -135,11 +142,14 @@ CreateStatus VenueWriter::create(const SegmentOptions& options, const VenueConfi
   w->hdr_ = reinterpret_cast<SegmentHeader*>(w->seg_.base());
   w->slots_ = w->seg_.base() + fill.geo.slots_off;
   w->ring_ = reinterpret_cast<RingRecord*>(w->seg_.base() + fill.geo.ring_off);
+  w->positions_ = w->seg_.base() + fill.geo.positions_off;
   w->copy_stride_ = fill.geo.copy_stride;
   w->ring_mask_ = config.ring_capacity - 1;
   w->instrument_count_ = static_cast<std::uint32_t>(config.symbols.size());
   w->depth_ = config.depth;
+  w->position_capacity_ = config.position_capacity;
   w->publications_.assign(config.symbols.size(), 0);
+  w->position_publications_.assign(config.position_capacity, 0);
   out = std::move(w);
   return st;
 }
@@ -296,6 +306,47 @@ PublishResult VenueWriter::set_status(std::uint32_t instrument, Status status,
         for (std::uint32_t k = 0; k < na; ++k) store_level(a[k], level_at(depth + k));
       },
       version);
+  return PublishResult::ok;
+}
+
+PublishResult VenueWriter::publish_position(std::uint32_t slot, const Position& p) noexcept {
+  if (slot >= position_capacity_ || p.instrument[0] == '\0') return PublishResult::bad_instrument;
+  const std::uint64_t n = ++position_publications_[slot];
+  auto* c = reinterpret_cast<PositionCopy*>(positions_ + slot * kPositionSlotStride +
+                                            (n & 1U) * sizeof(PositionCopy));
+  // The POSITION event follows the copy, so its seq is head_ + 1 (one writer).
+  const std::uint64_t event_seq = head_ + 1;
+  seqlock_write(c->seq, n, [&]() noexcept {
+    store(c->known, p.known, kRelaxed);
+    for (std::size_t f = 0; f < kPositionFields; ++f) {
+      store(c->exp[f], p.exp[f], kRelaxed);
+      store(c->value[f], p.value[f], kRelaxed);
+    }
+    store(c->ts_exchange_ns, p.ts_exchange_ns, kRelaxed);
+    store(c->ts_recv_ns, p.ts_recv_ns, kRelaxed);
+    store(c->ts_publish_ns, p.ts_publish_ns, kRelaxed);
+    store(c->update_count, n, kRelaxed);
+    store(c->ring_seq, event_seq, kRelaxed);
+    for (std::size_t k = 0; k + 1 < kSymbolLen; ++k)
+      store(c->instrument[k], p.instrument[k], kRelaxed);
+    store(c->instrument[kSymbolLen - 1], '\0', kRelaxed);
+  });
+  const auto field = [&p](PositionField f) { return p.has(f) ? p.raw(f) : 0; };
+  const auto field_exp = [&p](PositionField f) {
+    return p.has(f) ? static_cast<std::int8_t>(p.exponent(f)) : std::int8_t{0};
+  };
+  Event ev;
+  ev.type = EventType::position;
+  ev.instrument = slot;
+  ev.ts_exchange_ns = p.ts_exchange_ns;
+  ev.ts_recv_ns = p.ts_recv_ns;
+  ev.qty = field(PositionField::quantity);
+  ev.qty_exp = field_exp(PositionField::quantity);
+  ev.px = field(PositionField::entry_price);
+  ev.px_exp = field_exp(PositionField::entry_price);
+  ev.aux0 = static_cast<std::int64_t>(n);
+  ev.aux1 = p.known;
+  (void)append(ev);
   return PublishResult::ok;
 }
 

@@ -49,6 +49,8 @@ struct VenueConfig {
   std::vector<std::string> symbols;         // < kSymbolLen bytes each
   std::uint32_t depth = 20;                 // levels per side, 1..kMaxDepth
   std::uint32_t ring_capacity = 1U << 16U;  // records, power of two
+  // Position slots (DESIGN §9a), 0..kMaxPositions; 0: no positions section.
+  std::uint32_t position_capacity = kDefaultPositionCapacity;
 };
 
 enum class CreateError : std::uint8_t {
@@ -135,6 +137,14 @@ class VenueWriter {
   [[nodiscard]] PublishResult set_status(std::uint32_t instrument, Status status,
                                          std::int64_t ts_publish_ns) noexcept;
 
+  // Publishes a position into slot `slot` (< position_capacity()) and then
+  // appends its POSITION event, so a reader that polls the event finds this
+  // publication (or a newer one) in the slot; the copy's ring_seq is that
+  // event's seq. The caller keeps one instrument per slot (slots are never
+  // reassigned). update_count, ring_seq and writer_ok of `p` are ignored.
+  // bad_instrument: slot out of range or an empty instrument name.
+  [[nodiscard]] PublishResult publish_position(std::uint32_t slot, const Position& p) noexcept;
+
   // Appends one event (its seq field is ignored) and returns its seq (1-based).
   // Inline: called per level on the hot path, and an inlined call lets the
   // compiler store the caller's fields straight into the record.
@@ -148,6 +158,7 @@ class VenueWriter {
   [[nodiscard]] std::uint64_t ring_head() const noexcept { return head_; }
   [[nodiscard]] std::uint32_t instrument_count() const noexcept { return instrument_count_; }
   [[nodiscard]] std::uint32_t depth() const noexcept { return depth_; }
+  [[nodiscard]] std::uint32_t position_capacity() const noexcept { return position_capacity_; }
   [[nodiscard]] std::uint64_t generation() const noexcept;
   [[nodiscard]] const std::string& path() const noexcept { return seg_.path(); }
 
@@ -163,6 +174,7 @@ class VenueWriter {
   SegmentHeader* hdr_ = nullptr;
   char* slots_ = nullptr;
   RingRecord* ring_ = nullptr;
+  char* positions_ = nullptr;
   static constexpr std::uint64_t kRingPrefetch = 16;
   std::uint64_t copy_stride_ = 0;
   std::uint64_t ring_mask_ = 0;
@@ -170,7 +182,9 @@ class VenueWriter {
   std::uint64_t head_at_idle_ = 0;  // head_ at the last idle()
   std::uint32_t instrument_count_ = 0;
   std::uint32_t depth_ = 0;
-  std::vector<std::uint64_t> publications_;  // per instrument, writer-private
+  std::uint32_t position_capacity_ = 0;
+  std::vector<std::uint64_t> publications_;           // per instrument, writer-private
+  std::vector<std::uint64_t> position_publications_;  // per position slot, writer-private
 };
 
 // The seqlock writer half (see writer.cpp), shared by ring records and slot

@@ -4,17 +4,33 @@
 
 namespace wirebook::feeds {
 
-SymbolIndex::SymbolIndex(std::vector<std::string> symbols) : symbols_(std::move(symbols)) {
+SymbolIndex::SymbolIndex(std::vector<std::string> symbols, std::size_t capacity)
+    : capacity_(capacity > symbols.size() ? capacity : symbols.size()),
+      symbols_(std::move(symbols)) {
   std::size_t cap = 4;
-  while (cap < 2 * symbols_.size()) cap *= 2;
+  while (cap < 2 * capacity_) cap *= 2;
   table_.assign(cap, -1);
+  keys_.reserve(capacity_);
   for (std::size_t i = 0; i < symbols_.size(); ++i) {
     keys_.push_back(key_of(symbols_[i]));
-    if (find(symbols_[i]) >= 0) continue;
-    std::size_t slot = slot_of(keys_[i]);
-    while (table_[slot] >= 0) slot = (slot + 1) & (table_.size() - 1);
-    table_[slot] = static_cast<std::int32_t>(i);
+    if (find(symbols_[i]) < 0) insert(i);
   }
+  symbols_.reserve(capacity_);
+}
+
+void SymbolIndex::insert(std::size_t i) noexcept {
+  std::size_t slot = slot_of(keys_[i]);
+  while (table_[slot] >= 0) slot = (slot + 1) & (table_.size() - 1);
+  table_[slot] = static_cast<std::int32_t>(i);
+}
+
+int SymbolIndex::add(std::string_view symbol) {
+  if (const int i = find(symbol); i >= 0) return i;
+  if (symbols_.size() >= capacity_) return -1;
+  symbols_.emplace_back(symbol);
+  keys_.push_back(key_of(symbol));  // reserved: never reallocates
+  insert(symbols_.size() - 1);
+  return static_cast<int>(symbols_.size() - 1);
 }
 
 SymbolIndex::Key SymbolIndex::key_of(std::string_view s) noexcept {

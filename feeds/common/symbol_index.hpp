@@ -5,7 +5,9 @@
 // middle too). Open addressing in a power-of-two table at most half full.
 //
 // Threading: built at start-up; find() is const, allocation-free and may be
-// called from the venue thread.
+// called from the venue thread. add() (symbols learnt while running, e.g.
+// position instruments) allocates only the new symbol's text: the table is
+// sized for `capacity` symbols up front.
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -15,8 +17,13 @@ namespace wirebook::feeds {
 
 class SymbolIndex {
  public:
-  // Duplicate symbols keep the first index.
-  explicit SymbolIndex(std::vector<std::string> symbols);
+  // Duplicate symbols keep the first index. `capacity`: how many symbols
+  // the index may hold in all, add() included (at least symbols.size()).
+  explicit SymbolIndex(std::vector<std::string> symbols, std::size_t capacity = 0);
+
+  // Index of `symbol`, added when absent; -1 when the index already holds
+  // `capacity` symbols. Throws std::bad_alloc only.
+  [[nodiscard]] int add(std::string_view symbol);
 
   // Index of `symbol`, or -1.
   [[nodiscard]] int find(std::string_view symbol) const noexcept;
@@ -32,7 +39,9 @@ class SymbolIndex {
   };
   [[nodiscard]] static Key key_of(std::string_view s) noexcept;
   [[nodiscard]] std::size_t slot_of(const Key& k) const noexcept;
+  void insert(std::size_t i) noexcept;
 
+  std::size_t capacity_;
   std::vector<std::string> symbols_;
   std::vector<Key> keys_;            // per instrument
   std::vector<std::int32_t> table_;  // instrument index or -1

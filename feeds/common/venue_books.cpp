@@ -6,6 +6,7 @@
 #include "book/decimal.hpp"
 #include "book/decimal_simd.hpp"
 #include "feeds/common/clock.hpp"
+#include "feeds/common/printable_text.hpp"
 #include "shm/writer.hpp"
 
 namespace wirebook::feeds {
@@ -46,6 +47,10 @@ struct VenueBooks::Instrument {
 
 namespace {
 
+std::uint32_t position_capacity(const shm::VenueWriter* writer) noexcept {
+  return writer != nullptr ? writer->position_capacity() : shm::kDefaultPositionCapacity;
+}
+
 std::vector<std::string> symbols_of(const std::vector<InstrumentSpec>& specs) {
   std::vector<std::string> out;
   out.reserve(specs.size());
@@ -59,7 +64,8 @@ VenueBooks::VenueBooks(std::vector<InstrumentSpec> instruments, std::size_t max_
                        std::size_t buffer_ops, shm::VenueWriter* writer)
     : index_(symbols_of(instruments)),
       buffer_ops_(buffer_ops == 0 ? 1 : buffer_ops),
-      writer_(writer) {
+      writer_(writer),
+      positions_(writer, position_capacity(writer)) {
   books_.reserve(instruments.size());
   for (const auto& s : instruments) {
     books_.push_back(std::make_unique<Instrument>(max_levels, buffer_ops_, s.px_exp, s.qty_exp));
@@ -377,17 +383,22 @@ void VenueBooks::bbo(std::uint32_t i, std::string_view bid_px, std::string_view 
   (void)writer_->append(ev);
 }
 
+PositionResult VenueBooks::position(std::string_view instrument, const PositionText& p,
+                                    std::int64_t exchange_ns, std::int64_t recv_ns) noexcept {
+  const PositionResult r = positions_.publish(instrument, p, exchange_ns, recv_ns, clock_.now());
+  if (r == PositionResult::bad_number || r == PositionResult::bad_instrument) {
+    bump(counters_.malformed);
+  } else if (r == PositionResult::section_full) {
+    bump(counters_.positions_full);
+  }
+  return r;
+}
+
 void VenueBooks::venue_error(std::string_view context, std::int64_t code,
                              std::string_view message) noexcept {
   bump(counters_.errors);
   std::size_t n = 0;
-  const auto put = [&](std::string_view part) {
-    for (const char c : part) {
-      if (n == last_error_.size()) return;
-      const auto u = static_cast<unsigned char>(c);
-      last_error_[n++] = (u < 0x20 || u == 0x7f) ? '?' : c;
-    }
-  };
+  const auto put = [&](std::string_view part) { put_printable(last_error_, n, part); };
   put(context);
   put(": ");
   if (code != 0) {

@@ -7,7 +7,8 @@
 // snapshot, tracks each book's status and publishes books, statuses and events
 // to the venue's shared-memory segment. Venue adapters (feeds/<venue>) decide
 // *when* to apply, buffer, or resync by their chain rule; this class does the
-// rest, so no adapter touches shm/ directly.
+// rest, so no adapter touches shm/ directly. Account positions go through
+// position() to the VenuePositions it owns (venue_positions.hpp).
 //
 // Threading: owned by one venue thread; hot methods never allocate, never
 // block, never throw. Counters are relaxed atomics so a cold thread may read
@@ -28,6 +29,7 @@
 #include "feeds/common/delta_buffer.hpp"
 #include "feeds/common/level_text.hpp"
 #include "feeds/common/symbol_index.hpp"
+#include "feeds/common/venue_positions.hpp"
 
 namespace wirebook::shm {
 class VenueWriter;
@@ -84,8 +86,9 @@ struct VenueCounters {
   std::atomic<std::uint64_t> widenings{0};      // exponent widenings
   std::atomic<std::uint64_t> evictions{0};      // levels dropped beyond capacity
   std::atomic<std::uint64_t> reconnects{0};
-  std::atomic<std::uint64_t> errors{0};  // venue error replies
-  LatencyHistogram recv_to_publish;      // per book publication to shared memory
+  std::atomic<std::uint64_t> errors{0};          // venue error replies
+  std::atomic<std::uint64_t> positions_full{0};  // positions dropped: every slot taken
+  LatencyHistogram recv_to_publish;              // per book publication to shared memory
 };
 
 inline void bump(std::atomic<std::uint64_t>& c, std::uint64_t n = 1) noexcept {
@@ -179,6 +182,25 @@ class VenueBooks {
     return {last_error_.data(), last_error_len_};
   }
 
+  // --- positions (DESIGN §9a) --------------------------------------------
+  // Publishes the account position in `instrument` (the venue's own name, any
+  // market, subscribed or not) to the segment's positions section, with a
+  // POSITION event. Texts are the venue's decimal texts, converted exactly
+  // (never through a double), each field at its own exponent; an empty view
+  // publishes that field as unknown. The first position of an instrument
+  // takes the next free slot for good.
+  //   ok
+  //   bad_number      a field is not an exact decimal fitting int64: counted
+  //                   as malformed, nothing published (never a partial position)
+  //   bad_instrument  empty or longer than 47 bytes: counted as malformed
+  //   section_full    a new instrument and no free slot: counted in
+  //                   positions_full; no other instrument's slot is touched
+  // Every rejection is also kept for the daemon's log (positions().problems(),
+  // last_problem()). No allocation once the instrument has its slot.
+  [[nodiscard]] PositionResult position(std::string_view instrument, const PositionText& p,
+                                        std::int64_t exchange_ns, std::int64_t recv_ns) noexcept;
+  [[nodiscard]] const VenuePositions& positions() const noexcept { return positions_; }
+
   // --- events ------------------------------------------------------------
   void trade(std::uint32_t i, book::Side aggressor, std::string_view px, std::string_view qty,
              std::int64_t ts_exchange_ns, std::int64_t ts_recv_ns) noexcept;
@@ -204,6 +226,7 @@ class VenueBooks {
   shm::VenueWriter* writer_;
   TscRealtime clock_;  // publish timestamps (CLOCK_REALTIME via the TSC)
   VenueCounters counters_;
+  VenuePositions positions_;
   std::array<char, 256> last_error_{};
   std::size_t last_error_len_ = 0;
 };

@@ -6,6 +6,9 @@
     if bbo.trusted:
         print(bbo.bid_px, bbo.ask_px)          # decimal.Decimal, exact
 
+Account positions (``venue.positions()``, ``venue.position(instrument)``) are
+read the same way: every field exact, None when the venue did not send it.
+
 Prices and sizes are exact: ``decimal.Decimal`` values, the raw int64 fixed
 point integers (``*_raw``, value = raw * 10**exp) and, when numpy is
 installed, int64 arrays. Only books with ``trusted`` true (status "live" and
@@ -20,20 +23,22 @@ the system library path.
 import ctypes
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 from . import _native
 
 __all__ = [
-    "OpenError", "Instance", "Venue", "Bbo", "Book", "Event", "Poll",
+    "OpenError", "Instance", "Venue", "Bbo", "Book", "Event", "Poll", "Position",
     "instance_dir", "format_decimal", "to_decimal", "library",
-    "STATUSES", "LIVENESS", "EVENT_TYPES",
+    "STATUSES", "LIVENESS", "EVENT_TYPES", "POSITION_FIELDS",
 ]
 
 STATUSES = ("syncing", "live", "stale", "resyncing", "disconnected")
 LIVENESS = ("alive", "starting", "stale", "dead", "closed", "missing")
 EVENT_TYPES = ("none", "level", "trade", "bbo", "status", "gap", "reset",
-               "snapshot_begin", "snapshot_end", "heartbeat")
+               "snapshot_begin", "snapshot_end", "heartbeat", "position")
+# The fields of a position, in the order of the C ABI's WB_POS_* indexes.
+POSITION_FIELDS = ("quantity", "entry_price", "pnl", "liquidation_price", "margin", "leverage")
 _POLL = ("event", "nothing", "lapped", "reset")
 _READ_OK, _READ_EMPTY, _READ_BAD_INSTRUMENT, _READ_BUSY = 0, 1, 2, 3
 _FLAG_CROSSED, _FLAG_TRUNCATED = 1, 2
@@ -188,6 +193,62 @@ class Book:
 
 
 @dataclass(frozen=True)
+class Position:
+    """One account position (DESIGN §9a). ``raw`` maps each field the venue
+    sent (see POSITION_FIELDS) to its (value, exp) fixed point; a field the
+    venue did not send is absent there and None as a Decimal."""
+
+    venue: str
+    instrument: str
+    slot: int
+    raw: Dict[str, Tuple[int, int]]
+    updates: int
+    exchange_ts_ns: int
+    recv_ts_ns: int
+    publish_ts_ns: int
+    ring_seq: int
+    writer_ok: bool
+
+    def value(self, name: str) -> Optional[Decimal]:
+        """Field `name` as an exact Decimal, None when the venue did not send it."""
+        if name not in POSITION_FIELDS:
+            raise KeyError(f"{name} is not a position field ({', '.join(POSITION_FIELDS)})")
+        r = self.raw.get(name)
+        return None if r is None else to_decimal(*r)
+
+    def text(self) -> Dict[str, Optional[str]]:
+        """Every field as canonical decimal text (None when unknown), like
+        `wirebook positions --json`."""
+        return {name: (None if name not in self.raw else format_decimal(*self.raw[name]))
+                for name in POSITION_FIELDS}
+
+    @property
+    def quantity(self) -> Optional[Decimal]:
+        """Signed: long > 0 > short."""
+        return self.value("quantity")
+
+    @property
+    def entry_price(self) -> Optional[Decimal]:
+        return self.value("entry_price")
+
+    @property
+    def pnl(self) -> Optional[Decimal]:
+        return self.value("pnl")
+
+    @property
+    def liquidation_price(self) -> Optional[Decimal]:
+        return self.value("liquidation_price")
+
+    @property
+    def margin(self) -> Optional[Decimal]:
+        return self.value("margin")
+
+    @property
+    def leverage(self) -> Optional[Decimal]:
+        return self.value("leverage")
+
+
+@dataclass(frozen=True)
 class Event:
     """One ring event; field meaning depends on ``type`` (see shm/README.md)."""
 
@@ -333,6 +394,46 @@ class Venue:
                     [(self._bids[k].px, self._bids[k].qty) for k in range(b.bids)],
                     [(self._asks[k].px, self._asks[k].qty) for k in range(b.asks)])
 
+    # ---- positions ----
+    @property
+    def position_capacity(self) -> int:
+        return library().wb_position_capacity(self._h)
+
+    def positions(self) -> List[Position]:
+        """Every position published so far, in slot order."""
+        out = []
+        for slot in range(library().wb_position_count(self._h)):
+            p = self._read_position(slot)
+            if p is not None:
+                out.append(p)
+        return out
+
+    def position(self, instrument: str) -> Optional[Position]:
+        """The position in `instrument` (the venue's name); None when there is none."""
+        slot = library().wb_find_position(self._h, instrument.encode())
+        return None if slot >= self.position_capacity else self._read_position(slot)
+
+    def _read_position(self, slot: int) -> Optional[Position]:
+        p = _native.Position()
+        rc = library().wb_read_position(self._h, slot, ctypes.byref(p))
+        if rc == _READ_EMPTY:
+            return None
+        if rc != _READ_OK:
+            raise RuntimeError(f"read_position({slot}) failed: {rc}")
+        raw = {name: (p.value[k], p.exp[k]) for k, name in enumerate(POSITION_FIELDS)
+               if p.known & (1 << k)}
+        return Position(self.name, p.instrument.decode(), slot, raw, p.update_count,
+                        p.ts_exchange_ns, p.ts_recv_ns, p.ts_publish_ns, p.ring_seq,
+                        bool(p.writer_ok))
+
+    def _event_symbol(self, etype: str, index: int) -> str:
+        if etype in ("heartbeat", "none", "unknown"):
+            return ""
+        if etype == "position":  # the index is a position slot
+            p = self._read_position(index)
+            return "" if p is None else p.instrument
+        return library().wb_symbol(self._h, index).decode()
+
     # ---- event ring ----
     @property
     def ring_head(self) -> int:
@@ -360,7 +461,7 @@ class Venue:
         if kind != "event":
             return Poll(kind, None, lost.value)
         etype = EVENT_TYPES[ev.type] if ev.type < len(EVENT_TYPES) else "unknown"
-        symbol = "" if etype in ("heartbeat", "none") else lib.wb_symbol(self._h, ev.instrument).decode()
+        symbol = self._event_symbol(etype, ev.instrument)
         return Poll("event", Event(ev.seq, etype, ev.instrument, symbol,
                                    "bid" if ev.side == 0 else "ask", ev.px_exp, ev.qty_exp,
                                    ev.px, ev.qty, ev.aux0, ev.aux1, ev.ts_exchange_ns,

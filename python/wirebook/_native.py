@@ -62,6 +62,24 @@ class Event(ctypes.Structure):
     ]
 
 
+POSITION_FIELDS = 6  # WB_POS_FIELDS
+
+
+class Position(ctypes.Structure):
+    _fields_ = [
+        ("instrument", ctypes.c_char * 48),
+        ("known", ctypes.c_uint16),
+        ("exp", ctypes.c_int8 * POSITION_FIELDS),
+        ("value", ctypes.c_int64 * POSITION_FIELDS),
+        ("ts_exchange_ns", ctypes.c_int64),
+        ("ts_recv_ns", ctypes.c_int64),
+        ("ts_publish_ns", ctypes.c_int64),
+        ("update_count", ctypes.c_uint64),
+        ("ring_seq", ctypes.c_uint64),
+        ("writer_ok", ctypes.c_int),
+    ]
+
+
 class Cursor(ctypes.Structure):
     _fields_ = [("next", ctypes.c_uint64), ("generation", ctypes.c_uint64)]
 
@@ -122,6 +140,11 @@ def _declare(lib):
     _fn(lib, "wb_read_bbo", c.c_int, venue_p, c.c_uint32, c.POINTER(Bbo))
     _fn(lib, "wb_read_book", c.c_int, venue_p, c.c_uint32, c.POINTER(Book),
         c.POINTER(Level), c.POINTER(Level), c.c_uint32)
+    _fn(lib, "wb_position_capacity", c.c_uint32, venue_p)
+    _fn(lib, "wb_position_count", c.c_uint32, venue_p)
+    _fn(lib, "wb_find_position", c.c_uint32, venue_p, c.c_char_p)
+    _fn(lib, "wb_read_position", c.c_int, venue_p, c.c_uint32, c.POINTER(Position))
+    _fn(lib, "wb_position_field_name", c.c_char_p, c.c_int)
     _fn(lib, "wb_ring_head", c.c_uint64, venue_p)
     _fn(lib, "wb_ring_capacity", c.c_uint32, venue_p)
     _fn(lib, "wb_cursor_at_head", Cursor, venue_p)

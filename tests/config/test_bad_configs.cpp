@@ -271,6 +271,13 @@ TEST_CASE("max_levels below depth is rejected", "[config]") {
                        "venue 'woo': max_levels must be >= depth (20) and <= 100000, got 10");
 }
 
+TEST_CASE("max_positions beyond the segment's maximum is rejected", "[config]") {
+  REQUIRE_ONLY_PROBLEM(kDaemon + kWoo + "max_positions = 4097\n",
+                       "venue 'woo': max_positions must be 0..4096, got 4097");
+  REQUIRE_ONLY_PROBLEM(kDaemon + kWoo + "max_positions = -1\n",
+                       "venue 'woo': max_positions must be 0..4096, got -1");
+}
+
 TEST_CASE("a bad instance or venue name is rejected", "[config]") {
   REQUIRE_ONLY_PROBLEM("[daemon]\ninstance = \"bad name!\"\n" + kWoo,
                        "daemon: instance must match [A-Za-z0-9_-]{1,31}, got 'bad name!'");

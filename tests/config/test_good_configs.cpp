@@ -96,6 +96,7 @@ TEST_CASE("a minimal config gets the documented defaults", "[config]") {
   REQUIRE(v.stale_ms == 5000);
   REQUIRE(v.connect_timeout_ms == 5000);
   REQUIRE(v.max_frame_bytes == 16U * 1024U * 1024U);
+  REQUIRE(v.max_positions == 64);
   const auto woo_keys = feeds::read_own_keys(v, feeds::woo::read_keys);
   REQUIRE_FALSE(woo_keys.trades);
   REQUIRE(woo_keys.path_suffix.empty());
@@ -125,6 +126,7 @@ heartbeat_s = 9
 stale_ms = 3000
 connect_timeout_ms = 2000
 max_frame_bytes = 1048576
+max_positions = 200
 api_key_env = "WOO_KEY"
 api_secret_file = "/etc/wirebook/woo.secret"
 path_suffix = "OqdphuyCtYWxwzhxyLLjOWNdFP7sQt8RPWzmb5xY"
@@ -175,6 +177,7 @@ depth = 25
   REQUIRE(*woo.cpu == 2);
   REQUIRE(*woo.rt_priority == 10);
   REQUIRE(woo.max_levels == 1000);
+  REQUIRE(woo.max_positions == 200);
   REQUIRE(woo.api_key.source == CredentialRef::Source::env);
   REQUIRE(woo.api_key.name == "WOO_KEY");
   REQUIRE(woo.api_secret.source == CredentialRef::Source::file);

@@ -40,7 +40,8 @@ struct Collected final : EventsVisitor {
 
 shm::Event random_event(std::mt19937_64& rng) {
   shm::Event e;
-  e.type = static_cast<shm::EventType>(1 + rng() % 9);
+  // Every event type, level (1) through position (10).
+  e.type = static_cast<shm::EventType>(1 + rng() % static_cast<unsigned>(shm::EventType::position));
   e.side = static_cast<std::uint8_t>(rng() % 2);
   e.px_exp = static_cast<std::int8_t>(-static_cast<int>(rng() % 12));
   e.qty_exp = static_cast<std::int8_t>(-static_cast<int>(rng() % 12));

@@ -1,7 +1,8 @@
 """The Python reader against segments written by the C++ test writer: the same
 books as the C++ reader (`wirebook dump --json`) and as written, events and
-laps, restarts, errors, and the bbo_watch example."""
+laps, restarts, errors, positions, and the bbo_watch example."""
 
+import json
 import os
 import subprocess
 import sys
@@ -10,7 +11,7 @@ from decimal import Decimal
 import pytest
 
 import wirebook
-from conftest import TIMEOUT_S, dump_json, env_path, wait_until
+from conftest import TIMEOUT_S, dump_json, env_path, run_cli, wait_until
 
 BTC_BIDS = [["56749.15", "1.03895025"], ["56749", "0.5"], ["56748.5", "0.00000001"],
             ["56000", "1"]]
@@ -106,6 +107,48 @@ def test_a_status_change_is_seen_and_untrusted(start_writer, instance_dir):
     assert [p.kind for p in polled] == ["event"]
     ev = polled[0].event
     assert (ev.seq, ev.type, ev.symbol, ev.aux0) == (1, "status", "BTC-PERP", 3)
+
+
+def test_positions_are_those_of_the_cli_and_as_written(start_writer, instance_dir):
+    start_writer("positions")
+    r = run_cli("positions", "--json", "--dir", instance_dir)
+    assert r.returncode == 0, r.stderr
+    cli = [json.loads(line) for line in r.stdout.splitlines()]
+    v = wirebook.Venue.open(instance_dir, "alpha")
+    assert v.refresh() == "alive"
+    got = v.positions()
+    assert [p.instrument for p in got] == ["BTC-USD-SWAP-LIN", "ETH-USD-SWAP-LIN"]
+    for p, d in zip(got, cli):
+        assert (p.venue, p.instrument, p.updates) == (d["venue"], d["instrument"], d["updates"])
+        assert (p.exchange_ts_ns, p.recv_ts_ns, p.publish_ts_ns) == (
+            d["exchange_ts_ns"], d["recv_ts_ns"], d["publish_ts_ns"])
+        assert p.text() == {name: d[name] for name in wirebook.POSITION_FIELDS}
+        assert p.writer_ok
+    # The values written by the test writer (tests/tools/known_books.hpp).
+    btc = v.position("BTC-USD-SWAP-LIN")
+    assert (btc.quantity, btc.entry_price, btc.pnl) == (Decimal("0.5"), Decimal("43210.5"),
+                                                        Decimal("-12.25"))
+    assert (btc.liquidation_price, btc.margin, btc.leverage) == (Decimal("30000"),
+                                                                 Decimal("2160.525"), Decimal(10))
+    assert btc.raw["liquidation_price"] == (3, 4)
+    assert btc.updates == 2 and btc.slot == 0
+    eth = v.position("ETH-USD-SWAP-LIN")
+    assert eth.quantity == Decimal(-3)
+    assert (eth.pnl, eth.liquidation_price, eth.leverage) == (None, None, None)
+    assert v.position("NOPE") is None
+    assert wirebook.Venue.open(instance_dir, "beta").positions() == []
+    with pytest.raises(KeyError):
+        eth.value("price")
+
+
+def test_position_events_name_their_instrument(start_writer, instance_dir):
+    start_writer("positions")
+    v = wirebook.Venue.open(instance_dir, "alpha")
+    events = [p.event for p in v.events(v.cursor_from(1))]
+    assert [(e.type, e.symbol, e.instrument, e.aux0) for e in events] == [
+        ("position", "BTC-USD-SWAP-LIN", 0, 1), ("position", "BTC-USD-SWAP-LIN", 0, 2),
+        ("position", "ETH-USD-SWAP-LIN", 1, 1)]
+    assert [e.qty for e in events] == [Decimal(1), Decimal("0.5"), Decimal(-3)]
 
 
 def test_poll_reports_a_lap_with_the_exact_loss(start_writer, instance_dir):

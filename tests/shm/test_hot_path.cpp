@@ -88,6 +88,13 @@ struct Fixture {
       e.px = i;
       (void)w->append(e);
       if (i % 100 == 0) (void)w->set_status(inst, Status::stale, i);
+      Position pos;
+      pos.instrument[0] = inst == 0 ? 'A' : 'B';
+      pos.known = 1;
+      pos.value[0] = i;
+      (void)w->publish_position(inst, pos);
+      (void)r.read_position(inst, pos);
+      sum += pos.value[0] + r.find_position("B");
       w->heartbeat(i);
       w->idle(i);
       Bbo b;

@@ -10,7 +10,7 @@ using namespace wirebook::shm;
 // The golden value. Changing it is a reader-visible ABI change: bump
 // kLayoutMajor (or kLayoutMinor for additive changes), update this line and
 // describe the change in the README.
-static constexpr std::uint64_t kGoldenAbiHash = 0xC15816CEC3333BE2ULL;
+static constexpr std::uint64_t kGoldenAbiHash = 0x49D48CCB986A5BC0ULL;
 
 static_assert(offsetof(SegmentHeader, generation) == 24);
 static_assert(offsetof(SegmentHeader, writer_pid) == 40);
@@ -20,6 +20,12 @@ static_assert(offsetof(RingRecord, instrument) == 12);
 static_assert(offsetof(RingRecord, px) == 32);
 static_assert(sizeof(wb_level) == sizeof(Level));
 static_assert(sizeof(wb_event) == sizeof(Event));
+static_assert(offsetof(SegmentHeader, position_capacity) == 112);
+static_assert(offsetof(SegmentHeader, sections) == kBlock);
+static_assert(sizeof(SegmentHeader::sections) == 2 * kBlock);
+static_assert(offsetof(PositionCopy, known) == 8);
+static_assert(offsetof(PositionCopy, exp) == 10);
+static_assert(offsetof(PositionCopy, ring_seq) == 96);
 
 TEST_CASE("the ABI hash matches the golden value", "[shm][layout]") {
   INFO("kAbiHash = 0x" << std::hex << kAbiHash);
@@ -32,6 +38,11 @@ TEST_CASE("hot header words sit on their own 128-byte blocks", "[shm][layout]") 
   STATIC_REQUIRE(offsetof(SegmentHeader, ring_head) % kBlock == 0);
   STATIC_REQUIRE(offsetof(SegmentHeader, ring_head) - offsetof(SegmentHeader, heartbeat_ns) ==
                  kBlock);
+}
+
+TEST_CASE("a position's values sit in the first cache line of its copy", "[shm][layout]") {
+  STATIC_REQUIRE(offsetof(PositionCopy, value) + sizeof(PositionCopy::value) == 64);
+  STATIC_REQUIRE(kPositionSlotStride == 2 * 2 * kBlock);
 }
 
 TEST_CASE("a top-of-book read touches one cache line of a copy", "[shm][layout]") {

@@ -169,6 +169,10 @@ TEST_CASE("readers refuse wrong magic, major version and ABI hash", "[shm][perm]
     patch(w->path(), offsetof(SegmentHeader, layout_major), std::uint16_t{kLayoutMajor + 1});
     REQUIRE(open_err(d) == OpenError::incompatible_major);
   }
+  SECTION("the previous major (no positions section)") {
+    patch(w->path(), offsetof(SegmentHeader, layout_major), std::uint16_t{kLayoutMajor - 1});
+    REQUIRE(open_err(d) == OpenError::incompatible_major);
+  }
   SECTION("abi") {
     patch(w->path(), offsetof(SegmentHeader, abi_hash), kAbiHash ^ 1U);
     REQUIRE(open_err(d) == OpenError::incompatible_abi);
@@ -178,12 +182,30 @@ TEST_CASE("readers refuse wrong magic, major version and ABI hash", "[shm][perm]
           std::uint64_t{1} << 40U);
     REQUIRE(open_err(d) == OpenError::corrupt);
   }
+  SECTION("positions section that does not match its capacity") {
+    patch(w->path(), offsetof(SegmentHeader, position_capacity), std::uint32_t{1000});
+    REQUIRE(open_err(d) == OpenError::corrupt);
+  }
   SECTION("kind") {
     InstanceReader in;
     const std::string ctl = d.path() + "/control";
     REQUIRE(::link(w->path().c_str(), ctl.c_str()) == 0);
     REQUIRE(InstanceReader::open(d.path(), in) == OpenError::wrong_kind);
   }
+}
+
+TEST_CASE("a short file of another layout major is incompatible, not truncated", "[shm][perm]") {
+  TempDir d;
+  std::unique_ptr<VenueWriter> w;
+  REQUIRE(VenueWriter::create(options(d), config(), w).ok());
+  w.reset();
+  // A header of a future layout, shorter than ours.
+  REQUIRE(::truncate((d.path() + "/venue-woo").c_str(), 256) == 0);
+  patch(d.path() + "/venue-woo", offsetof(SegmentHeader, layout_major),
+        std::uint16_t{kLayoutMajor + 1});
+  REQUIRE(open_err(d) == OpenError::incompatible_major);
+  patch(d.path() + "/venue-woo", offsetof(SegmentHeader, layout_major), kLayoutMajor);
+  REQUIRE(open_err(d) == OpenError::truncated);
 }
 
 TEST_CASE("readers refuse a segment with the wrong owner or writable by others", "[shm][perm]") {

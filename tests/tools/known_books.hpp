@@ -88,4 +88,56 @@ inline std::vector<KnownBook> known_books() {
   };
 }
 
+// The positions scenario's positions on alpha, in slot order, with the exact
+// lines `wirebook positions` must print for them (written by hand). BTC is
+// published twice (first quantity 1), so its last publication is update 2;
+// ETH is a market alpha does not subscribe and leaves three fields unknown.
+struct KnownPosition {
+  const char* instrument;
+  std::uint16_t known;
+  std::int64_t value[shm::kPositionFields];
+  std::int8_t exp[shm::kPositionFields];
+  std::int64_t ts_exchange_ns;
+  std::int64_t ts_recv_ns;
+  std::int64_t ts_publish_ns;
+  std::uint64_t updates;
+  const char* text_line;
+  const char* json_line;
+};
+
+inline std::vector<KnownPosition> known_positions() {
+  return {
+      {"BTC-USD-SWAP-LIN",
+       0x3F,
+       {5, 432105, -1225, 3, 2160525, 10},
+       {-1, -1, -2, 4, -3, 0},
+       1'700'000'000'444'000'000,
+       1'700'000'000'444'500'000,
+       1'700'000'000'444'502'000,
+       2,
+       "alpha BTC-USD-SWAP-LIN quantity 0.5 entry_price 43210.5 pnl -12.25 liquidation_price "
+       "30000 margin 2160.525 leverage 10 exch=1700000000444000000 recv=1700000000444500000",
+       "{\"venue\":\"alpha\",\"instrument\":\"BTC-USD-SWAP-LIN\",\"quantity\":\"0.5\","
+       "\"entry_price\":\"43210.5\",\"pnl\":\"-12.25\",\"liquidation_price\":\"30000\","
+       "\"margin\":\"2160.525\",\"leverage\":\"10\",\"updates\":2,"
+       "\"exchange_ts_ns\":1700000000444000000,\"recv_ts_ns\":1700000000444500000,"
+       "\"publish_ts_ns\":1700000000444502000}"},
+      {"ETH-USD-SWAP-LIN",
+       0x13,
+       {-3, 30001234, 0, 0, 25, 0},
+       {0, -4, 0, 0, -1, 0},
+       1'700'000'000'555'000'000,
+       1'700'000'000'555'000'100,
+       1'700'000'000'555'000'900,
+       1,
+       "alpha ETH-USD-SWAP-LIN quantity -3 entry_price 3000.1234 pnl - liquidation_price - "
+       "margin 2.5 leverage - exch=1700000000555000000 recv=1700000000555000100",
+       "{\"venue\":\"alpha\",\"instrument\":\"ETH-USD-SWAP-LIN\",\"quantity\":\"-3\","
+       "\"entry_price\":\"3000.1234\",\"pnl\":null,\"liquidation_price\":null,"
+       "\"margin\":\"2.5\",\"leverage\":null,\"updates\":1,"
+       "\"exchange_ts_ns\":1700000000555000000,\"recv_ts_ns\":1700000000555000100,"
+       "\"publish_ts_ns\":1700000000555000900}"},
+  };
+}
+
 }  // namespace wirebook::tools_test

@@ -1,5 +1,5 @@
 // The real `wirebook` binary (WIREBOOK_CLI) against segments published by the
-// test writer (WIREBOOK_TEST_WRITER): dump, status and tail.
+// test writer (WIREBOOK_TEST_WRITER): dump, status, tail and positions.
 #include <sys/stat.h>
 
 #include <simdjson.h>
@@ -191,7 +191,7 @@ TEST_CASE("an incompatible segment and unsafe permissions have clear messages an
     std::memcpy(header, "WIREBOOK", 8);
     header[8] = 99;  // layout_major
     const std::string dir = fake_instance(tmp, header, sizeof header, 0640);
-    for (const char* cmd : {"status", "dump", "tail", "top"}) {
+    for (const char* cmd : {"status", "dump", "tail", "top", "positions"}) {
       const auto r = run_cli({cmd, "--dir", dir}, tmp.root());
       CHECK(r.status == 4);
       CHECK(r.err.find("incompatible layout major version") != std::string::npos);
@@ -320,4 +320,56 @@ TEST_CASE("tail follows a restarted writer (reset) and stops cleanly on SIGINT",
   ::kill(tail, SIGINT);
   CHECK(t::wait_child(tail, 60 * t::kSecond) == 0);
   CHECK(read_file(err).find("1 resets") != std::string::npos);
+}
+
+TEST_CASE("positions prints one line per position with exact decimals, unknown fields marked",
+          "[tools][positions]") {
+  t::TempDir tmp;
+  t::ChildGuard children;
+  Writer w(tmp.path(), "positions", tmp.root());
+  const auto known = known_positions();
+  auto r = run_cli({"positions", "--dir", tmp.path()}, tmp.root());
+  INFO(r.out << r.err);
+  REQUIRE(r.status == 0);
+  REQUIRE(lines_of(r.out) == std::vector<std::string>{known[0].text_line, known[1].text_line});
+
+  r = run_cli({"positions", "--json", "--dir", tmp.path()}, tmp.root());
+  REQUIRE(r.status == 0);
+  REQUIRE(lines_of(r.out) == std::vector<std::string>{known[0].json_line, known[1].json_line});
+  simdjson::dom::parser p;
+  simdjson::dom::element e = p.parse(lines_of(r.out)[1]);  // valid JSON, null where unknown
+  CHECK(e["pnl"].is_null());
+  CHECK(str(e, "quantity") == "-3");
+
+  r = run_cli({"positions", "--dir", tmp.path(), "--instrument", "ETH-USD-SWAP-LIN"}, tmp.root());
+  CHECK(r.status == 0);
+  CHECK(lines_of(r.out) == std::vector<std::string>{known[1].text_line});
+  r = run_cli({"positions", "--dir", tmp.path(), "--venue", "beta"}, tmp.root());
+  CHECK(r.status == 0);  // a venue without positions prints nothing
+  CHECK(r.out.empty());
+  r = run_cli({"positions", "--dir", tmp.path(), "--instrument", "NOPE"}, tmp.root());
+  CHECK(r.status == 2);
+  CHECK(r.err.find("no position in the selected instruments") != std::string::npos);
+  r = run_cli({"positions", "--dir", tmp.path(), "--venue", "gamma"}, tmp.root());
+  CHECK(r.status == 2);
+  CHECK(r.err.find("no venue 'gamma'") != std::string::npos);
+}
+
+TEST_CASE("tail names a POSITION event by the instrument of its position slot",
+          "[tools][tail][positions]") {
+  t::TempDir tmp;
+  t::ChildGuard children;
+  Writer w(tmp.path(), "positions", tmp.root());
+  const auto r = run_cli(
+      {"tail", "--dir", tmp.path(), "--venue", "alpha", "--from", "1", "--no-follow"}, tmp.root());
+  INFO(r.out << r.err);
+  REQUIRE(r.status == 0);
+  CHECK(lines_of(r.out) ==
+        std::vector<std::string>{
+            "alpha 1 position BTC-USD-SWAP-LIN quantity 1 entry_price 43210.5 updates=1 "
+            "exch=1700000000444000000 recv=1700000000444500000",
+            "alpha 2 position BTC-USD-SWAP-LIN quantity 0.5 entry_price 43210.5 updates=2 "
+            "exch=1700000000444000000 recv=1700000000444500000",
+            "alpha 3 position ETH-USD-SWAP-LIN quantity -3 entry_price 3000.1234 updates=1 "
+            "exch=1700000000555000000 recv=1700000000555000100"});
 }

@@ -7,6 +7,8 @@
 //     books    every book LIVE
 //     notlive  as books, then beta BTC-PERP goes RESYNCING (a STATUS event)
 //     lap      as books, then 1000 level events on alpha (ring of 64 records)
+//     positions as books, then the known positions on alpha (known_positions;
+//              three POSITION events: BTC, BTC again, ETH)
 //     stream   as books, then every 2 ms one level event on alpha and a new
 //              publication of alpha SPOT_BTC_USDT (same levels, version 1000 + k,
 //              receive -> publish exactly 1.5 us)
@@ -17,6 +19,7 @@
 #include <signal.h>
 #include <time.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <memory>
@@ -78,6 +81,31 @@ bool publish_known(std::vector<std::unique_ptr<shm::VenueWriter>>& writers) {
   return true;
 }
 
+shm::Position position_of(const tt::KnownPosition& k) {
+  shm::Position p;
+  std::strncpy(p.instrument, k.instrument, shm::kSymbolLen - 1);
+  p.known = k.known;
+  std::copy(std::begin(k.value), std::end(k.value), std::begin(p.value));
+  std::copy(std::begin(k.exp), std::end(k.exp), std::begin(p.exp));
+  p.ts_exchange_ns = k.ts_exchange_ns;
+  p.ts_recv_ns = k.ts_recv_ns;
+  p.ts_publish_ns = k.ts_publish_ns;
+  return p;
+}
+
+// Slot k holds known position k; BTC is first published with quantity 1.
+bool publish_positions(shm::VenueWriter& w) {
+  const auto known = tt::known_positions();
+  shm::Position first = position_of(known[0]);
+  first.value[0] = 1;
+  first.exp[0] = 0;
+  bool ok = w.publish_position(0, first) == shm::PublishResult::ok;
+  for (std::uint32_t k = 0; k < known.size(); ++k) {
+    ok = ok && w.publish_position(k, position_of(known[k])) == shm::PublishResult::ok;
+  }
+  return ok;
+}
+
 // The stream scenario's book updates: alpha SPOT_BTC_USDT again, version
 // 1000 + k, received at k us, published exactly 1.5 us later.
 void republish_btc(shm::VenueWriter& w, std::uint64_t k) {
@@ -94,11 +122,12 @@ void republish_btc(shm::VenueWriter& w, std::uint64_t k) {
 
 int main(int argc, char** argv) {
   if (argc != 3) {
-    std::fprintf(stderr, "usage: %s DIR books|notlive|lap|stream\n", argv[0]);
+    std::fprintf(stderr, "usage: %s DIR books|notlive|lap|positions|stream\n", argv[0]);
     return 64;
   }
   const std::string scenario = argv[2];
-  if (scenario != "books" && scenario != "notlive" && scenario != "lap" && scenario != "stream") {
+  if (scenario != "books" && scenario != "notlive" && scenario != "lap" &&
+      scenario != "positions" && scenario != "stream") {
     std::fprintf(stderr, "unknown scenario %s\n", scenario.c_str());
     return 64;
   }
@@ -139,6 +168,7 @@ int main(int argc, char** argv) {
           shm::PublishResult::ok) {
     return 3;
   }
+  if (scenario == "positions" && !publish_positions(*writers[0])) return 3;
   std::uint64_t k = 0;
   if (scenario == "lap") {
     while (k < 1000) writers[0]->append(level_event(++k));

@@ -171,9 +171,12 @@ bool get_event(Cursor& c, std::uint8_t tag, shm::Event& prev, shm::Event& ev) {
   return c.ok();
 }
 
+// POSITION events travel like the others so the mirror's ring keeps the
+// source's sequence; the positions themselves are not mirrored (yet), so a
+// mirror's position slots stay empty.
 bool is_event_tag(std::uint8_t tag) noexcept {
   return tag >= static_cast<std::uint8_t>(shm::EventType::level) &&
-         tag <= static_cast<std::uint8_t>(shm::EventType::heartbeat);
+         tag <= static_cast<std::uint8_t>(shm::EventType::position);
 }
 
 }  // namespace

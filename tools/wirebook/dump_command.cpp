@@ -125,20 +125,13 @@ int dump_venue(const DumpArgs& a, const std::string& dir, const shm::InstanceRea
 
 int run_dump(const DumpArgs& a) {
   const std::string dir = a.target.resolved();
-  shm::InstanceReader inst;
-  if (const int rc = open_instance("wirebook dump", dir, inst); rc != kExitOk) return rc;
-  std::vector<std::string> venues;
-  if (const int rc = select_venues("wirebook dump", inst, a.venues, venues); rc != kExitOk) {
-    return rc;
-  }
-  int rc = kExitOk;
   int books = 0;
-  for (const auto& name : venues) {
-    const int n = dump_venue(a, dir, inst, name);
-    if (n < 0 && rc == kExitOk) rc = -n;
-    if (n > 0) books += n;
-  }
-  std::fflush(stdout);
+  const int rc = visit_venues(
+      "wirebook dump", dir, a.venues,
+      [&](const shm::InstanceReader& inst, const std::string& venue) {
+        return dump_venue(a, dir, inst, venue);
+      },
+      books);
   if (rc == kExitOk && books == 0 && !a.symbols.empty()) {
     std::fprintf(stderr, "wirebook dump: no matching symbol in the selected venues\n");
     return kExitNoMatch;

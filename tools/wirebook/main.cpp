@@ -11,7 +11,7 @@ constexpr wirebook::cli::Subcommand kSubcommands[] = {
     {"sim", &wirebook::cli::setup_sim},       {"dump", &wirebook::cli::setup_dump},
     {"status", &wirebook::cli::setup_status}, {"tail", &wirebook::cli::setup_tail},
     {"top", &wirebook::cli::setup_top},       {"bridge", &wirebook::cli::setup_bridge},
-    {"mirror", &wirebook::cli::setup_mirror},
+    {"mirror", &wirebook::cli::setup_mirror}, {"positions", &wirebook::cli::setup_positions},
 };
 
 }  // namespace

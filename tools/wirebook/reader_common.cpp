@@ -136,6 +136,24 @@ int select_venues(const char* cmd, const shm::InstanceReader& inst,
   return kExitOk;
 }
 
+int visit_venues(const char* cmd, const std::string& dir, const std::vector<std::string>& filter,
+                 const std::function<int(const shm::InstanceReader&, const std::string&)>& visit,
+                 int& printed) {
+  printed = 0;
+  shm::InstanceReader inst;
+  if (const int rc = open_instance(cmd, dir, inst); rc != kExitOk) return rc;
+  std::vector<std::string> venues;
+  if (const int rc = select_venues(cmd, inst, filter, venues); rc != kExitOk) return rc;
+  int rc = kExitOk;
+  for (const auto& name : venues) {
+    const int n = visit(inst, name);
+    if (n < 0 && rc == kExitOk) rc = -n;
+    if (n > 0) printed += n;
+  }
+  std::fflush(stdout);
+  return rc;
+}
+
 std::string decimal(std::int64_t value, int exp) {
   char buf[book::kMaxDecimalText];
   const std::size_t n = book::format_decimal(value, exp, buf, sizeof buf);

@@ -5,6 +5,7 @@
 //
 // Cold code: allocation and system calls are fine. Single-threaded.
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -52,6 +53,14 @@ void add_target_options(CLI::App& sub, Target& t);
 [[nodiscard]] int select_venues(const char* cmd, const shm::InstanceReader& inst,
                                 const std::vector<std::string>& filter,
                                 std::vector<std::string>& out);
+
+// Opens the instance at `dir` and calls visit(inst, venue) for each venue
+// selected by `filter`; visit returns how many things it printed, or
+// -exit_code when that venue cannot be read. Returns the first failure's
+// exit code (kExitOk when none) and the total printed in `printed`.
+[[nodiscard]] int visit_venues(
+    const char* cmd, const std::string& dir, const std::vector<std::string>& filter,
+    const std::function<int(const shm::InstanceReader&, const std::string&)>& visit, int& printed);
 
 [[nodiscard]] bool wanted(const std::vector<std::string>& filter, std::string_view name);
 

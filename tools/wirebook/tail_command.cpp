@@ -63,6 +63,8 @@ const char* type_name(shm::EventType t) {
       return "snapshot_end";
     case shm::EventType::heartbeat:
       return "heartbeat";
+    case shm::EventType::position:
+      return "position";
   }
   return "unknown";
 }
@@ -79,6 +81,14 @@ const char* status_name(std::int64_t s) {
 
 bool has_instrument(shm::EventType t) {
   return t != shm::EventType::heartbeat && t != shm::EventType::none;
+}
+
+// A POSITION event's instrument is a position slot, named in the slot itself.
+std::string event_symbol(const shm::VenueReader& r, const shm::Event& e) {
+  if (!has_instrument(e.type)) return "";
+  if (e.type != shm::EventType::position) return r.symbol(e.instrument);
+  shm::Position p;
+  return r.read_position(e.instrument, p) == shm::ReadResult::ok ? p.instrument : "";
 }
 
 // Type-specific fields as JSON members (each with a leading comma).
@@ -107,6 +117,9 @@ std::string json_fields(const shm::Event& e) {
     case shm::EventType::snapshot_begin:
     case shm::EventType::snapshot_end:
       return ",\"version\":" + std::to_string(e.aux0);
+    case shm::EventType::position:
+      return ",\"quantity\":" + qty(e.qty) + ",\"entry_price\":" + px(e.px) +
+             ",\"updates\":" + std::to_string(e.aux0);
     default:
       return "";
   }
@@ -133,13 +146,17 @@ std::string text_fields(const shm::Event& e) {
     case shm::EventType::snapshot_begin:
     case shm::EventType::snapshot_end:
       return " version=" + std::to_string(e.aux0);
+    case shm::EventType::position:
+      return " quantity " + qty(e.qty) + " entry_price " + px(e.px) +
+             " updates=" + std::to_string(e.aux0);
     default:
       return "";
   }
 }
 
 void print_event(const TailArgs& a, const Tailed& t, const shm::Event& e) {
-  const char* sym = has_instrument(e.type) ? t.reader.symbol(e.instrument) : "";
+  const std::string symbol = event_symbol(t.reader, e);
+  const char* sym = symbol.c_str();
   if (a.json) {
     std::string o = "{\"venue\":";
     json_string(o, t.name);

@@ -1,7 +1,7 @@
 /* wirebook reader, C ABI (DESIGN.md §6). Link with `pkg-config --libs wirebook`.
  *
  * Threading: a wb_venue handle is used by one thread at a time; open one per
- * thread. wb_read_bbo / wb_read_book / wb_poll make no system calls, never
+ * thread. wb_read_bbo / wb_read_book / wb_read_position / wb_poll make no system calls, never
  * allocate and never block the writer. wb_*_open and wb_venue_refresh are cold.
  * Values are fixed point: px * 10^px_exp, qty * 10^qty_exp (exponents travel
  * with every book copy and every event).
@@ -15,7 +15,7 @@
 extern "C" {
 #endif
 
-#define WB_LAYOUT_MAJOR 1
+#define WB_LAYOUT_MAJOR 2
 
 /* Errors from wb_venue_open / wb_instance_open (same order as the C++ OpenError). */
 typedef enum wb_error {
@@ -79,8 +79,24 @@ typedef enum wb_event_type {
   WB_EV_RESET = 6,
   WB_EV_SNAPSHOT_BEGIN = 7,
   WB_EV_SNAPSHOT_END = 8,
-  WB_EV_HEARTBEAT = 9
+  WB_EV_HEARTBEAT = 9,
+  /* A position slot was republished: re-read it with wb_read_position.
+   * instrument = the position slot (not a book index); qty/qty_exp = quantity,
+   * px/px_exp = entry price (0 when unknown); aux0 = the slot's update count,
+   * aux1 = its known-field bits. */
+  WB_EV_POSITION = 10
 } wb_event_type;
+
+/* Fields of a position: indexes of wb_position.value / exp, bits of known. */
+typedef enum wb_position_field {
+  WB_POS_QUANTITY = 0, /* signed: long > 0 > short */
+  WB_POS_ENTRY_PRICE = 1,
+  WB_POS_PNL = 2,
+  WB_POS_LIQUIDATION_PRICE = 3,
+  WB_POS_MARGIN = 4,
+  WB_POS_LEVERAGE = 5,
+  WB_POS_FIELDS = 6
+} wb_position_field;
 
 typedef struct wb_level {
   int64_t px;
@@ -127,6 +143,21 @@ typedef struct wb_event {
   int64_t aux1;
 } wb_event;
 
+/* One account position (DESIGN §9a). value[f] * 10^exp[f] is field f, and
+ * only when bit f of `known` is set: a venue may not send every field. */
+typedef struct wb_position {
+  char instrument[48]; /* NUL-terminated venue instrument name */
+  uint16_t known;      /* bit f (1 << WB_POS_*): field f was sent by the venue */
+  int8_t exp[WB_POS_FIELDS];
+  int64_t value[WB_POS_FIELDS];
+  int64_t ts_exchange_ns;
+  int64_t ts_recv_ns;
+  int64_t ts_publish_ns;
+  uint64_t update_count;
+  uint64_t ring_seq; /* the POSITION event reflected; skip events with seq <= ring_seq */
+  int writer_ok;     /* writer alive as of the last wb_venue_refresh */
+} wb_position;
+
 typedef struct wb_cursor {
   uint64_t next;
   uint64_t generation;
@@ -156,6 +187,17 @@ uint64_t wb_generation(const wb_venue* v);
 int wb_read_bbo(const wb_venue* v, uint32_t instrument, wb_bbo* out);
 int wb_read_book(const wb_venue* v, uint32_t instrument, wb_book* out, wb_level* bids,
                  wb_level* asks, uint32_t max_levels);
+
+/* Positions: slots are assigned in order as positions arrive and never
+ * released; wb_position_count is the number in use. */
+uint32_t wb_position_capacity(const wb_venue* v);
+uint32_t wb_position_count(const wb_venue* v);
+/* Slot of the instrument's position, or wb_position_capacity(v) when it has none. */
+uint32_t wb_find_position(const wb_venue* v, const char* instrument);
+/* Returns wb_read_result (WB_READ_BAD_INSTRUMENT: slot out of range). */
+int wb_read_position(const wb_venue* v, uint32_t slot, wb_position* out);
+/* "quantity", "entry_price", "pnl", "liquidation_price", "margin", "leverage". */
+const char* wb_position_field_name(int field);
 
 uint64_t wb_ring_head(const wb_venue* v);
 wb_cursor wb_cursor_at_head(const wb_venue* v);

@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -75,10 +76,29 @@ enum class Liveness : std::uint8_t {
   return "unknown";
 }
 
+// "quantity", "entry_price", "pnl", "liquidation_price", "margin", "leverage".
+[[nodiscard]] inline const char* to_string(PositionField f) noexcept {
+  switch (f) {
+    case PositionField::quantity:
+      return "quantity";
+    case PositionField::entry_price:
+      return "entry_price";
+    case PositionField::pnl:
+      return "pnl";
+    case PositionField::liquidation_price:
+      return "liquidation_price";
+    case PositionField::margin:
+      return "margin";
+    case PositionField::leverage:
+      return "leverage";
+  }
+  return "unknown";
+}
+
 enum class ReadResult : std::uint8_t {
   ok = 0,
   empty,           // never published
-  bad_instrument,  // index out of range
+  bad_instrument,  // index (book instrument or position slot) out of range
   busy,            // the writer overtook every attempt; try again
 };
 
@@ -198,6 +218,36 @@ class VenueReader {
     });
   }
 
+  // ---- positions (hot: no syscalls, no allocation; DESIGN §9a) ----
+  [[nodiscard]] std::uint32_t position_capacity() const noexcept { return position_capacity_; }
+  // Slots in use. Slots are assigned in order and never released, so this is
+  // the index of the first slot never published.
+  [[nodiscard]] std::uint32_t position_count() const noexcept {
+    std::uint32_t n = 0;
+    while (n < position_capacity_ && position_slot_used(n)) ++n;
+    return n;
+  }
+  // Reads slot `slot`: ok, empty (never published), bad_instrument (slot out
+  // of range) or busy. Fields the venue did not send have their known bit clear.
+  [[nodiscard]] ReadResult read_position(std::uint32_t slot, Position& out) const noexcept {
+    if (slot >= position_capacity_) return ReadResult::bad_instrument;
+    const char* c0 = positions_ + slot * kPositionSlotStride;
+    return read_pair(c0, c0 + sizeof(PositionCopy), [&](const char* base) noexcept {
+      load_position(reinterpret_cast<const PositionCopy*>(base), out);
+    });
+  }
+  // Slot holding `instrument`, or position_capacity() when it has none (yet).
+  [[nodiscard]] std::uint32_t find_position(std::string_view instrument) const noexcept {
+    const std::uint32_t n = position_count();
+    for (std::uint32_t k = 0; k < n; ++k) {
+      Position p;
+      if (read_position(k, p) == ReadResult::ok && instrument == std::string_view(p.instrument)) {
+        return k;
+      }
+    }
+    return position_capacity_;
+  }
+
   // ---- event ring (hot) ----
   // Seq of the last complete event (0 = none yet).
   [[nodiscard]] std::uint64_t ring_head() const noexcept {
@@ -308,6 +358,8 @@ class VenueReader {
     depth_ = h.depth;
     mask_ = h.ring_capacity - 1;
     copy_stride_ = slot_copy_stride(h.depth);
+    position_capacity_ = h.position_capacity;
+    positions_ = map_.base + h.sections[kSecPositions].offset;
     instruments_ =
         reinterpret_cast<const InstrumentInfo*>(map_.base + h.sections[kSecInstruments].offset);
     slots_ = map_.base + h.sections[kSecSlots].offset;
@@ -342,39 +394,71 @@ class VenueReader {
     out.writer_ok = live_ == Liveness::alive;
   }
 
-  // Picks the newest complete copy and runs `body` on it under the seqlock.
+  void load_position(const PositionCopy* c, Position& out) const noexcept {
+    using detail::load;
+    constexpr auto kRelaxed = std::memory_order_relaxed;
+    out.known = load(c->known, kRelaxed);
+    for (std::size_t f = 0; f < kPositionFields; ++f) {
+      out.exp[f] = load(c->exp[f], kRelaxed);
+      out.value[f] = load(c->value[f], kRelaxed);
+    }
+    out.ts_exchange_ns = load(c->ts_exchange_ns, kRelaxed);
+    out.ts_recv_ns = load(c->ts_recv_ns, kRelaxed);
+    out.ts_publish_ns = load(c->ts_publish_ns, kRelaxed);
+    out.update_count = load(c->update_count, kRelaxed);
+    out.ring_seq = load(c->ring_seq, kRelaxed);
+    for (std::size_t k = 0; k < kSymbolLen; ++k)
+      out.instrument[k] = load(c->instrument[k], kRelaxed);
+    out.instrument[kSymbolLen - 1] = '\0';  // a torn copy is discarded, but never unterminated
+    out.writer_ok = live_ == Liveness::alive;
+  }
+
+  [[nodiscard]] bool position_slot_used(std::uint32_t slot) const noexcept {
+    const char* c0 = positions_ + slot * kPositionSlotStride;
+    const auto* p0 = reinterpret_cast<const PositionCopy*>(c0);
+    const auto* p1 = reinterpret_cast<const PositionCopy*>(c0 + sizeof(PositionCopy));
+    return (detail::load(p0->seq, std::memory_order_acquire) |
+            detail::load(p1->seq, std::memory_order_acquire)) != 0;
+  }
+
   template <class Body>
   [[nodiscard]] ReadResult read_slot(std::uint32_t i, Body&& body) const noexcept {
-    using detail::load;
     if (i >= count_) return ReadResult::bad_instrument;
     const char* c0 = slots_ + 2ULL * i * copy_stride_;
-    const char* c1 = c0 + copy_stride_;
-    const auto* t0 = reinterpret_cast<const SlotTop*>(c0);
-    const auto* t1 = reinterpret_cast<const SlotTop*>(c1);
+    return read_pair(c0, c0 + copy_stride_, [&](const char* base) noexcept {
+      body(reinterpret_cast<const SlotTop*>(base), base);
+    });
+  }
+
+  // Picks the newest complete of two copies (book slot or position slot; each
+  // starts with its seq word) and runs `body` on it under the seqlock.
+  template <class Body>
+  [[nodiscard]] static ReadResult read_pair(const char* c0, const char* c1, Body&& body) noexcept {
+    using detail::load;
+    static_assert(offsetof(SlotTop, seq) == 0 && offsetof(PositionCopy, seq) == 0);
+    const auto* q0 = reinterpret_cast<const std::uint64_t*>(c0);
+    const auto* q1 = reinterpret_cast<const std::uint64_t*>(c1);
     for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
-      // (R1) pairs with (W4) in VenueWriter::write_copy.
-      const std::uint64_t s0 = load(t0->seq, std::memory_order_acquire);
-      const std::uint64_t s1 = load(t1->seq, std::memory_order_acquire);
-      const SlotTop* t = nullptr;
-      const char* base = nullptr;
-      std::uint64_t seq = 0;
+      // (R1) pairs with (W4) in seqlock_write (VenueWriter::write_copy, publish_position).
+      const std::uint64_t s0 = load(*q0, std::memory_order_acquire);
+      const std::uint64_t s1 = load(*q1, std::memory_order_acquire);
+      const std::uint64_t* q = nullptr;
       if (((s0 | s1) & 1U) == 0) {  // both complete: take the newer
-        t = s0 > s1 ? t0 : t1;
-        base = s0 > s1 ? c0 : c1;
-        seq = s0 > s1 ? s0 : s1;
+        q = s0 > s1 ? q0 : q1;
       } else if ((s0 & 1U) != 0 && (s1 & 1U) == 0 && s1 + 1 == s0) {
-        t = t1, base = c1, seq = s1;  // copy 0 being rewritten; copy 1 is the latest
+        q = q1;  // copy 0 being rewritten; copy 1 is the latest
       } else if ((s1 & 1U) != 0 && (s0 & 1U) == 0 && s0 + 1 == s1) {
-        t = t0, base = c0, seq = s0;
+        q = q0;
       } else {  // a stale view of the pair: look again
         detail::cpu_relax();
         continue;
       }
+      const std::uint64_t seq = q == q0 ? s0 : s1;
       if (seq == 0) return ReadResult::empty;
-      body(t, base);  // (R2)
-      // (R3) pairs with the release fence (W2) in VenueWriter::write_copy.
+      body(reinterpret_cast<const char*>(q));  // (R2)
+      // (R3) pairs with the release fence (W2) in seqlock_write.
       std::atomic_thread_fence(std::memory_order_acquire);
-      if (load(t->seq, std::memory_order_relaxed) == seq) return ReadResult::ok;  // (R4)
+      if (load(*q, std::memory_order_relaxed) == seq) return ReadResult::ok;  // (R4)
       detail::cpu_relax();
     }
     return ReadResult::busy;
@@ -388,12 +472,14 @@ class VenueReader {
   const InstrumentInfo* instruments_ = nullptr;
   const char* slots_ = nullptr;
   const RingRecord* ring_ = nullptr;
+  const char* positions_ = nullptr;
   std::uint64_t copy_stride_ = 0;
   std::uint64_t mask_ = 0;
   std::uint64_t generation_ = 0;
   std::uint64_t reattach_count_ = 0;
   std::uint32_t count_ = 0;
   std::uint32_t depth_ = 0;
+  std::uint32_t position_capacity_ = 0;
   Liveness live_ = Liveness::dead;
   int errno_ = 0;
 };

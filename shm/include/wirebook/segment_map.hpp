@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -123,12 +124,15 @@ struct Mapping {
   const Section& in = h.sections[kSecInstruments];
   const Section& sl = h.sections[kSecSlots];
   const Section& rg = h.sections[kSecRing];
+  const Section& ps = h.sections[kSecPositions];
   const bool ok = h.depth >= 1 && h.depth <= kMaxDepth && is_pow2(h.ring_capacity) &&
                   h.instrument_count <= kMaxInstruments && section_ok(in, size) &&
                   section_ok(sl, size) && section_ok(rg, size) && in.count == h.instrument_count &&
                   in.stride == sizeof(InstrumentInfo) && sl.count == h.instrument_count &&
                   sl.stride == 2 * slot_copy_stride(h.depth) && rg.count == h.ring_capacity &&
-                  rg.stride == sizeof(RingRecord);
+                  rg.stride == sizeof(RingRecord) && h.position_capacity <= kMaxPositions &&
+                  section_ok(ps, size) && ps.count == h.position_capacity &&
+                  ps.stride == kPositionSlotStride;
   return ok ? OpenError::ok : OpenError::corrupt;
 }
 
@@ -160,9 +164,7 @@ struct Mapping {
   }
   const auto owner = opt.expected_uid >= 0 ? static_cast<uid_t>(opt.expected_uid) : dst.st_uid;
   if (st.st_uid != owner) return OpenError::bad_owner;
-  if (static_cast<std::uint64_t>(st.st_size) < sizeof(SegmentHeader)) {
-    return st.st_size < 8 ? OpenError::bad_magic : OpenError::truncated;
-  }
+  if (st.st_size < 8) return OpenError::bad_magic;
   m.size = static_cast<std::uint64_t>(st.st_size);
   m.dev = st.st_dev;
   m.ino = st.st_ino;
@@ -176,7 +178,11 @@ struct Mapping {
   // Acquire pairs with the release store of the magic in MappedSegment::create:
   // the magic is written last, so a visible magic implies a complete header.
   if (load(h.magic, std::memory_order_acquire) != kMagic) return OpenError::bad_magic;
+  // The version is checked before the header size: a header of another major
+  // may be shorter or longer than ours, and "incompatible" is the useful answer.
+  if (m.size < offsetof(SegmentHeader, kind)) return OpenError::truncated;
   if (h.layout_major != kLayoutMajor) return OpenError::incompatible_major;
+  if (m.size < sizeof(SegmentHeader)) return OpenError::truncated;
   if (h.abi_hash != kAbiHash || h.header_size != sizeof(SegmentHeader))
     return OpenError::incompatible_abi;
   if (h.kind != static_cast<std::uint16_t>(kind)) return OpenError::wrong_kind;

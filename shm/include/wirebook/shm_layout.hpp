@@ -2,10 +2,11 @@
 // wirebook shared-memory layout (DESIGN.md §4, §6) — the contract between the
 // daemon's venue threads (one writer per segment) and any number of readers.
 //
-// A segment file is: SegmentHeader (512 bytes, four 128-byte blocks), then the
+// A segment file is: SegmentHeader (640 bytes, five 128-byte blocks), then the
 // sections named in its section table. Venue segments hold an instrument table,
-// book slots (two seqlocked copies per instrument) and an event ring; the
-// control segment holds a venue table. Every struct here is trivially copyable,
+// book slots (two seqlocked copies per instrument), an event ring and position
+// slots (two seqlocked copies per account position, DESIGN §9a); the control
+// segment holds a venue table. Every struct here is trivially copyable,
 // standard layout, and pinned by static_asserts and by kAbiHash, a compile-time
 // hash over every shared struct's size, alignment and field offsets.
 //
@@ -23,7 +24,8 @@
 namespace wirebook::shm {
 
 inline constexpr std::uint64_t kMagic = 0x4B4F4F4245524957ULL;  // "WIREBOOK" little-endian
-inline constexpr std::uint16_t kLayoutMajor = 1;
+// Major 2: the positions section (and a section table with room for more).
+inline constexpr std::uint16_t kLayoutMajor = 2;
 inline constexpr std::uint16_t kLayoutMinor = 0;
 inline constexpr std::size_t kBlock = 128;  // hot words get their own 128-byte block
 inline constexpr std::uint32_t kMaxDepth = 4096;
@@ -32,6 +34,8 @@ inline constexpr std::uint32_t kMinRingCapacity = 2;
 inline constexpr std::uint32_t kMaxRingCapacity = 1U << 26U;
 inline constexpr std::size_t kSymbolLen = 48;  // bytes incl. NUL terminator
 inline constexpr std::size_t kNameLen = 32;    // venue / instance names incl. NUL
+inline constexpr std::uint32_t kMaxPositions = 4096;
+inline constexpr std::uint32_t kDefaultPositionCapacity = 64;
 
 enum class SegmentKind : std::uint16_t { venue = 1, control = 2 };
 enum class SegmentState : std::uint32_t { init = 0, live = 1, closed = 2 };
@@ -61,15 +65,31 @@ enum class EventType : std::uint8_t {
   snapshot_begin = 7,  // aux0 = book version; level events follow
   snapshot_end = 8,    // aux0 = book version; book consistent again
   heartbeat = 9,       // writer idle; ts_recv_ns = writer clock
+  // A position slot was republished: re-read it. instrument = position slot
+  // (not a book index); qty/qty_exp = quantity, px/px_exp = entry price (0
+  // when unknown); aux0 = the slot's update count; aux1 = its known-field bits.
+  position = 10,
 };
+
+// The values of a position, in slot order (Position::value / exp / known bit).
+enum class PositionField : std::uint8_t {
+  quantity = 0,  // signed: long > 0 > short
+  entry_price = 1,
+  pnl = 2,  // the venue's position PnL
+  liquidation_price = 3,
+  margin = 4,
+  leverage = 5,
+};
+inline constexpr std::size_t kPositionFields = 6;
 
 // Section indices in SegmentHeader::sections.
 enum SectionId : std::uint32_t {
   kSecInstruments = 0,
   kSecSlots = 1,
   kSecRing = 2,
-  kSecVenues = 3,
-  kSectionCount = 4,
+  kSecVenues = 3,     // control segments
+  kSecPositions = 4,  // venue segments
+  kSectionCount = 8,  // two blocks; unused entries are zero
 };
 
 struct Section {
@@ -96,18 +116,20 @@ struct SegmentHeader {
   std::int64_t created_realtime_ns;
   char name[kNameLen];  // venue name (venue segment) or instance name (control)
   std::uint32_t instrument_count;
-  std::uint32_t depth;          // levels per side in every slot copy
-  std::uint32_t ring_capacity;  // records, power of two (0 for control segments)
-  std::uint32_t venue_count;    // control segments
-  std::uint64_t reserved1[2];
-  // Block 1: section table (immutable).
+  std::uint32_t depth;              // levels per side in every slot copy
+  std::uint32_t ring_capacity;      // records, power of two (0 for control segments)
+  std::uint32_t venue_count;        // control segments
+  std::uint32_t position_capacity;  // position slots (venue segments)
+  std::uint32_t reserved1a;
+  std::uint64_t reserved1;
+  // Blocks 1-2: section table (immutable).
   Section sections[kSectionCount];
-  // Block 2: liveness (hot, writer-written).
+  // Block 3: liveness (hot, writer-written).
   std::int64_t heartbeat_ns;  // CLOCK_MONOTONIC of the writer's last heartbeat
   std::uint32_t state;        // SegmentState
   std::uint32_t reserved2;
   std::uint64_t reserved3[14];
-  // Block 3: ring head (hot): seq of the last completely written event, 0 = none.
+  // Block 4: ring head (hot): seq of the last completely written event, 0 = none.
   std::uint64_t ring_head;
   std::uint64_t reserved4[15];
 };
@@ -174,6 +196,28 @@ struct RingRecord {
   std::int64_t aux1;
 };
 
+// One copy of a position slot (two blocks). A slot is two copies, written
+// like book slot copies (the older one, under its own seq). Slots are
+// assigned in order as positions arrive and never change instrument, so
+// slots 0..k-1 are in use when slot k has never been published.
+struct PositionCopy {
+  // Line 0: the values.
+  std::uint64_t seq;                    // odd while written; 2n when publication n is complete
+  std::uint16_t known;                  // bit f: the venue sent field f (PositionField)
+  std::int8_t exp[kPositionFields];     // value[f] * 10^exp[f]
+  std::int64_t value[kPositionFields];  // int64 fixed point
+  // Line 1: times and bookkeeping.
+  std::int64_t ts_exchange_ns;  // the venue's update time
+  std::int64_t ts_recv_ns;      // CLOCK_REALTIME when the frame finished arriving
+  std::int64_t ts_publish_ns;
+  std::uint64_t update_count;  // publications of this slot since the segment was created
+  std::uint64_t ring_seq;      // seq of the POSITION event this copy reflects
+  std::uint64_t reserved0[3];
+  // Lines 2-3: the instrument, NUL-terminated (the venue's own name).
+  char instrument[kSymbolLen];
+  std::uint64_t reserved1[10];
+};
+
 // Control segment: one entry per venue of the instance.
 struct VenueEntry {
   char name[kNameLen];
@@ -191,7 +235,7 @@ struct VenueEntry {
   static_assert(std::is_standard_layout_v<T>, #T);    \
   static_assert(sizeof(T) == (sz), #T " size")
 WIREBOOK_SHM_PIN(Section, 32);
-WIREBOOK_SHM_PIN(SegmentHeader, 4 * kBlock);
+WIREBOOK_SHM_PIN(SegmentHeader, 5 * kBlock);
 WIREBOOK_SHM_PIN(InstrumentInfo, 64);
 WIREBOOK_SHM_PIN(Level, 16);
 WIREBOOK_SHM_PIN(SlotTop, 64);
@@ -199,11 +243,12 @@ WIREBOOK_SHM_PIN(SlotMeta, 64);
 WIREBOOK_SHM_PIN(SlotCopyHead, 128);
 WIREBOOK_SHM_PIN(RingRecord, 64);
 WIREBOOK_SHM_PIN(VenueEntry, 128);
+WIREBOOK_SHM_PIN(PositionCopy, 2 * kBlock);
 #undef WIREBOOK_SHM_PIN
 static_assert(offsetof(SegmentHeader, sections) == 1 * kBlock);
-static_assert(offsetof(SegmentHeader, heartbeat_ns) == 2 * kBlock);
-static_assert(offsetof(SegmentHeader, state) == 2 * kBlock + 8);
-static_assert(offsetof(SegmentHeader, ring_head) == 3 * kBlock);
+static_assert(offsetof(SegmentHeader, heartbeat_ns) == 3 * kBlock);
+static_assert(offsetof(SegmentHeader, state) == 3 * kBlock + 8);
+static_assert(offsetof(SegmentHeader, ring_head) == 4 * kBlock);
 static_assert(offsetof(SegmentHeader, name) == 64);
 static_assert(offsetof(SlotTop, seq) == 0);
 static_assert(offsetof(SlotTop, version) == 16);
@@ -211,6 +256,9 @@ static_assert(offsetof(SlotTop, best_ask_qty) == 56);
 static_assert(offsetof(SlotCopyHead, meta) == 64);
 static_assert(offsetof(RingRecord, type) == 8);
 static_assert(offsetof(RingRecord, aux1) == 56);
+static_assert(offsetof(PositionCopy, value) == 16);
+static_assert(offsetof(PositionCopy, ts_exchange_ns) == 64);
+static_assert(offsetof(PositionCopy, instrument) == 2 * 64);
 static_assert(alignof(SegmentHeader) == 8 && alignof(SlotTop) == 8 && alignof(RingRecord) == 8);
 
 // ---- ABI hash ----------------------------------------------------------------
@@ -258,6 +306,7 @@ inline constexpr std::uint64_t kAbiHash = detail::fnv1a_all({
     WIREBOOK_SHM_F(SegmentHeader, depth),
     WIREBOOK_SHM_F(SegmentHeader, ring_capacity),
     WIREBOOK_SHM_F(SegmentHeader, venue_count),
+    WIREBOOK_SHM_F(SegmentHeader, position_capacity),
     WIREBOOK_SHM_F(SegmentHeader, sections),
     WIREBOOK_SHM_F(SegmentHeader, heartbeat_ns),
     WIREBOOK_SHM_F(SegmentHeader, state),
@@ -309,6 +358,17 @@ inline constexpr std::uint64_t kAbiHash = detail::fnv1a_all({
     WIREBOOK_SHM_F(VenueEntry, instrument_count),
     WIREBOOK_SHM_F(VenueEntry, depth),
     WIREBOOK_SHM_F(VenueEntry, ring_capacity),
+    WIREBOOK_SHM_T(PositionCopy, 10),
+    WIREBOOK_SHM_F(PositionCopy, seq),
+    WIREBOOK_SHM_F(PositionCopy, known),
+    WIREBOOK_SHM_F(PositionCopy, exp),
+    WIREBOOK_SHM_F(PositionCopy, value),
+    WIREBOOK_SHM_F(PositionCopy, ts_exchange_ns),
+    WIREBOOK_SHM_F(PositionCopy, ts_recv_ns),
+    WIREBOOK_SHM_F(PositionCopy, ts_publish_ns),
+    WIREBOOK_SHM_F(PositionCopy, update_count),
+    WIREBOOK_SHM_F(PositionCopy, ring_seq),
+    WIREBOOK_SHM_F(PositionCopy, instrument),
 });
 #undef WIREBOOK_SHM_T
 #undef WIREBOOK_SHM_F
@@ -321,6 +381,8 @@ inline constexpr std::uint64_t kAbiHash = detail::fnv1a_all({
 [[nodiscard]] constexpr std::uint64_t slot_copy_stride(std::uint32_t depth) noexcept {
   return round_up_block(sizeof(SlotCopyHead) + 2ULL * depth * sizeof(Level));
 }
+// Bytes of one position slot (two copies).
+inline constexpr std::uint64_t kPositionSlotStride = 2 * sizeof(PositionCopy);
 [[nodiscard]] constexpr bool is_pow2(std::uint64_t n) noexcept {
   return n != 0 && (n & (n - 1)) == 0;
 }
@@ -339,6 +401,34 @@ struct Event {
   std::int64_t qty = 0;
   std::int64_t aux0 = 0;
   std::int64_t aux1 = 0;
+};
+
+// A decoded position (a value, not shared memory): what the writer publishes
+// into a slot and what a reader gets back. The writer ignores update_count,
+// ring_seq and writer_ok (it sets the first two itself).
+struct Position {
+  char instrument[kSymbolLen] = {};  // NUL-terminated
+  std::uint16_t known = 0;           // bit f: field f was sent by the venue
+  std::int8_t exp[kPositionFields] = {};
+  std::int64_t value[kPositionFields] = {};
+  std::int64_t ts_exchange_ns = 0;
+  std::int64_t ts_recv_ns = 0;
+  std::int64_t ts_publish_ns = 0;
+  std::uint64_t update_count = 0;
+  std::uint64_t ring_seq = 0;  // the POSITION event reflected: skip events with seq <= this
+  bool writer_ok = false;      // reader: writer alive as of the last refresh()
+
+  [[nodiscard]] static constexpr unsigned bit(PositionField f) noexcept {
+    return 1U << static_cast<unsigned>(f);
+  }
+  [[nodiscard]] bool has(PositionField f) const noexcept { return (known & bit(f)) != 0; }
+  // Fixed point: raw(f) * 10^exponent(f). Meaningful only when has(f).
+  [[nodiscard]] std::int64_t raw(PositionField f) const noexcept {
+    return value[static_cast<std::size_t>(f)];
+  }
+  [[nodiscard]] int exponent(PositionField f) const noexcept {
+    return exp[static_cast<std::size_t>(f)];
+  }
 };
 
 // Relaxed/acquire/release access to words of a mapping. Loads never write, so
