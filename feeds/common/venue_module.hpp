@@ -90,6 +90,8 @@ class FeedHandler final : public FrameHandler {
   bool on_timer(std::int64_t now) noexcept override {
     return feed_.on_timer(now) == Action::reconnect;
   }
+  // The feed itself (tests read its venue-specific counters).
+  [[nodiscard]] const Feed& feed() const noexcept { return feed_; }
 
  private:
   Feed feed_;

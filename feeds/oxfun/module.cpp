@@ -7,15 +7,12 @@
 
 namespace wirebook::feeds::oxfun {
 
-OxfunKeys read_keys(config::TableReader& r, const config::VenueConfig& venue) {
+OxfunKeys read_keys(config::TableReader& r, const config::VenueConfig& /*venue*/) {
   OxfunKeys k;
   k.trades = r.boolean("trades").value_or(false);
   k.bbo = r.boolean("bbo").value_or(false);
   k.depth_check = r.boolean("depth_check").value_or(false);
   k.positions = r.boolean("positions").value_or(false);
-  if (k.positions && (!venue.api_key.given() || !venue.api_secret.given())) {
-    r.problem("positions = true needs api_key and api_secret (the position channel is private)");
-  }
   if (auto j = r.string("seqnum_jumps")) {
     if (*j == "break" || *j == "count") {
       k.jumps_break = *j == "break";
@@ -35,8 +32,13 @@ OxfunKeys read_keys(config::TableReader& r, const config::VenueConfig& venue) {
 
 namespace {
 
+// Config time: the keys, and positions only with credentials (the position
+// channel is private, PROTOCOLS §4.4).
 void check_keys(config::TableReader& r, config::VenueConfig& venue) {
-  (void)read_keys(r, venue);
+  const OxfunKeys k = read_keys(r, venue);
+  if (k.positions && (!venue.api_key.given() || !venue.api_secret.given())) {
+    r.problem("positions = true needs api_key and api_secret (the position channel is private)");
+  }
 }
 
 OxfunOptions options_from(const OxfunKeys& k, const FeedContext& ctx) {

@@ -171,24 +171,23 @@ void OxfunFeed::send_requests(std::int64_t now_mono_ns) {
   c_.requests_sent += pacer_.sent() - before;
 }
 
-void OxfunFeed::keepalive(std::int64_t now_mono_ns) {
-  if (now_mono_ns - last_ping_ns_ < opt_.ping_interval_ns) return;
+bool OxfunFeed::keepalive(std::int64_t now_mono_ns) {
+  if (now_mono_ns - last_ping_ns_ < opt_.ping_interval_ns) return true;
   last_ping_ns_ = now_mono_ns;
   if (pong_pending_) {
     ++c_.missed_pongs;
-    ++missed_pongs_;
+    if (++missed_pongs_ >= opt_.max_missed_pongs) return false;
   }
   out_.send_text("ping");  // plain text, answered by text "pong" (§4.1)
   pong_pending_ = true;
+  return true;
 }
 
 FeedAction OxfunFeed::on_timer(std::int64_t now) noexcept {
   if (!connected_) return FeedAction::none;
-  if (now - last_rx_ns_ > opt_.dead_after_ns || missed_pongs_ >= opt_.max_missed_pongs) {
-    return FeedAction::reconnect;
-  }
+  if (now - last_rx_ns_ > opt_.dead_after_ns) return FeedAction::reconnect;
   try {
-    keepalive(now);
+    if (!keepalive(now)) return FeedAction::reconnect;
     send_requests(now);
   } catch (...) {
     bump(books_.counters().errors);  // allocation or send failed: the next tick retries

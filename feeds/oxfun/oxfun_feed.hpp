@@ -142,7 +142,8 @@ class OxfunFeed final : public SnapshotSource {
   void queue_login();
   void queue_resubscribes();
   void send_requests(std::int64_t now_mono_ns);
-  void keepalive(std::int64_t now_mono_ns);
+  // Sends the due ping; false when too many pings went unanswered.
+  [[nodiscard]] bool keepalive(std::int64_t now_mono_ns);
   void on_book(std::uint32_t i, const Message& m, std::int64_t recv_ns,
                std::int64_t mono_ns) noexcept;
   void check_depth(std::uint32_t i, const Message& m, std::int64_t mono_ns) noexcept;

@@ -159,6 +159,7 @@ class OxfunVenue final : public Venue {
   std::size_t script_pos_ = 0;
   Clock::time_point next_depth_;
   Clock::time_point next_position_;
+  Clock::time_point last_event_{};
   std::uint64_t trade_id_ = 400'017'157'974'517'783ULL;
   std::uint32_t ignore_pings_;
   std::vector<Connection*> others_;
@@ -232,6 +233,7 @@ void OxfunVenue::serve_late_partials(std::size_t sym) {
 void OxfunVenue::on_event(std::size_t sym, const BookEvent& ev) {
   const SymbolSpec& spec = symbols()[sym];
   const std::int64_t ts = next_ts_ms(sym);
+  last_event_ = Clock::now();
   const std::int64_t seq = next_seq_[sym];
   last_seq_[sym] = seq;
   next_seq_[sym] = seq + 1 + static_cast<std::int64_t>(seq_rng_.below(ox_.seq_step_max));
@@ -335,6 +337,10 @@ void OxfunVenue::step_positions() {
 }
 
 void OxfunVenue::on_timer(Clock::time_point now) {
+  if (now - last_event_ > std::chrono::milliseconds(100)) {
+    // A quiet (or finished) market: held partials go out without a diff.
+    for (std::size_t sym = 0; sym < symbols().size(); ++sym) serve_late_partials(sym);
+  }
   if (ox_.depth_ms > 0 && now >= next_depth_) {
     next_depth_ = now + std::chrono::milliseconds(ox_.depth_ms);
     push_depth();
