@@ -41,8 +41,9 @@ std::string num(std::int64_t v, int exp) {
 std::string book_frame(const char* table, const char* action, const std::string& market,
                        std::int64_t seq, const std::string& bids, const std::string& asks) {
   return std::string(R"({"table":")") + table + R"(","data":{"seqNum":)" + std::to_string(seq) +
-         R"(,"asks":[)" + asks + R"(],"bids":[)" + bids + R"(],"checksum":364462986,"marketCode":")" +
-         market + R"(","timestamp":"1665456142843"},"action":")" + action + R"("})";
+         R"(,"asks":[)" + asks + R"(],"bids":[)" + bids +
+         R"(],"checksum":364462986,"marketCode":")" + market +
+         R"(","timestamp":"1665456142843"},"action":")" + action + R"("})";
 }
 
 }  // namespace
@@ -93,8 +94,8 @@ int main() {
       out += "[" + num(px, kPxExp) + "," + num(qty, kQtyExp) + "]";
       ++changes;
     }
-    frames.push_back(make_frame(book_frame("depthUpdate-diff", "increment", syms[s], seq[s]++,
-                                           bids, asks)));
+    frames.push_back(
+        make_frame(book_frame("depthUpdate-diff", "increment", syms[s], seq[s]++, bids, asks)));
   }
   std::printf("%zu diff frames, %.2f level changes per frame\n", kFrames,
               static_cast<double>(changes) / kFrames);

@@ -20,10 +20,9 @@ OxfunKeys read_keys(config::TableReader& r, const config::VenueConfig& /*venue*/
       r.problem("seqnum_jumps must be one of break, count, got '" + *j + "'");
     }
   }
-  k.request_interval_ms =
-      r.integer_in("request_interval_ms", 1, 60'000, false,
-                   "(below 1000 exceeds the documented 1 request per second)")
-          .value_or(k.request_interval_ms);
+  k.request_interval_ms = r.integer_in("request_interval_ms", 1, 60'000, false,
+                                       "(below 1000 exceeds the documented 1 request per second)")
+                              .value_or(k.request_interval_ms);
   k.args_per_frame = r.integer_in("args_per_frame", 1, 500).value_or(k.args_per_frame);
   k.greeting_timeout_ms =
       r.integer_in("greeting_timeout_ms", 0, 60'000).value_or(k.greeting_timeout_ms);
@@ -67,9 +66,10 @@ std::unique_ptr<FrameHandler> make_feed(const FeedContext& ctx) {
   return std::make_unique<FeedHandler<OxfunFeed>>(ctx.books, ctx.out, options_from(k, ctx));
 }
 
-constexpr std::array<std::string_view, 8> kKeys = {
-    "trades",         "bbo",         "positions",         "depth_check",
-    "seqnum_jumps", "request_interval_ms", "args_per_frame", "greeting_timeout_ms"};
+constexpr std::array<std::string_view, 8> kKeys = {"trades",         "bbo",
+                                                   "positions",      "depth_check",
+                                                   "seqnum_jumps",   "request_interval_ms",
+                                                   "args_per_frame", "greeting_timeout_ms"};
 
 }  // namespace
 

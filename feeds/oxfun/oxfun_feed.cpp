@@ -149,8 +149,8 @@ void OxfunFeed::queue_resubscribes() {
   if (channels.empty()) return;
   for (std::size_t k = 0; k < channels.size(); k += opt_.args_per_frame) {
     const std::size_t n = std::min(opt_.args_per_frame, channels.size() - k);
-    pacer_.push(args_frame("unsubscribe", "u",
-                           std::span<const std::string>(channels.data() + k, n)));
+    pacer_.push(
+        args_frame("unsubscribe", "u", std::span<const std::string>(channels.data() + k, n)));
   }
   subscribe(std::move(args));
 }
@@ -275,8 +275,7 @@ void OxfunFeed::on_book(std::uint32_t i, const Message& m, std::int64_t recv_ns,
   const ChainKeys keys{0, m.seq_num, false, true};
   if (seq_.phase(i) == Phase::live && m.seq_num > seq_.head(i).last + 1) ++c_.seq_jumps;
   if (opt_.jumps == JumpPolicy::count) {
-    seq_.on_delta<SeqNumChain<JumpPolicy::count>>(i, keys, m.bids, m.asks, ts_ns, recv_ns,
-                                                  mono_ns);
+    seq_.on_delta<SeqNumChain<JumpPolicy::count>>(i, keys, m.bids, m.asks, ts_ns, recv_ns, mono_ns);
   } else {
     seq_.on_delta<SeqNumChain<JumpPolicy::break_chain>>(i, keys, m.bids, m.asks, ts_ns, recv_ns,
                                                         mono_ns);

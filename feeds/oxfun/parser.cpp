@@ -320,9 +320,9 @@ ParseStatus Parser::classify_table(Message& out) noexcept {
       if (!it.has_instrument || it.market.empty() || it.quantity.empty()) {
         return ParseStatus::malformed;
       }
-      s.positions[k] = PositionFields{it.market,     it.quantity,          it.entry_price,
-                                      it.pnl,        it.liquidation_price, it.margin,
-                                      it.leverage,   it.currency,          it.ts_ms};
+      s.positions[k] =
+          PositionFields{it.market, it.quantity, it.entry_price, it.pnl,  it.liquidation_price,
+                         it.margin, it.leverage, it.currency,    it.ts_ms};
     }
     out.positions = {s.positions.get(), s.n_items};
     out.kind = MsgKind::positions;

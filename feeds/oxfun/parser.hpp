@@ -77,9 +77,9 @@ struct PositionFields {
 struct Message {
   MsgKind kind = MsgKind::other;
   std::string_view table;
-  std::string_view action;  // "partial" / "increment"
-  std::string_view event;   // acks and errors: "subscribe", "login", ...
-  std::string_view market;  // data.marketCode
+  std::string_view action;   // "partial" / "increment"
+  std::string_view event;    // acks and errors: "subscribe", "login", ...
+  std::string_view market;   // data.marketCode
   std::string_view channel;  // acks: "depthUpdate:BTC-USD-SWAP-LIN"
   std::string_view tag;      // echoed tag (string or number text)
   std::string_view code;     // error code text (string or number on the wire)

@@ -66,9 +66,8 @@ void SubscribeLedger::acked(std::string_view channel, std::vector<Refusal>& out)
   }
 }
 
-bool SubscribeLedger::refused(std::string_view tag, std::string_view channel,
-                              std::string_view code, std::string_view message,
-                              std::vector<Refusal>& out) {
+bool SubscribeLedger::refused(std::string_view tag, std::string_view channel, std::string_view code,
+                              std::string_view message, std::vector<Refusal>& out) {
   const auto it =
       std::find_if(frames_.begin(), frames_.end(), [&](const Pending& p) { return p.tag == tag; });
   if (it == frames_.end()) return false;
@@ -104,9 +103,8 @@ void SubscribeLedger::resolve(Pending& p, std::vector<Refusal>& out) {
 }
 
 void SubscribeLedger::drop_answered() {
-  std::erase_if(frames_, [](const Pending& p) {
-    return p.answered >= p.args.size() && p.refusals.empty();
-  });
+  std::erase_if(frames_,
+                [](const Pending& p) { return p.answered >= p.args.size() && p.refusals.empty(); });
 }
 
 void SubscribeLedger::flush(std::vector<Refusal>& out) {

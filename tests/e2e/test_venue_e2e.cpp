@@ -6,10 +6,10 @@
 #include <simdjson.h>
 
 #include <array>
-#include <chrono>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <chrono>
 #include <functional>
 #include <limits>
 #include <random>
@@ -168,9 +168,9 @@ struct RunResult {
   std::vector<int> stale_transitions;
   std::int64_t stale_delay_min_ns = 0;
   std::int64_t stale_delay_max_ns = 0;
-  std::string last_error;                       // the venue error the daemon would log
-  feeds::oxfun::OxfunCounters oxfun;            // OX.FUN runs only
-  std::uint64_t sim_frames_sent = 0;            // frames the simulator queued
+  std::string last_error;             // the venue error the daemon would log
+  feeds::oxfun::OxfunCounters oxfun;  // OX.FUN runs only
+  std::uint64_t sim_frames_sent = 0;  // frames the simulator queued
 
   [[nodiscard]] std::uint64_t of(sim::FaultKind k) const {
     return by_kind[static_cast<std::size_t>(k)];
@@ -783,9 +783,9 @@ TEST_CASE("OX.FUN: refused connections and HTTP 429 are retried, never faster th
   const std::uint64_t seed = seed_from_env();
   INFO("seed " << seed);
   const auto start = std::chrono::steady_clock::now();
-  const auto r = run_venue(
-      "oxfun", false, {"oxfun:refuse=3", "oxfun:http429=0.5"}, seed, 1500, oxfun_setup, true,
-      [](feeds::SessionOptions& wo) { wo.backoff_throttled_min_ns = 100'000'000; });
+  const auto r =
+      run_venue("oxfun", false, {"oxfun:refuse=3", "oxfun:http429=0.5"}, seed, 1500, oxfun_setup,
+                true, [](feeds::SessionOptions& wo) { wo.backoff_throttled_min_ns = 100'000'000; });
   INFO(describe(r));
   using K = sim::FaultKind;
   CHECK(r.of(K::refuse) == 3);
@@ -802,13 +802,13 @@ TEST_CASE("OX.FUN: refused connections and HTTP 429 are retried, never faster th
 TEST_CASE("OX.FUN: unanswered pings reconnect; the books recover", "[e2e][oxfun][faults]") {
   const std::uint64_t seed = seed_from_env();
   INFO("seed " << seed);
-  const auto r = run_venue("oxfun", false, {}, seed, 3000,
-                           oxfun_with([](sim::SimConfig& c, FeedSetup& fs) {
-                             c.options["oxfun"]["ignore_pings"] = "2";
-                             c.venue.rate = 1500;
-                             c.venue.faults_wait_resync = true;  // run until the pings were lost
-                             fs.venue.heartbeat_s = 1;
-                           }));
+  const auto r =
+      run_venue("oxfun", false, {}, seed, 3000, oxfun_with([](sim::SimConfig& c, FeedSetup& fs) {
+                  c.options["oxfun"]["ignore_pings"] = "2";
+                  c.venue.rate = 1500;
+                  c.venue.faults_wait_resync = true;  // run until the pings were lost
+                  fs.venue.heartbeat_s = 1;
+                }));
   INFO(describe(r));
   CHECK(r.oxfun.missed_pongs == 2);
   CHECK(r.closes == 2);  // the feed's reconnect and the simulator's final close

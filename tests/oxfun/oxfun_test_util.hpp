@@ -1,5 +1,6 @@
 #pragma once
-// Helpers for the OX.FUN tests (tests/common/feed_test_util.hpp, fixtures from tests/fixtures/oxfun).
+// Helpers for the OX.FUN tests (tests/common/feed_test_util.hpp, fixtures from
+// tests/fixtures/oxfun).
 #include <string>
 
 #include "tests/common/feed_test_util.hpp"

@@ -10,10 +10,10 @@
 
 using namespace wirebook::feeds;
 using namespace wirebook::feeds::oxfun;
-using wirebook::book::Level;
-using wirebook::book::Side;
 using oxfun_test::Frame;
 using oxfun_test::RecordingOutbox;
+using wirebook::book::Level;
+using wirebook::book::Side;
 
 namespace {
 
@@ -60,8 +60,7 @@ struct Rig {
                const std::string& asks = "[]") {
     book("depthUpdate", "partial", m, seq, bids, asks);
   }
-  void diff(const char* m, long long seq, const std::string& bids,
-            const std::string& asks = "[]") {
+  void diff(const char* m, long long seq, const std::string& bids, const std::string& asks = "[]") {
     book("depthUpdate-diff", "increment", m, seq, bids, asks);
   }
   std::vector<Level> top(std::uint32_t i, Side s) const {
@@ -84,8 +83,9 @@ TEST_CASE("nothing is sent before the greeting; then one subscribe frame for eve
   r.frame(R"({"nonce":"abc"})");
   r.ticks(2);
   REQUIRE(r.out.sent.size() == 1);
-  CHECK(r.out.sent[0] ==
-        R"({"op":"subscribe","tag":"s1","args":["depthUpdate:BTC-USD-SWAP-LIN","depth:BTC-USD-SWAP-LIN","depthUpdate:ETH-USD-SWAP-LIN","depth:ETH-USD-SWAP-LIN"]})");
+  CHECK(
+      r.out.sent[0] ==
+      R"({"op":"subscribe","tag":"s1","args":["depthUpdate:BTC-USD-SWAP-LIN","depth:BTC-USD-SWAP-LIN","depthUpdate:ETH-USD-SWAP-LIN","depth:ETH-USD-SWAP-LIN"]})");
   CHECK(r.feed.oxfun_counters().greetings == 1);
 }
 
@@ -98,12 +98,11 @@ TEST_CASE("without a greeting the feed proceeds after the timeout", "[oxfun][fee
   CHECK(r.feed.oxfun_counters().greeting_timeouts == 1);
 }
 
-TEST_CASE("args are split into frames of args_per_frame, paced one per interval",
-          "[oxfun][feed]") {
+TEST_CASE("args are split into frames of args_per_frame, paced one per interval", "[oxfun][feed]") {
   OxfunOptions o;
   o.trades = o.bbo = true;
   o.args_per_frame = 2;  // 6 args: 3 frames
-  Rig r(o);               // 4 ticks of 100 ms: the first frame only
+  Rig r(o);              // 4 ticks of 100 ms: the first frame only
   CHECK(r.out.sent.size() == 1);
   r.ticks(6);  // 0.9 s after the first frame
   CHECK(r.out.sent.size() == 1);
@@ -111,8 +110,9 @@ TEST_CASE("args are split into frames of args_per_frame, paced one per interval"
   CHECK(r.out.sent.size() == 2);
   r.ticks(10);
   CHECK(r.out.sent.size() == 3);
-  CHECK(r.out.sent[2] ==
-        R"({"op":"subscribe","tag":"s3","args":["trade:ETH-USD-SWAP-LIN","bestBidAsk:ETH-USD-SWAP-LIN"]})");
+  CHECK(
+      r.out.sent[2] ==
+      R"({"op":"subscribe","tag":"s3","args":["trade:ETH-USD-SWAP-LIN","bestBidAsk:ETH-USD-SWAP-LIN"]})");
 }
 
 TEST_CASE("the partial is the snapshot; the first diff carries its seqNum, later ones larger",
@@ -142,8 +142,7 @@ TEST_CASE("a diff before the snapshot is buffered; the one the partial covers is
   CHECK(r.top(0, Side::bid) == std::vector<Level>{{190010, 4000}});
 }
 
-TEST_CASE("a repeated seqNum is a break: that market resyncs by resubscribing",
-          "[oxfun][feed]") {
+TEST_CASE("a repeated seqNum is a break: that market resyncs by resubscribing", "[oxfun][feed]") {
   Rig r;
   r.partial(kA, 100, "[[19000.0,1]]");
   r.partial(kB, 7, "[[3079.5,1]]");
@@ -155,8 +154,7 @@ TEST_CASE("a repeated seqNum is a break: that market resyncs by resubscribing",
   r.ticks(3);
   CHECK(r.out.count(R"({"op":"unsubscribe","tag":"u","args":["depthUpdate:BTC-USD-SWAP-LIN"]})") ==
         1);
-  CHECK(r.out.count(R"("op":"subscribe","tag":"s2","args":["depthUpdate:BTC-USD-SWAP-LIN"])") ==
-        1);
+  CHECK(r.out.count(R"("op":"subscribe","tag":"s2","args":["depthUpdate:BTC-USD-SWAP-LIN"])") == 1);
   r.partial(kA, 205, "[[19002.0,1]]");
   CHECK(r.books.status(0) == BookStatus::live);
   CHECK(r.feed.oxfun_counters().resubscribes == 1);
@@ -202,7 +200,8 @@ TEST_CASE("with seqnum_jumps = count a jump is counted and applied", "[oxfun][fe
 TEST_CASE("a broken diff naming its market resyncs that market at once", "[oxfun][feed]") {
   Rig r;
   r.partial(kA, 100, "[[19000.0,1]]");
-  r.frame(R"({"table":"depthUpdate-diff","data":{"seqNum":"NaN","asks":[],"bids":[],"marketCode":"BTC-USD-SWAP-LIN"}})");
+  r.frame(
+      R"({"table":"depthUpdate-diff","data":{"seqNum":"NaN","asks":[],"bids":[],"marketCode":"BTC-USD-SWAP-LIN"}})");
   CHECK(r.books.counters().malformed == 1);
   CHECK(r.books.counters().gaps == 1);
   CHECK(r.books.status(0) == BookStatus::resyncing);
@@ -211,13 +210,16 @@ TEST_CASE("a broken diff naming its market resyncs that market at once", "[oxfun
 TEST_CASE("a refused subscription is logged with code and message; that market stays SYNCING",
           "[oxfun][feed]") {
   Rig r;
-  r.frame(R"({"success":true,"tag":"s1","event":"subscribe","channel":"depthUpdate:BTC-USD-SWAP-LIN"})");
+  r.frame(
+      R"({"success":true,"tag":"s1","event":"subscribe","channel":"depthUpdate:BTC-USD-SWAP-LIN"})");
   r.frame(R"({"success":true,"tag":"s1","event":"subscribe","channel":"depth:BTC-USD-SWAP-LIN"})");
-  r.frame(R"({"event":"subscribe","success":false,"tag":"s1","message":"marketCode is invalid","code":"20015"})");
+  r.frame(
+      R"({"event":"subscribe","success":false,"tag":"s1","message":"marketCode is invalid","code":"20015"})");
   CHECK(r.books.counters().errors == 0);  // the depth:ETH answer is still out
   r.frame(R"({"success":true,"tag":"s1","event":"subscribe","channel":"depth:ETH-USD-SWAP-LIN"})");
   CHECK(r.books.counters().errors == 1);
-  CHECK(r.books.last_error() == "subscribe depthUpdate:ETH-USD-SWAP-LIN: 20015 marketCode is invalid");
+  CHECK(r.books.last_error() ==
+        "subscribe depthUpdate:ETH-USD-SWAP-LIN: 20015 marketCode is invalid");
   CHECK(r.feed.oxfun_counters().refused_subscriptions == 1);
   r.partial(kA, 100, "[[19000.0,1]]");
   r.ticks(200);  // 20 s: past the snapshot timeout
@@ -304,7 +306,8 @@ TEST_CASE("trades and bestBidAsk of our markets are taken; others counted", "[ox
   Rig r;
   r.frame(oxfun_test::fixture("trade.json"));
   r.frame(oxfun_test::fixture("best_bid_ask.json"));
-  r.frame(R"({"table":"trade","data":[{"side":"BUY","quantity":"1","price":"2","marketCode":"NOPE","timestamp":"1"}]})");
+  r.frame(
+      R"({"table":"trade","data":[{"side":"BUY","quantity":"1","price":"2","marketCode":"NOPE","timestamp":"1"}]})");
   CHECK(r.feed.oxfun_counters().trades == 1);
   CHECK(r.feed.oxfun_counters().bbos == 1);
   CHECK(r.feed.oxfun_counters().unknown_market == 1);

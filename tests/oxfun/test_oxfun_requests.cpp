@@ -48,8 +48,7 @@ TEST_CASE("the pacer sends at most one request per interval", "[oxfun][requests]
   CHECK(pacer.empty());
 }
 
-TEST_CASE("a refusal without a channel is paired once every arg is answered",
-          "[oxfun][requests]") {
+TEST_CASE("a refusal without a channel is paired once every arg is answered", "[oxfun][requests]") {
   SubscribeLedger ledger;
   std::vector<Refusal> out;
   const std::string tag =

@@ -49,9 +49,10 @@ class Client {
     if (msg.find("\"nonce\"") != std::string::npos && !out_.greeted) {
       out_.greeted = true;
       if (!o_.api_key.empty()) {
-        const std::string ts = std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                  std::chrono::system_clock::now().time_since_epoch())
-                                                  .count());
+        const std::string ts =
+            std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count());
         pending_sends.push_back(R"({"op":"login","tag":1,"data":{"apiKey":")" + o_.api_key +
                                 R"(","timestamp":")" + ts + R"(","signature":")" +
                                 sim::oxfun_signature(o_.api_secret, ts) + R"("}})");
@@ -87,7 +88,8 @@ class Client {
       return;
     }
     doc.rewind();
-    if (!read_levels(doc, "/data/bids", true, 0, cs) || !read_levels(doc, "/data/asks", false, 0, cs)) {
+    if (!read_levels(doc, "/data/bids", true, 0, cs) ||
+        !read_levels(doc, "/data/asks", false, 0, cs)) {
       ++out_.r.c.bad_types;
       return;
     }

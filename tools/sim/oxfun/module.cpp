@@ -8,9 +8,9 @@ namespace {
 
 std::vector<SymbolSpec> default_symbols() {
   return {
-      {"BTC-USD-SWAP-LIN", -1, 10, -3, 1, 190'240},  {"ETH-USD-SWAP-LIN", -1, 1, -2, 1, 30'795},
-      {"SOL-USD-SWAP-LIN", -3, 10, -1, 1, 145'250},  {"OX-USD-SWAP-LIN", -6, 1, 0, 100, 4'512},
-      {"DOGE-USD-SWAP-LIN", -5, 1, 0, 10, 16'112},   {"XRP-USD-SWAP-LIN", -4, 1, -1, 1, 5'234},
+      {"BTC-USD-SWAP-LIN", -1, 10, -3, 1, 190'240}, {"ETH-USD-SWAP-LIN", -1, 1, -2, 1, 30'795},
+      {"SOL-USD-SWAP-LIN", -3, 10, -1, 1, 145'250}, {"OX-USD-SWAP-LIN", -6, 1, 0, 100, 4'512},
+      {"DOGE-USD-SWAP-LIN", -5, 1, 0, 10, 16'112},  {"XRP-USD-SWAP-LIN", -4, 1, -1, 1, 5'234},
   };
 }
 

@@ -14,9 +14,9 @@ namespace wirebook::sim::oxfun_frames {
 
 // `{"table":<table>,"data":{"seqNum":..,"asks":..,"bids":..,"checksum":..,
 // "marketCode":..,"timestamp":..},"action":<action>}` with the whole book.
-[[nodiscard]] std::string book(std::string_view table, std::string_view action,
-                               const SymbolSpec& s, const book::L2Book& b, std::int64_t seq,
-                               std::int64_t ts_ms, bool numeric_ts);
+[[nodiscard]] std::string book(std::string_view table, std::string_view action, const SymbolSpec& s,
+                               const book::L2Book& b, std::int64_t seq, std::int64_t ts_ms,
+                               bool numeric_ts);
 
 // The opening of a depthUpdate-diff up to `"asks":`; the caller appends the
 // levels and closes it with diff_tail.

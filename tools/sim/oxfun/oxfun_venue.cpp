@@ -24,8 +24,8 @@ std::string oxfun_signature(std::string_view secret, std::string_view timestamp)
   HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
        reinterpret_cast<const unsigned char*>(msg.data()), msg.size(), mac, &len);
   std::string b64(4 * ((len + 2) / 3) + 1, '\0');
-  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(b64.data()), mac,
-                                static_cast<int>(len));
+  const int n =
+      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(b64.data()), mac, static_cast<int>(len));
   b64.resize(static_cast<std::size_t>(n));
   return b64;
 }
@@ -37,7 +37,9 @@ std::vector<PositionStep> oxfun_position_script(std::uint64_t seed,
   for (std::size_t k = 0; k < symbols.size(); ++k) {
     const SymbolSpec& s = symbols[k];
     const auto lots = [&] { return s.lot * static_cast<std::int64_t>(1 + rng.below(20)); };
-    const auto price = [&] { return s.start_px + s.tick * static_cast<std::int64_t>(rng.below(9)); };
+    const auto price = [&] {
+      return s.start_px + s.tick * static_cast<std::int64_t>(rng.below(9));
+    };
     const std::int64_t a = lots();
     const std::int64_t pa = price();
     const std::int64_t b = lots();
@@ -104,8 +106,8 @@ class OxfunSession final : public VenueSession {
     return false;
   }
 
-  std::vector<std::uint8_t> channels;  // per symbol, Channel bits
-  Clock::time_point last_client;       // the client's last frame (silence timeout)
+  std::vector<std::uint8_t> channels;      // per symbol, Channel bits
+  Clock::time_point last_client;           // the client's last frame (silence timeout)
   std::deque<Clock::time_point> requests;  // request times within the last second
   bool authenticated = false;
   bool positions = false;
@@ -181,7 +183,8 @@ OxfunVenue::OxfunVenue(const VenueModule& module, VenueOptions opts, OxfunOption
       next_position_(Clock::now()),
       ignore_pings_(ox_.ignore_pings) {
   // Large global-looking counters, as in the documented frames (§4.3).
-  std::int64_t base = 2'166'539'633'781'384LL + static_cast<std::int64_t>(seq_rng_.below(1U << 20U));
+  std::int64_t base =
+      2'166'539'633'781'384LL + static_cast<std::int64_t>(seq_rng_.below(1U << 20U));
   for (std::size_t k = 0; k < symbols().size(); ++k) {
     base += 1'000'000 + static_cast<std::int64_t>(seq_rng_.below(1000));
     last_seq_.push_back(base);
@@ -314,8 +317,9 @@ std::string OxfunVenue::position_frame(std::span<const PositionStep> steps) cons
                    s.px_exp + s.qty_exp);
     f += R"(","estLiquidationPrice":")";
     // A long liquidates 20 % below its entry, a short 20 % above.
-    append_decimal(f, p.quantity == 0 ? 0 : p.entry_price + (p.quantity > 0 ? -1 : 1) * p.entry_price / 5,
-                   s.px_exp);
+    append_decimal(
+        f, p.quantity == 0 ? 0 : p.entry_price + (p.quantity > 0 ? -1 : 1) * p.entry_price / 5,
+        s.px_exp);
     f += R"(","margin":"0","leverage":"0"})";
   }
   f += "]}";
@@ -324,7 +328,8 @@ std::string OxfunVenue::position_frame(std::span<const PositionStep> steps) cons
 
 void OxfunVenue::step_positions() {
   bool any = false;
-  for_each_session([&](VenueSession& vs) { any = any || static_cast<OxfunSession&>(vs).positions; });
+  for_each_session(
+      [&](VenueSession& vs) { any = any || static_cast<OxfunSession&>(vs).positions; });
   if (!any || script_pos_ >= script_.size()) return;
   const PositionStep& step = script_[script_pos_++];
   held_[step.symbol] = step;
@@ -403,10 +408,10 @@ void OxfunVenue::subscribe(OxfunSession& s, std::string_view op, const std::stri
         !subscribe_one(s, op, arg, fresh, fresh_positions)) {
       // The documented refusal names no channel, only the tag (§4.1).
       const bool positions = arg == "position:all";
-      send_text(s, oxfun_frames::refusal(op, tag, positions ? "20001" : "20015",
-                                         positions ? "Authentication is required"
-                                                   : "marketCode is invalid",
-                                         wall_ms()));
+      send_text(s,
+                oxfun_frames::refusal(
+                    op, tag, positions ? "20001" : "20015",
+                    positions ? "Authentication is required" : "marketCode is invalid", wall_ms()));
       continue;
     }
     send_text(s, oxfun_frames::ack(op, tag, arg, wall_ms()));
@@ -429,8 +434,8 @@ void OxfunVenue::subscribe(OxfunSession& s, std::string_view op, const std::stri
 void OxfunVenue::login(OxfunSession& s, const std::string& tag, simdjson::dom::element msg) {
   simdjson::dom::element data;
   if (msg["data"].get(data) != simdjson::SUCCESS) {
-    send_text(s, oxfun_frames::refusal("login", tag, "20009", "JSON data format is invalid",
-                                       wall_ms()));
+    send_text(
+        s, oxfun_frames::refusal("login", tag, "20009", "JSON data format is invalid", wall_ms()));
     return;
   }
   if (s.authenticated) {
@@ -441,8 +446,8 @@ void OxfunVenue::login(OxfunSession& s, const std::string& tag, simdjson::dom::e
   const auto ts = str_field(data, "timestamp");
   const auto sig = str_field(data, "signature");
   std::int64_t ts_ms = 0;
-  const bool ts_ok = ts && std::from_chars(ts->data(), ts->data() + ts->size(), ts_ms).ec ==
-                               std::errc{};
+  const bool ts_ok =
+      ts && std::from_chars(ts->data(), ts->data() + ts->size(), ts_ms).ec == std::errc{};
   const std::int64_t skew = wall_ms() - ts_ms;
   if (!key || !sig || !ts_ok || *key != ox_.api_key || skew > 60'000 || skew < -60'000 ||
       *sig != oxfun_signature(ox_.api_secret, *ts)) {
@@ -483,8 +488,8 @@ void OxfunVenue::handle(OxfunSession& s, std::string_view text) {
   } else if (*op == "login") {
     login(s, tag, msg);
   } else {
-    send_text(s, oxfun_frames::refusal(*op, tag, "20009", "JSON data format is invalid",
-                                       wall_ms()));
+    send_text(s,
+              oxfun_frames::refusal(*op, tag, "20009", "JSON data format is invalid", wall_ms()));
   }
 }
 

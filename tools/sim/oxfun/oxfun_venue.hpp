@@ -14,12 +14,12 @@ namespace wirebook::sim {
 struct OxfunOptions {
   std::string api_key;
   std::string api_secret;
-  bool greeting = true;               // the connect-time frame with a nonce
-  int idle_close_ms = 0;              // close a silent connection without depth channels
-  int depth_ms = 0;                   // full `depth` push period
-  double late_snapshot = 0;           // share of partials sent after the market's next diff
-  std::uint32_t seq_step_max = 1;     // seqNum advances by 1..this per diff (> 1: jumps)
-  int position_ms = 0;                // position script step period
+  bool greeting = true;                  // the connect-time frame with a nonce
+  int idle_close_ms = 0;                 // close a silent connection without depth channels
+  int depth_ms = 0;                      // full `depth` push period
+  double late_snapshot = 0;              // share of partials sent after the market's next diff
+  std::uint32_t seq_step_max = 1;        // seqNum advances by 1..this per diff (> 1: jumps)
+  int position_ms = 0;                   // position script step period
   std::uint32_t max_requests_per_s = 0;  // > 0: more in any second is refused (20007)
   std::uint32_t ignore_pings = 0;        // fault: the first K text pings get no pong
 };
