@@ -7,10 +7,32 @@
 
 namespace wirebook::feeds::oxfun {
 
+namespace {
+
+// extra_channels = ["trade", "bestBidAsk"]: the public channels besides
+// depthUpdate, whose events go to the ring (key names are unique across kinds).
+void read_extra_channels(config::TableReader& r, OxfunKeys& k) {
+  const std::vector<config::KeyValue>* chans = r.array("extra_channels");
+  if (chans == nullptr) return;
+  for (std::size_t i = 0; i < chans->size(); ++i) {
+    const config::KeyValue& ch = (*chans)[i];
+    const bool is_string = ch.type == config::KeyValue::Type::string;
+    if (is_string && ch.string == "trade") {
+      k.trades = true;
+    } else if (is_string && ch.string == "bestBidAsk") {
+      k.bbo = true;
+    } else {
+      r.problem("extra_channels[" + std::to_string(i) + "] must be one of trade, bestBidAsk, got " +
+                (is_string ? "'" + ch.string + "'" : std::string(config::type_phrase(ch))));
+    }
+  }
+}
+
+}  // namespace
+
 OxfunKeys read_keys(config::TableReader& r, const config::VenueConfig& /*venue*/) {
   OxfunKeys k;
-  k.trades = r.boolean("trades").value_or(false);
-  k.bbo = r.boolean("bbo").value_or(false);
+  read_extra_channels(r, k);
   k.depth_check = r.boolean("depth_check").value_or(false);
   k.positions = r.boolean("positions").value_or(false);
   if (auto j = r.string("seqnum_jumps")) {
@@ -66,10 +88,9 @@ std::unique_ptr<FrameHandler> make_feed(const FeedContext& ctx) {
   return std::make_unique<FeedHandler<OxfunFeed>>(ctx.books, ctx.out, options_from(k, ctx));
 }
 
-constexpr std::array<std::string_view, 8> kKeys = {"trades",         "bbo",
-                                                   "positions",      "depth_check",
-                                                   "seqnum_jumps",   "request_interval_ms",
-                                                   "args_per_frame", "greeting_timeout_ms"};
+constexpr std::array<std::string_view, 7> kKeys = {
+    "extra_channels",      "positions",      "depth_check",        "seqnum_jumps",
+    "request_interval_ms", "args_per_frame", "greeting_timeout_ms"};
 
 }  // namespace
 

@@ -12,8 +12,8 @@ extern const VenueModule kModule;
 
 // The module's own config keys, read and checked (problems go to the reader).
 struct OxfunKeys {
-  bool trades = false;       // trade:<market> to the event ring
-  bool bbo = false;          // bestBidAsk:<market> to the event ring
+  bool trades = false;       // extra_channels has "trade": trade:<market> to the event ring
+  bool bbo = false;          // ... "bestBidAsk": bestBidAsk:<market> to the event ring
   bool positions = false;    // position:all after login (needs api_key and api_secret)
   bool depth_check = false;  // compare the book with the venue's full `depth` push
   bool jumps_break = true;   // seqnum_jumps = "break" (default) | "count"

@@ -71,7 +71,12 @@ TEST_CASE("the shipped demo.toml points every venue at the local simulator", "[c
   const auto& ox = venue_named(cfg, "oxfun");
   REQUIRE(ox.endpoint.port == 18084);
   REQUIRE(ox.api_key.given());
-  REQUIRE(feeds::read_own_keys(ox, feeds::oxfun::read_keys).positions);
+  const auto ox_keys = feeds::read_own_keys(ox, feeds::oxfun::read_keys);
+  REQUIRE(ox_keys.positions);
+  REQUIRE(ox_keys.trades);
+  REQUIRE(ox_keys.bbo);
+  REQUIRE(ox_keys.depth_check);
+  REQUIRE(ox_keys.jumps_break);
   for (const auto& v : cfg.venues) {
     REQUIRE(v.endpoint.scheme == "ws");
     REQUIRE(is_loopback_host(v.endpoint.host));
