@@ -51,22 +51,30 @@ struct Parser::Scratch {
 
 namespace {
 
-// Reads [[px, qty], ...] into `out`.
-ParseStatus read_levels(od::value v, LevelText* out, std::size_t max, std::size_t& n) noexcept {
-  od::array levels;
-  if (v.get_array().get(levels) != simdjson::SUCCESS) return ParseStatus::malformed;
+// Calls read(element, k) for each element k of the array `v`, counting them
+// in `n`; more than `max` is too_many_levels, a false from read malformed.
+template <class Read>
+ParseStatus read_array(od::value v, std::size_t max, std::size_t& n, Read&& read) noexcept {
+  od::array arr;
+  if (v.get_array().get(arr) != simdjson::SUCCESS) return ParseStatus::malformed;
   n = 0;
-  for (auto item : levels) {
-    od::value lv;
-    od::array pair;
-    if (item.get(lv) != simdjson::SUCCESS || lv.get_array().get(pair) != simdjson::SUCCESS) {
-      return ParseStatus::malformed;
-    }
+  for (auto e : arr) {
+    od::value ev;
+    if (e.get(ev) != simdjson::SUCCESS) return ParseStatus::malformed;
     if (n >= max) return ParseStatus::too_many_levels;
-    if (!json::number_pair(pair, out[n].px, out[n].qty)) return ParseStatus::malformed;
+    if (!read(ev, n)) return ParseStatus::malformed;
     ++n;
   }
   return ParseStatus::ok;
+}
+
+// Reads [[px, qty], ...] into `out`.
+ParseStatus read_levels(od::value v, LevelText* out, std::size_t max, std::size_t& n) noexcept {
+  return read_array(v, max, n, [out](od::value lv, std::size_t k) {
+    od::array pair;
+    return lv.get_array().get(pair) == simdjson::SUCCESS &&
+           json::number_pair(pair, out[k].px, out[k].qty);
+  });
 }
 
 // bestBidAsk's `[price, size]`, or `[]` when that side is empty.
@@ -113,27 +121,19 @@ bool read_item_field(std::string_view k, od::value v, Item& it) noexcept {
 }
 
 ParseStatus read_items(od::value v, Item* items, std::size_t max, std::size_t& n) noexcept {
-  od::array arr;
-  if (v.get_array().get(arr) != simdjson::SUCCESS) return ParseStatus::malformed;
-  n = 0;
-  for (auto e : arr) {
-    od::value ev;
+  return read_array(v, max, n, [items](od::value ev, std::size_t k) {
     od::object obj;
-    if (e.get(ev) != simdjson::SUCCESS || ev.get_object().get(obj) != simdjson::SUCCESS) {
-      return ParseStatus::malformed;
-    }
-    if (n >= max) return ParseStatus::too_many_levels;
-    Item& it = items[n];
+    if (ev.get_object().get(obj) != simdjson::SUCCESS) return false;
+    Item& it = items[k];
     it = Item{};
     for (auto f : obj) {
-      std::string_view k;
+      std::string_view key;
       od::value fv;
-      if (!json::key(f, k) || f.value().get(fv) != simdjson::SUCCESS) return ParseStatus::malformed;
-      if (!read_item_field(k, fv, it)) return ParseStatus::malformed;
+      if (!json::key(f, key) || f.value().get(fv) != simdjson::SUCCESS) return false;
+      if (!read_item_field(key, fv, it)) return false;
     }
-    ++n;
-  }
-  return ParseStatus::ok;
+    return true;
+  });
 }
 
 }  // namespace
