@@ -66,6 +66,7 @@ feeds::SessionOptions session_options(const config::VenueConfig& venue,
   // A venue without an application heartbeat: a connection silent (not even a
   // pong) for two heartbeat periods is dead.
   if (module.transport_keepalive) o.keepalive_idle_ns = 2 * feeds::heartbeat_ns(venue);
+  o.min_connect_interval_ns = module.min_connect_interval_ns;
   return o;
 }
 

@@ -8,6 +8,9 @@ namespace wirebook::feeds {
 
 [[nodiscard]] std::string hmac_sha256_hex(std::string_view key, std::string_view message);
 
+// HMAC-SHA256 as standard Base64 (with padding), e.g. OX.FUN's login signature.
+[[nodiscard]] std::string hmac_sha256_base64(std::string_view key, std::string_view message);
+
 // `n` random bytes as hex (RAND_bytes), e.g. an auth nonce.
 [[nodiscard]] std::string random_hex(std::size_t n);
 

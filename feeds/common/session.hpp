@@ -61,6 +61,9 @@ struct SessionOptions {
   // (e.g. O2): a ping when nothing arrived for half of it, and the session
   // fails (and reconnects) when nothing, not even a pong, arrived for all of it.
   std::int64_t keepalive_idle_ns = 0;
+  // > 0: a reconnect never starts sooner than this after the previous attempt
+  // started, whatever the jittered backoff drew (a venue's connection rate limit).
+  std::int64_t min_connect_interval_ns = 0;
 };
 
 // Session counters, venue thread only (the daemon copies them on its tick).

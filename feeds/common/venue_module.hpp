@@ -43,6 +43,9 @@ struct VenueModule {
   // The venue has no application heartbeat: the session keeps the transport
   // alive itself and fails a connection silent for 2 x heartbeat_s.
   bool transport_keepalive = false;
+  // > 0: connection attempts start at least this far apart (a venue's
+  // documented connection rate limit; SessionOptions::min_connect_interval_ns).
+  std::int64_t min_connect_interval_ns = 0;
   // Builds the venue's feed, doing any start-up preparation first. nullptr:
   // the kind's config is known but its feed is not in this build yet.
   std::unique_ptr<FrameHandler> (*make_feed)(const FeedContext& context) = nullptr;
@@ -87,6 +90,8 @@ class FeedHandler final : public FrameHandler {
   bool on_timer(std::int64_t now) noexcept override {
     return feed_.on_timer(now) == Action::reconnect;
   }
+  // The feed itself (tests read its venue-specific counters).
+  [[nodiscard]] const Feed& feed() const noexcept { return feed_; }
 
  private:
   Feed feed_;

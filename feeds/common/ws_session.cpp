@@ -258,6 +258,7 @@ struct WsSession::Impl {
     if (stopped) return;
     std::int64_t delay = backoff_delay(opt, attempt, rng());
     if (throttled) delay = std::max(delay, opt.backoff_throttled_min_ns);
+    delay = std::max(delay, opt.min_connect_interval_ns - (now - attempt_started_ns));
     throttled = false;
     ++attempt;
     stats.last_backoff_ns = delay;

@@ -117,6 +117,20 @@ TEST_CASE("ocx depth is capped at the book-stream maximum", "[config]") {
                        "venue 'ocx': depth must be 1..100 (book-stream maximum), got 250");
 }
 
+TEST_CASE("oxfun keys are checked: channels, jump policy, positions need credentials", "[config]") {
+  const std::string ox =
+      "name = \"oxfun\"\nkind = \"oxfun\"\nurl = \"wss://api.ox.fun/v2/websocket\"\n"
+      "symbols = [\"BTC-USD-SWAP-LIN\"]\ndepth = 20\n";
+  REQUIRE_ONLY_PROBLEM(venue(ox + "extra_channels = [\"trade\", \"ticker\"]\n"),
+                       "venue 'oxfun': extra_channels[1] must be one of trade, bestBidAsk, got "
+                       "'ticker'");
+  REQUIRE_ONLY_PROBLEM(venue(ox + "seqnum_jumps = \"skip\"\n"),
+                       "venue 'oxfun': seqnum_jumps must be one of break, count, got 'skip'");
+  REQUIRE_ONLY_PROBLEM(venue(ox + "positions = true\n"),
+                       "venue 'oxfun': positions = true needs api_key and api_secret (the "
+                       "position channel is private)");
+}
+
 TEST_CASE("a duplicate venue name is rejected", "[config]") {
   REQUIRE_ONLY_PROBLEM(kDaemon + kWoo + kWoo,
                        "venue #2: duplicate venue name 'woo' (first used by venue #1)");

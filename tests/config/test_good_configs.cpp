@@ -4,6 +4,7 @@
 #include <string>
 
 #include "feeds/o2/module.hpp"
+#include "feeds/oxfun/module.hpp"
 #include "feeds/pulse/module.hpp"
 #include "feeds/woo/module.hpp"
 #include "tests/config/test_util.hpp"
@@ -58,7 +59,7 @@ TEST_CASE("the shipped demo.toml points every venue at the local simulator", "[c
   INFO(summarize(cfg));
   REQUIRE(cfg.daemon.instance == "demo");
   REQUIRE(cfg.daemon.instance_dir() == "/dev/shm/wirebook/demo");
-  REQUIRE(cfg.venues.size() == 3);
+  REQUIRE(cfg.venues.size() == 4);
   REQUIRE(venue_named(cfg, "woo").endpoint.port == 18081);
   REQUIRE(venue_named(cfg, "pulse").endpoint.port == 18082);
   const auto& o2 = venue_named(cfg, "o2");
@@ -67,6 +68,15 @@ TEST_CASE("the shipped demo.toml points every venue at the local simulator", "[c
   REQUIRE(o2_keys.market_ids.size() == 3);
   REQUIRE(o2_keys.trades);
   REQUIRE(o2_keys.funding);
+  const auto& ox = venue_named(cfg, "oxfun");
+  REQUIRE(ox.endpoint.port == 18084);
+  REQUIRE(ox.api_key.given());
+  const auto ox_keys = feeds::read_own_keys(ox, feeds::oxfun::read_keys);
+  REQUIRE(ox_keys.positions);
+  REQUIRE(ox_keys.trades);
+  REQUIRE(ox_keys.bbo);
+  REQUIRE(ox_keys.depth_check);
+  REQUIRE(ox_keys.jumps_break);
   for (const auto& v : cfg.venues) {
     REQUIRE(v.endpoint.scheme == "ws");
     REQUIRE(is_loopback_host(v.endpoint.host));

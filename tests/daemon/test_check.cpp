@@ -88,22 +88,23 @@ TEST_CASE("wirebookd refuses to start an enabled venue whose kind this build lac
   const auto kinds = run({wirebookd(), "--kinds"}, tmp.path());
   REQUIRE(kinds.status == 0);
   REQUIRE(kinds.out.find("woo") != std::string::npos);
-  if (kinds.out.find("oxfun") != std::string::npos) {
-    WARN("oxfun is implemented now: pick another missing kind for this test");
+  if (kinds.out.find("ocx") != std::string::npos) {
+    WARN("ocx is implemented now: pick another missing kind for this test");
     return;
   }
   const std::string path = tmp.write(
-      "c.toml", "[daemon]\ninstance = \"t\"\nshm_dir = \"" + tmp.file("shm") + "\"\n" + kWoo +
-                    "[[venue]]\nname = \"oxfun\"\nkind = \"oxfun\"\n"
-                    "url = \"wss://api.ox.fun/v2/websocket\"\nsymbols = [\"BTC-USD-SWAP-LIN\"]\n"
-                    "depth = 5\n");
+      "c.toml",
+      "[daemon]\ninstance = \"t\"\nshm_dir = \"" + tmp.file("shm") + "\"\n" + kWoo +
+          "[[venue]]\nname = \"ocx\"\nkind = \"ocx\"\n"
+          "url = \"https://api.example.com/perps/book-stream\"\nsymbols = [\"BTC-PERP\"]\n"
+          "depth = 5\n");
   // --check still passes (the config is valid) but notes the problem.
   auto r = run({wirebookd(), "--check", "--config", path}, tmp.path());
   CHECK(r.status == 0);
-  CHECK(r.out.find("kind 'oxfun' is not implemented in this build") != std::string::npos);
+  CHECK(r.out.find("kind 'ocx' is not implemented in this build") != std::string::npos);
   r = run({wirebookd(), "--config", path}, tmp.path());
   CHECK(r.status == 2);
   INFO(r.err);
-  CHECK(r.err.find("venue 'oxfun': kind 'oxfun' is not implemented in this build") !=
+  CHECK(r.err.find("venue 'ocx': kind 'ocx' is not implemented in this build") !=
         std::string::npos);
 }

@@ -9,6 +9,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <chrono>
 #include <functional>
 #include <limits>
 #include <random>
@@ -18,6 +19,7 @@
 #include "book/decimal.hpp"
 #include "feeds/common/venue_books.hpp"
 #include "feeds/common/ws_session.hpp"
+#include "feeds/oxfun/oxfun_feed.hpp"
 #include "feeds/registry.hpp"
 #include "tools/sim/sim.hpp"
 
@@ -166,6 +168,11 @@ struct RunResult {
   std::vector<int> stale_transitions;
   std::int64_t stale_delay_min_ns = 0;
   std::int64_t stale_delay_max_ns = 0;
+  std::string last_error;             // the venue error the daemon would log
+  feeds::oxfun::OxfunCounters oxfun;  // OX.FUN runs only
+  std::uint32_t positions_held = 0;   // instruments with a position slot
+  std::uint64_t position_problems = 0;
+  std::uint64_t sim_frames_sent = 0;  // frames the simulator queued
 
   [[nodiscard]] std::uint64_t of(sim::FaultKind k) const {
     return by_kind[static_cast<std::size_t>(k)];
@@ -245,6 +252,9 @@ RunResult run_venue(const std::string& kind, bool tls, const std::vector<std::st
   wo.target = port_end == std::string::npos ? "/" : url.substr(port_end);
   wo.ca_file = simulator.ca_path();
   wo.seed = seed;
+  const feeds::VenueModule* module = feeds::find_venue_module(kind_name);
+  REQUIRE(module != nullptr);
+  wo.min_connect_interval_ns = module->min_connect_interval_ns;  // as the daemon sets it
   std::unique_ptr<Recorder> rec;
   std::unique_ptr<feeds::Session> session;
   // The handler needs the session as its outbox and the session needs the
@@ -255,10 +265,10 @@ RunResult run_venue(const std::string& kind, bool tls, const std::vector<std::st
       if (s) s->send_text(f);
     }
   } forward;
-  const feeds::VenueModule* module = feeds::find_venue_module(kind_name);
-  REQUIRE(module != nullptr);
-  rec = std::make_unique<Recorder>(
-      books, module->make_feed(feeds::FeedContext{fs.venue, books, forward, fs.credentials}));
+  auto feed = module->make_feed(feeds::FeedContext{fs.venue, books, forward, fs.credentials});
+  using OxfunHandler = feeds::FeedHandler<feeds::oxfun::OxfunFeed>;
+  const auto* oxfun = dynamic_cast<const OxfunHandler*>(feed.get());
+  rec = std::make_unique<Recorder>(books, std::move(feed));
   session = feeds::make_session(module->transport, io, wo, *rec);
   forward.s = session.get();
   std::thread sim_thread([&] { simulator.run(); });
@@ -285,6 +295,10 @@ RunResult run_venue(const std::string& kind, bool tls, const std::vector<std::st
   r.stale_transitions = rec->stale_transitions;
   r.stale_delay_min_ns = rec->stale_delay_min_ns;
   r.stale_delay_max_ns = rec->stale_delay_max_ns;
+  r.last_error = std::string(books.last_error());
+  if (oxfun != nullptr) r.oxfun = oxfun->feed().oxfun_counters();
+  r.positions_held = books.positions().size();
+  r.position_problems = books.positions().problems();
   {
     auto* v = simulator.venue(kind);
     for (std::size_t k = 0; k < sim::kFaultKinds; ++k) {
@@ -293,6 +307,7 @@ RunResult run_venue(const std::string& kind, bool tls, const std::vector<std::st
     r.heartbeat_closes = v->stats().heartbeat_closes.load();
     r.sim_connections = v->stats().connections.load();
     r.slow_consumer_drops = v->stats().slow_consumer_drops.load();
+    r.sim_frames_sent = v->stats().frames_sent.load();
   }
   INFO(describe(r));
   CHECK(r.not_disconnected_on_close == 0);
@@ -459,8 +474,35 @@ void o2_markets(sim::SimConfig& /*cfg*/, FeedSetup& fs) {
   fs.venue.options = {{"market_ids", ids}};
 }
 
+config::KeyValue integer_key(std::int64_t v) {
+  config::KeyValue k;
+  k.type = config::KeyValue::Type::integer;
+  k.integer = v;
+  return k;
+}
+
+config::KeyValue bool_key(bool v) {
+  config::KeyValue k;
+  k.type = config::KeyValue::Type::boolean;
+  k.boolean = v;
+  return k;
+}
+
+// OX.FUN: requests paced every 20 ms against a simulator that refuses more
+// than 100 a second (so errors == 0 proves the pacing), the drift check
+// against `depth` pushes every 100 ms, and partials that sometimes come
+// after the market's next diff.
+void oxfun_setup(sim::SimConfig& cfg, FeedSetup& fs) {
+  cfg.options["oxfun"]["max_requests_per_s"] = "100";
+  cfg.options["oxfun"]["depth_ms"] = "100";
+  cfg.options["oxfun"]["late_snapshot"] = "0.5";
+  fs.venue.options.push_back({"request_interval_ms", integer_key(20)});
+  fs.venue.options.push_back({"depth_check", bool_key(true)});
+}
+
 // The settings a venue needs in every run (O2: its market ids).
 Tweak venue_needs(const std::string& kind) {
+  if (kind == "oxfun") return Tweak(oxfun_setup);
   return kind == "o2" ? Tweak(o2_markets) : Tweak();
 }
 
@@ -674,5 +716,150 @@ TEST_CASE("O2 after TCP connection drops reconnects and ends equal to the truth"
 TEST_CASE("O2 through venue stalls stays connected and ends equal to the truth", "[e2e][o2]") {
   const auto r = run_venue("o2", false, {"o2:stall=0.0005", "o2:stall_ms=1500"}, seed_from_env(),
                            6000, o2_markets);
+  CHECK(r.gaps == 0);
+}
+
+// ---- OX.FUN ------------------------------------------------------------------
+
+namespace {
+
+// oxfun_setup plus `more`.
+Tweak oxfun_with(const Tweak& more) {
+  return [more](sim::SimConfig& c, FeedSetup& fs) {
+    oxfun_setup(c, fs);
+    if (more) more(c, fs);
+  };
+}
+
+// OX.FUN credentials in the simulator and the feed; positions on.
+Tweak oxfun_login(const std::string& feed_secret) {
+  return oxfun_with([feed_secret](sim::SimConfig& c, FeedSetup& fs) {
+    c.options["oxfun"]["api_key"] = "desk-7";
+    c.options["oxfun"]["api_secret"] = "correct horse battery";
+    c.options["oxfun"]["position_ms"] = "20";
+    fs.venue.options.push_back({"positions", bool_key(true)});
+    fs.credentials = {feeds::Credentials::Use::signature, "desk-7", feed_secret};
+  });
+}
+
+}  // namespace
+
+TEST_CASE("OX.FUN over ws:// ends LIVE, equal to the truth, every depth push agreeing",
+          "[e2e][oxfun]") {
+  const auto r = run_venue("oxfun", false, {}, seed_from_env(), 4000, oxfun_setup);
+  INFO(describe(r));
+  CHECK(r.gaps == 0);
+  CHECK(r.malformed == 0);
+  CHECK(r.errors == 0);  // never refused: the requests stayed within the rate
+  CHECK(r.oxfun.greetings == 1);
+  CHECK(r.oxfun.depth_drift == 0);
+  CHECK(r.oxfun.seq_jumps == 0);
+}
+
+TEST_CASE("OX.FUN over wss:// verifies the simulator's certificate and ends equal to the truth",
+          "[e2e][oxfun]") {
+  const auto r = run_venue("oxfun", true, {}, seed_from_env(), 2000, oxfun_setup);
+  CHECK(r.gaps == 0);
+  CHECK(r.errors == 0);
+}
+
+TEST_CASE("OX.FUN: every injected chain fault is exactly one detected break",
+          "[e2e][oxfun][faults]") {
+  chain_faults_are_counted("oxfun");
+}
+
+TEST_CASE("OX.FUN: dropped connections reconnect, resubscribe and come back LIVE via partials",
+          "[e2e][oxfun][faults]") {
+  disconnects_are_counted("oxfun");
+}
+
+TEST_CASE("OX.FUN: an oversized frame is counted and recovered from", "[e2e][oxfun][faults]") {
+  oversized_frames_are_counted("oxfun");
+}
+
+TEST_CASE("OX.FUN: a stall flags books STALE within the threshold, then LIVE again",
+          "[e2e][oxfun][faults]") {
+  stalls_flag_books_stale("oxfun");
+}
+
+TEST_CASE("OX.FUN: refused connections and HTTP 429 are retried, never faster than 200 a minute",
+          "[e2e][oxfun][faults]") {
+  const std::uint64_t seed = seed_from_env();
+  INFO("seed " << seed);
+  const auto start = std::chrono::steady_clock::now();
+  const auto r =
+      run_venue("oxfun", false, {"oxfun:refuse=3", "oxfun:http429=0.5"}, seed, 1500, oxfun_setup,
+                true, [](feeds::SessionOptions& wo) { wo.backoff_throttled_min_ns = 100'000'000; });
+  INFO(describe(r));
+  using K = sim::FaultKind;
+  CHECK(r.of(K::refuse) == 3);
+  CHECK(r.ws.throttled == r.of(K::http429));
+  CHECK(r.ws.connect_failures == r.of(K::refuse) + r.of(K::http429));
+  CHECK(r.opens == 1);
+  // Every attempt started at least 300 ms after the previous one.
+  const auto attempts = static_cast<std::int64_t>(r.ws.connect_failures + 1);
+  CHECK(std::chrono::steady_clock::now() - start >=
+        std::chrono::milliseconds(300 * (attempts - 1)));
+  CHECK(r.gaps == 0);
+}
+
+TEST_CASE("OX.FUN: unanswered pings reconnect; the books recover", "[e2e][oxfun][faults]") {
+  const std::uint64_t seed = seed_from_env();
+  INFO("seed " << seed);
+  const auto r =
+      run_venue("oxfun", false, {}, seed, 3000, oxfun_with([](sim::SimConfig& c, FeedSetup& fs) {
+                  c.options["oxfun"]["ignore_pings"] = "2";
+                  c.venue.rate = 1500;
+                  c.venue.faults_wait_resync = true;  // run until the pings were lost
+                  fs.venue.heartbeat_s = 1;
+                }));
+  INFO(describe(r));
+  CHECK(r.oxfun.missed_pongs == 2);
+  CHECK(r.closes == 2);  // the feed's reconnect and the simulator's final close
+  CHECK(r.opens == 2);
+  CHECK(r.gaps == 0);
+}
+
+TEST_CASE("OX.FUN seqNum jumps with seqnum_jumps = count: counted, books LIVE and exact",
+          "[e2e][oxfun]") {
+  const auto r = run_venue("oxfun", false, {}, seed_from_env(), 3000,
+                           oxfun_with([](sim::SimConfig& c, FeedSetup& fs) {
+                             c.options["oxfun"]["seq_step_max"] = "5";
+                             config::KeyValue v;
+                             v.string = "count";
+                             fs.venue.options.push_back({"seqnum_jumps", v});
+                           }));
+  INFO(describe(r));
+  CHECK(r.gaps == 0);
+  CHECK(r.oxfun.seq_jumps > 0);
+}
+
+TEST_CASE("OX.FUN login with the HMAC signature: positions handed over, books LIVE",
+          "[e2e][oxfun][auth]") {
+  const auto r =
+      run_venue("oxfun", false, {}, seed_from_env(), 3000, oxfun_login("correct horse battery"));
+  INFO(describe(r));
+  CHECK(r.errors == 0);
+  CHECK(r.oxfun.logins == 1);
+  // The seeded script: per instrument an open, an increase, a flip to short
+  // and a close to zero, 4 steps x 3 instruments.
+  CHECK(r.oxfun.position_updates == 12);
+  CHECK(r.oxfun.positions_rejected == 0);
+  CHECK(r.position_problems == 0);
+  CHECK(r.positions_held == 3);  // every scripted instrument reached the positions section
+  CHECK(r.gaps == 0);
+}
+
+TEST_CASE("OX.FUN with a wrong secret: the refusal is logged, no positions, books LIVE",
+          "[e2e][oxfun][auth]") {
+  const auto r = run_venue("oxfun", false, {}, seed_from_env(), 2000, oxfun_login("wrong"));
+  INFO(describe(r));
+  CHECK(r.oxfun.login_refusals >= 1);
+  CHECK(r.errors == r.oxfun.login_refusals);
+  CHECK(r.last_error == "login: 20000 Signature is invalid");
+  CHECK(r.last_error.find("wrong") == std::string::npos);
+  CHECK(r.last_error.find("correct horse") == std::string::npos);
+  CHECK(r.oxfun.position_updates == 0);
+  CHECK(r.positions_held == 0);
   CHECK(r.gaps == 0);
 }

@@ -9,12 +9,14 @@ namespace wirebook::sim {
 extern const VenueModule kWooModule;
 extern const VenueModule kPulseModule;
 extern const VenueModule kO2Module;
+extern const VenueModule kOxfunModule;
 
 namespace {
 constexpr const VenueModule* kModules[] = {
     &kWooModule,
     &kPulseModule,
     &kO2Module,
+    &kOxfunModule,
 };
 }  // namespace
 
