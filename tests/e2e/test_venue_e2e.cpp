@@ -16,11 +16,16 @@
 #include <sstream>
 #include <thread>
 
+#include <wirebook/reader.hpp>
+
 #include "book/decimal.hpp"
 #include "feeds/common/venue_books.hpp"
 #include "feeds/common/ws_session.hpp"
 #include "feeds/oxfun/oxfun_feed.hpp"
 #include "feeds/registry.hpp"
+#include "shm/writer.hpp"
+#include "tests/shm/test_util.hpp"
+#include "tools/sim/oxfun/oxfun_venue.hpp"
 #include "tools/sim/sim.hpp"
 
 using namespace wirebook;
@@ -65,6 +70,7 @@ class Recorder final : public feeds::FrameHandler {
     const std::uint64_t snaps = books_.counters().snapshots.load();
     const bool r = inner_->on_frame(d, n, cap, rt, mono);
     observe(mono, snaps);
+    if (after_frame) after_frame();
     return r;
   }
   bool on_timer(std::int64_t now) noexcept override {
@@ -73,6 +79,7 @@ class Recorder final : public feeds::FrameHandler {
     return r;
   }
 
+  std::function<void()> after_frame;  // on the session's thread, after every frame
   std::vector<BookStatus> at_close;
   int opens = 0;
   int closes = 0;
@@ -172,6 +179,9 @@ struct RunResult {
   feeds::oxfun::OxfunCounters oxfun;  // OX.FUN runs only
   std::uint32_t positions_held = 0;   // instruments with a position slot
   std::uint64_t position_problems = 0;
+  // Every position the segment showed, in order, one entry per republished
+  // slot (runs with FeedSetup::positions_segment only).
+  std::vector<shm::Position> positions_seen;
   std::uint64_t sim_frames_sent = 0;  // frames the simulator queued
 
   [[nodiscard]] std::uint64_t of(sim::FaultKind k) const {
@@ -203,6 +213,39 @@ std::string describe(const RunResult& r) {
 struct FeedSetup {
   config::VenueConfig venue;
   feeds::Credentials credentials;
+  // Publish to a real shared-memory segment and record every position it shows.
+  bool positions_segment = false;
+};
+
+// A venue segment in a temporary directory and a reader of its positions that
+// records each republished slot (a new ring_seq) in order.
+struct PositionWatch {
+  PositionWatch(const std::string& venue, const std::vector<std::string>& symbols) {
+    shm::SegmentOptions o;
+    o.dir = dir.path();
+    shm::VenueConfig c;
+    c.name = venue;
+    c.symbols = symbols;
+    c.ring_capacity = 1024;
+    c.position_capacity = 8;
+    REQUIRE(shm::VenueWriter::create(o, c, writer).ok());
+    writer->set_state(shm::SegmentState::live);
+    REQUIRE(shm::VenueReader::open(dir.path(), venue, reader) == shm::OpenError::ok);
+    last_seq.assign(reader.position_capacity(), 0);
+  }
+  void poll(std::vector<shm::Position>& seen) {
+    for (std::uint32_t slot = 0; slot < reader.position_capacity(); ++slot) {
+      shm::Position p;
+      if (reader.read_position(slot, p) != shm::ReadResult::ok) continue;
+      if (p.ring_seq == last_seq[slot]) continue;
+      last_seq[slot] = p.ring_seq;
+      seen.push_back(p);
+    }
+  }
+  shm::test::TempDir dir{"e2epos"};
+  std::unique_ptr<shm::VenueWriter> writer;
+  shm::VenueReader reader;
+  std::vector<std::uint64_t> last_seq;
 };
 
 using Tweak = std::function<void(sim::SimConfig&, FeedSetup&)>;
@@ -233,7 +276,10 @@ RunResult run_venue(const std::string& kind, bool tls, const std::vector<std::st
 
   std::vector<feeds::InstrumentSpec> specs;
   for (const auto& s : syms) specs.push_back({s.name, -2, -4});  // widened as needed
-  feeds::VenueBooks books(specs, 4000, 65536, nullptr);
+  std::unique_ptr<PositionWatch> watch;
+  if (fs.positions_segment) watch = std::make_unique<PositionWatch>(kind_name, fs.venue.symbols);
+  feeds::VenueBooks books(specs, 4000, 65536, watch ? watch->writer.get() : nullptr);
+  std::vector<shm::Position> positions_seen;
 
   boost::asio::io_context io;
   auto guard = boost::asio::make_work_guard(io);
@@ -269,6 +315,7 @@ RunResult run_venue(const std::string& kind, bool tls, const std::vector<std::st
   using OxfunHandler = feeds::FeedHandler<feeds::oxfun::OxfunFeed>;
   const auto* oxfun = dynamic_cast<const OxfunHandler*>(feed.get());
   rec = std::make_unique<Recorder>(books, std::move(feed));
+  if (watch) rec->after_frame = [&] { watch->poll(positions_seen); };
   session = feeds::make_session(module->transport, io, wo, *rec);
   forward.s = session.get();
   std::thread sim_thread([&] { simulator.run(); });
@@ -298,6 +345,7 @@ RunResult run_venue(const std::string& kind, bool tls, const std::vector<std::st
   r.last_error = std::string(books.last_error());
   if (oxfun != nullptr) r.oxfun = oxfun->feed().oxfun_counters();
   r.positions_held = books.positions().size();
+  r.positions_seen = std::move(positions_seen);
   r.position_problems = books.positions().problems();
   {
     auto* v = simulator.venue(kind);
@@ -739,7 +787,20 @@ Tweak oxfun_login(const std::string& feed_secret) {
     c.options["oxfun"]["position_ms"] = "20";
     fs.venue.options.push_back({"positions", bool_key(true)});
     fs.credentials = {feeds::Credentials::Use::signature, "desk-7", feed_secret};
+    fs.positions_segment = true;
   });
+}
+
+// A position field as decimal text ("unknown" when the venue sent none).
+std::string field_text(const shm::Position& p, shm::PositionField f) {
+  if (!p.has(f)) return "unknown";
+  char buf[book::kMaxDecimalText];
+  return {buf, book::format_decimal(p.raw(f), p.exponent(f), buf, sizeof buf)};
+}
+
+std::string fixed_text(std::int64_t raw, int exp) {
+  char buf[book::kMaxDecimalText];
+  return {buf, book::format_decimal(raw, exp, buf, sizeof buf)};
 }
 
 }  // namespace
@@ -834,10 +895,10 @@ TEST_CASE("OX.FUN seqNum jumps with seqnum_jumps = count: counted, books LIVE an
   CHECK(r.oxfun.seq_jumps > 0);
 }
 
-TEST_CASE("OX.FUN login with the HMAC signature: positions handed over, books LIVE",
-          "[e2e][oxfun][auth]") {
-  const auto r =
-      run_venue("oxfun", false, {}, seed_from_env(), 3000, oxfun_login("correct horse battery"));
+TEST_CASE("OX.FUN login with the HMAC signature: positions in shared memory equal the script's",
+          "[e2e][oxfun][auth][positions]") {
+  const std::uint64_t seed = seed_from_env();
+  const auto r = run_venue("oxfun", false, {}, seed, 3000, oxfun_login("correct horse battery"));
   INFO(describe(r));
   CHECK(r.errors == 0);
   CHECK(r.oxfun.logins == 1);
@@ -847,6 +908,22 @@ TEST_CASE("OX.FUN login with the HMAC signature: positions handed over, books LI
   CHECK(r.oxfun.positions_rejected == 0);
   CHECK(r.position_problems == 0);
   CHECK(r.positions_held == 3);  // every scripted instrument reached the positions section
+  // The segment showed the simulator's script step by step: per instrument an
+  // open, an increase, a flip from long to short and a close to zero.
+  const auto symbols = sim::venue_symbols("oxfun", 3);
+  const auto script = sim::oxfun_position_script(seed, symbols);
+  REQUIRE(r.positions_seen.size() == script.size());
+  for (std::size_t k = 0; k < script.size(); ++k) {
+    const sim::PositionStep& want = script[k];
+    const sim::SymbolSpec& s = symbols[want.symbol];
+    const shm::Position& got = r.positions_seen[k];
+    INFO("step " << k << " " << s.name);
+    CHECK(std::string(got.instrument) == s.name);
+    CHECK(field_text(got, shm::PositionField::quantity) == fixed_text(want.quantity, s.qty_exp));
+    CHECK(field_text(got, shm::PositionField::entry_price) ==
+          fixed_text(want.entry_price, s.px_exp));
+    CHECK(field_text(got, shm::PositionField::leverage) == "0");
+  }
   CHECK(r.gaps == 0);
 }
 
