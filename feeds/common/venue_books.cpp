@@ -5,18 +5,11 @@
 
 #include "book/decimal.hpp"
 #include "book/decimal_simd.hpp"
-#include "feeds/common/clock.hpp"
+#include "feeds/common/book_publisher_inline.hpp"
 #include "feeds/common/printable_text.hpp"
 #include "shm/writer.hpp"
 
 namespace wirebook::feeds {
-namespace {
-
-shm::Status to_shm(BookStatus s) noexcept {
-  return static_cast<shm::Status>(s);
-}
-
-}  // namespace
 
 const char* to_string(BookStatus s) noexcept {
   switch (s) {
@@ -64,7 +57,7 @@ VenueBooks::VenueBooks(std::vector<InstrumentSpec> instruments, std::size_t max_
                        std::size_t buffer_ops, shm::VenueWriter* writer)
     : index_(symbols_of(instruments)),
       buffer_ops_(buffer_ops == 0 ? 1 : buffer_ops),
-      writer_(writer),
+      publisher_(writer),
       positions_(writer, position_capacity(writer)) {
   books_.reserve(instruments.size());
   for (const auto& s : instruments) {
@@ -85,6 +78,9 @@ int VenueBooks::px_exp(std::uint32_t i) const noexcept {
 }
 int VenueBooks::qty_exp(std::uint32_t i) const noexcept {
   return books_[i]->qty_exp;
+}
+Exponents VenueBooks::exponents(const Instrument& in) noexcept {
+  return {.px = in.px_exp, .qty = in.qty_exp};
 }
 
 bool VenueBooks::widen(Instrument& in, bool price, int new_exp) noexcept {
@@ -140,35 +136,17 @@ LevelResult VenueBooks::convert(Instrument& in, std::string_view px, std::string
                                                            std::int64_t ts_exchange_ns,
                                                            std::int64_t ts_recv_ns) noexcept {
   const auto applied = in.book.set_level(side, px, qty);
-  if (applied == book::ApplyResult::absent_delete || applied == book::ApplyResult::dropped_full ||
-      writer_ == nullptr) {
+  if (applied == book::ApplyResult::absent_delete || applied == book::ApplyResult::dropped_full) {
     return;
   }
-  shm::Event ev;
-  ev.type = shm::EventType::level;
-  ev.side = static_cast<std::uint8_t>(side);
-  ev.px_exp = static_cast<std::int8_t>(in.px_exp);
-  ev.qty_exp = static_cast<std::int8_t>(in.qty_exp);
-  ev.instrument = i;
-  ev.ts_exchange_ns = ts_exchange_ns;
-  ev.ts_recv_ns = ts_recv_ns;
-  ev.px = px;
-  ev.qty = qty;
-  (void)writer_->append(ev);
+  publisher_.level(i, side, exponents(in), px, qty, ts_exchange_ns, ts_recv_ns);
 }
 
 void VenueBooks::begin_snapshot(std::uint32_t i, std::int64_t ts_recv_ns) noexcept {
   Instrument& in = *books_[i];
   in.book.clear();
   in.evictions_seen = 0;
-  if (writer_ != nullptr) {
-    shm::Event ev;
-    ev.type = shm::EventType::snapshot_begin;
-    ev.instrument = i;
-    ev.ts_recv_ns = ts_recv_ns;
-    ev.aux0 = static_cast<std::int64_t>(in.book.version());
-    (void)writer_->append(ev);
-  }
+  publisher_.snapshot_begin(i, in.book.version(), ts_recv_ns);
 }
 
 LevelResult VenueBooks::set_level(std::uint32_t i, book::Side side, std::string_view px,
@@ -220,16 +198,9 @@ void VenueBooks::publish(std::uint32_t i, std::int64_t ts_exchange_ns,
     bump(counters_.evictions, ev - in.evictions_seen);
     in.evictions_seen = ev;
   }
-  if (writer_ == nullptr) return;
-  shm::BookMeta meta;
-  meta.status = to_shm(in.status);
-  meta.px_exp = static_cast<std::int8_t>(in.px_exp);
-  meta.qty_exp = static_cast<std::int8_t>(in.qty_exp);
-  meta.ts_exchange_ns = ts_exchange_ns;
-  meta.ts_recv_ns = ts_recv_ns;
-  meta.ts_publish_ns = clock_.now();
-  (void)writer_->publish(i, in.book, meta);
-  record(counters_.recv_to_publish, meta.ts_publish_ns - ts_recv_ns);
+  const std::int64_t published =
+      publisher_.book(i, in.book, in.status, exponents(in), ts_exchange_ns, ts_recv_ns);
+  if (published != 0) record(counters_.recv_to_publish, published - ts_recv_ns);
 }
 
 void VenueBooks::commit(std::uint32_t i, BookStatus status, bool snapshot,
@@ -239,45 +210,23 @@ void VenueBooks::commit(std::uint32_t i, BookStatus status, bool snapshot,
   in.status = status;
   if (snapshot) {
     bump(counters_.snapshots);
-    if (writer_ != nullptr) {
-      shm::Event ev;
-      ev.type = shm::EventType::snapshot_end;
-      ev.instrument = i;
-      ev.ts_exchange_ns = ts_exchange_ns;
-      ev.ts_recv_ns = ts_recv_ns;
-      ev.aux0 = static_cast<std::int64_t>(in.book.version());
-      (void)writer_->append(ev);
-    }
+    publisher_.snapshot_end(i, in.book.version(), ts_exchange_ns, ts_recv_ns);
   }
   publish(i, ts_exchange_ns, ts_recv_ns);
-  if (changed && writer_ != nullptr) {
-    shm::Event ev;
-    ev.type = shm::EventType::status;
-    ev.instrument = i;
-    ev.ts_recv_ns = ts_recv_ns;
-    ev.aux0 = static_cast<std::int64_t>(status);
-    (void)writer_->append(ev);
-  }
+  if (changed) publisher_.status_event(i, status, ts_recv_ns);
 }
 
 void VenueBooks::set_status(std::uint32_t i, BookStatus status, std::int64_t now_ns) noexcept {
   Instrument& in = *books_[i];
   if (in.status == status) return;
   in.status = status;
-  if (writer_ != nullptr) (void)writer_->set_status(i, to_shm(status), now_ns);
+  publisher_.status_now(i, status, now_ns);
 }
 
 void VenueBooks::gap(std::uint32_t i, std::int64_t expected, std::int64_t received,
                      std::int64_t now_ns) noexcept {
   bump(counters_.gaps);
-  if (writer_ == nullptr) return;
-  shm::Event ev;
-  ev.type = shm::EventType::gap;
-  ev.instrument = i;
-  ev.ts_recv_ns = now_ns;
-  ev.aux0 = expected;
-  ev.aux1 = received;
-  (void)writer_->append(ev);
+  publisher_.gap(i, expected, received, now_ns);
 }
 
 void VenueBooks::set_all(BookStatus status, std::int64_t now_ns) noexcept {
@@ -337,18 +286,7 @@ void VenueBooks::trade(std::uint32_t i, book::Side aggressor, std::string_view p
     bump(counters_.malformed);
     return;
   }
-  if (writer_ == nullptr) return;
-  shm::Event ev;
-  ev.type = shm::EventType::trade;
-  ev.side = static_cast<std::uint8_t>(aggressor);
-  ev.px_exp = static_cast<std::int8_t>(in.px_exp);
-  ev.qty_exp = static_cast<std::int8_t>(in.qty_exp);
-  ev.instrument = i;
-  ev.ts_exchange_ns = ts_exchange_ns;
-  ev.ts_recv_ns = ts_recv_ns;
-  ev.px = p;
-  ev.qty = q;
-  (void)writer_->append(ev);
+  publisher_.trade(i, aggressor, exponents(in), p, q, ts_exchange_ns, ts_recv_ns);
 }
 
 void VenueBooks::bbo(std::uint32_t i, std::string_view bid_px, std::string_view bid_qty,
@@ -368,24 +306,13 @@ void VenueBooks::bbo(std::uint32_t i, std::string_view bid_px, std::string_view 
     bump(counters_.malformed);
     return;
   }
-  if (writer_ == nullptr) return;
-  shm::Event ev;
-  ev.type = shm::EventType::bbo;
-  ev.px_exp = static_cast<std::int8_t>(in.px_exp);
-  ev.qty_exp = static_cast<std::int8_t>(in.qty_exp);
-  ev.instrument = i;
-  ev.ts_exchange_ns = ts_exchange_ns;
-  ev.ts_recv_ns = ts_recv_ns;
-  ev.px = bp;
-  ev.qty = bq;
-  ev.aux0 = ap;
-  ev.aux1 = aq;
-  (void)writer_->append(ev);
+  publisher_.bbo(i, exponents(in), bp, bq, ap, aq, ts_exchange_ns, ts_recv_ns);
 }
 
 PositionResult VenueBooks::position(std::string_view instrument, const PositionText& p,
                                     std::int64_t exchange_ns, std::int64_t recv_ns) noexcept {
-  const PositionResult r = positions_.publish(instrument, p, exchange_ns, recv_ns, clock_.now());
+  const PositionResult r =
+      positions_.publish(instrument, p, exchange_ns, recv_ns, publisher_.now());
   if (r == PositionResult::bad_number || r == PositionResult::bad_instrument) {
     bump(counters_.malformed);
   } else if (r == PositionResult::section_full) {

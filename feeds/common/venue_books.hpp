@@ -7,8 +7,11 @@
 // snapshot, tracks each book's status and publishes books, statuses and events
 // to the venue's shared-memory segment. Venue adapters (feeds/<venue>) decide
 // *when* to apply, buffer, or resync by their chain rule; this class does the
-// rest, so no adapter touches shm/ directly. Account positions go through
-// position() to the VenuePositions it owns (venue_positions.hpp).
+// rest, so no adapter touches shm/ directly. Its parts: the symbol index
+// (symbol_index.hpp), the pre-snapshot buffer (delta_buffer.hpp), the writer
+// of books and events (book_publisher.hpp) and the account positions
+// (venue_positions.hpp); what stays here is the books themselves, the exact
+// conversion of level texts with exponent widening, and the statuses.
 //
 // Threading: owned by one venue thread; hot methods never allocate, never
 // block, never throw. Counters are relaxed atomics so a cold thread may read
@@ -25,7 +28,7 @@
 
 #include "book/book_op.hpp"
 #include "book/l2_book.hpp"
-#include "feeds/common/clock.hpp"
+#include "feeds/common/book_publisher.hpp"
 #include "feeds/common/delta_buffer.hpp"
 #include "feeds/common/level_text.hpp"
 #include "feeds/common/symbol_index.hpp"
@@ -215,6 +218,7 @@ class VenueBooks {
                                     std::int64_t& px_out, std::int64_t& qty_out) noexcept;
   [[nodiscard]] bool widen(Instrument& in, bool price, int new_exp) noexcept;
   void publish(std::uint32_t i, std::int64_t ts_exchange_ns, std::int64_t ts_recv_ns) noexcept;
+  [[nodiscard]] static Exponents exponents(const Instrument& in) noexcept;
   [[nodiscard]] bool set_side(std::uint32_t i, book::Side side, std::span<const LevelText> levels,
                               std::int64_t ts_exchange_ns, std::int64_t ts_recv_ns) noexcept;
   void apply_level(Instrument& in, std::uint32_t i, book::Side side, std::int64_t px,
@@ -223,8 +227,7 @@ class VenueBooks {
   SymbolIndex index_;
   std::vector<std::unique_ptr<Instrument>> books_;
   std::size_t buffer_ops_;
-  shm::VenueWriter* writer_;
-  TscRealtime clock_;  // publish timestamps (CLOCK_REALTIME via the TSC)
+  BookPublisher publisher_;
   VenueCounters counters_;
   VenuePositions positions_;
   std::array<char, 256> last_error_{};

@@ -81,7 +81,11 @@ bool SubscribeLedger::refused(std::string_view tag, std::string_view channel, st
     drop_answered();
     return true;
   }
-  p.refusals.push_back(Refusal{{}, std::string(code), std::string(message)});
+  // Built in place: GCC 12 at -O3 sees a moved-from temporary's empty
+  // SubscribeArg as maybe-uninitialized (a false positive, -Werror).
+  Refusal& r = p.refusals.emplace_back();
+  r.code = code;
+  r.message = message;
   resolve(p, out);
   drop_answered();
   return true;
