@@ -213,20 +213,28 @@ void VenueRunner::arm_timer() {
 
 void VenueRunner::on_tick() noexcept {
   writer_->idle(feeds::monotonic_ns());
-  // Venue error replies reach the log from here (at most one line per tick,
-  // with the count), never from the frame path.
-  const std::uint64_t errors = books_->counters().errors.load(std::memory_order_relaxed);
-  if (errors > errors_logged_) {
-    try {
-      log(kWarn, fmt::format("venue error reply ({} so far): {}", errors, books_->last_error()));
-    } catch (...) {
-      // formatting failed (allocation): the counter still shows it
-    }
-    errors_logged_ = errors;
-  }
+  // Venue error replies and notices reach the log from here (at most one
+  // line each per tick, with the count), never from the frame path.
+  const feeds::VenueCounters& c = books_->counters();
+  log_new(kWarn, "venue error reply", c.errors, errors_logged_, books_->last_error());
+  log_new(kInfo, "venue notice", c.notices, notices_logged_, books_->last_notice());
   log_position_problems();
   publish_summary();
   bump(summary_.ticks);
+}
+
+// One line for what `count` gained since the last one logged: the count and
+// the latest text.
+void VenueRunner::log_new(int level, std::string_view what, const std::atomic<std::uint64_t>& count,
+                          std::uint64_t& logged, std::string_view latest) noexcept {
+  const std::uint64_t now = count.load(std::memory_order_relaxed);
+  if (now <= logged) return;
+  try {
+    log(level, fmt::format("{} ({} so far): {}", what, now, latest));
+  } catch (...) {
+    // formatting failed (allocation): the counter still shows it
+  }
+  logged = now;
 }
 
 // Rejected positions (bad numbers, a full section) reach the log from the

@@ -92,6 +92,8 @@ class VenueRunner {
   void arm_timer();
   void on_tick() noexcept;
   void log_position_problems() noexcept;
+  void log_new(int level, std::string_view what, const std::atomic<std::uint64_t>& count,
+               std::uint64_t& logged, std::string_view latest) noexcept;
   void stop_on_thread() noexcept;
   void publish_summary() noexcept;
   void log(int level, std::string_view message) noexcept;
@@ -104,6 +106,7 @@ class VenueRunner {
   std::unique_ptr<boost::asio::steady_timer> timer_;
   std::unique_ptr<feeds::VenueBooks> books_;
   std::uint64_t errors_logged_ = 0;             // venue errors already logged (venue thread)
+  std::uint64_t notices_logged_ = 0;            // venue notices already logged
   std::uint64_t position_problems_logged_ = 0;  // rejected positions already logged
   ForwardingOutbox outbox_;
   std::unique_ptr<feeds::FrameHandler> handler_;

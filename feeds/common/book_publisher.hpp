@@ -57,8 +57,8 @@ class BookPublisher {
   // A GAP event with the venue's expected and received chain ids.
   void gap(std::uint32_t i, std::int64_t expected, std::int64_t received,
            std::int64_t now_ns) noexcept;
-  void trade(std::uint32_t i, book::Side aggressor, Exponents e, std::int64_t px,
-             std::int64_t qty, std::int64_t ts_exchange_ns, std::int64_t ts_recv_ns) noexcept;
+  void trade(std::uint32_t i, book::Side aggressor, Exponents e, std::int64_t px, std::int64_t qty,
+             std::int64_t ts_exchange_ns, std::int64_t ts_recv_ns) noexcept;
   void bbo(std::uint32_t i, Exponents e, std::int64_t bid_px, std::int64_t bid_qty,
            std::int64_t ask_px, std::int64_t ask_qty, std::int64_t ts_exchange_ns,
            std::int64_t ts_recv_ns) noexcept;

@@ -337,4 +337,11 @@ void VenueBooks::venue_error(std::string_view context, std::int64_t code,
   last_error_len_ = n;
 }
 
+void VenueBooks::notice(std::string_view text) noexcept {
+  bump(counters_.notices);
+  std::size_t n = 0;
+  put_printable(last_notice_, n, text);
+  last_notice_len_ = n;
+}
+
 }  // namespace wirebook::feeds

@@ -90,6 +90,7 @@ struct VenueCounters {
   std::atomic<std::uint64_t> evictions{0};      // levels dropped beyond capacity
   std::atomic<std::uint64_t> reconnects{0};
   std::atomic<std::uint64_t> errors{0};          // venue error replies
+  std::atomic<std::uint64_t> notices{0};         // notices for the log (notice())
   std::atomic<std::uint64_t> positions_full{0};  // positions dropped: every slot taken
   LatencyHistogram recv_to_publish;              // per book publication to shared memory
 };
@@ -184,6 +185,13 @@ class VenueBooks {
   [[nodiscard]] std::string_view last_error() const noexcept {
     return {last_error_.data(), last_error_len_};
   }
+  // Something the operator should read that is neither an error reply nor a
+  // break (an OX.FUN seqNum jump taken as allowed, say): counted and kept like
+  // an error, so the daemon logs it from its tick (one line, with the count).
+  void notice(std::string_view text) noexcept;
+  [[nodiscard]] std::string_view last_notice() const noexcept {
+    return {last_notice_.data(), last_notice_len_};
+  }
 
   // --- positions (DESIGN §9a) --------------------------------------------
   // Publishes the account position in `instrument` (the venue's own name, any
@@ -232,6 +240,8 @@ class VenueBooks {
   VenuePositions positions_;
   std::array<char, 256> last_error_{};
   std::size_t last_error_len_ = 0;
+  std::array<char, 256> last_notice_{};
+  std::size_t last_notice_len_ = 0;
 };
 
 }  // namespace wirebook::feeds

@@ -1,5 +1,8 @@
 #include "feeds/oxfun/oxfun_feed.hpp"
 
+#include <algorithm>
+#include <array>
+#include <cstdio>
 #include <string>
 
 #include "book/decimal.hpp"
@@ -273,13 +276,28 @@ void OxfunFeed::on_book(std::uint32_t i, const Message& m, std::int64_t recv_ns,
     return;
   }
   const ChainKeys keys{0, m.seq_num, false, true};
-  if (seq_.phase(i) == Phase::live && m.seq_num > seq_.head(i).last + 1) ++c_.seq_jumps;
+  if (seq_.phase(i) == Phase::live && m.seq_num > seq_.head(i).last + 1) {
+    note_jump(i, seq_.head(i).last, m.seq_num);
+  }
   if (opt_.jumps == JumpPolicy::count) {
     seq_.on_delta<SeqNumChain<JumpPolicy::count>>(i, keys, m.bids, m.asks, ts_ns, recv_ns, mono_ns);
   } else {
     seq_.on_delta<SeqNumChain<JumpPolicy::break_chain>>(i, keys, m.bids, m.asks, ts_ns, recv_ns,
                                                         mono_ns);
   }
+}
+
+// A seqNum jump (PROTOCOLS §7 item 4: contiguity is not documented): counted,
+// and noted for the daemon's log with the market, both numbers and what the
+// policy made of it. Rare, so formatting here costs the hot path nothing.
+void OxfunFeed::note_jump(std::uint32_t i, std::int64_t last, std::int64_t seq_num) noexcept {
+  ++c_.seq_jumps;
+  std::array<char, 160> text{};
+  const int n = std::snprintf(text.data(), text.size(), "seqNum jump on %s: %lld after %lld (%s)",
+                              books_.symbol(i).c_str(), static_cast<long long>(seq_num),
+                              static_cast<long long>(last),
+                              opt_.jumps == JumpPolicy::count ? "counted, applied" : "resync");
+  if (n > 0) books_.notice({text.data(), std::min(static_cast<std::size_t>(n), text.size() - 1)});
 }
 
 // The venue's full book at seqNum N must equal the incremental book that

@@ -152,6 +152,7 @@ class OxfunFeed final : public SnapshotSource {
   void on_refusal(const Message& m, std::int64_t mono_ns) noexcept;
   void on_login(bool ok, const Message& m, std::int64_t mono_ns) noexcept;
   void apply_refusals(std::vector<Refusal>& refusals);
+  void note_jump(std::uint32_t i, std::int64_t last, std::int64_t seq_num) noexcept;
   void hand_over_position(const PositionFields& p, std::int64_t exchange_ns,
                           std::int64_t recv_ns) noexcept;
 

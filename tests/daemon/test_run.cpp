@@ -545,3 +545,77 @@ TEST_CASE(
     CHECK(log.find(wrong) == std::string::npos);
   }
 }
+
+TEST_CASE("wirebookd publishes OX.FUN positions that wirebook positions reads; jumps are logged",
+          "[daemon][positions]") {
+  const std::string secret = "sim-oxfun-secret-5c1e";  // must never reach the log
+  TempDir tmp;
+  Child sim({env_or_fail("WIREBOOK"),
+             "sim",
+             "--venue",
+             "oxfun",
+             "--symbols",
+             "3",
+             "--rate",
+             "50",
+             "--ws-port",
+             "oxfun=0",
+             "--wss-port",
+             "oxfun=-1",
+             "--set",
+             "oxfun.api_key=desk-9",
+             "--set",
+             "oxfun.api_secret=" + secret,
+             "--set",
+             "oxfun.position_ms=50",
+             "--set",
+             "oxfun.seq_step_max=3",
+             "--ca-out",
+             tmp.file("ca.pem")},
+            tmp.file("sim.out"), tmp.file("sim.err"));
+  REQUIRE(
+      wait_until([&] { return sim.out().find("WIREBOOK_SIM_READY") != std::string::npos; }, 15s));
+  const std::string out = sim.out();
+  const std::string tag = "WIREBOOK_SIM oxfun ";
+  const auto at = out.find(tag);
+  REQUIRE(at != std::string::npos);
+  const std::string url = out.substr(at + tag.size(), out.find('\n', at) - at - tag.size());
+  const std::string cfg = tmp.write(
+      "d.toml", "[daemon]\ninstance = \"t\"\nshm_dir = \"" + tmp.file("shm") +
+                    "\"\nstats_interval_s = 1\n[[venue]]\nname = \"oxfun\"\nkind = \"oxfun\"\n"
+                    "url = \"" +
+                    url +
+                    "\"\nsymbols = [\"BTC-USD-SWAP-LIN\", \"ETH-USD-SWAP-LIN\"]\ndepth = 10\n"
+                    "positions = true\nseqnum_jumps = \"count\"\n"
+                    "api_key_env = \"WB_TEST_OX_KEY\"\napi_secret_env = \"WB_TEST_OX_SECRET\"\n");
+  Child daemon({env_or_fail("WIREBOOKD"), "--config", cfg}, tmp.file("d.out"), tmp.file("d.err"),
+               {"WB_TEST_OX_KEY=desk-9", "WB_TEST_OX_SECRET=" + secret});
+  const std::string dir = tmp.file("shm") + "/t";
+  // The simulator's script: per instrument of its list an open, an increase,
+  // a flip to short and a close, one step every 50 ms; all closed at the end.
+  std::string positions;
+  const auto all_closed = [&] {
+    const auto r = run({env_or_fail("WIREBOOK"), "positions", "--json", "--dir", dir}, tmp.path());
+    positions = r.out;
+    std::size_t closed = 0;
+    for (std::size_t p = 0; (p = positions.find("\"quantity\":\"0\"", p)) != std::string::npos;
+         ++p) {
+      ++closed;
+    }
+    return r.status == 0 && closed == 3 && positions.find("\"updates\":4,") != std::string::npos;
+  };
+  CHECK(wait_until(all_closed, 60s));
+  INFO("wirebook positions --json:\n" << positions);
+  CHECK(positions.find("{\"venue\":\"oxfun\",\"instrument\":\"BTC-USD-SWAP-LIN\"") !=
+        std::string::npos);
+  // A position in a market the config does not subscribe to is still kept.
+  CHECK(positions.find("\"instrument\":\"SOL-USD-SWAP-LIN\"") != std::string::npos);
+  CHECK(wait_until([&] { return daemon.err().find("seqNum jump on") != std::string::npos; }, 30s));
+  CHECK(daemon.err().find("venue notice (") != std::string::npos);
+  daemon.signal(SIGTERM);
+  CHECK(daemon.wait(2000ms) == 0);
+  const std::string log = daemon.out() + daemon.err();
+  INFO("wirebookd log:\n" << log);
+  CHECK(log.find(secret) == std::string::npos);
+  CHECK(log.find("position rejected") == std::string::npos);
+}

@@ -181,6 +181,8 @@ TEST_CASE("a seqNum jump is counted, and a break by default", "[oxfun][feed]") {
   CHECK(r.feed.oxfun_counters().seq_jumps == 1);
   CHECK(r.books.counters().gaps == 1);
   CHECK(r.books.status(0) == BookStatus::resyncing);
+  CHECK(r.books.counters().notices == 1);
+  CHECK(r.books.last_notice() == "seqNum jump on BTC-USD-SWAP-LIN: 103 after 100 (resync)");
 }
 
 TEST_CASE("with seqnum_jumps = count a jump is counted and applied", "[oxfun][feed]") {
@@ -199,6 +201,9 @@ TEST_CASE("with seqnum_jumps = count a jump is counted and applied", "[oxfun][fe
   CHECK(r.feed.oxfun_counters().seq_jumps == 2);
   CHECK(r.books.counters().gaps == 1);
   CHECK(r.books.status(0) == BookStatus::live);
+  CHECK(r.books.counters().notices == 2);
+  CHECK(r.books.last_notice() ==
+        "seqNum jump on BTC-USD-SWAP-LIN: 250 after 200 (counted, applied)");
   CHECK(r.top(0, Side::bid).size() == 2);
 }
 
