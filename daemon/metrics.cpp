@@ -51,6 +51,8 @@ const Counter kCounters[] = {
      [](const VenueRunner& v) { return get(v.counters().reconnects); }},
     {"wirebook_venue_errors_total", "Venue error replies",
      [](const VenueRunner& v) { return get(v.counters().errors); }},
+    {"wirebook_venue_notices_total", "Venue notices (logged at info: e.g. sequence jumps)",
+     [](const VenueRunner& v) { return get(v.counters().notices); }},
     {"wirebook_positions_full_total", "Positions dropped: the positions section was full",
      [](const VenueRunner& v) { return get(v.counters().positions_full); }},
     {"wirebook_connects_total", "Websocket handshakes completed",
