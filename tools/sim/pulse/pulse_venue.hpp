@@ -18,6 +18,14 @@ struct PulseOptions {
   bool raw_needs_auth = false;
   std::uint32_t lose_test_answers = 0;  // fault: ignore the first K public/test answers
   double exponent_rate = 0;             // share of numbers printed as 2.5e4
+  // "Pulse as documented" (pulse-api.txt) instead of Deribit's behaviour:
+  // public/unsubscribe and public/test do not exist (refused as unknown
+  // methods), public/subscribe returns a string, errors carry CommonCodes
+  // (1..13), acks without a result are connection.Message objects, a
+  // test_request is answered by public/set_heartbeat, and expires_in is an
+  // epoch in seconds, as the document's LoginResponse example.
+  bool documented = false;
+  bool pair_levels = false;  // book levels as [price, amount] instead of [action, price, amount]
 };
 
 [[nodiscard]] std::unique_ptr<Venue> make_pulse_venue(const VenueModule& module, VenueOptions opts,
