@@ -823,6 +823,32 @@ TEST_CASE("Pulse as documented: raw books behind auth log in with an epoch expir
   CHECK(r.last_error.find("public/auth: 9 ") != std::string::npos);  // a CommonCodes refusal
 }
 
+TEST_CASE("Pulse: a short-lived token is refreshed before it expires, as seconds or as an epoch",
+          "[e2e][pulse][documented][auth]") {
+  const std::uint64_t seed = seed_from_env();
+  INFO("seed " << seed);
+  for (const bool documented : {false, true}) {
+    INFO("documented " << documented);
+    // 3 s tokens over a run of about 6 s: the simulator closes a session
+    // whose token expires (4001), so one close means every refresh was in time.
+    const Tweak setup = [](sim::SimConfig& c, FeedSetup& fs) {
+      no_heartbeats(c, fs);
+      c.options["pulse"]["raw_needs_auth"] = "true";
+      c.options["pulse"]["client_id"] = "desk-7";
+      c.options["pulse"]["client_secret"] = "correct horse battery";
+      c.options["pulse"]["token_lifetime_s"] = "3";
+      c.venue.rate = 500;
+      fs.credentials = {feeds::Credentials::Use::plain, "desk-7", "correct horse battery"};
+    };
+    const auto r = run_venue("pulse", false, {}, seed, 3000,
+                             documented ? pulse_documented(false, setup) : setup);
+    INFO(describe(r));
+    CHECK(r.closes == 1);
+    CHECK(r.opens == 1);
+    CHECK(r.errors == 0);
+  }
+}
+
 // ---- O2 DEX ----------------------------------------------------------------
 
 TEST_CASE("O2: every injected chain fault is one detected break (duplicates are dropped)",

@@ -272,3 +272,40 @@ TEST_CASE("Pulse pair_levels prints book levels as [price, amount]", "[sim][puls
     }
   }
 }
+
+TEST_CASE("Pulse closes a session whose token expires; a refresh_token login extends it",
+          "[sim][pulse][auth]") {
+  auto cfg = test_config(118, {"pulse"});
+  cfg.venue.rate = 50;
+  cfg.options["pulse"]["token_lifetime_s"] = "1";
+  cfg.options["pulse"]["second_ms"] = "20";  // interval 10 -> 200 ms
+  SimThread st(cfg);
+  const std::string login =
+      R"({"jsonrpc":"2.0","id":1,"method":"public/auth","params":{"grant_type":"client_credentials","client_id":"sim-client","client_secret":"sim-secret"}})";
+  WsClient lazy;
+  REQUIRE(lazy.connect(st.sim().url("pulse", false), "").empty());
+  lazy.send(login);
+  CHECK(await(lazy, R"("id":1)").find(R"("expires_in":1,)") != std::string::npos);
+  CHECK(await_close(lazy, std::chrono::seconds(20)) == 4001);
+  CHECK(lazy.close_reason() == "token expired");
+
+  // Heartbeats pace the client (a test_request every 200 ms): it refreshes on
+  // every second one, so for 2.4 s (past two lifetimes) the token never runs out.
+  WsClient diligent;
+  REQUIRE(diligent.connect(st.sim().url("pulse", false), "").empty());
+  diligent.send(login);
+  REQUIRE(!await(diligent, R"("id":1)").empty());
+  diligent.send(
+      R"({"jsonrpc":"2.0","id":2,"method":"public/set_heartbeat","params":{"interval":10}})");
+  for (int k = 0; k < 12; ++k) {
+    REQUIRE(!await(diligent, R"("type":"test_request")").empty());
+    diligent.send(R"({"jsonrpc":"2.0","id":9,"method":"public/test","params":{}})");
+    if (k % 2 == 1) {
+      diligent.send(
+          R"({"jsonrpc":"2.0","id":3,"method":"public/auth","params":{"grant_type":"refresh_token","refresh_token":"sim-refresh-token"}})");
+    }
+  }
+  diligent.send(R"({"jsonrpc":"2.0","id":4,"method":"public/get_time","params":{}})");
+  CHECK(!await(diligent, R"("id":4)").empty());
+  CHECK(diligent.close_code() == 0);
+}

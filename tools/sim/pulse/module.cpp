@@ -36,6 +36,8 @@ constexpr OptionSpec kOptions[] = {
      "test_request answered by public/set_heartbeat, expires_in as an epoch"},
     {"pair_levels", OptionType::flag, "false", 0, 0,
      "book levels as [price, amount] (no action word)"},
+    {"token_lifetime_s", OptionType::integer, "31536000", 1, 1'000'000'000,
+     "public/auth token lifetime; a session not refreshed in time is closed (4001)"},
 };
 
 std::unique_ptr<Venue> make(const VenueModule& self, VenueOptions common,
@@ -50,6 +52,7 @@ std::unique_ptr<Venue> make(const VenueModule& self, VenueOptions common,
   p.exponent_rate = options.number("exponent_rate");
   p.documented = options.flag("documented");
   p.pair_levels = options.flag("pair_levels");
+  p.token_lifetime_s = options.integer("token_lifetime_s");
   return make_pulse_venue(self, std::move(common), std::move(p));
 }
 

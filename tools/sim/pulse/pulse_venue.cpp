@@ -50,7 +50,8 @@ class PulseSession final : public VenueSession {
   std::vector<std::uint8_t> channels;   // per symbol, Channel bits
   std::vector<std::uint64_t> agg_last;  // per symbol, last change_id sent on .100ms
   bool authenticated = false;
-  int heartbeat_s = 0;  // 0: heartbeats off
+  std::int64_t token_expires_ms = 0;  // wall clock; 0: no token
+  int heartbeat_s = 0;                // 0: heartbeats off
   Clock::time_point next_heartbeat{};
   bool test_request_pending = false;
 };
@@ -324,8 +325,16 @@ void PulseVenue::on_timer(Clock::time_point now) {
     next_agg_ = now + std::chrono::milliseconds(pulse_.agg_ms);
     flush_aggregated();
   }
+  const std::int64_t now_ms = wall_ms();
   for_each_session([&](VenueSession& vs) {
     auto& s = static_cast<PulseSession&>(vs);
+    if (s.token_expires_ms != 0 && now_ms >= s.token_expires_ms) {
+      s.token_expires_ms = 0;
+      s.conn().close(4001, "token expired");
+      s.mark_closing();
+      break_all();
+      return;
+    }
     if (s.heartbeat_s == 0 || now < s.next_heartbeat) return;
     s.next_heartbeat = now + std::chrono::milliseconds(static_cast<std::int64_t>(s.heartbeat_s) *
                                                        pulse_.second_ms);
@@ -489,12 +498,14 @@ void PulseVenue::subscribe(PulseSession& s, const Rpc& rpc, simdjson::dom::eleme
 void PulseVenue::auth(PulseSession& s, const Rpc& rpc, simdjson::dom::element params) {
   const auto grant = str_field(params, "grant_type");
   const auto client_id = str_field(params, "client_id");
-  if (!grant || !client_id) {
+  if (!grant || (!client_id && *grant != "refresh_token")) {
     error(s, rpc, -32602, "Invalid params", R"({"reason":"required","param":"grant_type"})");
     return;
   }
   bool ok = false;
-  if (*grant == "client_credentials") {
+  if (*grant == "refresh_token") {
+    ok = str_field(params, "refresh_token").value_or("") == "sim-refresh-token";
+  } else if (*grant == "client_credentials") {
     const auto secret = str_field(params, "client_secret");
     ok = *client_id == pulse_.client_id && secret && *secret == pulse_.client_secret;
   } else if (*grant == "client_signature") {
@@ -519,11 +530,13 @@ void PulseVenue::auth(PulseSession& s, const Rpc& rpc, simdjson::dom::element pa
     return;
   }
   s.authenticated = true;
-  // A year; as an epoch in seconds in documented mode (the LoginResponse
-  // example's 1516239022).
-  constexpr std::int64_t kLifetimeS = 31'536'000;
+  // Seconds from now; an epoch in seconds in documented mode (the
+  // LoginResponse example's 1516239022), the token ending on that second.
+  const std::int64_t life_s = pulse_.token_lifetime_s;
+  const std::int64_t expires_s = wall_ms() / 1000 + life_s;
+  s.token_expires_ms = pulse_.documented ? expires_s * 1000 : wall_ms() + life_s * 1000;
   std::string expires;
-  append_int(expires, pulse_.documented ? wall_ms() / 1000 + kLifetimeS : kLifetimeS);
+  append_int(expires, pulse_.documented ? expires_s : life_s);
   result(s, rpc,
          R"({"access_token":"sim-access-token","expires_in":)" + expires +
              R"(,"refresh_token":"sim-refresh-token",)"

@@ -26,6 +26,9 @@ struct PulseOptions {
   // epoch in seconds, as the document's LoginResponse example.
   bool documented = false;
   bool pair_levels = false;  // book levels as [price, amount] instead of [action, price, amount]
+  // Access token lifetime; a session still using a token past it is closed
+  // with 4001 "token expired" (refresh with grant_type refresh_token).
+  std::int64_t token_lifetime_s = 31'536'000;
 };
 
 [[nodiscard]] std::unique_ptr<Venue> make_pulse_venue(const VenueModule& module, VenueOptions opts,
