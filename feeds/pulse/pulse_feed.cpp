@@ -83,7 +83,7 @@ void PulseFeed::request_snapshot(std::uint32_t i, std::int64_t /*now_mono_ns*/, 
   // Subscribing to an active channel again sends no snapshot (PROTOCOLS §2.5):
   // unsubscribe first; the socket keeps the order of the two requests.
   rpc(kIdUnsubscribeBase + i, "public/unsubscribe", channels_param(channels_[i]));
-  subscribe_book(i);
+  rpc(kIdSubscribeBase + i, "public/subscribe", channels_param(channels_[i]));
 }
 
 // The resync the Pulse document supports (it lists public/unsubscribe_all
@@ -97,6 +97,7 @@ void PulseFeed::resubscribe_everything() {
   }
 }
 
+// The book channel of i and, when configured, its quote channel.
 void PulseFeed::subscribe_book(std::uint32_t i) {
   rpc(kIdSubscribeBase + i, "public/subscribe", channels_param(channels_[i]));
   if (opt_.quotes)

@@ -375,3 +375,50 @@ TEST_CASE("[price, amount] levels build the book like [action, price, amount] on
   CHECK(r.top(0, Side::ask) == std::vector<Level>{{1008, 25}, {1010, 7}});
   CHECK(r.books.counters().gaps == 0);
 }
+
+TEST_CASE(
+    "the resubscription after a refused unsubscribe includes quotes and is retried on timeout",
+    "[pulse][feed][documented]") {
+  pulse_test::RecordingOutbox out;
+  VenueBooks books({{"BTC-PERPETUAL", -1, 0}, {"ETH-PERPETUAL", -1, 0}}, 100, 16, nullptr);
+  PulseOptions o;
+  o.quotes = true;
+  PulseFeed feed(books, out, o);
+  pulse_test::Frames frames;
+  std::int64_t now = 1'000'000'000;
+  auto frame = [&](const std::string& t) {
+    std::size_t len = 0;
+    std::size_t cap = 0;
+    const char* d = frames.add(t, len, cap);
+    now += 1'000'000;
+    (void)feed.on_frame(d, len, cap, now, now);
+  };
+  auto book = [&](const char* sym, const char* type, long change, long prev) {
+    frame(std::string(R"({"jsonrpc":"2.0","method":"subscription","params":{"channel":"book.)") +
+          sym + R"(.raw","data":{"type":")" + type + R"(","change_id":)" + std::to_string(change) +
+          (prev < 0 ? std::string() : R"(,"prev_change_id":)" + std::to_string(prev)) +
+          R"(,"bids":[[100.5,1]],"asks":[[101.5,1]]}}})");
+  };
+  feed.on_connected(now);
+  CHECK(out.count(R"("channels":["quote.ETH-PERPETUAL"])") == 1);
+  book("BTC-PERPETUAL", "snapshot", 10, -1);
+  book("ETH-PERPETUAL", "snapshot", 11, -1);
+  book("BTC-PERPETUAL", "change", 30, 20);  // a break
+  frame(R"({"jsonrpc":"2.0","id":200000,"error":{"code":4,"message":"unknown method"}})");
+  CHECK(out.count("public/unsubscribe_all") == 1);
+  CHECK(out.count(R"("channels":["quote.ETH-PERPETUAL"])") == 2);  // quotes went with it
+  CHECK(out.count(R"("channels":["quote.BTC-PERPETUAL"])") == 2);
+  // ETH's snapshot comes, BTC's never does: after the snapshot timeout the
+  // resubscription is sent again.
+  book("ETH-PERPETUAL", "snapshot", 40, -1);
+  (void)feed.on_timer(now + 5'000'000'000);
+  CHECK(out.count("public/unsubscribe_all") == 1);
+  book("ETH-PERPETUAL", "change", 41, 40);
+  (void)feed.on_timer(now + 10'100'000'000);
+  CHECK(out.count("public/unsubscribe_all") == 2);
+  CHECK(books.status(0) == BookStatus::resyncing);
+  CHECK(books.status(1) == BookStatus::live);
+  book("BTC-PERPETUAL", "snapshot", 50, -1);
+  CHECK(books.status(0) == BookStatus::live);
+  CHECK(books.counters().gaps == 1);
+}
