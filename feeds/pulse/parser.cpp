@@ -15,8 +15,24 @@ bool is_null(od::value v) noexcept {
   return v.type().get(t) == simdjson::SUCCESS && t == od::json_type::null;
 }
 
-// [["new"|"change"|"delete", price, amount], ...]; amounts are absolute and a
-// delete always means zero, whatever amount it carries.
+// One [action, price, amount] entry's action (quotes included in the raw
+// token, so escapes or other words are read in full). Sets is_delete.
+bool read_action(od::value ev, bool& is_delete) noexcept {
+  const std::string_view tok = ev.raw_json_token();
+  if (tok.starts_with(R"("delete")")) {
+    is_delete = true;
+    return true;
+  }
+  if (tok.starts_with(R"("change")") || tok.starts_with(R"("new")")) return true;
+  std::string_view action;
+  if (!json::string(ev, action)) return false;
+  is_delete = action == "delete";
+  return is_delete || action == "new" || action == "change";
+}
+
+// [["new"|"change"|"delete", price, amount], ...] or [[price, amount], ...]
+// (decided per entry by the type of its first element). Amounts are absolute
+// and a delete always means zero, whatever amount it carries.
 ParseStatus read_levels(od::value v, LevelText* out, std::size_t max, std::size_t& n) noexcept {
   od::array levels;
   if (v.get_array().get(levels) != simdjson::SUCCESS) return ParseStatus::malformed;
@@ -26,39 +42,41 @@ ParseStatus read_levels(od::value v, LevelText* out, std::size_t max, std::size_
     if (item.get_array().get(entry) != simdjson::SUCCESS) return ParseStatus::malformed;
     if (n >= max) return ParseStatus::too_many_levels;
     std::size_t k = 0;
+    std::size_t want = 3;  // elements of this entry's form
+    std::size_t px_at = 1;
     bool is_delete = false;
     for (auto e : entry) {
       od::value ev;
       if (e.get(ev) != simdjson::SUCCESS) return ParseStatus::malformed;
       if (k == 0) {
-        // The action as sent is decided from the raw token (quotes included);
-        // anything else (escapes, other words, other types) is read in full.
-        const std::string_view tok = ev.raw_json_token();
-        if (tok.starts_with(R"("delete")")) {
-          is_delete = true;
-        } else if (!tok.starts_with(R"("change")") && !tok.starts_with(R"("new")")) {
-          std::string_view action;
-          if (!json::string(ev, action)) return ParseStatus::malformed;
-          if (action == "delete") {
-            is_delete = true;
-          } else if (action != "new" && action != "change") {
-            return ParseStatus::malformed;
-          }
+        od::json_type t{};
+        if (ev.type().get(t) != simdjson::SUCCESS) return ParseStatus::malformed;
+        if (t == od::json_type::number) {
+          want = 2;
+          px_at = 0;
+        } else if (!read_action(ev, is_delete)) {
+          return ParseStatus::malformed;
         }
-      } else if (k == 1) {
+      }
+      if (k >= want) return ParseStatus::malformed;
+      if (k == px_at) {
         if (!json::number_text(ev, out[n].px)) return ParseStatus::malformed;
-      } else if (k == 2) {
+      } else if (k == px_at + 1) {
         if (!json::number_text(ev, out[n].qty)) return ParseStatus::malformed;
-      } else {
-        return ParseStatus::malformed;
       }
       ++k;
     }
-    if (k != 3) return ParseStatus::malformed;
+    if (k != want) return ParseStatus::malformed;
     if (is_delete) out[n].qty = "0";
     ++n;
   }
   return ParseStatus::ok;
+}
+
+// Pulse's connection.Message status: 200 in the document's "ok" example;
+// anything else (its CommonCodes 1..13, HTTP 4xx/5xx) is a refusal.
+bool status_ok(std::int64_t status) noexcept {
+  return status >= 200 && status < 300;
 }
 
 struct Envelope {
@@ -67,6 +85,7 @@ struct Envelope {
   bool has_result = false;
   bool has_error = false;
   bool pulse_status_error = false;
+  bool pulse_status_ok = false;
 };
 
 }  // namespace
@@ -197,7 +216,9 @@ ParseStatus Parser::parse(const char* data, std::size_t len, std::size_t capacit
           if (nch < kMaxResultChannels) channels_[nch++] = ch;
         }
       } else if (t == od::json_type::object) {
-        // public/auth: {access_token, expires_in, refresh_token, ...}
+        // public/auth: {access_token, expires_in, refresh_token, ...}, or a
+        // wrapped connection.Message {description, response, status}.
+        out.result_not_list = true;
         od::object r;
         if (v.get_object().get(r) != simdjson::SUCCESS) return ParseStatus::malformed;
         for (auto rf : r) {
@@ -211,9 +232,20 @@ ParseStatus Parser::parse(const char* data, std::size_t len, std::size_t capacit
           } else if (rk == "refresh_token") {
             if (!json::string(rv, out.refresh_token)) return ParseStatus::malformed;
           } else if (rk == "expires_in") {
-            if (!json::int_value(rv, out.expires_in_s)) return ParseStatus::malformed;
+            if (!json::int_value(rv, out.expires_in)) return ParseStatus::malformed;
+          } else if (rk == "status") {
+            std::int64_t status = 0;
+            if (!json::int_value(rv, status)) return ParseStatus::malformed;
+            if (!status_ok(status)) {
+              env.pulse_status_error = true;
+              out.error_code = status;
+            }
+          } else if (rk == "description") {
+            if (!json::string(rv, out.error_message)) out.error_message = {};
           }
         }
+      } else {
+        out.result_not_list = true;  // "ok", a channel name, null ...
       }
     } else if (key == "error") {
       env.has_error = true;
@@ -235,8 +267,12 @@ ParseStatus Parser::parse(const char* data, std::size_t len, std::size_t capacit
       // Pulse's connection.Message {description, response, status}.
       std::int64_t status = 0;
       if (!json::int_value(v, status)) return ParseStatus::malformed;
-      if (status >= 400) env.pulse_status_error = true;
-      out.error_code = status;
+      if (status_ok(status)) {
+        env.pulse_status_ok = true;
+      } else {
+        env.pulse_status_error = true;
+        out.error_code = status;
+      }
     } else if (key == "description") {
       if (!json::string(v, out.error_message)) out.error_message = {};
     }
@@ -269,7 +305,8 @@ ParseStatus Parser::parse(const char* data, std::size_t len, std::size_t capacit
     out.kind = env.params_type == "test_request" ? MsgKind::test_request : MsgKind::heartbeat;
     return ParseStatus::ok;
   }
-  if (env.has_result) {
+  if (env.has_result || (env.pulse_status_ok && out.id >= 0)) {
+    if (!env.has_result) out.result_not_list = true;  // a bare connection.Message ack
     out.kind = MsgKind::result;
     return ParseStatus::ok;
   }

@@ -20,8 +20,11 @@ enum class MsgKind : std::uint8_t {
   quote,         // subscription notification on quote.<instr>
   test_request,  // method heartbeat, params.type test_request: answer with public/test
   heartbeat,     // method heartbeat, other types
-  result,        // a response with `result` (id set)
-  error,  // a JSON-RPC error object, or Pulse's {description,response,status} with status != ok
+  result,        // a response with `result`, or Pulse's connection.Message with a 2xx status
+  // Any JSON-RPC error object (JSON-RPC codes such as -32601, Deribit's 1xxxx
+  // and the Pulse document's CommonCodes 1..13 alike), or Pulse's
+  // connection.Message {description,response,status} whose status is not 2xx.
+  error,
   other,  // a notification on a channel we do not use, or an unknown method
 };
 
@@ -29,6 +32,9 @@ enum class BookType : std::uint8_t { none, snapshot, change };
 
 enum class ParseStatus : std::uint8_t { ok, malformed, too_many_levels };
 
+// Levels are [action, price, amount] (Deribit, PROTOCOLS §2.4) or
+// [price, amount] (Deribit's grouped channels; the Pulse document does not
+// show the entries): both are read, amounts are absolute either way.
 using LevelText = feeds::LevelText;  // qty "0" for delete entries
 
 struct Message {
@@ -48,12 +54,17 @@ struct Message {
   std::string_view best_bid_price, best_bid_amount, best_ask_price, best_ask_amount;
   // responses
   std::span<const std::string_view> result_channels;  // result as an array of strings
+  // `result` was not a list: a string (pulse-api.txt documents public/subscribe
+  // as returning "string"), or a connection.Message ack with a 2xx status.
+  bool result_not_list = false;
   std::int64_t error_code = 0;
   std::string_view error_message;
   // public/auth result object
   bool has_access_token = false;
   std::string_view refresh_token;
-  std::int64_t expires_in_s = 0;
+  // expires_in as sent: seconds from now (Deribit) or, as the Pulse
+  // document's example suggests, an epoch; the feed decides (token_lifetime_ns).
+  std::int64_t expires_in = 0;
 };
 
 class Parser {

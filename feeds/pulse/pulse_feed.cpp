@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cstdio>
+#include <limits>
 
 #include "feeds/common/clock.hpp"
 #include "feeds/common/hmac.hpp"
@@ -15,7 +16,35 @@ std::string_view channel_in(const char* data, std::size_t len) noexcept {
   return salvage::string_field(std::string_view(data, len), "\"channel\"", '"', 96);
 }
 
+// A refusal that says the method does not exist: JSON-RPC's -32601, or one of
+// the Pulse document's CommonCodes 1..13 (it gives them no meanings, and a
+// venue that answers with them is the documented one).
+bool unknown_method(std::int64_t code) noexcept {
+  return code == -32601 || (code >= 1 && code <= 13);
+}
+
+std::string channels_param(std::string_view channel) {
+  std::string p = R"({"channels":[")";
+  p.append(channel).append(R"("]})");
+  return p;
+}
+
 }  // namespace
+
+std::int64_t token_lifetime_ns(std::int64_t expires_in, std::int64_t recv_realtime_ns) noexcept {
+  constexpr std::int64_t kEpochSeconds = 1'000'000'000;  // 2001-09-09 in epoch seconds
+  constexpr std::int64_t kEpochMs = 1'000'000'000'000;   // the same instant in ms
+  constexpr std::int64_t kFar = std::numeric_limits<std::int64_t>::max() / 2;  // no overflow
+  if (expires_in <= 0) return 0;
+  if (expires_in < kEpochSeconds) return expires_in * 1'000'000'000;
+  std::int64_t at_ns = kFar;
+  if (expires_in < kEpochMs) {
+    if (expires_in < kFar / 1'000'000'000) at_ns = expires_in * 1'000'000'000;
+  } else if (expires_in < kFar / 1'000'000) {
+    at_ns = expires_in * 1'000'000;
+  }
+  return at_ns - recv_realtime_ns;  // <= 0: already expired when it arrived
+}
 
 PulseFeed::PulseFeed(VenueBooks& books, Outbox& out, PulseOptions options)
     : books_(books),
@@ -24,7 +53,8 @@ PulseFeed::PulseFeed(VenueBooks& books, Outbox& out, PulseOptions options)
       parser_(opt_.max_levels_per_frame, opt_.max_frame_bytes),
       seq_(books, *this,
            SequencerOptions{.stale_after_ns = opt_.stale_after_ns,
-                            .snapshot_timeout_ns = opt_.snapshot_timeout_ns}) {
+                            .snapshot_timeout_ns = opt_.snapshot_timeout_ns}),
+      resub_pending_(books.size(), 0) {
   for (std::uint32_t i = 0; i < books.size(); ++i) {
     channels_.push_back("book." + books.symbol(i) + "." + opt_.interval);
   }
@@ -42,12 +72,45 @@ int PulseFeed::find_channel(std::string_view channel, std::string_view instrumen
   return (i >= 0 && channels_[static_cast<std::size_t>(i)] == channel) ? i : -1;
 }
 
-void PulseFeed::request_snapshot(std::uint32_t i, std::int64_t /*now_mono_ns*/, int /*attempt*/) {
+void PulseFeed::request_snapshot(std::uint32_t i, std::int64_t /*now_mono_ns*/, int attempt) {
+  if (unsubscribe_refused_) {
+    // A resubscription already on its way brings i's snapshot too; a retry
+    // (attempt > 1: it did not come) sends a new one.
+    if (resub_pending_[i] != 0 && attempt <= 1) return;
+    resubscribe_everything();
+    return;
+  }
   // Subscribing to an active channel again sends no snapshot (PROTOCOLS §2.5):
   // unsubscribe first; the socket keeps the order of the two requests.
-  const std::string channels = R"({"channels":[")" + channels_[i] + R"("]})";
-  rpc(kIdUnsubscribeBase + i, "public/unsubscribe", channels);
-  rpc(kIdSubscribeBase + i, "public/subscribe", channels);
+  rpc(kIdUnsubscribeBase + i, "public/unsubscribe", channels_param(channels_[i]));
+  rpc(kIdSubscribeBase + i, "public/subscribe", channels_param(channels_[i]));
+}
+
+// The resync the Pulse document supports (it lists public/unsubscribe_all
+// only): drop every subscription, then subscribe every channel again, so
+// every book gets a fresh snapshot (LIVE books simply take theirs).
+void PulseFeed::resubscribe_everything() {
+  rpc(kIdUnsubscribeAll, "public/unsubscribe_all", "{}");
+  for (std::uint32_t i = 0; i < books_.size(); ++i) {
+    subscribe_book(i);
+    resub_pending_[i] = 1;
+  }
+}
+
+// The book channel of i and, when configured, its quote channel.
+void PulseFeed::subscribe_book(std::uint32_t i) {
+  rpc(kIdSubscribeBase + i, "public/subscribe", channels_param(channels_[i]));
+  if (opt_.quotes)
+    rpc(kIdQuoteBase + i, "public/subscribe", channels_param("quote." + books_.symbol(i)));
+}
+
+void PulseFeed::answer_test_request() {
+  if (heartbeat_answer_ == HeartbeatAnswer::set_heartbeat) {
+    rpc(kIdHeartbeatAnswer, "public/set_heartbeat",
+        R"({"interval":)" + std::to_string(opt_.heartbeat_s < 10 ? 10 : opt_.heartbeat_s) + "}");
+    return;
+  }
+  rpc(kIdTest, "public/test", "{}");
 }
 
 void PulseFeed::on_connected(std::int64_t now_mono_ns) {
@@ -56,6 +119,7 @@ void PulseFeed::on_connected(std::int64_t now_mono_ns) {
   refresh_at_ns_ = 0;
   auth_retry_at_ns_ = 0;
   last_rx_ns_ = now_mono_ns;
+  std::fill(resub_pending_.begin(), resub_pending_.end(), std::uint8_t{0});
   rpc(kIdHeartbeat, "public/set_heartbeat",
       R"({"interval":)" + std::to_string(opt_.heartbeat_s < 10 ? 10 : opt_.heartbeat_s) + "}");
   seq_.on_connected(now_mono_ns);
@@ -69,12 +133,8 @@ void PulseFeed::on_connected(std::int64_t now_mono_ns) {
 
 void PulseFeed::subscribe_all(std::int64_t now_mono_ns) {
   for (std::uint32_t i = 0; i < books_.size(); ++i) {
-    rpc(kIdSubscribeBase + i, "public/subscribe", R"({"channels":[")" + channels_[i] + R"("]})");
+    subscribe_book(i);
     seq_.awaiting(i, now_mono_ns);  // the subscription brings the snapshot
-    if (opt_.quotes) {
-      rpc(kIdQuoteBase + i, "public/subscribe",
-          R"({"channels":["quote.)" + books_.symbol(i) + R"("]})");
-    }
   }
 }
 
@@ -102,7 +162,7 @@ void PulseFeed::login(std::int64_t now_mono_ns) {
           ts + R"(,"signature":")" + sig + R"(","nonce":")" + nonce + R"(","data":""})");
 }
 
-void PulseFeed::on_auth(const Message& m, std::int64_t now_mono_ns) {
+void PulseFeed::on_auth(const Message& m, std::int64_t now_mono_ns, std::int64_t recv_realtime_ns) {
   auth_sent_ns_ = 0;
   if (m.kind == MsgKind::error || !m.has_access_token) {
     books_.venue_error("public/auth", m.error_code,
@@ -116,8 +176,14 @@ void PulseFeed::on_auth(const Message& m, std::int64_t now_mono_ns) {
   const bool first = !authed_;
   authed_ = true;
   refresh_token_.assign(m.refresh_token);
-  // Refresh well before expiry (at 80 % of the lifetime).
-  refresh_at_ns_ = m.expires_in_s > 0 ? now_mono_ns + m.expires_in_s * 800'000'000 : 0;
+  // Refresh well before expiry (at 80 % of the lifetime); an epoch already
+  // past when it arrived (the document's example is one) after a short pause.
+  const std::int64_t life_ns = token_lifetime_ns(m.expires_in, recv_realtime_ns);
+  if (m.expires_in <= 0) {
+    refresh_at_ns_ = 0;
+  } else {
+    refresh_at_ns_ = now_mono_ns + (life_ns > 0 ? life_ns - life_ns / 5 : kMinRefreshNs);
+  }
   if (first) subscribe_all(now_mono_ns);
 }
 
@@ -130,6 +196,7 @@ void PulseFeed::on_book(std::uint32_t i, const Message& m, std::int64_t recv_ns,
                         std::int64_t mono_ns) noexcept {
   const std::int64_t ts_ns = ms_to_ns(m.timestamp_ms);
   if (m.type == BookType::snapshot) {
+    resub_pending_[i] = 0;
     (void)seq_.on_snapshot<PrevIsLast>(i, ChainKeys{0, m.change_id}, m.bids, m.asks, ts_ns, recv_ns,
                                        mono_ns);
     return;
@@ -139,19 +206,56 @@ void PulseFeed::on_book(std::uint32_t i, const Message& m, std::int64_t recv_ns,
 }
 
 void PulseFeed::on_result(const Message& m) noexcept {
+  if (m.id == kIdTest) {
+    if (heartbeat_answer_ == HeartbeatAnswer::unknown) heartbeat_answer_ = HeartbeatAnswer::test;
+    return;
+  }
   if (m.id < kIdSubscribeBase ||
       m.id >= kIdSubscribeBase + static_cast<std::int64_t>(books_.size())) {
     return;
   }
-  // The venue answers with the channels it actually subscribed (unknown ones
+  // Deribit answers with the channels it actually subscribed (unknown ones
   // are silently dropped): a missing channel leaves the instrument untrusted.
+  // The Pulse document's answer is a string, which names no channel: a grant.
   const auto i = static_cast<std::uint32_t>(m.id - kIdSubscribeBase);
-  bool granted = false;
+  bool granted = m.result_not_list;
   for (const auto ch : m.result_channels) granted = granted || ch == channels_[i];
   if (!granted) {
     seq_.refuse(i);
     bump(books_.counters().errors);
   }
+}
+
+// Every error object is an error, whatever its code (JSON-RPC, Deribit's, the
+// document's CommonCodes): logged with code and message. Two refusals teach
+// the feed the document's way (each logged once, when learned).
+void PulseFeed::on_error(const Message& m, std::int64_t /*now_mono_ns*/) {
+  if (m.id == kIdTest) {
+    if (heartbeat_answer_ != HeartbeatAnswer::set_heartbeat) {
+      heartbeat_answer_ = HeartbeatAnswer::set_heartbeat;
+      books_.venue_error("public/test refused, test_request now answered with public/set_heartbeat",
+                         m.error_code, m.error_message);
+      answer_test_request();  // the test_request this reply was for
+    }
+    return;
+  }
+  const auto n = static_cast<std::int64_t>(books_.size());
+  if (m.id >= kIdUnsubscribeBase && m.id < kIdUnsubscribeBase + n) {
+    // The subscribe sent with it was acked without a snapshot (the channel was
+    // still active). An unsubscribe sent before the venue taught us is covered
+    // by the resubscription that lesson started.
+    if (unsubscribe_refused_) return;
+    if (unknown_method(m.error_code)) {
+      unsubscribe_refused_ = true;
+      books_.venue_error("public/unsubscribe refused, resync now by public/unsubscribe_all",
+                         m.error_code, m.error_message);
+    } else {
+      books_.venue_error("public/unsubscribe", m.error_code, m.error_message);
+    }
+    resubscribe_everything();
+    return;
+  }
+  books_.venue_error("request", m.error_code, m.error_message);
 }
 
 FeedAction PulseFeed::on_frame(const char* data, std::size_t len, std::size_t capacity,
@@ -190,23 +294,23 @@ FeedAction PulseFeed::on_frame(const char* data, std::size_t len, std::size_t ca
     }
     case MsgKind::test_request:
       try {
-        rpc(kIdTest, "public/test", "{}");
+        answer_test_request();
       } catch (...) {
         bump(c.errors);
       }
       return FeedAction::none;
     case MsgKind::result:
     case MsgKind::error:
-      if (m.id == kIdAuth) {
-        try {
-          on_auth(m, recv_mono_ns);
-        } catch (...) {
-          bump(c.errors);
+      try {
+        if (m.id == kIdAuth) {
+          on_auth(m, recv_mono_ns, recv_realtime_ns);
+        } else if (m.kind == MsgKind::result) {
+          on_result(m);
+        } else {
+          on_error(m, recv_mono_ns);
         }
-      } else if (m.kind == MsgKind::result) {
-        on_result(m);
-      } else {
-        books_.venue_error("request", m.error_code, m.error_message);
+      } catch (...) {
+        bump(c.errors);
       }
       return FeedAction::none;
     case MsgKind::heartbeat:

@@ -11,6 +11,17 @@
 // no new snapshot). Heartbeats: `public/set_heartbeat`, every `test_request` answered
 // with `public/test`.
 //
+// Where the Pulse document (pulse-api.txt) differs from Deribit, both are
+// accepted and the document's way is used once the venue shows it
+// (feeds/pulse/README.md):
+// - it lists only `public/unsubscribe_all`: a refused `public/unsubscribe`
+//   (-32601 or a CommonCodes 1..13 error) switches the resync action, for
+//   good, to `public/unsubscribe_all` + subscribing every channel again;
+// - it has no `public/test`: a refused `public/test` switches the answer to a
+//   `test_request` to `public/set_heartbeat` (which re-arms the heartbeat);
+// - `public/subscribe` returns a string: a non-list result is a grant;
+// - `expires_in` may be an epoch (token_lifetime_ns).
+//
 // Transport-independent, like WooFeed. Threading: the venue thread only.
 #include <cstdint>
 #include <string>
@@ -44,6 +55,21 @@ struct PulseOptions {
 
 enum class FeedAction : std::uint8_t { none, reconnect };
 
+// How this venue wants a test_request answered (learned from its replies).
+enum class HeartbeatAnswer : std::uint8_t {
+  unknown,        // public/test sent, no reply yet
+  test,           // public/test accepted (Deribit)
+  set_heartbeat,  // public/test refused (the Pulse document has none): public/set_heartbeat
+};
+
+// The token lifetime an auth reply's `expires_in` gives, from `recv_realtime_ns`.
+// Rule: a value below 10^9 is seconds from now (Deribit, the document's
+// property text "Token lifetime in seconds"); from 10^9 (2001-09-09 as epoch
+// seconds, ~31.7 years as a lifetime) an epoch in seconds, as the document's
+// example 1516239022; from 10^12 an epoch in milliseconds. <= 0: unknown.
+[[nodiscard]] std::int64_t token_lifetime_ns(std::int64_t expires_in,
+                                             std::int64_t recv_realtime_ns) noexcept;
+
 class PulseFeed final : public SnapshotSource {
  public:
   PulseFeed(VenueBooks& books, Outbox& out, PulseOptions options);
@@ -58,17 +84,35 @@ class PulseFeed final : public SnapshotSource {
   static constexpr std::int64_t kIdHeartbeat = 1;
   static constexpr std::int64_t kIdTest = 2;
   static constexpr std::int64_t kIdAuth = 3;
+  static constexpr std::int64_t kIdUnsubscribeAll = 4;
+  static constexpr std::int64_t kIdHeartbeatAnswer = 5;  // set_heartbeat as a test_request answer
   static constexpr std::int64_t kIdSubscribeBase = 100'000;
   static constexpr std::int64_t kIdUnsubscribeBase = 200'000;
   static constexpr std::int64_t kIdQuoteBase = 300'000;
 
-  // The resync action: unsubscribe and subscribe the instrument's book channel.
+  // The resync action: unsubscribe and subscribe the instrument's book channel
+  // (or, on a venue that refused public/unsubscribe, unsubscribe_all and
+  // subscribe every channel, once for all the books that need it).
   void request_snapshot(std::uint32_t i, std::int64_t now_mono_ns, int attempt) override;
+
+  // What the venue showed it supports (for tests and logs).
+  [[nodiscard]] HeartbeatAnswer heartbeat_answer() const noexcept { return heartbeat_answer_; }
+  [[nodiscard]] bool unsubscribe_refused() const noexcept { return unsubscribe_refused_; }
+  // Mono time of the next token refresh (0: none due).
+  [[nodiscard]] std::int64_t refresh_at_ns() const noexcept { return refresh_at_ns_; }
+
+  // A token refresh is never scheduled sooner than this after a reply (an
+  // epoch already past would otherwise log in again at once, every time).
+  static constexpr std::int64_t kMinRefreshNs = 5'000'000'000;
 
  private:
   void subscribe_all(std::int64_t now_mono_ns);
+  void subscribe_book(std::uint32_t i);
+  void resubscribe_everything();
+  void answer_test_request();
   void login(std::int64_t now_mono_ns);
-  void on_auth(const Message& m, std::int64_t now_mono_ns);
+  void on_auth(const Message& m, std::int64_t now_mono_ns, std::int64_t recv_realtime_ns);
+  void on_error(const Message& m, std::int64_t now_mono_ns);
   void on_book(std::uint32_t i, const Message& m, std::int64_t recv_ns,
                std::int64_t mono_ns) noexcept;
   void on_result(const Message& m) noexcept;
@@ -91,6 +135,11 @@ class PulseFeed final : public SnapshotSource {
   std::int64_t auth_retry_at_ns_ = 0;
   std::int64_t refresh_at_ns_ = 0;  // token refresh due (0: none)
   std::string refresh_token_;
+  // Learned from the venue's replies; kept across reconnects (same venue).
+  HeartbeatAnswer heartbeat_answer_ = HeartbeatAnswer::unknown;
+  bool unsubscribe_refused_ = false;
+  // Per instrument: a resubscription that brings its snapshot is on the way.
+  std::vector<std::uint8_t> resub_pending_;
 };
 
 }  // namespace wirebook::feeds::pulse

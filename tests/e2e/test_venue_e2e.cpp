@@ -563,14 +563,14 @@ Tweak counted_for(const std::string& kind, std::uint64_t max_faults, const Tweak
   });
 }
 
-void chain_faults_are_counted(const std::string& kind) {
+RunResult chain_faults_are_counted(const std::string& kind, const Tweak& more = {}) {
   const std::uint64_t seed = seed_from_env();
   INFO("seed " << seed);
   const std::string v = venue_prefix(kind);
   const auto r = run_venue(kind, false,
                            {v + "drop=0.01", v + "dup=0.01", v + "reorder=0.01", v + "corrupt=0.01",
                             v + "truncate=0.005", v + "wrong_type=0.005"},
-                           seed, 3000, counted_for(kind, 40));
+                           seed, 3000, counted_for(kind, 40, more));
   INFO(describe(r));
   CHECK(r.chain_breaks() == 40);
   // O2's seq lets the feed recognise a duplicate and drop it as stale (not a
@@ -581,14 +581,15 @@ void chain_faults_are_counted(const std::string& kind) {
   using K = sim::FaultKind;
   CHECK(r.malformed == r.of(K::corrupt) + r.of(K::truncate) + r.of(K::wrong_type));
   CHECK(r.closes == 1);  // only the simulator's final close
+  return r;
 }
 
-void disconnects_are_counted(const std::string& kind) {
+RunResult disconnects_are_counted(const std::string& kind, const Tweak& more = {}) {
   const std::uint64_t seed = seed_from_env();
   INFO("seed " << seed);
   const std::string v = venue_prefix(kind);
   const auto r = run_venue(kind, false, {v + "tcp_close=0.01", v + "mid_frame_close=0.01"}, seed,
-                           3000, counted_for(kind, 4));
+                           3000, counted_for(kind, 4, more));
   INFO(describe(r));
   using K = sim::FaultKind;
   const auto dropped = r.of(K::tcp_close) + r.of(K::mid_frame_close);
@@ -599,29 +600,32 @@ void disconnects_are_counted(const std::string& kind) {
   CHECK(r.closes == static_cast<int>(dropped) + 1);
   CHECK(r.opens == r.closes);
   CHECK(r.gaps == 0);
+  return r;
 }
 
-void oversized_frames_are_counted(const std::string& kind) {
+RunResult oversized_frames_are_counted(const std::string& kind, const Tweak& more = {}) {
   const std::uint64_t seed = seed_from_env();
   INFO("seed " << seed);
   const std::string v = venue_prefix(kind);
-  const auto r = run_venue(kind, false, {v + "oversize=0.01"}, seed, 3000, counted_for(kind, 2),
-                           /*expect_live=*/true,
-                           [](feeds::SessionOptions& wo) { wo.max_frame_bytes = 1U << 20U; });
+  const auto r = run_venue(
+      kind, false, {v + "oversize=0.01"}, seed, 3000, counted_for(kind, 2, more),
+      /*expect_live=*/true, [](feeds::SessionOptions& wo) { wo.max_frame_bytes = 1U << 20U; });
   INFO(describe(r));
   CHECK(r.of(sim::FaultKind::oversize) == 2);
   CHECK(r.ws.oversized_frames == 2);
   CHECK(r.closes == 3);
   CHECK(r.gaps == 0);
+  return r;
 }
 
-void stalls_flag_books_stale(const std::string& kind) {
+RunResult stalls_flag_books_stale(const std::string& kind, const Tweak& more = {}) {
   const std::uint64_t seed = seed_from_env();
   INFO("seed " << seed);
   const std::string v = venue_prefix(kind);
   constexpr std::int64_t kStaleNs = 600'000'000;
   const auto r = run_venue(kind, false, {v + "stall=0.01"}, seed, 3000,
-                           counted_for(kind, 2, [](sim::SimConfig& c, FeedSetup& fs) {
+                           counted_for(kind, 2, [more](sim::SimConfig& c, FeedSetup& fs) {
+                             if (more) more(c, fs);
                              c.faults.params.stall_ms = 1500;
                              c.linger_ms = 200;  // end before the books could go stale
                              fs.venue.stale_ms = static_cast<std::uint32_t>(kStaleNs / 1'000'000);
@@ -635,6 +639,7 @@ void stalls_flag_books_stale(const std::string& kind) {
   CHECK(r.stale_delay_max_ns <= kStaleNs + 1'000'000'000);
   CHECK(r.gaps == 0);
   CHECK(r.closes == 1);
+  return r;
 }
 
 }  // namespace
@@ -693,6 +698,155 @@ TEST_CASE("Pulse: an unanswered heartbeat closes the session; the feed reconnect
   CHECK(r.closes == 3);
   CHECK(r.opens == 3);
   CHECK(r.gaps == 0);
+}
+
+// ---- Pulse as its document describes it (the simulator's documented mode) ---
+// No public/unsubscribe (so the feed resyncs by unsubscribe_all + every
+// channel, learned from the first refusal), no public/test (test_request is
+// answered by public/set_heartbeat once public/test is refused), string
+// subscribe results, CommonCodes errors, connection.Message acks, an epoch
+// expires_in; `pairs` adds [price, amount] book levels.
+
+namespace {
+
+Tweak pulse_documented(bool pairs, const Tweak& more = {}) {
+  return [pairs, more](sim::SimConfig& c, FeedSetup& fs) {
+    c.options["pulse"]["documented"] = "true";
+    if (pairs) c.options["pulse"]["pair_levels"] = "true";
+    if (more) more(c, fs);
+  };
+}
+
+// No test_request during the run (10 "seconds" of 60 s): the only refusal
+// left to count is the venue's own (public/unsubscribe).
+void no_heartbeats(sim::SimConfig& c, FeedSetup& /*fs*/) {
+  c.options["pulse"]["second_ms"] = "60000";
+}
+
+}  // namespace
+
+TEST_CASE("Pulse as documented ends LIVE and equal to the simulator's truth",
+          "[e2e][pulse][documented]") {
+  for (const bool pairs : {false, true}) {
+    INFO("pair levels " << pairs);
+    const auto r = run_venue("pulse", false, {}, seed_from_env(), 3000,
+                             pulse_documented(pairs, no_heartbeats));
+    CHECK(r.gaps == 0);
+    CHECK(r.errors == 0);
+  }
+}
+
+TEST_CASE("Pulse as documented: every injected chain fault is exactly one detected break",
+          "[e2e][pulse][documented][faults]") {
+  const auto r = chain_faults_are_counted("pulse", pulse_documented(true, no_heartbeats));
+  // public/unsubscribe was refused once; every later resync went by unsubscribe_all.
+  CHECK(r.errors == 1);
+  CHECK(r.last_error.find("public/unsubscribe refused") != std::string::npos);
+  CHECK(r.last_error.find("4 Method not found") != std::string::npos);
+}
+
+TEST_CASE("Pulse as documented: dropped connections reconnect and come back LIVE via snapshots",
+          "[e2e][pulse][documented][faults]") {
+  const auto r = disconnects_are_counted("pulse", pulse_documented(false, no_heartbeats));
+  CHECK(r.errors == 0);
+}
+
+TEST_CASE("Pulse as documented: an oversized frame is counted and recovered from",
+          "[e2e][pulse][documented][faults]") {
+  (void)oversized_frames_are_counted("pulse", pulse_documented(false, no_heartbeats));
+}
+
+TEST_CASE("Pulse as documented: a stall flags books STALE within the threshold, then LIVE again",
+          "[e2e][pulse][documented][faults]") {
+  (void)stalls_flag_books_stale("pulse", pulse_documented(false, no_heartbeats));
+}
+
+TEST_CASE("Pulse as documented: test_request is answered by public/set_heartbeat after one refusal",
+          "[e2e][pulse][documented][faults]") {
+  const std::uint64_t seed = seed_from_env();
+  INFO("seed " << seed);
+  SECTION("every answer arrives: the socket is never closed") {
+    const auto r = run_venue("pulse", false, {}, seed, 3000,
+                             counted(0, pulse_documented(false, [](sim::SimConfig& c, FeedSetup&) {
+                                       c.options["pulse"]["second_ms"] = "20";  // 10 s = 200 ms
+                                       c.venue.rate = 1500;
+                                     })));
+    INFO(describe(r));
+    CHECK(r.heartbeat_closes == 0);
+    CHECK(r.closes == 1);
+    CHECK(r.gaps == 0);
+    CHECK(r.errors == 1);  // public/test refused, learned once
+    CHECK(r.last_error.find("public/test refused") != std::string::npos);
+  }
+  SECTION("the venue loses two answers: two heartbeat closes, then recovery") {
+    const auto r = run_venue("pulse", false, {}, seed, 3000,
+                             counted(0, pulse_documented(false, [](sim::SimConfig& c, FeedSetup&) {
+                                       c.options["pulse"]["second_ms"] = "20";
+                                       c.options["pulse"]["lose_test_answers"] = "2";
+                                       c.venue.rate = 1500;
+                                     })));
+    INFO(describe(r));
+    CHECK(r.heartbeat_closes == 2);
+    CHECK(r.closes == 3);
+    CHECK(r.opens == 3);
+    CHECK(r.gaps == 0);
+    CHECK(r.errors == 1);  // the lesson is kept across reconnects
+  }
+}
+
+TEST_CASE("Pulse as documented: raw books behind auth log in with an epoch expires_in",
+          "[e2e][pulse][documented][auth]") {
+  for (const auto method : {feeds::Credentials::Use::signature, feeds::Credentials::Use::plain}) {
+    const auto r = run_venue("pulse", false, {}, seed_from_env(), 1500,
+                             pulse_documented(false, [&](sim::SimConfig& c, FeedSetup& fs) {
+                               no_heartbeats(c, fs);
+                               c.options["pulse"]["raw_needs_auth"] = "true";
+                               c.options["pulse"]["client_id"] = "desk-7";
+                               c.options["pulse"]["client_secret"] = "correct horse battery";
+                               fs.credentials = {method, "desk-7", "correct horse battery"};
+                             }));
+    CHECK(r.errors == 0);
+  }
+  const auto r = run_venue(
+      "pulse", false, {}, seed_from_env(), 300,
+      pulse_documented(false,
+                       [&](sim::SimConfig& c, FeedSetup& fs) {
+                         no_heartbeats(c, fs);
+                         c.options["pulse"]["raw_needs_auth"] = "true";
+                         c.options["pulse"]["client_id"] = "desk-7";
+                         c.options["pulse"]["client_secret"] = "correct horse battery";
+                         c.venue.wait_subscriptions = 0;
+                         fs.credentials = {feeds::Credentials::Use::signature, "desk-7", "wrong"};
+                       }),
+      false);
+  CHECK(r.errors >= 1);
+  CHECK(r.last_error.find("public/auth: 9 ") != std::string::npos);  // a CommonCodes refusal
+}
+
+TEST_CASE("Pulse: a short-lived token is refreshed before it expires, as seconds or as an epoch",
+          "[e2e][pulse][documented][auth]") {
+  const std::uint64_t seed = seed_from_env();
+  INFO("seed " << seed);
+  for (const bool documented : {false, true}) {
+    INFO("documented " << documented);
+    // 3 s tokens over a run of about 6 s: the simulator closes a session
+    // whose token expires (4001), so one close means every refresh was in time.
+    const Tweak setup = [](sim::SimConfig& c, FeedSetup& fs) {
+      no_heartbeats(c, fs);
+      c.options["pulse"]["raw_needs_auth"] = "true";
+      c.options["pulse"]["client_id"] = "desk-7";
+      c.options["pulse"]["client_secret"] = "correct horse battery";
+      c.options["pulse"]["token_lifetime_s"] = "3";
+      c.venue.rate = 500;
+      fs.credentials = {feeds::Credentials::Use::plain, "desk-7", "correct horse battery"};
+    };
+    const auto r = run_venue("pulse", false, {}, seed, 3000,
+                             documented ? pulse_documented(false, setup) : setup);
+    INFO(describe(r));
+    CHECK(r.closes == 1);
+    CHECK(r.opens == 1);
+    CHECK(r.errors == 0);
+  }
 }
 
 // ---- O2 DEX ----------------------------------------------------------------

@@ -195,6 +195,108 @@ TEST_CASE("both error shapes parse, whatever error.data is", "[pulse][parser]") 
   CHECK(m.error_message == "bad request");
 }
 
+TEST_CASE("a subscribe result may be the document's string instead of a channel list",
+          "[pulse][parser][documented]") {
+  Parser p(100, 1 << 20);
+  Message m;
+  REQUIRE(parse(p, fixture("subscribe_result_string.json"), m) == ParseStatus::ok);
+  CHECK(m.kind == MsgKind::result);
+  CHECK(m.id == 100000);
+  CHECK(m.result_not_list);
+  CHECK(m.result_channels.empty());
+  REQUIRE(parse(p, fixture("subscribe_result.json"), m) == ParseStatus::ok);
+  CHECK_FALSE(m.result_not_list);
+  REQUIRE(parse(p, R"({"jsonrpc":"2.0","id":7,"result":null})", m) == ParseStatus::ok);
+  CHECK(m.kind == MsgKind::result);
+  CHECK(m.result_not_list);
+}
+
+TEST_CASE("a connection.Message with a request id is an ack when 2xx and an error otherwise",
+          "[pulse][parser][documented]") {
+  Parser p(100, 1 << 20);
+  Message m;
+  REQUIRE(parse(p, fixture("pulse_message_ok_id.json"), m) == ParseStatus::ok);
+  CHECK(m.kind == MsgKind::result);
+  CHECK(m.id == 4);
+  CHECK(m.result_not_list);
+  REQUIRE(parse(p, fixture("pulse_message_common_code.json"), m) == ParseStatus::ok);
+  CHECK(m.kind == MsgKind::error);
+  CHECK(m.id == 2);
+  CHECK(m.error_code == 7);
+  CHECK(m.error_message == "unknown method");
+  // Wrapped in a result, a refusing status is still an error.
+  REQUIRE(
+      parse(p,
+            R"({"jsonrpc":"2.0","id":9,"result":{"description":"no","response":null,"status":13}})",
+            m) == ParseStatus::ok);
+  CHECK(m.kind == MsgKind::error);
+  CHECK(m.error_code == 13);
+  CHECK(m.error_message == "no");
+}
+
+TEST_CASE("every error object is an error: CommonCodes 1..13 as well as JSON-RPC codes",
+          "[pulse][parser][documented]") {
+  Parser p(100, 1 << 20);
+  Message m;
+  REQUIRE(parse(p, fixture("error_common_code.json"), m) == ParseStatus::ok);
+  CHECK(m.kind == MsgKind::error);
+  CHECK(m.id == 200001);
+  CHECK(m.error_code == 3);
+  CHECK(m.error_message == "method not found");
+  for (int code : {1, 13, -32601, 0, 10028}) {
+    INFO("code " << code);
+    REQUIRE(parse(p,
+                  R"({"jsonrpc":"2.0","id":1,"error":{"code":)" + std::to_string(code) +
+                      R"(,"message":"m"}})",
+                  m) == ParseStatus::ok);
+    CHECK(m.kind == MsgKind::error);
+    CHECK(m.error_code == code);
+  }
+}
+
+TEST_CASE("the document's login response keeps expires_in as sent", "[pulse][parser][documented]") {
+  Parser p(100, 1 << 20);
+  Message m;
+  REQUIRE(parse(p, fixture("auth_result_doc.json"), m) == ParseStatus::ok);
+  CHECK(m.kind == MsgKind::result);
+  CHECK(m.has_access_token);
+  CHECK(m.expires_in == 1516239022);
+  CHECK(m.refresh_token.starts_with("eyJ"));
+}
+
+TEST_CASE("book levels may be [price, amount] pairs as well as [action, price, amount]",
+          "[pulse][parser][documented]") {
+  Parser p(100, 1 << 20);
+  Message m;
+  REQUIRE(parse(p, fixture("snapshot_pairs.json"), m) == ParseStatus::ok);
+  CHECK(m.kind == MsgKind::book);
+  CHECK(m.type == BookType::snapshot);
+  REQUIRE(m.asks.size() == 2);
+  CHECK(m.asks[0].px == "50010.5");
+  CHECK(m.asks[0].qty == "1.5");
+  CHECK(m.asks[1].px == "50011");
+  CHECK(m.asks[1].qty == "2.5e1");
+  REQUIRE(m.bids.size() == 1);
+  CHECK(m.bids[0].px == "49990");
+  // Forms may mix within a side; a pair with amount 0 removes the level.
+  const std::string head =
+      R"({"jsonrpc":"2.0","method":"subscription","params":{"channel":"book.X.raw","data":)";
+  REQUIRE(parse(p,
+                head + R"({"type":"change","change_id":2,"prev_change_id":1,)"
+                       R"("bids":[[10.5,0],["delete",10.0,0.0],["new",9.5,3]],"asks":[]}}})",
+                m) == ParseStatus::ok);
+  REQUIRE(m.bids.size() == 3);
+  CHECK(m.bids[0].qty == "0");
+  CHECK(m.bids[1].qty == "0");
+  CHECK(m.bids[2].px == "9.5");
+  // A pair is exactly two numbers.
+  for (const char* bad : {"[[10.5]]", "[[10.5,1,2]]", "[[true,1]]", R"([["10.5",1]])"}) {
+    INFO(bad);
+    CHECK(parse(p, head + R"({"type":"snapshot","change_id":1,"bids":)" + bad + R"(,"asks":[]}}})",
+                m) == ParseStatus::malformed);
+  }
+}
+
 TEST_CASE("malformed Pulse frames are reported, never a crash", "[pulse][parser]") {
   Parser p(2, 1 << 20);
   Message m;

@@ -84,7 +84,13 @@ void Venue::note_fault(std::size_t sym, const DeltaVerdict& v, bool delivered) {
   if (v.data == FaultKind::oversize || (delivered && (v.tcp_close || v.mid_frame_close))) {
     break_all();  // the client reconnects: every symbol needs a fresh snapshot
   } else if (v.data != FaultKind::count_) {
-    if (breaks_chain(v.data)) awaiting_snapshot_[sym] = 1;
+    if (breaks_chain(v.data)) {
+      if (resync_takes_every_symbol()) {
+        std::fill(awaiting_snapshot_.begin(), awaiting_snapshot_.end(), std::uint8_t{1});
+      } else {
+        awaiting_snapshot_[sym] = 1;
+      }
+    }
   } else if (settle_left_[sym] > 0 && awaiting_snapshot_[sym] == 0) {
     --settle_left_[sym];  // one more clean delta after the snapshot
   }

@@ -156,6 +156,11 @@ class Venue {
   // Counted-break mode: does this delta fault break the venue's chain? (A
   // duplicate is harmless where the chain lets the client recognise it.)
   [[nodiscard]] virtual bool breaks_chain(FaultKind /*kind*/) const noexcept { return true; }
+  // Counted-break mode: does a client's resync of one symbol refresh every
+  // symbol (no per-symbol way back, e.g. only an unsubscribe-all)? Then a
+  // chain fault holds every symbol's next fault until all are served afresh,
+  // so no fault lands unseen while that resync is on its way.
+  [[nodiscard]] virtual bool resync_takes_every_symbol() const noexcept { return false; }
 
   // The connections subscribed to the delta stream of `sym`.
   virtual void delta_recipients(std::size_t sym, std::vector<Connection*>& out) = 0;

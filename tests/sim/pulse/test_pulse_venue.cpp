@@ -176,3 +176,136 @@ TEST_CASE(
   CHECK(r.c.snapshots > syms.size() * 2);  // resubscriptions brought fresh snapshots
   CHECK(compare_books(r.agg_books, st.sim().truth(), "pulse").empty());
 }
+
+TEST_CASE(
+    "Pulse as documented: no public/unsubscribe or public/test, string subscribe results, "
+    "CommonCodes errors, connection.Message acks, an epoch expires_in",
+    "[sim][pulse][documented]") {
+  auto cfg = test_config(115, {"pulse"});
+  cfg.venue.rate = 50;
+  cfg.options["pulse"]["documented"] = "true";
+  SimThread st(cfg);
+  WsClient c;
+  REQUIRE(c.connect(st.sim().url("pulse", false), "").empty());
+  c.send(
+      R"({"jsonrpc":"2.0","id":3,"method":"public/subscribe","params":{"channels":["book.BTC_USD-PERPETUAL.raw"]}})");
+  CHECK(await(c, R"("id":3)").find(R"("result":"ok")") != std::string::npos);
+  const std::string snap = await(c, R"("type":"snapshot")");
+  CHECK(snap.find(R"("bids":[["new",)") != std::string::npos);  // action levels unless asked
+  c.send(
+      R"({"jsonrpc":"2.0","id":4,"method":"public/unsubscribe","params":{"channels":["book.BTC_USD-PERPETUAL.raw"]}})");
+  const std::string unsub = await(c, R"("id":4)");
+  CHECK(unsub.find(R"("error":{"code":4,"message":"Method not found")") != std::string::npos);
+  c.send(R"({"jsonrpc":"2.0","id":5,"method":"public/test","params":{}})");
+  CHECK(await(c, R"("id":5)").find(R"("error":{"code":4,)") != std::string::npos);
+  c.send(R"({"jsonrpc":"2.0","id":6,"method":"public/set_heartbeat","params":{"interval":5}})");
+  CHECK(await(c, R"("id":6)").find(R"("error":{"code":2,)") != std::string::npos);
+  c.send(R"({"jsonrpc":"2.0","id":7,"method":"public/set_heartbeat","params":{"interval":10}})");
+  CHECK(await(c, R"("id":7)").find(R"("description":"ok","response":null,"status":200})") !=
+        std::string::npos);
+  // unsubscribe_all stops the book; subscribing again brings a fresh snapshot.
+  c.send(R"({"jsonrpc":"2.0","id":8,"method":"public/unsubscribe_all","params":{}})");
+  CHECK(await(c, R"("id":8)").find(R"("status":200)") != std::string::npos);
+  c.send(
+      R"({"jsonrpc":"2.0","id":9,"method":"public/subscribe","params":{"channels":["book.BTC_USD-PERPETUAL.raw"]}})");
+  CHECK(await(c, R"("id":9)").find(R"("result":"ok")") != std::string::npos);
+  CHECK(!await(c, R"("type":"snapshot")").empty());
+  c.send(
+      R"({"jsonrpc":"2.0","id":10,"method":"public/auth","params":{"grant_type":"client_credentials","client_id":"sim-client","client_secret":"sim-secret"}})");
+  const std::string auth = await(c, R"("id":10)");
+  const auto at = auth.find(R"("expires_in":)");
+  REQUIRE(at != std::string::npos);
+  const std::int64_t expires = std::stoll(auth.substr(at + 13));
+  const std::int64_t now_s = now_ms() / 1000;
+  CHECK(expires >= now_s + 31'536'000 - 60);  // an epoch in seconds, a year ahead
+  CHECK(expires <= now_s + 31'536'000 + 60);
+  c.send(
+      R"({"jsonrpc":"2.0","id":11,"method":"public/auth","params":{"grant_type":"client_credentials","client_id":"sim-client","client_secret":"wrong"}})");
+  CHECK(await(c, R"("id":11)").find(R"("error":{"code":9,)") != std::string::npos);
+}
+
+TEST_CASE("Pulse as documented: a test_request is answered by public/set_heartbeat",
+          "[sim][pulse][documented]") {
+  auto cfg = test_config(116, {"pulse"});
+  cfg.venue.rate = 50;
+  cfg.options["pulse"]["documented"] = "true";
+  cfg.options["pulse"]["second_ms"] = "20";  // interval 10 -> 200 ms
+  SimThread st(cfg);
+  // public/test is no answer: the socket is closed with 4000.
+  WsClient deribit_style;
+  REQUIRE(deribit_style.connect(st.sim().url("pulse", false), "").empty());
+  deribit_style.send(
+      R"({"jsonrpc":"2.0","id":1,"method":"public/set_heartbeat","params":{"interval":10}})");
+  REQUIRE(!await(deribit_style, R"("type":"test_request")").empty());
+  deribit_style.send(R"({"jsonrpc":"2.0","id":2,"method":"public/test","params":{}})");
+  CHECK(await_close(deribit_style, std::chrono::seconds(20)) == 4000);
+
+  WsClient documented;
+  REQUIRE(documented.connect(st.sim().url("pulse", false), "").empty());
+  documented.send(
+      R"({"jsonrpc":"2.0","id":1,"method":"public/set_heartbeat","params":{"interval":10}})");
+  for (int i = 0; i < 6; ++i) {
+    REQUIRE(!await(documented, R"("type":"test_request")").empty());
+    documented.send(
+        R"({"jsonrpc":"2.0","id":5,"method":"public/set_heartbeat","params":{"interval":10}})");
+  }
+  CHECK(st.sim().venue("pulse")->stats().heartbeat_closes.load() == 1);
+}
+
+TEST_CASE("Pulse pair_levels prints book levels as [price, amount]", "[sim][pulse][documented]") {
+  auto cfg = test_config(117, {"pulse"});
+  cfg.venue.rate = 200;
+  cfg.options["pulse"]["pair_levels"] = "true";
+  SimThread st(cfg);
+  WsClient c;
+  REQUIRE(c.connect(st.sim().url("pulse", false), "").empty());
+  c.send(
+      R"({"jsonrpc":"2.0","id":3,"method":"public/subscribe","params":{"channels":["book.BTC_USD-PERPETUAL.raw","book.BTC_USD-PERPETUAL.100ms"]}})");
+  const std::string snap = await(c, R"("type":"snapshot")");
+  CHECK(snap.find(R"("bids":[[)") != std::string::npos);
+  CHECK(snap.find(R"(["new",)") == std::string::npos);
+  for (int k = 0; k < 20; ++k) {
+    const std::string change = await(c, R"("type":"change")");
+    REQUIRE(change.find(R"("bids":[)") != std::string::npos);
+    for (const char* action : {R"(["new",)", R"(["change",)", R"(["delete",)"}) {
+      CHECK(change.find(action) == std::string::npos);
+    }
+  }
+}
+
+TEST_CASE("Pulse closes a session whose token expires; a refresh_token login extends it",
+          "[sim][pulse][auth]") {
+  auto cfg = test_config(118, {"pulse"});
+  cfg.venue.rate = 50;
+  cfg.options["pulse"]["token_lifetime_s"] = "1";
+  cfg.options["pulse"]["second_ms"] = "20";  // interval 10 -> 200 ms
+  SimThread st(cfg);
+  const std::string login =
+      R"({"jsonrpc":"2.0","id":1,"method":"public/auth","params":{"grant_type":"client_credentials","client_id":"sim-client","client_secret":"sim-secret"}})";
+  WsClient lazy;
+  REQUIRE(lazy.connect(st.sim().url("pulse", false), "").empty());
+  lazy.send(login);
+  CHECK(await(lazy, R"("id":1)").find(R"("expires_in":1,)") != std::string::npos);
+  CHECK(await_close(lazy, std::chrono::seconds(20)) == 4001);
+  CHECK(lazy.close_reason() == "token expired");
+
+  // Heartbeats pace the client (a test_request every 200 ms): it refreshes on
+  // every second one, so for 2.4 s (past two lifetimes) the token never runs out.
+  WsClient diligent;
+  REQUIRE(diligent.connect(st.sim().url("pulse", false), "").empty());
+  diligent.send(login);
+  REQUIRE(!await(diligent, R"("id":1)").empty());
+  diligent.send(
+      R"({"jsonrpc":"2.0","id":2,"method":"public/set_heartbeat","params":{"interval":10}})");
+  for (int k = 0; k < 12; ++k) {
+    REQUIRE(!await(diligent, R"("type":"test_request")").empty());
+    diligent.send(R"({"jsonrpc":"2.0","id":9,"method":"public/test","params":{}})");
+    if (k % 2 == 1) {
+      diligent.send(
+          R"({"jsonrpc":"2.0","id":3,"method":"public/auth","params":{"grant_type":"refresh_token","refresh_token":"sim-refresh-token"}})");
+    }
+  }
+  diligent.send(R"({"jsonrpc":"2.0","id":4,"method":"public/get_time","params":{}})");
+  CHECK(!await(diligent, R"("id":4)").empty());
+  CHECK(diligent.close_code() == 0);
+}

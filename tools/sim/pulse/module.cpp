@@ -30,6 +30,14 @@ constexpr OptionSpec kOptions[] = {
      "fault: ignore the first K public/test answers (each costs a heartbeat close)"},
     {"exponent_rate", OptionType::number, "0.05", 0, 1,
      "share of numbers printed in exponent form (2.5e4)"},
+    {"documented", OptionType::flag, "false", 0, 0,
+     "Pulse as pulse-api.txt documents it: no public/unsubscribe or public/test (refused as "
+     "unknown methods), string subscribe results, CommonCodes errors, connection.Message acks, "
+     "test_request answered by public/set_heartbeat, expires_in as an epoch"},
+    {"pair_levels", OptionType::flag, "false", 0, 0,
+     "book levels as [price, amount] (no action word)"},
+    {"token_lifetime_s", OptionType::integer, "31536000", 1, 1'000'000'000,
+     "public/auth token lifetime; a session not refreshed in time is closed (4001)"},
 };
 
 std::unique_ptr<Venue> make(const VenueModule& self, VenueOptions common,
@@ -42,6 +50,9 @@ std::unique_ptr<Venue> make(const VenueModule& self, VenueOptions common,
   p.raw_needs_auth = options.flag("raw_needs_auth");
   p.lose_test_answers = static_cast<std::uint32_t>(options.integer("lose_test_answers"));
   p.exponent_rate = options.number("exponent_rate");
+  p.documented = options.flag("documented");
+  p.pair_levels = options.flag("pair_levels");
+  p.token_lifetime_s = options.integer("token_lifetime_s");
   return make_pulse_venue(self, std::move(common), std::move(p));
 }
 

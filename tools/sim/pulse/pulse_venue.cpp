@@ -50,7 +50,8 @@ class PulseSession final : public VenueSession {
   std::vector<std::uint8_t> channels;   // per symbol, Channel bits
   std::vector<std::uint64_t> agg_last;  // per symbol, last change_id sent on .100ms
   bool authenticated = false;
-  int heartbeat_s = 0;  // 0: heartbeats off
+  std::int64_t token_expires_ms = 0;  // wall clock; 0: no token
+  int heartbeat_s = 0;                // 0: heartbeats off
   Clock::time_point next_heartbeat{};
   bool test_request_pending = false;
 };
@@ -91,6 +92,11 @@ class PulseVenue final : public Venue {
     const bool expo = v != 0 && format_rng().chance(pulse_.exponent_rate);
     append_decimal(out, v, exp, expo ? NumberStyle::exponent : NumberStyle::float_like);
   }
+  // Opens one level entry: `[` then the action word, unless levels are pairs.
+  void open_level(std::string& out, bool first, const char* action) const {
+    out += first ? "[" : ",[";
+    if (!pulse_.pair_levels) out.append("\"").append(action).append("\",");
+  }
   [[nodiscard]] std::string notification_head(std::string_view channel) const;
   [[nodiscard]] std::string snapshot_frame(std::size_t sym, const char* interval);
   [[nodiscard]] std::string quote_frame(std::size_t sym, std::int64_t ts);
@@ -98,6 +104,12 @@ class PulseVenue final : public Venue {
   static std::int64_t wall_us();
 
   void result(PulseSession& s, const Rpc& rpc, std::string_view result_json);
+  // An ack with nothing to return: Deribit's "ok" result, or the document's
+  // connection.Message {description, response, status} with the request's id.
+  void ack(PulseSession& s, const Rpc& rpc);
+  void unknown_method(PulseSession& s, const Rpc& rpc) {
+    error(s, rpc, -32601, "Method not found");
+  }
   void error(PulseSession& s, const Rpc& rpc, int code, std::string_view message,
              std::string_view data_json = {});
   void subscribe(PulseSession& s, const Rpc& rpc, simdjson::dom::element params, bool on);
@@ -116,6 +128,11 @@ class PulseVenue final : public Venue {
   std::uint32_t lose_test_answers_ = pulse_.lose_test_answers;
   std::uint32_t heartbeat_closes_ = 0;
 
+  // Documented mode has no public/unsubscribe: a client gets one symbol's
+  // snapshot back only with every other's (unsubscribe_all, or a reconnect).
+  [[nodiscard]] bool resync_takes_every_symbol() const noexcept override {
+    return pulse_.documented;
+  }
   // Every lost answer has had its heartbeat close.
   [[nodiscard]] bool module_settled() const noexcept override {
     return lose_test_answers_ == 0 && heartbeat_closes_ >= pulse_.lose_test_answers;
@@ -169,7 +186,7 @@ std::string PulseVenue::snapshot_frame(std::size_t sym, const char* interval) {
     lv.resize(b.copy_top(side, lv.data(), lv.size()));
     f += side == book::Side::bid ? ",\"bids\":[" : ",\"asks\":[";
     for (std::size_t i = 0; i < lv.size(); ++i) {
-      f += i == 0 ? "[\"new\"," : ",[\"new\",";
+      open_level(f, i == 0, "new");
       append_px(f, sym, lv[i].px);
       f += ',';
       append_amount(f, sym, lv[i].qty);
@@ -222,9 +239,8 @@ void PulseVenue::on_event(std::size_t sym, const BookEvent& ev) {
     bool first = true;
     for (const LevelChange& c : ev.changes) {
       if (c.side != side) continue;
-      f += first ? "[" : ",[";
+      open_level(f, first, c.qty == 0 ? "delete" : (c.old_qty == 0 ? "new" : "change"));
       first = false;
-      f += c.qty == 0 ? "\"delete\"," : (c.old_qty == 0 ? "\"new\"," : "\"change\",");
       append_px(f, sym, c.px);
       f += ',';
       if (c.qty == 0) {
@@ -270,9 +286,8 @@ void PulseVenue::flush_aggregated() {
       auto emit = [&](const std::pair<int, std::int64_t>& k) {
         if (k.first != side) return;
         const std::int64_t q = b.qty_at(static_cast<book::Side>(side), k.second);
-        body += first ? "[" : ",[";
+        open_level(body, first, q == 0 ? "delete" : "change");
         first = false;
-        body += q == 0 ? "\"delete\"," : "\"change\",";
         append_px(body, sym, k.second);
         body += ',';
         if (q == 0) {
@@ -310,8 +325,16 @@ void PulseVenue::on_timer(Clock::time_point now) {
     next_agg_ = now + std::chrono::milliseconds(pulse_.agg_ms);
     flush_aggregated();
   }
+  const std::int64_t now_ms = wall_ms();
   for_each_session([&](VenueSession& vs) {
     auto& s = static_cast<PulseSession&>(vs);
+    if (s.token_expires_ms != 0 && now_ms >= s.token_expires_ms) {
+      s.token_expires_ms = 0;
+      s.conn().close(4001, "token expired");
+      s.mark_closing();
+      break_all();
+      return;
+    }
     if (s.heartbeat_s == 0 || now < s.next_heartbeat) return;
     s.next_heartbeat = now + std::chrono::milliseconds(static_cast<std::int64_t>(s.heartbeat_s) *
                                                        pulse_.second_ms);
@@ -344,8 +367,35 @@ void PulseVenue::result(PulseSession& s, const Rpc& rpc, std::string_view result
   send(s.conn(), make_frame(std::move(f)));
 }
 
+// The document lists error codes only as CommonCodes 1..13, without
+// meanings; documented mode picks one per kind of refusal.
+int common_code(int deribit_code) {
+  switch (deribit_code) {
+    case -32601:
+      return 4;  // unknown method
+    case -32602:
+      return 2;  // invalid params
+    case 13778:
+    case 13004:
+    case 13009:
+      return 9;  // not authorised / bad credentials
+    default:
+      return 1;  // bad request
+  }
+}
+
+void PulseVenue::ack(PulseSession& s, const Rpc& rpc) {
+  if (!pulse_.documented) {
+    result(s, rpc, "\"ok\"");
+    return;
+  }
+  send(s.conn(), make_frame("{\"jsonrpc\":\"2.0\",\"id\":" + rpc.id +
+                            ",\"description\":\"ok\",\"response\":null,\"status\":200}"));
+}
+
 void PulseVenue::error(PulseSession& s, const Rpc& rpc, int code, std::string_view message,
                        std::string_view data_json) {
+  if (pulse_.documented) code = common_code(code);
   const std::int64_t out = wall_us();
   std::string f = "{\"jsonrpc\":\"2.0\",";
   if (rpc.id != "null") f += "\"id\":" + rpc.id + ",";  // absent when the request was unreadable
@@ -429,7 +479,8 @@ void PulseVenue::subscribe(PulseSession& s, const Rpc& rpc, simdjson::dom::eleme
       s.channels[p.sym] &= static_cast<std::uint8_t>(~p.bit);
     }
   }
-  result(s, rpc, list);
+  // The document's public/subscribe returns "string"; Deribit the channel list.
+  result(s, rpc, pulse_.documented && on ? std::string("\"ok\"") : list);
   for (const Pick& p : fresh) {
     if (p.bit == kRaw) {
       send(s.conn(), make_frame(snapshot_frame(p.sym, "raw")));
@@ -447,12 +498,14 @@ void PulseVenue::subscribe(PulseSession& s, const Rpc& rpc, simdjson::dom::eleme
 void PulseVenue::auth(PulseSession& s, const Rpc& rpc, simdjson::dom::element params) {
   const auto grant = str_field(params, "grant_type");
   const auto client_id = str_field(params, "client_id");
-  if (!grant || !client_id) {
+  if (!grant || (!client_id && *grant != "refresh_token")) {
     error(s, rpc, -32602, "Invalid params", R"({"reason":"required","param":"grant_type"})");
     return;
   }
   bool ok = false;
-  if (*grant == "client_credentials") {
+  if (*grant == "refresh_token") {
+    ok = str_field(params, "refresh_token").value_or("") == "sim-refresh-token";
+  } else if (*grant == "client_credentials") {
     const auto secret = str_field(params, "client_secret");
     ok = *client_id == pulse_.client_id && secret && *secret == pulse_.client_secret;
   } else if (*grant == "client_signature") {
@@ -477,10 +530,17 @@ void PulseVenue::auth(PulseSession& s, const Rpc& rpc, simdjson::dom::element pa
     return;
   }
   s.authenticated = true;
-  result(
-      s, rpc,
-      R"({"access_token":"sim-access-token","expires_in":31536000,"refresh_token":"sim-refresh-token",)"
-      R"("scope":"connection mainaccount","token_type":"bearer"})");
+  // Seconds from now; an epoch in seconds in documented mode (the
+  // LoginResponse example's 1516239022), the token ending on that second.
+  const std::int64_t life_s = pulse_.token_lifetime_s;
+  const std::int64_t expires_s = wall_ms() / 1000 + life_s;
+  s.token_expires_ms = pulse_.documented ? expires_s * 1000 : wall_ms() + life_s * 1000;
+  std::string expires;
+  append_int(expires, pulse_.documented ? expires_s : life_s);
+  result(s, rpc,
+         R"({"access_token":"sim-access-token","expires_in":)" + expires +
+             R"(,"refresh_token":"sim-refresh-token",)"
+             R"("scope":"connection mainaccount","token_type":"bearer"})");
 }
 
 void PulseVenue::set_heartbeat(PulseSession& s, const Rpc& rpc, simdjson::dom::element params) {
@@ -490,10 +550,16 @@ void PulseVenue::set_heartbeat(PulseSession& s, const Rpc& rpc, simdjson::dom::e
     error(s, rpc, -32602, "Invalid params", R"({"reason":"must be >= 10","param":"interval"})");
     return;
   }
+  if (pulse_.documented && s.test_request_pending && lose_test_answers_ > 0) {
+    // Fault: this answer to a test_request is lost (documented mode answers
+    // with public/set_heartbeat), so the venue closes at the next heartbeat.
+    --lose_test_answers_;
+    return;
+  }
   s.heartbeat_s = static_cast<int>(interval);
-  s.test_request_pending = false;
+  s.test_request_pending = false;  // re-arming answers a pending test_request
   s.next_heartbeat = Clock::now() + std::chrono::milliseconds(interval * pulse_.second_ms);
-  result(s, rpc, "\"ok\"");
+  ack(s, rpc);
 }
 
 void PulseVenue::handle(PulseSession& s, std::string_view text) {
@@ -516,17 +582,25 @@ void PulseVenue::handle(PulseSession& s, std::string_view text) {
   if (m == "public/subscribe") {
     subscribe(s, rpc, params, true);
   } else if (m == "public/unsubscribe") {
+    if (pulse_.documented) {
+      unknown_method(s, rpc);  // the document lists public/unsubscribe_all only
+      return;
+    }
     subscribe(s, rpc, params, false);
   } else if (m == "public/unsubscribe_all") {
     std::fill(s.channels.begin(), s.channels.end(), 0);
-    result(s, rpc, "\"ok\"");
+    ack(s, rpc);
   } else if (m == "public/set_heartbeat") {
     set_heartbeat(s, rpc, params);
   } else if (m == "public/disable_heartbeat") {
     s.heartbeat_s = 0;
     s.test_request_pending = false;
-    result(s, rpc, "\"ok\"");
+    ack(s, rpc);
   } else if (m == "public/test") {
+    if (pulse_.documented) {
+      unknown_method(s, rpc);  // not in the document
+      return;
+    }
     if (lose_test_answers_ > 0) {
       // Fault: this answer is lost, so the venue closes at the next heartbeat.
       --lose_test_answers_;
@@ -541,7 +615,7 @@ void PulseVenue::handle(PulseSession& s, std::string_view text) {
     append_int(t, wall_ms());
     result(s, rpc, t);
   } else {
-    error(s, rpc, -32601, "Method not found");
+    unknown_method(s, rpc);
   }
 }
 

@@ -18,6 +18,17 @@ struct PulseOptions {
   bool raw_needs_auth = false;
   std::uint32_t lose_test_answers = 0;  // fault: ignore the first K public/test answers
   double exponent_rate = 0;             // share of numbers printed as 2.5e4
+  // "Pulse as documented" (pulse-api.txt) instead of Deribit's behaviour:
+  // public/unsubscribe and public/test do not exist (refused as unknown
+  // methods), public/subscribe returns a string, errors carry CommonCodes
+  // (1..13), acks without a result are connection.Message objects, a
+  // test_request is answered by public/set_heartbeat, and expires_in is an
+  // epoch in seconds, as the document's LoginResponse example.
+  bool documented = false;
+  bool pair_levels = false;  // book levels as [price, amount] instead of [action, price, amount]
+  // Access token lifetime; a session still using a token past it is closed
+  // with 4001 "token expired" (refresh with grant_type refresh_token).
+  std::int64_t token_lifetime_s = 31'536'000;
 };
 
 [[nodiscard]] std::unique_ptr<Venue> make_pulse_venue(const VenueModule& module, VenueOptions opts,
