@@ -212,11 +212,11 @@ enum Fault : std::size_t { kDrop = 0, kDuplicate = 1, kReorder = 2, kCorrupt = 3
 
 // What the step loop needs from a venue's test.
 struct Venue {
-  std::function<std::string(std::size_t)> delta;      // the next delta frame of instrument i
-  std::function<void(const std::string&)> deliver;    // one frame to the feed (and the checks)
-  std::function<bool(std::size_t)> may_fault;         // instrument i may take a fault now
-  std::function<void()> answer;                       // answer what the feed asked for
-  std::function<void(std::size_t)> extra = nullptr;   // optional: before each step (trades)
+  std::function<std::string(std::size_t)> delta;     // the next delta frame of instrument i
+  std::function<void(const std::string&)> deliver;   // one frame to the feed (and the checks)
+  std::function<bool(std::size_t)> may_fault;        // instrument i may take a fault now
+  std::function<void()> answer;                      // answer what the feed asked for
+  std::function<void(std::size_t)> extra = nullptr;  // optional: before each step (trades)
   bool clean_after_corrupt = true;  // a clean delta follows the corrupt frame at once
 };
 
@@ -258,8 +258,7 @@ inline void inject(Fault kind, std::size_t i, const Venue& v, std::mt19937_64& r
 // `steps` steps over `instruments`: each a clean delta, or (one in 40 when the
 // venue allows) a fault; then one more clean delta per instrument and the
 // last answers.
-inline Faults run_steps(std::mt19937_64& rng, int steps, std::size_t instruments,
-                        const Venue& v) {
+inline Faults run_steps(std::mt19937_64& rng, int steps, std::size_t instruments, const Venue& v) {
   Faults f;
   v.answer();
   for (int step = 0; step < steps; ++step) {

@@ -30,9 +30,9 @@ std::string levels_json(const Changes& lv) {
 
 std::string book_frame(const char* table, const char* action, const Instrument& in,
                        std::int64_t seq_num, const Changes& bids, const Changes& asks) {
-  return std::string(R"({"table":")") + table + R"(","data":{"seqNum":)" +
-         std::to_string(seq_num) + R"(,"asks":)" + levels_json(asks) + R"(,"bids":)" +
-         levels_json(bids) + R"(,"checksum":1,"marketCode":")" + in.symbol +
+  return std::string(R"({"table":")") + table + R"(","data":{"seqNum":)" + std::to_string(seq_num) +
+         R"(,"asks":)" + levels_json(asks) + R"(,"bids":)" + levels_json(bids) +
+         R"(,"checksum":1,"marketCode":")" + in.symbol +
          R"(","timestamp":"1700000000000"},"action":")" + action + R"("})";
 }
 
