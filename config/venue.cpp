@@ -2,6 +2,7 @@
 #include <array>
 #include <cctype>
 #include <set>
+#include <string>
 
 #include "config/venue_parser.hpp"
 
@@ -44,8 +45,9 @@ void read_credential(TableReader& r, std::string_view base, CredentialRef& out) 
   }
   if (env) {
     if (!is_env_name(*env)) {
-      r.problem(env_key + " must be an environment variable name like WOO_API_KEY, got '" + *env +
-                "'");
+      // Not echoed: a value that is no variable name is often the key itself, pasted.
+      r.problem(env_key + " must be an environment variable name ([A-Za-z_][A-Za-z0-9_]*); the " +
+                std::to_string(env->size()) + "-character value given is not one (not shown)");
       return;
     }
     out = {CredentialRef::Source::env, *env};

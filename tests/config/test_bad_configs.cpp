@@ -223,8 +223,14 @@ TEST_CASE("credential references are checked", "[config]") {
                        "venue 'woo': api_secret_env/api_secret_file given without "
                        "api_key_env/api_key_file");
   REQUIRE_ONLY_PROBLEM(kDaemon + kWoo + "api_key_env = \"1BAD-NAME\"\n",
-                       "venue 'woo': api_key_env must be an environment variable name like "
-                       "WOO_API_KEY, got '1BAD-NAME'");
+                       "venue 'woo': api_key_env must be an environment variable name "
+                       "([A-Za-z_][A-Za-z0-9_]*); the 9-character value given is not one (not "
+                       "shown)");
+  // The key itself pasted where its variable's name belongs never reaches the message.
+  const auto p = problems_of(kDaemon + kWoo + "api_secret_env = \"sk-live/9f8e7d\"\n" +
+                             "api_key_env = \"WOO_KEY\"\n");
+  REQUIRE(p.size() == 1);
+  REQUIRE(p.front().find("9f8e7d") == std::string::npos);
 }
 
 TEST_CASE("a bad metrics address is rejected", "[config]") {
