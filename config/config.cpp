@@ -161,6 +161,27 @@ void parse_daemon(const KeyTable& t, Problems& problems, Config& cfg) {
   r.finish();
 }
 
+void parse_record(const KeyTable& t, Problems& problems, RecordConfig& rc) {
+  TableReader r(t, "record", problems);
+  rc.enabled = r.boolean("enabled").value_or(true);
+  if (auto dir = r.string("directory", true)) {
+    const std::filesystem::path p(*dir);
+    if (!p.is_absolute() || dir->find("..") != std::string::npos) {
+      r.problem("directory must be an absolute path without '..', got '" + *dir + "'");
+    } else {
+      rc.directory = *dir;
+    }
+  }
+  if (auto v = r.integer_in("rotate_mb", 1, 1 << 20)) rc.rotate_bytes = std::uint64_t(*v) << 20U;
+  if (auto v = r.integer_in("rotate_s", 1, 7 * 86400)) rc.rotate_s = std::uint32_t(*v);
+  if (auto v = r.integer_in("retention_hours", 0, 24 * 3660)) {
+    rc.retention_hours = std::uint32_t(*v);
+  }
+  if (auto v = r.integer_in("queue_records", 1024, 1 << 24)) rc.queue_records = std::uint32_t(*v);
+  if (auto v = r.integer_in("buffer_mb", 1, 4096)) rc.buffer_bytes = std::uint64_t(*v) << 20U;
+  r.finish();
+}
+
 void check_across_venues(Config& cfg, Problems& problems) {
   for (std::size_t i = 0; i < cfg.venues.size(); ++i) {
     for (std::size_t j = 0; j < i; ++j) {
@@ -192,6 +213,13 @@ void parse_root(const KeyTable& root, std::span<const VenueRules> kinds, Problem
       parse_daemon(d->fields, problems, cfg);
     } else {
       r.type_problem("daemon", "a table ([daemon])", *d);
+    }
+  }
+  if (const KeyValue* rec = r.take("record")) {
+    if (rec->type == KeyValue::Type::table) {
+      parse_record(rec->fields, problems, cfg.record);
+    } else {
+      r.type_problem("record", "a table ([record])", *rec);
     }
   }
   if (const KeyValue* v = r.take("venue")) {
@@ -248,6 +276,7 @@ Config parse_config(std::string_view toml_text, std::string_view source_name,
                     std::span<const VenueRules> kinds) {
   Config cfg;
   cfg.source = std::string(source_name);
+  cfg.text = std::string(toml_text);
   toml::table root;
   try {
     root = toml::parse(toml_text, source_name);

@@ -128,9 +128,23 @@ struct DaemonConfig {
   [[nodiscard]] std::filesystem::path instance_dir() const;
 };
 
+// [record] (optional): per venue, what the venue logic received and sent, in
+// recording files (README "Recordings"). Absent: nothing is recorded.
+struct RecordConfig {
+  bool enabled = false;                        // a [record] table with enabled != false
+  std::string directory;                       // absolute; one subfolder per venue
+  std::uint64_t rotate_bytes = 256ULL << 20U;  // a new file after this many bytes
+  std::uint32_t rotate_s = 3600;               // or after this many seconds
+  std::uint32_t retention_hours = 0;           // older files are deleted; 0: keep all
+  std::uint32_t queue_records = 1U << 16U;     // venue thread -> writer queue, records
+  std::uint64_t buffer_bytes = 64ULL << 20U;   // frame bytes in flight per venue
+};
+
 struct Config {
   std::string source;  // file name or the name given to parse_config
+  std::string text;    // the TOML text as given (a recording keeps it, credentials redacted)
   DaemonConfig daemon;
+  RecordConfig record;
   std::vector<VenueConfig> venues;  // in file order
   // Accepted but worth a loud log line (verify = false, allow_insecure, ...).
   std::vector<std::string> warnings;

@@ -21,8 +21,8 @@ constexpr std::uint32_t kMaxChunkBytes = 1U << 30U;  // a larger size is a corru
 RecordReader::RecordReader(std::filesystem::path path) : path_(std::move(path)) {
   fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd_ < 0) {
-    throw std::runtime_error("recording " + path_.string() + ": cannot open: " +
-                             std::strerror(errno));
+    throw std::runtime_error("recording " + path_.string() +
+                             ": cannot open: " + std::strerror(errno));
   }
   struct stat st {};
   if (::fstat(fd_, &st) != 0) {
@@ -134,8 +134,8 @@ void RecordReader::seek(std::int64_t from_realtime_ns) noexcept {
 
 ReadStatus RecordReader::stop(ReadStatus status, std::uint64_t offset, std::string_view why) {
   final_ = status;
-  const char* what = status == ReadStatus::torn ? "recording ends in a torn chunk"
-                                                : "corrupted chunk";
+  const char* what =
+      status == ReadStatus::torn ? "recording ends in a torn chunk" : "corrupted chunk";
   message_ = path_.string() + ": " + what + " at offset " + std::to_string(offset) + " (" +
              std::string(why) + "); records before it were read";
   return status;
@@ -145,8 +145,8 @@ ReadStatus RecordReader::load_chunk(std::size_t i) {
   const std::uint64_t offset = chunks_[i].offset;
   ChunkHeader h{};
   if (!read_at(offset, &h, sizeof h)) return stop(ReadStatus::torn, offset, "header cut short");
-  if (h.magic != kChunkMagic || h.check != header_check(h) ||
-      h.compressed_bytes > kMaxChunkBytes || h.raw_bytes > kMaxChunkBytes) {
+  if (h.magic != kChunkMagic || h.check != header_check(h) || h.compressed_bytes > kMaxChunkBytes ||
+      h.raw_bytes > kMaxChunkBytes) {
     return stop(ReadStatus::corrupt, offset, "chunk header fails its check");
   }
   compressed_.resize(h.compressed_bytes);

@@ -71,7 +71,6 @@ std::vector<int> read_all(RecordReader& r, ReadStatus& status) {
   return seen;
 }
 
-
 void flip_byte(const fs::path& p, std::uint64_t offset) {
   std::fstream f(p, std::ios::in | std::ios::out | std::ios::binary);
   f.seekg(static_cast<std::streamoff>(offset));
@@ -177,7 +176,9 @@ TEST_CASE("a corrupted chunk is reported with file and offset; the chunks before
   SECTION("in the compressed bytes (zstd checksum)") {
     flip_byte(file, bad.offset + sizeof(ChunkHeader) + 20);
   }
-  SECTION("in the chunk header (header check)") { flip_byte(file, bad.offset + 5); }
+  SECTION("in the chunk header (header check)") {
+    flip_byte(file, bad.offset + 5);
+  }
   SECTION("in the header, with the index lost too") {
     flip_byte(file, bad.offset + 5);
     fs::resize_file(file, chunks.back().offset + 30);
