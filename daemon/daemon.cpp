@@ -16,6 +16,7 @@
 #include "daemon/log_queue.hpp"
 #include "daemon/metrics.hpp"
 #include "daemon/notify.hpp"
+#include "daemon/recorder.hpp"
 #include "daemon/venue_runner.hpp"
 #include "feeds/common/clock.hpp"
 #include "feeds/registry.hpp"
@@ -89,7 +90,8 @@ Daemon::Daemon(config::Config config)
       segments_(std::make_unique<Segments>()) {}
 
 Daemon::~Daemon() {
-  venues_.clear();  // joins any thread still running
+  venues_.clear();     // joins any thread still running
+  recorders_.clear();  // then the recorders drain and close their files
 }
 
 void Daemon::create_venues() {
@@ -128,7 +130,14 @@ void Daemon::create_venues() {
                                      shm::to_string(vs.error), vs.detail));
     }
     const feeds::VenueModule* module = feeds::find_venue_module(v.kind);
-    venues_.push_back(std::make_unique<VenueRunner>(index++, v, std::move(writer), *module, *log_));
+    VenueRecorder* recorder = nullptr;
+    if (config_.record.enabled) {
+      recorders_.push_back(std::make_unique<VenueRecorder>(config_.record, index, v.name, v.kind,
+                                                           config_.text, *log_));
+      recorder = recorders_.back().get();
+    }
+    venues_.push_back(
+        std::make_unique<VenueRunner>(index++, v, std::move(writer), *module, *log_, recorder));
     spdlog::info("venue '{}': {} {} symbols, depth {}, segment {}", v.name, v.url, v.symbols.size(),
                  v.depth, opts.dir + "/venue-" + v.name);
   }
@@ -168,6 +177,7 @@ int Daemon::run() {
 
   segments_->control->set_state(shm::SegmentState::live);
   segments_->control->heartbeat(feeds::monotonic_ns());
+  for (auto& r : recorders_) r->start();
   for (auto& v : venues_) v->start();
   spdlog::info("started {} venue thread(s), instance '{}' in {}", venues_.size(),
                config_.daemon.instance, config_.daemon.instance_dir().string());
@@ -304,6 +314,7 @@ void Daemon::stop_venues() {
     }
   }
   for (auto& v : venues_) v->join();
+  for (auto& r : recorders_) r->stop();  // after the venue threads: nothing more is recorded
 }
 
 }  // namespace wirebook::daemon

@@ -15,6 +15,7 @@
 namespace wirebook::daemon {
 
 class VenueRunner;
+class VenueRecorder;
 class LogQueue;
 
 // Thrown for start-up failures that are the operator's to fix (exit code 2).
@@ -41,6 +42,8 @@ class Daemon {
 
   config::Config config_;
   std::unique_ptr<LogQueue> log_;
+  // Before venues_: a venue's handler refers to its recorder until it is destroyed.
+  std::vector<std::unique_ptr<VenueRecorder>> recorders_;
   std::vector<std::unique_ptr<VenueRunner>> venues_;
   struct Segments;
   std::unique_ptr<Segments> segments_;

@@ -9,6 +9,7 @@
 #include <boost/asio/streambuf.hpp>
 #include <boost/asio/write.hpp>
 
+#include "daemon/recorder.hpp"
 #include "daemon/venue_runner.hpp"
 
 namespace wirebook::daemon {
@@ -132,6 +133,14 @@ std::string prometheus_text(const std::vector<std::unique_ptr<VenueRunner>>& ven
   for (const auto& v : venues) {
     out += fmt::format("wirebook_connected{{venue=\"{}\"}} {}\n", v->name(),
                        v->summary().connected.load(std::memory_order_relaxed) ? 1 : 0);
+  }
+  out +=
+      "# HELP wirebook_recorder_dropped_total Records the recorder lost (queue or buffer full; "
+      "a gap record marks the place)\n# TYPE wirebook_recorder_dropped_total counter\n";
+  for (const auto& v : venues) {
+    if (v->recorder() == nullptr) continue;
+    out += fmt::format("wirebook_recorder_dropped_total{{venue=\"{}\"}} {}\n", v->name(),
+                       get(v->recorder()->counters().dropped));
   }
   out += fmt::format(
       "# HELP wirebook_log_queue_drops_total Log records dropped (queue full)\n"

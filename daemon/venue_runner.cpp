@@ -12,6 +12,7 @@
 
 #include "config/secret.hpp"
 #include "daemon/log_queue.hpp"
+#include "daemon/recorder.hpp"
 #include "feeds/common/clock.hpp"
 #include "shm/writer.hpp"
 
@@ -84,7 +85,7 @@ feeds::Credentials credentials(const config::VenueConfig& venue) {
 
 VenueRunner::VenueRunner(std::uint8_t index, const config::VenueConfig& venue,
                          std::unique_ptr<shm::VenueWriter> writer, const feeds::VenueModule& module,
-                         LogQueue& log)
+                         LogQueue& log, VenueRecorder* recorder)
     : index_(index),
       venue_(venue),
       log_(log),
@@ -99,7 +100,16 @@ VenueRunner::VenueRunner(std::uint8_t index, const config::VenueConfig& venue,
     throw std::runtime_error(
         fmt::format("venue '{}': kind '{}' has no feed in this build", venue_.name, venue_.kind));
   }
-  handler_ = module.make_feed(feeds::FeedContext{venue_, *books_, outbox_, credentials(venue_)});
+  recorder_ = recorder;
+  if (recorder != nullptr) {
+    auto recording = std::make_unique<RecordingHandler>(*recorder, outbox_);
+    recording->wrap(
+        module.make_feed(feeds::FeedContext{venue_, *books_, *recording, credentials(venue_)}));
+    recording_ = recording.get();
+    handler_ = std::move(recording);
+  } else {
+    handler_ = module.make_feed(feeds::FeedContext{venue_, *books_, outbox_, credentials(venue_)});
+  }
   session_ = feeds::make_session(
       module.transport, *io_, session_options(venue_, module), *handler_,
       [this](int level, std::string_view message) { this->log(session_level(level), message); });
@@ -184,7 +194,7 @@ void VenueRunner::run() noexcept {
   try {
     configure_thread();
     writer_->set_state(shm::SegmentState::live);
-    writer_->idle(feeds::monotonic_ns());
+    idle();
     session_->start();
     arm_timer();
     io_->run();
@@ -212,7 +222,7 @@ void VenueRunner::arm_timer() {
 }
 
 void VenueRunner::on_tick() noexcept {
-  writer_->idle(feeds::monotonic_ns());
+  idle();
   // Venue error replies and notices reach the log from here (at most one
   // line each per tick, with the count), never from the frame path.
   const feeds::VenueCounters& c = books_->counters();
@@ -221,6 +231,13 @@ void VenueRunner::on_tick() noexcept {
   log_position_problems();
   publish_summary();
   bump(summary_.ticks);
+}
+
+// The segment's housekeeping; recorded, since it may append a HEARTBEAT event.
+void VenueRunner::idle() noexcept {
+  const std::int64_t now = feeds::monotonic_ns();
+  writer_->idle(now);
+  if (recording_ != nullptr) recording_->on_idle(now);
 }
 
 // One line for what `count` gained since the last one logged: the count and

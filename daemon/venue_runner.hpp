@@ -31,6 +31,8 @@ class VenueWriter;
 namespace wirebook::daemon {
 
 class LogQueue;
+class VenueRecorder;
+class RecordingHandler;
 
 inline constexpr std::size_t kStatusCount = 5;  // feeds::BookStatus values
 
@@ -65,10 +67,11 @@ class ForwardingOutbox final : public feeds::Outbox {
 
 class VenueRunner {
  public:
-  // Throws when the feed or its session cannot be built.
+  // Throws when the feed or its session cannot be built. With a recorder,
+  // the feed's inputs and sent frames are recorded (recorder.hpp).
   VenueRunner(std::uint8_t index, const config::VenueConfig& venue,
               std::unique_ptr<shm::VenueWriter> writer, const feeds::VenueModule& module,
-              LogQueue& log);
+              LogQueue& log, VenueRecorder* recorder = nullptr);
   ~VenueRunner();
   VenueRunner(const VenueRunner&) = delete;
   VenueRunner& operator=(const VenueRunner&) = delete;
@@ -85,12 +88,15 @@ class VenueRunner {
   [[nodiscard]] const VenueSummary& summary() const noexcept { return summary_; }
   [[nodiscard]] const feeds::VenueCounters& counters() const noexcept;
   [[nodiscard]] std::uint32_t book_count() const noexcept;
+  // nullptr when the venue is not recorded.
+  [[nodiscard]] const VenueRecorder* recorder() const noexcept { return recorder_; }
 
  private:
   void run() noexcept;
   void configure_thread();
   void arm_timer();
   void on_tick() noexcept;
+  void idle() noexcept;
   void log_position_problems() noexcept;
   void log_new(int level, std::string_view what, const std::atomic<std::uint64_t>& count,
                std::uint64_t& logged, std::string_view latest) noexcept;
@@ -109,6 +115,8 @@ class VenueRunner {
   std::uint64_t notices_logged_ = 0;            // venue notices already logged
   std::uint64_t position_problems_logged_ = 0;  // rejected positions already logged
   ForwardingOutbox outbox_;
+  VenueRecorder* recorder_ = nullptr;
+  RecordingHandler* recording_ = nullptr;  // handler_ itself when recording
   std::unique_ptr<feeds::FrameHandler> handler_;
   std::unique_ptr<feeds::Session> session_;
   VenueSummary summary_;

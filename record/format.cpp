@@ -24,6 +24,8 @@ std::string_view to_string(RecordKind kind) noexcept {
       return "rest_reply";
     case RecordKind::gap:
       return "gap";
+    case RecordKind::idle:
+      return "idle";
   }
   return "unknown";
 }

@@ -33,6 +33,7 @@ enum class RecordKind : std::uint16_t {
   rest_get = 7,    // a REST GET the feed queued (payload: target, tag)
   rest_reply = 8,  // a REST answer (status, tag, payload: body)
   gap = 9,         // the recorder lost records here (tag: how many)
+  idle = 10,       // the segment's housekeeping idle() (mono: its now; may add a HEARTBEAT event)
 };
 
 [[nodiscard]] std::string_view to_string(RecordKind kind) noexcept;
@@ -59,7 +60,9 @@ static_assert(sizeof(ChunkHeader) == 48);
 struct RecordHeader {
   std::uint32_t payload_bytes;
   RecordKind kind;
-  std::uint16_t reserved;
+  // The last clock_reads x 8 bytes of the payload are the realtime values
+  // (i64 ns) the feed layer read while handling this input (feeds::ClockTap).
+  std::uint16_t clock_reads;
   std::uint32_t connection;  // connection number (opens counted from 1)
   std::int32_t status;       // rest_reply: HTTP status (0: transport failure)
   std::uint64_t tag;         // rest_*: request tag; gap: records lost

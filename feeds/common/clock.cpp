@@ -29,7 +29,7 @@ bool TscRealtime::invariant_tsc() noexcept {
 TscRealtime::TscRealtime(bool use_tsc) noexcept : use_tsc_(use_tsc && invariant_tsc()) {}
 
 std::int64_t TscRealtime::reanchor() noexcept {
-  if (!use_tsc_) return clamp(realtime_ns());
+  if (!use_tsc_) return clamp(untapped_realtime_ns());
 #if defined(__x86_64__)
   // The pair (realtime, tsc) is only as good as the gap between its reads (a
   // preemption there would skew every extrapolation): bracket clock_gettime
@@ -39,7 +39,7 @@ std::int64_t TscRealtime::reanchor() noexcept {
   std::uint64_t best_gap = ~std::uint64_t{0};
   for (int k = 0; k < 3; ++k) {
     const std::uint64_t t1 = __builtin_ia32_rdtsc();
-    const std::int64_t n = realtime_ns();
+    const std::int64_t n = untapped_realtime_ns();
     const std::uint64_t t2 = __builtin_ia32_rdtsc();
     if (t2 >= t1 && t2 - t1 < best_gap) {
       best_gap = t2 - t1;
@@ -47,7 +47,7 @@ std::int64_t TscRealtime::reanchor() noexcept {
       t = t1 + (t2 - t1) / 2;
     }
   }
-  if (best_gap == ~std::uint64_t{0}) return clamp(realtime_ns());  // TSC went backwards
+  if (best_gap == ~std::uint64_t{0}) return clamp(untapped_realtime_ns());  // TSC went backwards
   if (origin_tsc_ == 0 || ns < origin_ns_ || t < origin_tsc_) {
     origin_tsc_ = t;  // first call, or realtime stepped back: measure afresh
     origin_ns_ = ns;
@@ -72,7 +72,7 @@ std::int64_t TscRealtime::reanchor() noexcept {
   anchor_ns_ = ns;
   return clamp(ns);
 #else
-  return clamp(realtime_ns());
+  return clamp(untapped_realtime_ns());
 #endif
 }
 

@@ -8,11 +8,32 @@
 
 namespace wirebook::feeds {
 
-// CLOCK_REALTIME in ns: receive and publish timestamps (DESIGN §4).
-[[nodiscard]] inline std::int64_t realtime_ns() noexcept {
+// Record and replay (README "Recordings"): while a venue's input is handed to
+// its feed, the recorder installs a tap on the venue thread that keeps every
+// realtime value the feed layer reads (status and publish timestamps); replay
+// installs one that gives the recorded values back in the same order, so the
+// books and ring records come out byte-identical. No tap: the clock as is.
+class ClockTap {
+ public:
+  virtual ~ClockTap() = default;
+  [[nodiscard]] virtual std::int64_t realtime(std::int64_t clock_ns) noexcept = 0;
+};
+inline thread_local ClockTap* t_clock_tap = nullptr;
+
+[[nodiscard]] inline std::int64_t tapped_realtime(std::int64_t clock_ns) noexcept {
+  return t_clock_tap == nullptr ? clock_ns : t_clock_tap->realtime(clock_ns);
+}
+
+// CLOCK_REALTIME in ns, never through a tap (the clocks' own arithmetic).
+[[nodiscard]] inline std::int64_t untapped_realtime_ns() noexcept {
   timespec ts{};
   clock_gettime(CLOCK_REALTIME, &ts);
   return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+// CLOCK_REALTIME in ns: receive and publish timestamps (DESIGN §4).
+[[nodiscard]] inline std::int64_t realtime_ns() noexcept {
+  return tapped_realtime(untapped_realtime_ns());
 }
 
 // A venue's millisecond timestamp in ns. Venue-supplied, so a value whose ns
@@ -58,11 +79,11 @@ class TscRealtime {
       const std::uint64_t dt = t - anchor_tsc_;
       if (dt < reanchor_ticks_) {
         const auto ns = static_cast<std::int64_t>(static_cast<double>(dt) * ns_per_tick_);
-        return clamp(anchor_ns_ + ns);
+        return tapped_realtime(clamp(anchor_ns_ + ns));
       }
     }
 #endif
-    return reanchor();
+    return tapped_realtime(reanchor());
   }
 
  private:

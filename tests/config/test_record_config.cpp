@@ -8,7 +8,9 @@ using namespace wirebook::config::test;
 
 namespace {
 
-Config parse(const std::string& text) { return parse_config(text, "test.toml", kinds()); }
+Config parse(const std::string& text) {
+  return parse_config(text, "test.toml", kinds());
+}
 
 }  // namespace
 
@@ -53,5 +55,6 @@ TEST_CASE("bad [record] values are named", "[config][record]") {
                   "record: rotate_mb must be 1..1048576, got 0");
   REQUIRE_PROBLEM(kDaemon + "[record]\ndirectory = \"/r\"\nrotate = 5\n" + kWoo,
                   "record: unknown key 'rotate' (did you mean 'rotate_s'?)");
-  REQUIRE_PROBLEM("record = 5\n" + kDaemon + kWoo, "config: record must be a table ([record]), got an integer");
+  REQUIRE_PROBLEM("record = 5\n" + kDaemon + kWoo,
+                  "config: record must be a table ([record]), got an integer");
 }
