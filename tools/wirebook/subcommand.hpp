@@ -21,5 +21,6 @@ void setup_top(CLI::App& app, int& exit_code);        // top_command.cpp
 void setup_bridge(CLI::App& app, int& exit_code);     // bridge_command.cpp
 void setup_mirror(CLI::App& app, int& exit_code);     // mirror_command.cpp
 void setup_positions(CLI::App& app, int& exit_code);  // positions_command.cpp
+void setup_replay(CLI::App& app, int& exit_code);     // replay_command.cpp
 
 }  // namespace wirebook::cli

@@ -1,0 +1,47 @@
+#pragma once
+// `wirebook replay`: drives a venue's recorded inputs (README "Recordings")
+// through the same venue code the daemon runs — the venue module's feed,
+// its sequencer and books — into a fresh shared-memory instance that every
+// reader uses unchanged. The recorded realtime values are handed back to the
+// feed layer through a feeds::ClockTap, so the books and the ring's records
+// come out byte-identical to the live run's.
+//
+// A gap record (the recorder lost inputs) closes and reopens the feed's
+// connection state: every book leaves LIVE (SYNCING, asking for a snapshot)
+// until the recording shows a fresh one. Threading: one thread.
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace wirebook::replay {
+
+struct ReplayOptions {
+  std::vector<std::string> files;  // in time order (rotated files of one venue, or several venues)
+  std::string venue;               // empty: every venue found
+  std::int64_t from_realtime_ns = std::numeric_limits<std::int64_t>::min();
+  std::int64_t until_realtime_ns = std::numeric_limits<std::int64_t>::max();
+  double speed = 0;  // 0: as fast as possible; N: N x the recorded pace
+  std::string instance = "replay";
+  std::string shm_dir = "/dev/shm/wirebook";
+};
+
+struct ReplayReport {
+  std::uint64_t records = 0;
+  std::uint64_t frames = 0;
+  std::uint64_t gaps = 0;
+  std::uint64_t clock_mismatches = 0;  // the feed read the clock more or less often than recorded
+  std::vector<std::string> problems;   // torn or corrupt files (file and offset), in order
+  std::vector<std::string> venues;     // replayed, in order
+};
+
+// Throws std::runtime_error for a file that is no recording, a recording
+// without its meta record, a venue kind this build lacks, or a segment that
+// cannot be created. A torn or corrupt file is replayed up to the problem,
+// which the report names.
+[[nodiscard]] ReplayReport replay(const ReplayOptions& options,
+                                  const std::function<void(std::string_view)>& log = {});
+
+}  // namespace wirebook::replay

@@ -1,0 +1,86 @@
+// `wirebook replay FILE... [--venue V] [--from T] [--until T] [--speed N|max]
+// [--instance I] [--dir D]`: a recording through the same venue code into a
+// fresh shared-memory instance (tools/replay/replay.hpp).
+#include <time.h>
+
+#include <cstdio>
+#include <stdexcept>
+#include <string>
+
+#include "tools/replay/replay.hpp"
+#include "tools/wirebook/subcommand.hpp"
+
+namespace wirebook::cli {
+
+namespace {
+
+// ns since the epoch, or UTC "YYYY-MM-DDTHH:MM:SS[.fraction]Z".
+std::int64_t parse_time(const std::string& text) {
+  if (!text.empty() && text.find_first_not_of("0123456789") == std::string::npos) {
+    return std::stoll(text);
+  }
+  std::tm tm{};
+  const char* rest = strptime(text.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
+  if (rest == nullptr) throw std::invalid_argument("time '" + text + "': want ns or ISO 8601 UTC");
+  std::int64_t ns = static_cast<std::int64_t>(timegm(&tm)) * 1'000'000'000;
+  if (*rest == '.') {
+    std::int64_t scale = 100'000'000;
+    for (++rest; *rest >= '0' && *rest <= '9'; ++rest, scale /= 10) ns += (*rest - '0') * scale;
+  }
+  if (std::string(rest) != "Z") throw std::invalid_argument("time '" + text + "': end it with Z");
+  return ns;
+}
+
+struct ReplayArgs {
+  replay::ReplayOptions options;
+  std::string from;
+  std::string until;
+  std::string speed = "max";
+};
+
+int run_replay(ReplayArgs& a) {
+  if (!a.from.empty()) a.options.from_realtime_ns = parse_time(a.from);
+  if (!a.until.empty()) a.options.until_realtime_ns = parse_time(a.until);
+  a.options.speed = a.speed == "max" ? 0.0 : std::stod(a.speed);
+  if (a.options.speed < 0) throw std::invalid_argument("--speed must be > 0 or max");
+  const auto report = replay::replay(a.options, [](std::string_view line) {
+    std::fprintf(stderr, "wirebook replay: %.*s\n", static_cast<int>(line.size()), line.data());
+  });
+  std::printf("replayed %llu records (%llu frames, %llu gaps) into %s/%s\n",
+              static_cast<unsigned long long>(report.records),
+              static_cast<unsigned long long>(report.frames),
+              static_cast<unsigned long long>(report.gaps), a.options.shm_dir.c_str(),
+              a.options.instance.c_str());
+  if (report.clock_mismatches > 0) {
+    std::fprintf(stderr,
+                 "wirebook replay: %llu inputs read the clock a different number of times than "
+                 "recorded (this build's venue code differs from the recording's)\n",
+                 static_cast<unsigned long long>(report.clock_mismatches));
+  }
+  return report.problems.empty() ? 0 : 3;
+}
+
+}  // namespace
+
+void setup_replay(CLI::App& app, int& exit_code) {
+  auto args = std::make_shared<ReplayArgs>();
+  CLI::App* sub = app.add_subcommand(
+      "replay", "Replay recordings through the venue code into a fresh shared-memory instance");
+  sub->add_option("files", args->options.files, "Recording files, in time order")->required();
+  sub->add_option("--venue", args->options.venue, "Only this venue's recordings");
+  sub->add_option("--from", args->from, "Start at this receive time (ns or ISO 8601 UTC)");
+  sub->add_option("--until", args->until, "Stop after this receive time");
+  sub->add_option("--speed", args->speed, "N x the recorded pace, or max (default)");
+  sub->add_option("--instance", args->options.instance, "Instance to create (default replay)");
+  sub->add_option("--dir", args->options.shm_dir, "Shared-memory root (default /dev/shm/wirebook)");
+  sub->callback([args, &exit_code] {
+    try {
+      exit_code = run_replay(*args);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "wirebook replay: %s\n", e.what());
+      exit_code = 2;
+    }
+  });
+}
+
+}  // namespace wirebook::cli
