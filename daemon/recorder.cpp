@@ -70,9 +70,13 @@ VenueRecorder::VenueRecorder(const config::RecordConfig& rc, std::uint8_t venue_
   fs::create_directories(venue_dir());
 }
 
-VenueRecorder::~VenueRecorder() { stop(); }
+VenueRecorder::~VenueRecorder() {
+  stop();
+}
 
-fs::path VenueRecorder::venue_dir() const { return fs::path(rc_.directory) / venue_; }
+fs::path VenueRecorder::venue_dir() const {
+  return fs::path(rc_.directory) / venue_;
+}
 
 void VenueRecorder::start() {
   open_file();
@@ -202,8 +206,8 @@ void VenueRecorder::write_item(const Item& item) {
 void VenueRecorder::open_file() {
   opened_at_ = Clock::now();
   flushed_at_ = opened_at_;
-  const fs::path path = venue_dir() / fmt::format("{}-{}-{:04}.wbrec", venue_, utc_stamp(),
-                                                  file_number_++);
+  const fs::path path =
+      venue_dir() / fmt::format("{}-{}-{:04}.wbrec", venue_, utc_stamp(), file_number_++);
   writer_ = std::make_unique<record::RecordWriter>(path);
   RecordHeader meta{};
   meta.kind = RecordKind::meta;

@@ -116,7 +116,8 @@ class RecordingHandler final : public feeds::FrameHandler,
  public:
   static constexpr std::size_t kMaxClockReads = 256;
 
-  RecordingHandler(VenueRecorder& recorder, feeds::Outbox& next) : recorder_(recorder), next_(next) {}
+  RecordingHandler(VenueRecorder& recorder, feeds::Outbox& next)
+      : recorder_(recorder), next_(next) {}
   void wrap(std::unique_ptr<feeds::FrameHandler> inner) { inner_ = std::move(inner); }
   [[nodiscard]] feeds::FrameHandler& inner() noexcept { return *inner_; }
 
