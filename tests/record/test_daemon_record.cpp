@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -17,6 +18,7 @@
 #include <wirebook/reader.hpp>
 
 #include "record/reader.hpp"
+#include "record/writer.hpp"
 #include "tests/common/process.hpp"
 
 namespace {
@@ -209,6 +211,44 @@ std::vector<shm::Level> book_levels(const std::string& dir, std::uint32_t i) {
 
 }  // namespace
 
+// Copies `from` into `to` with a gap record (5 lost) in place of the 5
+// received frames starting at the frame numbered `at`; returns the gap's time.
+std::int64_t copy_with_gap(const fs::path& from, const fs::path& to, std::size_t at) {
+  RecordReader r(from);
+  wirebook::record::RecordWriter w(to);
+  RecordView v;
+  std::size_t frame = 0;
+  std::size_t skipped = 0;
+  std::int64_t gap_rt = 0;
+  for (int guard = 0; guard < 10'000'000 && r.next(v) == ReadStatus::ok; ++guard) {
+    if (v.header.kind == RecordKind::frame_in && frame++ >= at && skipped < 5) {
+      if (skipped++ == 0) {
+        wirebook::record::RecordHeader gap{};
+        gap.kind = RecordKind::gap;
+        gap.tag = 5;
+        gap.realtime_ns = gap_rt = v.header.realtime_ns;
+        gap.mono_ns = v.header.mono_ns;
+        w.append(gap, {});
+      }
+      continue;
+    }
+    w.append(v.header, v.payload);
+  }
+  w.close();
+  return gap_rt;
+}
+
+std::size_t live_books(const std::string& dir) {
+  shm::VenueReader r;
+  REQUIRE(shm::VenueReader::open(dir, "woo", r) == shm::OpenError::ok);
+  std::size_t n = 0;
+  for (std::uint32_t i = 0; i < r.instrument_count(); ++i) {
+    shm::Bbo b;
+    if (r.read_bbo(i, b) == shm::ReadResult::ok && b.status == shm::Status::live) ++n;
+  }
+  return n;
+}
+
 TEST_CASE("a recorded session with faults replays to byte-identical books and ring records",
           "[record][daemon][replay]") {
   const std::string seed =
@@ -277,4 +317,54 @@ TEST_CASE("a recorded session with faults replays to byte-identical books and ri
     REQUIRE(a.size() == b.size());
     CHECK(std::memcmp(a.data(), b.data(), a.size() * sizeof(shm::Level)) == 0);
   }
+  // Books LIVE just before a gap leave LIVE at the gap (the recorder lost
+  // inputs). Faults make books resync now and then: the gap goes where both
+  // were LIVE just before it.
+  const std::size_t frames = tally(files[0]).kinds.at(RecordKind::frame_in);
+  bool checked_gap = false;
+  for (std::size_t back = 20; back < frames && back <= 1000 && !checked_gap; back += 60) {
+    const std::string n = std::to_string(back);
+    const fs::path gapped = fs::path(tmp.file("gapped" + n + ".wbrec"));
+    const std::int64_t gap_rt = copy_with_gap(files[0], gapped, frames - back);
+    const auto before =
+        run({env_or_fail("WIREBOOK"), "replay", gapped.string(), "--instance", "b" + n, "--dir",
+             tmp.file("shm3"), "--until", std::to_string(gap_rt - 1)},
+            tmp.path());
+    REQUIRE(before.status == 0);
+    if (live_books(tmp.file("shm3") + "/b" + n) != 2) continue;
+    const auto at_gap = run({env_or_fail("WIREBOOK"), "replay", gapped.string(), "--instance",
+                             "g" + n, "--dir", tmp.file("shm3"), "--until", std::to_string(gap_rt)},
+                            tmp.path());
+    INFO("replay to the gap:\n" << at_gap.out << at_gap.err);
+    REQUIRE(at_gap.status == 0);
+    CHECK(at_gap.out.find(", 1 gaps)") != std::string::npos);
+    CHECK(live_books(tmp.file("shm3") + "/g" + n) == 0);
+    checked_gap = true;
+  }
+  CHECK(checked_gap);
+
+  // A corrupted chunk: an error naming the file and offset; the chunks before it replay.
+  RecordReader index(files[0]);
+  REQUIRE(index.chunks().size() >= 2);
+  const std::uint64_t bad = index.chunks()[1].offset;
+  const fs::path corrupt = fs::path(tmp.file("corrupt.wbrec"));
+  fs::copy_file(files[0], corrupt);
+  {
+    std::FILE* f = std::fopen(corrupt.c_str(), "r+b");
+    REQUIRE(f != nullptr);
+    REQUIRE(std::fseek(f, static_cast<long>(bad + sizeof(wirebook::record::ChunkHeader) + 7),
+                       SEEK_SET) == 0);
+    const int c = std::fgetc(f);
+    REQUIRE(std::fseek(f, -1, SEEK_CUR) == 0);
+    std::fputc(c ^ 0x5A, f);
+    std::fclose(f);
+  }
+  const auto broken = run({env_or_fail("WIREBOOK"), "replay", corrupt.string(), "--instance", "c",
+                           "--dir", tmp.file("shm4")},
+                          tmp.path());
+  INFO("corrupt replay:\n" << broken.out << broken.err);
+  CHECK(broken.status == 3);
+  CHECK(broken.err.find(corrupt.string() + ": corrupted chunk at offset " + std::to_string(bad)) !=
+        std::string::npos);
+  CHECK(broken.out.find("replayed 0 records") == std::string::npos);
 }

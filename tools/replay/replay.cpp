@@ -106,8 +106,8 @@ class VenueReplay {
     if (!vs.ok()) throw std::runtime_error("venue segment in " + seg.dir + ": " + vs.detail);
     std::vector<feeds::InstrumentSpec> specs;
     for (const auto& s : venue_->symbols) specs.push_back(feeds::InstrumentSpec{s, -8, -8});
-    books_ = std::make_unique<feeds::VenueBooks>(specs, venue_->max_levels, kBufferOps,
-                                                 writer_.get());
+    books_ =
+        std::make_unique<feeds::VenueBooks>(specs, venue_->max_levels, kBufferOps, writer_.get());
     feeds::Credentials creds;
     if (venue_->api_key.given()) {
       // The same login path as live (its frames go nowhere); never the real secret.
@@ -223,8 +223,9 @@ ReplayReport replay(const ReplayOptions& o, const std::function<void(std::string
     auto& v = venues[meta.venue];
     if (!v) {
       if (venues.size() > 1) {
-        throw std::runtime_error("replaying several venues into one instance is not supported "
-                                 "yet: pick one with --venue");
+        throw std::runtime_error(
+            "replaying several venues into one instance is not supported "
+            "yet: pick one with --venue");
       }
       v = std::make_unique<VenueReplay>(meta, o, seg);
       report.venues.push_back(meta.venue);
