@@ -174,6 +174,20 @@ TEST_CASE("a recording cut by kill -9 is read up to the cut", "[record][daemon]"
   CHECK((t.status == ReadStatus::end || t.status == ReadStatus::torn));
   if (t.status == ReadStatus::torn) CHECK(t.message.find("offset") != std::string::npos);
   CHECK(t.kinds.at(RecordKind::frame_in) > 100);
+  // Replay goes up to the cut and says where the file ends when it is torn.
+  const auto replayed = run({env_or_fail("WIREBOOK"), "replay", files[0].string(), "--instance",
+                             "k", "--dir", tmp.file("shm2")},
+                            tmp.path());
+  INFO("replay:\n" << replayed.out << replayed.err);
+  CHECK(replayed.out.find(std::to_string(t.kinds.at(RecordKind::frame_in)) + " frames") !=
+        std::string::npos);
+  if (t.status == ReadStatus::torn) {
+    CHECK(replayed.status == 3);
+    CHECK(replayed.err.find(files[0].string() + ": recording ends in a torn chunk at offset") !=
+          std::string::npos);
+  } else {
+    CHECK(replayed.status == 0);
+  }
 }
 
 namespace {
