@@ -381,4 +381,31 @@ TEST_CASE("a recorded session with faults replays to byte-identical books and ri
   CHECK(broken.err.find(corrupt.string() + ": corrupted chunk at offset " + std::to_string(bad)) !=
         std::string::npos);
   CHECK(broken.out.find("replayed 0 records") == std::string::npos);
+  // --bench over the recording, and over the same frames as JSONL.
+  const auto bench = run({env_or_fail("WIREBOOK"), "replay", "--bench", files[0].string(),
+                          "--rounds", "1", "--dir", tmp.file("shm5")},
+                         tmp.path());
+  INFO("bench:\n" << bench.out << bench.err);
+  REQUIRE(bench.status == 0);
+  const std::string frames_text = std::to_string(tally(files[0]).kinds.at(RecordKind::frame_in));
+  CHECK(bench.out.find("venue woo: " + frames_text + " frames") != std::string::npos);
+  CHECK(bench.out.find("wirebook pipeline") != std::string::npos);
+  CHECK(bench.out.find("bare simdjson walk") != std::string::npos);
+  {
+    RecordReader r(files[0]);
+    RecordView v;
+    std::string jsonl;
+    for (int guard = 0; guard < 10'000'000 && r.next(v) == ReadStatus::ok; ++guard) {
+      if (v.header.kind != RecordKind::frame_in) continue;
+      jsonl += std::string(v.payload.substr(0, v.payload.size() - 8U * v.header.clock_reads));
+      jsonl += '\n';
+    }
+    const std::string lines = tmp.write("frames.jsonl", jsonl);
+    const auto jb = run({env_or_fail("WIREBOOK"), "replay", "--bench", lines, "--config", cfg,
+                         "--venue", "woo", "--rounds", "1", "--dir", tmp.file("shm5")},
+                        tmp.path());
+    INFO("jsonl bench:\n" << jb.out << jb.err);
+    REQUIRE(jb.status == 0);
+    CHECK(jb.out.find("venue woo: " + frames_text + " frames") != std::string::npos);
+  }
 }

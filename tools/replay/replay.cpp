@@ -2,8 +2,12 @@
 
 #include <simdjson.h>
 
+#include <unistd.h>
+
 #include <chrono>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <stdexcept>
@@ -245,6 +249,181 @@ ReplayReport replay(const ReplayOptions& o, const std::function<void(std::string
       if (log) log(reader.message());
     }
   }
+  return report;
+}
+
+namespace {
+
+// The inputs of one venue, loaded once so every timed pass sees the same bytes.
+struct LoadedInputs {
+  Meta meta;
+  std::vector<record::RecordHeader> headers;
+  std::vector<std::string> payloads;
+  std::vector<std::size_t> frames;  // indexes of frame_in records
+};
+
+void load_recording(const std::string& file, const std::string& venue, LoadedInputs& in) {
+  record::RecordReader reader(file);
+  RecordView r;
+  bool mine = false;
+  ReadStatus st = ReadStatus::ok;
+  for (std::uint64_t guard = 0; guard < (1ULL << 40U) && (st = reader.next(r)) == ReadStatus::ok;
+       ++guard) {
+    if (r.header.kind == RecordKind::meta) {
+      const Meta m = parse_meta(r.payload);
+      mine = venue.empty() ? (in.meta.venue.empty() || m.venue == in.meta.venue) : m.venue == venue;
+      if (mine && in.meta.venue.empty()) in.meta = m;
+      continue;
+    }
+    if (!mine) continue;
+    if (r.header.kind == RecordKind::frame_in) in.frames.push_back(in.headers.size());
+    in.headers.push_back(r.header);
+    in.payloads.emplace_back(r.payload);
+  }
+  if (st != ReadStatus::end) throw std::runtime_error(reader.message());
+}
+
+void load_jsonl(const std::string& file, LoadedInputs& in) {
+  std::ifstream f(file);
+  if (!f) throw std::runtime_error(file + ": cannot open");
+  std::string line;
+  record::RecordHeader open{};
+  open.kind = RecordKind::open;
+  in.headers.push_back(open);
+  in.payloads.emplace_back();
+  for (std::uint64_t n = 1; std::getline(f, line); ++n) {
+    if (line.empty()) continue;
+    record::RecordHeader h{};
+    h.kind = RecordKind::frame_in;
+    h.realtime_ns = static_cast<std::int64_t>(n);
+    h.mono_ns = static_cast<std::int64_t>(n);
+    in.frames.push_back(in.headers.size());
+    in.headers.push_back(h);
+    in.payloads.push_back(line);
+  }
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream f(path);
+  if (!f) throw std::runtime_error(path + ": cannot open");
+  return std::string(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+}
+
+// Touches the raw text of every scalar in `v`; returns how many (0 on an error).
+std::uint64_t walk(simdjson::ondemand::value v, int depth, std::uint64_t& touch) {
+  using simdjson::ondemand::json_type;
+  json_type t{};
+  if (depth > 64 || v.type().get(t) != simdjson::SUCCESS) return 0;
+  std::uint64_t n = 0;
+  if (t == json_type::object) {
+    simdjson::ondemand::object o;
+    if (v.get_object().get(o) != simdjson::SUCCESS) return 0;
+    for (auto field : o) {
+      simdjson::ondemand::value child;
+      if (field.value().get(child) == simdjson::SUCCESS) n += walk(child, depth + 1, touch);
+    }
+  } else if (t == json_type::array) {
+    simdjson::ondemand::array a;
+    if (v.get_array().get(a) != simdjson::SUCCESS) return 0;
+    for (auto element : a) {
+      simdjson::ondemand::value child;
+      if (element.get(child) == simdjson::SUCCESS) n += walk(child, depth + 1, touch);
+    }
+  } else {
+    const std::string_view raw = v.raw_json_token();
+    if (!raw.empty()) {
+      ++n;
+      touch += static_cast<unsigned char>(raw.front()) + static_cast<unsigned char>(raw.back());
+    }
+  }
+  return n;
+}
+
+double best_ns(int rounds, const std::function<void()>& pass) {
+  double best = 0;
+  for (int i = 0; i < rounds; ++i) {
+    const auto t0 = std::chrono::steady_clock::now();
+    pass();
+    const double ns =
+        std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - t0).count();
+    if (i == 0 || ns < best) best = ns;
+  }
+  return best;
+}
+
+}  // namespace
+
+BenchReport bench(const BenchOptions& o) {
+  LoadedInputs in;
+  for (const std::string& file : o.files) {
+    if (file.ends_with(".jsonl")) {
+      if (o.config.empty() || o.venue.empty()) {
+        throw std::runtime_error("JSONL input needs --config FILE and --venue NAME");
+      }
+      in.meta = Meta{o.venue, "", read_text(o.config)};
+      load_jsonl(file, in);
+    } else {
+      load_recording(file, o.venue, in);
+    }
+  }
+  if (in.frames.empty()) throw std::runtime_error("no frames to benchmark");
+  BenchReport report;
+  report.venue = in.meta.venue;
+  report.frames = in.frames.size();
+  for (const std::size_t i : in.frames) report.bytes += in.payloads[i].size();
+
+  // Full pipeline: a fresh instance per round (books start empty each time);
+  // building the segment is not timed.
+  ReplayOptions ro;
+  ro.shm_dir = o.shm_dir;
+  double pipeline = 0;
+  for (int round = 0; round < o.rounds; ++round) {
+    ro.instance = "bench-" + std::to_string(::getpid()) + "-" + std::to_string(round);
+    shm::SegmentOptions seg;
+    seg.dir = ro.shm_dir + "/" + ro.instance;
+    {
+      VenueReplay v(in.meta, ro, seg);
+      const double ns = best_ns(1, [&] {
+        ReplayReport ignored;
+        RecordView r;
+        for (std::size_t i = 0; i < in.headers.size(); ++i) {
+          r.header = in.headers[i];
+          r.payload = in.payloads[i];
+          (void)v.apply(r, ignored);
+        }
+      });
+      if (round == 0 || ns < pipeline) pipeline = ns;
+    }
+    std::error_code ec;
+    std::filesystem::remove_all(seg.dir, ec);
+  }
+  report.pipeline_ns_per_frame = pipeline / static_cast<double>(report.frames);
+
+  // Bare walk over the same frame bytes (clock values excluded), padded once.
+  std::vector<simdjson::padded_string> padded;
+  padded.reserve(in.frames.size());
+  for (const std::size_t i : in.frames) {
+    const std::size_t body =
+        in.payloads[i].size() - std::size_t{in.headers[i].clock_reads} * sizeof(std::int64_t);
+    padded.emplace_back(in.payloads[i].data(), body);
+  }
+  simdjson::ondemand::parser parser;
+  // One untimed pass first: the parser sizes its buffers on its first documents.
+  const auto walk_pass = [&] {
+    std::uint64_t tokens = 0;
+    std::uint64_t touch = 0;
+    for (const auto& p : padded) {
+      simdjson::ondemand::document doc;
+      if (parser.iterate(p).get(doc) != simdjson::SUCCESS) continue;
+      simdjson::ondemand::value root;
+      if (doc.get_value().get(root) == simdjson::SUCCESS) tokens += walk(root, 0, touch);
+    }
+    report.walk_tokens = tokens;
+    report.walk_touch = touch;
+  };
+  walk_pass();
+  const double walk_ns = best_ns(o.rounds, walk_pass);
+  report.walk_ns_per_frame = walk_ns / static_cast<double>(report.frames);
   return report;
 }
 

@@ -37,6 +37,30 @@ struct ReplayReport {
   std::vector<std::string> venues;     // replayed, in order
 };
 
+// `wirebook replay --bench`: every frame of the files through the venue
+// code at maximum speed (the full pipeline: parser, sequencer, books, shm),
+// then a bare simdjson On-Demand walk over the same frames that touches every
+// scalar token's raw text — the floor any JSON feed handler pays.
+struct BenchOptions {
+  std::vector<std::string> files;  // recordings, or JSONL (one frame per line)
+  std::string venue;               // recordings: which venue; JSONL: the venue in `config`
+  std::string config;              // JSONL only: a wirebookd config naming the venue
+  std::string shm_dir = "/dev/shm/wirebook";
+  int rounds = 3;  // each pass is timed this many times; the fastest counts
+};
+
+struct BenchReport {
+  std::string venue;
+  std::uint64_t frames = 0;
+  std::uint64_t bytes = 0;
+  double pipeline_ns_per_frame = 0;
+  double walk_ns_per_frame = 0;
+  std::uint64_t walk_tokens = 0;  // scalar tokens touched per round (a check the walk ran)
+  std::uint64_t walk_touch = 0;   // a sum over their first and last characters
+};
+
+[[nodiscard]] BenchReport bench(const BenchOptions& options);
+
 // Throws std::runtime_error for a file that is no recording, a recording
 // without its meta record, a venue kind this build lacks, or a segment that
 // cannot be created. A torn or corrupt file is replayed up to the problem,

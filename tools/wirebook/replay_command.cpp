@@ -33,12 +33,39 @@ std::int64_t parse_time(const std::string& text) {
 
 struct ReplayArgs {
   replay::ReplayOptions options;
+  bool bench = false;
+  std::string config;  // --bench with JSONL
+  int rounds = 3;
   std::string from;
   std::string until;
   std::string speed = "max";
 };
 
+int run_bench(const ReplayArgs& a) {
+  replay::BenchOptions b;
+  b.files = a.options.files;
+  b.venue = a.options.venue;
+  b.config = a.config;
+  b.shm_dir = a.options.shm_dir;
+  b.rounds = a.rounds;
+  const auto r = replay::bench(b);
+  std::printf("venue %s: %llu frames, %llu bytes (fastest of %d rounds)\n", r.venue.c_str(),
+              static_cast<unsigned long long>(r.frames), static_cast<unsigned long long>(r.bytes),
+              b.rounds);
+  std::printf("  wirebook pipeline (parse, sequence, book, shm): %12.0f frames/s %9.1f ns/frame\n",
+              1e9 / r.pipeline_ns_per_frame, r.pipeline_ns_per_frame);
+  std::printf(
+      "  bare simdjson walk (every scalar's raw text):   %12.0f frames/s %9.1f ns/frame "
+      "(%llu tokens)\n",
+      1e9 / r.walk_ns_per_frame, r.walk_ns_per_frame,
+      static_cast<unsigned long long>(r.walk_tokens));
+  std::printf("  pipeline / bare walk: %.2fx the time\n",
+              r.pipeline_ns_per_frame / r.walk_ns_per_frame);
+  return 0;
+}
+
 int run_replay(ReplayArgs& a) {
+  if (a.bench) return run_bench(a);
   if (!a.from.empty()) a.options.from_realtime_ns = parse_time(a.from);
   if (!a.until.empty()) a.options.until_realtime_ns = parse_time(a.until);
   a.options.speed = a.speed == "max" ? 0.0 : std::stod(a.speed);
@@ -73,6 +100,11 @@ void setup_replay(CLI::App& app, int& exit_code) {
   sub->add_option("--speed", args->speed, "N x the recorded pace, or max (default)");
   sub->add_option("--instance", args->options.instance, "Instance to create (default replay)");
   sub->add_option("--dir", args->options.shm_dir, "Shared-memory root (default /dev/shm/wirebook)");
+  sub->add_flag("--bench", args->bench,
+                "Time the full pipeline and a bare simdjson walk over the frames (max speed)");
+  sub->add_option("--config", args->config, "--bench with JSONL files: the config naming --venue");
+  sub->add_option("--rounds", args->rounds, "--bench: timed rounds per pass (fastest counts)")
+      ->check(CLI::Range(1, 100));
   sub->callback([args, &exit_code] {
     try {
       exit_code = run_replay(*args);
