@@ -190,6 +190,37 @@ TEST_CASE("a recording cut by kill -9 is read up to the cut", "[record][daemon]"
   }
 }
 
+TEST_CASE("wirebook sim --replay serves a recording's received frames as a venue",
+          "[record][daemon]") {
+  TempDir tmp;
+  std::vector<fs::path> files;
+  {
+    Sim sim(tmp);
+    const std::string cfg = tmp.write("d.toml", config_text(tmp, sim.url));
+    Child daemon({env_or_fail("WIREBOOKD"), "--config", cfg}, tmp.file("d.out"), tmp.file("d.err"),
+                 {"WB_TEST_KEY=key-abc", "WB_TEST_SECRET=secret-xyz"});
+    REQUIRE(wait_until([&] { return frames_recorded(tmp) > 100; }, 30s));
+    daemon.signal(SIGTERM);
+    REQUIRE(daemon.wait(5000ms) == 0);
+    files = recordings(tmp);
+  }
+  REQUIRE(files.size() == 1);
+  Child served({env_or_fail("WIREBOOK"), "sim", "--replay", files[0].string(), "--ws-port", "woo=0",
+                "--wss-port", "woo=-1", "--capture-speed", "0"},
+               tmp.file("replay-sim.out"), tmp.file("replay-sim.err"));
+  INFO("sim --replay:\n" << served.out() << served.err());
+  REQUIRE(wait_until([&] { return served.out().find("WIREBOOK_SIM_READY") != std::string::npos; },
+                     15s));
+  CHECK(served.out().find("WIREBOOK_SIM woo ws://") != std::string::npos);
+  served.signal(SIGTERM);
+  CHECK(served.wait(5000ms) == 0);
+
+  const auto missing =
+      run({env_or_fail("WIREBOOK"), "sim", "--replay", tmp.file("none.wbrec")}, tmp.path());
+  CHECK(missing.status != 0);
+  CHECK(missing.err.find("none.wbrec") != std::string::npos);
+}
+
 namespace {
 
 std::vector<shm::Event> ring_events(const std::string& dir, std::uint64_t& lost) {

@@ -427,4 +427,28 @@ BenchReport bench(const BenchOptions& o) {
   return report;
 }
 
+std::vector<RecordedFrame> recorded_frames(const std::vector<std::string>& files) {
+  std::vector<RecordedFrame> out;
+  std::int64_t first_mono = 0;
+  for (const std::string& file : files) {
+    record::RecordReader reader(file);
+    RecordView r;
+    std::string kind;
+    ReadStatus st = ReadStatus::ok;
+    for (std::uint64_t guard = 0; guard < (1ULL << 40U) && (st = reader.next(r)) == ReadStatus::ok;
+         ++guard) {
+      if (r.header.kind == RecordKind::meta) kind = parse_meta(r.payload).kind;
+      if (r.header.kind != RecordKind::frame_in || kind.empty()) continue;
+      if (out.empty()) first_mono = r.header.mono_ns;
+      const std::size_t clock_bytes = std::size_t{r.header.clock_reads} * sizeof(std::int64_t);
+      if (clock_bytes > r.payload.size()) throw std::runtime_error(file + ": malformed record");
+      out.push_back(
+          RecordedFrame{r.header.mono_ns - first_mono, kind,
+                        std::string(r.payload.substr(0, r.payload.size() - clock_bytes))});
+    }
+    if (st != ReadStatus::end) throw std::runtime_error(reader.message());
+  }
+  return out;
+}
+
 }  // namespace wirebook::replay

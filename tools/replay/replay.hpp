@@ -61,6 +61,15 @@ struct BenchReport {
 
 [[nodiscard]] BenchReport bench(const BenchOptions& options);
 
+// `wirebook sim --replay`: the frames a recording received, for the
+// simulator to serve as its capture (times relative to the first frame).
+struct RecordedFrame {
+  std::int64_t t_ns = 0;
+  std::string venue_kind;
+  std::string frame;
+};
+[[nodiscard]] std::vector<RecordedFrame> recorded_frames(const std::vector<std::string>& files);
+
 // Throws std::runtime_error for a file that is no recording, a recording
 // without its meta record, a venue kind this build lacks, or a segment that
 // cannot be created. A torn or corrupt file is replayed up to the problem,

@@ -1,12 +1,17 @@
 // `wirebook sim`: options -> SimConfig -> Simulator::run(). Venue-specific
 // options, ports and faults are keyed by venue module name; the help lists
 // each module's options from its own table (tools/sim/module.hpp).
+#include <unistd.h>
+
 #include <cstdio>
+#include <fstream>
 #include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "tools/replay/replay.hpp"
+#include "tools/sim/capture.hpp"
 #include "tools/sim/sim.hpp"
 #include "tools/wirebook/subcommand.hpp"
 
@@ -33,6 +38,7 @@ struct SimArgs {
   int linger_ms = 200;
   std::vector<std::string> faults;
   std::string capture;
+  std::vector<std::string> replay;  // recordings served as the capture
   double capture_speed = 1.0;
   std::size_t backpressure_bytes = 4U << 20U;
   std::size_t max_queue_bytes = 256U << 20U;
@@ -121,7 +127,21 @@ sim::SimConfig make_config(const SimArgs& a) {
   return cfg;
 }
 
-int run_sim(const SimArgs& a) {
+// `--replay FILE...`: the recordings' received frames as a capture file
+// (in the scratch directory the CA goes to, or /tmp), then served like --capture.
+std::string capture_from_recordings(const std::vector<std::string>& files) {
+  const auto frames = replay::recorded_frames(files);
+  if (frames.empty()) throw std::runtime_error("--replay: the recordings hold no received frame");
+  const std::string path = "/tmp/wirebook-sim-replay-" + std::to_string(::getpid()) + ".jsonl";
+  std::ofstream out(path, std::ios::trunc);
+  for (const auto& f : frames) out << sim::capture_line(f.t_ns, f.venue_kind, f.frame) << '\n';
+  if (!out) throw std::runtime_error("--replay: cannot write " + path);
+  return path;
+}
+
+int run_sim(const SimArgs& given) {
+  SimArgs a = given;
+  if (!a.replay.empty()) a.capture = capture_from_recordings(a.replay);
   sim::Simulator simulator(make_config(a));
   for (const sim::Endpoint& e : simulator.endpoints())
     std::printf("WIREBOOK_SIM %s %s\n", e.venue.c_str(), e.url.c_str());
@@ -134,6 +154,7 @@ int run_sim(const SimArgs& a) {
   const std::string report = simulator.report();
   std::fputs(report.c_str(), a.truth == "-" ? stderr : stdout);
   std::fflush(stdout);
+  if (!given.replay.empty()) std::remove(a.capture.c_str());
   return 0;
 }
 
@@ -159,6 +180,10 @@ void add_market_options(CLI::App* s, SimArgs& a) {
                 "Fault spec [venue:][symbol:]kind=value; repeatable (see below)");
   s->add_option("--capture", a.capture,
                 "Serve this capture file instead of the generator (format below)");
+  s->add_option("--replay", a.replay,
+                "Serve the frames these wirebookd recordings received, as a capture "
+                "(every connection gets them from the start, at --capture-speed)")
+      ->excludes("--capture");
   s->add_option("--capture-speed", a.capture_speed,
                 "Capture replay speed factor (0 = as fast as possible)")
       ->capture_default_str();
