@@ -132,8 +132,13 @@ void Daemon::create_venues() {
     const feeds::VenueModule* module = feeds::find_venue_module(v.kind);
     VenueRecorder* recorder = nullptr;
     if (config_.record.enabled) {
-      recorders_.push_back(std::make_unique<VenueRecorder>(config_.record, index, v.name, v.kind,
-                                                           config_.text, *log_));
+      try {
+        recorders_.push_back(std::make_unique<VenueRecorder>(config_.record, index, v.name, v.kind,
+                                                             config_.text, *log_));
+      } catch (const std::exception& e) {
+        throw StartupError(fmt::format("venue '{}': [record] directory {}: {}", v.name,
+                                       config_.record.directory, e.what()));
+      }
       recorder = recorders_.back().get();
     }
     venues_.push_back(
@@ -177,7 +182,13 @@ int Daemon::run() {
 
   segments_->control->set_state(shm::SegmentState::live);
   segments_->control->heartbeat(feeds::monotonic_ns());
-  for (auto& r : recorders_) r->start();
+  for (auto& r : recorders_) {
+    try {
+      r->start();  // opens its first file
+    } catch (const std::exception& e) {
+      throw StartupError(fmt::format("[record]: {}", e.what()));
+    }
+  }
   for (auto& v : venues_) v->start();
   spdlog::info("started {} venue thread(s), instance '{}' in {}", venues_.size(),
                config_.daemon.instance, config_.daemon.instance_dir().string());

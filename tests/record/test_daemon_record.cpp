@@ -440,3 +440,16 @@ TEST_CASE("a recorded session with faults replays to byte-identical books and ri
     CHECK(jb.out.find("venue woo: " + frames_text + " frames") != std::string::npos);
   }
 }
+
+TEST_CASE("wirebookd exits 2 naming the [record] directory it cannot create", "[record][daemon]") {
+  TempDir tmp;
+  const std::string cfg = tmp.write(
+      "d.toml", "[daemon]\ninstance = \"t\"\nshm_dir = \"" + tmp.file("shm") +
+                    "\"\n[record]\ndirectory = \"/proc/wirebook-no-such-dir\"\n[[venue]]\n"
+                    "name = \"woo\"\nkind = \"woo\"\nurl = \"ws://127.0.0.1:9/ws/stream\"\n"
+                    "symbols = [\"SPOT_BTC_USDT\"]\ndepth = 10\n");
+  const auto r = run({env_or_fail("WIREBOOKD"), "--config", cfg}, tmp.path());
+  INFO(r.err);
+  CHECK(r.status == 2);
+  CHECK(r.err.find("/proc/wirebook-no-such-dir") != std::string::npos);
+}
