@@ -34,9 +34,9 @@ inline constexpr std::size_t kSsePadding = 64;
 
 // One dispatched event. Views are valid only during the callback.
 struct SseEvent {
-  std::string_view type;      // "message" when the event named none
-  std::string_view id;        // the last event id seen on the stream (may be empty)
-  const char* data = nullptr; // joined data lines, no trailing LF
+  std::string_view type;       // "message" when the event named none
+  std::string_view id;         // the last event id seen on the stream (may be empty)
+  const char* data = nullptr;  // joined data lines, no trailing LF
   std::size_t len = 0;
   std::size_t capacity = 0;  // readable bytes from `data`: >= len + kSsePadding
 };

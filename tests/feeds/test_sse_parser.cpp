@@ -103,9 +103,15 @@ void check_every_split(const std::string& text) {
 }  // namespace
 
 TEST_CASE("sse: a recorded stream gives the same events split at every position", "[sse]") {
-  SECTION("LF") { check_every_split(kRecorded); }
-  SECTION("CRLF") { check_every_split(with_line_end(kRecorded, "\r\n")); }
-  SECTION("CR") { check_every_split(with_line_end(kRecorded, "\r")); }
+  SECTION("LF") {
+    check_every_split(kRecorded);
+  }
+  SECTION("CRLF") {
+    check_every_split(with_line_end(kRecorded, "\r\n"));
+  }
+  SECTION("CR") {
+    check_every_split(with_line_end(kRecorded, "\r"));
+  }
 }
 
 TEST_CASE("sse: a recorded stream fed one byte at a time gives the same events", "[sse]") {
