@@ -44,6 +44,7 @@ void SseParser::reset() noexcept {
   partial_.clear();
   data_len_ = 0;
   has_data_ = false;
+  id_in_event_ = false;
   skip_lf_ = false;
   status_ = SseStatus::ok;
   type_.clear();
@@ -130,7 +131,10 @@ void SseParser::on_field(std::string_view name, std::string_view value) noexcept
     type_.assign(value);
   } else if (name == "id") {
     // The spec ignores an id containing NUL.
-    if (value.find('\0') == std::string_view::npos) last_id_.assign(value);
+    if (value.find('\0') == std::string_view::npos) {
+      last_id_.assign(value);
+      id_in_event_ = true;
+    }
   } else if (name == "retry") {
     if (value.empty() || value.size() > 15) return;
     std::int64_t ms = 0;
@@ -162,6 +166,7 @@ bool SseParser::append_data(std::string_view value) noexcept {
 bool SseParser::dispatch(SseSink& sink) noexcept {
   if (!has_data_) {
     type_.clear();
+    id_in_event_ = false;
     return true;
   }
   // The padding after the data is zeroed so a reader never sees stale bytes.
@@ -169,6 +174,7 @@ bool SseParser::dispatch(SseSink& sink) noexcept {
   SseEvent e;
   e.type = type_.empty() ? kDefaultType : std::string_view(type_);
   e.id = last_id_;
+  e.id_in_event = id_in_event_;
   e.data = data_.data();
   e.len = data_len_;
   e.capacity = data_.size();
@@ -176,6 +182,7 @@ bool SseParser::dispatch(SseSink& sink) noexcept {
   const bool go_on = sink.on_event(e);
   data_len_ = 0;
   has_data_ = false;
+  id_in_event_ = false;
   type_.clear();
   return go_on;
 }

@@ -36,6 +36,7 @@ inline constexpr std::size_t kSsePadding = 64;
 struct SseEvent {
   std::string_view type;       // "message" when the event named none
   std::string_view id;         // the last event id seen on the stream (may be empty)
+  bool id_in_event = false;    // this event's own lines set `id` (else it is an earlier one)
   const char* data = nullptr;  // joined data lines, no trailing LF
   std::size_t len = 0;
   std::size_t capacity = 0;  // readable bytes from `data`: >= len + kSsePadding
@@ -86,6 +87,7 @@ class SseParser {
   std::vector<char> data_;     // the event's joined data plus padding
   std::size_t data_len_ = 0;
   bool has_data_ = false;
+  bool id_in_event_ = false;
   bool skip_lf_ = false;  // the previous chunk ended in CR
   SseStatus status_ = SseStatus::ok;
   std::string type_;

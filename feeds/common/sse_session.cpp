@@ -283,7 +283,7 @@ struct SseSession::Impl::Stream final : SseSink {
         ++stats().oversized_frames;
         return fail(std::string("event stream: ") + to_string(st), {});
       }
-      if (st == SseStatus::stopped) return fail("venue logic asked for a reconnect", {});
+      if (st == SseStatus::stopped) return restart("venue logic asked for a reconnect");
     }
     if (parser->is_done()) return fail("the server ended the stream", {});
     read_body();
@@ -316,6 +316,14 @@ struct SseSession::Impl::Stream final : SseSink {
     retry_timer.async_wait([this](error_code e) {
       if (!e) connect();
     });
+  }
+
+  // The venue logic restarts a healthy stream to resync its market (OCX: "on
+  // a gap, reconnect and re-snapshot"): a resync, not a failure, so the
+  // backoff starts over (still jittered, at most backoff_base_ns).
+  void restart(const std::string& why) {
+    attempt = 0;
+    fail(why, {});
   }
 
   // Closes the connection (counting a disconnect or a failed attempt).
@@ -368,7 +376,7 @@ void SseSession::Impl::on_tick(std::int64_t now) {
       ++stats.silent_closes;
       s->fail("no bytes for " + std::to_string(opt.keepalive_idle_ns / 1'000'000) + " ms", {});
     } else if (handler.on_stream_timer(s->index, now)) {
-      s->fail("venue logic asked for a reconnect", {});
+      s->restart("venue logic asked for a reconnect");
     }
   }
   if (!any_connected() || !handler.on_timer(now)) return;

@@ -8,7 +8,8 @@
 //
 // Each stream connects, fails and reconnects on its own, with its own jittered
 // backoff (longer after HTTP 429/418): a handler asking for one stream's
-// reconnect (on_stream_event / on_stream_timer returning true) leaves the
+// reconnect (on_stream_event / on_stream_timer returning true: a resync, so
+// its backoff starts over) leaves the
 // others alone; on_timer returning true reconnects every stream. A line or
 // event over `max_frame_bytes` is counted (oversized_frames) and reconnects
 // that stream; with keepalive_idle_ns, a stream silent that long is counted

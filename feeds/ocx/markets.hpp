@@ -8,7 +8,7 @@
 namespace wirebook::feeds::ocx {
 
 struct MarketInfo {
-  std::string id;  // "BTC-PERP": the marketId of the streams
+  std::string id;           // "BTC-PERP": the marketId of the streams
   int price_decimals = -1;  // -1: not given
   int size_decimals = -1;
 };

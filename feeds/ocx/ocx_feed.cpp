@@ -18,8 +18,8 @@ std::string url_encode(std::string_view s) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;
   for (const char c : s) {
-    const bool plain = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-                       (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' || c == '~';
+    const bool plain = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                       c == '-' || c == '_' || c == '.' || c == '~';
     if (plain) {
       out += c;
     } else {
@@ -95,7 +95,7 @@ FeedAction OcxFeed::on_event(std::size_t stream, const SseEvent& event,
       if (!m.market.empty() && m.market != books_.symbol(i)) {
         ++c_.market_mismatches;
         on_malformed(i, recv_mono_ns);
-      } else if (!id_matches(event.id, m.event_seq)) {
+      } else if (event.id_in_event && !id_matches(event.id, m.event_seq)) {
         on_malformed(i, recv_mono_ns);
       } else {
         on_book(i, m, recv_realtime_ns, recv_mono_ns);

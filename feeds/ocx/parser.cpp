@@ -14,7 +14,9 @@ struct Parser::Json {
 
 struct Parser::Scratch {
   explicit Scratch(std::size_t max)
-      : max(max), bids(std::make_unique<LevelText[]>(max)), asks(std::make_unique<LevelText[]>(max)) {}
+      : max(max),
+        bids(std::make_unique<LevelText[]>(max)),
+        asks(std::make_unique<LevelText[]>(max)) {}
   void reset() noexcept {
     n_bids = n_asks = 0;
     has_bids = has_asks = false;

@@ -30,10 +30,12 @@ struct Recorder final : SseSink {
     padded = padded && e.capacity >= e.len + kSsePadding;
     for (std::size_t i = e.len; i < e.len + kSsePadding; ++i) padded = padded && e.data[i] == 0;
     events.push_back({std::string(e.type), std::string(e.id), std::string(e.data, e.len)});
+    own_ids.push_back(e.id_in_event);
     return !stop_after_first;
   }
   void on_comment(std::string_view text) noexcept override { comments.emplace_back(text); }
   std::vector<Seen> events;
+  std::vector<bool> own_ids;  // per event: its own lines set the id
   std::vector<std::string> comments;
   bool padded = true;
   bool stop_after_first = false;
@@ -151,6 +153,7 @@ TEST_CASE("sse: the id is kept across events until the stream sets another", "[s
   CHECK(rec.events[0].id == "41");
   CHECK(rec.events[1].id == "41");
   CHECK(rec.events[2].id.empty());
+  CHECK(rec.own_ids == std::vector<bool>{true, false, true});
   CHECK(parser.last_event_id().empty());
 }
 

@@ -20,6 +20,7 @@ struct Event {
     wirebook::feeds::SseEvent e;
     e.type = type;
     e.id = id;
+    e.id_in_event = !id.empty();
     e.data = frame.data();
     e.len = frame.len;
     e.capacity = frame.capacity();

@@ -131,8 +131,7 @@ TEST_CASE("a numeric id that is not the eventSeq, or another market's event, is 
   CHECK(r.event(0, "update", envelope("update", 2, "100:2", "", kA), "9") == FeedAction::reconnect);
   CHECK(r.feed.ocx_counters().id_mismatches == 1);
   r.book(1, "snapshot", 1, "200:1");
-  CHECK(r.event(1, "update", envelope("update", 2, "200:2", "", kA), "2") ==
-        FeedAction::reconnect);
+  CHECK(r.event(1, "update", envelope("update", 2, "200:2", "", kA), "2") == FeedAction::reconnect);
   CHECK(r.feed.ocx_counters().market_mismatches == 1);
   // A non-numeric id (an eventId) is not compared.
   r.feed.on_stream_close(0, r.now);

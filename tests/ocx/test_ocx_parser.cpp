@@ -79,8 +79,9 @@ TEST_CASE("an error event gives code, message and retryable, top level or in the
   CHECK(r.m.code == "RATE_LIMIT");
   CHECK(r.m.message == "slow down");
   CHECK(r.m.retryable);
-  REQUIRE(r.parse("error", R"({"eventType":"error","eventSeq":3,)"
-                           R"("payload":{"code":404,"message":"unknown market","retryable":false}})") ==
+  REQUIRE(r.parse("error",
+                  R"({"eventType":"error","eventSeq":3,)"
+                  R"("payload":{"code":404,"message":"unknown market","retryable":false}})") ==
           ParseStatus::ok);
   CHECK(r.m.kind == MsgKind::error);
   CHECK(r.m.code == "404");
@@ -94,8 +95,7 @@ TEST_CASE("malformed events are reported, never half-read", "[ocx][parser]") {
   CHECK(r.parse("update", "[1,2]") == ParseStatus::malformed);
   CHECK(r.parse("update", R"({"payload":{"bids":[],"asks":[]}})") == ParseStatus::malformed);
   CHECK(r.parse("snapshot", R"({"eventSeq":1})") == ParseStatus::malformed);
-  CHECK(r.parse("update", R"({"eventSeq":"NaN","payload":{"bids":[]}})") ==
-        ParseStatus::malformed);
+  CHECK(r.parse("update", R"({"eventSeq":"NaN","payload":{"bids":[]}})") == ParseStatus::malformed);
   CHECK(r.parse("update", R"({"eventSeq":1,"payload":{"bids":[{"price":"1"}]}})") ==
         ParseStatus::malformed);
   CHECK(r.parse("update", R"({"eventSeq":1,"payload":{"bids":[["1","2"]]}})") ==
@@ -114,6 +114,5 @@ TEST_CASE("more levels than the parser was sized for is its own status", "[ocx][
   Parser parser(2, 1 << 16);
   Message m;
   Frame f(envelope("snapshot", 1, "1:1,2:2,3:3", ""));
-  CHECK(parser.parse("snapshot", f.data(), f.len, f.capacity(), m) ==
-        ParseStatus::too_many_levels);
+  CHECK(parser.parse("snapshot", f.data(), f.len, f.capacity(), m) == ParseStatus::too_many_levels);
 }
