@@ -1,5 +1,7 @@
 #include "feeds/ocx/ocx_feed.hpp"
 
+#include <cstdint>
+
 namespace wirebook::feeds::ocx {
 
 namespace {
@@ -132,7 +134,10 @@ void OcxFeed::request_snapshot(std::uint32_t i, std::int64_t /*now_mono_ns*/, in
 
 void OcxFeed::on_book(std::uint32_t i, const Message& m, std::int64_t recv_ns,
                       std::int64_t mono_ns) noexcept {
-  const std::int64_t ts = m.engine_ts_ms > 0 ? m.engine_ts_ms * 1'000'000 : recv_ns;
+  // engineTs in epoch ms; absent or beyond what fits in ns (year 2262): our receive time.
+  constexpr std::int64_t kMaxMs = INT64_MAX / 1'000'000;
+  const bool usable = m.engine_ts_ms > 0 && m.engine_ts_ms <= kMaxMs;
+  const std::int64_t ts = usable ? m.engine_ts_ms * 1'000'000 : recv_ns;
   const ChainKeys keys{.prev = 0, .key = m.event_seq, .has_prev = false, .has_key = true};
   if (m.kind == MsgKind::delta) {
     seq_.on_delta<EventSeqChain>(i, keys, m.bids, m.asks, ts, recv_ns, mono_ns);

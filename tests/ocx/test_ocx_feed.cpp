@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "feeds/ocx/markets.hpp"
 #include "feeds/ocx/ocx_feed.hpp"
 #include "ocx_test_util.hpp"
 
@@ -172,4 +173,31 @@ TEST_CASE("heartbeat comments are counted", "[ocx][feed]") {
   r.feed.on_comment(0);
   r.feed.on_comment(1);
   CHECK(r.feed.ocx_counters().heartbeats == 2);
+}
+
+TEST_CASE("an engineTs too large for nanoseconds falls back to the receive time", "[ocx][feed]") {
+  Rig r;
+  REQUIRE(
+      r.event(
+          0, "snapshot",
+          R"({"eventSeq":1,"engineTs":17334000000000,"payload":{"bids":[{"price":"1","size":"1"}]}})") ==
+      FeedAction::none);
+  CHECK(r.books.status(0) == BookStatus::live);
+}
+
+TEST_CASE("GET /perps/markets: ids and decimals, and the configured symbols it does not list",
+          "[ocx][markets]") {
+  const auto ok =
+      parse_markets(R"([{"id":"BTC-PERP","symbol":"BTC-PERP","priceDecimals":2,"sizeDecimals":4},)"
+                    R"({"id":"ETH-PERP"}])");
+  REQUIRE(ok.error.empty());
+  REQUIRE(ok.markets.size() == 2);
+  CHECK(ok.markets[0].price_decimals == 2);
+  CHECK(ok.markets[0].size_decimals == 4);
+  CHECK(ok.markets[1].price_decimals == -1);
+  CHECK(unlisted({"BTC-PERP", "ETH-PERP"}, ok.markets).empty());
+  CHECK(unlisted({"BTC-PERP", "XRP-PERP", "X"}, ok.markets) == "XRP-PERP, X");
+  CHECK_FALSE(parse_markets("{}").error.empty());
+  CHECK_FALSE(parse_markets(R"([{"symbol":"BTC-PERP"}])").error.empty());
+  CHECK_FALSE(parse_markets("not json").error.empty());
 }

@@ -54,7 +54,8 @@ class OcxVenue final : public Venue, public HttpResponder {
         seq_(symbols().size(), 0),
         next_heartbeat_(Clock::now()) {
     // Each market's sequence starts somewhere else, as a live venue's would.
-    for (std::size_t i = 0; i < seq_.size(); ++i) seq_[i] = 1000 * (i + 1) + format_rng().below(1000);
+    for (std::size_t i = 0; i < seq_.size(); ++i)
+      seq_[i] = 1000 * (i + 1) + format_rng().below(1000);
   }
 
   void open_stream(OcxSession& s, std::string_view target);
@@ -110,8 +111,8 @@ void OcxSession::on_closed() {
   // Closed by the client (not by the venue, nor at the end of the run): the
   // blackhole was detected.
   if (silent && !closing_ && !closed_ && !venue_.finished()) {
-    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() -
-                                                                          silent_since);
+    const auto ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - silent_since);
     static_cast<OcxVenue&>(venue_).blackhole_detected(ms.count());
   }
   VenueSession::on_closed();
@@ -172,8 +173,7 @@ std::string OcxVenue::event_text(std::string_view type, std::size_t sym,
   return f;
 }
 
-std::string OcxVenue::error_text(std::string_view code, std::string_view message,
-                                 bool retryable) {
+std::string OcxVenue::error_text(std::string_view code, std::string_view message, bool retryable) {
   std::string f = "event: error\ndata: {\"code\":";
   append_json_string(f, code);
   f += ",\"message\":";
@@ -298,7 +298,8 @@ const OcxBlackholeStats* ocx_blackholes(const Venue& venue) {
   return v != nullptr ? &v->blackholes() : nullptr;
 }
 
-std::unique_ptr<Venue> make_ocx_venue(const VenueModule& module, VenueOptions opts, OcxOptions ocx) {
+std::unique_ptr<Venue> make_ocx_venue(const VenueModule& module, VenueOptions opts,
+                                      OcxOptions ocx) {
   return std::make_unique<OcxVenue>(module, std::move(opts), std::move(ocx));
 }
 

@@ -17,8 +17,8 @@ struct OcxOptions {
 
 // Blackhole accounting, for tests (io thread writes; read after the run).
 struct OcxBlackholeStats {
-  std::uint64_t silenced = 0;  // streams that went silent
-  std::uint64_t detected = 0;  // ... that the client closed
+  std::uint64_t silenced = 0;      // streams that went silent
+  std::uint64_t detected = 0;      // ... that the client closed
   std::int64_t max_detect_ms = 0;  // longest silence before the client closed
 };
 
