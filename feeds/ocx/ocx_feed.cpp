@@ -43,7 +43,8 @@ OcxFeed::OcxFeed(VenueBooks& books, OcxOptions options)
       seq_(books, *this, sequencer_options(opt_)),
       restart_(books.size(), 0),
       down_(books.size(), 0),
-      open_(books.size(), 0) {
+      open_(books.size(), 0),
+      ever_open_(books.size(), 0) {
   // Every book starts DISCONNECTED until its stream is open.
   seq_.on_disconnected();
 }
@@ -61,6 +62,9 @@ std::vector<std::string> OcxFeed::stream_targets() const {
 void OcxFeed::on_stream_open(std::size_t stream, std::int64_t now_mono_ns) noexcept {
   if (stream >= books_.size()) return;
   const auto i = static_cast<std::uint32_t>(stream);
+  // A stream opened again: one reconnect of that market.
+  if (ever_open_[i] != 0) bump(books_.counters().reconnects);
+  ever_open_[i] = 1;
   open_[i] = 1;
   restart_[i] = 0;
   books_.buffer_clear(i);
@@ -73,7 +77,6 @@ void OcxFeed::on_stream_close(std::size_t stream, std::int64_t /*now_mono_ns*/) 
   if (stream >= books_.size()) return;
   const auto i = static_cast<std::uint32_t>(stream);
   open_[i] = 0;
-  bump(books_.counters().reconnects);
   // The sequencer keeps its phase: no event of this market can arrive until
   // the stream is open again, and then it waits for the new snapshot.
   books_.set_status(i, BookStatus::disconnected, realtime_ns());

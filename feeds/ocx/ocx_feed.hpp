@@ -101,9 +101,10 @@ class OcxFeed final : public SnapshotSource {
   OcxOptions opt_;
   Parser parser_;
   Sequencer seq_;
-  std::vector<std::uint8_t> restart_;  // per market: reconnect its stream
-  std::vector<std::uint8_t> down_;     // per market: a non-retryable error, never reconnected
-  std::vector<std::uint8_t> open_;     // per market: its stream is connected
+  std::vector<std::uint8_t> restart_;    // per market: reconnect its stream
+  std::vector<std::uint8_t> down_;       // per market: a non-retryable error, never reconnected
+  std::vector<std::uint8_t> open_;       // per market: its stream is connected
+  std::vector<std::uint8_t> ever_open_;  // per market: its stream was open before
   OcxCounters c_;
 };
 

@@ -103,6 +103,7 @@ TEST_CASE("an eventSeq gap reconnects only that market's stream and counts the g
   CHECK(r.book(0, "snapshot", 40, "100:5") == FeedAction::none);
   CHECK(r.books.status(0) == BookStatus::live);
   CHECK(r.qty(0, Side::bid, 1000) == 500);
+  CHECK(r.books.counters().reconnects.load() == 1);  // stream 0 opened again, once
 }
 
 TEST_CASE("a repeated eventSeq is dropped as stale, not a gap", "[ocx][feed]") {
