@@ -76,6 +76,7 @@ if has_kind woo; then SIM_ARGS+=(--venue woo --ws-port woo=18081 --wss-port woo=
 if has_kind pulse; then SIM_ARGS+=(--venue pulse --ws-port pulse=18082 --wss-port pulse=-1); fi
 if has_kind o2; then SIM_ARGS+=(--venue o2 --ws-port o2=18083 --wss-port o2=-1); fi
 if has_kind oxfun; then SIM_ARGS+=(--venue oxfun --ws-port oxfun=18084 --wss-port oxfun=-1); fi
+if has_kind ocx; then SIM_ARGS+=(--venue ocx --ws-port ocx=18085 --wss-port ocx=-1); fi
 # The simulator's default OX.FUN credentials, referenced by demo.toml.
 export WIREBOOK_DEMO_OXFUN_KEY=sim-key WIREBOOK_DEMO_OXFUN_SECRET=sim-secret
 say "simulator: wirebook ${SIM_ARGS[*]}"

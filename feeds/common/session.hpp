@@ -18,8 +18,11 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "feeds/common/outbox.hpp"
+#include "feeds/common/sse_parser.hpp"
 
 namespace boost::asio {
 class io_context;
@@ -40,6 +43,44 @@ class FrameHandler {
   virtual bool on_frame(const char* data, std::size_t len, std::size_t capacity,
                         std::int64_t recv_realtime_ns, std::int64_t recv_mono_ns) noexcept = 0;
   virtual bool on_timer(std::int64_t now_mono_ns) noexcept = 0;
+
+  // ---- Multi-stream transports (the SSE session) ----------------------------
+  // An SSE session holds one HTTP stream per target, each connected,
+  // reconnected and backed off on its own. The defaults make a one-stream
+  // handler work unchanged: its stream's events reach on_frame and its
+  // open/close reach on_open/on_close. A multi-stream handler overrides them
+  // and learns which stream each call is about. WebSocket sessions never call
+  // these.
+  //
+  // The request targets ("/path?query"), one stream each; asked once when the
+  // session is built. Empty: the one SessionOptions::target.
+  [[nodiscard]] virtual std::vector<std::string> stream_targets() const { return {}; }
+  // Extra request headers for every stream (e.g. an API key: never logged).
+  [[nodiscard]] virtual std::vector<std::pair<std::string, std::string>> stream_headers(
+      std::size_t /*stream*/) const {
+    return {};
+  }
+  // False: leave the stream down (e.g. the venue refused it for good); asked
+  // before every connect attempt.
+  [[nodiscard]] virtual bool stream_enabled(std::size_t /*stream*/) const noexcept { return true; }
+  virtual void on_stream_open(std::size_t /*stream*/, std::int64_t now_mono_ns) {
+    on_open(now_mono_ns);
+  }
+  virtual void on_stream_close(std::size_t /*stream*/, std::int64_t now_mono_ns) {
+    on_close(now_mono_ns);
+  }
+  // One event of `stream`; true: reconnect that stream only.
+  virtual bool on_stream_event(std::size_t /*stream*/, const SseEvent& event,
+                               std::int64_t recv_realtime_ns, std::int64_t recv_mono_ns) noexcept {
+    return on_frame(event.data, event.len, event.capacity, recv_realtime_ns, recv_mono_ns);
+  }
+  // A comment line (the venues' heartbeat).
+  virtual void on_stream_comment(std::size_t /*stream*/, std::string_view /*text*/,
+                                 std::int64_t /*recv_mono_ns*/) noexcept {}
+  // Called for every open stream on the session's timer; true: reconnect it.
+  virtual bool on_stream_timer(std::size_t /*stream*/, std::int64_t /*now_mono_ns*/) noexcept {
+    return false;
+  }
 };
 
 struct SessionOptions {
@@ -60,6 +101,8 @@ struct SessionOptions {
   // > 0: transport-level liveness for venues without an application heartbeat
   // (e.g. O2): a ping when nothing arrived for half of it, and the session
   // fails (and reconnects) when nothing, not even a pong, arrived for all of it.
+  // SSE: a stream with no bytes at all (not even a comment) for this long is
+  // failed and reconnected; no pings (the server sends the heartbeats).
   std::int64_t keepalive_idle_ns = 0;
   // > 0: a reconnect never starts sooner than this after the previous attempt
   // started, whatever the jittered backoff drew (a venue's connection rate limit).
@@ -71,10 +114,11 @@ struct SessionStats {
   std::uint64_t connects = 0;  // handshakes completed
   std::uint64_t connect_failures = 0;
   std::uint64_t disconnects = 0;
-  std::uint64_t oversized_frames = 0;
+  std::uint64_t oversized_frames = 0;  // SSE: a line or an event over the bound
   std::uint64_t tls_failures = 0;
-  std::uint64_t throttled = 0;  // HTTP 429/418 on the handshake
-  std::uint64_t frames = 0;
+  std::uint64_t throttled = 0;      // HTTP 429/418 on the handshake
+  std::uint64_t frames = 0;         // SSE: events
+  std::uint64_t silent_closes = 0;  // keepalive_idle_ns passed without a byte
   std::uint64_t bytes = 0;
   std::int64_t last_backoff_ns = 0;
 };

@@ -22,6 +22,7 @@
 #include <string>
 
 #include "feeds/common/clock.hpp"
+#include "feeds/common/sse_session.hpp"
 
 namespace wirebook::feeds {
 namespace asio = boost::asio;
@@ -351,9 +352,12 @@ const char* to_string(Transport t) noexcept {
 std::unique_ptr<Session> make_session(Transport transport, asio::io_context& io,
                                       SessionOptions options, FrameHandler& handler,
                                       SessionLog log) {
-  if (transport != Transport::websocket) {
-    throw std::invalid_argument(std::string("no ") + to_string(transport) +
-                                " session in this build");
+  if (transport == Transport::sse) {
+    if (options.scheme != "https" && options.scheme != "http") {
+      throw std::invalid_argument("an SSE session needs an http:// or https:// url, got '" +
+                                  options.scheme + "://'");
+    }
+    return std::make_unique<SseSession>(io, std::move(options), handler, std::move(log));
   }
   if (options.scheme != "wss" && options.scheme != "ws") {
     throw std::invalid_argument("a WebSocket session needs a ws:// or wss:// url, got '" +

@@ -1,12 +1,93 @@
-// The OCX venue module: its config rules (Server-Sent Events over https://).
-// The feed comes with the OCX issue; until then `wirebookd` reports the kind
-// as not implemented.
+// The OCX venue module: its config rules (Server-Sent Events over https://),
+// its own keys and its feed (ocx_feed.hpp). At start-up the configured
+// symbols are checked against GET /perps/markets on the same gateway.
 #include "feeds/ocx/module.hpp"
+
+#include <array>
+#include <chrono>
+#include <stdexcept>
+
+#include "feeds/common/https_client.hpp"
+#include "feeds/ocx/markets.hpp"
+#include "feeds/ocx/ocx_feed.hpp"
 
 namespace wirebook::feeds::ocx {
 
+namespace {
+
+constexpr std::chrono::milliseconds kRestTimeout{10'000};
+constexpr std::string_view kDefaultStreamPath = "/perps/book-stream";
+
+struct OcxKeys {
+  std::int64_t interval_ms = 100;
+  bool check_markets = true;
+};
+
+OcxKeys read_keys(config::TableReader& r, const config::VenueConfig& /*venue*/) {
+  OcxKeys k;
+  // book-stream intervalMs: 50..2000 (PROTOCOLS §5).
+  k.interval_ms = r.integer_in("interval_ms", 50, 2000, false, "(book-stream intervalMs range)")
+                      .value_or(k.interval_ms);
+  k.check_markets = r.boolean("check_markets").value_or(true);
+  return k;
+}
+
+void check_keys(config::TableReader& r, config::VenueConfig& venue) {
+  (void)read_keys(r, venue);
+}
+
+RestEndpoint gateway(const config::VenueConfig& venue) {
+  RestEndpoint ep;
+  ep.scheme = venue.endpoint.scheme;
+  ep.host = venue.endpoint.host;
+  ep.port = venue.endpoint.port;
+  ep.verify = venue.tls.verify;
+  ep.ca_file = venue.tls.ca_file;
+  return ep;
+}
+
+// Every configured symbol must be a listed market (throws with the reason).
+void check_markets(const config::VenueConfig& venue) {
+  const auto reply = https_get(gateway(venue), "/perps/markets", kRestTimeout);
+  if (reply.status != 200) {
+    throw std::runtime_error(
+        "venue '" + venue.name + "': GET /perps/markets failed: " +
+        (reply.status == 0 ? reply.error : "HTTP " + std::to_string(reply.status)));
+  }
+  const MarketsResult markets = parse_markets(reply.body);
+  if (!markets.error.empty()) {
+    throw std::runtime_error("venue '" + venue.name + "': GET /perps/markets: " + markets.error);
+  }
+  if (const std::string missing = unlisted(venue.symbols, markets.markets); !missing.empty()) {
+    throw std::runtime_error("venue '" + venue.name +
+                             "': GET /perps/markets lists no market for: " + missing);
+  }
+}
+
+OcxOptions options_from(const OcxKeys& k, const FeedContext& ctx) {
+  OcxOptions o;
+  const std::string& path = ctx.venue.endpoint.target;
+  o.stream_path = path.empty() || path == "/" ? std::string(kDefaultStreamPath) : path;
+  o.depth = ctx.venue.depth > 0 ? ctx.venue.depth : 25;
+  o.interval_ms = static_cast<std::uint32_t>(k.interval_ms);
+  o.stale_after_ns = stale_after_ns(ctx.venue);
+  o.max_event_bytes = ctx.venue.max_frame_bytes;
+  return o;
+}
+
+std::unique_ptr<FrameHandler> make_feed(const FeedContext& ctx) {
+  const OcxKeys k = read_own_keys(ctx.venue, read_keys);
+  if (k.check_markets) check_markets(ctx.venue);
+  return std::make_unique<OcxHandler>(ctx.books, options_from(k, ctx));
+}
+
+constexpr std::array<std::string_view, 2> kKeys = {"interval_ms", "check_markets"};
+
+}  // namespace
+
 // OCX streams send a :heartbeat comment about every 15 s, so heartbeat_s is
 // the expected server period (PROTOCOLS §5); book-stream depth is at most 100.
+// transport_keepalive: the session fails a stream silent for 2 x heartbeat_s.
 extern const VenueModule kModule = {
     .rules = {.kind = "ocx",
               .secure_scheme = "https",
@@ -15,8 +96,12 @@ extern const VenueModule kModule = {
               .heartbeat_hi = 300,
               .heartbeat_default = 15,
               .max_depth = 100,
-              .depth_why = "(book-stream maximum)"},
+              .depth_why = "(book-stream maximum)",
+              .keys = kKeys,
+              .read_keys = &check_keys},
     .transport = Transport::sse,
+    .transport_keepalive = true,
+    .make_feed = &make_feed,
 };
 
 }  // namespace wirebook::feeds::ocx

@@ -59,7 +59,7 @@ TEST_CASE("the shipped demo.toml points every venue at the local simulator", "[c
   INFO(summarize(cfg));
   REQUIRE(cfg.daemon.instance == "demo");
   REQUIRE(cfg.daemon.instance_dir() == "/dev/shm/wirebook/demo");
-  REQUIRE(cfg.venues.size() == 4);
+  REQUIRE(cfg.venues.size() == 5);
   REQUIRE(venue_named(cfg, "woo").endpoint.port == 18081);
   REQUIRE(venue_named(cfg, "pulse").endpoint.port == 18082);
   const auto& o2 = venue_named(cfg, "o2");
@@ -77,8 +77,12 @@ TEST_CASE("the shipped demo.toml points every venue at the local simulator", "[c
   REQUIRE(ox_keys.bbo);
   REQUIRE(ox_keys.depth_check);
   REQUIRE(ox_keys.jumps_break);
+  const auto& ocx = venue_named(cfg, "ocx");
+  REQUIRE(ocx.endpoint.port == 18085);
+  REQUIRE(ocx.endpoint.target == "/perps/book-stream");
   for (const auto& v : cfg.venues) {
-    REQUIRE(v.endpoint.scheme == "ws");
+    // WebSocket venues over ws://, the SSE venue (OCX) over http://.
+    REQUIRE((v.endpoint.scheme == "ws" || v.endpoint.scheme == "http"));
     REQUIRE(is_loopback_host(v.endpoint.host));
   }
   REQUIRE(cfg.warnings.empty());

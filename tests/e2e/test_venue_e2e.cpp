@@ -21,10 +21,12 @@
 #include "book/decimal.hpp"
 #include "feeds/common/venue_books.hpp"
 #include "feeds/common/ws_session.hpp"
+#include "feeds/ocx/ocx_feed.hpp"
 #include "feeds/oxfun/oxfun_feed.hpp"
 #include "feeds/registry.hpp"
 #include "shm/writer.hpp"
 #include "tests/shm/test_util.hpp"
+#include "tools/sim/ocx/ocx_venue.hpp"
 #include "tools/sim/oxfun/oxfun_venue.hpp"
 #include "tools/sim/sim.hpp"
 
@@ -77,6 +79,56 @@ class Recorder final : public feeds::FrameHandler {
     const bool r = inner_->on_timer(now);
     observe(now, books_.counters().snapshots.load());
     return r;
+  }
+
+  // Multi-stream sessions (SSE): each stream opens and closes on its own, so
+  // a close records (in at_close) only the books it took DISCONNECTED, and an
+  // open expects a fresh snapshot only for the books that were disconnected.
+  [[nodiscard]] std::vector<std::string> stream_targets() const override {
+    return inner_->stream_targets();
+  }
+  [[nodiscard]] bool stream_enabled(std::size_t s) const noexcept override {
+    return inner_->stream_enabled(s);
+  }
+  void on_stream_open(std::size_t s, std::int64_t now) override {
+    ++opens;
+    for (std::uint32_t i = 0; i < books_.size(); ++i) {
+      if (books_.status(i) == BookStatus::disconnected) live_since_open_[i] = false;
+    }
+    inner_->on_stream_open(s, now);
+    observe(now, books_.counters().snapshots.load());
+  }
+  void on_stream_close(std::size_t s, std::int64_t now) override {
+    ++closes;
+    std::vector<BookStatus> before;
+    for (std::uint32_t i = 0; i < books_.size(); ++i) before.push_back(books_.status(i));
+    inner_->on_stream_close(s, now);
+    at_close.resize(books_.size(), BookStatus::disconnected);
+    bool any = false;
+    for (std::uint32_t i = 0; i < books_.size(); ++i) {
+      const BookStatus st = books_.status(i);
+      if (st == BookStatus::disconnected && before[i] != BookStatus::disconnected) {
+        at_close[i] = before[i];
+        any = true;
+      }
+      prev_[i] = st;
+    }
+    // Every stream close takes its books DISCONNECTED.
+    if (!any) ++not_disconnected_on_close;
+  }
+  bool on_stream_event(std::size_t s, const feeds::SseEvent& e, std::int64_t rt,
+                       std::int64_t mono) noexcept override {
+    const std::uint64_t snaps = books_.counters().snapshots.load();
+    const bool r = inner_->on_stream_event(s, e, rt, mono);
+    observe(mono, snaps);
+    return r;
+  }
+  void on_stream_comment(std::size_t s, std::string_view text,
+                         std::int64_t mono) noexcept override {
+    inner_->on_stream_comment(s, text, mono);
+  }
+  bool on_stream_timer(std::size_t s, std::int64_t now) noexcept override {
+    return inner_->on_stream_timer(s, now);
   }
 
   std::function<void()> after_frame;  // on the session's thread, after every frame
@@ -177,6 +229,8 @@ struct RunResult {
   std::int64_t stale_delay_max_ns = 0;
   std::string last_error;             // the venue error the daemon would log
   feeds::oxfun::OxfunCounters oxfun;  // OX.FUN runs only
+  feeds::ocx::OcxCounters ocx;        // OCX runs only
+  sim::OcxBlackholeStats ocx_holes;   // OCX runs only: streams the simulator silenced
   std::uint32_t positions_held = 0;   // instruments with a position slot
   std::uint64_t position_problems = 0;
   // Every position the segment showed, in order, one entry per republished
@@ -314,6 +368,7 @@ RunResult run_venue(const std::string& kind, bool tls, const std::vector<std::st
   auto feed = module->make_feed(feeds::FeedContext{fs.venue, books, forward, fs.credentials});
   using OxfunHandler = feeds::FeedHandler<feeds::oxfun::OxfunFeed>;
   const auto* oxfun = dynamic_cast<const OxfunHandler*>(feed.get());
+  const auto* ocx = dynamic_cast<const feeds::ocx::OcxHandler*>(feed.get());
   rec = std::make_unique<Recorder>(books, std::move(feed));
   if (watch) rec->after_frame = [&] { watch->poll(positions_seen); };
   session = feeds::make_session(module->transport, io, wo, *rec);
@@ -344,6 +399,7 @@ RunResult run_venue(const std::string& kind, bool tls, const std::vector<std::st
   r.stale_delay_max_ns = rec->stale_delay_max_ns;
   r.last_error = std::string(books.last_error());
   if (oxfun != nullptr) r.oxfun = oxfun->feed().oxfun_counters();
+  if (ocx != nullptr) r.ocx = ocx->feed().ocx_counters();
   r.positions_held = books.positions().size();
   r.positions_seen = std::move(positions_seen);
   r.position_problems = books.positions().problems();
@@ -356,6 +412,7 @@ RunResult run_venue(const std::string& kind, bool tls, const std::vector<std::st
     r.sim_connections = v->stats().connections.load();
     r.slow_consumer_drops = v->stats().slow_consumer_drops.load();
     r.sim_frames_sent = v->stats().frames_sent.load();
+    if (const auto* holes = sim::ocx_blackholes(*v)) r.ocx_holes = *holes;
   }
   INFO(describe(r));
   CHECK(r.not_disconnected_on_close == 0);
@@ -1092,5 +1149,186 @@ TEST_CASE("OX.FUN with a wrong secret: the refusal is logged, no positions, book
   CHECK(r.last_error.find("correct horse") == std::string::npos);
   CHECK(r.oxfun.position_updates == 0);
   CHECK(r.positions_held == 0);
+  CHECK(r.gaps == 0);
+}
+
+// ---- OCX: Server-Sent Events, one stream per market -------------------------
+
+namespace {
+
+// OCX: the stream is the books' only source (no start-up REST lookup in these
+// runs: the simulator starts serving only after the feed is built), and the
+// simulator's heartbeat comments every `heartbeat_ms` (0: none, so a fault
+// never lands next to a comment).
+Tweak ocx_setup(int heartbeat_ms, const Tweak& more = {}) {
+  return [heartbeat_ms, more](sim::SimConfig& c, FeedSetup& fs) {
+    c.options["ocx"]["heartbeat_ms"] = std::to_string(heartbeat_ms);
+    fs.venue.options.push_back({"check_markets", bool_key(false)});
+    if (more) more(c, fs);
+  };
+}
+
+// Three markets, three streams: the simulator's final close ends each.
+constexpr int kOcxStreams = 3;
+
+RunResult ocx_run(bool tls, const std::vector<std::string>& faults, std::uint64_t frames,
+                  const Tweak& tweak, const WsTweak& wtweak = {}) {
+  return run_venue("ocx", tls, faults, seed_from_env(), frames, tweak, true, wtweak);
+}
+
+}  // namespace
+
+TEST_CASE("OCX over http:// ends LIVE and equal to the truth, one stream per market",
+          "[e2e][ocx]") {
+  const auto r = ocx_run(false, {}, 3000, ocx_setup(50));
+  INFO(describe(r));
+  CHECK(r.gaps == 0);
+  CHECK(r.malformed == 0);
+  CHECK(r.errors == 0);
+  CHECK(r.opens == kOcxStreams);
+  CHECK(r.closes == kOcxStreams);
+  CHECK(r.ws.connects == kOcxStreams);
+  CHECK(r.ocx.other_events == 0);
+  CHECK(r.ocx.stream_restarts == 0);
+}
+
+TEST_CASE("OCX over https:// verifies the simulator's certificate and ends equal to the truth",
+          "[e2e][ocx]") {
+  const auto r = ocx_run(true, {}, 2000, ocx_setup(50));
+  INFO(describe(r));
+  CHECK(r.gaps == 0);
+  CHECK(r.malformed == 0);
+  CHECK(r.closes == kOcxStreams);
+}
+
+TEST_CASE("OCX: every injected chain fault is one detected break that restarts only its stream",
+          "[e2e][ocx][faults]") {
+  const auto r = ocx_run(false,
+                         {"ocx:drop=0.01", "ocx:dup=0.01", "ocx:reorder=0.01", "ocx:corrupt=0.01",
+                          "ocx:truncate=0.005", "ocx:wrong_type=0.005"},
+                         3000, counted_for("ocx", 40, ocx_setup(0)));
+  INFO(describe(r));
+  using K = sim::FaultKind;
+  const std::uint64_t breaks = r.chain_breaks() - r.of(K::dup);  // a repeated eventSeq is stale
+  CHECK(r.chain_breaks() == 40);
+  CHECK(r.gaps == breaks);
+  CHECK(r.resyncs == r.gaps);
+  // A corrupt or truncated event is unparseable, or its damaged `event:` line
+  // makes it an event of no known name (other_events) or merges it into the
+  // next one: then the following update's eventSeq shows the break. Either
+  // way it is one gap (above); a wrong-typed eventSeq is always malformed.
+  CHECK(r.malformed >= r.of(K::wrong_type));
+  CHECK(r.malformed + r.ocx.other_events <=
+        r.of(K::corrupt) + r.of(K::truncate) + r.of(K::wrong_type));
+  // Each break reconnected exactly its market's stream; nothing else closed.
+  CHECK(r.ocx.stream_restarts == r.gaps);
+  CHECK(r.closes == kOcxStreams + static_cast<int>(r.gaps));
+  CHECK(r.opens == r.closes);
+}
+
+TEST_CASE("OCX: dropped connections and events cut mid-way reconnect their stream and re-snapshot",
+          "[e2e][ocx][faults]") {
+  const auto r = ocx_run(false, {"ocx:tcp_close=0.01", "ocx:mid_frame_close=0.01"}, 3000,
+                         counted_for("ocx", 4, ocx_setup(0)));
+  INFO(describe(r));
+  using K = sim::FaultKind;
+  const auto dropped = r.of(K::tcp_close) + r.of(K::mid_frame_close);
+  CHECK(dropped == 4);
+  CHECK(r.closes == kOcxStreams + static_cast<int>(dropped));
+  CHECK(r.opens == r.closes);
+  CHECK(r.gaps == 0);
+  CHECK(r.malformed == 0);
+}
+
+TEST_CASE("OCX: an oversized event is counted and its stream reconnected", "[e2e][ocx][faults]") {
+  const auto r = ocx_run(false, {"ocx:oversize=0.01"}, 3000, counted_for("ocx", 2, ocx_setup(0)),
+                         [](feeds::SessionOptions& wo) { wo.max_frame_bytes = 1U << 20U; });
+  INFO(describe(r));
+  CHECK(r.of(sim::FaultKind::oversize) == 2);
+  CHECK(r.ws.oversized_frames == 2);
+  CHECK(r.closes == kOcxStreams + 2);
+  CHECK(r.gaps == 0);
+}
+
+TEST_CASE("OCX: a stall flags books STALE within the threshold, then LIVE again",
+          "[e2e][ocx][faults]") {
+  constexpr std::int64_t kStaleNs = 600'000'000;
+  const auto r = ocx_run(false, {"ocx:stall=0.01"}, 3000,
+                         counted_for("ocx", 2, ocx_setup(0, [](sim::SimConfig& c, FeedSetup& fs) {
+                                       c.faults.params.stall_ms = 1500;
+                                       c.linger_ms = 200;
+                                       fs.venue.stale_ms =
+                                           static_cast<std::uint32_t>(kStaleNs / 1'000'000);
+                                     })));
+  INFO(describe(r));
+  CHECK(r.of(sim::FaultKind::stall) == 2);
+  for (const int n : r.stale_transitions) CHECK(n >= 2);
+  CHECK(r.stale_delay_min_ns >= kStaleNs);
+  CHECK(r.stale_delay_max_ns <= kStaleNs + 1'000'000'000);
+  CHECK(r.gaps == 0);
+  CHECK(r.closes == kOcxStreams);
+}
+
+TEST_CASE("OCX: refused connections and HTTP 429 are retried with backoff", "[e2e][ocx][faults]") {
+  const auto r =
+      ocx_run(false, {"ocx:refuse=2", "ocx:http429=0.3"}, 1500, ocx_setup(50),
+              [](feeds::SessionOptions& wo) { wo.backoff_throttled_min_ns = 200'000'000; });
+  INFO(describe(r));
+  CHECK(r.of(sim::FaultKind::refuse) == 2);
+  CHECK(r.ws.throttled == r.of(sim::FaultKind::http429));
+  CHECK(r.ws.connect_failures == r.of(sim::FaultKind::refuse) + r.of(sim::FaultKind::http429));
+  CHECK(r.ws.connects == kOcxStreams);
+  CHECK(r.gaps == 0);
+}
+
+TEST_CASE("OCX: slowly served streams still end LIVE and equal to the truth",
+          "[e2e][ocx][faults]") {
+  const auto r =
+      ocx_run(false, {"ocx:slow=1"}, 500, ocx_setup(50, [](sim::SimConfig& c, FeedSetup&) {
+                c.venue.rate = 100;  // a slow connection keeps up at 5 ms a write
+                c.faults.params.slow_ms = 5;
+              }));
+  INFO(describe(r));
+  CHECK(r.of(sim::FaultKind::slow) >= 1);
+  CHECK(r.gaps == 0);
+  CHECK(r.closes == kOcxStreams);
+}
+
+TEST_CASE("OCX: a blackholed stream is detected within 2 x heartbeat_s and re-snapshotted",
+          "[e2e][ocx][faults]") {
+  constexpr std::int64_t kHeartbeatS = 1;
+  const auto r = ocx_run(false, {}, 1500,
+                         ocx_setup(200,
+                                   [](sim::SimConfig& c, FeedSetup& fs) {
+                                     c.venue.rate = 300;  // the run outlasts the detection
+                                     c.options["ocx"]["blackholes"] = "1";
+                                     fs.venue.heartbeat_s = kHeartbeatS;
+                                   }),
+                         [](feeds::SessionOptions& wo) {
+                           // As the daemon sets it for OCX (transport_keepalive).
+                           wo.keepalive_idle_ns = 2 * kHeartbeatS * 1'000'000'000;
+                         });
+  INFO(describe(r));
+  CHECK(r.ocx_holes.silenced == 1);
+  CHECK(r.ocx_holes.detected == 1);
+  CHECK(r.ws.silent_closes == 1);
+  // Silence is checked on the session's 100 ms timer; allow scheduling slack.
+  CHECK(r.ocx_holes.max_detect_ms >= 2 * kHeartbeatS * 1000);
+  CHECK(r.ocx_holes.max_detect_ms <= 2 * kHeartbeatS * 1000 + 500);
+  CHECK(r.closes == kOcxStreams + 1);
+  CHECK(r.ocx.heartbeats > 0);
+  CHECK(r.gaps == 0);
+}
+
+TEST_CASE("OCX: a retryable stream error backs off and retries; the books end LIVE",
+          "[e2e][ocx][faults]") {
+  const auto r = ocx_run(false, {}, 1500, ocx_setup(50, [](sim::SimConfig& c, FeedSetup&) {
+                           c.options["ocx"]["retryable_errors"] = "2";
+                         }));
+  INFO(describe(r));
+  CHECK(r.errors == 2);
+  CHECK(r.ocx.retryable_errors == 2);
+  CHECK(r.ocx.fatal_errors == 0);
+  CHECK(r.last_error.find("retry") != std::string::npos);
   CHECK(r.gaps == 0);
 }

@@ -10,13 +10,11 @@ extern const VenueModule kWooModule;
 extern const VenueModule kPulseModule;
 extern const VenueModule kO2Module;
 extern const VenueModule kOxfunModule;
+extern const VenueModule kOcxModule;
 
 namespace {
 constexpr const VenueModule* kModules[] = {
-    &kWooModule,
-    &kPulseModule,
-    &kO2Module,
-    &kOxfunModule,
+    &kWooModule, &kPulseModule, &kO2Module, &kOxfunModule, &kOcxModule,
 };
 }  // namespace
 

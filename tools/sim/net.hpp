@@ -23,7 +23,9 @@ using SharedFrame = std::shared_ptr<const std::string>;
 class Connection {
  public:
   virtual ~Connection() = default;
-  // Queues one text frame (a WebSocket message). Frames go out in call order.
+  // Queues one text frame (a WebSocket message; on an SSE stream, bytes of the
+  // event stream as the venue formatted them, one HTTP chunk). Frames go out
+  // in call order.
   virtual void send(SharedFrame frame) = 0;
   // Sends the queued frames, then a graceful close (WebSocket: close frame with `code`).
   virtual void close(std::uint16_t code, std::string_view reason) = 0;
@@ -42,6 +44,8 @@ class Connection {
 class ConnectionHandler {
  public:
   virtual ~ConnectionHandler() = default;
+  // WebSocket: one text message. SSE (the client never speaks after its
+  // request): called once, with the request target ("/path?query").
   virtual void on_text(std::string_view text) = 0;
   // The connection is gone; the handler must not touch it afterwards.
   virtual void on_closed() = 0;

@@ -1,10 +1,13 @@
 // Beast server side: accept, (TLS handshake), HTTP request, then either a
-// plain GET answered by the venue's REST side or a WebSocket upgrade and a
-// session with an ordered write queue. Connection-level faults (refuse,
+// plain GET answered by the venue's REST side, a WebSocket upgrade and a
+// session with an ordered write queue, or (an SSE module) a GET on the
+// module's path answered with a chunked text/event-stream: each frame is one
+// chunk, written as the venue formatted it. Connection-level faults (refuse,
 // HTTP 429, slow connection, abrupt close, close mid-frame) are applied here
 // because they live below the venue protocol.
 #include "tools/sim/server.hpp"
 
+#include <array>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -108,6 +111,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
 
   void on_http(error_code ec) {
     if (ec) return finish();
+    if (venue_.module().transport == Transport::sse) return on_sse_request();
     // REST (plain GETs) first: the http429 knob is about WebSocket handshakes.
     if (http_ != nullptr && !websocket::is_upgrade(req_) && req_.method() == http::verb::get)
       return serve_get();
@@ -124,6 +128,65 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
         [](websocket::response_type& res) { res.set(http::field::server, "wirebook-sim"); }));
     ws_.read_message_max(1U << 20U);
     ws_.async_accept(req_, [self = this->shared_from_this()](error_code e) { self->on_accept(e); });
+  }
+
+  // ---- Server-Sent Events -----------------------------------------------------
+  // A GET on the module's path opens the stream; other GETs are REST.
+  void on_sse_request() {
+    const std::string_view target(req_.target().data(), req_.target().size());
+    if (req_.method() != http::verb::get)
+      return reject(http::status::bad_request, "GET expected\n");
+    if (!target.starts_with(venue_.path())) {
+      if (http_ != nullptr) return serve_get();
+      return reject(http::status::not_found, "no such endpoint\n");
+    }
+    if (venue_.http429_next())
+      return reject(http::status::too_many_requests, "too many requests\n");
+    beast::get_lowest_layer(ws_).expires_never();
+    sse_ = true;
+    raw_ =
+        "HTTP/1.1 200 OK\r\nServer: wirebook-sim\r\nContent-Type: text/event-stream\r\n"
+        "Cache-Control: no-cache\r\nTransfer-Encoding: chunked\r\n\r\n";
+    writing_ = true;  // frames the venue queues on attach wait for the header
+    asio::async_write(ws_.next_layer(), asio::buffer(raw_),
+                      [self = this->shared_from_this()](error_code e, std::size_t) {
+                        self->writing_ = false;
+                        if (e) return self->drop_tcp();
+                        self->do_write();
+                      });
+    const std::string request_target(target);
+    handler_ = &venue_.attach(*this);
+    // The request target is all an SSE client ever says (net.hpp).
+    handler_->on_text(request_target);
+    read_sse();
+  }
+
+  // The client sends nothing after its request: a read only notices it leaving.
+  void read_sse() {
+    ws_.next_layer().async_read_some(asio::buffer(sse_in_),
+                                     [self = this->shared_from_this()](error_code ec, std::size_t) {
+                                       if (ec) {
+                                         self->drop_tcp();
+                                         return self->finish();
+                                       }
+                                       self->read_sse();
+                                     });
+  }
+
+  // One HTTP chunk: size in hex, CRLF, the bytes, CRLF.
+  static void append_chunk(std::string& out, std::string_view bytes, bool terminated) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    char size[20];
+    int n = 0;
+    std::size_t v = bytes.size();
+    do {
+      size[n++] = kHex[v & 0xfU];
+      v >>= 4U;
+    } while (v != 0);
+    while (n > 0) out += size[--n];
+    out += "\r\n";
+    out.append(bytes);
+    if (terminated) out += "\r\n";
   }
 
   void reject(http::status status, const char* body) {
@@ -194,7 +257,17 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
     if (dead_) return;
     if (mid_frame_) return do_mid_frame();
     if (queue_.empty()) {
-      if (closing_ && !close_sent_) {
+      if (closing_ && !close_sent_ && sse_) {
+        // The last chunk ends the response; then the connection goes.
+        close_sent_ = true;
+        writing_ = true;
+        raw_ = "0\r\n\r\n";
+        asio::async_write(ws_.next_layer(), asio::buffer(raw_),
+                          [self = this->shared_from_this()](error_code, std::size_t) {
+                            self->writing_ = false;
+                            self->drop_tcp();
+                          });
+      } else if (closing_ && !close_sent_) {
         close_sent_ = true;
         writing_ = true;
         ws_.async_close(
@@ -214,6 +287,14 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   void write_now() {
     if (dead_ || queue_.empty()) {
       writing_ = false;
+      return;
+    }
+    if (sse_) {
+      raw_.clear();
+      append_chunk(raw_, *queue_.front(), true);
+      asio::async_write(
+          ws_.next_layer(), asio::buffer(raw_),
+          [self = this->shared_from_this()](error_code ec, std::size_t) { self->on_write(ec); });
       return;
     }
     ws_.text(true);
@@ -241,6 +322,18 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
     // in the middle.
     const std::string& p = *mid_frame_;
     raw_.clear();
+    if (sse_) {
+      // A chunk announcing the whole event, half of it, then TCP close.
+      append_chunk(raw_, p, false);
+      raw_.resize(raw_.size() - p.size() + p.size() / 2);
+      writing_ = true;
+      asio::async_write(ws_.next_layer(), asio::buffer(raw_),
+                        [self = this->shared_from_this()](error_code, std::size_t) {
+                          self->writing_ = false;
+                          self->drop_tcp();
+                        });
+      return;
+    }
     raw_ += static_cast<char>(0x81);
     const std::size_t n = p.size();
     if (n < 126) {
@@ -299,6 +392,8 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   SharedFrame mid_frame_;
   std::string raw_;
   ConnectionHandler* handler_ = nullptr;
+  bool sse_ = false;  // serving a text/event-stream
+  std::array<char, 512> sse_in_{};
 };
 
 }  // namespace
@@ -359,12 +454,6 @@ struct Listener::Impl : std::enable_shared_from_this<Listener::Impl> {
 
 Listener::Listener(asio::io_context& io, Venue& venue, const std::string& bind_address,
                    std::uint16_t port, const TlsMaterial* tls) {
-  // An SSE module (a GET streaming text/event-stream) needs its own session
-  // type beside Session; until one exists, refuse it up front.
-  if (venue.module().transport != Transport::websocket)
-    throw std::invalid_argument("venue " + std::string(venue.name()) + ": transport " +
-                                to_string(venue.module().transport) +
-                                " is not served by the simulator yet");
   impl_ = std::make_shared<Impl>(
       io, venue, tcp::endpoint(asio::ip::make_address(bind_address), port), tls, venue.rest());
   impl_->accept();

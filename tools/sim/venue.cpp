@@ -82,7 +82,12 @@ void Venue::note_fault(std::size_t sym, const DeltaVerdict& v, bool delivered) {
   faults_noted_ += (v.data != FaultKind::count_ ? 1U : 0U) + (v.stall ? 1U : 0U) +
                    (delivered && (v.tcp_close || v.mid_frame_close) ? 1U : 0U);
   if (v.data == FaultKind::oversize || (delivered && (v.tcp_close || v.mid_frame_close))) {
-    break_all();  // the client reconnects: every symbol needs a fresh snapshot
+    // The client reconnects: every symbol on the connection needs a fresh snapshot.
+    if (connection_per_symbol()) {
+      awaiting_snapshot_[sym] = 1;
+    } else {
+      break_all();
+    }
   } else if (v.data != FaultKind::count_) {
     if (breaks_chain(v.data)) {
       if (resync_takes_every_symbol()) {

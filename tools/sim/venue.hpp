@@ -161,6 +161,10 @@ class Venue {
   // chain fault holds every symbol's next fault until all are served afresh,
   // so no fault lands unseen while that resync is on its way.
   [[nodiscard]] virtual bool resync_takes_every_symbol() const noexcept { return false; }
+  // Counted-break mode: does each connection carry one symbol (a stream per
+  // market, e.g. OCX over SSE)? Then a dropped or oversized connection breaks
+  // only the symbol whose delta it carried, not every symbol.
+  [[nodiscard]] virtual bool connection_per_symbol() const noexcept { return false; }
 
   // The connections subscribed to the delta stream of `sym`.
   virtual void delta_recipients(std::size_t sym, std::vector<Connection*>& out) = 0;

@@ -1,0 +1,78 @@
+#pragma once
+// OCX stream event parser (PROTOCOLS.md §5). One Server-Sent Event (its
+// `event:` name and its `data:` JSON) -> one Message of views; no allocation
+// after construction, no logging, no I/O; never throws.
+//
+// The data is the envelope `{eventId, eventType, eventSeq, engineTs,
+// sourceTs, payload}`. The kind comes from the SSE event name (`snapshot`,
+// `update` or `delta`, `error`); an unnamed event (SSE "message") falls back
+// to the envelope's eventType. A book payload carries `bids` and `asks` of
+// `{price, size, total}` (decimal strings; size "0" removes the level;
+// `total` is the cumulative size and is not used). An error carries
+// `{code, message, retryable}`, at the top level or inside `payload`.
+// Field order is not relied upon.
+//
+// Threading: one Parser per venue thread. Views in a Message stay valid until
+// the next parse() call and while the event buffer is untouched.
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string_view>
+
+#include "feeds/common/level_text.hpp"
+
+namespace wirebook::feeds::ocx {
+
+enum class MsgKind : std::uint8_t {
+  snapshot,  // the full book: resets it
+  delta,     // `update` / `delta`: levels to set
+  error,     // `event: error`
+  other,     // an event we do not use (valid JSON)
+};
+
+enum class ParseStatus : std::uint8_t {
+  ok,
+  malformed,        // not JSON, wrong types, a book event without eventSeq or levels
+  too_many_levels,  // more levels per side than the parser was sized for
+};
+
+struct Message {
+  MsgKind kind = MsgKind::other;
+  std::string_view event_type;  // the envelope's eventType
+  std::string_view event_id;
+  std::string_view market;  // payload.marketId when present
+  std::int64_t event_seq = 0;
+  bool has_event_seq = false;
+  std::int64_t engine_ts_ms = 0;  // engineTs (epoch ms, number or digits); 0 when absent
+  std::span<const LevelText> bids;
+  std::span<const LevelText> asks;
+  // error events
+  std::string_view code;
+  std::string_view message;
+  bool retryable = false;
+};
+
+class Parser {
+ public:
+  // `max_levels` bounds levels per side in one event; `max_event` its size.
+  Parser(std::size_t max_levels, std::size_t max_event);
+  ~Parser();
+  Parser(const Parser&) = delete;
+  Parser& operator=(const Parser&) = delete;
+
+  // `data` must stay readable for `capacity` >= len + SIMDJSON_PADDING bytes.
+  [[nodiscard]] ParseStatus parse(std::string_view sse_event, const char* data, std::size_t len,
+                                  std::size_t capacity, Message& out) noexcept;
+
+ private:
+  struct Json;     // the simdjson parser, kept out of this header
+  struct Scratch;  // per-event arrays the Message's spans point into
+  std::unique_ptr<Json> json_;
+  std::unique_ptr<Scratch> s_;
+};
+
+// The kind an event name stands for (`message`: none, see the envelope).
+[[nodiscard]] MsgKind kind_of(std::string_view event_name) noexcept;
+
+}  // namespace wirebook::feeds::ocx

@@ -1,0 +1,48 @@
+// libFuzzer target: the OCX event parser and the feed logic behind it must
+// never crash, whatever the bytes. The input is an SSE byte stream (so the
+// SSE parser feeds the OCX feed as the session does) spread over two market
+// streams by its first byte. Seeded from tests/fuzz/corpus/ocx.
+#include <cstddef>
+#include <cstdint>
+
+#include "feeds/common/sse_parser.hpp"
+#include "feeds/common/venue_books.hpp"
+#include "feeds/ocx/ocx_feed.hpp"
+
+namespace {
+
+using wirebook::feeds::SseEvent;
+using wirebook::feeds::SseSink;
+
+struct State final : SseSink {
+  State() : books({{"BTC-PERP", -2, -4}, {"ETH-PERP", -8, -8}}, 64, 64, nullptr), feed(books, {}) {
+    feed.on_stream_open(0, now);
+    feed.on_stream_open(1, now);
+  }
+  bool on_event(const SseEvent& e) noexcept override {
+    now += 1'000'000;
+    if (feed.on_event(stream, e, now, now) == wirebook::feeds::ocx::FeedAction::reconnect) {
+      feed.on_stream_close(stream, now);
+      feed.on_stream_open(stream, now);
+    }
+    (void)feed.on_timer(now);
+    return true;
+  }
+  void on_comment(std::string_view) noexcept override { feed.on_comment(stream); }
+  wirebook::feeds::VenueBooks books;
+  wirebook::feeds::ocx::OcxFeed feed;
+  wirebook::feeds::SseParser sse{{.max_line_bytes = 1U << 16U, .max_event_bytes = 1U << 16U}};
+  std::size_t stream = 0;
+  std::int64_t now = 1;
+};
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  static State s;
+  if (size == 0) return 0;
+  s.stream = data[0] & 1U;
+  s.sse.reset();
+  (void)s.sse.feed(reinterpret_cast<const char*>(data) + 1, size - 1, s);
+  return 0;
+}

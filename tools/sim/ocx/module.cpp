@@ -1,0 +1,56 @@
+// The OCX simulator module: its descriptor for the simulator table.
+#include "tools/sim/module.hpp"
+#include "tools/sim/ocx/ocx_venue.hpp"
+
+namespace wirebook::sim {
+
+namespace {
+
+std::vector<SymbolSpec> default_symbols() {
+  return {
+      {"BTC-PERP", -2, 10, -4, 1, 6'821'050},
+      {"ETH-PERP", -2, 1, -3, 1, 312'345},
+      {"SOL-PERP", -3, 5, -2, 1, 145'250},
+      {"DOGE-PERP", -5, 1, 0, 10, 16'112},
+  };
+}
+
+constexpr OptionSpec kOptions[] = {
+    {"heartbeat_ms", OptionType::integer, "15000", 0, 3'600'000,
+     "`:heartbeat` comment period on every stream (0: never)"},
+    {"retryable_errors", OptionType::integer, "0", 0, 1'000'000,
+     "fault: the first K streams get `event: error` retryable:true and are closed"},
+    {"reject_market", OptionType::text, "", 0, 0,
+     "fault: streams of this marketId get `event: error` retryable:false"},
+    {"blackholes", OptionType::integer, "0", 0, 1'000'000,
+     "fault: the first K streams go silent after their snapshot (held open, nothing sent)"},
+};
+
+std::unique_ptr<Venue> make(const VenueModule& self, VenueOptions common,
+                            const ModuleOptions& options) {
+  OcxOptions o;
+  o.heartbeat_ms = static_cast<int>(options.integer("heartbeat_ms"));
+  o.retryable_errors = static_cast<std::uint32_t>(options.integer("retryable_errors"));
+  o.reject_market = options.text("reject_market");
+  o.blackholes = static_cast<std::uint32_t>(options.integer("blackholes"));
+  return make_ocx_venue(self, std::move(common), std::move(o));
+}
+
+}  // namespace
+
+extern const VenueModule kOcxModule;
+const VenueModule kOcxModule{
+    .name = "ocx",
+    .description =
+        "OCX perps book streams over Server-Sent Events (PROTOCOLS.md §5); REST GETs "
+        "/perps/markets and /perps/orderbook/{marketId} on the same port",
+    .transport = Transport::sse,
+    .path = "/perps/book-stream",
+    .default_symbols = &default_symbols,
+    .synthetic_prefix = "SYN",
+    .synthetic_suffix = "-PERP",
+    .options = kOptions,
+    .make = &make,
+};
+
+}  // namespace wirebook::sim
