@@ -63,9 +63,10 @@ struct Rig {
   void rest_reply(std::uint64_t tag, long ts, const std::string& bids, const std::string& asks,
                   int status = 200) {
     char buf[1024];
-    std::snprintf(buf, sizeof buf,
-                  R"({"success":true,"data":{"asks":%s,"bids":%s,"timestamp":%ld},"timestamp":%ld})",
-                  asks.c_str(), bids.c_str(), ts, ts + 40);
+    std::snprintf(
+        buf, sizeof buf,
+        R"({"success":true,"data":{"asks":%s,"bids":%s,"timestamp":%ld},"timestamp":%ld})",
+        asks.c_str(), bids.c_str(), ts, ts + 40);
     Frame f(buf);
     now += 1'000'000;
     feed.on_rest_reply(tag, status, f.data(), f.len, f.capacity(), 1'700'000'000'000'000'000 + now,
@@ -100,7 +101,10 @@ TEST_CASE("v3: connecting subscribes in batches of at most 10 topics and GETs ea
           "[woo][feed][v3]") {
   Rig r(symbols(12), v3_options(true));  // 24 topics: 10 + 10 + 4
   REQUIRE(r.out.sent.size() == 3);
-  CHECK(r.out.sent[0].rfind(R"({"id":"s0","cmd":"SUBSCRIBE","params":["orderbookupdate@PERP_S0_USDT@50","bbo@PERP_S0_USDT",)", 0) == 0);
+  CHECK(
+      r.out.sent[0].rfind(
+          R"({"id":"s0","cmd":"SUBSCRIBE","params":["orderbookupdate@PERP_S0_USDT@50","bbo@PERP_S0_USDT",)",
+          0) == 0);
   for (std::size_t k = 0; k < 3; ++k) {
     const auto& s = r.out.sent[k];
     std::size_t n = 0;
@@ -177,7 +181,8 @@ TEST_CASE("v3: a REST failure or refusal is retried after the snapshot timeout",
 TEST_CASE("v3: a topic missing from the SUBSCRIBE ack is a refusal of that book only",
           "[woo][feed][v3]") {
   Rig r;
-  r.frame(R"({"id":"s0","cmd":"SUBSCRIBE","success":true,"time":1,"data":["orderbookupdate@PERP_BTC_USDT@50"]})");
+  r.frame(
+      R"({"id":"s0","cmd":"SUBSCRIBE","success":true,"time":1,"data":["orderbookupdate@PERP_BTC_USDT@50"]})");
   CHECK(r.books.counters().errors == 1);  // SPOT_ETH_USDT's topic is not in the ack
   CHECK(r.books.last_error().find("orderbookupdate@SPOT_ETH_USDT@50") != std::string_view::npos);
   r.rest_reply(0, 100, R"([["10.00","1"]])", R"([["10.05","1"]])");
@@ -186,7 +191,8 @@ TEST_CASE("v3: a topic missing from the SUBSCRIBE ack is a refusal of that book 
   CHECK(r.books.status(1) != BookStatus::live);  // never trusted
   // A refused request refuses every topic in it.
   Rig all;
-  all.frame(R"({"id":"s0","cmd":"SUBSCRIBE","success":false,"time":1,"data":"Command type invalid!"})");
+  all.frame(
+      R"({"id":"s0","cmd":"SUBSCRIBE","success":false,"time":1,"data":"Command type invalid!"})");
   all.rest_reply(0, 100, R"([["10.00","1"]])", R"([["10.05","1"]])");
   CHECK(all.books.status(0) != BookStatus::live);
   CHECK(all.books.last_error() == "s0: Command type invalid!");
