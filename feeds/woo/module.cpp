@@ -143,6 +143,9 @@ class WooV3Handler final : public FrameHandler, public RestReplies {
   void on_close(std::int64_t now) override { feed_.on_disconnected(now); }
   bool on_frame(const char* d, std::size_t n, std::size_t cap, std::int64_t rt,
                 std::int64_t mono) noexcept override {
+    // Replies are taken before each frame too, so a REST book meets as short
+    // a delta buffer as possible (poll never blocks).
+    rest_->poll(*this, rt, mono);
     return feed_.on_frame(d, n, cap, rt, mono) == FeedAction::reconnect;
   }
   bool on_timer(std::int64_t now) noexcept override {

@@ -11,9 +11,16 @@
 namespace wirebook::feeds::woo {
 namespace {
 
-// Best-effort symbol of a frame that failed to parse: "topic":"<symbol>@...".
-std::string_view topic_symbol(const char* data, std::size_t len) noexcept {
-  return salvage::string_field(std::string_view(data, len), "\"topic\"", '@', 64);
+// Best-effort symbol of a frame that failed to parse: v2 "topic":"<symbol>@...",
+// v3 "topic":"<kind>@<symbol>[@depth]".
+std::string_view topic_symbol(const char* data, std::size_t len, Protocol p) noexcept {
+  const std::string_view frame(data, len);
+  if (p == Protocol::v2) return salvage::string_field(frame, "\"topic\"", '@', 64);
+  const std::string_view topic = salvage::string_field(frame, "\"topic\"", '"', 128);
+  const auto at = topic.find('@');
+  if (at == std::string_view::npos) return {};
+  const std::string_view rest = topic.substr(at + 1);
+  return rest.substr(0, rest.find('@'));
 }
 
 // Index encoded in our request ids ("s12", "r3"), or -1.
@@ -35,6 +42,7 @@ WooFeed::WooFeed(VenueBooks& books, Outbox& out, WooOptions options, RestOutbox*
       rest_(rest),
       opt_(options),
       parser_(options.max_levels_per_frame, options.max_frame_bytes, options.protocol),
+      rest_parser_(options.max_levels_per_frame, options.max_frame_bytes, options.protocol),
       seq_(books, *this,
            SequencerOptions{.stale_after_ns = options.stale_after_ns,
                             .snapshot_timeout_ns = options.snapshot_timeout_ns,
@@ -58,13 +66,17 @@ void WooFeed::on_connected(std::int64_t now_mono_ns) {
   last_ping_ns_ = now_mono_ns;
   connected_at_ns_ = now_mono_ns;
   refused_.assign(books_.size(), false);
+  saw_delta_.assign(books_.size(), false);
+  held_.assign(books_.size(), HeldBook{});
   seq_.on_connected(now_mono_ns);
   if (opt_.protocol == Protocol::v3) {
-    subscribe_v3();
-  } else {
-    for (std::uint32_t i = 0; i < books_.size(); ++i) subscribe_v2(i);
+    subscribe_v3();  // each book's REST GET follows its topic's ack (on_v3_ack)
+    return;
   }
-  for (std::uint32_t i = 0; i < books_.size(); ++i) seq_.request(i, now_mono_ns);
+  for (std::uint32_t i = 0; i < books_.size(); ++i) {
+    subscribe_v2(i);
+    seq_.request(i, now_mono_ns);
+  }
 }
 
 void WooFeed::subscribe_v2(std::uint32_t i) {
@@ -129,25 +141,61 @@ void WooFeed::on_rest_reply(std::uint64_t tag, int http_status, const char* data
     return;
   }
   Message m;
-  const ParseStatus ps = parser_.parse_rest_book(data, len, capacity, m);
+  if (!rest_book_ok(i, data, len, capacity, recv_mono_ns, m)) return;
+  if (saw_delta_[i]) {
+    apply_rest_book(i, m, recv_realtime_ns, recv_mono_ns);
+    return;
+  }
+  // A book behind the socket can only be told by a delta: until this book
+  // has had one on this connection, the REST book is held (apply_held_book).
+  HeldBook& h = held_[i];
+  try {
+    h.body.assign(data, data + capacity);
+  } catch (...) {
+    bump(books_.counters().errors);
+    seq_.retry_later(i, recv_mono_ns);
+    return;
+  }
+  h.len = len;
+  h.recv_realtime_ns = recv_realtime_ns;
+  h.recv_mono_ns = recv_mono_ns;
+}
+
+// Parses a REST book into `m`; a malformed or refused one is asked again later.
+bool WooFeed::rest_book_ok(std::uint32_t i, const char* data, std::size_t len, std::size_t capacity,
+                           std::int64_t recv_mono_ns, Message& m) noexcept {
+  const ParseStatus ps = rest_parser_.parse_rest_book(data, len, capacity, m);
   if (ps != ParseStatus::ok) {
     bump(books_.counters().malformed);
     seq_.retry_later(i, recv_mono_ns);
-    return;
+    return false;
   }
   if (m.kind == MsgKind::error) {
     books_.venue_error("GET /v3/public/orderbook", 0, m.error_msg);
     seq_.retry_later(i, recv_mono_ns);
-    return;
+    return false;
   }
-  // The sequencer aligns it on the buffered chain; a book behind the buffer
-  // is asked again (bounded quick retries, then the timeout), never applied.
+  return true;
+}
+
+// The sequencer aligns it on the buffered chain; a book behind the buffer is
+// asked again (bounded quick retries, then the timeout), never applied.
+void WooFeed::apply_rest_book(std::uint32_t i, const Message& m, std::int64_t recv_realtime_ns,
+                              std::int64_t recv_mono_ns) noexcept {
   (void)seq_.on_snapshot<PrevIsLast>(i, ChainKeys{0, m.data_ts_ms}, m.bids, m.asks,
                                      ms_to_ns(m.data_ts_ms), recv_realtime_ns, recv_mono_ns);
 }
 
-// A delta chains on the previous delta's envelope ts (PROTOCOLS §1.5); the
-// reply to our request is the snapshot, keyed by its data.ts.
+void WooFeed::apply_held_book(std::uint32_t i, std::int64_t now_mono_ns) noexcept {
+  HeldBook& h = held_[i];
+  if (h.body.empty()) return;
+  Message m;
+  if (rest_book_ok(i, h.body.data(), h.len, h.body.size(), now_mono_ns, m)) {
+    apply_rest_book(i, m, h.recv_realtime_ns, now_mono_ns);
+  }
+  h.body.clear();
+}
+
 // v3 chains on data.ts, the book's generation time (the envelope ts is the
 // send time, §1.5.3).
 void WooFeed::on_book_message(std::uint32_t i, const Message& m, std::int64_t recv_ns,
@@ -185,13 +233,19 @@ void WooFeed::on_error(const Message& m, std::int64_t mono_ns) noexcept {
 
 // A v3 ack lists the topics taken; the venue acks an unknown or refused
 // topic with success:true and leaves it out (PROTOCOLS §1.9).
-void WooFeed::on_v3_ack(const Message& m) noexcept {
+// A book's snapshot is asked for once its topic is taken: deltas are then
+// on their way on this socket and get buffered (the documented order:
+// subscribe, buffer, then GET the book).
+void WooFeed::on_v3_ack(const Message& m, std::int64_t mono_ns) noexcept {
   const int b = id_index(m.id, 's');
   if (b < 0 || static_cast<std::size_t>(b) >= batches_.size()) return;
   for (const Topic& t : batches_[static_cast<std::size_t>(b)]) {
     const bool taken =
         std::find(m.acked.begin(), m.acked.end(), std::string_view(t.name)) != m.acked.end();
-    if (taken) continue;
+    if (taken) {
+      if (t.is_book) seq_.request(t.book, mono_ns);
+      continue;
+    }
     refuse_topic(t.name);
     if (t.is_book) refuse_book(t.book);
   }
@@ -242,7 +296,7 @@ FeedAction WooFeed::on_frame(const char* data, std::size_t len, std::size_t capa
     bump(c.malformed);
     // A broken frame may have been a delta of some symbol: resync it at once
     // when the topic is still readable, otherwise its next delta shows the break.
-    const int i = books_.find(topic_symbol(data, len));
+    const int i = books_.find(topic_symbol(data, len, opt_.protocol));
     if (i >= 0) seq_.on_broken_frame(static_cast<std::uint32_t>(i), recv_mono_ns);
     return FeedAction::none;
   }
@@ -259,6 +313,10 @@ FeedAction WooFeed::on_frame(const char* data, std::size_t len, std::size_t capa
       const auto u = static_cast<std::uint32_t>(i);
       if (m.kind == MsgKind::book_update || m.kind == MsgKind::request_reply) {
         on_book_message(u, m, recv_realtime_ns, recv_mono_ns);
+        if (opt_.protocol == Protocol::v3 && m.kind == MsgKind::book_update) {
+          saw_delta_[u] = true;
+          apply_held_book(u, recv_mono_ns);  // the delta is buffered: it checks the book
+        }
       } else if (m.kind == MsgKind::trade) {
         const auto side = (m.side == "SELL") ? book::Side::ask : book::Side::bid;
         books_.trade(u, side, m.price, m.size, ms_to_ns(m.ts_ms), recv_realtime_ns);
@@ -276,7 +334,7 @@ FeedAction WooFeed::on_frame(const char* data, std::size_t len, std::size_t capa
       on_error(m, recv_mono_ns);
       return FeedAction::none;
     case MsgKind::subscribe_ack:
-      if (opt_.protocol == Protocol::v3) on_v3_ack(m);
+      if (opt_.protocol == Protocol::v3) on_v3_ack(m, recv_mono_ns);
       return FeedAction::none;
     case MsgKind::pong:
     case MsgKind::unsubscribe_ack:
@@ -301,6 +359,11 @@ FeedAction WooFeed::on_timer(std::int64_t now) noexcept {
   if (now - last_ping_ns_ >= opt_.ping_interval_ns) {
     last_ping_ns_ = now;
     send_ping();
+  }
+  for (std::uint32_t i = 0; i < held_.size(); ++i) {
+    if (!held_[i].body.empty() && now - held_[i].recv_mono_ns >= opt_.rest_confirm_wait_ns) {
+      apply_held_book(i, now);  // a quiet book: unconfirmed, its next delta checks it
+    }
   }
   seq_.on_timer(now);
   return FeedAction::none;

@@ -53,6 +53,10 @@ struct WooOptions {
   std::int64_t snapshot_timeout_ns = 5'000'000'000;    // request reply not seen: ask again
   std::int64_t snapshot_retry_pause_ns = 200'000'000;  // reply behind the buffer: pause
   int snapshot_max_retries = 10;                       // then back off to the timeout
+  // v3: a REST book is held until the book's first delta on this connection
+  // shows whether it is behind the socket; a book that stays quiet this long
+  // gets it unconfirmed (its next delta still checks the chain).
+  std::int64_t rest_confirm_wait_ns = 5'000'000'000;
 };
 
 // What the transport should do after a frame or timer tick.
@@ -63,7 +67,8 @@ class WooFeed final : public SnapshotSource {
   // `rest` carries the v3 snapshot GETs (may be null for v2).
   WooFeed(VenueBooks& books, Outbox& out, WooOptions options, RestOutbox* rest = nullptr);
 
-  // The socket is open: subscribe everything, request every snapshot.
+  // The socket is open: subscribe everything, request every snapshot (v3:
+  // each once its SUBSCRIBE ack lists the book's topic).
   void on_connected(std::int64_t now_mono_ns);
   // The socket is gone: every book DISCONNECTED until a fresh snapshot.
   void on_disconnected(std::int64_t now_mono_ns) noexcept;
@@ -90,7 +95,12 @@ class WooFeed final : public SnapshotSource {
   void on_book_message(std::uint32_t i, const Message& m, std::int64_t recv_ns,
                        std::int64_t mono_ns) noexcept;
   void on_error(const Message& m, std::int64_t mono_ns) noexcept;
-  void on_v3_ack(const Message& m) noexcept;
+  bool rest_book_ok(std::uint32_t i, const char* data, std::size_t len, std::size_t capacity,
+                    std::int64_t recv_mono_ns, Message& m) noexcept;
+  void apply_rest_book(std::uint32_t i, const Message& m, std::int64_t recv_realtime_ns,
+                       std::int64_t recv_mono_ns) noexcept;
+  void apply_held_book(std::uint32_t i, std::int64_t now_mono_ns) noexcept;
+  void on_v3_ack(const Message& m, std::int64_t mono_ns) noexcept;
   void refuse_topic(const std::string& topic) noexcept;
   void refuse_book(std::uint32_t i) noexcept;
   void subscribe_v2(std::uint32_t i);
@@ -110,6 +120,7 @@ class WooFeed final : public SnapshotSource {
   RestOutbox* rest_;
   WooOptions opt_;
   Parser parser_;
+  Parser rest_parser_;  // v3 REST books (a held one is parsed between frames)
   Sequencer seq_;
   std::int64_t last_rx_ns_ = 0;
   std::int64_t last_ping_ns_ = 0;
@@ -119,6 +130,15 @@ class WooFeed final : public SnapshotSource {
   // v3 books whose topic the venue refused on this connection: a REST book
   // already on its way must not make them LIVE (no deltas will follow).
   std::vector<bool> refused_;
+  // v3, per book on this connection: a delta seen; a REST book held until one is.
+  struct HeldBook {
+    std::vector<char> body;  // with SIMDJSON_PADDING spare bytes
+    std::size_t len = 0;
+    std::int64_t recv_realtime_ns = 0;
+    std::int64_t recv_mono_ns = 0;
+  };
+  std::vector<bool> saw_delta_;
+  std::vector<HeldBook> held_;
   bool connected_ = false;
 };
 

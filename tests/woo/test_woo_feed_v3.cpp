@@ -37,9 +37,21 @@ WooOptions v3_options(bool bbo = false) {
 
 struct Rig {
   explicit Rig(std::vector<std::string> syms = {"PERP_BTC_USDT", "SPOT_ETH_USDT"},
-               WooOptions o = v3_options())
+               WooOptions o = v3_options(), bool ack = true)
       : books(specs(std::move(syms)), 1000, 256, nullptr), feed(books, out, o, &rest) {
+    connect(ack);
+  }
+  // Connects and, with `ack`, acks every SUBSCRIBE sent with all its topics.
+  void connect(bool ack = true) {
+    const std::size_t first = out.sent.size();
     feed.on_connected(now);
+    if (!ack) return;
+    for (std::size_t k = first; k < out.sent.size(); ++k) {
+      const std::string& req = out.sent[k];
+      const auto id = req.substr(req.find("\"id\":"), req.find(',') - req.find("\"id\":"));
+      const auto params = req.substr(req.find('['), req.rfind(']') - req.find('[') + 1);
+      frame("{" + id + R"(,"cmd":"SUBSCRIBE","success":true,"time":1,"data":)" + params + "}");
+    }
   }
   static std::vector<InstrumentSpec> specs(std::vector<std::string> syms) {
     std::vector<InstrumentSpec> v;
@@ -178,19 +190,30 @@ TEST_CASE("v3: a REST failure or refusal is retried after the snapshot timeout",
   CHECK(r.books.status(0) == BookStatus::syncing);
 }
 
+TEST_CASE("v3: a book's REST GET waits for its topic's ack", "[woo][feed][v3]") {
+  Rig r({"PERP_BTC_USDT", "SPOT_ETH_USDT"}, v3_options(), /*ack=*/false);
+  CHECK(r.rest.gets.empty());
+  r.frame(
+      R"({"id":"s0","cmd":"SUBSCRIBE","success":true,"time":1,"data":["orderbookupdate@SPOT_ETH_USDT@50"]})");
+  REQUIRE(r.rest.gets.size() == 1);
+  CHECK(r.rest.gets[0].second == 1);
+}
+
 TEST_CASE("v3: a topic missing from the SUBSCRIBE ack is a refusal of that book only",
           "[woo][feed][v3]") {
-  Rig r;
+  Rig r({"PERP_BTC_USDT", "SPOT_ETH_USDT"}, v3_options(), /*ack=*/false);
   r.frame(
       R"({"id":"s0","cmd":"SUBSCRIBE","success":true,"time":1,"data":["orderbookupdate@PERP_BTC_USDT@50"]})");
   CHECK(r.books.counters().errors == 1);  // SPOT_ETH_USDT's topic is not in the ack
   CHECK(r.books.last_error().find("orderbookupdate@SPOT_ETH_USDT@50") != std::string_view::npos);
   r.rest_reply(0, 100, R"([["10.00","1"]])", R"([["10.05","1"]])");
   r.rest_reply(1, 100, R"([["20.00","1"]])", R"([["20.05","1"]])");
+  r.delta("PERP_BTC_USDT", 100, 110, "[]");  // confirms the held book
+  r.delta("SPOT_ETH_USDT", 100, 110, "[]");
   CHECK(r.books.status(0) == BookStatus::live);
   CHECK(r.books.status(1) != BookStatus::live);  // never trusted
   // A refused request refuses every topic in it.
-  Rig all;
+  Rig all({"PERP_BTC_USDT", "SPOT_ETH_USDT"}, v3_options(), /*ack=*/false);
   all.frame(
       R"({"id":"s0","cmd":"SUBSCRIBE","success":false,"time":1,"data":"Command type invalid!"})");
   all.rest_reply(0, 100, R"([["10.00","1"]])", R"([["10.05","1"]])");
@@ -222,6 +245,7 @@ TEST_CASE("v3: the planned reconnect before the connection cap rebuilds the book
   o.max_connection_age_ns = 2'000'000'000;
   o.dead_after_ns = 60'000'000'000;
   Rig r({"PERP_BTC_USDT"}, o);
+  r.delta("PERP_BTC_USDT", 100, 110, "[]");
   r.rest_reply(0, 100, R"([["10.00","1"]])", R"([["10.05","1"]])");
   REQUIRE(r.books.status(0) == BookStatus::live);
   r.now += 1'000'000'000;
@@ -231,7 +255,7 @@ TEST_CASE("v3: the planned reconnect before the connection cap rebuilds the book
   CHECK(r.feed.planned_reconnects() == 1);
   r.feed.on_disconnected(r.now);
   CHECK(r.books.status(0) == BookStatus::disconnected);
-  r.feed.on_connected(r.now);
+  r.connect();
   CHECK(r.gets_for("PERP_BTC_USDT") == 2);
   r.delta("PERP_BTC_USDT", 300, 310, R"([["10.01","2"]])");
   r.rest_reply(0, 300, R"([["10.00","1"]])", R"([["10.05","1"]])");
@@ -240,4 +264,34 @@ TEST_CASE("v3: the planned reconnect before the connection cap rebuilds the book
   // The age counts from the new connection.
   r.now += 1'000'000'000;
   CHECK(r.feed.on_timer(r.now) == FeedAction::none);
+}
+
+TEST_CASE("v3: a REST book waits for the book's first delta, which shows it is behind",
+          "[woo][feed][v3]") {
+  Rig r;
+  // Quiet so far: the book is held, not applied unconfirmed.
+  r.rest_reply(0, 150, R"([["10.00","1"]])", R"([["10.05","1"]])");
+  CHECK(r.books.status(0) == BookStatus::syncing);
+  CHECK(r.books.counters().snapshots == 0);
+  // The first delta chains from 200: the held book (150) is behind.
+  r.delta("PERP_BTC_USDT", 200, 210, R"([["10.02","2"]])");
+  CHECK(r.books.status(0) != BookStatus::live);
+  CHECK(r.books.counters().snapshots == 0);
+  for (int k = 0; k < 10 && r.gets_for("PERP_BTC_USDT") < 2; ++k) {
+    r.now += 100'000'000;
+    (void)r.feed.on_timer(r.now);
+  }
+  CHECK(r.gets_for("PERP_BTC_USDT") == 2);
+  r.rest_reply(0, 210, R"([["10.02","2"]])", R"([["10.05","1"]])");
+  CHECK(r.books.status(0) == BookStatus::live);
+  // A book that stays quiet gets its REST book unconfirmed after the wait.
+  const WooOptions o = v3_options();
+  r.rest_reply(1, 500, R"([["20.00","1"]])", R"([["20.05","1"]])");
+  CHECK(r.books.status(1) == BookStatus::syncing);
+  r.now += o.rest_confirm_wait_ns;
+  (void)r.feed.on_timer(r.now);
+  CHECK(r.books.status(1) == BookStatus::live);
+  r.delta("SPOT_ETH_USDT", 500, 510, R"([["20.01","1"]])");  // its next delta checks it
+  CHECK(r.books.status(1) == BookStatus::live);
+  CHECK(r.books.counters().gaps == 0);
 }
