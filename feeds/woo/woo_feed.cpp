@@ -34,6 +34,16 @@ int id_index(std::string_view id, char prefix) noexcept {
   return v;
 }
 
+// v3: the REST book comes off the socket and may be ahead of it, so deltas
+// the book already holds (key <= last) still arrive after it: dropped as
+// stale, not breaks. Anything else off the chain is a break.
+struct PrevIsLastOrOld {
+  static Link link(const ChainHead& h, const ChainKeys& k) noexcept {
+    if (k.has_prev && k.prev == h.last) return Link::next;
+    return k.key <= h.last ? Link::stale : Link::gap;
+  }
+};
+
 }  // namespace
 
 WooFeed::WooFeed(VenueBooks& books, Outbox& out, WooOptions options, RestOutbox* rest)
@@ -182,8 +192,8 @@ bool WooFeed::rest_book_ok(std::uint32_t i, const char* data, std::size_t len, s
 // asked again (bounded quick retries, then the timeout), never applied.
 void WooFeed::apply_rest_book(std::uint32_t i, const Message& m, std::int64_t recv_realtime_ns,
                               std::int64_t recv_mono_ns) noexcept {
-  (void)seq_.on_snapshot<PrevIsLast>(i, ChainKeys{0, m.data_ts_ms}, m.bids, m.asks,
-                                     ms_to_ns(m.data_ts_ms), recv_realtime_ns, recv_mono_ns);
+  (void)seq_.on_snapshot<PrevIsLastOrOld>(i, ChainKeys{0, m.data_ts_ms}, m.bids, m.asks,
+                                          ms_to_ns(m.data_ts_ms), recv_realtime_ns, recv_mono_ns);
 }
 
 void WooFeed::apply_held_book(std::uint32_t i, std::int64_t now_mono_ns) noexcept {
@@ -201,9 +211,13 @@ void WooFeed::apply_held_book(std::uint32_t i, std::int64_t now_mono_ns) noexcep
 void WooFeed::on_book_message(std::uint32_t i, const Message& m, std::int64_t recv_ns,
                               std::int64_t mono_ns) noexcept {
   if (m.kind == MsgKind::book_update) {
-    const std::int64_t key = opt_.protocol == Protocol::v3 ? m.data_ts_ms : m.ts_ms;
-    seq_.on_delta<PrevIsLast>(i, ChainKeys{m.prev_ts_ms, key}, m.bids, m.asks, ms_to_ns(key),
-                              recv_ns, mono_ns);
+    if (opt_.protocol == Protocol::v3) {
+      seq_.on_delta<PrevIsLastOrOld>(i, ChainKeys{m.prev_ts_ms, m.data_ts_ms}, m.bids, m.asks,
+                                     ms_to_ns(m.data_ts_ms), recv_ns, mono_ns);
+    } else {
+      seq_.on_delta<PrevIsLast>(i, ChainKeys{m.prev_ts_ms, m.ts_ms}, m.bids, m.asks,
+                                ms_to_ns(m.ts_ms), recv_ns, mono_ns);
+    }
   } else {
     (void)seq_.on_snapshot<PrevIsLast>(i, ChainKeys{0, m.data_ts_ms}, m.bids, m.asks,
                                        ms_to_ns(m.data_ts_ms), recv_ns, mono_ns);

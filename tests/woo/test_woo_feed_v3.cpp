@@ -295,3 +295,23 @@ TEST_CASE("v3: a REST book waits for the book's first delta, which shows it is b
   CHECK(r.books.status(1) == BookStatus::live);
   CHECK(r.books.counters().gaps == 0);
 }
+
+TEST_CASE("v3: a REST book ahead of the socket: older deltas are dropped as stale, not breaks",
+          "[woo][feed][v3]") {
+  Rig r;
+  r.delta("PERP_BTC_USDT", 90, 100, R"([["10.01","1"]])");
+  // The REST book already holds 110 and 120, which the socket delivers later.
+  r.rest_reply(0, 120, R"([["10.03","1"]])", R"([["10.05","1"]])");
+  REQUIRE(r.books.status(0) == BookStatus::live);
+  r.delta("PERP_BTC_USDT", 100, 110, R"([["10.02","1"]])");
+  r.delta("PERP_BTC_USDT", 110, 120, R"([["10.03","1"]])");
+  r.delta("PERP_BTC_USDT", 110, 120, R"([["10.03","1"]])");  // a duplicate: stale too
+  CHECK(r.books.status(0) == BookStatus::live);
+  CHECK(r.books.counters().gaps == 0);
+  CHECK(r.books.counters().stale_dropped >= 3);
+  r.delta("PERP_BTC_USDT", 120, 130, R"([["10.04","1"]])");
+  CHECK(r.top(0, Side::bid).front() == Level{1004, 100000});
+  r.delta("PERP_BTC_USDT", 135, 140, "[]");  // 130 -> 135 is missing: a break
+  CHECK(r.books.status(0) == BookStatus::resyncing);
+  CHECK(r.books.counters().gaps == 1);
+}

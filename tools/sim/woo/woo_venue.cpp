@@ -88,6 +88,11 @@ class WooVenue final : public Venue, public HttpResponder {
   }
   void on_event(std::size_t sym, const BookEvent& ev) override;
   void on_timer(Clock::time_point now) override;
+  // v3 clients drop a delta the book already holds (a REST book may be ahead
+  // of the socket), so a duplicate is harmless there; in v2 it is a break.
+  [[nodiscard]] bool breaks_chain(FaultKind kind) const noexcept override {
+    return !(woo_.v3 && kind == FaultKind::dup);
+  }
 
  private:
   void recipients(std::size_t sym, std::uint8_t bit, std::vector<Connection*>& out) {
