@@ -119,6 +119,7 @@ void WooFeed::subscribe_v3() {
     frame += "]}";
     out_.send_text(frame);
   }
+  batch_answered_.assign(batches_.size(), false);
 }
 
 void WooFeed::on_disconnected(std::int64_t /*now_mono_ns*/) noexcept {
@@ -230,6 +231,7 @@ void WooFeed::on_error(const Message& m, std::int64_t mono_ns) noexcept {
     // A refused SUBSCRIBE request refuses every topic in it.
     if (const int b = id_index(m.id, 's');
         b >= 0 && static_cast<std::size_t>(b) < batches_.size()) {
+      batch_answered_[static_cast<std::size_t>(b)] = true;
       for (const Topic& t : batches_[static_cast<std::size_t>(b)]) {
         if (t.is_book) refuse_book(t.book);
       }
@@ -253,6 +255,7 @@ void WooFeed::on_error(const Message& m, std::int64_t mono_ns) noexcept {
 void WooFeed::on_v3_ack(const Message& m, std::int64_t mono_ns) noexcept {
   const int b = id_index(m.id, 's');
   if (b < 0 || static_cast<std::size_t>(b) >= batches_.size()) return;
+  batch_answered_[static_cast<std::size_t>(b)] = true;
   for (const Topic& t : batches_[static_cast<std::size_t>(b)]) {
     const bool taken =
         std::find(m.acked.begin(), m.acked.end(), std::string_view(t.name)) != m.acked.end();
@@ -262,6 +265,21 @@ void WooFeed::on_v3_ack(const Message& m, std::int64_t mono_ns) noexcept {
     }
     refuse_topic(t.name);
     if (t.is_book) refuse_book(t.book);
+  }
+}
+
+// A SUBSCRIBE the venue never answered: logged once, and its books are
+// asked for anyway (their REST books wait for a delta, or go LIVE
+// unconfirmed and then STALE if no data comes).
+void WooFeed::check_unanswered_batches(std::int64_t now_mono_ns) noexcept {
+  if (now_mono_ns - connected_at_ns_ < opt_.snapshot_timeout_ns) return;
+  for (std::size_t b = 0; b < batches_.size(); ++b) {
+    if (batch_answered_[b]) continue;
+    batch_answered_[b] = true;
+    books_.venue_error("SUBSCRIBE", 0, "no answer to a SUBSCRIBE request");
+    for (const Topic& t : batches_[b]) {
+      if (t.is_book) seq_.request(t.book, now_mono_ns);
+    }
   }
 }
 
@@ -374,6 +392,7 @@ FeedAction WooFeed::on_timer(std::int64_t now) noexcept {
     last_ping_ns_ = now;
     send_ping();
   }
+  if (opt_.protocol == Protocol::v3) check_unanswered_batches(now);
   for (std::uint32_t i = 0; i < held_.size(); ++i) {
     if (!held_[i].body.empty() && now - held_[i].recv_mono_ns >= opt_.rest_confirm_wait_ns) {
       apply_held_book(i, now);  // a quiet book: unconfirmed, its next delta checks it

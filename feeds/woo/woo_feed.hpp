@@ -101,6 +101,7 @@ class WooFeed final : public SnapshotSource {
                        std::int64_t recv_mono_ns) noexcept;
   void apply_held_book(std::uint32_t i, std::int64_t now_mono_ns) noexcept;
   void on_v3_ack(const Message& m, std::int64_t mono_ns) noexcept;
+  void check_unanswered_batches(std::int64_t now_mono_ns) noexcept;
   void refuse_topic(const std::string& topic) noexcept;
   void refuse_book(std::uint32_t i) noexcept;
   void subscribe_v2(std::uint32_t i);
@@ -127,6 +128,7 @@ class WooFeed final : public SnapshotSource {
   std::int64_t connected_at_ns_ = 0;
   std::uint64_t planned_reconnects_ = 0;
   std::vector<std::vector<Topic>> batches_;  // v3 SUBSCRIBE requests, by id "s<n>"
+  std::vector<bool> batch_answered_;         // an ack or an error came for it
   // v3 books whose topic the venue refused on this connection: a REST book
   // already on its way must not make them LIVE (no deltas will follow).
   std::vector<bool> refused_;

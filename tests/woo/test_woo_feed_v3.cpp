@@ -315,3 +315,20 @@ TEST_CASE("v3: a REST book ahead of the socket: older deltas are dropped as stal
   CHECK(r.books.status(0) == BookStatus::resyncing);
   CHECK(r.books.counters().gaps == 1);
 }
+
+TEST_CASE("v3: a SUBSCRIBE never answered is logged once and its books are asked for",
+          "[woo][feed][v3]") {
+  Rig r({"PERP_BTC_USDT"}, v3_options(), /*ack=*/false);
+  const WooOptions o = v3_options();
+  r.now += o.snapshot_timeout_ns / 2;
+  (void)r.feed.on_timer(r.now);
+  CHECK(r.rest.gets.empty());
+  r.now += o.snapshot_timeout_ns;
+  (void)r.feed.on_timer(r.now);
+  CHECK(r.books.counters().errors == 1);
+  CHECK(r.books.last_error().find("no answer") != std::string_view::npos);
+  REQUIRE(r.rest.gets.size() == 1);
+  r.now += 1'000'000;
+  (void)r.feed.on_timer(r.now);
+  CHECK(r.books.counters().errors == 1);  // once
+}
