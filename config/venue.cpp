@@ -198,6 +198,11 @@ void reject_foreign_keys(TableReader& r, std::span<const VenueRules> kinds,
     for (std::string_view key : other.keys) {
       if (!r.has(key)) continue;
       if (kind != nullptr && other.kind == kind->kind) continue;
+      // A key name two kinds share (rest_url) is this kind's own.
+      if (kind != nullptr &&
+          std::find(kind->keys.begin(), kind->keys.end(), key) != kind->keys.end()) {
+        continue;
+      }
       (void)r.take(key);
       if (kind != nullptr) {
         r.problem("key '" + std::string(key) + "' is only valid for kind " +

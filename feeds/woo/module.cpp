@@ -4,7 +4,11 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <chrono>
 
+#include "config/url.hpp"
+#include "feeds/common/clock.hpp"
+#include "feeds/common/https_client.hpp"
 #include "feeds/woo/woo_feed.hpp"
 
 namespace wirebook::feeds::woo {
@@ -16,9 +20,65 @@ bool is_app_id(const std::string& s) {
   });
 }
 
+bool is_v3_path(const std::string& target) {
+  return target.rfind("/v3/", 0) == 0;
+}
+
+void read_protocol(config::TableReader& r, const config::VenueConfig& venue, WooKeys& k) {
+  k.v3 = is_v3_path(venue.endpoint.target);
+  if (auto p = r.string("protocol")) {
+    if (*p == "v3" || *p == "v2") {
+      k.v3 = *p == "v3";
+    } else {
+      r.problem("protocol must be \"v3\" or \"v2\", got '" + *p + "'");
+    }
+  }
+}
+
+void read_rest_url(config::TableReader& r, WooKeys& k) {
+  auto u = r.string("rest_url");
+  if (!u) return;
+  config::Url url;
+  if (auto err = config::parse_url(*u, url)) {
+    r.problem("rest_url '" + *u + "' " + *err);
+  } else if (url.scheme != "https" &&
+             !(url.scheme == "http" && config::is_loopback_host(url.host))) {
+    r.problem("rest_url must be https:// (http:// only to a loopback host), got '" + *u + "'");
+  } else {
+    k.rest_url = *u;
+  }
+}
+
+// What v3 does not take: trade is not in our v3 sources (README), and one
+// connection holds at most 100 topics (more connections per venue: not yet).
+void check_v3_limits(config::TableReader& r, const config::VenueConfig& venue, const WooKeys& k) {
+  if (!k.v3) {
+    for (const char* key : {"update_depth", "rest_url", "max_connection_age_s"}) {
+      if (r.has(key)) r.problem(std::string(key) + " applies to protocol v3 only");
+    }
+    return;
+  }
+  if (k.trades) r.problem("trades is not supported with protocol v3 (use protocol = \"v2\")");
+  const std::size_t topics = venue.symbols.size() * (k.bbo ? 2 : 1);
+  if (topics > kV3TopicsPerConnection) {
+    r.problem("protocol v3 takes at most " + std::to_string(kV3TopicsPerConnection) +
+              " topics per connection; " + std::to_string(venue.symbols.size()) + " symbols" +
+              (k.bbo ? " with bbo" : "") + " need " + std::to_string(topics) +
+              " (split the symbols over more venues)");
+  }
+}
+
 }  // namespace
 
-WooKeys read_keys(config::TableReader& r, const config::VenueConfig& /*venue*/) {
+std::string default_rest_url(const config::Url& endpoint) {
+  const std::string scheme = endpoint.tls() ? "https" : "http";
+  if (endpoint.host.rfind("wss.", 0) == 0) return scheme + "://api." + endpoint.host.substr(4);
+  const bool v6 = endpoint.host.find(':') != std::string::npos;
+  return scheme + "://" + (v6 ? "[" + endpoint.host + "]" : endpoint.host) + ":" +
+         std::to_string(endpoint.port);
+}
+
+WooKeys read_keys(config::TableReader& r, const config::VenueConfig& venue) {
   WooKeys k;
   if (auto s = r.string("path_suffix")) {
     if (is_app_id(*s)) {
@@ -29,6 +89,21 @@ WooKeys read_keys(config::TableReader& r, const config::VenueConfig& /*venue*/) 
   }
   k.trades = r.boolean("trades").value_or(false);
   k.bbo = r.boolean("bbo").value_or(false);
+  read_protocol(r, venue, k);
+  // The smallest documented topic depth that covers the venue's book depth.
+  k.depth = venue.depth <= 50 ? 50 : (venue.depth <= 200 ? 200 : 500);
+  if (auto d = r.integer("update_depth")) {
+    if (*d == 50 || *d == 200 || *d == 500) {
+      k.depth = static_cast<int>(*d);
+    } else {
+      r.problem("update_depth must be 50, 200 or 500, got " + std::to_string(*d));
+    }
+  }
+  read_rest_url(r, k);
+  if (auto a = r.integer_in("max_connection_age_s", 1, 86'000)) {
+    k.max_connection_age_s = static_cast<std::uint32_t>(*a);
+  }
+  check_v3_limits(r, venue, k);
   return k;
 }
 
@@ -46,23 +121,75 @@ void check_keys(config::TableReader& r, config::VenueConfig& venue) {
   target = path + k.path_suffix + (q == std::string::npos ? "" : target.substr(q));
 }
 
+constexpr auto kRestTimeout = std::chrono::seconds(10);
+
+RestEndpoint rest_endpoint(const config::VenueConfig& venue, const std::string& url) {
+  RestEndpoint ep;
+  if (const std::string err = parse_rest_base(url, ep); !err.empty()) {
+    throw std::runtime_error("venue '" + venue.name + "': rest_url '" + url + "' " + err);
+  }
+  ep.verify = venue.tls.verify;
+  ep.ca_file = venue.tls.ca_file;
+  return ep;
+}
+
+// A v3 WooFeed with its REST worker (snapshots off the venue thread; replies
+// are handed over on the timer tick).
+class WooV3Handler final : public FrameHandler, public RestReplies {
+ public:
+  WooV3Handler(VenueBooks& books, Outbox& out, WooOptions o, std::unique_ptr<RestWorker> rest)
+      : rest_(std::move(rest)), feed_(books, out, o, rest_.get()) {}
+  void on_open(std::int64_t now) override { feed_.on_connected(now); }
+  void on_close(std::int64_t now) override { feed_.on_disconnected(now); }
+  bool on_frame(const char* d, std::size_t n, std::size_t cap, std::int64_t rt,
+                std::int64_t mono) noexcept override {
+    // Replies are taken before each frame too, so a REST book meets as short
+    // a delta buffer as possible (poll never blocks).
+    rest_->poll(*this, rt, mono);
+    return feed_.on_frame(d, n, cap, rt, mono) == FeedAction::reconnect;
+  }
+  bool on_timer(std::int64_t now) noexcept override {
+    rest_->poll(*this, realtime_ns(), now);
+    return feed_.on_timer(now) == FeedAction::reconnect;
+  }
+  void on_rest_reply(std::uint64_t tag, int status, const char* data, std::size_t len,
+                     std::size_t cap, std::int64_t rt, std::int64_t mono) noexcept override {
+    feed_.on_rest_reply(tag, status, data, len, cap, rt, mono);
+  }
+
+ private:
+  std::unique_ptr<RestWorker> rest_;  // before feed_: the feed holds a pointer to it
+  WooFeed feed_;
+};
+
 std::unique_ptr<FrameHandler> make_feed(const FeedContext& ctx) {
   const WooKeys k = read_own_keys(ctx.venue, read_keys);
   WooOptions o;
+  o.protocol = k.v3 ? Protocol::v3 : Protocol::v2;
+  o.depth = k.depth;
   o.trades = k.trades;
   o.bbo = k.bbo;
   o.max_frame_bytes = ctx.venue.max_frame_bytes;
   o.stale_after_ns = stale_after_ns(ctx.venue);
   o.ping_interval_ns = heartbeat_ns(ctx.venue);
   o.dead_after_ns = 3 * heartbeat_ns(ctx.venue);
-  return std::make_unique<FeedHandler<WooFeed>>(ctx.books, ctx.out, o);
+  if (!k.v3) return std::make_unique<FeedHandler<WooFeed>>(ctx.books, ctx.out, o);
+  const std::uint32_t age =
+      k.max_connection_age_s > 0 ? k.max_connection_age_s : kDefaultMaxConnectionAgeS;
+  o.max_connection_age_ns = std::int64_t{age} * 1'000'000'000;
+  const std::string rest_url =
+      k.rest_url.empty() ? default_rest_url(ctx.venue.endpoint) : k.rest_url;
+  auto rest = std::make_unique<RestWorker>(rest_endpoint(ctx.venue, rest_url), kRestTimeout);
+  return std::make_unique<WooV3Handler>(ctx.books, ctx.out, o, std::move(rest));
 }
 
-constexpr std::array<std::string_view, 3> kKeys = {"path_suffix", "trades", "bbo"};
+constexpr std::array<std::string_view, 7> kKeys = {
+    "path_suffix", "trades", "bbo", "protocol", "update_depth", "rest_url", "max_connection_age_s"};
 
 }  // namespace
 
-// WOO pings every 10 s and expects a pong (PROTOCOLS §1.4).
+// v2: WOO pings every 10 s and expects a pong; v3: the server sends no ping
+// and closes a socket silent for ~60 s, so we PING every heartbeat_s (§1.4).
 extern const VenueModule kModule = {
     .rules = {.kind = "woo",
               .heartbeat_lo = 1,

@@ -17,7 +17,23 @@ struct WooKeys {
   std::string path_suffix;  // application id appended to the url path (PROTOCOLS §1.2)
   bool trades = false;
   bool bbo = false;
+  // "v3" | "v2"; unset: v3 when the url path starts with /v3/ (the real
+  // endpoint wss://wss.woox.io/v3/public), else v2.
+  bool v3 = false;
+  // v3 orderbookupdate@SYM@<update_depth> (50 | 200 | 500), also the REST
+  // maxLevel; unset: the smallest that covers the venue's depth.
+  int depth = 50;
+  std::string rest_url;                    // v3 REST base; unset: derived from the url (README)
+  std::uint32_t max_connection_age_s = 0;  // v3 planned reconnect; 0: the default
 };
+
+// v3 connections are cut by the venue at 24 h; ours go a little earlier.
+inline constexpr std::uint32_t kDefaultMaxConnectionAgeS = 23 * 3600 + 50 * 60;
+
+// The REST base a v3 venue uses when rest_url is unset: api.<domain> for
+// wss.<domain> (wss.woox.io -> https://api.woox.io), otherwise the socket's
+// own host and port (the simulator serves both).
+[[nodiscard]] std::string default_rest_url(const config::Url& endpoint);
 
 [[nodiscard]] WooKeys read_keys(config::TableReader& r, const config::VenueConfig& venue);
 

@@ -1,7 +1,9 @@
 #pragma once
-// WOO X v2 public stream parser (PROTOCOLS.md §1.3-1.6, woox-api.txt
-// "Websocket API V2"). Frame bytes -> one Message of views; no allocation after
-// construction, no logging, no I/O; never throws.
+// WOO X public stream parser, v2 (PROTOCOLS.md §1.3-1.6, woox-api.txt
+// "Websocket API V2") and v3 (§1.4, §1.9: `cmd` frames, topics
+// `kind@SYMBOL[@depth]`, `data.s`, string levels), plus the v3 REST order book
+// (parse_rest_book, facts in feeds/woo/README.md). Frame bytes -> one Message
+// of views; no allocation after construction, no logging, no I/O; never throws.
 //
 // Field order on the wire is not relied upon: one pass over the top-level
 // object collects every field, and the kind is decided afterwards from
@@ -20,15 +22,18 @@
 
 namespace wirebook::feeds::woo {
 
+// The stream's version decides the topic grammar and the chain key.
+enum class Protocol : std::uint8_t { v2, v3 };
+
 enum class MsgKind : std::uint8_t {
-  book_update,      // {sym}@orderbookupdate delta (prevTs chain)
+  book_update,      // v2 {sym}@orderbookupdate, v3 orderbookupdate@{sym}@{depth} delta
   book_snapshot,    // {sym}@orderbook push (whole book)
-  request_reply,    // reply to event "request" type orderbook: data.ts aligns
+  request_reply,    // v2 reply to event "request"; v3 REST book: data.ts aligns
   trade,            // {sym}@trade
   bbo,              // {sym}@bbo
-  ping,             // server {"event":"ping"}
+  ping,             // server {"event":"ping"} (v3 {"cmd":"PING"})
   pong,             // reply to our ping
-  subscribe_ack,    // success:true
+  subscribe_ack,    // success:true (v3: `acked` lists the topics taken)
   unsubscribe_ack,  // success:true
   error,            // success:false with errorMsg (routed on success, not on event)
   other,            // valid frame of a topic or event we do not use
@@ -63,12 +68,17 @@ struct Message {
   std::string_view bid_size;
   std::string_view ask;
   std::string_view ask_size;
+  // v3 SUBSCRIBE ack: the topics the venue took (a refused one is missing).
+  std::span<const std::string_view> acked;
 };
+
+// Most topics one v3 ack can list (the venue takes 10-20 per request, §1.9).
+inline constexpr std::size_t kMaxAckedTopics = 32;
 
 class Parser {
  public:
   // `max_levels` bounds levels per side in one frame; `max_frame` the frame size.
-  Parser(std::size_t max_levels, std::size_t max_frame);
+  Parser(std::size_t max_levels, std::size_t max_frame, Protocol protocol = Protocol::v2);
   ~Parser();
   Parser(const Parser&) = delete;
   Parser& operator=(const Parser&) = delete;
@@ -77,12 +87,26 @@ class Parser {
   [[nodiscard]] ParseStatus parse(const char* data, std::size_t len, std::size_t capacity,
                                   Message& out) noexcept;
 
+  // The v3 REST book (GET /v3/public/orderbook): kind request_reply with the
+  // snapshot's `timestamp` as data_ts_ms, or error (success:false). Levels
+  // may be `[price, qty]` pairs or `{"price","quantity"}` objects.
+  [[nodiscard]] ParseStatus parse_rest_book(const char* data, std::size_t len, std::size_t capacity,
+                                            Message& out) noexcept;
+
  private:
+  struct Fields;
+  ParseStatus read_frame(const char* data, std::size_t len, std::size_t capacity, Fields& f,
+                         Message& out) noexcept;
+  ParseStatus classify_v2(const Fields& f, Message& out) const noexcept;
+  ParseStatus classify_v3(const Fields& f, Message& out) const noexcept;
+
   struct Json;  // the simdjson parser, kept out of this header
   std::unique_ptr<Json> json_;
   std::unique_ptr<LevelText[]> bids_;
   std::unique_ptr<LevelText[]> asks_;
+  std::unique_ptr<std::string_view[]> acked_;
   std::size_t max_levels_;
+  Protocol protocol_;
 };
 
 }  // namespace wirebook::feeds::woo

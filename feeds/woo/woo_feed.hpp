@@ -1,12 +1,22 @@
 #pragma once
-// WOO X v2 session rules and the prevTs chain (PROTOCOLS.md §1.3-1.5, DESIGN §5).
+// WOO X session rules and the prevTs chain, v2 and v3 (PROTOCOLS.md §1.3-1.5,
+// §1.9, DESIGN §5).
 //
-// Per symbol: subscribe `{sym}@orderbookupdate` (plus @trade/@bbo when
+// v2, per symbol: subscribe `{sym}@orderbookupdate` (plus @trade/@bbo when
 // configured) and request the book with the WS `request` event. The sequencer
 // (feeds/common/sequencer.hpp) does the rest with the chain rule prevTs ==
 // previous ts: buffer deltas until the reply, align on its data.ts, and on any
 // mismatch put only that symbol into RESYNCING and request it again (this
 // class's resync action); the connection and the other symbols are untouched.
+//
+// v3: SUBSCRIBE `orderbookupdate@{sym}@{depth}` (plus bbo@{sym}) in batches
+// of at most 10 topics, each ack's `data` compared with what was asked (a
+// missing topic is a refusal: logged, that book never trusted); the snapshot
+// is the REST book (GET /v3/public/orderbook, through the RestOutbox), its
+// `timestamp` the chain key, a delta's key its data.ts; `{"cmd":"PING"}` every
+// ping interval since the server sends none; before the venue's 24 h
+// connection cap a planned reconnect (books flagged, then rebuilt from fresh
+// snapshots).
 //
 // Transport-independent: frames come in through on_frame(), control frames go
 // out through an Outbox, time comes in through on_timer(). Threading: the venue
@@ -22,7 +32,17 @@
 
 namespace wirebook::feeds::woo {
 
+// v3 limits probed on the live venue (PROTOCOLS §1.9): 11 topics in one
+// request are refused, 100 topics per connection.
+inline constexpr std::size_t kV3TopicsPerRequest = 10;
+inline constexpr std::size_t kV3TopicsPerConnection = 100;
+
 struct WooOptions {
+  Protocol protocol = Protocol::v2;
+  int depth = 50;  // v3 orderbookupdate depth (50 | 200 | 500), also the REST maxLevel
+  // v3: reconnect on our own this long after connecting, before the venue's
+  // 24 h cap cuts the socket (0: never).
+  std::int64_t max_connection_age_ns = 0;
   bool trades = false;
   bool bbo = false;
   std::size_t max_levels_per_frame = 2000;
@@ -33,6 +53,10 @@ struct WooOptions {
   std::int64_t snapshot_timeout_ns = 5'000'000'000;    // request reply not seen: ask again
   std::int64_t snapshot_retry_pause_ns = 200'000'000;  // reply behind the buffer: pause
   int snapshot_max_retries = 10;                       // then back off to the timeout
+  // v3: a REST book is held until the book's first delta on this connection
+  // shows whether it is behind the socket; a book that stays quiet this long
+  // gets it unconfirmed (its next delta still checks the chain).
+  std::int64_t rest_confirm_wait_ns = 5'000'000'000;
 };
 
 // What the transport should do after a frame or timer tick.
@@ -40,9 +64,11 @@ enum class FeedAction : std::uint8_t { none, reconnect };
 
 class WooFeed final : public SnapshotSource {
  public:
-  WooFeed(VenueBooks& books, Outbox& out, WooOptions options);
+  // `rest` carries the v3 snapshot GETs (may be null for v2).
+  WooFeed(VenueBooks& books, Outbox& out, WooOptions options, RestOutbox* rest = nullptr);
 
-  // The socket is open: subscribe everything, request every snapshot.
+  // The socket is open: subscribe everything, request every snapshot (v3:
+  // each once its SUBSCRIBE ack lists the book's topic).
   void on_connected(std::int64_t now_mono_ns);
   // The socket is gone: every book DISCONNECTED until a fresh snapshot.
   void on_disconnected(std::int64_t now_mono_ns) noexcept;
@@ -54,22 +80,67 @@ class WooFeed final : public SnapshotSource {
 
   [[nodiscard]] VenueCounters& counters() noexcept { return books_.counters(); }
 
-  // The resync action: the WS `request` event for the symbol's book.
+  // The resync action: v2 the WS `request` event, v3 the REST book GET.
   void request_snapshot(std::uint32_t i, std::int64_t now_mono_ns, int attempt) override;
+  // A reply to a v3 REST book GET (tag: the book index).
+  void on_rest_reply(std::uint64_t tag, int http_status, const char* data, std::size_t len,
+                     std::size_t capacity, std::int64_t recv_realtime_ns,
+                     std::int64_t recv_mono_ns) noexcept;
+
+  [[nodiscard]] Phase phase(std::uint32_t i) const noexcept { return seq_.phase(i); }
+  // Planned reconnects before the connection cap (v3).
+  [[nodiscard]] std::uint64_t planned_reconnects() const noexcept { return planned_reconnects_; }
 
  private:
   void on_book_message(std::uint32_t i, const Message& m, std::int64_t recv_ns,
                        std::int64_t mono_ns) noexcept;
   void on_error(const Message& m, std::int64_t mono_ns) noexcept;
+  bool rest_book_ok(std::uint32_t i, const char* data, std::size_t len, std::size_t capacity,
+                    std::int64_t recv_mono_ns, Message& m) noexcept;
+  void apply_rest_book(std::uint32_t i, const Message& m, std::int64_t recv_realtime_ns,
+                       std::int64_t recv_mono_ns) noexcept;
+  void apply_held_book(std::uint32_t i, std::int64_t now_mono_ns) noexcept;
+  void on_v3_ack(const Message& m, std::int64_t mono_ns) noexcept;
+  void check_unanswered_batches(std::int64_t now_mono_ns) noexcept;
+  void refuse_topic(const std::string& topic) noexcept;
+  void refuse_book(std::uint32_t i) noexcept;
+  void subscribe_v2(std::uint32_t i);
+  void subscribe_v3();
   void send(const char* fmt, const std::string& a, const std::string& b);
+  void send_pong() noexcept;
+  void send_ping() noexcept;
+
+  struct Topic {
+    std::string name;
+    std::uint32_t book;
+    bool is_book;
+  };
 
   VenueBooks& books_;
   Outbox& out_;
+  RestOutbox* rest_;
   WooOptions opt_;
   Parser parser_;
+  Parser rest_parser_;  // v3 REST books (a held one is parsed between frames)
   Sequencer seq_;
   std::int64_t last_rx_ns_ = 0;
   std::int64_t last_ping_ns_ = 0;
+  std::int64_t connected_at_ns_ = 0;
+  std::uint64_t planned_reconnects_ = 0;
+  std::vector<std::vector<Topic>> batches_;  // v3 SUBSCRIBE requests, by id "s<n>"
+  std::vector<bool> batch_answered_;         // an ack or an error came for it
+  // v3 books whose topic the venue refused on this connection: a REST book
+  // already on its way must not make them LIVE (no deltas will follow).
+  std::vector<bool> refused_;
+  // v3, per book on this connection: a delta seen; a REST book held until one is.
+  struct HeldBook {
+    std::vector<char> body;  // with SIMDJSON_PADDING spare bytes
+    std::size_t len = 0;
+    std::int64_t recv_realtime_ns = 0;
+    std::int64_t recv_mono_ns = 0;
+  };
+  std::vector<bool> saw_delta_;
+  std::vector<HeldBook> held_;
   bool connected_ = false;
 };
 

@@ -397,3 +397,26 @@ TEST_CASE("a missing config file is a ConfigError naming the file", "[config]") 
     REQUIRE(std::string(e.what()) == "/nonexistent/wirebook.toml: cannot open the config file");
   }
 }
+
+TEST_CASE("woo protocol keys are checked: values, v3-only keys, v3 topic limits", "[config]") {
+  REQUIRE_ONLY_PROBLEM(woo_with("depth = 20", "depth = 20\nprotocol = \"v4\""),
+                       "venue 'woo': protocol must be \"v3\" or \"v2\", got 'v4'");
+  REQUIRE_ONLY_PROBLEM(woo_with("depth = 20", "depth = 20\nprotocol = \"v3\"\nupdate_depth = 100"),
+                       "venue 'woo': update_depth must be 50, 200 or 500, got 100");
+  REQUIRE_ONLY_PROBLEM(woo_with("depth = 20", "depth = 20\nupdate_depth = 50"),
+                       "venue 'woo': update_depth applies to protocol v3 only");
+  REQUIRE_ONLY_PROBLEM(woo_with("depth = 20", "depth = 20\nprotocol = \"v3\"\ntrades = true"),
+                       "venue 'woo': trades is not supported with protocol v3 (use protocol = "
+                       "\"v2\")");
+  REQUIRE_ONLY_PROBLEM(
+      woo_with("depth = 20", "depth = 20\nprotocol = \"v3\"\nrest_url = \"http://api.woox.io\""),
+      "venue 'woo': rest_url must be https:// (http:// only to a loopback host), got "
+      "'http://api.woox.io'");
+  std::string syms;
+  for (int i = 0; i < 51; ++i) syms += (i ? ",\"S" : "\"S") + std::to_string(i) + "\"";
+  REQUIRE_ONLY_PROBLEM(
+      woo_with("symbols = [\"SPOT_BTC_USDT\"]",
+               "symbols = [" + syms + "]\nprotocol = \"v3\"\nbbo = true"),
+      "venue 'woo': protocol v3 takes at most 100 topics per connection; 51 symbols with bbo "
+      "need 102 (split the symbols over more venues)");
+}

@@ -41,7 +41,11 @@ TEST_CASE("the shipped wirebook.toml validates with the real endpoints", "[confi
   REQUIRE(woo.endpoint.scheme == "wss");
   REQUIRE(woo.endpoint.host == "wss.woox.io");
   REQUIRE(woo.endpoint.port == 443);
-  REQUIRE(woo.endpoint.target == "/ws/stream");
+  REQUIRE(woo.endpoint.target == "/v3/public");
+  const auto woo_keys = feeds::read_own_keys(woo, feeds::woo::read_keys);
+  REQUIRE(woo_keys.v3);
+  REQUIRE(woo_keys.depth == 50);
+  REQUIRE(feeds::woo::default_rest_url(woo.endpoint) == "https://api.woox.io");
   const auto& pulse = venue_named(cfg, "pulse");
   REQUIRE(pulse.endpoint.host == "dev.pulsegateway.devucc.name");
   REQUIRE(pulse.heartbeat_s >= 10);
@@ -114,6 +118,7 @@ TEST_CASE("a minimal config gets the documented defaults", "[config]") {
   const auto woo_keys = feeds::read_own_keys(v, feeds::woo::read_keys);
   REQUIRE_FALSE(woo_keys.trades);
   REQUIRE(woo_keys.path_suffix.empty());
+  REQUIRE_FALSE(woo_keys.v3);  // a /ws/stream url is v2 unless protocol says otherwise
 }
 
 TEST_CASE("every optional key is accepted and read", "[config]") {
@@ -242,4 +247,31 @@ TEST_CASE("the summary names the instance, every venue and the warnings", "[conf
   REQUIRE(s.find("(VERIFY OFF)") != std::string::npos);
   REQUIRE(s.find("api key env WOO_KEY, api secret none") != std::string::npos);
   REQUIRE(s.find("warning: venue 'woo': tls.verify = false") != std::string::npos);
+}
+
+TEST_CASE("woo protocol, update_depth and rest_url are read (v3 defaults)", "[config]") {
+  const std::string v3 = kDaemon + R"(
+[[venue]]
+name = "woo"
+kind = "woo"
+url = "ws://127.0.0.1:18081/v3/public"
+symbols = ["SPOT_BTC_USDT"]
+depth = 150
+bbo = true
+max_connection_age_s = 5
+)";
+  const Config cfg = parse_config(v3, "v3.toml", kinds());
+  const auto k = feeds::read_own_keys(venue_named(cfg, "woo"), feeds::woo::read_keys);
+  REQUIRE(k.v3);
+  REQUIRE(k.depth == 200);  // the smallest topic depth covering depth 150
+  REQUIRE(k.max_connection_age_s == 5);
+  REQUIRE(feeds::woo::default_rest_url(venue_named(cfg, "woo").endpoint) ==
+          "http://127.0.0.1:18081");
+  const Config forced = parse_config(kDaemon + kWoo + "protocol = \"v3\"\nupdate_depth = 500\n" +
+                                         "rest_url = \"https://api.staging.woox.io\"\n",
+                                     "forced.toml", kinds());
+  const auto f = feeds::read_own_keys(venue_named(forced, "woo"), feeds::woo::read_keys);
+  REQUIRE(f.v3);
+  REQUIRE(f.depth == 500);
+  REQUIRE(f.rest_url == "https://api.staging.woox.io");
 }

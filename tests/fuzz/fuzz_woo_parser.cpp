@@ -1,8 +1,10 @@
-// libFuzzer target: the WOO X parser and the feed logic behind it must never
-// crash, whatever the bytes. Seeded from tests/fixtures/woo (tools/dev fuzz).
+// libFuzzer target: the WOO X parser (v2 and v3 stream frames, the v3 REST
+// book) and the feed logic behind it must never crash, whatever the bytes.
+// Seeded from tests/fixtures/woo (tools/dev fuzz), v3 frames included.
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <string_view>
 #include <vector>
 
 #include "feeds/common/venue_books.hpp"
@@ -11,32 +13,54 @@
 
 namespace {
 
+namespace woo = wirebook::feeds::woo;
+
 struct NullOutbox final : wirebook::feeds::Outbox {
   void send_text(std::string_view) override {}
 };
 
+struct NullRest final : wirebook::feeds::RestOutbox {
+  bool get(std::string_view, std::uint64_t) override { return true; }
+};
+
+woo::WooOptions options(woo::Protocol p) {
+  woo::WooOptions o;
+  o.protocol = p;
+  return o;
+}
+
+// One protocol's parser and feed over the same three books.
 struct State {
-  State()
-      : books({{"SPOT_BTC_USDT", -2, -4}, {"SPOT_WOO_USDT", -5, -2}, {"X", -8, -8}}, 64, 64,
+  explicit State(woo::Protocol p)
+      : books({{"SPOT_BTC_USDT", -2, -4}, {"PERP_BTC_USDT", -5, -2}, {"X", -8, -8}}, 64, 64,
               nullptr),
-        feed(books, out, wirebook::feeds::woo::WooOptions{}) {
+        feed(books, out, options(p), &rest),
+        parser(64, 1 << 20, p) {
     feed.on_connected(1);
   }
   NullOutbox out;
+  NullRest rest;
   wirebook::feeds::VenueBooks books;
-  wirebook::feeds::woo::WooFeed feed;
-  wirebook::feeds::woo::Parser parser{64, 1 << 20};
-  std::vector<char> buf;
+  woo::WooFeed feed;
+  woo::Parser parser;
 };
 
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  static State st;
-  st.buf.assign(size + 64, '\0');
-  if (size != 0) std::memcpy(st.buf.data(), data, size);
-  wirebook::feeds::woo::Message m;
-  (void)st.parser.parse(st.buf.data(), size, st.buf.size(), m);
-  (void)st.feed.on_frame(st.buf.data(), size, st.buf.size(), 1, 2);
+  static State v2(woo::Protocol::v2);
+  static State v3(woo::Protocol::v3);
+  static std::vector<char> buf;
+  buf.assign(size + 64, '\0');
+  if (size != 0) std::memcpy(buf.data(), data, size);
+  woo::Message m;
+  for (State* st : {&v2, &v3}) {
+    (void)st->parser.parse(buf.data(), size, buf.size(), m);
+    (void)st->feed.on_frame(buf.data(), size, buf.size(), 1, 2);
+  }
+  // The same bytes as a REST book reply (the first byte picks the book).
+  (void)v3.parser.parse_rest_book(buf.data(), size, buf.size(), m);
+  const std::uint64_t tag = size != 0 ? data[0] % 4U : 0U;
+  v3.feed.on_rest_reply(tag, 200, buf.data(), size, buf.size(), 1, 2);
   return 0;
 }

@@ -143,3 +143,125 @@ TEST_CASE("malformed frames are reported, never a crash", "[woo][parser]") {
           R"({"topic":"X@orderbookupdate","ts":2,"data":{"prevTs":1,"asks":[[1,1],[2,1],[3,1],[4,1],[5,1]],"bids":[]}})",
           m) == ParseStatus::too_many_levels);
 }
+
+// ---- v3 (PROTOCOLS §1.9; fixtures are the probe's real frames) ---------------
+
+TEST_CASE("v3: a real orderbookupdate frame parses with data.s, data.ts and string levels",
+          "[woo][parser][v3]") {
+  Parser p(100, 1 << 20, Protocol::v3);
+  Message m;
+  REQUIRE(parse(p, fixture("v3_orderbookupdate_1.json"), m) == ParseStatus::ok);
+  CHECK(m.kind == MsgKind::book_update);
+  CHECK(m.symbol == "PERP_BTC_USDT");  // not "orderbookupdate" (the v2 reading)
+  CHECK(m.has_data_ts);
+  CHECK(m.data_ts_ms == 1790137719188);
+  CHECK(m.prev_ts_ms == 1790137716988);
+  CHECK(m.bids.empty());
+  REQUIRE(m.asks.size() == 2);
+  CHECK(m.asks[0].px == "87243");
+  CHECK(m.asks[0].qty == "0");
+  CHECK(m.asks[1].qty == "0.00526");
+  Message next;
+  REQUIRE(parse(p, fixture("v3_orderbookupdate_2.json"), next) == ParseStatus::ok);
+  CHECK(next.prev_ts_ms == 1790137719188);  // the chain: prevTs == previous data.ts
+}
+
+TEST_CASE("v3: the documented delta keeps data.ts apart from the envelope ts",
+          "[woo][parser][v3]") {
+  Parser p(100, 1 << 20, Protocol::v3);
+  Message m;
+  REQUIRE(parse(p, fixture("v3_orderbookupdate_doc.json"), m) == ParseStatus::ok);
+  CHECK(m.kind == MsgKind::book_update);
+  CHECK(m.symbol == "SPOT_BTC_USDT");
+  CHECK(m.ts_ms == 1618826337580);
+  CHECK(m.data_ts_ms == 1618826337570);
+  CHECK(m.bids[0].qty == "1.03895025");
+}
+
+TEST_CASE("v3: bbo, pong, the SUBSCRIBE ack list and the error text", "[woo][parser][v3]") {
+  Parser p(100, 1 << 20, Protocol::v3);
+  Message m;
+  REQUIRE(parse(p, fixture("v3_bbo.json"), m) == ParseStatus::ok);
+  CHECK(m.kind == MsgKind::bbo);
+  CHECK(m.symbol == "PERP_BTC_USDT");
+  CHECK(m.bid == "86821");
+  CHECK(m.bid_size == "0.35032");
+  CHECK(m.ask == "87243");
+  CHECK(m.ask_size == "0.32790");
+  REQUIRE(parse(p, fixture("v3_pong.json"), m) == ParseStatus::ok);
+  CHECK(m.kind == MsgKind::pong);
+  REQUIRE(parse(p, fixture("v3_subscribe_ack.json"), m) == ParseStatus::ok);
+  CHECK(m.kind == MsgKind::subscribe_ack);
+  CHECK(m.id == "1");
+  REQUIRE(m.acked.size() == 1);
+  CHECK(m.acked[0] == "orderbookupdate@PERP_BTC_USDT@50");
+  REQUIRE(parse(p, R"({"id":"s1","cmd":"SUBSCRIBE","success":true,"time":1,"data":[]})", m) ==
+          ParseStatus::ok);
+  CHECK(m.kind == MsgKind::subscribe_ack);
+  CHECK(m.acked.empty());  // a refused topic is acked with an empty list (§1.9)
+  REQUIRE(parse(p, fixture("v3_error.json"), m) == ParseStatus::ok);
+  CHECK(m.kind == MsgKind::error);
+  CHECK(m.id == "8");
+  CHECK(m.error_msg == "Command type invalid!");
+  REQUIRE(parse(p, R"({"cmd":"PING","ts":1790137731000})", m) == ParseStatus::ok);
+  CHECK(m.kind == MsgKind::ping);
+}
+
+TEST_CASE("v3: broken data frames are malformed, unknown topics are other", "[woo][parser][v3]") {
+  Parser p(2, 1 << 20, Protocol::v3);
+  Message m;
+  // a delta without data.ts cannot be chained
+  CHECK(
+      parse(
+          p,
+          R"({"topic":"orderbookupdate@X@50","ts":5,"data":{"prevTs":4,"s":"X","asks":[],"bids":[]}})",
+          m) == ParseStatus::malformed);
+  // data.s naming another symbol than the topic
+  CHECK(
+      parse(
+          p,
+          R"({"topic":"orderbookupdate@X@50","ts":5,"data":{"ts":5,"prevTs":4,"s":"Y","asks":[],"bids":[]}})",
+          m) == ParseStatus::malformed);
+  CHECK(
+      parse(
+          p,
+          R"({"topic":"orderbookupdate@X@50","ts":5,"data":{"ts":5,"prevTs":4,"s":"X","asks":[["1"]],"bids":[]}})",
+          m) == ParseStatus::malformed);
+  CHECK(
+      parse(
+          p,
+          R"({"topic":"orderbookupdate@X@50","ts":5,"data":{"ts":5,"prevTs":4,"s":"X","asks":[["1","1"],["2","1"],["3","1"]],"bids":[]}})",
+          m) == ParseStatus::too_many_levels);
+  CHECK(parse(p, R"({"topic":"bbo@X","ts":5,"data":{"ts":5,"bp":"1","s":"X"}})", m) ==
+        ParseStatus::malformed);
+  REQUIRE(parse(p, R"({"topic":"ticker@X","ts":5,"data":{"s":"X","o":"1"}})", m) ==
+          ParseStatus::ok);
+  CHECK(m.kind == MsgKind::other);
+}
+
+TEST_CASE("v3 REST book: timestamp is the key; pairs and price/quantity objects are read",
+          "[woo][parser][v3]") {
+  Parser p(100, 1 << 20, Protocol::v3);
+  Message m;
+  Frame objects(
+      R"({"success":true,"data":{"asks":[{"price":"87243","quantity":"0.3"}],"bids":[{"price":"86821","quantity":"0.35032"}],"timestamp":1790137716988},"timestamp":1790137716999})");
+  REQUIRE(p.parse_rest_book(objects.data(), objects.len, objects.capacity(), m) == ParseStatus::ok);
+  CHECK(m.kind == MsgKind::request_reply);
+  CHECK(m.data_ts_ms == 1790137716988);
+  REQUIRE(m.asks.size() == 1);
+  CHECK(m.asks[0].px == "87243");
+  CHECK(m.bids[0].qty == "0.35032");
+  Frame pairs(R"({"success":true,"data":{"asks":[["2","1"]],"bids":[["1","3"]],"timestamp":7}})");
+  REQUIRE(p.parse_rest_book(pairs.data(), pairs.len, pairs.capacity(), m) == ParseStatus::ok);
+  CHECK(m.data_ts_ms == 7);
+  CHECK(m.bids[0].qty == "3");
+  Frame refused(R"({"success":false,"code":-1003,"message":"rate limit"})");
+  REQUIRE(p.parse_rest_book(refused.data(), refused.len, refused.capacity(), m) == ParseStatus::ok);
+  CHECK(m.kind == MsgKind::error);
+  Frame no_key(R"({"success":true,"data":{"asks":[],"bids":[]},"timestamp":7})");
+  CHECK(p.parse_rest_book(no_key.data(), no_key.len, no_key.capacity(), m) ==
+        ParseStatus::malformed);
+  Frame no_qty(R"({"success":true,"data":{"asks":[{"price":"1"}],"bids":[],"timestamp":7}})");
+  CHECK(p.parse_rest_book(no_qty.data(), no_qty.len, no_qty.capacity(), m) ==
+        ParseStatus::malformed);
+}

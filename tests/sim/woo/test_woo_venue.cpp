@@ -167,3 +167,40 @@ TEST_CASE("every WOO delta fault is seen by a protocol client, which still ends 
   CHECK(r.c.push_mismatch == 0);
   CHECK(compare_books(r.books, st.sim().truth(), "woo").empty());
 }
+
+TEST_CASE("WOO v3 acks the topics it takes, refuses 11 per request, answers PING, sends v3 deltas",
+          "[sim][woo][v3]") {
+  auto cfg = test_config(103, {"woo"});
+  cfg.venue.rate = 50;
+  cfg.options["woo"]["protocol"] = "v3";
+  SimThread st(cfg);
+  WsClient c;
+  REQUIRE(c.connect(st.sim().url("woo", false), "").empty());
+  // An unknown symbol and a topic kind not simulated are left out of the ack.
+  c.send(
+      R"({"id":"1","cmd":"SUBSCRIBE","params":["orderbookupdate@SPOT_BTC_USDT@50","orderbookupdate@SPOT_NOPE_USDC@50","trade@SPOT_BTC_USDT","bbo@SPOT_BTC_USDT"]})");
+  const std::string ack = await(c, R"("id":"1")");
+  CHECK(ack.find(R"("cmd":"SUBSCRIBE","success":true)") != std::string::npos);
+  CHECK(ack.find(R"("data":["orderbookupdate@SPOT_BTC_USDT@50","bbo@SPOT_BTC_USDT"])") !=
+        std::string::npos);
+  std::string eleven = R"({"id":"2","cmd":"SUBSCRIBE","params":[)";
+  for (int i = 0; i < 11; ++i) eleven += std::string(i ? "," : "") + R"("bbo@SPOT_ETH_USDT")";
+  c.send(eleven + "]}");
+  CHECK(await(c, R"("id":"2")").find(R"("success":false)") != std::string::npos);
+  c.send(R"({"cmd":"PING","ts":1})");
+  CHECK(!await(c, R"({"cmd":"PONG","success":true,"time":)").empty());
+  const std::string delta = await(c, R"({"topic":"orderbookupdate@SPOT_BTC_USDT@50","ts":)");
+  CHECK(delta.find(R"(,"prevTs":)") != std::string::npos);
+  CHECK(delta.find(R"(,"s":"SPOT_BTC_USDT"})") != std::string::npos);
+}
+
+TEST_CASE("WOO v3 closes a socket the client leaves silent", "[sim][woo][v3]") {
+  auto cfg = test_config(104, {"woo"});
+  cfg.venue.rate = 50;
+  cfg.options["woo"]["protocol"] = "v3";
+  cfg.options["woo"]["idle_close_ms"] = "300";
+  SimThread st(cfg);
+  WsClient silent;
+  REQUIRE(silent.connect(st.sim().url("woo", false), "").empty());
+  CHECK(await_close(silent, std::chrono::seconds(20)) == 1000);
+}

@@ -1,4 +1,7 @@
-// The WOO X v2 simulator module: its descriptor for the simulator table.
+// The WOO X simulator module (v2, or v3 with protocol=v3): its descriptor for
+// the simulator table.
+#include <stdexcept>
+
 #include "tools/sim/module.hpp"
 #include "tools/sim/woo/woo_venue.hpp"
 
@@ -20,6 +23,14 @@ constexpr OptionSpec kOptions[] = {
      "close after this many unanswered pings"},
     {"snapshot_ms", OptionType::integer, "1000", 1, 3'600'000,
      "@orderbook push period (pushed only on change)"},
+    {"protocol", OptionType::text, "v2", 0, 0, "v2 or v3 (v3: cmd frames and the REST book)"},
+    {"idle_close_ms", OptionType::integer, "60000", 1, 3'600'000,
+     "v3: close a socket the client left silent this long"},
+    {"max_connection_ms", OptionType::integer, "0", 0, 86'400'000,
+     "v3: close every connection this long after it opened (0: never)"},
+    {"rest_lag", OptionType::number, "0", 0, 1, "v3: chance a REST book is behind the socket"},
+    {"rest_lag_events", OptionType::integer, "20", 1, 100'000,
+     "v3: how many events behind a lagging REST book is"},
 };
 
 std::unique_ptr<Venue> make(const VenueModule& self, VenueOptions common,
@@ -28,6 +39,15 @@ std::unique_ptr<Venue> make(const VenueModule& self, VenueOptions common,
   w.ping_ms = static_cast<int>(options.integer("ping_ms"));
   w.max_missed_pongs = static_cast<int>(options.integer("max_missed_pongs"));
   w.snapshot_ms = static_cast<int>(options.integer("snapshot_ms"));
+  const std::string& protocol = options.text("protocol");
+  if (protocol != "v2" && protocol != "v3") {
+    throw std::invalid_argument("woo: protocol must be v2 or v3, got '" + protocol + "'");
+  }
+  w.v3 = protocol == "v3";
+  w.idle_close_ms = static_cast<int>(options.integer("idle_close_ms"));
+  w.max_connection_ms = static_cast<int>(options.integer("max_connection_ms"));
+  w.rest_lag = options.number("rest_lag");
+  w.rest_lag_events = static_cast<int>(options.integer("rest_lag_events"));
   return make_woo_venue(self, std::move(common), w);
 }
 
@@ -36,7 +56,7 @@ std::unique_ptr<Venue> make(const VenueModule& self, VenueOptions common,
 extern const VenueModule kWooModule;
 const VenueModule kWooModule{
     .name = "woo",
-    .description = "WOO X WebSocket v2 public market data (PROTOCOLS.md §1)",
+    .description = "WOO X WebSocket v2 (or v3, protocol=v3) public market data (PROTOCOLS.md §1)",
     .transport = Transport::websocket,
     .path = "/ws/stream",
     .default_symbols = &default_symbols,

@@ -1,6 +1,11 @@
-// WOO X v2 simulator. Frame shapes follow PROTOCOLS.md §1.3 (control frames),
+// WOO X simulator. v2 frame shapes follow PROTOCOLS.md §1.3 (control frames),
 // §1.4 (server pings), §1.5 (orderbook / orderbookupdate / request, the prevTs
-// chain) and §1.6 (trade, bbo).
+// chain) and §1.6 (trade, bbo). v3 (protocol=v3) follows §1.4 and §1.9:
+// SUBSCRIBE with at most 10 topics, acks listing the topics taken, 100 topics
+// per connection, orderbookupdate@SYM@{50|200|500} and bbo@SYM with string
+// levels chained on data.ts, PING/PONG with no server ping and a silent socket
+// closed, a connection cap, and the REST book GET /v3/public/orderbook on the
+// same port (optionally behind the socket, as the probe saw).
 #include "tools/sim/woo/woo_venue.hpp"
 
 #include <simdjson.h>
@@ -37,7 +42,7 @@ class WooVenue;
 class WooSession final : public VenueSession {
  public:
   WooSession(Venue& v, Connection& c, std::size_t symbols, Clock::time_point now)
-      : VenueSession(v, c), topics(symbols, 0), next_ping(now) {}
+      : VenueSession(v, c), topics(symbols, 0), next_ping(now), opened(now), last_rx(now) {}
   void on_text(std::string_view text) override;
   [[nodiscard]] std::size_t subscriptions() const override {
     std::size_t n = 0;
@@ -47,18 +52,30 @@ class WooSession final : public VenueSession {
 
   std::vector<std::uint8_t> topics;  // per symbol, Topic bits
   Clock::time_point next_ping;
+  Clock::time_point opened;
+  Clock::time_point last_rx;  // v3: the last client frame
   bool awaiting_pong = false;
   int missed_pongs = 0;
 };
 
-class WooVenue final : public Venue {
+// v3 limits (PROTOCOLS §1.9, probed).
+constexpr std::size_t kV3TopicsPerRequest = 10;
+constexpr std::size_t kV3TopicsPerConnection = 100;
+
+class WooVenue final : public Venue, public HttpResponder {
  public:
   WooVenue(const VenueModule& module, VenueOptions opts, WooOptions woo)
-      : Venue(module, std::move(opts)), woo_(woo), dirty_(symbols().size(), false) {
+      : Venue(module, std::move(opts)),
+        woo_(woo),
+        dirty_(symbols().size(), false),
+        lag_book_(symbols().size()),
+        lag_events_(symbols().size(), 0) {
     next_snapshot_ = Clock::now();
   }
 
   void handle(WooSession& s, std::string_view text);
+  [[nodiscard]] HttpResponder* rest() noexcept override { return woo_.v3 ? this : nullptr; }
+  int http_get(std::string_view target, std::string& body) override;
 
  protected:
   std::unique_ptr<VenueSession> make_session(Connection& conn) override {
@@ -71,6 +88,11 @@ class WooVenue final : public Venue {
   }
   void on_event(std::size_t sym, const BookEvent& ev) override;
   void on_timer(Clock::time_point now) override;
+  // v3 clients drop a delta the book already holds (a REST book may be ahead
+  // of the socket), so a duplicate is harmless there; in v2 it is a break.
+  [[nodiscard]] bool breaks_chain(FaultKind kind) const noexcept override {
+    return !(woo_.v3 && kind == FaultKind::dup);
+  }
 
  private:
   void recipients(std::size_t sym, std::uint8_t bit, std::vector<Connection*>& out) {
@@ -97,12 +119,25 @@ class WooVenue final : public Venue {
   void subscribe(WooSession& s, const std::string& id, std::string_view event,
                  std::string_view topic);
   void request(WooSession& s, const std::string& id, simdjson::dom::element msg);
+  // v3
+  void on_event_v3(std::size_t sym, const BookEvent& ev);
+  void on_timer_v3(Clock::time_point now);
+  void handle_v3(WooSession& s, const std::string& id, simdjson::dom::element msg);
+  void subscribe_v3(WooSession& s, const std::string& id, std::string_view cmd,
+                    simdjson::dom::element msg);
+  bool take_topic_v3(WooSession& s, std::string_view topic, bool add);
+  void reply_v3(WooSession& s, const std::string& id, std::string_view cmd, bool ok,
+                std::string_view extra);
+  void append_rest_levels(std::string& out, std::size_t sym, book::Side side) const;
+  [[nodiscard]] std::string rest_book(std::size_t sym) const;
 
   WooOptions woo_;
   simdjson::dom::parser parser_;
   std::vector<bool> dirty_;  // changed since the last @orderbook push
   std::vector<Connection*> others_;
   Clock::time_point next_snapshot_;
+  std::vector<std::string> lag_book_;  // v3: an older REST book per symbol ("" none)
+  std::vector<int> lag_events_;        // events since it was taken
 };
 
 void WooSession::on_text(std::string_view text) {
@@ -143,6 +178,10 @@ std::string WooVenue::book_frame(std::size_t sym) const {
 }
 
 void WooVenue::on_event(std::size_t sym, const BookEvent& ev) {
+  if (woo_.v3) {
+    on_event_v3(sym, ev);
+    return;
+  }
   const std::string& name = symbols()[sym].name;
   const std::int64_t prev = last_ts_ms(sym);
   const std::int64_t ts = next_ts_ms(sym);
@@ -205,6 +244,10 @@ void WooVenue::on_event(std::size_t sym, const BookEvent& ev) {
 }
 
 void WooVenue::on_timer(Clock::time_point now) {
+  if (woo_.v3) {
+    on_timer_v3(now);
+    return;
+  }
   if (now >= next_snapshot_) {
     next_snapshot_ = now + std::chrono::milliseconds(woo_.snapshot_ms);
     for (std::size_t sym = 0; sym < dirty_.size(); ++sym) {
@@ -313,6 +356,10 @@ void WooVenue::handle(WooSession& s, std::string_view text) {
     return;
   }
   const std::string id = id_json(msg);
+  if (woo_.v3) {
+    handle_v3(s, id, msg);
+    return;
+  }
   const auto event = str_field(msg, "event");
   if (!event) {
     reply(s, id, "", false, "missing event");
@@ -341,6 +388,227 @@ void WooVenue::handle(WooSession& s, std::string_view text) {
   } else {
     reply(s, id, *event, false, "unsupported event");
   }
+}
+
+// ---- v3 ----------------------------------------------------------------------
+
+void WooVenue::on_event_v3(std::size_t sym, const BookEvent& ev) {
+  const std::string& name = symbols()[sym].name;
+  const std::int64_t prev = last_ts_ms(sym);
+  const std::int64_t ts = next_ts_ms(sym);
+  std::string f;
+  f.reserve(256);
+  f += "{\"topic\":\"orderbookupdate@";
+  f += name;
+  f += "@50\",\"ts\":";
+  append_int(f, ts);
+  f += ",\"data\":{\"ts\":";
+  append_int(f, ts);
+  for (book::Side side : {book::Side::bid, book::Side::ask}) {
+    f += side == book::Side::ask ? ",\"asks\":[" : ",\"bids\":[";
+    bool first = true;
+    for (const LevelChange& c : ev.changes) {
+      if (c.side != side) continue;
+      if (!first) f += ',';
+      first = false;
+      f += "[\"";
+      append_px(f, sym, c.px);
+      f += "\",\"";
+      append_qty(f, sym, c.qty);
+      f += "\"]";
+    }
+    f += ']';
+  }
+  f += ",\"prevTs\":";
+  append_int(f, prev);
+  f += ",\"s\":\"" + name + "\"}}";
+  // A lagging REST book is one taken rest_lag_events events ago.
+  if (woo_.rest_lag > 0 && ++lag_events_[sym] >= woo_.rest_lag_events) {
+    lag_events_[sym] = 0;
+    lag_book_[sym] = rest_book(sym);
+  }
+  deliver_delta(sym, std::move(f), "prevTs");
+  if (ev.top_changed) {
+    book::Level bid{}, ask{};
+    const book::L2Book& b = generator(sym).book();
+    if (b.best(book::Side::bid, bid) && b.best(book::Side::ask, ask)) {
+      std::string q = "{\"topic\":\"bbo@" + name + "\",\"ts\":";
+      append_int(q, ts);
+      q += ",\"data\":{\"ts\":";
+      append_int(q, ts);
+      q += ",\"bp\":\"";
+      append_px(q, sym, bid.px);
+      q += "\",\"bq\":\"";
+      append_qty(q, sym, bid.qty);
+      q += "\",\"ap\":\"";
+      append_px(q, sym, ask.px);
+      q += "\",\"aq\":\"";
+      append_qty(q, sym, ask.qty);
+      q += "\",\"s\":\"" + name + "\"}}";
+      send_to(sym, kBbo, make_frame(std::move(q)));
+    }
+  }
+}
+
+// No server ping in v3: a socket the client left silent is closed, and every
+// connection is cut at the cap (PROTOCOLS §1.4).
+void WooVenue::on_timer_v3(Clock::time_point now) {
+  for_each_session([&](VenueSession& vs) {
+    auto& s = static_cast<WooSession&>(vs);
+    if (now - s.last_rx >= std::chrono::milliseconds(woo_.idle_close_ms)) {
+      stats().heartbeat_closes.fetch_add(1, std::memory_order_relaxed);
+      s.conn().close(1000, "idle");
+      s.mark_closing();
+    } else if (woo_.max_connection_ms > 0 &&
+               now - s.opened >= std::chrono::milliseconds(woo_.max_connection_ms)) {
+      s.conn().close(1000, "connection age limit");
+      s.mark_closing();
+      break_all();  // the client loses every chain with this connection
+    }
+  });
+}
+
+void WooVenue::reply_v3(WooSession& s, const std::string& id, std::string_view cmd, bool ok,
+                        std::string_view extra) {
+  std::string r = "{";
+  if (id != "null") r += "\"id\":" + id + ",";
+  r += "\"cmd\":";
+  append_json_string(r, cmd);
+  r += ok ? ",\"success\":true,\"time\":" : ",\"success\":false,\"time\":";
+  append_int(r, wall_ms());
+  r += extra;
+  r += '}';
+  send(s.conn(), make_frame(std::move(r)));
+}
+
+// One topic of a SUBSCRIBE (add) or UN_SUBSCRIBE; false when it is not taken.
+bool WooVenue::take_topic_v3(WooSession& s, std::string_view topic, bool add) {
+  const std::size_t at = topic.find('@');
+  if (at == std::string_view::npos) return false;
+  const std::string_view kind = topic.substr(0, at);
+  std::string_view rest = topic.substr(at + 1);
+  std::uint8_t bit = 0;
+  if (kind == "orderbookupdate") {
+    const std::size_t d = rest.find('@');
+    if (d == std::string_view::npos) return false;
+    const std::string_view depth = rest.substr(d + 1);
+    if (depth != "50" && depth != "200" && depth != "500") return false;
+    rest = rest.substr(0, d);
+    bit = kDelta;
+  } else if (kind == "bbo") {
+    bit = kBbo;
+  } else {
+    return false;  // trade and the rest are not simulated in v3
+  }
+  const auto sym = find_symbol(rest);
+  if (!sym) return false;
+  if (!add) {
+    s.topics[*sym] &= static_cast<std::uint8_t>(~bit);
+    return true;
+  }
+  if ((s.topics[*sym] & bit) == 0 && s.subscriptions() >= kV3TopicsPerConnection) return false;
+  s.topics[*sym] |= bit;
+  return true;
+}
+
+void WooVenue::subscribe_v3(WooSession& s, const std::string& id, std::string_view cmd,
+                            simdjson::dom::element msg) {
+  simdjson::dom::array params;
+  if (msg["params"].get(params) != simdjson::SUCCESS) {
+    reply_v3(s, id, cmd, false, ",\"data\":\"Params invalid!\"");
+    return;
+  }
+  if (params.size() > kV3TopicsPerRequest) {
+    reply_v3(s, id, cmd, false, ",\"data\":\"Too many topics!\"");
+    return;
+  }
+  // A refused topic is left out of the ack's list, which still says success.
+  std::string data = ",\"data\":[";
+  bool first = true;
+  for (simdjson::dom::element p : params) {
+    std::string_view topic;
+    if (p.get_string().get(topic) != simdjson::SUCCESS) continue;
+    if (!take_topic_v3(s, topic, cmd == "SUBSCRIBE")) continue;
+    if (!first) data += ',';
+    first = false;
+    append_json_string(data, topic);
+  }
+  data += ']';
+  reply_v3(s, id, cmd, true, data);
+}
+
+void WooVenue::handle_v3(WooSession& s, const std::string& id, simdjson::dom::element msg) {
+  s.last_rx = Clock::now();
+  const auto cmd = str_field(msg, "cmd");
+  if (!cmd) {
+    reply_v3(s, id, "", false, ",\"data\":\"Command type invalid!\"");
+  } else if (*cmd == "PING") {
+    reply_v3(s, "null", "PONG", true, {});
+  } else if (*cmd == "SUBSCRIBE" || *cmd == "UN_SUBSCRIBE") {
+    subscribe_v3(s, id, *cmd, msg);
+  } else {
+    reply_v3(s, id, *cmd, false, ",\"data\":\"Command type invalid!\"");
+  }
+}
+
+void WooVenue::append_rest_levels(std::string& out, std::size_t sym, book::Side side) const {
+  const book::L2Book& b = generator(sym).book();
+  std::vector<book::Level> lv(b.level_count(side));
+  lv.resize(b.copy_top(side, lv.data(), lv.size()));
+  out += '[';
+  for (std::size_t i = 0; i < lv.size(); ++i) {
+    if (i != 0) out += ',';
+    out += "{\"price\":\"";
+    append_px(out, sym, lv[i].px);
+    out += "\",\"quantity\":\"";
+    append_qty(out, sym, lv[i].qty);
+    out += "\"}";
+  }
+  out += ']';
+}
+
+// The REST book's data: the whole book, `timestamp` = the ts of the last
+// change, so the next delta's prevTs equals it (the documented alignment).
+std::string WooVenue::rest_book(std::size_t sym) const {
+  std::string d = "{\"asks\":";
+  append_rest_levels(d, sym, book::Side::ask);
+  d += ",\"bids\":";
+  append_rest_levels(d, sym, book::Side::bid);
+  d += ",\"timestamp\":";
+  append_int(d, last_ts_ms(sym));
+  d += '}';
+  return d;
+}
+
+int WooVenue::http_get(std::string_view target, std::string& body) {
+  const std::string_view path = target.substr(0, target.find('?'));
+  auto fail = [&](int status, std::string_view message) {
+    body = "{\"success\":false,\"code\":-1000,\"message\":";
+    append_json_string(body, message);
+    body += '}';
+    return status;
+  };
+  if (path != "/v3/public/orderbook") return fail(404, "not found");
+  const std::size_t q = target.find("symbol=");
+  if (q == std::string_view::npos) return fail(400, "symbol is required");
+  std::string_view symbol = target.substr(q + 7);
+  symbol = symbol.substr(0, symbol.find('&'));
+  const auto sym = find_symbol(symbol);
+  if (!sym) return fail(400, "invalid symbol " + std::string(symbol));
+  body = "{\"success\":true,\"data\":";
+  if (woo_.rest_lag > 0 && !lag_book_[*sym].empty() && format_rng().chance(woo_.rest_lag)) {
+    body += lag_book_[*sym];  // behind the socket: the client must ask again
+  } else {
+    body += rest_book(*sym);
+    // A fresh book resynchronises the symbol for whichever session follows it.
+    for_each_session([&](VenueSession& vs) {
+      if ((static_cast<WooSession&>(vs).topics[*sym] & kDelta) != 0) snapshot_served(*sym, vs);
+    });
+  }
+  body += ",\"timestamp\":";
+  append_int(body, wall_ms());
+  body += '}';
+  return 200;
 }
 
 }  // namespace
