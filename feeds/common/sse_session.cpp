@@ -95,9 +95,7 @@ struct SseSession::Impl {
     if (log) log(level, msg);
   }
 
-  [[nodiscard]] bool any_connected() const noexcept {
-    return std::any_of(streams.begin(), streams.end(), [](const auto& s) { return s->connected; });
-  }
+  [[nodiscard]] bool any_connected() const noexcept;  // after Stream is complete
 
   // ---- the session timer: liveness, then the handler's ticks ----------------
   void arm_tick() {
@@ -368,6 +366,11 @@ struct SseSession::Impl::Stream final : SseSink {
   bool connected = false;
   bool throttled = false;
 };
+
+bool SseSession::Impl::any_connected() const noexcept {
+  return std::any_of(streams.begin(), streams.end(),
+                     [](const std::unique_ptr<Stream>& s) { return s->connected; });
+}
 
 void SseSession::Impl::on_tick(std::int64_t now) {
   for (auto& s : streams) {

@@ -67,7 +67,10 @@ bool Venue::fault_window_open() const noexcept {
 
 void Venue::mask_unsettled(std::size_t sym, DeltaVerdict& v) const noexcept {
   const bool capped = opts_.max_faults != 0 && faults_noted_ >= opts_.max_faults;
-  if (!fault_window_open() || capped || !settled(sym)) {
+  // Where one symbol's resync re-snapshots every symbol, a fault waits for all
+  // of them: a snapshot still on its way from an earlier resync would hide it.
+  const bool ready = resync_takes_every_symbol() ? all_settled() : settled(sym);
+  if (!fault_window_open() || capped || !ready) {
     v = DeltaVerdict{};
     return;
   }
@@ -173,6 +176,9 @@ void Venue::deliver_delta(std::size_t sym, std::string frame, std::string_view c
   FaultDice& dice = dice_[sym];
   if (opts_.faults.any()) v = dice.roll();
   if (opts_.faults_wait_resync) mask_unsettled(sym, v);
+  // Counted runs: a fault nobody hears (no subscriber yet or any more) would
+  // be a break no client can find.
+  if (opts_.faults_wait_resync && recipients.empty()) v.data = FaultKind::count_;
   auto send_all = [&](const SharedFrame& f) {
     for (Connection* c : recipients) send(*c, f);
   };
