@@ -13,33 +13,11 @@
 #include "book/decimal.hpp"
 #include "feeds/common/venue_books.hpp"
 #include "shm/writer.hpp"
+#include "tests/common/alloc_counter.hpp"
 #include "tests/shm/test_util.hpp"
 
-namespace {
-std::atomic<bool> g_counting{false};
-std::atomic<std::size_t> g_allocs{0};
-}  // namespace
-
-// AddressSanitizer owns operator new; count allocations in plain builds only.
-#if defined(__SANITIZE_ADDRESS__)
-#define WIREBOOK_COUNT_ALLOCS 0
-#else
-#define WIREBOOK_COUNT_ALLOCS 1
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#endif
-void* operator new(std::size_t n) {
-  if (g_counting.load(std::memory_order_relaxed)) g_allocs.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-  std::free(p);
-}
-#endif
+using wirebook::test::g_allocs;
+using wirebook::test::g_counting;
 
 using namespace wirebook;
 using feeds::PositionResult;
@@ -198,17 +176,7 @@ TEST_CASE("updates of an instrument that has its slot allocate nothing", "[feeds
   Venue v;
   REQUIRE(v.books->position(kLong, PositionText{"1", "2", "", "", "", ""}, 1, 1) ==
           PositionResult::ok);
-  if (WIREBOOK_COUNT_ALLOCS == 0) {
-    WARN("allocation counting disabled under AddressSanitizer");
-    return;
-  }
-  g_allocs = 0;
-  g_counting = true;
-  auto* probe = new int(1);
-  g_counting = false;
-  delete probe;
-  REQUIRE(g_allocs.load() == 1);  // the counter works
-  g_allocs = 0;
+  REQUIRE(wirebook::test::alloc_counter_works());
   g_counting = true;
   int bad = 0;
   for (int k = 0; k < 1000; ++k) {

@@ -7,44 +7,18 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <catch2/catch.hpp>
-#include <cstdlib>
-#include <new>
 #include <vector>
 
 #include <wirebook/reader.hpp>
 
 #include "book/l2_book.hpp"
 #include "shm/writer.hpp"
+#include "tests/common/alloc_counter.hpp"
 #include "tests/shm/test_util.hpp"
 
-namespace {
-std::atomic<bool> g_counting{false};
-std::atomic<std::size_t> g_allocs{0};
-}  // namespace
-
-// AddressSanitizer owns operator new/delete (and reports the replacement as an
-// alloc-dealloc mismatch), so allocation counting runs in plain builds only.
-#if defined(__SANITIZE_ADDRESS__)
-#define WIREBOOK_COUNT_ALLOCS 0
-#else
-#define WIREBOOK_COUNT_ALLOCS 1
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#endif
-void* operator new(std::size_t n) {
-  if (g_counting.load(std::memory_order_relaxed)) g_allocs.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-  std::free(p);
-}
-#endif
+using wirebook::test::g_allocs;
+using wirebook::test::g_counting;
 
 using namespace wirebook::shm;
 namespace t = wirebook::shm::test;
@@ -116,16 +90,7 @@ TEST_CASE("hot paths allocate nothing", "[shm][hot]") {
   Fixture f;
   std::vector<Level> bids(1000);
   std::vector<Level> asks(1000);
-  if (WIREBOOK_COUNT_ALLOCS == 0) {
-    WARN("allocation counting disabled under AddressSanitizer");
-    return;
-  }
-  g_counting = true;
-  auto* probe = new int(1);
-  g_counting = false;
-  delete probe;
-  REQUIRE(g_allocs.load() == 1);
-  g_allocs = 0;
+  REQUIRE(wirebook::test::alloc_counter_works());
   g_counting = true;
   const std::int64_t sum = f.exercise(bids.data(), asks.data());
   g_counting = false;
