@@ -1,5 +1,5 @@
 #pragma once
-// The pipeline benchmark harness shared by every venue bench (woo, pulse, o2):
+// The pipeline benchmark harness shared by every venue bench (woo, pulse, o2, oxfun, ocx):
 // padded frames, a throw-away shared-memory segment, per-frame timing, the
 // check of the final books against the generator's truth, and the report
 // (parse-only baseline vs parse + chain + apply + publish, and their ratio).
@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "bench/bench_util.hpp"
@@ -67,18 +68,19 @@ inline constexpr int kRounds = 5;
 int report(const std::vector<Timed>& parse, const std::vector<Timed>& full, std::size_t checksum,
            bool books_ok, std::size_t books);
 
-// The parse-only baseline and the full pipeline (a venue feed constructed as
-// Feed(books, outbox, options), into `writer`) timed on every frame back to
+// The parse-only baseline and the full pipeline timed on every frame back to
 // back: the host's speed swings (2x within a minute on a shared VM) then hit
 // both sides of the ratio alike. The order alternates per frame, so each side
 // finds the frame already in cache (as it is after the socket read) equally
-// often. parse_one(frame, checksum) parses one frame with a separate parser
-// (false on a parse failure). After each round the books are checked against
-// the generator's truth.
-template <class Feed, class Options, class ParseOne>
-int compare(const std::vector<Frame>& frames, const std::vector<feeds::InstrumentSpec>& specs,
-            std::size_t buffer_ops, shm::VenueWriter* writer,
-            const std::vector<book::L2Book>& truth, const Options& options, ParseOne&& parse_one) {
+// often. make_full(books) sets up one round's pipeline into fresh `books` and
+// returns full(frame, recv_realtime_ns, recv_mono_ns); parse_one(frame,
+// checksum) parses one frame with a separate parser (false on a parse
+// failure). After each round the books are checked against the generator's truth.
+template <class MakeFull, class ParseOne>
+int compare_with(const std::vector<Frame>& frames, const std::vector<feeds::InstrumentSpec>& specs,
+                 std::size_t buffer_ops, shm::VenueWriter* writer,
+                 const std::vector<book::L2Book>& truth, MakeFull&& make_full,
+                 ParseOne&& parse_one) {
   std::vector<Timed> parse(kRounds);
   std::vector<Timed> full(kRounds);
   bool parsed = true;
@@ -86,28 +88,23 @@ int compare(const std::vector<Frame>& frames, const std::vector<feeds::Instrumen
   std::size_t checksum = 0;
   for (int r = 0; r < kRounds; ++r) {
     feeds::VenueBooks books(specs, 4000, buffer_ops, writer);
-    NullOutbox out;
-    Feed feed(books, out, options);
-    feed.on_connected(1);
+    auto run_full = make_full(books);
     std::int64_t mono = 1;
     Timed& p = parse[static_cast<std::size_t>(r)];
     Timed& f = full[static_cast<std::size_t>(r)];
     p.ns.reserve(frames.size());
     f.ns.reserve(frames.size());
-    const auto run_full = [&](const Frame& fr, std::int64_t now) {
-      (void)feed.on_frame(fr.buf.data(), fr.len, fr.buf.size(), now, ++mono);
-    };
     bool parse_first = true;
     for (const Frame& fr : frames) {
       const std::int64_t t0 = now_ns();
       if (parse_first) {
         parsed = parse_one(fr, checksum) && parsed;
       } else {
-        run_full(fr, t0);
+        run_full(fr, t0, ++mono);
       }
       const std::int64_t t1 = now_ns();
       if (parse_first) {
-        run_full(fr, t1);
+        run_full(fr, t1, ++mono);
       } else {
         parsed = parse_one(fr, checksum) && parsed;
       }
@@ -123,6 +120,28 @@ int compare(const std::vector<Frame>& frames, const std::vector<feeds::Instrumen
     return 2;
   }
   return report(parse, full, checksum, ok, truth.size());
+}
+
+// compare_with for a WebSocket venue feed constructed as Feed(books, outbox,
+// options), frames into its on_frame.
+template <class Feed, class Options, class ParseOne>
+int compare(const std::vector<Frame>& frames, const std::vector<feeds::InstrumentSpec>& specs,
+            std::size_t buffer_ops, shm::VenueWriter* writer,
+            const std::vector<book::L2Book>& truth, const Options& options, ParseOne&& parse_one) {
+  struct Round {
+    Round(feeds::VenueBooks& books, const Options& o) : feed(books, out, o) {}
+    NullOutbox out;
+    Feed feed;
+  };
+  const auto make_full = [&options](feeds::VenueBooks& books) {
+    auto round = std::make_unique<Round>(books, options);
+    round->feed.on_connected(1);
+    return [round = std::move(round)](const Frame& fr, std::int64_t now, std::int64_t mono) {
+      (void)round->feed.on_frame(fr.buf.data(), fr.len, fr.buf.size(), now, mono);
+    };
+  };
+  return compare_with(frames, specs, buffer_ops, writer, truth, make_full,
+                      std::forward<ParseOne>(parse_one));
 }
 
 }  // namespace wirebook::bench
