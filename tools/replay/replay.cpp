@@ -356,35 +356,37 @@ std::int64_t ns_between(std::chrono::steady_clock::time_point t0,
   return std::chrono::duration_cast<std::chrono::nanoseconds>(t1 - t0).count();
 }
 
-// Every frame timed on its own, through a fresh pipeline (its instance left
-// for the readers) and through the bare walk, for the report's latency CDF:
-// one line per frame, "<pipeline> <walk>" ns.
-void write_latencies(const LoadedInputs& in, const BenchOptions& o,
-                     const std::vector<simdjson::padded_string>& padded,
-                     simdjson::ondemand::parser& parser) {
+// Every frame through a fresh pipeline, each timed alone (ns, frames only);
+// the instance is left for the readers: its books are the stream's final books.
+std::vector<std::int64_t> time_pipeline_frames(const LoadedInputs& in, const BenchOptions& o) {
   using Clock = std::chrono::steady_clock;
-  std::vector<std::int64_t> pipeline;
-  pipeline.reserve(in.frames.size());
+  std::vector<std::int64_t> ns;
+  ns.reserve(in.frames.size());
   ReplayOptions ro;
   ro.shm_dir = o.shm_dir;
   ro.instance = o.latencies_instance;
   shm::SegmentOptions seg;
   seg.dir = ro.shm_dir + "/" + ro.instance;
-  {
-    VenueReplay v(in.meta, ro, seg);
-    ReplayReport ignored;
-    RecordView r;
-    for (std::size_t i = 0; i < in.headers.size(); ++i) {
-      r.header = in.headers[i];
-      r.payload = in.payloads[i];
-      const auto t0 = Clock::now();
-      (void)v.apply(r, ignored);
-      const auto t1 = Clock::now();
-      if (r.header.kind == RecordKind::frame_in) pipeline.push_back(ns_between(t0, t1));
-    }
+  VenueReplay v(in.meta, ro, seg);
+  ReplayReport ignored;
+  RecordView r;
+  for (std::size_t i = 0; i < in.headers.size(); ++i) {
+    r.header = in.headers[i];
+    r.payload = in.payloads[i];
+    const auto t0 = Clock::now();
+    (void)v.apply(r, ignored);
+    const auto t1 = Clock::now();
+    if (r.header.kind == RecordKind::frame_in) ns.push_back(ns_between(t0, t1));
   }
-  std::vector<std::int64_t> walked;
-  walked.reserve(padded.size());
+  return ns;
+}
+
+// The bare walk over every frame, each timed alone (ns).
+std::vector<std::int64_t> time_walk_frames(const std::vector<simdjson::padded_string>& padded,
+                                           simdjson::ondemand::parser& parser) {
+  using Clock = std::chrono::steady_clock;
+  std::vector<std::int64_t> ns;
+  ns.reserve(padded.size());
   std::uint64_t touch = 0;
   for (const auto& p : padded) {
     const auto t0 = Clock::now();
@@ -394,8 +396,17 @@ void write_latencies(const LoadedInputs& in, const BenchOptions& o,
         doc.get_value().get(root) == simdjson::SUCCESS) {
       (void)walk(root, 0, touch);
     }
-    walked.push_back(ns_between(t0, Clock::now()));
+    ns.push_back(ns_between(t0, Clock::now()));
   }
+  return ns;
+}
+
+// The report's latency CDF input: one line per frame, "<pipeline ns> <walk ns>".
+void write_latencies(const LoadedInputs& in, const BenchOptions& o,
+                     const std::vector<simdjson::padded_string>& padded,
+                     simdjson::ondemand::parser& parser) {
+  const std::vector<std::int64_t> pipeline = time_pipeline_frames(in, o);
+  const std::vector<std::int64_t> walked = time_walk_frames(padded, parser);
   std::ofstream out(o.latencies_path);
   for (std::size_t i = 0; i < pipeline.size() && i < walked.size(); ++i) {
     out << pipeline[i] << ' ' << walked[i] << '\n';
@@ -403,6 +414,7 @@ void write_latencies(const LoadedInputs& in, const BenchOptions& o,
   out.flush();
   if (!out) throw std::runtime_error(o.latencies_path + ": cannot write");
 }
+
 }  // namespace
 
 BenchReport bench(const BenchOptions& o) {
