@@ -54,7 +54,6 @@ def percentile(sorted_values, q):
 
 
 def write_cdf(path, sorted_values):
-    n = len(sorted_values)
     with open(path, "w", encoding="ascii") as f:
         for k in range(CDF_POINTS + 1):
             q = k / CDF_POINTS
