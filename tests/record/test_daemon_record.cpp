@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <string>
 #include <vector>
@@ -438,6 +439,29 @@ TEST_CASE("a recorded session with faults replays to byte-identical books and ri
     INFO("jsonl bench:\n" << jb.out << jb.err);
     REQUIRE(jb.status == 0);
     CHECK(jb.out.find("venue woo: " + frames_text + " frames") != std::string::npos);
+    // --latencies: one "<pipeline ns> <walk ns>" line per frame (the bench
+    // report's CDF), and the per-frame pass's books left for the readers.
+    const std::string lat = tmp.file("lat.txt");
+    const auto lb =
+        run({env_or_fail("WIREBOOK"), "replay", "--bench", lines, "--config", cfg, "--venue", "woo",
+             "--rounds", "1", "--dir", tmp.file("shm6"), "--instance", "lat", "--latencies", lat},
+            tmp.path());
+    INFO("latencies bench:\n" << lb.out << lb.err);
+    REQUIRE(lb.status == 0);
+    std::ifstream times(lat);
+    std::size_t timed = 0;
+    long long pipeline_ns = 0;
+    long long walk_ns = 0;
+    for (; times >> pipeline_ns >> walk_ns; ++timed) {
+      CHECK(pipeline_ns > 0);
+      CHECK(walk_ns > 0);
+    }
+    CHECK(std::to_string(timed) == frames_text);
+    const auto dump =
+        run({env_or_fail("WIREBOOK"), "dump", "--json", "--dir", tmp.file("shm6") + "/lat"},
+            tmp.path());
+    INFO("dump:\n" << dump.out << dump.err);
+    CHECK(dump.out.find("\"symbol\":\"SPOT_BTC_USDT\"") != std::string::npos);
   }
 }
 

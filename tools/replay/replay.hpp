@@ -47,6 +47,13 @@ struct BenchOptions {
   std::string config;              // JSONL only: a wirebookd config naming the venue
   std::string shm_dir = "/dev/shm/wirebook";
   int rounds = 3;  // each pass is timed this many times; the fastest counts
+  // Non-empty: one more pass of each kind after the timed ones, every frame
+  // timed on its own (steady_clock, its ~20 ns cost included), written here
+  // as one line per frame: "<pipeline ns> <walk ns>" (the report's CDF).
+  std::string latencies_path;
+  // The per-frame pass's instance, left in shm_dir for the readers (its books
+  // are the stream's final books: `wirebook dump` checks them).
+  std::string latencies_instance = "replay";
 };
 
 struct BenchReport {

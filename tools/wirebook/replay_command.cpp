@@ -36,6 +36,7 @@ struct ReplayArgs {
   bool bench = false;
   std::string config;  // --bench with JSONL
   int rounds = 3;
+  std::string latencies;  // --bench: per-frame times to this file
   std::string from;
   std::string until;
   std::string speed = "max";
@@ -48,6 +49,8 @@ int run_bench(const ReplayArgs& a) {
   b.config = a.config;
   b.shm_dir = a.options.shm_dir;
   b.rounds = a.rounds;
+  b.latencies_path = a.latencies;
+  b.latencies_instance = a.options.instance;
   const auto r = replay::bench(b);
   std::printf("venue %s: %llu frames, %llu bytes (fastest of %d rounds)\n", r.venue.c_str(),
               static_cast<unsigned long long>(r.frames), static_cast<unsigned long long>(r.bytes),
@@ -61,6 +64,10 @@ int run_bench(const ReplayArgs& a) {
       static_cast<unsigned long long>(r.walk_tokens));
   std::printf("  pipeline / bare walk: %.2fx the time\n",
               r.pipeline_ns_per_frame / r.walk_ns_per_frame);
+  if (!b.latencies_path.empty()) {
+    std::printf("  per-frame times: %s (final books: instance %s in %s)\n",
+                b.latencies_path.c_str(), b.latencies_instance.c_str(), b.shm_dir.c_str());
+  }
   return 0;
 }
 
@@ -105,6 +112,9 @@ void setup_replay(CLI::App& app, int& exit_code) {
   sub->add_option("--config", args->config, "--bench with JSONL files: the config naming --venue");
   sub->add_option("--rounds", args->rounds, "--bench: timed rounds per pass (fastest counts)")
       ->check(CLI::Range(1, 100));
+  sub->add_option("--latencies", args->latencies,
+                  "--bench: also time every frame alone (into --instance, kept); write "
+                  "'<pipeline ns> <walk ns>' lines");
   sub->callback([args, &exit_code] {
     try {
       exit_code = run_replay(*args);
