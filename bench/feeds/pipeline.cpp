@@ -69,7 +69,7 @@ Timed merged(const std::vector<Timed>& runs) {
 }  // namespace
 
 int report(const std::vector<Timed>& parse, const std::vector<Timed>& full, std::size_t checksum,
-           bool books_ok, std::size_t books) {
+           bool books_ok, std::size_t books, const Labels& labels) {
   std::vector<double> ratios;
   for (std::size_t r = 0; r < parse.size() && r < full.size(); ++r) {
     std::vector<double> p = parse[r].ns;
@@ -77,30 +77,28 @@ int report(const std::vector<Timed>& parse, const std::vector<Timed>& full, std:
     const double pp = percentiles(p).p50;
     const double fp = percentiles(f).p50;
     ratios.push_back(fp / pp);
-    std::printf("round %zu: parse only p50 %.1f ns, full p50 %.1f ns, ratio %.2fx\n", r + 1, pp, fp,
-                fp / pp);
+    std::printf("round %zu: %s p50 %.1f ns, %s p50 %.1f ns, ratio %.2fx\n", r + 1, labels.base, pp,
+                labels.full, fp, fp / pp);
   }
   Timed all_parse = merged(parse);
   Timed all_full = merged(full);
   const auto pp = percentiles(all_parse.ns);
   const auto fp = percentiles(all_full.ns);
-  print_line("parse only (simdjson On-Demand) per frame", pp);
-  print_line("parse+chain+apply+publish per frame", fp);
+  print_line(labels.base_line, pp);
+  print_line(labels.full_line, fp);
   // Frames per second at the mean frame time.
   const auto rate = [](const Timed& t) {
     return static_cast<double>(t.ns.size()) * 1e9 / std::accumulate(t.ns.begin(), t.ns.end(), 0.0);
   };
   const double parse_rate = rate(all_parse);
   const double full_rate = rate(all_full);
-  std::printf(
-      "throughput (1 / mean frame time): parse only %.2f M frames/s, full pipeline %.2f M "
-      "frames/s\n",
-      parse_rate / 1e6, full_rate / 1e6);
+  std::printf("throughput (1 / mean frame time): %s %.2f M frames/s, %s %.2f M frames/s\n",
+              labels.base, parse_rate / 1e6, labels.full_rate, full_rate / 1e6);
   std::sort(ratios.begin(), ratios.end());
   std::printf(
-      "ratio full/parse: p50 %.2fx (all rounds; per round %.2f-%.2fx, median %.2fx), "
+      "ratio %s: p50 %.2fx (all rounds; per round %.2f-%.2fx, median %.2fx), "
       "throughput %.2fx (checksum %zu)\n",
-      fp.p50 / pp.p50, ratios.front(), ratios.back(), ratios[ratios.size() / 2],
+      labels.ratio, fp.p50 / pp.p50, ratios.front(), ratios.back(), ratios[ratios.size() / 2],
       parse_rate / full_rate, checksum);
   if (!books_ok) {
     std::printf("FAILED: books differ from the generator's truth or saw gaps\n");

@@ -63,10 +63,20 @@ struct Timed {
 // Passes over the whole stream; each pass builds fresh books and a fresh feed.
 inline constexpr int kRounds = 5;
 
+// What the report calls the two timed consumers (defaults: the venue benches).
+struct Labels {
+  const char* base = "parse only";
+  const char* base_line = "parse only (simdjson On-Demand) per frame";
+  const char* full = "full";
+  const char* full_line = "parse+chain+apply+publish per frame";
+  const char* full_rate = "full pipeline";
+  const char* ratio = "full/parse";
+};
+
 // Prints each round's pair and ratio, then both lines over all rounds'
 // samples, throughputs, the ratio and the check; returns the exit code.
 int report(const std::vector<Timed>& parse, const std::vector<Timed>& full, std::size_t checksum,
-           bool books_ok, std::size_t books);
+           bool books_ok, std::size_t books, const Labels& labels = {});
 
 // The parse-only baseline and the full pipeline timed on every frame back to
 // back: the host's speed swings (2x within a minute on a shared VM) then hit
@@ -79,8 +89,8 @@ int report(const std::vector<Timed>& parse, const std::vector<Timed>& full, std:
 template <class MakeFull, class ParseOne>
 int compare_with(const std::vector<Frame>& frames, const std::vector<feeds::InstrumentSpec>& specs,
                  std::size_t buffer_ops, shm::VenueWriter* writer,
-                 const std::vector<book::L2Book>& truth, MakeFull&& make_full,
-                 ParseOne&& parse_one) {
+                 const std::vector<book::L2Book>& truth, MakeFull&& make_full, ParseOne&& parse_one,
+                 const Labels& labels = {}) {
   std::vector<Timed> parse(kRounds);
   std::vector<Timed> full(kRounds);
   bool parsed = true;
@@ -119,7 +129,7 @@ int compare_with(const std::vector<Frame>& frames, const std::vector<feeds::Inst
     std::printf("FAILED: a frame did not parse\n");
     return 2;
   }
-  return report(parse, full, checksum, ok, truth.size());
+  return report(parse, full, checksum, ok, truth.size(), labels);
 }
 
 // compare_with for a WebSocket venue feed constructed as Feed(books, outbox,
