@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "daemon/log_queue.hpp"
+#include "feeds/common/venue_books.hpp"
 #include "record/writer.hpp"
 
 namespace wirebook::daemon {
@@ -99,10 +100,15 @@ char* VenueRecorder::reserve(std::size_t max_bytes) noexcept {
   std::uint64_t start = head_;
   const std::uint64_t room_to_end = cap - head_ % cap;
   if (room_to_end < max_bytes) start += room_to_end;  // payloads stay contiguous
-  // Pairs with the writer's release store after it wrote the bytes out.
-  if (start + max_bytes - tail_.load(std::memory_order_acquire) > cap) {
-    drop();
-    return nullptr;
+  // The writer's tail is read again only when the last value read leaves no
+  // room: a load per record would pull its cache line from the writer's core
+  // every time. Pairs with the writer's release store after it wrote the bytes out.
+  if (start + max_bytes - tail_seen_ > cap) {
+    tail_seen_ = tail_.load(std::memory_order_acquire);
+    if (start + max_bytes - tail_seen_ > cap) {
+      drop();
+      return nullptr;
+    }
   }
   reserved_at_ = start;
   return ring_.data() + start % cap;
@@ -130,7 +136,7 @@ void VenueRecorder::commit(RecordHeader header, std::size_t bytes) noexcept {
     return;
   }
   head_ = reserved_at_ + bytes;
-  counters_.records.fetch_add(1, std::memory_order_relaxed);
+  feeds::bump(counters_.records);  // the venue thread is its only writer
 }
 
 void VenueRecorder::record(const RecordHeader& header, const char* data, std::size_t len) noexcept {
@@ -142,7 +148,7 @@ void VenueRecorder::record(const RecordHeader& header, const char* data, std::si
 
 void VenueRecorder::drop() noexcept {
   ++pending_drops_;
-  counters_.dropped.fetch_add(1, std::memory_order_relaxed);
+  feeds::bump(counters_.dropped);
 }
 
 // --- writer thread ----------------------------------------------------------

@@ -91,6 +91,7 @@ class VenueRecorder {
   std::vector<char> ring_;
   std::atomic<std::uint64_t> tail_{0};  // consumer: bytes freed
   std::uint64_t head_ = 0;              // producer only
+  std::uint64_t tail_seen_ = 0;         // producer only: tail_ as last read
   std::uint64_t reserved_at_ = 0;       // producer only: start of the pending reservation
   std::uint64_t pending_drops_ = 0;     // producer only: not yet announced by a gap
   moodycamel::ConcurrentQueue<Item> queue_;
