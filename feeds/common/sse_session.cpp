@@ -15,6 +15,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <random>
 #include <string>
@@ -37,6 +38,12 @@ constexpr int kWarn = 2;
 constexpr std::size_t kChunkBytes = 64U << 10U;
 // A data line holds at most one event's data plus its field name.
 constexpr std::size_t kLineSlack = 64;
+
+// An SSE `retry:` in ns; any number of digits is valid there.
+std::int64_t saturating_ms_to_ns(std::int64_t ms) {
+  constexpr std::int64_t kMaxMs = INT64_MAX / 1'000'000;
+  return ms > kMaxMs ? INT64_MAX : ms * 1'000'000;
+}
 
 bool is_text_event_stream(std::string_view content_type) {
   constexpr std::string_view kType = "text/event-stream";
@@ -277,6 +284,7 @@ struct SseSession::Impl::Stream final : SseSink {
       last_rx_ns = recv_mono_ns;
       stats().bytes += n;
       const SseStatus st = sse.feed(chunk.data(), n, *this);
+      if (sse.retry_ms() >= 0) retry_ns = saturating_ms_to_ns(sse.retry_ms());
       if (st == SseStatus::line_too_long || st == SseStatus::event_too_big) {
         ++stats().oversized_frames;
         return fail(std::string("event stream: ") + to_string(st), {});
@@ -297,13 +305,17 @@ struct SseSession::Impl::Stream final : SseSink {
   }
 
   // ---- failure and reconnect --------------------------------------------------
-  void fail(const std::string& stage, error_code ec) {
+  void fail(const std::string& stage, error_code ec, bool resync = false) {
     if (owner.stopped && ec == asio::error::operation_aborted) return;
     const std::int64_t now = monotonic_ns();
     close(now);
     if (owner.stopped) return;
     std::int64_t delay = backoff_delay(opt(), attempt, owner.rng());
     if (throttled) delay = std::max(delay, opt().backoff_throttled_min_ns);
+    // The server's `retry:` is the least wait it asked for after a lost
+    // stream (capped like the backoff). A resync the venue's own rules call
+    // for ("on a gap, reconnect") does not wait for it: the book is down.
+    if (!resync && retry_ns > 0) delay = std::max(delay, std::min(retry_ns, opt().backoff_cap_ns));
     delay = std::max(delay, opt().min_connect_interval_ns - (now - attempt_started_ns));
     throttled = false;
     ++attempt;
@@ -321,7 +333,7 @@ struct SseSession::Impl::Stream final : SseSink {
   // backoff starts over (still jittered, at most backoff_base_ns).
   void restart(const std::string& why) {
     attempt = 0;
-    fail(why, {});
+    fail(why, {}, /*resync=*/true);
   }
 
   // Closes the connection (counting a disconnect or a failed attempt).
@@ -350,6 +362,7 @@ struct SseSession::Impl::Stream final : SseSink {
   std::string target;
   tcp::resolver resolver;
   asio::steady_timer retry_timer;
+  std::int64_t retry_ns = 0;  // the stream's last `retry:` (kept across reconnects)
   std::unique_ptr<TlsStream> tls;
   std::unique_ptr<PlainStream> plain;
   beast::flat_buffer read_buffer;

@@ -14,8 +14,10 @@
 // event over `max_frame_bytes` is counted (oversized_frames) and reconnects
 // that stream; with keepalive_idle_ns, a stream silent that long is counted
 // (silent_closes) and reconnected. The server ending the response is a
-// disconnect like any other. A reconnect always starts a fresh stream (no
-// Last-Event-ID): venues re-snapshot on connect.
+// disconnect like any other. The stream's last `retry:` is the least wait
+// before it reconnects after a failure (capped at backoff_cap_ns; a resync
+// the handler asked for does not wait for it). A reconnect always starts a
+// fresh stream (no Last-Event-ID): venues re-snapshot on connect.
 //
 // send_text() drops the text: SSE has no upstream direction.
 //

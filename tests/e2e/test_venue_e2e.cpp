@@ -1428,6 +1428,22 @@ TEST_CASE("OCX: a blackholed stream is detected within 2 x heartbeat_s and re-sn
   CHECK(r.gaps == 0);
 }
 
+TEST_CASE("OCX: the server's retry: is the least wait before a lost stream reconnects",
+          "[e2e][ocx][faults]") {
+  // Every stream starts with `retry: 1200`; the first one is refused
+  // (retryable) and waits at least that long, far above the 100 ms backoff
+  // base; so does every stream the simulator's final close ends.
+  const auto r = ocx_run(false, {}, 1500, ocx_setup(50, [](sim::SimConfig& c, FeedSetup&) {
+                           c.options["ocx"]["retryable_errors"] = "1";
+                           c.options["ocx"]["retry_ms"] = "1200";
+                         }));
+  INFO(describe(r));
+  CHECK(r.ocx.retryable_errors == 1);
+  CHECK(r.ws.last_backoff_ns >= 1'200'000'000);
+  CHECK(r.ws.last_backoff_ns <= 30'000'000'000);  // capped like the backoff
+  CHECK(r.gaps == 0);
+}
+
 TEST_CASE("OCX: a retryable stream error backs off and retries; the books end LIVE",
           "[e2e][ocx][faults]") {
   const auto r = ocx_run(false, {}, 1500, ocx_setup(50, [](sim::SimConfig& c, FeedSetup&) {

@@ -20,6 +20,8 @@ constexpr OptionSpec kOptions[] = {
      "`:heartbeat` comment period on every stream (0: never)"},
     {"retryable_errors", OptionType::integer, "0", 0, 1'000'000,
      "fault: the first K streams get `event: error` retryable:true and are closed"},
+    {"retry_ms", OptionType::integer, "0", 0, 3'600'000,
+     "`retry: N` (the client's reconnection time) first on every stream (0: not sent)"},
     {"reject_market", OptionType::text, "", 0, 0,
      "fault: streams of this marketId get `event: error` retryable:false"},
     {"blackholes", OptionType::integer, "0", 0, 1'000'000,
@@ -31,6 +33,7 @@ std::unique_ptr<Venue> make(const VenueModule& self, VenueOptions common,
   OcxOptions o;
   o.heartbeat_ms = static_cast<int>(options.integer("heartbeat_ms"));
   o.retryable_errors = static_cast<std::uint32_t>(options.integer("retryable_errors"));
+  o.retry_ms = static_cast<int>(options.integer("retry_ms"));
   o.reject_market = options.text("reject_market");
   o.blackholes = static_cast<std::uint32_t>(options.integer("blackholes"));
   return make_ocx_venue(self, std::move(common), std::move(o));

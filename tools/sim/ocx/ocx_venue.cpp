@@ -190,6 +190,8 @@ void OcxVenue::refuse(OcxSession& s, std::string_view code, std::string_view mes
 }
 
 void OcxVenue::open_stream(OcxSession& s, std::string_view target) {
+  if (ocx_.retry_ms > 0)
+    send(s.conn(), make_frame("retry: " + std::to_string(ocx_.retry_ms) + "\n\n"));
   const std::string_view market = query_value(target, "marketId");
   const auto sym = find_symbol(market);
   if (!sym) return refuse(s, "MARKET_NOT_FOUND", "unknown marketId", false);

@@ -11,6 +11,7 @@ namespace wirebook::sim {
 struct OcxOptions {
   int heartbeat_ms = 15000;            // `:heartbeat` comment period per stream
   std::uint32_t retryable_errors = 0;  // the first K streams: `event: error` retryable, closed
+  int retry_ms = 0;                    // `retry:` sent first on every stream (0: never)
   std::string reject_market;           // streams of this market: non-retryable error
   std::uint32_t blackholes = 0;        // the first K streams go silent after their snapshot
 };
