@@ -26,10 +26,13 @@ flags=$(pkg-config --cflags --libs wirebook)
 echo "pkg-config wirebook: $flags"
 [ -f "$libdir/libwirebook_reader.so" ] || { echo "libwirebook_reader.so missing in $libdir"; exit 1; }
 
-# A sanitizer build installs an instrumented library; its users must link the runtime too.
+# A sanitizer build installs an instrumented library; its users must link the
+# runtime too (GCC's library names libasan, clang's leaves the runtime to the executable).
 san=()
-if readelf -d "$libdir/libwirebook_reader.so" | grep -q 'libasan'; then san=(-fsanitize=address,undefined); fi
-cc -std=c11 -Wall -Wextra -Wpedantic -Werror "${san[@]}" "$src/examples/c/read_book.c" $flags \
+if nm -D --undefined-only "$libdir/libwirebook_reader.so" | grep -q '__asan_init'; then
+  san=(-fsanitize=address,undefined)
+fi
+"${CC:-cc}" -std=c11 -Wall -Wextra -Wpedantic -Werror "${san[@]}" "$src/examples/c/read_book.c" $flags \
   -Wl,-rpath,"$libdir" -o "$tmp/read_book"
 cat >"$tmp/hdr_only.cpp" <<'CPP'
 #include <wirebook/reader.hpp>
@@ -40,7 +43,7 @@ int main(int argc, char** argv) {
   return r.read_bbo(r.find("SPOT_BTC_USDT"), b) == wirebook::shm::ReadResult::ok && b.bid.px == 5674915 ? 0 : 1;
 }
 CPP
-c++ -std=c++20 -Wall -Wextra -Wpedantic -Werror "${san[@]}" "$tmp/hdr_only.cpp" $(pkg-config --cflags wirebook) -o "$tmp/hdr_only"
+"${CXX:-c++}" -std=c++20 -Wall -Wextra -Wpedantic -Werror "${san[@]}" "$tmp/hdr_only.cpp" $(pkg-config --cflags wirebook) -o "$tmp/hdr_only"
 
 inst="$tmp/shm/inst"
 "$demo" "$inst" &
