@@ -20,6 +20,13 @@ def env_path(name: str) -> str:
     return value
 
 
+def native_env() -> dict:
+    """The environment for our C++ executables: without the LD_PRELOAD a
+    sanitizer tree gives python3 (meson.build). A clang-instrumented
+    executable carries its own ASan runtime and refuses a second one."""
+    return {k: v for k, v in os.environ.items() if k != "LD_PRELOAD"}
+
+
 def wait_until(cond, timeout_s: float = TIMEOUT_S, step_s: float = 0.005) -> bool:
     """Polls cond() until true or the timeout; bounded, never a fixed sleep."""
     deadline = time.monotonic() + timeout_s
@@ -35,7 +42,8 @@ class Writer:
 
     def __init__(self, dir_: str, scenario: str):
         self.proc = subprocess.Popen([env_path("WIREBOOK_TEST_WRITER"), dir_, scenario],
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                     env=native_env())
         ready, _, _ = select.select([self.proc.stdout], [], [], TIMEOUT_S)
         line = self.proc.stdout.readline().decode() if ready else ""
         if not line.startswith("READY "):
@@ -77,7 +85,7 @@ def start_writer(instance_dir):
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([env_path("WIREBOOK_CLI"), *args], capture_output=True, text=True,
-                          timeout=TIMEOUT_S)
+                          timeout=TIMEOUT_S, env=native_env())
 
 
 def dump_json(dir_: str):
