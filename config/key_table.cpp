@@ -1,5 +1,7 @@
 #include "config/key_table.hpp"
 
+#include "config/url.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -144,6 +146,21 @@ std::optional<std::int64_t> TableReader::integer_in(std::string_view key, std::i
     return std::nullopt;
   }
   return value;
+}
+
+std::optional<std::string> TableReader::https_url(std::string_view key) {
+  auto text = string(key);
+  if (!text) return std::nullopt;
+  Url url;
+  if (auto err = parse_url(*text, url)) {
+    problem(name(key) + " '" + *text + "' " + *err);
+    return std::nullopt;
+  }
+  if (url.scheme != "https" && !(url.scheme == "http" && is_loopback_host(url.host))) {
+    problem(name(key) + " must be https:// (http:// only to a loopback host), got '" + *text + "'");
+    return std::nullopt;
+  }
+  return text;
 }
 
 const KeyTable* TableReader::table(std::string_view key, std::string_view how_to_write) {

@@ -82,6 +82,9 @@ class TableReader {
   // Integer within [lo, hi]; reports "<key> must be lo..hi, got v" (plus why).
   std::optional<std::int64_t> integer_in(std::string_view key, std::int64_t lo, std::int64_t hi,
                                          bool required = false, std::string_view why = {});
+  // An https:// URL (http:// only to a loopback host, e.g. the simulator):
+  // REST bases and the like; a problem naming the key otherwise.
+  std::optional<std::string> https_url(std::string_view key);
   // A table's fields or an array's items; nullptr (and a type problem) otherwise.
   const KeyTable* table(std::string_view key, std::string_view how_to_write);
   const std::vector<KeyValue>* array(std::string_view key, bool required = false);

@@ -79,6 +79,10 @@ fs::path VenueRecorder::venue_dir() const {
   return fs::path(rc_.directory) / venue_;
 }
 
+void VenueRecorder::add_preamble(const RecordHeader& header, std::string payload) {
+  preamble_.emplace_back(header, std::move(payload));
+}
+
 void VenueRecorder::start() {
   open_file();
   thread_ = std::thread([this] { run(); });
@@ -220,6 +224,7 @@ void VenueRecorder::open_file() {
   meta.realtime_ns = feeds::untapped_realtime_ns();
   meta.mono_ns = feeds::monotonic_ns();
   writer_->append(meta, meta_);
+  for (const auto& [header, payload] : preamble_) writer_->append(header, payload);
   counters_.files.fetch_add(1, std::memory_order_relaxed);
   log(kInfo, fmt::format("recording to {}", path.string()));
 }
@@ -270,63 +275,120 @@ std::int64_t RecordingHandler::realtime(std::int64_t clock_ns) noexcept {
   return clock_ns;
 }
 
-// Records the input just handled: payload bytes, then the clock values read.
-void RecordingHandler::end(RecordKind kind, const char* data, std::size_t len, std::int64_t rt,
-                           std::int64_t mono) noexcept {
+void RecordingHandler::end(RecordKind kind, std::initializer_list<std::string_view> parts,
+                           std::int64_t rt, std::int64_t mono, std::uint64_t tag) noexcept {
   feeds::t_clock_tap = nullptr;
   if (clock_overflow_) {
     recorder_.lose();  // cannot be replayed exactly: a counted gap
     return;
   }
+  std::size_t len = 0;
+  for (const std::string_view part : parts) len += part.size();
   const std::size_t clock_bytes = clock_count_ * sizeof(std::int64_t);
   char* p = recorder_.reserve(len + clock_bytes);
   if (p == nullptr) return;
-  if (len > 0) std::memcpy(p, data, len);
-  if (clock_bytes > 0) std::memcpy(p + len, clock_, clock_bytes);
+  for (const std::string_view part : parts) {
+    if (!part.empty()) std::memcpy(p, part.data(), part.size());
+    p += part.size();
+  }
+  if (clock_bytes > 0) std::memcpy(p, clock_, clock_bytes);
   RecordHeader h{};
   h.kind = kind;
   h.clock_reads = static_cast<std::uint16_t>(clock_count_);
   h.connection = connection_;
+  h.tag = tag;
   h.realtime_ns = rt;
   h.mono_ns = mono;
   recorder_.commit(h, len + clock_bytes);
 }
 
-void RecordingHandler::on_open(std::int64_t now_mono_ns) {
-  ++connection_;
+void RecordingHandler::end_build() {
+  feeds::t_clock_tap = nullptr;
+  RecordHeader h{};
+  h.kind = RecordKind::feed_built;
+  h.clock_reads = static_cast<std::uint16_t>(clock_count_);
+  h.realtime_ns = feeds::untapped_realtime_ns();
+  h.mono_ns = feeds::monotonic_ns();
+  // More reads than kept: the first kMaxClockReads replay exactly, the rest
+  // read the clock (replay counts them).
+  recorder_.add_preamble(
+      h, std::string(reinterpret_cast<const char*>(clock_), clock_count_ * sizeof(std::int64_t)));
+}
+
+template <class Call>
+void RecordingHandler::record_call(RecordKind kind, std::uint64_t tag, std::int64_t mono,
+                                   Call call) {
   begin();
   try {
-    inner_->on_open(now_mono_ns);
+    call();
   } catch (...) {
-    end(RecordKind::open, nullptr, 0, feeds::untapped_realtime_ns(), now_mono_ns);
+    end(kind, {}, feeds::untapped_realtime_ns(), mono, tag);
     throw;
   }
-  end(RecordKind::open, nullptr, 0, feeds::untapped_realtime_ns(), now_mono_ns);
+  end(kind, {}, feeds::untapped_realtime_ns(), mono, tag);
+}
+
+void RecordingHandler::on_open(std::int64_t now_mono_ns) {
+  ++connection_;
+  record_call(RecordKind::open, 0, now_mono_ns, [&] { inner_->on_open(now_mono_ns); });
 }
 
 void RecordingHandler::on_close(std::int64_t now_mono_ns) {
-  begin();
-  try {
-    inner_->on_close(now_mono_ns);
-  } catch (...) {
-    end(RecordKind::close, nullptr, 0, feeds::untapped_realtime_ns(), now_mono_ns);
-    throw;
-  }
-  end(RecordKind::close, nullptr, 0, feeds::untapped_realtime_ns(), now_mono_ns);
+  record_call(RecordKind::close, 0, now_mono_ns, [&] { inner_->on_close(now_mono_ns); });
 }
 
 bool RecordingHandler::on_frame(const char* data, std::size_t len, std::size_t capacity,
                                 std::int64_t recv_realtime_ns, std::int64_t recv_mono_ns) noexcept {
   begin();
   const bool reconnect = inner_->on_frame(data, len, capacity, recv_realtime_ns, recv_mono_ns);
-  end(RecordKind::frame_in, data, len, recv_realtime_ns, recv_mono_ns);
+  end(RecordKind::frame_in, {std::string_view(data, len)}, recv_realtime_ns, recv_mono_ns);
   return reconnect;
 }
 
 bool RecordingHandler::on_timer(std::int64_t now_mono_ns) noexcept {
   begin();
   const bool reconnect = inner_->on_timer(now_mono_ns);
-  end(RecordKind::timer, nullptr, 0, feeds::untapped_realtime_ns(), now_mono_ns);
+  end(RecordKind::timer, {}, feeds::untapped_realtime_ns(), now_mono_ns);
+  return reconnect;
+}
+
+void RecordingHandler::on_stream_open(std::size_t stream, std::int64_t now_mono_ns) {
+  ++connection_;
+  record_call(RecordKind::stream_open, stream, now_mono_ns,
+              [&] { inner_->on_stream_open(stream, now_mono_ns); });
+}
+
+void RecordingHandler::on_stream_close(std::size_t stream, std::int64_t now_mono_ns) {
+  record_call(RecordKind::stream_close, stream, now_mono_ns,
+              [&] { inner_->on_stream_close(stream, now_mono_ns); });
+}
+
+bool RecordingHandler::on_stream_event(std::size_t stream, const feeds::SseEvent& event,
+                                       std::int64_t recv_realtime_ns,
+                                       std::int64_t recv_mono_ns) noexcept {
+  begin();
+  const bool reconnect = inner_->on_stream_event(stream, event, recv_realtime_ns, recv_mono_ns);
+  const record::StreamEventHead head{static_cast<std::uint32_t>(event.type.size()),
+                                     static_cast<std::uint32_t>(event.id.size()),
+                                     event.id_in_event ? 1U : 0U};
+  end(RecordKind::stream_event,
+      {std::string_view(reinterpret_cast<const char*>(&head), sizeof head), event.type, event.id,
+       std::string_view(event.data, event.len)},
+      recv_realtime_ns, recv_mono_ns, stream);
+  return reconnect;
+}
+
+void RecordingHandler::on_stream_comment(std::size_t stream, std::string_view text,
+                                         std::int64_t recv_mono_ns) noexcept {
+  begin();
+  inner_->on_stream_comment(stream, text, recv_mono_ns);
+  end(RecordKind::stream_comment, {text}, feeds::untapped_realtime_ns(), recv_mono_ns, stream);
+}
+
+bool RecordingHandler::on_stream_timer(std::size_t stream, std::int64_t now_mono_ns) noexcept {
+  begin();
+  const bool reconnect = inner_->on_stream_timer(stream, now_mono_ns);
+  end(RecordKind::stream_timer, {}, feeds::untapped_realtime_ns(), now_mono_ns, stream);
   return reconnect;
 }
 
@@ -358,6 +420,77 @@ void RecordingHandler::send_text(std::string_view frame) {
     throw;
   }
   feeds::t_clock_tap = tap;
+}
+
+// --- REST -------------------------------------------------------------------
+
+namespace {
+
+RecordHeader rest_header(RecordKind kind, std::uint32_t channel, std::uint64_t tag, int status,
+                         std::int64_t rt, std::int64_t mono) {
+  RecordHeader h{};
+  h.kind = kind;
+  h.connection = channel;
+  h.tag = tag;
+  h.status = status;
+  h.realtime_ns = rt;
+  h.mono_ns = mono;
+  return h;
+}
+
+// One recorded channel: the GETs as the feed made them, the replies as it
+// took them (the realtime the caller passed, never the tapped clock).
+class RecordingChannel final : public feeds::RestChannel, private feeds::RestReplies {
+ public:
+  RecordingChannel(VenueRecorder& recorder, std::uint32_t number,
+                   std::unique_ptr<feeds::RestChannel> inner)
+      : recorder_(recorder), number_(number), inner_(std::move(inner)) {}
+
+  bool get(std::string_view target, std::uint64_t tag) override {
+    const bool queued = inner_->get(target, tag);
+    recorder_.record(rest_header(RecordKind::rest_get, number_, tag, queued ? 1 : 0,
+                                 feeds::untapped_realtime_ns(), feeds::monotonic_ns()),
+                     target.data(), target.size());
+    return queued;
+  }
+  void poll(feeds::RestReplies& replies, std::int64_t rt, std::int64_t mono) noexcept override {
+    next_ = &replies;
+    inner_->poll(*this, rt, mono);
+  }
+
+ private:
+  void on_rest_reply(std::uint64_t tag, int status, const char* data, std::size_t len,
+                     std::size_t cap, std::int64_t rt, std::int64_t mono) noexcept override {
+    recorder_.record(rest_header(RecordKind::rest_reply, number_, tag, status, rt, mono), data,
+                     len);
+    next_->on_rest_reply(tag, status, data, len, cap, rt, mono);
+  }
+
+  VenueRecorder& recorder_;
+  std::uint32_t number_;
+  std::unique_ptr<feeds::RestChannel> inner_;
+  feeds::RestReplies* next_ = nullptr;
+};
+
+}  // namespace
+
+feeds::RestResult RecordingRest::get(const feeds::RestEndpoint& ep, std::string_view target,
+                                     std::chrono::milliseconds timeout) {
+  feeds::RestResult r = feeds::live_rest().get(ep, target, timeout);
+  const std::uint64_t tag = record::kStartupLookup | lookups_++;
+  const std::int64_t rt = feeds::untapped_realtime_ns();
+  const std::int64_t mono = feeds::monotonic_ns();
+  recorder_.add_preamble(rest_header(RecordKind::rest_get, 0, tag, 1, rt, mono),
+                         std::string(target));
+  recorder_.add_preamble(rest_header(RecordKind::rest_reply, 0, tag, r.status, rt, mono),
+                         r.status == 0 ? r.error : r.body);
+  return r;
+}
+
+std::unique_ptr<feeds::RestChannel> RecordingRest::channel(const feeds::RestEndpoint& ep,
+                                                           std::chrono::milliseconds timeout) {
+  return std::make_unique<RecordingChannel>(recorder_, ++channels_,
+                                            feeds::live_rest().channel(ep, timeout));
 }
 
 }  // namespace wirebook::daemon

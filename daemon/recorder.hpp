@@ -15,15 +15,18 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <concurrentqueue/concurrentqueue.h>
 
 #include "config/config.hpp"
 #include "feeds/common/clock.hpp"
+#include "feeds/common/https_client.hpp"
 #include "feeds/common/session.hpp"
 #include "record/format.hpp"
 
@@ -64,6 +67,10 @@ class VenueRecorder {
   // reserve + copy + commit.
   void record(const record::RecordHeader& header, const char* data, std::size_t len) noexcept;
 
+  // Cold thread, before start(): a record written after the meta record of
+  // every file (the start-up REST lookups the venue's feed was built from).
+  void add_preamble(const record::RecordHeader& header, std::string payload);
+
   [[nodiscard]] const RecorderCounters& counters() const noexcept { return counters_; }
   [[nodiscard]] std::filesystem::path venue_dir() const;
 
@@ -86,6 +93,7 @@ class VenueRecorder {
   std::string venue_;
   std::string kind_;
   std::string meta_;
+  std::vector<std::pair<record::RecordHeader, std::string>> preamble_;
   LogQueue& log_;
 
   std::vector<char> ring_;
@@ -120,6 +128,11 @@ class RecordingHandler final : public feeds::FrameHandler,
   RecordingHandler(VenueRecorder& recorder, feeds::Outbox& next)
       : recorder_(recorder), next_(next) {}
   void wrap(std::unique_ptr<feeds::FrameHandler> inner) { inner_ = std::move(inner); }
+  // Around the feed's construction (cold thread, before the recorder starts):
+  // the realtime values the feed reads while it is built (its books' first
+  // status events, say) become a feed_built record after each file's meta.
+  void begin_build() noexcept { begin(); }
+  void end_build();
   [[nodiscard]] feeds::FrameHandler& inner() noexcept { return *inner_; }
 
   void on_open(std::int64_t now_mono_ns) override;
@@ -127,6 +140,28 @@ class RecordingHandler final : public feeds::FrameHandler,
   bool on_frame(const char* data, std::size_t len, std::size_t capacity,
                 std::int64_t recv_realtime_ns, std::int64_t recv_mono_ns) noexcept override;
   bool on_timer(std::int64_t now_mono_ns) noexcept override;
+
+  // Multi-stream transports: the questions go to the feed unrecorded (its
+  // answers follow from the config and what it was given); the inputs are
+  // recorded per stream.
+  [[nodiscard]] std::vector<std::string> stream_targets() const override {
+    return inner_->stream_targets();
+  }
+  [[nodiscard]] std::vector<std::pair<std::string, std::string>> stream_headers(
+      std::size_t stream) const override {
+    return inner_->stream_headers(stream);
+  }
+  [[nodiscard]] bool stream_enabled(std::size_t stream) const noexcept override {
+    return inner_->stream_enabled(stream);
+  }
+  void on_stream_open(std::size_t stream, std::int64_t now_mono_ns) override;
+  void on_stream_close(std::size_t stream, std::int64_t now_mono_ns) override;
+  bool on_stream_event(std::size_t stream, const feeds::SseEvent& event,
+                       std::int64_t recv_realtime_ns, std::int64_t recv_mono_ns) noexcept override;
+  void on_stream_comment(std::size_t stream, std::string_view text,
+                         std::int64_t recv_mono_ns) noexcept override;
+  bool on_stream_timer(std::size_t stream, std::int64_t now_mono_ns) noexcept override;
+
   void send_text(std::string_view frame) override;
   // The venue's housekeeping called its segment's idle(now) (it may append a
   // HEARTBEAT event to the ring, so replay repeats it in place).
@@ -135,8 +170,13 @@ class RecordingHandler final : public feeds::FrameHandler,
  private:
   std::int64_t realtime(std::int64_t clock_ns) noexcept override;
   void begin() noexcept;
-  void end(record::RecordKind kind, const char* data, std::size_t len, std::int64_t rt,
-           std::int64_t mono) noexcept;
+  // Records the input just handled: its payload parts back to back, then the
+  // clock values read.
+  void end(record::RecordKind kind, std::initializer_list<std::string_view> parts, std::int64_t rt,
+           std::int64_t mono, std::uint64_t tag = 0) noexcept;
+  // on_open/on_close and their per-stream forms: recorded also when the feed throws.
+  template <class Call>
+  void record_call(record::RecordKind kind, std::uint64_t tag, std::int64_t mono, Call call);
 
   VenueRecorder& recorder_;
   feeds::Outbox& next_;
@@ -145,6 +185,26 @@ class RecordingHandler final : public feeds::FrameHandler,
   std::size_t clock_count_ = 0;
   bool clock_overflow_ = false;
   std::int64_t clock_[kMaxClockReads]{};
+};
+
+// The venue's REST while it is recorded: live HTTPS, each start-up lookup
+// kept as a preamble record, each channel's GETs and the replies handed to
+// the feed recorded on the venue thread where the feed made and took them
+// (a reply before the record of the input that polled it, so replay hands it
+// over at the same point). Built and used by make_feed on the cold thread;
+// its channels then live on the venue thread.
+class RecordingRest final : public feeds::RestSource {
+ public:
+  explicit RecordingRest(VenueRecorder& recorder) : recorder_(recorder) {}
+  feeds::RestResult get(const feeds::RestEndpoint& ep, std::string_view target,
+                        std::chrono::milliseconds timeout) override;
+  std::unique_ptr<feeds::RestChannel> channel(const feeds::RestEndpoint& ep,
+                                              std::chrono::milliseconds timeout) override;
+
+ private:
+  VenueRecorder& recorder_;
+  std::uint32_t channels_ = 0;
+  std::uint64_t lookups_ = 0;
 };
 
 // The config text with every api_* credential reference replaced (a

@@ -103,8 +103,16 @@ VenueRunner::VenueRunner(std::uint8_t index, const config::VenueConfig& venue,
   recorder_ = recorder;
   if (recorder != nullptr) {
     auto recording = std::make_unique<RecordingHandler>(*recorder, outbox_);
-    recording->wrap(
-        module.make_feed(feeds::FeedContext{venue_, *books_, *recording, credentials(venue_)}));
+    RecordingRest rest(*recorder);
+    recording->begin_build();
+    try {
+      recording->wrap(module.make_feed(
+          feeds::FeedContext{venue_, *books_, *recording, credentials(venue_), rest}));
+    } catch (...) {
+      feeds::t_clock_tap = nullptr;
+      throw;
+    }
+    recording->end_build();
     recording_ = recording.get();
     handler_ = std::move(recording);
   } else {

@@ -26,6 +26,18 @@ std::string_view to_string(RecordKind kind) noexcept {
       return "gap";
     case RecordKind::idle:
       return "idle";
+    case RecordKind::stream_open:
+      return "stream_open";
+    case RecordKind::stream_close:
+      return "stream_close";
+    case RecordKind::stream_event:
+      return "stream_event";
+    case RecordKind::stream_comment:
+      return "stream_comment";
+    case RecordKind::stream_timer:
+      return "stream_timer";
+    case RecordKind::feed_built:
+      return "feed_built";
   }
   return "unknown";
 }

@@ -30,13 +30,38 @@ enum class RecordKind : std::uint16_t {
   open = 4,        // connection open (mono: the handler's now)
   close = 5,       // connection closed
   timer = 6,       // the feed's housekeeping timer fired (mono: its now)
-  rest_get = 7,    // a REST GET the feed queued (payload: target, tag)
-  rest_reply = 8,  // a REST answer (status, tag, payload: body)
+  rest_get = 7,    // a REST GET the feed made (payload: target; status 1 queued, 0 refused)
+  rest_reply = 8,  // a REST answer handed to the feed (status, tag, payload: body)
   gap = 9,         // the recorder lost records here (tag: how many)
   idle = 10,       // the segment's housekeeping idle() (mono: its now; may add a HEARTBEAT event)
+  // Multi-stream transports (SSE: one HTTP stream per target); tag: the stream.
+  stream_open = 11,
+  stream_close = 12,
+  stream_event = 13,    // payload: StreamEventHead, event type, event id, data (times: receive)
+  stream_comment = 14,  // payload: the comment text (mono: receive)
+  stream_timer = 15,    // the stream's housekeeping timer (mono: its now)
+  // The realtime values the feed read while it was built (before any input;
+  // e.g. its books' first status events). Follows every file's meta record.
+  feed_built = 16,
 };
 
+// The start of a stream_event payload.
+struct StreamEventHead {
+  std::uint32_t type_bytes;
+  std::uint32_t id_bytes;
+  std::uint32_t id_in_event;  // 1: the event's own lines set the id
+};
+static_assert(sizeof(StreamEventHead) == 12);
+
 [[nodiscard]] std::string_view to_string(RecordKind kind) noexcept;
+
+// rest_get / rest_reply records: `connection` is the feed's REST channel
+// (numbered from 1 in the order the feed opened them), or 0 with this bit in
+// `tag` for a start-up lookup (a blocking GET the feed factory made before
+// the venue thread ran). Start-up lookups follow the meta record of every
+// file, so each file replays on its own. A transport failure's reply has
+// status 0 and the error text as payload.
+inline constexpr std::uint64_t kStartupLookup = std::uint64_t{1} << 63U;
 
 struct FileHeader {
   char magic[8];

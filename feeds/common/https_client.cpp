@@ -225,4 +225,25 @@ void RestWorker::poll(RestReplies& replies, std::int64_t recv_realtime_ns,
   taken_.clear();
 }
 
+namespace {
+
+class LiveRest final : public RestSource {
+ public:
+  RestResult get(const RestEndpoint& ep, std::string_view target,
+                 std::chrono::milliseconds timeout) override {
+    return https_get(ep, target, timeout);
+  }
+  std::unique_ptr<RestChannel> channel(const RestEndpoint& ep,
+                                       std::chrono::milliseconds timeout) override {
+    return std::make_unique<RestWorker>(ep, timeout);
+  }
+};
+
+}  // namespace
+
+RestSource& live_rest() noexcept {
+  static LiveRest live;  // stateless
+  return live;
+}
+
 }  // namespace wirebook::feeds

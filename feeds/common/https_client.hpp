@@ -14,6 +14,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -46,9 +47,38 @@ struct RestResult {
 [[nodiscard]] RestResult https_get(const RestEndpoint& ep, std::string_view target,
                                    std::chrono::milliseconds timeout);
 
+// A venue thread's REST channel to one endpoint: GETs queued with a tag, the
+// replies handed over when the feed polls (venue thread only).
+class RestChannel : public RestOutbox {
+ public:
+  // Hands finished replies to `replies` (never blocks: a reply not ready yet
+  // comes on a later call). The times are the caller's: what it reads is
+  // what a recording keeps.
+  virtual void poll(RestReplies& replies, std::int64_t recv_realtime_ns,
+                    std::int64_t recv_mono_ns) noexcept = 0;
+};
+
+// Where a venue module's REST traffic goes (FeedContext::rest): live, HTTPS;
+// under the recorder, HTTPS with every request and answer recorded; under
+// replay, the recorded answers (README "Recordings"). Modules reach REST only
+// through it, so a recording replays without the network.
+class RestSource {
+ public:
+  virtual ~RestSource() = default;
+  // A blocking start-up lookup (cold thread, from make_feed).
+  [[nodiscard]] virtual RestResult get(const RestEndpoint& ep, std::string_view target,
+                                       std::chrono::milliseconds timeout) = 0;
+  // The venue thread's channel to `ep`, opened from make_feed.
+  [[nodiscard]] virtual std::unique_ptr<RestChannel> channel(const RestEndpoint& ep,
+                                                             std::chrono::milliseconds timeout) = 0;
+};
+
+// https_get and a RestWorker per channel.
+[[nodiscard]] RestSource& live_rest() noexcept;
+
 // Serves a feed's REST requests on its own thread, one at a time (venues
 // limit REST rates; the feed paces itself).
-class RestWorker final : public RestOutbox {
+class RestWorker final : public RestChannel {
  public:
   RestWorker(RestEndpoint ep, std::chrono::milliseconds timeout);
   ~RestWorker() override;
@@ -56,10 +86,8 @@ class RestWorker final : public RestOutbox {
   RestWorker& operator=(const RestWorker&) = delete;
 
   bool get(std::string_view target, std::uint64_t tag) override;
-  // Hands finished replies to `replies` (venue thread; never blocks: a busy
-  // worker just means the replies come on the next call).
   void poll(RestReplies& replies, std::int64_t recv_realtime_ns,
-            std::int64_t recv_mono_ns) noexcept;
+            std::int64_t recv_mono_ns) noexcept override;
 
   static constexpr std::size_t kMaxQueued = 64;
 

@@ -10,9 +10,11 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "config/config.hpp"
+#include "feeds/common/https_client.hpp"
 #include "feeds/common/outbox.hpp"
 #include "feeds/common/session.hpp"
 #include "feeds/common/venue_books.hpp"
@@ -29,12 +31,53 @@ struct Credentials {
 };
 
 // What a feed factory gets: the venue's config (generic keys, and its own keys
-// in venue.options), its books, where control frames go, its credentials.
+// in venue.options), its books, where control frames go, its credentials, and
+// where its REST traffic goes (start-up lookups and channels: only through
+// `rest`, so recordings keep the answers and replay needs no network).
 struct FeedContext {
   const config::VenueConfig& venue;
   VenueBooks& books;
   Outbox& out;
   Credentials credentials;
+  RestSource& rest = live_rest();
+};
+
+// The venue's parser alone (`wirebook replay --bench`'s parse-only pass: the
+// parser without sequencer, books or shared memory). One thread.
+class MessageParser {
+ public:
+  virtual ~MessageParser() = default;
+  // Parses one received message in place (`capacity` >= len + SIMDJSON_PADDING;
+  // `event_type`: the SSE event's type, empty for WebSocket frames). Returns
+  // the price levels it read, or -1 when the message did not parse.
+  virtual std::int64_t parse(std::string_view event_type, const char* data, std::size_t len,
+                             std::size_t capacity) noexcept = 0;
+};
+
+// A MessageParser over a venue parser with parse(data, len, capacity, message)
+// or parse(event_type, data, len, capacity, message) returning a status whose
+// success is `ok`, and a Message with bids and asks.
+template <class Parser, class Message>
+class ParseOnly final : public MessageParser {
+ public:
+  template <class... Args>
+  explicit ParseOnly(Args&&... args) : parser_(std::forward<Args>(args)...) {}
+  std::int64_t parse(std::string_view event_type, const char* data, std::size_t len,
+                     std::size_t capacity) noexcept override {
+    Message m;
+    bool ok = false;
+    if constexpr (requires { parser_.parse(event_type, data, len, capacity, m); }) {
+      const auto status = parser_.parse(event_type, data, len, capacity, m);
+      ok = status == decltype(status)::ok;
+    } else {
+      const auto status = parser_.parse(data, len, capacity, m);
+      ok = status == decltype(status)::ok;
+    }
+    return ok ? static_cast<std::int64_t>(m.bids.size() + m.asks.size()) : -1;
+  }
+
+ private:
+  Parser parser_;
 };
 
 struct VenueModule {
@@ -49,6 +92,8 @@ struct VenueModule {
   // Builds the venue's feed, doing any start-up preparation first. nullptr:
   // the kind's config is known but its feed is not in this build yet.
   std::unique_ptr<FrameHandler> (*make_feed)(const FeedContext& context) = nullptr;
+  // The venue's parser as its feed would build it from `venue` (cold thread).
+  std::unique_ptr<MessageParser> (*make_parser)(const config::VenueConfig& venue) = nullptr;
 };
 
 // The generic timing keys in ns (defaults where a key is 0: unset in tests).

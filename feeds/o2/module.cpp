@@ -40,20 +40,6 @@ void read_market_ids(config::TableReader& r, const config::VenueConfig& v, O2Key
   }
 }
 
-void read_rest_url(config::TableReader& r, O2Keys& k) {
-  auto u = r.string("rest_url");
-  if (!u) return;
-  config::Url url;
-  if (auto err = config::parse_url(*u, url)) {
-    r.problem("rest_url '" + *u + "' " + *err);
-  } else if (url.scheme != "https" &&
-             !(url.scheme == "http" && config::is_loopback_host(url.host))) {
-    r.problem("rest_url must be https:// (http:// only to a loopback host), got '" + *u + "'");
-  } else {
-    k.rest_url = *u;
-  }
-}
-
 // Extra public channels besides order_book (o2dex-api.txt "Public Channels").
 void read_channels(config::TableReader& r, O2Keys& k) {
   const std::vector<config::KeyValue>* chans = r.array("channels");
@@ -83,7 +69,7 @@ void read_channels(config::TableReader& r, O2Keys& k) {
 O2Keys read_keys(config::TableReader& r, const config::VenueConfig& v) {
   O2Keys k;
   read_market_ids(r, v, k);
-  read_rest_url(r, k);
+  if (auto u = r.https_url("rest_url")) k.rest_url = *u;
   read_channels(r, k);
   if (auto s = r.integer_in("rest_check_interval_s", 1, 3600)) {
     k.rest_check_interval_s = static_cast<std::uint32_t>(*s);
@@ -121,7 +107,8 @@ RestEndpoint rest_endpoint(const config::VenueConfig& venue, const std::string& 
 
 // Market ids in symbol order: pinned in config, else looked up once at
 // start-up through GET /api/v1/markets (throws with the reason on failure).
-std::vector<std::int64_t> market_ids(const config::VenueConfig& venue, const O2Keys& k) {
+std::vector<std::int64_t> market_ids(const config::VenueConfig& venue, const O2Keys& k,
+                                     RestSource& rest) {
   std::vector<std::int64_t> ids;
   if (!k.market_ids.empty()) {
     for (const auto& sym : venue.symbols) {
@@ -131,7 +118,7 @@ std::vector<std::int64_t> market_ids(const config::VenueConfig& venue, const O2K
     }
     return ids;
   }
-  const auto reply = https_get(rest_endpoint(venue, k.rest_url), "/api/v1/markets", kRestTimeout);
+  const auto reply = rest.get(rest_endpoint(venue, k.rest_url), "/api/v1/markets", kRestTimeout);
   if (reply.status != 200) {
     throw std::runtime_error(
         "venue '" + venue.name + "': GET " + k.rest_url + "/api/v1/markets failed: " +
@@ -151,7 +138,7 @@ std::vector<std::int64_t> market_ids(const config::VenueConfig& venue, const O2K
 // base is configured (its replies are handed over on the timer tick).
 class O2Handler final : public FrameHandler, public RestReplies {
  public:
-  O2Handler(VenueBooks& books, Outbox& out, O2Options o, std::unique_ptr<RestWorker> rest)
+  O2Handler(VenueBooks& books, Outbox& out, O2Options o, std::unique_ptr<RestChannel> rest)
       : rest_(std::move(rest)), feed_(books, out, std::move(o), rest_.get()) {}
   void on_open(std::int64_t now) override { feed_.on_connected(now); }
   void on_close(std::int64_t now) override { feed_.on_disconnected(now); }
@@ -169,14 +156,19 @@ class O2Handler final : public FrameHandler, public RestReplies {
   }
 
  private:
-  std::unique_ptr<RestWorker> rest_;  // before feed_: the feed holds a pointer to it
+  std::unique_ptr<RestChannel> rest_;  // before feed_: the feed holds a pointer to it
   O2Feed feed_;
 };
+
+std::unique_ptr<MessageParser> make_parser(const config::VenueConfig& venue) {
+  return std::make_unique<ParseOnly<Parser, Message>>(O2Options{}.max_levels_per_frame,
+                                                      venue.max_frame_bytes);
+}
 
 std::unique_ptr<FrameHandler> make_feed(const FeedContext& ctx) {
   const O2Keys k = read_own_keys(ctx.venue, read_keys);
   O2Options o;
-  o.market_ids = market_ids(ctx.venue, k);
+  o.market_ids = market_ids(ctx.venue, k, ctx.rest);
   if (o.market_ids.size() != ctx.books.size()) {
     throw std::runtime_error("o2: every symbol needs a market id (config market_ids or rest_url)");
   }
@@ -190,9 +182,9 @@ std::unique_ptr<FrameHandler> make_feed(const FeedContext& ctx) {
   // backstop (nothing at all received).
   o.idle_timeout_ns = 3 * heartbeat_ns(ctx.venue);
   o.rest_check_interval_ns = std::int64_t{k.rest_check_interval_s} * 1'000'000'000;
-  std::unique_ptr<RestWorker> rest;
+  std::unique_ptr<RestChannel> rest;
   if (!k.rest_url.empty()) {
-    rest = std::make_unique<RestWorker>(rest_endpoint(ctx.venue, k.rest_url), kRestTimeout);
+    rest = ctx.rest.channel(rest_endpoint(ctx.venue, k.rest_url), kRestTimeout);
   }
   return std::make_unique<O2Handler>(ctx.books, ctx.out, std::move(o), std::move(rest));
 }
@@ -212,6 +204,7 @@ extern const VenueModule kModule = {
               .read_keys = &check_keys},
     .transport_keepalive = true,
     .make_feed = &make_feed,
+    .make_parser = &make_parser,
 };
 
 }  // namespace wirebook::feeds::o2

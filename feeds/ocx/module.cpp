@@ -47,8 +47,8 @@ RestEndpoint gateway(const config::VenueConfig& venue) {
 }
 
 // Every configured symbol must be a listed market (throws with the reason).
-void check_markets(const config::VenueConfig& venue) {
-  const auto reply = https_get(gateway(venue), "/perps/markets", kRestTimeout);
+void check_markets(const config::VenueConfig& venue, RestSource& rest) {
+  const auto reply = rest.get(gateway(venue), "/perps/markets", kRestTimeout);
   if (reply.status != 200) {
     throw std::runtime_error(
         "venue '" + venue.name + "': GET /perps/markets failed: " +
@@ -75,9 +75,14 @@ OcxOptions options_from(const OcxKeys& k, const FeedContext& ctx) {
   return o;
 }
 
+std::unique_ptr<MessageParser> make_parser(const config::VenueConfig& venue) {
+  return std::make_unique<ParseOnly<Parser, Message>>(OcxOptions{}.max_levels_per_event,
+                                                      venue.max_frame_bytes);
+}
+
 std::unique_ptr<FrameHandler> make_feed(const FeedContext& ctx) {
   const OcxKeys k = read_own_keys(ctx.venue, read_keys);
-  if (k.check_markets) check_markets(ctx.venue);
+  if (k.check_markets) check_markets(ctx.venue, ctx.rest);
   return std::make_unique<OcxHandler>(ctx.books, options_from(k, ctx));
 }
 
@@ -102,6 +107,7 @@ extern const VenueModule kModule = {
     .transport = Transport::sse,
     .transport_keepalive = true,
     .make_feed = &make_feed,
+    .make_parser = &make_parser,
 };
 
 }  // namespace wirebook::feeds::ocx

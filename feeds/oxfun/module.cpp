@@ -83,6 +83,11 @@ OxfunOptions options_from(const OxfunKeys& k, const FeedContext& ctx) {
   return o;
 }
 
+std::unique_ptr<MessageParser> make_parser(const config::VenueConfig& venue) {
+  return std::make_unique<ParseOnly<Parser, Message>>(OxfunOptions{}.max_levels_per_frame,
+                                                      venue.max_frame_bytes);
+}
+
 std::unique_ptr<FrameHandler> make_feed(const FeedContext& ctx) {
   const OxfunKeys k = read_own_keys(ctx.venue, read_keys);
   return std::make_unique<FeedHandler<OxfunFeed>>(ctx.books, ctx.out, options_from(k, ctx));
@@ -105,6 +110,7 @@ extern const VenueModule kModule = {
               .read_keys = &check_keys},
     .min_connect_interval_ns = kMinConnectIntervalNs,
     .make_feed = &make_feed,
+    .make_parser = &make_parser,
 };
 
 }  // namespace wirebook::feeds::oxfun

@@ -37,6 +37,11 @@ AuthMethod auth_method(Credentials::Use use) noexcept {
   return AuthMethod::none;
 }
 
+std::unique_ptr<MessageParser> make_parser(const config::VenueConfig& venue) {
+  return std::make_unique<ParseOnly<Parser, Message>>(PulseOptions{}.max_levels_per_frame,
+                                                      venue.max_frame_bytes);
+}
+
 std::unique_ptr<FrameHandler> make_feed(const FeedContext& ctx) {
   const PulseKeys k = read_own_keys(ctx.venue, read_keys);
   PulseOptions o;
@@ -65,6 +70,7 @@ extern const VenueModule kModule = {
               .keys = kKeys,
               .read_keys = &check_keys},
     .make_feed = &make_feed,
+    .make_parser = &make_parser,
 };
 
 }  // namespace wirebook::feeds::pulse

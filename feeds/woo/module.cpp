@@ -35,20 +35,6 @@ void read_protocol(config::TableReader& r, const config::VenueConfig& venue, Woo
   }
 }
 
-void read_rest_url(config::TableReader& r, WooKeys& k) {
-  auto u = r.string("rest_url");
-  if (!u) return;
-  config::Url url;
-  if (auto err = config::parse_url(*u, url)) {
-    r.problem("rest_url '" + *u + "' " + *err);
-  } else if (url.scheme != "https" &&
-             !(url.scheme == "http" && config::is_loopback_host(url.host))) {
-    r.problem("rest_url must be https:// (http:// only to a loopback host), got '" + *u + "'");
-  } else {
-    k.rest_url = *u;
-  }
-}
-
 // What v3 does not take: trade is not in our v3 sources (README), and one
 // connection holds at most 100 topics (more connections per venue: not yet).
 void check_v3_limits(config::TableReader& r, const config::VenueConfig& venue, const WooKeys& k) {
@@ -99,7 +85,7 @@ WooKeys read_keys(config::TableReader& r, const config::VenueConfig& venue) {
       r.problem("update_depth must be 50, 200 or 500, got " + std::to_string(*d));
     }
   }
-  read_rest_url(r, k);
+  if (auto u = r.https_url("rest_url")) k.rest_url = *u;
   if (auto a = r.integer_in("max_connection_age_s", 1, 86'000)) {
     k.max_connection_age_s = static_cast<std::uint32_t>(*a);
   }
@@ -137,7 +123,7 @@ RestEndpoint rest_endpoint(const config::VenueConfig& venue, const std::string& 
 // are handed over on the timer tick).
 class WooV3Handler final : public FrameHandler, public RestReplies {
  public:
-  WooV3Handler(VenueBooks& books, Outbox& out, WooOptions o, std::unique_ptr<RestWorker> rest)
+  WooV3Handler(VenueBooks& books, Outbox& out, WooOptions o, std::unique_ptr<RestChannel> rest)
       : rest_(std::move(rest)), feed_(books, out, o, rest_.get()) {}
   void on_open(std::int64_t now) override { feed_.on_connected(now); }
   void on_close(std::int64_t now) override { feed_.on_disconnected(now); }
@@ -158,7 +144,7 @@ class WooV3Handler final : public FrameHandler, public RestReplies {
   }
 
  private:
-  std::unique_ptr<RestWorker> rest_;  // before feed_: the feed holds a pointer to it
+  std::unique_ptr<RestChannel> rest_;  // before feed_: the feed holds a pointer to it
   WooFeed feed_;
 };
 
@@ -179,8 +165,14 @@ std::unique_ptr<FrameHandler> make_feed(const FeedContext& ctx) {
   o.max_connection_age_ns = std::int64_t{age} * 1'000'000'000;
   const std::string rest_url =
       k.rest_url.empty() ? default_rest_url(ctx.venue.endpoint) : k.rest_url;
-  auto rest = std::make_unique<RestWorker>(rest_endpoint(ctx.venue, rest_url), kRestTimeout);
+  auto rest = ctx.rest.channel(rest_endpoint(ctx.venue, rest_url), kRestTimeout);
   return std::make_unique<WooV3Handler>(ctx.books, ctx.out, o, std::move(rest));
+}
+
+std::unique_ptr<MessageParser> make_parser(const config::VenueConfig& venue) {
+  const WooKeys k = read_own_keys(venue, read_keys);
+  return std::make_unique<ParseOnly<Parser, Message>>(
+      WooOptions{}.max_levels_per_frame, venue.max_frame_bytes, k.v3 ? Protocol::v3 : Protocol::v2);
 }
 
 constexpr std::array<std::string_view, 7> kKeys = {
@@ -198,6 +190,7 @@ extern const VenueModule kModule = {
               .keys = kKeys,
               .read_keys = &check_keys},
     .make_feed = &make_feed,
+    .make_parser = &make_parser,
 };
 
 }  // namespace wirebook::feeds::woo

@@ -34,15 +34,15 @@ using wirebook::record::RecordView;
 
 namespace shm = wirebook::shm;
 
-std::vector<std::string> sim_argv(const std::vector<std::string>& extra) {
+std::vector<std::string> sim_argv(const std::string& venue, const std::vector<std::string>& extra) {
   std::vector<std::string> argv = {env_or_fail("WIREBOOK"),
                                    "sim",
                                    "--venue",
-                                   "woo",
+                                   venue,
                                    "--ws-port",
-                                   "woo=0",
+                                   venue + "=0",
                                    "--wss-port",
-                                   "woo=-1"};
+                                   venue + "=-1"};
   if (std::find(extra.begin(), extra.end(), "--rate") == extra.end()) {
     argv.insert(argv.end(), {"--rate", "100"});
   }
@@ -53,15 +53,16 @@ std::vector<std::string> sim_argv(const std::vector<std::string>& extra) {
 struct Sim {
   Child child;
   std::string url;
-  explicit Sim(const TempDir& tmp, const std::vector<std::string>& extra = {})
-      : child(sim_argv(extra), tmp.file("sim.out"), tmp.file("sim.err")) {
+  explicit Sim(const TempDir& tmp, const std::vector<std::string>& extra = {},
+               const std::string& venue = "woo")
+      : child(sim_argv(venue, extra), tmp.file("sim.out"), tmp.file("sim.err")) {
     REQUIRE(wait_until([&] { return child.out().find("WIREBOOK_SIM_READY") != std::string::npos; },
                        15s));
     const std::string out = child.out();
-    const std::string tag = "WIREBOOK_SIM woo ws://";
+    const std::string tag = "WIREBOOK_SIM " + venue + " ";  // the one plain endpoint
     const auto at = out.find(tag);
     REQUIRE(at != std::string::npos);
-    const auto begin = at + std::string("WIREBOOK_SIM woo ").size();
+    const auto begin = at + tag.size();
     url = out.substr(begin, out.find('\n', at) - begin);
   }
 };
@@ -75,9 +76,9 @@ std::string config_text(const TempDir& tmp, const std::string& url) {
          "api_secret_env = \"WB_TEST_SECRET\"\n";
 }
 
-std::vector<fs::path> recordings(const TempDir& tmp) {
+std::vector<fs::path> recordings(const TempDir& tmp, const std::string& venue = "woo") {
   std::vector<fs::path> files;
-  const fs::path dir = fs::path(tmp.file("rec")) / "woo";
+  const fs::path dir = fs::path(tmp.file("rec")) / venue;
   if (!fs::exists(dir)) return files;
   for (const auto& e : fs::directory_iterator(dir)) files.push_back(e.path());
   return files;
@@ -107,11 +108,16 @@ Tally tally(const fs::path& file) {
 }
 
 // Frames received so far in the one recording file (0 while there is none).
-std::size_t frames_recorded(const TempDir& tmp) {
-  const auto files = recordings(tmp);
+std::size_t count(const Tally& t, RecordKind kind) {
+  return t.kinds.count(kind) != 0 ? t.kinds.at(kind) : 0;
+}
+
+// Messages received so far in the one recording file (0 while there is none).
+std::size_t frames_recorded(const TempDir& tmp, const std::string& venue = "woo") {
+  const auto files = recordings(tmp, venue);
   if (files.size() != 1 || fs::file_size(files[0]) < sizeof(wirebook::record::FileHeader)) return 0;
   const Tally t = tally(files[0]);
-  return t.kinds.count(RecordKind::frame_in) != 0 ? t.kinds.at(RecordKind::frame_in) : 0;
+  return count(t, RecordKind::frame_in) + count(t, RecordKind::stream_event);
 }
 
 }  // namespace
@@ -224,9 +230,10 @@ TEST_CASE("wirebook sim --replay serves a recording's received frames as a venue
 
 namespace {
 
-std::vector<shm::Event> ring_events(const std::string& dir, std::uint64_t& lost) {
+std::vector<shm::Event> ring_events(const std::string& dir, const std::string& venue,
+                                    std::uint64_t& lost) {
   shm::VenueReader r;
-  REQUIRE(shm::VenueReader::open(dir, "woo", r) == shm::OpenError::ok);
+  REQUIRE(shm::VenueReader::open(dir, venue, r) == shm::OpenError::ok);
   std::vector<shm::Event> events;
   shm::RingCursor c = r.cursor_from(1);
   shm::Event ev;
@@ -241,9 +248,10 @@ std::vector<shm::Event> ring_events(const std::string& dir, std::uint64_t& lost)
   return events;
 }
 
-std::vector<shm::Level> book_levels(const std::string& dir, std::uint32_t i) {
+std::vector<shm::Level> book_levels(const std::string& dir, const std::string& venue,
+                                    std::uint32_t i) {
   shm::VenueReader r;
-  REQUIRE(shm::VenueReader::open(dir, "woo", r) == shm::OpenError::ok);
+  REQUIRE(shm::VenueReader::open(dir, venue, r) == shm::OpenError::ok);
   std::vector<shm::Level> bids(1000);
   std::vector<shm::Level> asks(1000);
   shm::BookView v;
@@ -295,46 +303,62 @@ std::size_t live_books(const std::string& dir) {
   return n;
 }
 
-TEST_CASE("a recorded session with faults replays to byte-identical books and ring records",
-          "[record][daemon][replay]") {
-  const std::string seed =
-      std::getenv("WIREBOOK_SEED") != nullptr ? std::getenv("WIREBOOK_SEED") : "7";
-  INFO("WIREBOOK_SEED=" << seed);
-  TempDir tmp;
-  Sim sim(tmp, {"--seed", seed, "--rate", "200", "--fault", "drop=0.01", "--fault", "reorder=0.01",
-                "--fault", "tcp_close=0.002"});
-  const std::string cfg = tmp.write("d.toml", config_text(tmp, sim.url));
+namespace {
+
+std::string seed_text() {
+  return std::getenv("WIREBOOK_SEED") != nullptr ? std::getenv("WIREBOOK_SEED") : "7";
+}
+
+// Faults that make books resync (drops, reorders) and the connection drop.
+std::vector<std::string> fault_args(const std::string& seed) {
+  return {"--seed",    seed,      "--rate",       "200",     "--fault",
+          "drop=0.01", "--fault", "reorder=0.01", "--fault", "tcp_close=0.002"};
+}
+
+// wirebookd with `config` records a session of `venue` until it has opened
+// `opens` connections (or SSE streams) and received `frames` frames, then
+// stops on SIGTERM. Returns the one recording.
+fs::path record_session(const TempDir& tmp, const std::string& venue, const std::string& config,
+                        std::size_t frames, std::size_t opens_wanted = 2) {
+  const std::string cfg = tmp.write("d.toml", config);
   Child daemon({env_or_fail("WIREBOOKD"), "--config", cfg}, tmp.file("d.out"), tmp.file("d.err"),
                {"WB_TEST_KEY=key-abc", "WB_TEST_SECRET=secret-xyz"});
   INFO("wirebookd stderr:\n" << daemon.err());
-  // Enough traffic for drops, reorders (resyncs) and at least one reconnect.
   const auto opens = [&] {
-    const auto files = recordings(tmp);
+    const auto files = recordings(tmp, venue);
     if (files.size() != 1 || fs::file_size(files[0]) < sizeof(wirebook::record::FileHeader)) {
       return std::size_t{0};  // not created yet, or its header not written yet
     }
     const Tally t = tally(files[0]);
-    return t.kinds.count(RecordKind::open) != 0 ? t.kinds.at(RecordKind::open) : 0;
+    return count(t, RecordKind::open) + count(t, RecordKind::stream_open);
   };
-  REQUIRE(wait_until([&] { return opens() >= 2 && frames_recorded(tmp) > 1500; }, 90s));
+  REQUIRE(wait_until(
+      [&] { return opens() >= opens_wanted && frames_recorded(tmp, venue) > frames; }, 90s));
   daemon.signal(SIGTERM);
   REQUIRE(daemon.wait(5000ms) == 0);
-  const auto files = recordings(tmp);
+  const auto files = recordings(tmp, venue);
   REQUIRE(files.size() == 1);
+  return files[0];
+}
 
-  const auto replayed = run({env_or_fail("WIREBOOK"), "replay", files[0].string(), "--instance",
-                             "r", "--dir", tmp.file("shm2")},
+// `wirebook replay` of `file` into shm2/r comes out as the live instance did:
+// every ring record byte for byte (the live ring ends with what the daemon's
+// stop wrote: every book DISCONNECTED) and both books.
+void check_replay_identical(const TempDir& tmp, const fs::path& file, const std::string& venue) {
+  const auto replayed = run({env_or_fail("WIREBOOK"), "replay", file.string(), "--instance", "r",
+                             "--dir", tmp.file("shm2")},
                             tmp.path());
   INFO("replay out:\n" << replayed.out << "\nreplay err:\n" << replayed.err);
   REQUIRE(replayed.status == 0);
   CHECK(replayed.err.find("different number of times") == std::string::npos);
+  CHECK(replayed.err.find("REST requests differ") == std::string::npos);
 
   const std::string live_dir = tmp.file("shm") + "/t";
   const std::string replay_dir = tmp.file("shm2") + "/r";
   std::uint64_t live_lost = 0;
   std::uint64_t replay_lost = 0;
-  const auto live = ring_events(live_dir, live_lost);
-  const auto again = ring_events(replay_dir, replay_lost);
+  const auto live = ring_events(live_dir, venue, live_lost);
+  const auto again = ring_events(replay_dir, venue, replay_lost);
   CHECK(live_lost == 0);
   CHECK(replay_lost == 0);
   REQUIRE(again.size() > 1000);
@@ -358,11 +382,25 @@ TEST_CASE("a recorded session with faults replays to byte-identical books and ri
   }
   CHECK(live.size() - again.size() <= 2);  // one per book
   for (std::uint32_t i = 0; i < 2; ++i) {
-    const auto a = book_levels(live_dir, i);
-    const auto b = book_levels(replay_dir, i);
+    const auto a = book_levels(live_dir, venue, i);
+    const auto b = book_levels(replay_dir, venue, i);
     REQUIRE(a.size() == b.size());
     CHECK(std::memcmp(a.data(), b.data(), a.size() * sizeof(shm::Level)) == 0);
   }
+}
+
+}  // namespace
+
+TEST_CASE("a recorded session with faults replays to byte-identical books and ring records",
+          "[record][daemon][replay]") {
+  const std::string seed = seed_text();
+  INFO("WIREBOOK_SEED=" << seed);
+  TempDir tmp;
+  Sim sim(tmp, fault_args(seed));
+  const std::string cfg = tmp.file("d.toml");
+  const fs::path file = record_session(tmp, "woo", config_text(tmp, sim.url), 1500);
+  const std::vector<fs::path> files = {file};
+  check_replay_identical(tmp, file, "woo");
   // Books LIVE just before a gap leave LIVE at the gap (the recorder lost
   // inputs). Faults make books resync now and then: the gap goes where both
   // were LIVE just before it.
@@ -463,6 +501,98 @@ TEST_CASE("a recorded session with faults replays to byte-identical books and ri
     INFO("dump:\n" << dump.out << dump.err);
     CHECK(dump.out.find("\"symbol\":\"SPOT_BTC_USDT\"") != std::string::npos);
   }
+}
+
+TEST_CASE("a WOO v3 session (books from REST snapshots) replays byte-identical without the network",
+          "[record][daemon][replay]") {
+  const std::string seed = seed_text();
+  INFO("WIREBOOK_SEED=" << seed);
+  TempDir tmp;
+  std::vector<std::string> args = fault_args(seed);
+  args.insert(args.end(), {"--set", "woo.protocol=v3", "--set", "woo.rest_lag=0.3"});
+  fs::path file;
+  {
+    Sim sim(tmp, args);
+    file = record_session(tmp, "woo", config_text(tmp, sim.url) + "protocol = \"v3\"\n", 800);
+  }  // the simulator is gone: replay must take every REST answer from the recording
+  const Tally t = tally(file);
+  REQUIRE(t.kinds.count(RecordKind::rest_get) == 1);
+  REQUIRE(t.kinds.count(RecordKind::rest_reply) == 1);
+  CHECK(t.kinds.at(RecordKind::rest_get) >= 2);  // a snapshot per book, again after each reconnect
+  CHECK(t.kinds.at(RecordKind::rest_reply) >= 2);
+  check_replay_identical(tmp, file, "woo");
+}
+
+TEST_CASE(
+    "an O2 session (market ids looked up at start, REST book checks) replays without the "
+    "network",
+    "[record][daemon][replay]") {
+  const std::string seed = seed_text();
+  INFO("WIREBOOK_SEED=" << seed);
+  TempDir tmp;
+  fs::path file;
+  {
+    // Unsequenced frames: the feed cross-checks its books over REST.
+    std::vector<std::string> args = fault_args(seed);
+    args.insert(args.end(), {"--set", "o2.unsequenced=true"});
+    Sim sim(tmp, args, "o2");
+    const std::string rest = sim.url.substr(0, sim.url.find('/', std::string("ws://").size()));
+    const std::string config =
+        "[daemon]\ninstance = \"t\"\nring_capacity = 1048576\nshm_dir = \"" + tmp.file("shm") +
+        "\"\n[record]\ndirectory = \"" + tmp.file("rec") +
+        "\"\n[[venue]]\nname = \"o2\"\nkind = \"o2\"\nurl = \"" + sim.url +
+        "\"\nsymbols = [\"BTC-USD\", \"ETH-USD\"]\ndepth = 10\nconnect_timeout_ms = 1000\n"
+        "rest_url = \"http" +
+        rest.substr(2) + "\"\nrest_check_interval_s = 1\n";
+    file = record_session(tmp, "o2", config, 800);
+  }  // the simulator is gone: replay must take every REST answer from the recording
+  // The start-up market lookup follows the meta record.
+  RecordReader r(file);
+  RecordView v;
+  REQUIRE(r.next(v) == ReadStatus::ok);
+  REQUIRE(v.header.kind == RecordKind::meta);
+  REQUIRE(r.next(v) == ReadStatus::ok);
+  CHECK(v.header.kind == RecordKind::rest_get);
+  CHECK(v.payload == "/api/v1/markets");
+  CHECK((v.header.tag & wirebook::record::kStartupLookup) != 0);
+  REQUIRE(r.next(v) == ReadStatus::ok);
+  CHECK(v.header.kind == RecordKind::rest_reply);
+  CHECK(v.header.status == 200);
+  const Tally t = tally(file);
+  REQUIRE(t.kinds.count(RecordKind::rest_get) == 1);
+  CHECK(t.kinds.at(RecordKind::rest_get) >= 2);  // the lookup and at least one REST book check
+  check_replay_identical(tmp, file, "o2");
+}
+
+TEST_CASE(
+    "an OCX session (SSE streams per market, markets checked at start) replays without the "
+    "network",
+    "[record][daemon][replay]") {
+  const std::string seed = seed_text();
+  INFO("WIREBOOK_SEED=" << seed);
+  TempDir tmp;
+  fs::path file;
+  {
+    Sim sim(tmp, fault_args(seed), "ocx");
+    const std::string config =
+        "[daemon]\ninstance = \"t\"\nring_capacity = 1048576\nshm_dir = \"" + tmp.file("shm") +
+        "\"\n[record]\ndirectory = \"" + tmp.file("rec") +
+        "\"\n[[venue]]\nname = \"ocx\"\nkind = \"ocx\"\nurl = \"" + sim.url +
+        "\"\nsymbols = [\"BTC-PERP\", \"ETH-PERP\"]\ndepth = 10\nconnect_timeout_ms = 1000\n";
+    // Two streams open at start; a third open is a stream reconnecting.
+    file = record_session(tmp, "ocx", config, 800, 3);
+  }  // the simulator is gone: replay must take the market list from the recording
+  const Tally t = tally(file);
+  CHECK(count(t, RecordKind::frame_in) == 0);  // every message arrived on a stream
+  CHECK(count(t, RecordKind::stream_event) > 800);
+  CHECK(count(t, RecordKind::stream_close) >= 1);
+  RecordReader r(file);
+  RecordView v;
+  REQUIRE(r.next(v) == ReadStatus::ok);
+  REQUIRE(r.next(v) == ReadStatus::ok);
+  CHECK(v.header.kind == RecordKind::rest_get);
+  CHECK(v.payload == "/perps/markets");
+  check_replay_identical(tmp, file, "ocx");
 }
 
 TEST_CASE("wirebookd exits 2 naming the [record] directory it cannot create", "[record][daemon]") {

@@ -4,8 +4,10 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -64,6 +66,170 @@ class NullOutbox final : public feeds::Outbox {
   void send_text(std::string_view) override {}
 };
 
+[[nodiscard]] bool is_rest(const RecordView& r) noexcept {
+  return r.header.kind == RecordKind::rest_get || r.header.kind == RecordKind::rest_reply;
+}
+[[nodiscard]] bool is_startup_lookup(const RecordView& r) noexcept {
+  return is_rest(r) && (r.header.tag & record::kStartupLookup) != 0;
+}
+// What follows each file's meta record: what the feed was built from.
+[[nodiscard]] bool is_preamble(const RecordView& r) noexcept {
+  return is_startup_lookup(r) || r.header.kind == RecordKind::feed_built;
+}
+
+// A received message's parts: a WebSocket frame is all data; a stream event
+// has its SSE type and id too.
+struct ReceivedText {
+  std::string_view type;
+  std::string_view id;
+  bool id_in_event = false;
+  std::string_view data;
+};
+
+// `body`: a frame_in or stream_event payload without its clock values. False
+// for any other record or a malformed event.
+[[nodiscard]] bool received_text(const record::RecordHeader& h, std::string_view body,
+                                 ReceivedText& out) noexcept {
+  if (h.kind == RecordKind::frame_in) {
+    out = ReceivedText{{}, {}, false, body};
+    return true;
+  }
+  record::StreamEventHead head{};
+  if (h.kind != RecordKind::stream_event || body.size() < sizeof head) return false;
+  std::memcpy(&head, body.data(), sizeof head);
+  const std::string_view rest = body.substr(sizeof head);
+  if (rest.size() < std::size_t{head.type_bytes} + head.id_bytes) return false;
+  out.type = rest.substr(0, head.type_bytes);
+  out.id = rest.substr(head.type_bytes, head.id_bytes);
+  out.id_in_event = head.id_in_event != 0;
+  out.data = rest.substr(std::size_t{head.type_bytes} + head.id_bytes);
+  return true;
+}
+
+// The received message of a record (frame_in or stream_event), clock values
+// excluded; false for any other record.
+[[nodiscard]] bool received_text(const record::RecordHeader& h, std::string_view payload,
+                                 std::size_t clock_reads, ReceivedText& out) noexcept {
+  const std::size_t clock_bytes = clock_reads * sizeof(std::int64_t);
+  return clock_bytes <= payload.size() &&
+         received_text(h, payload.substr(0, payload.size() - clock_bytes), out);
+}
+
+// A start-up lookup as recorded (the records after each file's meta record).
+struct Preamble {
+  std::vector<record::RecordHeader> headers;
+  std::vector<std::string> payloads;
+  void add(const RecordView& r) {
+    headers.push_back(r.header);
+    payloads.emplace_back(r.payload);
+  }
+};
+
+// One recorded REST channel: the GETs the feed made (checked against what it
+// makes now) and the replies it took, handed over at its next poll — the
+// recording puts them just before the input that polled them.
+class RecordedChannel final : public feeds::RestChannel {
+ public:
+  explicit RecordedChannel(std::uint64_t& mismatches) : mismatches_(mismatches) {}
+  void expect(const RecordView& r) {
+    gets_.push_back(Get{std::string(r.payload), r.header.tag, r.header.status != 0});
+  }
+  void arrive(const RecordView& r) {
+    std::vector<char> body(r.payload.size() + simdjson::SIMDJSON_PADDING, '\0');
+    std::copy(r.payload.begin(), r.payload.end(), body.begin());
+    replies_.push_back(Reply{r.header.tag, r.header.status, std::move(body), r.payload.size()});
+  }
+  bool get(std::string_view target, std::uint64_t tag) override {
+    if (gets_.empty()) {  // lost to a recorder gap
+      ++mismatches_;
+      return true;
+    }
+    const Get g = std::move(gets_.front());
+    gets_.pop_front();
+    if (g.target != target || g.tag != tag) ++mismatches_;
+    return g.queued;
+  }
+  void poll(feeds::RestReplies& replies, std::int64_t rt, std::int64_t mono) noexcept override {
+    for (const Reply& r : replies_) {
+      replies.on_rest_reply(r.tag, r.status, r.body.data(), r.len, r.body.size(), rt, mono);
+    }
+    replies_.clear();
+  }
+
+ private:
+  struct Get {
+    std::string target;
+    std::uint64_t tag;
+    bool queued;
+  };
+  struct Reply {
+    std::uint64_t tag;
+    int status;
+    std::vector<char> body;  // with simdjson padding
+    std::size_t len;
+  };
+  std::uint64_t& mismatches_;
+  std::deque<Get> gets_;
+  std::vector<Reply> replies_;
+};
+
+// The REST a recording saw, given back without the network: start-up lookups
+// in recorded order (by target), channels numbered as the feed opens them.
+class RecordedRest final : public feeds::RestSource {
+ public:
+  void add_lookup(const record::RecordHeader& h, std::string_view payload) {
+    if (h.kind == RecordKind::rest_get) {
+      lookups_.push_back(
+          Lookup{h.tag, std::string(payload), {0, {}, "no answer in the recording"}});
+    } else if (!lookups_.empty() && lookups_.back().tag == h.tag) {
+      feeds::RestResult& r = lookups_.back().result;
+      r.status = h.status;
+      (r.status == 0 ? r.error : r.body) = std::string(payload);
+      if (r.status != 0) r.error.clear();
+    }
+  }
+  feeds::RestResult get(const feeds::RestEndpoint&, std::string_view target,
+                        std::chrono::milliseconds) override {
+    for (; next_lookup_ < lookups_.size(); ++next_lookup_) {
+      if (lookups_[next_lookup_].target == target) return lookups_[next_lookup_++].result;
+      ++mismatches_;  // a lookup the feed no longer makes
+    }
+    return feeds::RestResult{0, {}, "GET " + std::string(target) + " is not in the recording"};
+  }
+  std::unique_ptr<feeds::RestChannel> channel(const feeds::RestEndpoint&,
+                                              std::chrono::milliseconds) override {
+    auto c = std::make_unique<RecordedChannel>(mismatches_);
+    channels_.push_back(c.get());
+    return c;
+  }
+  // A channel's rest_get or rest_reply record (the feed owns the channels and
+  // outlives every call).
+  void apply(const RecordView& r) {
+    const std::uint32_t n = r.header.connection;
+    if (n == 0 || n > channels_.size()) {
+      ++mismatches_;
+      return;
+    }
+    if (r.header.kind == RecordKind::rest_get) {
+      channels_[n - 1]->expect(r);
+    } else {
+      channels_[n - 1]->arrive(r);
+    }
+  }
+  [[nodiscard]] std::uint64_t mismatches() const noexcept { return mismatches_; }
+
+ private:
+  struct Lookup {
+    std::uint64_t tag;
+    std::string target;
+    feeds::RestResult result;
+  };
+  std::vector<Lookup> lookups_;
+  std::size_t next_lookup_ = 0;
+  std::vector<RecordedChannel*> channels_;
+  std::uint64_t mismatches_ = 0;
+};
+
 struct Meta {
   std::string venue;
   std::string kind;
@@ -88,13 +254,15 @@ Meta parse_meta(std::string_view payload) {
 // One venue being replayed: its segment, books and feed, built as the daemon builds them.
 class VenueReplay {
  public:
-  VenueReplay(const Meta& meta, const ReplayOptions& o, shm::SegmentOptions seg)
+  VenueReplay(const Meta& meta, const Preamble& preamble, const ReplayOptions& o,
+              shm::SegmentOptions seg)
       : config_(config::parse_config(meta.config_text, "recorded config", feeds::venue_rules())) {
     for (const auto& v : config_.venues) {
       if (v.name == meta.venue) venue_ = &v;
     }
     if (venue_ == nullptr) throw std::runtime_error("recorded config has no venue " + meta.venue);
-    const feeds::VenueModule* module = feeds::find_venue_module(venue_->kind);
+    module_ = feeds::find_venue_module(venue_->kind);
+    const feeds::VenueModule* module = module_;
     if (module == nullptr || module->make_feed == nullptr) {
       throw std::runtime_error("venue kind '" + venue_->kind + "' has no feed in this build");
     }
@@ -119,7 +287,23 @@ class VenueReplay {
       creds.api_key = "replay";
       creds.api_secret = "replay";
     }
-    handler_ = module->make_feed(feeds::FeedContext{*venue_, *books_, outbox_, creds});
+    for (std::size_t i = 0; i < preamble.headers.size(); ++i) {
+      const record::RecordHeader& h = preamble.headers[i];
+      if (h.kind == RecordKind::feed_built) {
+        clock_.load(preamble.payloads[i].data(),
+                    std::min<std::size_t>(h.clock_reads, preamble.payloads[i].size() / 8));
+      } else {
+        rest_.add_lookup(h, preamble.payloads[i]);
+      }
+    }
+    feeds::t_clock_tap = &clock_;  // the realtime values the feed read while it was built
+    try {
+      handler_ = module->make_feed(feeds::FeedContext{*venue_, *books_, outbox_, creds, rest_});
+    } catch (...) {
+      feeds::t_clock_tap = nullptr;
+      throw;
+    }
+    feeds::t_clock_tap = nullptr;
     control_->set_state(shm::SegmentState::live);
     writer_->set_state(shm::SegmentState::live);
   }
@@ -131,59 +315,111 @@ class VenueReplay {
 
   // Feeds one record to the venue code; false when it was not an input.
   bool apply(const RecordView& r, ReplayReport& report) {
+    if (is_rest(r)) {
+      if (is_startup_lookup(r)) return false;  // read before the feed was built
+      rest_.apply(r);
+      return true;
+    }
+    if (r.header.kind == RecordKind::gap) {
+      reopen(r.header.mono_ns);
+      ++report.gaps;
+      return true;
+    }
     const std::size_t clock_bytes = std::size_t{r.header.clock_reads} * sizeof(std::int64_t);
     if (clock_bytes > r.payload.size()) {
       ++report.clock_mismatches;
       return false;
     }
-    const std::size_t body = r.payload.size() - clock_bytes;
-    clock_.load(r.payload.data() + body, r.header.clock_reads);
-    const std::int64_t mono = r.header.mono_ns;
+    const std::string_view body = r.payload.substr(0, r.payload.size() - clock_bytes);
+    clock_.load(body.data() + body.size(), r.header.clock_reads);
     feeds::t_clock_tap = &clock_;
-    switch (r.header.kind) {
-      case RecordKind::frame_in:
-        frame_.assign(r.payload.data(), body);
-        frame_.resize(body + simdjson::SIMDJSON_PADDING, '\0');
-        (void)handler_->on_frame(frame_.data(), body, frame_.size(), r.header.realtime_ns, mono);
-        ++report.frames;
-        break;
-      case RecordKind::open:
-        handler_->on_open(mono);
-        break;
-      case RecordKind::close:
-        handler_->on_close(mono);
-        break;
-      case RecordKind::timer:
-        (void)handler_->on_timer(mono);
-        break;
-      case RecordKind::idle:
-        writer_->idle(mono);
-        break;
-      case RecordKind::gap:
-        // Inputs are missing: whatever the books showed may be wrong now.
-        // A close and reopen drops every book out of LIVE until a snapshot.
-        feeds::t_clock_tap = nullptr;
-        handler_->on_close(mono);
-        handler_->on_open(mono);
-        ++report.gaps;
-        break;
-      default:
-        feeds::t_clock_tap = nullptr;
-        return false;
-    }
+    const bool input = deliver(r.header, body, report);
     feeds::t_clock_tap = nullptr;
-    if (!clock_.exact() && r.header.kind != RecordKind::gap) ++report.clock_mismatches;
-    return true;
+    if (input && !clock_.exact()) ++report.clock_mismatches;
+    return input;
   }
   [[nodiscard]] std::uint64_t extra_clock_reads() const noexcept { return clock_.extra(); }
+  [[nodiscard]] std::uint64_t rest_mismatches() const noexcept { return rest_.mismatches(); }
+  // The venue's parser alone, as its feed builds it (nullptr: not offered).
+  [[nodiscard]] std::unique_ptr<feeds::MessageParser> parser() const {
+    return module_->make_parser == nullptr ? nullptr : module_->make_parser(*venue_);
+  }
 
  private:
   config::Config config_;
   const config::VenueConfig* venue_ = nullptr;
+  const feeds::VenueModule* module_ = nullptr;
   std::unique_ptr<shm::ControlWriter> control_;
   std::unique_ptr<shm::VenueWriter> writer_;
   std::unique_ptr<feeds::VenueBooks> books_;
+  // One recorded input through the entry point the session called (the
+  // clock tap installed); false when the record is no input.
+  bool deliver(const record::RecordHeader& h, std::string_view body, ReplayReport& report) {
+    const std::int64_t mono = h.mono_ns;
+    const std::size_t stream = h.tag;
+    ReceivedText text;
+    switch (h.kind) {
+      case RecordKind::frame_in:
+      case RecordKind::stream_event:
+        if (!received_text(h, body, text)) return false;
+        frame_.assign(text.data);
+        frame_.resize(text.data.size() + simdjson::SIMDJSON_PADDING, '\0');
+        ++report.frames;
+        if (h.kind == RecordKind::frame_in) {
+          (void)handler_->on_frame(frame_.data(), text.data.size(), frame_.size(), h.realtime_ns,
+                                   mono);
+        } else {
+          const feeds::SseEvent ev{text.type,     text.id,          text.id_in_event,
+                                   frame_.data(), text.data.size(), frame_.size()};
+          (void)handler_->on_stream_event(stream, ev, h.realtime_ns, mono);
+        }
+        return true;
+      case RecordKind::open:
+        handler_->on_open(mono);
+        return true;
+      case RecordKind::close:
+        handler_->on_close(mono);
+        return true;
+      case RecordKind::timer:
+        (void)handler_->on_timer(mono);
+        return true;
+      case RecordKind::idle:
+        writer_->idle(mono);
+        return true;
+      case RecordKind::stream_open:
+        handler_->on_stream_open(stream, mono);
+        return true;
+      case RecordKind::stream_close:
+        handler_->on_stream_close(stream, mono);
+        return true;
+      case RecordKind::stream_comment:
+        handler_->on_stream_comment(stream, body, mono);
+        return true;
+      case RecordKind::stream_timer:
+        (void)handler_->on_stream_timer(stream, mono);
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  // Inputs are missing: whatever the books showed may be wrong now. Closing
+  // and reopening the connection (every stream of a multi-stream feed) takes
+  // every book out of LIVE until the recording shows a fresh snapshot.
+  void reopen(std::int64_t mono) {
+    const std::size_t streams = handler_->stream_targets().size();
+    if (streams == 0) {
+      handler_->on_close(mono);
+      handler_->on_open(mono);
+    }
+    for (std::size_t s = 0; s < streams; ++s) {
+      handler_->on_stream_close(s, mono);
+      handler_->on_stream_open(s, mono);
+    }
+  }
+
   NullOutbox outbox_;
+  RecordedRest rest_;  // before handler_: the feed's channels are its
   std::unique_ptr<feeds::FrameHandler> handler_;
   RecordedClock clock_;
   std::string frame_;
@@ -224,6 +460,8 @@ ReplayReport replay(const ReplayOptions& o, const std::function<void(std::string
     }
     const Meta meta = parse_meta(m.payload);
     if (!o.venue.empty() && meta.venue != o.venue) continue;
+    Preamble preamble;
+    while (head.next(m) == ReadStatus::ok && is_preamble(m)) preamble.add(m);
     auto& v = venues[meta.venue];
     if (!v) {
       if (venues.size() > 1) {
@@ -231,7 +469,7 @@ ReplayReport replay(const ReplayOptions& o, const std::function<void(std::string
             "replaying several venues into one instance is not supported "
             "yet: pick one with --venue");
       }
-      v = std::make_unique<VenueReplay>(meta, o, seg);
+      v = std::make_unique<VenueReplay>(meta, preamble, o, seg);
       report.venues.push_back(meta.venue);
       if (log) log("replaying venue " + meta.venue + " (" + meta.kind + ") into " + seg.dir);
     }
@@ -249,6 +487,7 @@ ReplayReport replay(const ReplayOptions& o, const std::function<void(std::string
       if (log) log(reader.message());
     }
   }
+  for (const auto& [name, v] : venues) report.rest_mismatches += v->rest_mismatches();
   return report;
 }
 
@@ -257,6 +496,7 @@ namespace {
 // The inputs of one venue, loaded once so every timed pass sees the same bytes.
 struct LoadedInputs {
   Meta meta;
+  Preamble preamble;  // the first file's start-up lookups
   std::vector<record::RecordHeader> headers;
   std::vector<std::string> payloads;
   std::vector<std::size_t> frames;  // indexes of frame_in records
@@ -276,7 +516,14 @@ void load_recording(const std::string& file, const std::string& venue, LoadedInp
       continue;
     }
     if (!mine) continue;
-    if (r.header.kind == RecordKind::frame_in) in.frames.push_back(in.headers.size());
+    if (is_preamble(r)) {
+      if (in.headers.empty()) in.preamble.add(r);  // later files repeat them
+      continue;
+    }
+    ReceivedText text;
+    if (received_text(r.header, r.payload, r.header.clock_reads, text)) {
+      in.frames.push_back(in.headers.size());
+    }
     in.headers.push_back(r.header);
     in.payloads.emplace_back(r.payload);
   }
@@ -367,7 +614,7 @@ std::vector<std::int64_t> time_pipeline_frames(const LoadedInputs& in, const Ben
   ro.instance = o.latencies_instance;
   shm::SegmentOptions seg;
   seg.dir = ro.shm_dir + "/" + ro.instance;
-  VenueReplay v(in.meta, ro, seg);
+  VenueReplay v(in.meta, in.preamble, ro, seg);
   ReplayReport ignored;
   RecordView r;
   for (std::size_t i = 0; i < in.headers.size(); ++i) {
@@ -376,7 +623,9 @@ std::vector<std::int64_t> time_pipeline_frames(const LoadedInputs& in, const Ben
     const auto t0 = Clock::now();
     (void)v.apply(r, ignored);
     const auto t1 = Clock::now();
-    if (r.header.kind == RecordKind::frame_in) ns.push_back(ns_between(t0, t1));
+    if (r.header.kind == RecordKind::frame_in || r.header.kind == RecordKind::stream_event) {
+      ns.push_back(ns_between(t0, t1));
+    }
   }
   return ns;
 }
@@ -399,6 +648,31 @@ std::vector<std::int64_t> time_walk_frames(const std::vector<simdjson::padded_st
     ns.push_back(ns_between(t0, Clock::now()));
   }
   return ns;
+}
+
+// The venue's parser alone over the same messages (padded as for the walk).
+void time_parse_only(const LoadedInputs& in, const std::vector<simdjson::padded_string>& padded,
+                     int rounds, feeds::MessageParser& parser, BenchReport& report) {
+  std::vector<std::string_view> types;  // SSE event types; empty for WebSocket frames
+  types.reserve(in.frames.size());
+  for (const std::size_t i : in.frames) {
+    ReceivedText text;
+    (void)received_text(in.headers[i], in.payloads[i], in.headers[i].clock_reads, text);
+    types.push_back(text.type);
+  }
+  const auto parse_pass = [&] {
+    std::uint64_t levels = 0;
+    std::uint64_t failed = 0;
+    for (std::size_t f = 0; f < padded.size(); ++f) {
+      const std::int64_t n = parser.parse(types[f], padded[f].data(), padded[f].size(),
+                                          padded[f].size() + simdjson::SIMDJSON_PADDING);
+      n < 0 ? ++failed : levels += static_cast<std::uint64_t>(n);
+    }
+    report.parse_levels = levels;
+    report.parse_failed = failed;
+  };
+  parse_pass();  // untimed: buffers sized on the first messages
+  report.parse_ns_per_frame = best_ns(rounds, parse_pass) / static_cast<double>(report.frames);
 }
 
 // The report's latency CDF input: one line per frame, "<pipeline ns> <walk ns>".
@@ -441,12 +715,14 @@ BenchReport bench(const BenchOptions& o) {
   ReplayOptions ro;
   ro.shm_dir = o.shm_dir;
   double pipeline = 0;
+  std::unique_ptr<feeds::MessageParser> message_parser;
   for (int round = 0; round < o.rounds; ++round) {
     ro.instance = "bench-" + std::to_string(::getpid()) + "-" + std::to_string(round);
     shm::SegmentOptions seg;
     seg.dir = ro.shm_dir + "/" + ro.instance;
     {
-      VenueReplay v(in.meta, ro, seg);
+      VenueReplay v(in.meta, in.preamble, ro, seg);
+      if (round == 0) message_parser = v.parser();
       const double ns = best_ns(1, [&] {
         ReplayReport ignored;
         RecordView r;
@@ -467,9 +743,9 @@ BenchReport bench(const BenchOptions& o) {
   std::vector<simdjson::padded_string> padded;
   padded.reserve(in.frames.size());
   for (const std::size_t i : in.frames) {
-    const std::size_t body =
-        in.payloads[i].size() - std::size_t{in.headers[i].clock_reads} * sizeof(std::int64_t);
-    padded.emplace_back(in.payloads[i].data(), body);
+    ReceivedText text;
+    (void)received_text(in.headers[i], in.payloads[i], in.headers[i].clock_reads, text);
+    padded.emplace_back(text.data.data(), text.data.size());
   }
   simdjson::ondemand::parser parser;
   // One untimed pass first: the parser sizes its buffers on its first documents.
@@ -488,6 +764,7 @@ BenchReport bench(const BenchOptions& o) {
   walk_pass();
   const double walk_ns = best_ns(o.rounds, walk_pass);
   report.walk_ns_per_frame = walk_ns / static_cast<double>(report.frames);
+  if (message_parser) time_parse_only(in, padded, o.rounds, *message_parser, report);
   if (!o.latencies_path.empty()) write_latencies(in, o, padded, parser);
   return report;
 }

@@ -33,14 +33,16 @@ struct ReplayReport {
   std::uint64_t frames = 0;
   std::uint64_t gaps = 0;
   std::uint64_t clock_mismatches = 0;  // the feed read the clock more or less often than recorded
+  std::uint64_t rest_mismatches = 0;   // REST GETs the feed made differ from the recorded ones
   std::vector<std::string> problems;   // torn or corrupt files (file and offset), in order
   std::vector<std::string> venues;     // replayed, in order
 };
 
 // `wirebook replay --bench`: every frame of the files through the venue
 // code at maximum speed (the full pipeline: parser, sequencer, books, shm),
-// then a bare simdjson On-Demand walk over the same frames that touches every
-// scalar token's raw text — the floor any JSON feed handler pays.
+// the venue's parser alone over the same frames (parse-only), then a bare
+// simdjson On-Demand walk over them that touches every scalar token's raw
+// text — the floor any JSON feed handler pays.
 struct BenchOptions {
   std::vector<std::string> files;  // recordings, or JSONL (one frame per line)
   std::string venue;               // recordings: which venue; JSONL: the venue in `config`
@@ -62,8 +64,11 @@ struct BenchReport {
   std::uint64_t bytes = 0;
   double pipeline_ns_per_frame = 0;
   double walk_ns_per_frame = 0;
-  std::uint64_t walk_tokens = 0;  // scalar tokens touched per round (a check the walk ran)
-  std::uint64_t walk_touch = 0;   // a sum over their first and last characters
+  double parse_ns_per_frame = 0;   // 0: the venue offers no parse-only pass
+  std::uint64_t parse_levels = 0;  // price levels the parser read per round
+  std::uint64_t parse_failed = 0;  // messages it rejected per round
+  std::uint64_t walk_tokens = 0;   // scalar tokens touched per round (a check the walk ran)
+  std::uint64_t walk_touch = 0;    // a sum over their first and last characters
 };
 
 [[nodiscard]] BenchReport bench(const BenchOptions& options);

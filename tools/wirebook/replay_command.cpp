@@ -57,6 +57,14 @@ int run_bench(const ReplayArgs& a) {
               b.rounds);
   std::printf("  wirebook pipeline (parse, sequence, book, shm): %12.0f frames/s %9.1f ns/frame\n",
               1e9 / r.pipeline_ns_per_frame, r.pipeline_ns_per_frame);
+  if (r.parse_ns_per_frame > 0) {
+    std::printf(
+        "  venue parser alone (parse-only):                %12.0f frames/s %9.1f ns/frame "
+        "(%llu levels, %llu rejected)\n",
+        1e9 / r.parse_ns_per_frame, r.parse_ns_per_frame,
+        static_cast<unsigned long long>(r.parse_levels),
+        static_cast<unsigned long long>(r.parse_failed));
+  }
   std::printf(
       "  bare simdjson walk (every scalar's raw text):   %12.0f frames/s %9.1f ns/frame "
       "(%llu tokens)\n",
@@ -64,6 +72,11 @@ int run_bench(const ReplayArgs& a) {
       static_cast<unsigned long long>(r.walk_tokens));
   std::printf("  pipeline / bare walk: %.2fx the time\n",
               r.pipeline_ns_per_frame / r.walk_ns_per_frame);
+  if (r.parse_ns_per_frame > 0) {
+    std::printf("  pipeline / parse-only: %.2fx the time; parse-only / bare walk: %.2fx\n",
+                r.pipeline_ns_per_frame / r.parse_ns_per_frame,
+                r.parse_ns_per_frame / r.walk_ns_per_frame);
+  }
   if (!b.latencies_path.empty()) {
     std::printf("  per-frame times: %s (final books: instance %s in %s)\n",
                 b.latencies_path.c_str(), b.latencies_instance.c_str(), b.shm_dir.c_str());
@@ -91,6 +104,12 @@ int run_replay(ReplayArgs& a) {
                  "recorded (this build's venue code differs from the recording's)\n",
                  static_cast<unsigned long long>(report.clock_mismatches));
   }
+  if (report.rest_mismatches > 0) {
+    std::fprintf(stderr,
+                 "wirebook replay: %llu REST requests differ from the recorded ones (this "
+                 "build's venue code differs from the recording's, or the recorder lost them)\n",
+                 static_cast<unsigned long long>(report.rest_mismatches));
+  }
   return report.problems.empty() ? 0 : 3;
 }
 
@@ -108,7 +127,7 @@ void setup_replay(CLI::App& app, int& exit_code) {
   sub->add_option("--instance", args->options.instance, "Instance to create (default replay)");
   sub->add_option("--dir", args->options.shm_dir, "Shared-memory root (default /dev/shm/wirebook)");
   sub->add_flag("--bench", args->bench,
-                "Time the full pipeline and a bare simdjson walk over the frames (max speed)");
+                "Time the full pipeline, the parser alone and a bare simdjson walk (max speed)");
   sub->add_option("--config", args->config, "--bench with JSONL files: the config naming --venue");
   sub->add_option("--rounds", args->rounds, "--bench: timed rounds per pass (fastest counts)")
       ->check(CLI::Range(1, 100));

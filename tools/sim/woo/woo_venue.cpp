@@ -106,7 +106,17 @@ class WooVenue final : public Venue, public HttpResponder {
     recipients(sym, bit, others_);
     for (Connection* c : others_) send(*c, f);
   }
-  void append_levels(std::string& out, std::size_t sym, book::Side side) const;
+  // How a level is written: WebSocket [px,qty] pairs, or the REST book's
+  // {"price":"..","quantity":".."} objects.
+  struct LevelStyle {
+    std::string_view open;
+    std::string_view middle;
+    std::string_view close;
+  };
+  static constexpr LevelStyle kPairs{"[", ",", "]"};
+  static constexpr LevelStyle kObjects{"{\"price\":\"", "\",\"quantity\":\"", "\"}"};
+  void append_levels(std::string& out, std::size_t sym, book::Side side,
+                     const LevelStyle& style = kPairs) const;
   void append_px(std::string& out, std::size_t sym, std::int64_t px) const {
     append_decimal(out, px, symbols()[sym].px_exp);
   }
@@ -128,7 +138,6 @@ class WooVenue final : public Venue, public HttpResponder {
   bool take_topic_v3(WooSession& s, std::string_view topic, bool add);
   void reply_v3(WooSession& s, const std::string& id, std::string_view cmd, bool ok,
                 std::string_view extra);
-  void append_rest_levels(std::string& out, std::size_t sym, book::Side side) const;
   [[nodiscard]] std::string rest_book(std::size_t sym) const;
 
   WooOptions woo_;
@@ -144,18 +153,19 @@ void WooSession::on_text(std::string_view text) {
   static_cast<WooVenue&>(venue_).handle(*this, text);
 }
 
-void WooVenue::append_levels(std::string& out, std::size_t sym, book::Side side) const {
+void WooVenue::append_levels(std::string& out, std::size_t sym, book::Side side,
+                             const LevelStyle& style) const {
   const book::L2Book& b = generator(sym).book();
   std::vector<book::Level> lv(b.level_count(side));
   lv.resize(b.copy_top(side, lv.data(), lv.size()));
   out += '[';
   for (std::size_t i = 0; i < lv.size(); ++i) {
     if (i != 0) out += ',';
-    out += '[';
+    out += style.open;
     append_px(out, sym, lv[i].px);
-    out += ',';
+    out += style.middle;
     append_qty(out, sym, lv[i].qty);
-    out += ']';
+    out += style.close;
   }
   out += ']';
 }
@@ -551,29 +561,13 @@ void WooVenue::handle_v3(WooSession& s, const std::string& id, simdjson::dom::el
   }
 }
 
-void WooVenue::append_rest_levels(std::string& out, std::size_t sym, book::Side side) const {
-  const book::L2Book& b = generator(sym).book();
-  std::vector<book::Level> lv(b.level_count(side));
-  lv.resize(b.copy_top(side, lv.data(), lv.size()));
-  out += '[';
-  for (std::size_t i = 0; i < lv.size(); ++i) {
-    if (i != 0) out += ',';
-    out += "{\"price\":\"";
-    append_px(out, sym, lv[i].px);
-    out += "\",\"quantity\":\"";
-    append_qty(out, sym, lv[i].qty);
-    out += "\"}";
-  }
-  out += ']';
-}
-
 // The REST book's data: the whole book, `timestamp` = the ts of the last
 // change, so the next delta's prevTs equals it (the documented alignment).
 std::string WooVenue::rest_book(std::size_t sym) const {
   std::string d = "{\"asks\":";
-  append_rest_levels(d, sym, book::Side::ask);
+  append_levels(d, sym, book::Side::ask, kObjects);
   d += ",\"bids\":";
-  append_rest_levels(d, sym, book::Side::bid);
+  append_levels(d, sym, book::Side::bid, kObjects);
   d += ",\"timestamp\":";
   append_int(d, last_ts_ms(sym));
   d += '}';
