@@ -46,6 +46,9 @@ const Counter kCounters[] = {
      [](const VenueRunner& v) { return get(v.counters().gaps); }},
     {"wirebook_resyncs_total", "Book resynchronisations started",
      [](const VenueRunner& v) { return get(v.counters().resyncs); }},
+    {"wirebook_drift_alarms_total",
+     "Books resynced because a REST cross-check disagreed twice in a row",
+     [](const VenueRunner& v) { return get(v.counters().drift_alarms); }},
     {"wirebook_snapshots_total", "Snapshots applied",
      [](const VenueRunner& v) { return get(v.counters().snapshots); }},
     {"wirebook_reconnects_total", "Reconnects",
@@ -66,6 +69,9 @@ const Counter kCounters[] = {
      [](const VenueRunner& v) { return get(v.summary().oversized_frames); }},
     {"wirebook_tls_failures_total", "TLS handshake or verification failures",
      [](const VenueRunner& v) { return get(v.summary().tls_failures); }},
+    {"wirebook_venue_loop_ticks_total",
+     "Housekeeping ticks of the venue thread (stops growing when the thread hangs)",
+     [](const VenueRunner& v) { return get(v.summary().ticks); }},
 };
 
 }  // namespace

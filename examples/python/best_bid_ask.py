@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Best bid/ask of one book: best_bid_ask.py [INSTANCE_DIR] [VENUE] [SYMBOL] (the README's example)."""
 import sys
-import wirebook  # PYTHONPATH=python, and the library via $WIREBOOK_READER_LIB or next to the package
+import wirebook  # pip install ./python; the library from the system or $WIREBOOK_READER_LIB
 
 args = sys.argv[1:] + [None, "woo", "SPOT_BTC_USDT"][len(sys.argv) - 1:]
 venue = wirebook.Venue.open(args[0] or wirebook.instance_dir("main"), args[1])

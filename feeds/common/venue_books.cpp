@@ -1,5 +1,6 @@
 #include "feeds/common/venue_books.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 
@@ -335,6 +336,17 @@ void VenueBooks::venue_error(std::string_view context, std::int64_t code,
   }
   put(message.empty() ? std::string_view("(no message)") : message);
   last_error_len_ = n;
+}
+
+void VenueBooks::drift_alarm(std::uint32_t i) noexcept {
+  bump(counters_.drift_alarms);
+  char text[160];
+  const int n = std::snprintf(text, sizeof text,
+                              "drift: %.*s differs from the venue's REST book twice in a row; "
+                              "resyncing it",
+                              static_cast<int>(std::min<std::size_t>(symbol(i).size(), 64)),
+                              symbol(i).data());
+  if (n > 0) notice({text, std::min(static_cast<std::size_t>(n), sizeof text - 1)});
 }
 
 void VenueBooks::notice(std::string_view text) noexcept {

@@ -92,6 +92,7 @@ struct VenueCounters {
   std::atomic<std::uint64_t> errors{0};          // venue error replies
   std::atomic<std::uint64_t> notices{0};         // notices for the log (notice())
   std::atomic<std::uint64_t> positions_full{0};  // positions dropped: every slot taken
+  std::atomic<std::uint64_t> drift_alarms{0};    // REST cross-checks failed twice in a row
   LatencyHistogram recv_to_publish;              // per book publication to shared memory
 };
 
@@ -192,6 +193,9 @@ class VenueBooks {
   [[nodiscard]] std::string_view last_notice() const noexcept {
     return {last_notice_.data(), last_notice_len_};
   }
+  // A venue's REST cross-check disagreed with book `i` twice in a row (the
+  // caller resyncs it): counted (wirebook_drift_alarms_total) and noticed.
+  void drift_alarm(std::uint32_t i) noexcept;
 
   // --- positions (DESIGN §9a) --------------------------------------------
   // Publishes the account position in `instrument` (the venue's own name, any

@@ -267,6 +267,7 @@ void O2Feed::compare_rest_top(std::uint32_t i, const Message& m, std::int64_t mo
   }
   ++c_.rest_mismatches;
   if (++st.mismatches >= 2) {
+    books_.drift_alarm(i);
     seq_.resync(i, -1, -1, mono_ns);  // drift: no ids to report
     return;
   }

@@ -46,6 +46,14 @@ _FLAG_CROSSED, _FLAG_TRUNCATED = 1, 2
 _lib = None
 
 
+def use_library(path: str) -> None:
+    """Use the C library at `path` (libwirebook_reader.so) instead of searching
+    for it; call before the first reader is opened."""
+    if _lib is not None:
+        raise RuntimeError("the wirebook reader library is already loaded")
+    _native.use_library(path)
+
+
 def library():
     """The loaded ctypes library (loaded on first use)."""
     global _lib
@@ -339,6 +347,10 @@ class Venue:
     def instruments(self) -> List[str]:
         lib = library()
         return [lib.wb_symbol(self._h, i).decode() for i in range(lib.wb_instrument_count(self._h))]
+
+    def symbols(self) -> List[str]:
+        """The venue's symbols in segment order (the same list as ``instruments``)."""
+        return self.instruments
 
     @property
     def depth(self) -> int:

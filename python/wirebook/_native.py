@@ -84,7 +84,19 @@ class Cursor(ctypes.Structure):
     _fields_ = [("next", ctypes.c_uint64), ("generation", ctypes.c_uint64)]
 
 
+_chosen = None  # set by use_library()
+
+
+def use_library(path: str) -> None:
+    """Loads the C library from `path` instead of searching (call before first use)."""
+    global _chosen
+    _chosen = path
+
+
 def _candidates():
+    if _chosen:
+        yield _chosen
+        return
     env = os.environ.get(LIB_ENV)
     if env:
         yield env
@@ -101,8 +113,8 @@ def _candidates():
 
 
 def load_library():
-    """Loads the C library: $WIREBOOK_READER_LIB, else next to the package, else
-    the system's library path (ctypes.util.find_library)."""
+    """Loads the C library: use_library()'s path, else $WIREBOOK_READER_LIB, else
+    next to the package, else the system's library path (ctypes.util.find_library)."""
     errors = []
     for path in _candidates():
         try:

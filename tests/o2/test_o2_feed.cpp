@@ -302,12 +302,15 @@ TEST_CASE("unsequenced frames: the REST cross-check resyncs after two top-of-boo
   r.rest_reply(1, drift);
   CHECK(r.feed.o2_counters().rest_mismatches == 1);
   CHECK(r.books.status(0) == BookStatus::live);  // one mismatch may be the market moving
+  CHECK(r.books.counters().drift_alarms == 0);
   r.now += 2 * kSec;
   (void)r.feed.on_timer(r.now);
   REQUIRE(r.rest.requests.size() == 3);
   r.out.sent.clear();
   r.rest_reply(2, drift);
   CHECK(r.books.status(0) == BookStatus::resyncing);
+  CHECK(r.books.counters().drift_alarms == 1);
+  CHECK(r.books.last_notice().find("drift: ") == 0);
   CHECK(r.out.count(kUnsub1) == 1);
   CHECK(r.out.count(kSub1) == 1);
 }
