@@ -142,7 +142,9 @@ struct Mirror::Venue final : EventsVisitor {
 
   // ---- statuses ----------------------------------------------------------------
   // The status every book of the venue takes whatever it holds (DISCONNECTED,
-  // STALE), or LIVE when none is imposed.
+  // STALE), or LIVE when none is imposed. Evaluated once per pass, not per
+  // book: connected() takes the connection's lock, which the libnats reader
+  // thread delivering the next message needs too.
   [[nodiscard]] shm::Status imposed(std::int64_t now) const {
     const auto live = static_cast<shm::Liveness>(source_live);
     if (!client.connected() || live == shm::Liveness::dead || live == shm::Liveness::closed ||
@@ -155,16 +157,16 @@ struct Mirror::Venue final : EventsVisitor {
     return shm::Status::live;
   }
 
-  [[nodiscard]] shm::Status effective(const MirrorBook& b, std::int64_t now) const {
-    const shm::Status venue = imposed(now);
+  [[nodiscard]] static shm::Status effective(const MirrorBook& b, shm::Status venue) {
     if (venue != shm::Status::live) return venue;
     if (!b.has_base || !b.trusted) return shm::Status::resyncing;
     return static_cast<shm::Status>(b.meta.status);
   }
 
-  void publish(std::uint32_t i, std::int64_t now, bool fresh_record = false) {
+  // `venue`: imposed() of this pass.
+  void publish(std::uint32_t i, shm::Status venue, bool fresh_record = false) {
     MirrorBook& b = books[i];
-    const shm::Status status = effective(b, now);
+    const shm::Status status = effective(b, venue);
     const bool overridden = status != static_cast<shm::Status>(b.meta.status);
     if (b.published && status != b.shown &&
         (overridden || b.shown != static_cast<shm::Status>(b.meta.status))) {
@@ -197,8 +199,9 @@ struct Mirror::Venue final : EventsVisitor {
   }
 
   void refresh_statuses(std::int64_t now) {
+    const shm::Status venue = imposed(now);
     for (std::uint32_t i = 0; i < books.size(); ++i) {
-      if (books[i].published && effective(books[i], now) != books[i].shown) publish(i, now);
+      if (books[i].published && effective(books[i], venue) != books[i].shown) publish(i, venue);
     }
   }
 
@@ -207,10 +210,11 @@ struct Mirror::Venue final : EventsVisitor {
   // in order (readers count used slots from 0), so a slot waits for the one
   // before it. Without `announce` the source's POSITION event of the slot is
   // the next thing appended.
-  void show_position(std::uint32_t slot, std::int64_t now, bool announce) {
+  // `venue`: imposed() of this pass.
+  void show_position(std::uint32_t slot, shm::Status venue, bool announce) {
     MirrorPosition& p = positions[slot];
     if (!p.has || (!p.published && slot > 0 && !positions[slot - 1].published)) return;
-    const bool known = p.trusted && imposed(now) == shm::Status::live;
+    const bool known = p.trusted && venue == shm::Status::live;
     if (p.published && known == p.shown_known &&
         (!known || p.held.update_count == p.shown_update_count)) {
       return;
@@ -228,8 +232,10 @@ struct Mirror::Venue final : EventsVisitor {
   }
 
   void show_positions(std::int64_t now) {
+    if (positions.empty() || !positions.front().has) return;
+    const shm::Status venue = imposed(now);
     for (std::uint32_t slot = 0; slot < positions.size() && positions[slot].has; ++slot) {
-      show_position(slot, now, true);
+      show_position(slot, venue, true);
     }
   }
 
@@ -255,7 +261,7 @@ struct Mirror::Venue final : EventsVisitor {
     p.trusted = !p.catching_up;
     const std::int64_t now = now_ns();
     // The source's POSITION event follows unless it is one we already hold.
-    show_position(r.slot, now, !(r.with_event && next_event_seq >= ring_next));
+    show_position(r.slot, imposed(now), !(r.with_event && next_event_seq >= ring_next));
     show_positions(now);  // slots after it may have waited for it
   }
 
@@ -360,7 +366,7 @@ struct Mirror::Venue final : EventsVisitor {
     b.has_base = true;
     b.trusted = true;
     b.catching_up = false;
-    publish(r.instrument, now_ns(), true);
+    publish(r.instrument, imposed(now_ns()), true);
   }
 
   void on_reset(ResetReason /*reason*/, std::uint64_t /*lost*/) override {
@@ -448,11 +454,12 @@ struct Mirror::Venue final : EventsVisitor {
   // loaded snapshot: those books are exact again.
   void finish_catch_up(std::int64_t now) {
     replaying = false;
+    const shm::Status venue = imposed(now);
     for (std::uint32_t i = 0; i < books.size(); ++i) {
       if (!books[i].catching_up) continue;
       books[i].catching_up = false;
       books[i].trusted = true;
-      publish(i, now);
+      publish(i, venue);
     }
     for (MirrorPosition& p : positions) {
       if (!p.catching_up) continue;
@@ -530,7 +537,7 @@ struct Mirror::Venue final : EventsVisitor {
     b.has_base = true;
     b.trusted = false;
     b.catching_up = true;
-    publish(i, now);
+    publish(i, imposed(now));
     hint = h.js_hint;
     counters.snapshots_loaded.fetch_add(1, std::memory_order_relaxed);
     return true;
