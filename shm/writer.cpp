@@ -311,11 +311,28 @@ PublishResult VenueWriter::set_status(std::uint32_t instrument, Status status,
 
 PublishResult VenueWriter::publish_position(std::uint32_t slot, const Position& p) noexcept {
   if (slot >= position_capacity_ || p.instrument[0] == '\0') return PublishResult::bad_instrument;
+  const std::uint64_t n = position_publications_[slot] + 1;
+  // The POSITION event follows the copy, so its seq is head_ + 1 (one writer).
+  write_position(slot, p, n, head_ + 1);
+  append_position_event(slot, p, n);
+  return PublishResult::ok;
+}
+
+PublishResult VenueWriter::publish_position_replica(std::uint32_t slot, const Position& p,
+                                                    bool announce) noexcept {
+  if (slot >= position_capacity_ || p.instrument[0] == '\0') return PublishResult::bad_instrument;
+  write_position(slot, p, p.update_count, announce ? head_ + 1 : head_);
+  if (announce) append_position_event(slot, p, p.update_count);
+  return PublishResult::ok;
+}
+
+void VenueWriter::write_position(std::uint32_t slot, const Position& p, std::uint64_t update_count,
+                                 std::uint64_t ring_seq) noexcept {
+  // The copy's seq counts this writer's publications of the slot (it picks
+  // the newer copy); update_count is what readers are told.
   const std::uint64_t n = ++position_publications_[slot];
   auto* c = reinterpret_cast<PositionCopy*>(positions_ + slot * kPositionSlotStride +
                                             (n & 1U) * sizeof(PositionCopy));
-  // The POSITION event follows the copy, so its seq is head_ + 1 (one writer).
-  const std::uint64_t event_seq = head_ + 1;
   seqlock_write(c->seq, n, [&]() noexcept {
     store(c->known, p.known, kRelaxed);
     for (std::size_t f = 0; f < kPositionFields; ++f) {
@@ -325,12 +342,16 @@ PublishResult VenueWriter::publish_position(std::uint32_t slot, const Position& 
     store(c->ts_exchange_ns, p.ts_exchange_ns, kRelaxed);
     store(c->ts_recv_ns, p.ts_recv_ns, kRelaxed);
     store(c->ts_publish_ns, p.ts_publish_ns, kRelaxed);
-    store(c->update_count, n, kRelaxed);
-    store(c->ring_seq, event_seq, kRelaxed);
+    store(c->update_count, update_count, kRelaxed);
+    store(c->ring_seq, ring_seq, kRelaxed);
     for (std::size_t k = 0; k + 1 < kSymbolLen; ++k)
       store(c->instrument[k], p.instrument[k], kRelaxed);
     store(c->instrument[kSymbolLen - 1], '\0', kRelaxed);
   });
+}
+
+void VenueWriter::append_position_event(std::uint32_t slot, const Position& p,
+                                        std::uint64_t update_count) noexcept {
   const auto field = [&p](PositionField f) { return p.has(f) ? p.raw(f) : 0; };
   const auto field_exp = [&p](PositionField f) {
     return p.has(f) ? static_cast<std::int8_t>(p.exponent(f)) : std::int8_t{0};
@@ -344,10 +365,9 @@ PublishResult VenueWriter::publish_position(std::uint32_t slot, const Position& 
   ev.qty_exp = field_exp(PositionField::quantity);
   ev.px = field(PositionField::entry_price);
   ev.px_exp = field_exp(PositionField::entry_price);
-  ev.aux0 = static_cast<std::int64_t>(n);
+  ev.aux0 = static_cast<std::int64_t>(update_count);
   ev.aux1 = p.known;
   (void)append(ev);
-  return PublishResult::ok;
 }
 
 void VenueWriter::heartbeat(std::int64_t now_monotonic_ns) noexcept {

@@ -144,6 +144,14 @@ class VenueWriter {
   // reassigned). update_count, ring_seq and writer_ok of `p` are ignored.
   // bad_instrument: slot out of range or an empty instrument name.
   [[nodiscard]] PublishResult publish_position(std::uint32_t slot, const Position& p) noexcept;
+  // A replica's publication (the NATS mirror, tools/nats): the slot reads
+  // exactly as its source's, so p.update_count is written as given (the
+  // source's count) instead of this writer's own. With `announce`, the
+  // POSITION event follows as in publish_position; without, no event is
+  // appended and the copy's ring_seq is ring_head() (every event so far):
+  // the caller appends its source's POSITION event next. Same errors.
+  [[nodiscard]] PublishResult publish_position_replica(std::uint32_t slot, const Position& p,
+                                                       bool announce) noexcept;
 
   // Appends one event (its seq field is ignored) and returns its seq (1-based).
   // Inline: called per level on the hot path, and an inlined call lets the
@@ -165,6 +173,10 @@ class VenueWriter {
  private:
   VenueWriter() = default;
   [[nodiscard]] char* copy_base(std::uint32_t instrument, std::uint64_t publication) const noexcept;
+  void write_position(std::uint32_t slot, const Position& p, std::uint64_t update_count,
+                      std::uint64_t ring_seq) noexcept;
+  void append_position_event(std::uint32_t slot, const Position& p,
+                             std::uint64_t update_count) noexcept;
   template <class WriteLevels>
   void write_copy(std::uint32_t instrument, const BookMeta& meta, std::uint32_t n_bids,
                   std::uint32_t n_asks, Level bid0, Level ask0, WriteLevels write_levels,

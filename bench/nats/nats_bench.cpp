@@ -11,7 +11,8 @@
 // source's last publication; the throughput phase ends with no lap, no reset
 // after the start and every event appended by the mirror. Exit 1 otherwise.
 //
-//   nats_bench [--file-storage] [--updates N] [--events N] [--bridge-idle-us N]
+//   nats_bench [--file-storage] [--updates N] [--events N] [--bridge-idle-us N] [--books N]
+// --books: instruments of the venue (4); the updates cycle through them.
 // nats-server comes from $NATS_SERVER or /usr/sbin/nats-server.
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -105,7 +106,7 @@ struct Source {
   std::vector<std::uint64_t> versions;
 };
 
-constexpr std::uint32_t kBooks = 4;
+std::uint32_t g_books = 4;  // --books
 
 shm::Level bid_of(std::uint64_t version) {
   return {1'000'000 - static_cast<std::int64_t>(version % 1000),
@@ -164,7 +165,7 @@ bool mirror_matches(const std::string& dir, const Source& s) {
   shm::VenueReader r;
   if (shm::VenueReader::open(dir, "bench", r) != shm::OpenError::ok) return false;
   r.refresh();
-  for (std::uint32_t i = 0; i < kBooks; ++i) {
+  for (std::uint32_t i = 0; i < g_books; ++i) {
     shm::BookView v;
     shm::Level b[4];
     shm::Level a[4];
@@ -223,6 +224,7 @@ struct Args {
   std::uint64_t updates = 10000;
   std::uint64_t events = 1'000'000;
   std::int64_t bridge_idle_us = 20;
+  std::uint32_t books = 4;
 };
 
 Args parse_args(int argc, char** argv) {
@@ -236,16 +238,19 @@ Args parse_args(int argc, char** argv) {
       a.events = std::strtoull(argv[++k], nullptr, 10);
     } else if (std::strcmp(argv[k], "--bridge-idle-us") == 0 && has_value) {
       a.bridge_idle_us = std::strtoll(argv[++k], nullptr, 10);
+    } else if (std::strcmp(argv[k], "--books") == 0 && has_value) {
+      a.books = static_cast<std::uint32_t>(std::strtoul(argv[++k], nullptr, 10));
     }
   }
   return a;
 }
 
 bool create_source(Source& src, const std::string& dir) {
-  src.versions.assign(kBooks, 0);
+  src.versions.assign(g_books, 0);
   shm::SegmentOptions so;
   so.dir = dir;
-  shm::VenueConfig vc{"bench", {"B0", "B1", "B2", "B3"}, 10, 1U << 21U};
+  shm::VenueConfig vc{"bench", {}, 10, 1U << 21U};
+  for (std::uint32_t i = 0; i < g_books; ++i) vc.symbols.push_back("B" + std::to_string(i));
   if (!shm::VenueWriter::create(so, vc, src.writer).ok() ||
       !shm::ControlWriter::create(so, "bsrc", {vc}, src.control).ok()) {
     return false;
@@ -254,7 +259,7 @@ bool create_source(Source& src, const std::string& dir) {
   src.control->set_state(shm::SegmentState::live);
   g_source = src.writer.get();
   keepalive();
-  for (std::uint32_t i = 0; i < kBooks; ++i) publish(src, i, 1);
+  for (std::uint32_t i = 0; i < g_books; ++i) publish(src, i, 1);
   return true;
 }
 
@@ -266,7 +271,7 @@ bool latency_phase(Source& src, wn::Mirror& mirror, const std::string& mir_dir,
   for (std::uint64_t k = 0; k < updates; ++k) {
     t += 500'000;
     sleep_until_ns(t);
-    const auto i = static_cast<std::uint32_t>(k % kBooks);
+    const auto i = static_cast<std::uint32_t>(k % g_books);
     publish(src, i, src.versions[i] + 1);
   }
   if (!wait_for([&] { return mirror_matches(mir_dir, src); }, 30)) {
@@ -293,7 +298,7 @@ bool throughput_phase(Source& src, const wn::Bridge& bridge, const wn::Mirror& m
   const std::uint64_t resets0 = mirror.counters().resets.load();
   const std::int64_t start = wirebook::bench::now_ns();
   for (std::uint64_t k = 0; k < events; k += 8) {
-    const auto i = static_cast<std::uint32_t>((k / 8) % kBooks);
+    const auto i = static_cast<std::uint32_t>((k / 8) % g_books);
     for (int e = 0; e < 7; ++e) {
       shm::Event ev;
       ev.type = shm::EventType::trade;
@@ -337,6 +342,7 @@ bool throughput_phase(Source& src, const wn::Bridge& bridge, const wn::Mirror& m
 }
 
 int run(const Args& a, const std::string& root, const std::string& url) {
+  g_books = a.books == 0 ? 1 : a.books;
   Source src;
   if (!create_source(src, root + "/src")) return 1;
   auto relay = std::make_shared<wn::AckRelay>();
@@ -366,9 +372,9 @@ int run(const Args& a, const std::string& root, const std::string& url) {
   std::thread mt([&] { mirror.run(&stop_fn); });
   std::printf(
       "nats_bench: %s, nats-server 2.9 on loopback, %s storage, bridge and mirror as "
-      "threads of this process (separate connections), bridge idle sleep %lld us\n",
+      "threads of this process (separate connections), bridge idle sleep %lld us, %u books\n",
       wirebook::bench::cpu_name().c_str(), a.file_storage ? "file" : "memory",
-      static_cast<long long>(a.bridge_idle_us));
+      static_cast<long long>(a.bridge_idle_us), g_books);
   bool ok = wait_for([&] { return mirror_matches(mo.segments.dir, src); }, 30);
   if (!ok) std::fprintf(stderr, "mirror never caught up with the initial books\n");
   ok = ok && latency_phase(src, mirror, mo.segments.dir, a.updates);

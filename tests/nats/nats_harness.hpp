@@ -2,7 +2,8 @@
 // Processes for the bridge/mirror tests: a real nats-server with JetStream
 // on a free loopback port and a temporary store directory, the source writer,
 // `wirebook bridge` / `wirebook mirror`, and a reader that checks every LIVE
-// mirrored book against the source's self-checking content, continuously.
+// mirrored book and every known mirrored position against the source's
+// self-checking content, continuously.
 // Every wait is on a condition with a generous timeout; children die with
 // the test (testproc::Child).
 #include <arpa/inet.h>
@@ -135,6 +136,32 @@ inline std::string dump(const TempDir& tmp, const std::string& dir) {
       .out;
 }
 
+inline std::string positions(const TempDir& tmp, const std::string& dir) {
+  return testproc::run({env_or_fail("WIREBOOK_CLI"), "positions", "--json", "--dir", dir},
+                       tmp.path())
+      .out;
+}
+
+// Position slots of the instance at `dir` in use, and those showing values.
+struct PositionCount {
+  std::size_t used = 0;
+  std::size_t known = 0;
+};
+inline PositionCount position_count(const std::string& dir) {
+  PositionCount n;
+  for (const auto& v : source_venues()) {
+    shm::VenueReader r;
+    if (shm::VenueReader::open(dir, v.name, r) != shm::OpenError::ok) continue;
+    for (std::uint32_t slot = 0; slot < r.position_count(); ++slot) {
+      shm::Position p;
+      if (r.read_position(slot, p) != shm::ReadResult::ok) continue;
+      ++n.used;
+      if (p.known != 0) ++n.known;
+    }
+  }
+  return n;
+}
+
 // Books of the instance at `dir` whose status is `status` (writer alive or not).
 inline std::size_t books_with(const std::string& dir, shm::Status status) {
   std::size_t n = 0;
@@ -155,9 +182,11 @@ inline std::size_t total_books() {
   return n;
 }
 
-// Reads the mirror's books continuously; every book a reader would trust
-// (status LIVE, writer alive) must be exactly the source's book at that
-// version. Follows mirror restarts (refresh re-attaches).
+// Reads the mirror's books and positions continuously; every book a reader
+// would trust (status LIVE, writer alive) must be exactly the source's book
+// at that version, every position showing values the source's position at
+// that version (its update count). Follows mirror restarts (refresh
+// re-attaches).
 class Checker {
  public:
   explicit Checker(std::string dir) : dir_(std::move(dir)), thread_([this] { loop(); }) {}
@@ -168,6 +197,7 @@ class Checker {
   Checker(const Checker&) = delete;
   Checker& operator=(const Checker&) = delete;
   [[nodiscard]] std::uint64_t trusted_reads() const { return trusted_.load(); }
+  [[nodiscard]] std::uint64_t known_position_reads() const { return known_positions_.load(); }
   [[nodiscard]] std::uint64_t violations() const { return violations_.load(); }
   [[nodiscard]] std::string first_violation() {
     const std::lock_guard<std::mutex> lock(mutex_);
@@ -190,12 +220,25 @@ class Checker {
         view.top.qty_exp == kQtyExp) {
       return;
     }
+    violation(std::string(source_venues()[v].name) + " " + r.symbol(i) + " version " +
+              std::to_string(view.top.version) + " LIVE with wrong levels");
+  }
+  void check_position(std::uint32_t v, const shm::VenueReader& r, std::uint32_t slot) {
+    shm::Position got;
+    if (r.read_position(slot, got) != shm::ReadResult::ok || got.known == 0) return;
+    ++known_positions_;
+    const int p = position_index(v, got.instrument);
+    if (p >= 0 &&
+        same_fields(got, position_of(v, static_cast<std::uint32_t>(p), got.update_count))) {
+      return;
+    }
+    violation(std::string(source_venues()[v].name) + " position " + got.instrument + " update " +
+              std::to_string(got.update_count) + " shows wrong values");
+  }
+  void violation(const std::string& what) {
     ++violations_;
     const std::lock_guard<std::mutex> lock(mutex_);
-    if (first_.empty()) {
-      first_ = std::string(source_venues()[v].name) + " " + r.symbol(i) + " version " +
-               std::to_string(view.top.version) + " LIVE with wrong levels";
-    }
+    if (first_.empty()) first_ = what;
   }
   void loop() {
     std::vector<shm::VenueReader> readers(source_venues().size());
@@ -208,6 +251,7 @@ class Checker {
         }
         r.refresh();
         for (std::uint32_t i = 0; i < r.instrument_count(); ++i) check(v, r, i);
+        for (std::uint32_t k = 0; k < r.position_count(); ++k) check_position(v, r, k);
       }
       std::this_thread::sleep_for(200us);
     }
@@ -215,6 +259,7 @@ class Checker {
   std::string dir_;
   std::atomic<bool> stop_{false};
   std::atomic<std::uint64_t> trusted_{0};
+  std::atomic<std::uint64_t> known_positions_{0};
   std::atomic<std::uint64_t> violations_{0};
   std::mutex mutex_;
   std::string first_;

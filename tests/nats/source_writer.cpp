@@ -1,8 +1,10 @@
 // A wirebookd stand-in for the bridge/mirror tests and bench: publishes the
 // self-checking books of source_books.hpp into an instance directory the way
 // the daemon does (LEVEL events for every change, then the publication;
-// resyncs as STATUS + SNAPSHOT_BEGIN/levels/SNAPSHOT_END; exponent widenings),
-// then stays idle (heartbeats) until SIGTERM (graceful: CLOSED) or SIGKILL.
+// resyncs as STATUS + SNAPSHOT_BEGIN/levels/SNAPSHOT_END; exponent widenings)
+// and, every 8th update, a position (slots assigned at first publication,
+// some mid-stream), then stays idle (heartbeats) until SIGTERM (graceful:
+// CLOSED) or SIGKILL.
 //
 //   nats_source_writer DIR INSTANCE UPDATES RATE [RING_CAPACITY [gated]]
 //     UPDATES  publications to make (0: until SIGUSR1)
@@ -56,18 +58,30 @@ struct Book {
 class Source {
  public:
   Source(std::vector<std::unique_ptr<shm::VenueWriter>>& w) : writers_(w) {
-    for (const auto& v : nt::source_venues()) books_.emplace_back(v.symbols.size());
+    for (std::uint32_t v = 0; v < nt::source_venues().size(); ++v) {
+      books_.emplace_back(nt::source_venues()[v].symbols.size());
+      positions_.emplace_back(nt::position_names(v).size());
+    }
   }
 
-  // Version 1 of every book as a snapshot, LIVE.
+  // Version 1 of every book as a snapshot, LIVE; the first two positions of
+  // the first venue (the others appear during the updates).
   void initial() {
     for (std::uint32_t v = 0; v < books_.size(); ++v) {
       for (std::uint32_t i = 0; i < books_[v].size(); ++i) snapshot(v, i, 1);
     }
+    position(0, 0);
+    position(0, 1);
   }
 
-  // One publication of a random book: a delta, every 97th version a resync.
+  // One publication of a random book: a delta, every 97th version a resync;
+  // every 8th update also a random position.
   void update(std::uint64_t k) {
+    if (k % 8 == 0) {
+      const std::uint64_t p = nt::mix(k * 104729U);
+      const auto v = static_cast<std::uint32_t>(p % positions_.size());
+      position(v, static_cast<std::uint32_t>((p >> 8U) % positions_[v].size()));
+    }
     const std::uint64_t h = nt::mix(k * 7919U);
     const auto v = static_cast<std::uint32_t>(h % books_.size());
     const auto i = static_cast<std::uint32_t>((h >> 8U) % books_[v].size());
@@ -141,8 +155,27 @@ class Source {
     publish(v, i, version, ts);
   }
 
+  // The next version of position p of venue v, in its slot.
+  void position(std::uint32_t v, std::uint32_t p) {
+    Position& pos = positions_[v][p];
+    if (pos.slot < 0) pos.slot = next_slot_[v]++;
+    const std::int64_t ts = clock_ns(CLOCK_REALTIME);
+    shm::Position out = nt::position_of(v, p, ++pos.version);
+    out.ts_exchange_ns = ts - 2000;
+    out.ts_recv_ns = ts;
+    out.ts_publish_ns = clock_ns(CLOCK_REALTIME);
+    (void)writers_[v]->publish_position(static_cast<std::uint32_t>(pos.slot), out);
+  }
+
+  struct Position {
+    int slot = -1;
+    std::uint64_t version = 0;  // = the slot's update count
+  };
+
   std::vector<std::unique_ptr<shm::VenueWriter>>& writers_;
   std::vector<std::vector<Book>> books_;
+  std::vector<std::vector<Position>> positions_;
+  std::vector<int> next_slot_ = std::vector<int>(nt::source_venues().size(), 0);
   std::vector<shm::Level> changes_;
 };
 

@@ -1,9 +1,12 @@
 // The bridge and the mirror as real processes over a real nats-server:
-// mirrored dumps equal the source's, and no LIVE mirrored book is ever wrong,
-// through laps, kills, a broker restart and a late or restarted mirror.
+// mirrored dumps and positions equal the source's, no LIVE mirrored book and
+// no known mirrored position is ever wrong, through laps, kills, a broker
+// restart, a late or restarted mirror and malformed messages.
 #include <catch2/catch.hpp>
 
 #include "tests/nats/nats_harness.hpp"
+#include "tools/nats/subjects.hpp"
+#include "tools/nats/wire.hpp"
 
 using namespace wirebook::nats_test;
 namespace shm = wirebook::shm;
@@ -25,13 +28,18 @@ struct Rig {
     return {"mirror", "--source",   "src",        "--instance", "mir",       "--dir", mir,
             "--nats", server.url(), "--stale-ms", "500",        "--wait-ms", "30000"};
   }
-  // Waits for the mirror's dump to equal the source's; returns the last pair.
+  // Books (`dump --json`) and positions (`positions --json`) of an instance.
+  std::string state(const std::string& dir) const {
+    return dump(tmp, dir) + "positions:\n" + positions(tmp, dir);
+  }
+  // Waits for the mirror's books and positions to equal the source's;
+  // returns the last pair.
   bool converged(std::string& a, std::string& b) {
     return wait_until(
         [&] {
-          a = dump(tmp, src);
-          b = dump(tmp, mir);
-          return !a.empty() && a == b;
+          a = state(src);
+          b = state(mir);
+          return a == b;
         },
         60s);
   }
@@ -43,7 +51,7 @@ std::size_t lines(const std::string& s) {
 
 // "N resets" etc. from a summary line on stderr.
 std::uint64_t counter(const std::string& text, const std::string& name) {
-  const auto at = text.find(" " + name);
+  const auto at = text.rfind(" " + name);  // the summary is the last line
   if (at == std::string::npos) return 0;
   auto start = text.rfind(' ', at - 1);
   return std::stoull(text.substr(start + 1, at - start - 1));
@@ -67,17 +75,25 @@ TEST_CASE("bridge and mirror: the mirror's dump equals the source's and LIVE boo
        << bridge->err() << "mirror log:\n"
        << mirror->err());
   REQUIRE(equal);
-  CHECK(lines(a) == total_books());
+  CHECK(lines(dump(rig.tmp, rig.src)) == total_books());
   CHECK(books_with(rig.mir, shm::Status::live) == total_books());
+  // Every position of both venues appeared (two at the start, three during
+  // the updates) and shows its values on the mirror.
+  CHECK(position_count(rig.src).used == 5);
+  CHECK(position_count(rig.mir).known == 5);
   CHECK(checker.violations() == 0);
   INFO(checker.first_violation());
   CHECK(checker.trusted_reads() > 100);
+  CHECK(checker.known_position_reads() > 100);
   mirror->signal(SIGTERM);
   bridge->signal(SIGTERM);
   CHECK(mirror->wait(20s) == 0);
   CHECK(bridge->wait(20s) == 0);
-  // Graceful stop: the mirror's books DISCONNECTED, its segments CLOSED.
+  // Graceful stop: the mirror's books DISCONNECTED, its positions unknown,
+  // its segments CLOSED.
   CHECK(books_with(rig.mir, shm::Status::disconnected) == total_books());
+  CHECK(position_count(rig.mir).used == 5);
+  CHECK(position_count(rig.mir).known == 0);
 }
 
 TEST_CASE("a bridge lapped by a small fast ring announces RESETs and the mirror still converges",
@@ -109,6 +125,7 @@ TEST_CASE("a bridge lapped by a small fast ring announces RESETs and the mirror 
   CHECK(checker.violations() == 0);
   INFO(checker.first_violation());
   CHECK(checker.trusted_reads() > 0);
+  CHECK(checker.known_position_reads() > 0);
 }
 
 namespace {
@@ -162,12 +179,25 @@ TEST_CASE(
     if (!ok) FAIL(what << logs());
   };
   expect(wait_until(all(shm::Status::live), 30s), "late mirror never LIVE");
+  // Its positions came from the positions snapshot plus the replay.
+  const auto positions_known = [&] {
+    const std::size_t used = position_count(rig.src).used;
+    return used > 0 && position_count(rig.mir).known == used;
+  };
+  expect(wait_until(positions_known, 30s), "late mirror's positions never known");
 
-  // A dead bridge: every book STALE within --stale-ms (500) plus the 20 ms poll.
+  // A dead bridge: every book STALE and every position unknown within
+  // --stale-ms (500) plus the 20 ms poll.
   bridge->signal(SIGKILL);
   REQUIRE(bridge->wait(10s) == 128 + SIGKILL);
   auto t0 = std::chrono::steady_clock::now();
-  expect(wait_until(all(shm::Status::stale), 10s), "books not STALE after the bridge died");
+  expect(wait_until(
+             [&] {
+               return books_with(rig.mir, shm::Status::stale) == total_books() &&
+                      position_count(rig.mir).known == 0;
+             },
+             10s),
+         "books not STALE or positions still known after the bridge died");
   CHECK(ms_since(t0) <= 500 + 500);  // bound + scheduling margin on a loaded host
   bridge = start_cli(rig.tmp, "bridge2", rig.bridge_args());
   expect(wait_until(all(shm::Status::live), 30s), "not LIVE after the bridge restarted");
@@ -177,11 +207,17 @@ TEST_CASE(
   REQUIRE(mirror->wait(10s) == 128 + SIGKILL);
   mirror = start_cli(rig.tmp, "mirror2", rig.mirror_args());
   expect(wait_until(all(shm::Status::live), 30s), "restarted mirror never LIVE");
+  expect(wait_until(positions_known, 30s), "restarted mirror's positions never known");
 
   // The broker restarted (file storage): books leave LIVE at once, then recover.
   rig.server.stop();
-  expect(wait_until([&] { return books_with(rig.mir, shm::Status::live) == 0; }, 10s),
-         "books still LIVE with the broker down");
+  expect(wait_until(
+             [&] {
+               return books_with(rig.mir, shm::Status::live) == 0 &&
+                      position_count(rig.mir).known == 0;
+             },
+             10s),
+         "books still LIVE or positions known with the broker down");
   rig.server.start();
   expect(wait_until(all(shm::Status::live), 60s), "not LIVE after the broker restart");
 
@@ -199,7 +235,13 @@ TEST_CASE(
   // 50 ms liveness check plus its 100 ms heartbeat.
   source->signal(SIGKILL);
   t0 = std::chrono::steady_clock::now();
-  expect(wait_until(all(shm::Status::disconnected), 10s), "not DISCONNECTED after the source died");
+  expect(wait_until(
+             [&] {
+               return books_with(rig.mir, shm::Status::disconnected) == total_books() &&
+                      position_count(rig.mir).known == 0;
+             },
+             10s),
+         "not DISCONNECTED, or positions still known, after the source died");
   CHECK(ms_since(t0) <= 150 + 500);
 
   // The source restarted: a new generation (versions start again), announced
@@ -208,6 +250,7 @@ TEST_CASE(
   REQUIRE(wait_until([&] { return source->out().find("DONE") != std::string::npos; }, 30s));
   expect(rig.converged(a, b), "mirror differs after the source restarted");
   CHECK(checker.violations() == 0);
+  CHECK(checker.known_position_reads() > 100);
 }
 
 TEST_CASE(
@@ -246,4 +289,123 @@ TEST_CASE(
   for (const std::string& log : {bridge->err(), mirror->err(), bridge->out(), mirror->out()}) {
     CHECK(log.find(token) == std::string::npos);
   }
+}
+
+namespace {
+
+// Positions showing values on the mirror that are not the source's current
+// content of the same slot (name, update count, every field, times).
+std::size_t known_positions_differing(const std::string& src, const std::string& mir) {
+  std::size_t n = 0;
+  for (const auto& v : source_venues()) {
+    shm::VenueReader s;
+    shm::VenueReader m;
+    if (shm::VenueReader::open(src, v.name, s) != shm::OpenError::ok ||
+        shm::VenueReader::open(mir, v.name, m) != shm::OpenError::ok) {
+      continue;
+    }
+    for (std::uint32_t slot = 0; slot < m.position_count(); ++slot) {
+      shm::Position want;
+      shm::Position got;
+      if (m.read_position(slot, got) != shm::ReadResult::ok || got.known == 0) continue;
+      const bool same = s.read_position(slot, want) == shm::ReadResult::ok &&
+                        std::string_view(got.instrument) == want.instrument &&
+                        got.update_count == want.update_count && same_fields(got, want) &&
+                        got.ts_exchange_ns == want.ts_exchange_ns &&
+                        got.ts_publish_ns == want.ts_publish_ns;
+      if (!same) ++n;
+    }
+  }
+  return n;
+}
+
+// A client of the test's own, publishing into the bridge's streams.
+struct Injector {
+  std::unique_ptr<wirebook::nats::Client> client;
+  explicit Injector(const std::string& url) {
+    wirebook::nats::ConnectOptions o;
+    o.urls = {url};
+    std::string err;
+    client = wirebook::nats::Client::connect(
+        o, [](std::string_view, bool, std::uint64_t) {}, 10000, err);
+    if (client == nullptr) throw std::runtime_error("injector: " + err);
+  }
+  std::string last(const std::string& stream, const std::string& subject) {
+    wirebook::nats::StoredMsg m;
+    std::string err;
+    if (client->last_message(stream, subject, m, err) != 1) {
+      throw std::runtime_error("nothing on " + subject + " " + err);
+    }
+    return m.data;
+  }
+  void publish(const std::string& subject, const std::string& data) {
+    std::string err;
+    if (!client->publish_async(subject, data, "", err) || !client->flush_async(10000)) {
+      throw std::runtime_error("inject on " + subject + ": " + err);
+    }
+  }
+};
+
+}  // namespace
+
+TEST_CASE(
+    "malformed messages: a foreign-version or truncated EVENTS message and a truncated positions "
+    "snapshot are counted and logged, never a crash, and the mirror ends equal",
+    "[nats]") {
+  Rig rig;
+  auto source = start_source(rig.tmp, rig.src, "2000", "4000");
+  // No periodic snapshot during the test: the truncated positions snapshot
+  // stays the last message on its subject until the bridge is restarted.
+  std::vector<std::string> bridge_args = rig.bridge_args();
+  bridge_args[8] = "600000";  // --snapshot-interval-ms
+  auto bridge = start_cli(rig.tmp, "bridge", bridge_args);
+  auto mirror = start_cli(rig.tmp, "mirror", rig.mirror_args());
+  Checker checker(rig.mir);
+  REQUIRE(wait_until([&] { return source->out().find("DONE") != std::string::npos; }, 30s));
+  std::string a, b;
+  REQUIRE(rig.converged(a, b));
+
+  const wirebook::nats::Names names{"src"};
+  Injector inject(rig.server.url());
+  // EVENTS messages: the last real one under the previous wire version, and
+  // cut in half. The mirror rejects both, logs them, and carries on.
+  const std::string events = inject.last(names.events_stream(), names.events("alpha"));
+  std::string foreign = events;
+  foreign[0] = static_cast<char>(wirebook::nats::kWireVersion - 1);
+  inject.publish(names.events("alpha"), foreign);
+  inject.publish(names.events("alpha"), events.substr(0, events.size() / 2));
+  const auto logged = [](const std::unique_ptr<Child>& c, const std::string& text) {
+    return [&c, text] { return c->err().find(text) != std::string::npos; };
+  };
+  const std::string foreign_log = "wire version " +
+                                  std::to_string(wirebook::nats::kWireVersion - 1) + ", expected " +
+                                  std::to_string(wirebook::nats::kWireVersion);
+  CHECK(wait_until(logged(mirror, foreign_log), 20s));
+  CHECK(wait_until(logged(mirror, "truncated or malformed"), 20s));
+  CHECK(mirror->running());
+
+  // A truncated positions snapshot, then a mirror restarted (kill -9) that
+  // must load it: rejected and logged on every attempt (positions unknown,
+  // never wrong) until the restarted bridge publishes a good one.
+  const std::string pos = inject.last(names.state_stream(), names.positions("alpha"));
+  inject.publish(names.positions("alpha"), pos.substr(0, pos.size() - 3));
+  mirror->signal(SIGKILL);
+  REQUIRE(mirror->wait(10s) == 128 + SIGKILL);
+  mirror = start_cli(rig.tmp, "mirror2", rig.mirror_args());
+  CHECK(wait_until(logged(mirror, "rejected a positions snapshot"), 20s));
+  // Slots whose last record the replay brought are exact; the others stay
+  // unknown: nothing shown differs from the (quiet) source.
+  CHECK(known_positions_differing(rig.src, rig.mir) == 0);
+  bridge->signal(SIGTERM);
+  REQUIRE(bridge->wait(20s) == 0);
+  bridge = start_cli(rig.tmp, "bridge2", rig.bridge_args());
+  const bool equal = rig.converged(a, b);
+  INFO("source:\n" << a << "mirror:\n" << b << "mirror log:\n" << mirror->err());
+  CHECK(equal);
+  CHECK(mirror->running());
+  mirror->signal(SIGTERM);
+  REQUIRE(mirror->wait(20s) == 0);
+  CHECK(counter(mirror->err(), "rejected") >= 1);
+  CHECK(checker.violations() == 0);
+  INFO(checker.first_violation());
 }

@@ -3,6 +3,8 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cstdio>
+#include <functional>
 #include <limits>
 #include <map>
 #include <random>
@@ -17,6 +19,7 @@ namespace {
 struct Collected final : EventsVisitor {
   std::vector<shm::Event> events;
   std::vector<BookRecord> books;
+  std::vector<PositionRecord> positions;
   std::vector<std::pair<ResetReason, std::uint64_t>> resets;
   std::vector<std::uint8_t> sources;
   std::vector<char> order;
@@ -27,6 +30,10 @@ struct Collected final : EventsVisitor {
   void on_book(const BookRecord& b) override {
     books.push_back(b);
     order.push_back('b');
+  }
+  void on_position(const PositionRecord& p) override {
+    positions.push_back(p);
+    order.push_back('p');
   }
   void on_reset(ResetReason r, std::uint64_t lost) override {
     resets.emplace_back(r, lost);
@@ -102,6 +109,44 @@ bool same(const BookRecord& a, const BookRecord& b) {
          a.base_update_count == b.base_update_count && a.ts_exchange_ns == b.ts_exchange_ns &&
          a.ts_recv_ns == b.ts_recv_ns && a.ts_publish_ns == b.ts_publish_ns &&
          a.ring_seq == b.ring_seq && lv(a.bids, b.bids) && lv(a.asks, b.asks);
+}
+
+shm::Position sample_position(const char* name) {
+  shm::Position p;
+  std::snprintf(p.instrument, sizeof p.instrument, "%s", name);
+  p.known = 0x2D;  // quantity, pnl, liquidation price, leverage
+  for (std::size_t f = 0; f < shm::kPositionFields; ++f) {
+    p.exp[f] = static_cast<std::int8_t>(-static_cast<int>(f) - 1);
+    p.value[f] = (f % 2 == 0 ? -1 : 1) * static_cast<std::int64_t>(f * 1'000'000'007);
+  }
+  p.value[0] = std::numeric_limits<std::int64_t>::min();
+  p.value[5] = std::numeric_limits<std::int64_t>::max();
+  p.ts_exchange_ns = 1'700'000'000'000'000'000;
+  p.ts_recv_ns = 1'700'000'000'000'000'500;
+  p.ts_publish_ns = -1;
+  p.update_count = 12345;
+  p.ring_seq = 678;
+  return p;
+}
+
+bool same(const shm::Position& a, const shm::Position& b) {
+  return std::string_view(a.instrument) == std::string_view(b.instrument) && a.known == b.known &&
+         std::equal(std::begin(a.exp), std::end(a.exp), std::begin(b.exp)) &&
+         std::equal(std::begin(a.value), std::end(a.value), std::begin(b.value)) &&
+         a.ts_exchange_ns == b.ts_exchange_ns && a.ts_recv_ns == b.ts_recv_ns &&
+         a.ts_publish_ns == b.ts_publish_ns && a.update_count == b.update_count &&
+         a.ring_seq == b.ring_seq;
+}
+
+// A POSITION event of slot `slot` at sequence `seq`.
+shm::Event position_event(std::uint32_t slot, std::uint64_t seq) {
+  shm::Event e;
+  e.type = shm::EventType::position;
+  e.instrument = slot;
+  e.seq = seq;
+  e.qty = 5;
+  e.aux0 = 12345;
+  return e;
 }
 
 bool same(const shm::Event& a, const shm::Event& b) {
@@ -197,7 +242,7 @@ TEST_CASE("every truncation or foreign version of a message is rejected", "[nats
     CHECK_FALSE(decode_events(msg.substr(0, n), h, c, scratch));
   }
   std::string other = msg;
-  other[0] = 2;
+  other[0] = static_cast<char>(kWireVersion - 1);
   Collected c;
   EventsHeader h;
   BookRecord scratch;
@@ -217,12 +262,13 @@ TEST_CASE("every truncation or foreign version of a message is rejected", "[nats
 }
 
 TEST_CASE("venue and instance layouts round-trip", "[nats]") {
-  VenueInfo v{0x1234, 50, 65536, {"SPOT_BTC_USDT", "PERP_ETH_USDT", ""}};
+  VenueInfo v{0x1234, 50, 65536, 4096, {"SPOT_BTC_USDT", "PERP_ETH_USDT", ""}};
   VenueInfo got;
   REQUIRE(decode_venue_info(encode_venue_info(v), got));
   CHECK(got.generation == v.generation);
   CHECK(got.depth == 50);
   CHECK(got.ring_capacity == 65536);
+  CHECK(got.position_capacity == 4096);
   CHECK(got.symbols == v.symbols);
   std::vector<std::string> names;
   REQUIRE(decode_instance_info(encode_instance_info({"woo", "pulse"}), names));
@@ -264,4 +310,114 @@ TEST_CASE("applying a top-of-book difference reproduces the new top exactly", "[
       CHECK((was == before.end() || was->qty != c.qty));
     }
   }
+}
+
+TEST_CASE("position records round-trip in an events message, each before its POSITION event",
+          "[nats]") {
+  EventsEncoder enc;
+  enc.begin(3, 40);
+  // A slot's content sent just before its event, then a sync record alone.
+  enc.position(PositionRecord{7, true, sample_position("BTC-USD-SWAP-LIN")});
+  enc.event(position_event(7, 40));
+  enc.position(PositionRecord{0, false, sample_position(std::string(47, 'x').c_str())});
+  const std::string msg(enc.finish());
+  Collected c;
+  EventsHeader h;
+  BookRecord scratch;
+  REQUIRE(decode_events(msg, h, c, scratch));
+  CHECK(c.order == std::vector<char>{'p', 'e', 'p'});
+  REQUIRE(c.positions.size() == 2);
+  CHECK(c.positions[0].slot == 7);
+  CHECK(c.positions[0].with_event);
+  CHECK(same(c.positions[0].position, sample_position("BTC-USD-SWAP-LIN")));
+  CHECK(c.positions[1].slot == 0);
+  CHECK_FALSE(c.positions[1].with_event);
+  CHECK(std::string_view(c.positions[1].position.instrument) == std::string(47, 'x'));
+  REQUIRE(c.events.size() == 1);
+  CHECK(same(c.events[0], position_event(7, 40)));
+  for (std::size_t n = 0; n < msg.size(); ++n) {
+    Collected cut;
+    INFO("length " << n);
+    CHECK_FALSE(decode_events(msg.substr(0, n), h, cut, scratch));
+  }
+}
+
+TEST_CASE("a position record announcing its event without that event next is rejected", "[nats]") {
+  const auto decodes = [](const std::function<void(EventsEncoder&)>& body) {
+    EventsEncoder enc;
+    enc.begin(3, 40);
+    body(enc);
+    Collected c;
+    EventsHeader h;
+    BookRecord scratch;
+    return decode_events(std::string(enc.finish()), h, c, scratch);
+  };
+  const PositionRecord announced{7, true, sample_position("A")};
+  CHECK(decodes([&](EventsEncoder& e) {
+    e.position(announced);
+    e.event(position_event(7, 40));
+  }));
+  // Nothing after it, an event of another slot, another record type.
+  CHECK_FALSE(decodes([&](EventsEncoder& e) { e.position(announced); }));
+  CHECK_FALSE(decodes([&](EventsEncoder& e) {
+    e.position(announced);
+    e.event(position_event(8, 40));
+  }));
+  CHECK_FALSE(decodes([&](EventsEncoder& e) {
+    e.position(announced);
+    e.source(0);
+    e.event(position_event(7, 40));
+  }));
+  shm::Event level = position_event(7, 40);
+  level.type = shm::EventType::level;
+  CHECK_FALSE(decodes([&](EventsEncoder& e) {
+    e.position(announced);
+    e.event(level);
+  }));
+}
+
+TEST_CASE(
+    "a positions snapshot round-trips; truncated, foreign-version or nameless ones are "
+    "rejected with a reason",
+    "[nats]") {
+  PositionsSnapshot snap;
+  snap.header = {0xFEEDFACECAFEBEEFULL, 1'000'001, 77};
+  snap.slots = {sample_position("A-BTC-PERP"), sample_position("B"), sample_position("C-ETH")};
+  snap.slots[1].known = 0;
+  snap.slots[2].update_count = 1;
+  const std::string msg = encode_positions(snap);
+  MessageKind k{};
+  REQUIRE(peek_kind(msg, k));
+  CHECK(k == MessageKind::positions);
+  PositionsSnapshot got;
+  REQUIRE(decode_positions(msg, got));
+  CHECK(got.header.generation == snap.header.generation);
+  CHECK(got.header.position == 1'000'001);
+  CHECK(got.header.js_hint == 77);
+  REQUIRE(got.slots.size() == 3);
+  for (std::size_t k2 = 0; k2 < 3; ++k2) CHECK(same(got.slots[k2], snap.slots[k2]));
+  // No positions at all is a valid snapshot too.
+  PositionsSnapshot none;
+  REQUIRE(decode_positions(encode_positions(none), got));
+  CHECK(got.slots.empty());
+
+  for (std::size_t n = 0; n < msg.size(); ++n) {
+    INFO("length " << n);
+    CHECK_FALSE(decode_positions(msg.substr(0, n), got));
+  }
+  CHECK(describe_rejection(msg.substr(0, msg.size() - 1)).find("truncated") == 0);
+  CHECK(describe_rejection(msg.substr(0, 1)).find("shorter") == 0);
+  std::string foreign = msg;
+  foreign[0] = static_cast<char>(kWireVersion - 1);
+  CHECK_FALSE(decode_positions(foreign, got));
+  CHECK(describe_rejection(foreign) == "wire version " + std::to_string(kWireVersion - 1) +
+                                           ", expected " + std::to_string(kWireVersion));
+  std::string unknown_kind = msg;
+  unknown_kind[1] = 9;
+  CHECK(describe_rejection(unknown_kind) == "unknown message kind 9");
+  // Another kind under the positions decoder, a trailing byte, no name.
+  CHECK_FALSE(decode_positions(encode_venue_info(VenueInfo{}), got));
+  CHECK_FALSE(decode_positions(msg + "x", got));
+  snap.slots[1].instrument[0] = '\0';
+  CHECK_FALSE(decode_positions(encode_positions(snap), got));
 }

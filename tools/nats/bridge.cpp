@@ -57,6 +57,12 @@ struct Bridge::Venue {
   ResetReason reset_reason = ResetReason::bridge_start;
   std::uint64_t reset_lost = 0;
   std::vector<Shadow> books;
+  // Per position slot: the content last sent (update_count 0: none since the
+  // last hole). positions_sync: some slot's content may be missing at the
+  // mirror (start, hole, new generation): collect_positions() sends them.
+  std::vector<shm::Position> positions_sent;
+  bool positions_sync = true;
+  bool positions_snapshot_due = true;
   std::vector<shm::Level> bids, asks, scratch;
   BookRecord record;
   shm::Liveness live = shm::Liveness::alive;
@@ -148,6 +154,7 @@ bool Bridge::open_venue(const std::string& name, std::string& error) {
   v->events_subject = names_of_.events(name);
   v->generation = v->reader.generation();
   v->books.resize(v->reader.instrument_count());
+  v->positions_sent.resize(v->reader.position_capacity());
   venues_.push_back(std::move(v));
   names_.push_back(name);
   return true;
@@ -181,6 +188,7 @@ void Bridge::publish_venue_info(Venue& v) {
   info.generation = v.reader.generation();
   info.depth = v.reader.depth();
   info.ring_capacity = v.reader.ring_capacity();
+  info.position_capacity = v.reader.position_capacity();
   for (std::uint32_t i = 0; i < v.reader.instrument_count(); ++i) {
     info.symbols.emplace_back(v.reader.symbol(i));
   }
@@ -222,16 +230,21 @@ void Bridge::flush(Venue& v) {
 }
 
 // A hole: everything the mirror holds of this venue must be re-sent in full.
-static void forget_books(std::vector<Shadow>& books) {
-  for (Shadow& s : books) {
+static void forget_sent(Bridge::Venue& v) {
+  for (Shadow& s : v.books) {
     s.valid = false;
     s.last_book_event = 0;
   }
+  for (shm::Position& p : v.positions_sent) p.update_count = 0;
+  v.positions_sync = true;
 }
 
 void Bridge::new_generation(Venue& v) {
   v.generation = v.reader.generation();
   v.books.assign(v.reader.instrument_count(), Shadow{});
+  v.positions_sent.assign(v.reader.position_capacity(), shm::Position{});
+  v.positions_sync = true;
+  v.positions_snapshot_due = true;
   v.cursor = v.reader.cursor_from(1);
   v.forwarded = 0;
   v.reset_pending = true;
@@ -245,6 +258,7 @@ std::size_t Bridge::drain_ring(Venue& v) {
   shm::Event ev;
   std::uint64_t lost = 0;
   while (n < kMaxEventsPerStep) {
+    const shm::RingCursor before = v.cursor;
     const shm::PollResult r = v.reader.poll(v.cursor, ev, lost);
     if (r == shm::PollResult::nothing) break;
     if (r == shm::PollResult::lapped) {
@@ -254,7 +268,7 @@ std::size_t Bridge::drain_ring(Venue& v) {
       v.reset_reason = ResetReason::lapped;
       v.reset_lost = lost;
       counters_.laps.fetch_add(1, std::memory_order_relaxed);
-      forget_books(v.books);
+      forget_sent(v);
       continue;
     }
     if (r == shm::PollResult::reset) {
@@ -263,6 +277,10 @@ std::size_t Bridge::drain_ring(Venue& v) {
       continue;
     }
     open_message(v);
+    if (ev.type == shm::EventType::position && !send_position(v, ev.instrument, true)) {
+      v.cursor = before;  // the slot is being rewritten: this event next step
+      break;
+    }
     v.enc.event(ev);
     v.forwarded = ev.seq;
     if (ev.instrument < v.books.size() && book_event(ev.type)) {
@@ -338,9 +356,62 @@ std::size_t Bridge::collect_books(Venue& v) {
   return n;
 }
 
+// Sends slot `slot`'s content unless the mirror already has it; false when
+// the slot could not be read (the writer kept rewriting it). with_event: the
+// slot's POSITION event is encoded next.
+bool Bridge::send_position(Venue& v, std::uint32_t slot, bool with_event) {
+  PositionRecord r;
+  const shm::ReadResult read = v.reader.read_position(slot, r.position);
+  if (read == shm::ReadResult::busy) return false;
+  // Empty or out of range: no content to send (the event still goes).
+  if (read != shm::ReadResult::ok) return true;
+  shm::Position& sent = v.positions_sent[slot];
+  if (sent.update_count == r.position.update_count) return true;
+  r.slot = slot;
+  r.with_event = with_event;
+  open_message(v);
+  v.enc.position(r);
+  sent = r.position;
+  counters_.position_records.fetch_add(1, std::memory_order_relaxed);
+  return true;
+}
+
+// After a start or a hole: every used slot whose content was not sent since.
+std::size_t Bridge::collect_positions(Venue& v) {
+  if (!v.positions_sync) return 0;
+  const std::uint64_t before = counters_.position_records.load(std::memory_order_relaxed);
+  bool complete = true;
+  const std::uint32_t used = v.reader.position_count();
+  for (std::uint32_t slot = 0; slot < used; ++slot) {
+    complete = send_position(v, slot, false) && complete;
+  }
+  v.positions_sync = !complete;
+  // The first complete set since a hole goes out at once; later changes
+  // with the periodic snapshot (a replay from an older one is longer only).
+  v.positions_snapshot_due = v.positions_snapshot_due || complete;
+  return counters_.position_records.load(std::memory_order_relaxed) - before;
+}
+
+// The venue's positions as one message (slots 0..n-1), once every used slot
+// was sent since the last hole: its JetStream hint precedes every record
+// sent after it, so a replay from there brings a loaded snapshot up to date.
+void Bridge::publish_positions(Venue& v, bool periodic) {
+  if (v.positions_sync || !(v.positions_snapshot_due || periodic)) return;
+  v.positions_snapshot_due = false;
+  PositionsSnapshot snap;
+  snap.header = {v.generation, v.forwarded, v.acked_stream_seq.load(std::memory_order_relaxed)};
+  for (const shm::Position& p : v.positions_sent) {
+    if (p.update_count == 0) break;
+    snap.slots.push_back(p);
+  }
+  publish_or_flag(v, names_of_.positions(v.name), encode_positions(snap), "");
+  counters_.snapshots.fetch_add(1, std::memory_order_relaxed);
+}
+
 void Bridge::publish_snapshots(Venue& v, std::int64_t now) {
   const bool periodic = now >= v.next_snapshot_ns;
   if (periodic) v.next_snapshot_ns = now + options_.snapshot_interval_ms * kMs;
+  publish_positions(v, periodic);
   for (std::uint32_t i = 0; i < v.books.size(); ++i) {
     Shadow& s = v.books[i];
     if (!s.valid || !(s.snapshot_due || periodic)) continue;
@@ -365,7 +436,7 @@ void Bridge::housekeeping(Venue& v, std::int64_t now) {
     v.reset_pending = true;
     v.reset_reason = ResetReason::publish_failed;
     v.reset_lost = 0;
-    forget_books(v.books);
+    forget_sent(v);
   }
   if (v.live_changed || v.reset_pending || now - v.last_publish_ns >= options_.heartbeat_ms * kMs) {
     open_message(v);
@@ -380,6 +451,7 @@ std::size_t Bridge::step(std::int64_t now) {
     housekeeping(v, now);
     work += drain_ring(v);
     work += collect_books(v);
+    work += collect_positions(v);
     if (v.open) {
       flush(v);
       v.last_publish_ns = now;

@@ -1,14 +1,18 @@
 #pragma once
 // The bridge (issue 20, DESIGN §9): an ordinary shared-memory reader of one
 // wirebookd instance that publishes each venue's ring events and book
-// publications to JetStream (EVENTS messages, wire.hpp), per-book snapshots
-// to a state stream kept at one message per subject, and the instance's and
-// venues' layouts. It never writes a segment and never links the daemon.
+// publications and position slot contents to JetStream (EVENTS messages,
+// wire.hpp), per-book and per-venue positions snapshots to a state stream
+// kept at one message per subject, and the instance's and venues' layouts.
+// It never writes a segment and never links the daemon.
 //
 // Ordering contract (what lets the mirror keep the reader protocol of
 // shm/README "Recovering, or joining late"): a BOOK record for book i is
 // placed after the ring event its slot reflects (slot ring_seq) and before
-// any later LEVEL/SNAPSHOT event of book i.
+// any later LEVEL/SNAPSHOT event of book i. A POSITION event is preceded by
+// its slot's content as of that event or later (unless that content was
+// already sent), so a mirror writes the slot before it appends the event,
+// as the source's writer does.
 //
 // Threading: one thread calls start() and step()/run(); the publish-ack
 // callback runs on a libnats thread and touches only atomics.
@@ -44,7 +48,8 @@ struct BridgeCounters {
   std::atomic<std::uint64_t> messages{0};
   std::atomic<std::uint64_t> bytes{0};
   std::atomic<std::uint64_t> book_records{0};
-  std::atomic<std::uint64_t> snapshots{0};
+  std::atomic<std::uint64_t> snapshots{0};  // book and positions snapshots
+  std::atomic<std::uint64_t> position_records{0};
   std::atomic<std::uint64_t> resets{0};
   std::atomic<std::uint64_t> laps{0};  // overrun by the source ring
   std::atomic<std::uint64_t> publish_errors{0};
@@ -77,6 +82,9 @@ class Bridge {
   void resume_or_reset(Venue& v);
   std::size_t drain_ring(Venue& v);
   std::size_t collect_books(Venue& v);
+  [[nodiscard]] bool send_position(Venue& v, std::uint32_t slot, bool with_event);
+  std::size_t collect_positions(Venue& v);
+  void publish_positions(Venue& v, bool periodic);
   void new_generation(Venue& v);
   void open_message(Venue& v);
   void flush(Venue& v);

@@ -3,6 +3,7 @@
 #include <time.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <mutex>
 #include <thread>
 
@@ -38,8 +39,23 @@ struct MirrorBook {
   shm::Status shown = shm::Status::syncing;
 };
 
+// One mirrored position slot. The slot shows `held` only while it is
+// trusted and the venue is current (no STALE/DISCONNECTED imposed); else
+// every field reads unknown (known bits 0), name, update count and times of
+// `held` kept: a reader never takes an old position for the current one.
+struct MirrorPosition {
+  shm::Position held;        // the source's content; update_count is the source's
+  bool has = false;          // held belongs to the current source generation
+  bool trusted = false;      // held is the source's content as of the record applied
+  bool catching_up = false;  // from a snapshot or a recovery replay: trusted at its end
+  bool published = false;    // the slot is in use in our segment
+  bool shown_known = false;  // what the slot shows: held (true) or unknown fields
+  std::uint64_t shown_update_count = 0;
+};
+
 bool same_layout(const VenueInfo& a, const VenueInfo& b) {
-  return a.depth == b.depth && a.ring_capacity == b.ring_capacity && a.symbols == b.symbols;
+  return a.depth == b.depth && a.ring_capacity == b.ring_capacity &&
+         a.position_capacity == b.position_capacity && a.symbols == b.symbols;
 }
 
 shm::VenueConfig config_of(const std::string& name, const VenueInfo& info) {
@@ -48,6 +64,7 @@ shm::VenueConfig config_of(const std::string& name, const VenueInfo& info) {
   c.symbols = info.symbols;
   c.depth = info.depth;
   c.ring_capacity = info.ring_capacity;
+  c.position_capacity = info.position_capacity;
   return c;
 }
 
@@ -72,6 +89,11 @@ struct Mirror::Venue final : EventsVisitor {
   std::unique_ptr<shm::VenueWriter> writer;
   std::unique_ptr<OrderedConsumer> consumer;
   std::vector<MirrorBook> books;
+  std::vector<MirrorPosition> positions;  // one per slot of the segment
+  bool positions_synced = false;          // every used slot known: snapshot loaded, no hole since
+  bool replaying = false;                 // a recovery replay runs until the stream's tail
+  std::uint64_t next_event_seq = 0;       // source seq of the message's next event record
+  PositionsSnapshot positions_scratch;
   std::vector<shm::Level> scratch;
   BookRecord record_scratch;
   std::uint64_t chain_next = 0;         // next expected source seq; 0: take the next message as is
@@ -100,13 +122,30 @@ struct Mirror::Venue final : EventsVisitor {
     writer->heartbeat(now_ns());
     writer->set_state(shm::SegmentState::live);
     books.assign(info.symbols.size(), MirrorBook{});
+    positions.assign(info.position_capacity, MirrorPosition{});
+    positions_synced = false;
     const std::lock_guard<std::mutex> lock(config_mutex);
     config = c;
     return true;
   }
 
+  // ---- rejections ----------------------------------------------------------------
+  // Counts a message that does not decode and logs it (the first 20, then
+  // every 1000th: a flood of them cannot flood the log).
+  void reject(const char* what, const std::string& subject, std::string_view data) {
+    const std::uint64_t n = counters.malformed.fetch_add(1, std::memory_order_relaxed) + 1;
+    if (n > 20 && n % 1000 != 0) return;
+    std::fprintf(stderr, "wirebook mirror: %s: rejected %s on %s: %s (%llu rejected so far)\n",
+                 name.c_str(), what, subject.c_str(), describe_rejection(data).c_str(),
+                 static_cast<unsigned long long>(n));
+  }
+
   // ---- statuses ----------------------------------------------------------------
-  [[nodiscard]] shm::Status effective(const MirrorBook& b, std::int64_t now) const {
+  // The status every book of the venue takes whatever it holds (DISCONNECTED,
+  // STALE), or LIVE when none is imposed. Evaluated once per pass, not per
+  // book: connected() takes the connection's lock, which the libnats reader
+  // thread delivering the next message needs too.
+  [[nodiscard]] shm::Status imposed(std::int64_t now) const {
     const auto live = static_cast<shm::Liveness>(source_live);
     if (!client.connected() || live == shm::Liveness::dead || live == shm::Liveness::closed ||
         live == shm::Liveness::missing) {
@@ -115,13 +154,19 @@ struct Mirror::Venue final : EventsVisitor {
     if (now - last_msg_ns > options.stale_ms * kMs || live != shm::Liveness::alive) {
       return shm::Status::stale;
     }
+    return shm::Status::live;
+  }
+
+  [[nodiscard]] static shm::Status effective(const MirrorBook& b, shm::Status venue) {
+    if (venue != shm::Status::live) return venue;
     if (!b.has_base || !b.trusted) return shm::Status::resyncing;
     return static_cast<shm::Status>(b.meta.status);
   }
 
-  void publish(std::uint32_t i, std::int64_t now, bool fresh_record = false) {
+  // `venue`: imposed() of this pass.
+  void publish(std::uint32_t i, shm::Status venue, bool fresh_record = false) {
     MirrorBook& b = books[i];
-    const shm::Status status = effective(b, now);
+    const shm::Status status = effective(b, venue);
     const bool overridden = status != static_cast<shm::Status>(b.meta.status);
     if (b.published && status != b.shown &&
         (overridden || b.shown != static_cast<shm::Status>(b.meta.status))) {
@@ -154,13 +199,108 @@ struct Mirror::Venue final : EventsVisitor {
   }
 
   void refresh_statuses(std::int64_t now) {
+    const shm::Status venue = imposed(now);
     for (std::uint32_t i = 0; i < books.size(); ++i) {
-      if (books[i].published && effective(books[i], now) != books[i].shown) publish(i, now);
+      if (books[i].published && effective(books[i], venue) != books[i].shown) publish(i, venue);
     }
+  }
+
+  // ---- positions -------------------------------------------------------------------
+  // Writes slot `slot` when what it should show changed. Slots come into use
+  // in order (readers count used slots from 0), so a slot waits for the one
+  // before it. Without `announce` the source's POSITION event of the slot is
+  // the next thing appended.
+  // `venue`: imposed() of this pass.
+  void show_position(std::uint32_t slot, shm::Status venue, bool announce) {
+    MirrorPosition& p = positions[slot];
+    if (!p.has || (!p.published && slot > 0 && !positions[slot - 1].published)) return;
+    const bool known = p.trusted && venue == shm::Status::live;
+    if (p.published && known == p.shown_known &&
+        (!known || p.held.update_count == p.shown_update_count)) {
+      return;
+    }
+    shm::Position shown = p.held;
+    if (!known) {
+      shown.known = 0;
+      std::fill(std::begin(shown.exp), std::end(shown.exp), std::int8_t{0});
+      std::fill(std::begin(shown.value), std::end(shown.value), std::int64_t{0});
+    }
+    (void)writer->publish_position_replica(slot, shown, announce);
+    p.published = true;
+    p.shown_known = known;
+    p.shown_update_count = p.held.update_count;
+  }
+
+  void show_positions(std::int64_t now) {
+    if (positions.empty() || !positions.front().has) return;
+    const shm::Status venue = imposed(now);
+    for (std::uint32_t slot = 0; slot < positions.size() && positions[slot].has; ++slot) {
+      show_position(slot, venue, true);
+    }
+  }
+
+  void on_position(const PositionRecord& r) override {
+    before_record(false);
+    counters.position_records.fetch_add(1, std::memory_order_relaxed);
+    if (r.slot >= positions.size()) {
+      counters.malformed.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    MirrorPosition& p = positions[r.slot];
+    const std::uint64_t count = r.position.update_count;
+    // Older than held, or the same again where nothing is to be learnt.
+    if (p.has && (count < p.held.update_count ||
+                  (count == p.held.update_count && (p.trusted || replaying)))) {
+      return;
+    }
+    p.held = r.position;
+    p.has = true;
+    // In stream order a slot's content is exact at once; in a recovery
+    // replay it is an old state until the replay reaches the tail.
+    p.catching_up = replaying && !p.trusted;
+    p.trusted = !p.catching_up;
+    const std::int64_t now = now_ns();
+    // The source's POSITION event follows unless it is one we already hold.
+    show_position(r.slot, imposed(now), !(r.with_event && next_event_seq >= ring_next));
+    show_positions(now);  // slots after it may have waited for it
+  }
+
+  // Loads the venue's positions snapshot: every slot not already exact and
+  // at least as new is replaced and catches up with the replay that follows.
+  [[nodiscard]] bool load_positions(std::uint64_t& hint, std::int64_t now) {
+    StoredMsg m;
+    std::string err;
+    const std::string subject = names.positions(name);
+    if (client.last_message(names.state_stream(), subject, m, err) != 1) return false;
+    PositionsSnapshot& snap = positions_scratch;
+    if (!decode_positions(m.data, snap)) {
+      reject("a positions snapshot", subject, m.data);
+      return false;
+    }
+    if (snap.header.generation != info.generation || snap.slots.size() > positions.size()) {
+      return false;
+    }
+    for (std::uint32_t slot = 0; slot < snap.slots.size(); ++slot) {
+      MirrorPosition& p = positions[slot];
+      if (p.has && p.trusted && p.held.update_count >= snap.slots[slot].update_count) continue;
+      p.held = snap.slots[slot];
+      p.has = true;
+      p.trusted = false;
+    }
+    for (MirrorPosition& p : positions) p.catching_up = p.has && !p.trusted;
+    positions_synced = true;
+    show_positions(now);
+    hint = snap.header.js_hint;
+    counters.snapshots_loaded.fetch_add(1, std::memory_order_relaxed);
+    return true;
   }
 
   void abandon_catch_up() {
     for (MirrorBook& b : books) b.catching_up = false;
+    for (MirrorPosition& p : positions) {
+      if (p.catching_up) positions_synced = false;
+      p.catching_up = false;
+    }
     recover_due = true;
   }
 
@@ -169,7 +309,13 @@ struct Mirror::Venue final : EventsVisitor {
       b.trusted = false;
       b.catching_up = false;
     }
+    for (MirrorPosition& p : positions) {
+      p.trusted = false;
+      p.catching_up = false;
+    }
+    positions_synced = false;
     recover_due = true;
+    show_positions(now_ns());
   }
 
   // ---- records -------------------------------------------------------------------
@@ -185,6 +331,7 @@ struct Mirror::Venue final : EventsVisitor {
 
   void on_event(const shm::Event& ev) override {
     before_record(false);
+    next_event_seq = ev.seq + 1;
     if (ev.seq < ring_next) return;  // replayed
     (void)writer->append(ev);
     ring_next = ev.seq + 1;
@@ -219,7 +366,7 @@ struct Mirror::Venue final : EventsVisitor {
     b.has_base = true;
     b.trusted = true;
     b.catching_up = false;
-    publish(r.instrument, now_ns(), true);
+    publish(r.instrument, imposed(now_ns()), true);
   }
 
   void on_reset(ResetReason /*reason*/, std::uint64_t /*lost*/) override {
@@ -244,7 +391,10 @@ struct Mirror::Venue final : EventsVisitor {
         !decode_venue_info(m.data, fresh) || fresh.generation != generation) {
       return false;
     }
-    const bool recreate = !same_layout(fresh, info);
+    // Position slots never change instrument in a segment, and a new
+    // generation assigns them afresh: positions in use need a new segment.
+    const bool recreate =
+        !same_layout(fresh, info) || (!positions.empty() && positions.front().published);
     info = fresh;
     if (recreate) {
       if (!create_writer(err)) return false;
@@ -257,6 +407,8 @@ struct Mirror::Venue final : EventsVisitor {
       b.trusted = false;
       b.catching_up = false;
     }
+    positions.assign(info.position_capacity, MirrorPosition{});
+    positions_synced = false;
     chain_next = 0;
     ring_next = 0;
     recover_due = true;
@@ -266,11 +418,6 @@ struct Mirror::Venue final : EventsVisitor {
   void handle(const StoredMsg& m, std::int64_t now) {
     counters.messages.fetch_add(1, std::memory_order_relaxed);
     last_msg_ns = now;
-    EventsHeader h;
-    if (!decode_events_header(m.data, h)) {
-      counters.malformed.fetch_add(1, std::memory_order_relaxed);
-      return;
-    }
     if (expect_stream_seq != 0 && m.stream_seq != expect_stream_seq) {
       // The replay does not start where the snapshots said (that part of the
       // stream is gone): the books loaded from them cannot catch up; a newer
@@ -281,6 +428,11 @@ struct Mirror::Venue final : EventsVisitor {
     }
     expect_stream_seq = 0;
     last_stream_seq = m.stream_seq;
+    EventsHeader h;
+    if (!decode_events_header(m.data, h)) {
+      reject("an events message", m.subject, m.data);
+      return;
+    }
     if (h.generation != info.generation && !adopt_generation(h.generation)) {
       recover_due = true;
       return;
@@ -288,8 +440,9 @@ struct Mirror::Venue final : EventsVisitor {
     gap_pending = chain_next != 0 && h.first_seq > chain_next;
     first_record = true;
     live_tail = m.pending == 0;
+    next_event_seq = h.first_seq;
     if (!decode_events(m.data, h, *this, record_scratch)) {
-      counters.malformed.fetch_add(1, std::memory_order_relaxed);
+      reject("an events message", m.subject, m.data);
       untrust_all();  // records after the fault are unknown
     }
     before_record(false);  // a message without records still reveals a gap
@@ -300,12 +453,20 @@ struct Mirror::Venue final : EventsVisitor {
   // The replay reached the end of the stream without contradicting any
   // loaded snapshot: those books are exact again.
   void finish_catch_up(std::int64_t now) {
+    replaying = false;
+    const shm::Status venue = imposed(now);
     for (std::uint32_t i = 0; i < books.size(); ++i) {
       if (!books[i].catching_up) continue;
       books[i].catching_up = false;
       books[i].trusted = true;
-      publish(i, now);
+      publish(i, venue);
     }
+    for (MirrorPosition& p : positions) {
+      if (!p.catching_up) continue;
+      p.catching_up = false;
+      p.trusted = true;
+    }
+    show_positions(now);
   }
 
   // ---- recovery --------------------------------------------------------------------------
@@ -339,7 +500,17 @@ struct Mirror::Venue final : EventsVisitor {
       start = loaded ? std::min(start, hint) : hint;
       loaded = true;
     }
+    if (!positions_synced) {
+      std::uint64_t hint = 0;
+      if (load_positions(hint, now)) {
+        start = loaded ? std::min(start, hint) : hint;
+        loaded = true;
+      } else {
+        recover_due = true;
+      }
+    }
     if (loaded) {
+      replaying = true;
       resubscribe(start == 0 ? 1 : start, start);
     } else if (consumer == nullptr) {
       resubscribe(0, 0);
@@ -350,11 +521,13 @@ struct Mirror::Venue final : EventsVisitor {
     StoredMsg m;
     std::string err;
     SnapshotHeader h;
-    if (client.last_message(names.state_stream(), names.snapshot(name, i), m, err) != 1 ||
-        !decode_snapshot(m.data, h, record_scratch) || h.generation != info.generation ||
-        record_scratch.instrument != i) {
+    const std::string subject = names.snapshot(name, i);
+    if (client.last_message(names.state_stream(), subject, m, err) != 1) return false;
+    if (!decode_snapshot(m.data, h, record_scratch)) {
+      reject("a book snapshot", subject, m.data);
       return false;
     }
+    if (h.generation != info.generation || record_scratch.instrument != i) return false;
     MirrorBook& b = books[i];
     b.bids = record_scratch.bids;
     b.asks = record_scratch.asks;
@@ -364,7 +537,7 @@ struct Mirror::Venue final : EventsVisitor {
     b.has_base = true;
     b.trusted = false;
     b.catching_up = true;
-    publish(i, now);
+    publish(i, imposed(now));
     hint = h.js_hint;
     counters.snapshots_loaded.fetch_add(1, std::memory_order_relaxed);
     return true;
@@ -523,10 +696,12 @@ void Mirror::run_venue(Venue& v, bool (*stop)()) {
       v.next_idle_ns = after + 100 * kMs;
     }
     v.refresh_statuses(after);
+    v.show_positions(after);
   }
   // Graceful stop: DESIGN §7 — books DISCONNECTED, segment CLOSED.
   v.source_live = static_cast<std::uint8_t>(shm::Liveness::closed);
   v.refresh_statuses(now_ns());
+  v.show_positions(now_ns());
   v.writer->set_state(shm::SegmentState::closed);
 }
 

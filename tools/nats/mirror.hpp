@@ -11,7 +11,10 @@
 // or a newer snapshot plus replay restores them: a book is never LIVE while
 // it may be wrong. Silence from the bridge for stale_ms makes books STALE; a
 // dead or closed source writer or a lost NATS connection makes them
-// DISCONNECTED.
+// DISCONNECTED. Position slots get the source's content from POSITION
+// records and the positions snapshot; positions have no status, so a slot
+// not known exact (after a hole, until a record or a snapshot plus replay)
+// or whose venue is STALE/DISCONNECTED shows every field unknown.
 //
 // Threading: one thread per venue (its writer's only writer) plus the
 // calling thread for the control segment; venues share only the Client
@@ -66,12 +69,13 @@ struct MirrorCounters {
   std::atomic<std::uint64_t> messages{0};
   std::atomic<std::uint64_t> events{0};
   std::atomic<std::uint64_t> book_records{0};
-  std::atomic<std::uint64_t> gaps{0};          // sequence holes found
-  std::atomic<std::uint64_t> resets{0};        // RESET records received
-  std::atomic<std::uint64_t> chain_breaks{0};  // BOOK records that did not chain
-  std::atomic<std::uint64_t> recoveries{0};    // snapshot loads + replays
-  std::atomic<std::uint64_t> snapshots_loaded{0};
-  std::atomic<std::uint64_t> malformed{0};
+  std::atomic<std::uint64_t> position_records{0};
+  std::atomic<std::uint64_t> gaps{0};              // sequence holes found
+  std::atomic<std::uint64_t> resets{0};            // RESET records received
+  std::atomic<std::uint64_t> chain_breaks{0};      // BOOK records that did not chain
+  std::atomic<std::uint64_t> recoveries{0};        // snapshot loads + replays
+  std::atomic<std::uint64_t> snapshots_loaded{0};  // book and positions snapshots
+  std::atomic<std::uint64_t> malformed{0};         // messages and records rejected (logged)
 };
 
 class Mirror {

@@ -31,6 +31,11 @@ struct Names {
     return "wirebook." + instance + "." + std::string(venue) + ".snap." +
            std::to_string(instrument);
   }
+  // A venue's positions snapshot: under the snapshot wildcard, so a state
+  // stream created by an earlier bridge stores it too.
+  [[nodiscard]] std::string positions(std::string_view venue) const {
+    return "wirebook." + instance + "." + std::string(venue) + ".snap.pos";
+  }
   [[nodiscard]] std::string venue_info(std::string_view venue) const {
     return "wirebook." + instance + "." + std::string(venue) + ".info";
   }

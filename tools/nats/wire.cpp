@@ -1,6 +1,7 @@
 #include "tools/nats/wire.hpp"
 
 #include <cstring>
+#include <string>
 
 namespace wirebook::nats {
 namespace {
@@ -171,9 +172,60 @@ bool get_event(Cursor& c, std::uint8_t tag, shm::Event& prev, shm::Event& ev) {
   return c.ok();
 }
 
-// POSITION events travel like the others so the mirror's ring keeps the
-// source's sequence; the positions themselves are not mirrored (yet), so a
-// mirror's position slots stay empty.
+// Position slot contents: the instrument name, the known bits, each field's
+// exponent and value, the three times, the source's update count and the
+// ring seq it reflects.
+void put_position(std::string& out, const shm::Position& p) {
+  put_text(out, std::string_view(p.instrument, ::strnlen(p.instrument, shm::kSymbolLen - 1)));
+  put_varint(out, p.known);
+  for (std::size_t f = 0; f < shm::kPositionFields; ++f) {
+    put_u8(out, static_cast<std::uint8_t>(p.exp[f]));
+    put_signed(out, p.value[f]);
+  }
+  put_signed(out, p.ts_exchange_ns);
+  put_signed(out, p.ts_recv_ns);
+  put_signed(out, p.ts_publish_ns);
+  put_varint(out, p.update_count);
+  put_varint(out, p.ring_seq);
+}
+
+// Bytes of the smallest encoded position (bounds a count before allocating):
+// a one-byte name with its length, known, six exponents and values, three
+// times and two counts.
+constexpr std::uint64_t kMinPositionBytes = 2 + 1 + 2 * shm::kPositionFields + 5;
+
+bool get_position(Cursor& c, shm::Position& p) {
+  p = shm::Position{};
+  const std::string name = c.text();
+  // A slot always has a name that fits the segment, without NUL bytes.
+  if (!c.ok() || name.empty() || name.size() >= shm::kSymbolLen ||
+      name.find('\0') != std::string::npos) {
+    return false;
+  }
+  std::memcpy(p.instrument, name.data(), name.size());
+  const std::uint64_t known = c.varint();
+  if (known >= (1U << shm::kPositionFields)) return false;
+  p.known = static_cast<std::uint16_t>(known);
+  for (std::size_t f = 0; f < shm::kPositionFields; ++f) {
+    p.exp[f] = c.i8();
+    p.value[f] = c.signed_varint();
+  }
+  p.ts_exchange_ns = c.signed_varint();
+  p.ts_recv_ns = c.signed_varint();
+  p.ts_publish_ns = c.signed_varint();
+  p.update_count = c.varint();
+  p.ring_seq = c.varint();
+  return c.ok();
+}
+
+bool get_position_record(Cursor& c, PositionRecord& r) {
+  r.slot = c.u32_varint();
+  const std::uint8_t flags = c.u8();
+  if (!c.ok() || flags > 1) return false;
+  r.with_event = flags == 1;
+  return get_position(c, r.position);
+}
+
 bool is_event_tag(std::uint8_t tag) noexcept {
   return tag >= static_cast<std::uint8_t>(shm::EventType::level) &&
          tag <= static_cast<std::uint8_t>(shm::EventType::position);
@@ -240,6 +292,14 @@ void EventsEncoder::book(const BookRecord& b) {
   ++records_;
 }
 
+void EventsEncoder::position(const PositionRecord& p) {
+  put_u8(buf_, kTagPosition);
+  put_varint(buf_, p.slot);
+  put_u8(buf_, p.with_event ? 1U : 0U);
+  put_position(buf_, p.position);
+  ++records_;
+}
+
 void EventsEncoder::reset(ResetReason reason, std::uint64_t lost) {
   put_u8(buf_, kTagReset);
   put_u8(buf_, static_cast<std::uint8_t>(reason));
@@ -296,6 +356,18 @@ std::string encode_snapshot(const SnapshotHeader& h, const BookRecord& b) {
   return out;
 }
 
+std::string encode_positions(const PositionsSnapshot& s) {
+  std::string out;
+  put_u8(out, kWireVersion);
+  put_u8(out, static_cast<std::uint8_t>(MessageKind::positions));
+  put_u64_le(out, s.header.generation);
+  put_varint(out, s.header.position);
+  put_varint(out, s.header.js_hint);
+  put_varint(out, s.slots.size());
+  for (const shm::Position& p : s.slots) put_position(out, p);
+  return out;
+}
+
 std::string encode_venue_info(const VenueInfo& v) {
   std::string out;
   put_u8(out, kWireVersion);
@@ -303,6 +375,7 @@ std::string encode_venue_info(const VenueInfo& v) {
   put_u64_le(out, v.generation);
   put_varint(out, v.depth);
   put_varint(out, v.ring_capacity);
+  put_varint(out, v.position_capacity);
   put_varint(out, v.symbols.size());
   for (const auto& s : v.symbols) put_text(out, s);
   return out;
@@ -351,13 +424,28 @@ bool decode_events(std::string_view msg, EventsHeader& h, EventsVisitor& v, Book
   shm::Event prev{};
   shm::Event ev{};
   std::uint64_t seq = h.first_seq;
+  PositionRecord position;
+  bool event_announced = false;  // the previous record was a POSITION with_event
   while (!c.done()) {
     ++seen;
     const std::uint8_t tag = c.u8();
-    if (is_event_tag(tag)) {
+    if (event_announced) {
+      // The announced event must come next: the mirror wrote the slot for it.
+      if (tag != static_cast<std::uint8_t>(shm::EventType::position)) return false;
+      event_announced = false;
+      if (seq > h.last_seq || !get_event(c, tag, prev, ev) || ev.instrument != position.slot) {
+        return false;
+      }
+      ev.seq = seq++;
+      v.on_event(ev);
+    } else if (is_event_tag(tag)) {
       if (seq > h.last_seq || !get_event(c, tag, prev, ev)) return false;
       ev.seq = seq++;
       v.on_event(ev);
+    } else if (tag == kTagPosition) {
+      if (!get_position_record(c, position)) return false;
+      event_announced = position.with_event;
+      v.on_position(position);
     } else if (tag == kTagBook) {
       if (!get_book(c, scratch)) return false;
       v.on_book(scratch);
@@ -374,7 +462,7 @@ bool decode_events(std::string_view msg, EventsHeader& h, EventsVisitor& v, Book
       return false;
     }
   }
-  return seq == h.last_seq + 1 && seen == records;
+  return !event_announced && seq == h.last_seq + 1 && seen == records;
 }
 
 bool decode_snapshot(std::string_view msg, SnapshotHeader& h, BookRecord& b) {
@@ -387,12 +475,43 @@ bool decode_snapshot(std::string_view msg, SnapshotHeader& h, BookRecord& b) {
   return get_book(c, b) && c.done();
 }
 
+bool decode_positions(std::string_view msg, PositionsSnapshot& s) {
+  Cursor c(msg);
+  if (!expect_head(c, MessageKind::positions)) return false;
+  s.header.generation = c.u64_le();
+  s.header.position = c.varint();
+  s.header.js_hint = c.varint();
+  const std::uint64_t n = c.count(kMinPositionBytes);
+  if (!c.ok() || n > shm::kMaxPositions) return false;
+  s.slots.resize(n);
+  for (shm::Position& p : s.slots) {
+    if (!get_position(c, p)) return false;
+  }
+  return c.done();
+}
+
+std::string describe_rejection(std::string_view msg) {
+  if (msg.size() < 2)
+    return "shorter than the 2-byte head (" + std::to_string(msg.size()) + " bytes)";
+  const auto version = static_cast<unsigned>(static_cast<std::uint8_t>(msg[0]));
+  if (version != kWireVersion) {
+    return "wire version " + std::to_string(version) + ", expected " + std::to_string(kWireVersion);
+  }
+  const auto kind = static_cast<unsigned>(static_cast<std::uint8_t>(msg[1]));
+  if (kind < static_cast<unsigned>(MessageKind::events) ||
+      kind > static_cast<unsigned>(MessageKind::positions)) {
+    return "unknown message kind " + std::to_string(kind);
+  }
+  return "truncated or malformed (" + std::to_string(msg.size()) + " bytes)";
+}
+
 bool decode_venue_info(std::string_view msg, VenueInfo& v) {
   Cursor c(msg);
   if (!expect_head(c, MessageKind::venue_info)) return false;
   v.generation = c.u64_le();
   v.depth = c.u32_varint();
   v.ring_capacity = c.u32_varint();
+  v.position_capacity = c.u32_varint();
   const std::uint64_t n = c.count(1);
   v.symbols.clear();
   for (std::uint64_t k = 0; k < n && c.ok(); ++k) v.symbols.push_back(c.text());

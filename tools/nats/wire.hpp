@@ -1,5 +1,5 @@
 #pragma once
-// The bridge's wire encoding, version 1 (README "NATS bridge and mirror").
+// The bridge's wire encoding, version 2 (README "NATS bridge and mirror").
 //
 // Every message starts with two bytes: the encoding version (kWireVersion)
 // and a MessageKind. Integers after that are LEB128 varints (unsigned) or
@@ -8,8 +8,10 @@
 // (wirebook's own, dense per segment generation) as records: ring events
 // (delta-coded against the previous event of the same message), BOOK records
 // (a book publication: its slot metadata and its top levels, in full or as a
-// price-keyed difference from the previous BOOK record of that book), RESET
-// (an announced hole) and SOURCE (the source writer's liveness).
+// price-keyed difference from the previous BOOK record of that book),
+// POSITION (a position slot's whole content), RESET (an announced hole) and
+// SOURCE (the source writer's liveness). Version 2 added the positions:
+// POSITION records, the POSITIONS snapshot and VenueInfo::position_capacity.
 //
 // Cold code by design (a tool, not the daemon's hot path): encoders append to
 // a reused std::string; decoders fill reused vectors. Nothing throws; a
@@ -24,19 +26,21 @@
 
 namespace wirebook::nats {
 
-inline constexpr std::uint8_t kWireVersion = 1;
+inline constexpr std::uint8_t kWireVersion = 2;
 
 enum class MessageKind : std::uint8_t {
   events = 1,         // wirebook.<instance>.<venue>.ev
   snapshot = 2,       // wirebook.<instance>.<venue>.snap.<instrument index>
   venue_info = 3,     // wirebook.<instance>.<venue>.info
   instance_info = 4,  // wirebook.<instance>.info
+  positions = 5,      // wirebook.<instance>.<venue>.snap.pos
 };
 
 // Record tags inside an EVENTS message. 1..9 are shm::EventType values.
 inline constexpr std::uint8_t kTagBook = 0x40;
 inline constexpr std::uint8_t kTagReset = 0x41;
 inline constexpr std::uint8_t kTagSource = 0x42;
+inline constexpr std::uint8_t kTagPosition = 0x43;
 
 // Why a RESET record announces a hole in the sequence.
 enum class ResetReason : std::uint8_t {
@@ -68,6 +72,16 @@ struct BookRecord {
   std::vector<shm::Level> asks;
 };
 
+// A position slot's content as the source shows it (update_count and
+// ring_seq are the source's; writer_ok is not sent). `with_event`: the
+// record's next one is the source's POSITION event of this slot (the
+// bridge sends a slot's content just before that event; a decoder checks).
+struct PositionRecord {
+  std::uint32_t slot = 0;
+  bool with_event = false;
+  shm::Position position;
+};
+
 struct EventsHeader {
   std::uint64_t generation = 0;  // source segment generation
   std::uint64_t first_seq = 0;   // seq of the first event record
@@ -80,10 +94,17 @@ struct SnapshotHeader {
   std::uint64_t js_hint = 0;   // a JetStream stream seq at or before the record's message
 };
 
+// The positions of one venue, slots 0..n-1, as of one point of its stream.
+struct PositionsSnapshot {
+  SnapshotHeader header;
+  std::vector<shm::Position> slots;
+};
+
 struct VenueInfo {
   std::uint64_t generation = 0;
   std::uint32_t depth = 0;
   std::uint32_t ring_capacity = 0;
+  std::uint32_t position_capacity = 0;
   std::vector<std::string> symbols;
 };
 
@@ -96,6 +117,7 @@ class EventsEncoder {
   void begin(std::uint64_t generation, std::uint64_t first_seq);
   void event(const shm::Event& ev);
   void book(const BookRecord& b);
+  void position(const PositionRecord& p);
   void reset(ResetReason reason, std::uint64_t lost);
   void source(std::uint8_t liveness);
   // Patches last_seq into the header and returns the finished message.
@@ -115,6 +137,7 @@ class EventsEncoder {
 
 void encode_book(std::string& out, const BookRecord& b);
 [[nodiscard]] std::string encode_snapshot(const SnapshotHeader& h, const BookRecord& b);
+[[nodiscard]] std::string encode_positions(const PositionsSnapshot& s);
 [[nodiscard]] std::string encode_venue_info(const VenueInfo& v);
 [[nodiscard]] std::string encode_instance_info(const std::vector<std::string>& venues);
 
@@ -130,6 +153,7 @@ class EventsVisitor {
   virtual ~EventsVisitor() = default;
   virtual void on_event(const shm::Event& ev) = 0;
   virtual void on_book(const BookRecord& b) = 0;
+  virtual void on_position(const PositionRecord& p) = 0;
   virtual void on_reset(ResetReason reason, std::uint64_t lost) = 0;
   virtual void on_source(std::uint8_t liveness) = 0;
 };
@@ -137,11 +161,17 @@ class EventsVisitor {
 [[nodiscard]] bool peek_kind(std::string_view msg, MessageKind& kind) noexcept;
 [[nodiscard]] bool decode_events_header(std::string_view msg, EventsHeader& h) noexcept;
 // Decodes the header and visits every record; false when malformed (records
-// before the fault have been visited). `scratch` is reused for BOOK records.
+// before the fault have been visited; a POSITION record announcing its event
+// is followed by that event or the message is malformed). `scratch` is
+// reused for BOOK records.
 [[nodiscard]] bool decode_events(std::string_view msg, EventsHeader& h, EventsVisitor& v,
                                  BookRecord& scratch);
 [[nodiscard]] bool decode_snapshot(std::string_view msg, SnapshotHeader& h, BookRecord& b);
+[[nodiscard]] bool decode_positions(std::string_view msg, PositionsSnapshot& s);
 [[nodiscard]] bool decode_venue_info(std::string_view msg, VenueInfo& v);
+// Why a message was rejected, for a log line: "wire version 1, expected 2",
+// "kind 7", "truncated or malformed".
+[[nodiscard]] std::string describe_rejection(std::string_view msg);
 [[nodiscard]] bool decode_instance_info(std::string_view msg, std::vector<std::string>& venues);
 
 // ---- top-of-book differences --------------------------------------------------

@@ -23,10 +23,12 @@ struct BridgeArgs {
 
 void print_counters(const nats::BridgeCounters& c) {
   std::fprintf(stderr,
-               "wirebook bridge: %llu events, %llu book records, %llu snapshots, %llu messages "
-               "(%llu bytes), %llu resets, %llu laps, %llu publish errors\n",
+               "wirebook bridge: %llu events, %llu book records, %llu position records, %llu "
+               "snapshots, %llu messages (%llu bytes), %llu resets, %llu laps, %llu publish "
+               "errors\n",
                static_cast<unsigned long long>(c.events.load()),
                static_cast<unsigned long long>(c.book_records.load()),
+               static_cast<unsigned long long>(c.position_records.load()),
                static_cast<unsigned long long>(c.snapshots.load()),
                static_cast<unsigned long long>(c.messages.load()),
                static_cast<unsigned long long>(c.bytes.load()),

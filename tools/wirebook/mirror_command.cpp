@@ -23,16 +23,19 @@ struct MirrorArgs {
 
 void print_counters(const nats::MirrorCounters& c) {
   std::fprintf(stderr,
-               "wirebook mirror: %llu messages, %llu events, %llu book records, %llu gaps, "
-               "%llu resets, %llu chain breaks, %llu recoveries, %llu snapshots loaded\n",
+               "wirebook mirror: %llu messages, %llu events, %llu book records, %llu position "
+               "records, %llu gaps, %llu resets, %llu chain breaks, %llu recoveries, %llu "
+               "snapshots loaded, %llu rejected\n",
                static_cast<unsigned long long>(c.messages.load()),
                static_cast<unsigned long long>(c.events.load()),
                static_cast<unsigned long long>(c.book_records.load()),
+               static_cast<unsigned long long>(c.position_records.load()),
                static_cast<unsigned long long>(c.gaps.load()),
                static_cast<unsigned long long>(c.resets.load()),
                static_cast<unsigned long long>(c.chain_breaks.load()),
                static_cast<unsigned long long>(c.recoveries.load()),
-               static_cast<unsigned long long>(c.snapshots_loaded.load()));
+               static_cast<unsigned long long>(c.snapshots_loaded.load()),
+               static_cast<unsigned long long>(c.malformed.load()));
   if (c.source_to_mirror.count() > 0) {
     std::fprintf(stderr,
                  "wirebook mirror: source publish -> mirror publish p50 %lld us, p99 %lld us, "
