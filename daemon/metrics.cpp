@@ -56,6 +56,10 @@ const Counter kCounters[] = {
      [](const VenueRunner& v) { return get(v.counters().notices); }},
     {"wirebook_positions_full_total", "Positions dropped: the positions section was full",
      [](const VenueRunner& v) { return get(v.counters().positions_full); }},
+    {"wirebook_drift_alarms_total",
+     "REST cross-check drift alarms: a live book differed from the venue's REST book twice in a "
+     "row and was resynced",
+     [](const VenueRunner& v) { return get(v.counters().drift_alarms); }},
     {"wirebook_connects_total", "Websocket handshakes completed",
      [](const VenueRunner& v) { return get(v.summary().connects); }},
     {"wirebook_connect_failures_total", "Failed connection attempts",

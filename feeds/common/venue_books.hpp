@@ -92,6 +92,7 @@ struct VenueCounters {
   std::atomic<std::uint64_t> errors{0};          // venue error replies
   std::atomic<std::uint64_t> notices{0};         // notices for the log (notice())
   std::atomic<std::uint64_t> positions_full{0};  // positions dropped: every slot taken
+  std::atomic<std::uint64_t> drift_alarms{0};    // REST cross-check drifts (books resynced)
   LatencyHistogram recv_to_publish;              // per book publication to shared memory
 };
 
@@ -135,6 +136,10 @@ class VenueBooks {
   [[nodiscard]] int px_exp(std::uint32_t i) const noexcept;
   [[nodiscard]] int qty_exp(std::uint32_t i) const noexcept;
   VenueCounters& counters() noexcept { return counters_; }
+  // Sets book i's starting exponents from venue metadata learnt after
+  // construction (e.g. a start-up REST lookup); false, and nothing changed,
+  // once the book holds levels. Cold path, before the feed runs.
+  [[nodiscard]] bool set_start_exponents(std::uint32_t i, int px_exp, int qty_exp) noexcept;
 
   // --- applying to the live book ---------------------------------------
   // Clears the book and opens a snapshot (SNAPSHOT_BEGIN in the ring).
