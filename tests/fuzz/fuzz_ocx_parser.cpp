@@ -68,7 +68,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   s.sse.reset();
   (void)s.sse.feed(reinterpret_cast<const char*>(data) + 1, size - 1, s);
   // The same bytes as a REST order book reply (padded, as the worker hands it over).
-  std::vector<char> reply(size - 1 + SIMDJSON_PADDING);
+  std::vector<char> reply(size - 1 + simdjson::SIMDJSON_PADDING);
   std::copy(data + 1, data + size, reply.begin());
   s.feed.on_rest_reply(data[0] & 1U, 200, reply.data(), size - 1, reply.size(), s.now, s.now);
   return 0;
