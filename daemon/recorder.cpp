@@ -385,6 +385,15 @@ void RecordingHandler::on_stream_comment(std::size_t stream, std::string_view te
   end(RecordKind::stream_comment, {text}, feeds::untapped_realtime_ns(), recv_mono_ns, stream);
 }
 
+void RecordingHandler::on_stream_refused(std::size_t stream, unsigned http_status) noexcept {
+  begin();
+  inner_->on_stream_refused(stream, http_status);
+  const std::uint32_t status = http_status;
+  end(RecordKind::stream_refused,
+      {std::string_view(reinterpret_cast<const char*>(&status), sizeof status)},
+      feeds::untapped_realtime_ns(), feeds::monotonic_ns(), stream);
+}
+
 bool RecordingHandler::on_stream_timer(std::size_t stream, std::int64_t now_mono_ns) noexcept {
   begin();
   const bool reconnect = inner_->on_stream_timer(stream, now_mono_ns);

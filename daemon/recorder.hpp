@@ -161,6 +161,7 @@ class RecordingHandler final : public feeds::FrameHandler,
   void on_stream_comment(std::size_t stream, std::string_view text,
                          std::int64_t recv_mono_ns) noexcept override;
   bool on_stream_timer(std::size_t stream, std::int64_t now_mono_ns) noexcept override;
+  void on_stream_refused(std::size_t stream, unsigned http_status) noexcept override;
 
   void send_text(std::string_view frame) override;
   // The venue's housekeeping called its segment's idle(now) (it may append a

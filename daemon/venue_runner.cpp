@@ -73,12 +73,15 @@ feeds::SessionOptions session_options(const config::VenueConfig& venue,
 
 feeds::Credentials credentials(const config::VenueConfig& venue) {
   feeds::Credentials c;
-  if (!venue.api_key.given() || !venue.api_secret.given()) return c;
+  if (!venue.api_key.given()) return c;
+  const auto creds = config::resolve_credentials(venue);
+  c.api_key = std::string(creds.api_key.reveal());
+  // A key alone: the venues that take one send it as it is (a header).
+  c.use = feeds::Credentials::Use::key_only;
+  if (!venue.api_secret.given()) return c;
   // Signature-based login where the venue offers it, so the secret itself
   // never goes on the wire; it is never logged.
-  const auto creds = config::resolve_credentials(venue);
   c.use = feeds::Credentials::Use::signature;
-  c.api_key = std::string(creds.api_key.reveal());
   c.api_secret = std::string(creds.api_secret.reveal());
   return c;
 }

@@ -38,6 +38,8 @@ std::string_view to_string(RecordKind kind) noexcept {
       return "stream_timer";
     case RecordKind::feed_built:
       return "feed_built";
+    case RecordKind::stream_refused:
+      return "stream_refused";
   }
   return "unknown";
 }

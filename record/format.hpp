@@ -43,6 +43,7 @@ enum class RecordKind : std::uint16_t {
   // The realtime values the feed read while it was built (before any input;
   // e.g. its books' first status events). Follows every file's meta record.
   feed_built = 16,
+  stream_refused = 17,  // the server refused the stream (payload: u32 HTTP status)
 };
 
 // The start of a stream_event payload.

@@ -76,9 +76,15 @@ if has_kind woo; then SIM_ARGS+=(--venue woo --ws-port woo=18081 --wss-port woo=
 if has_kind pulse; then SIM_ARGS+=(--venue pulse --ws-port pulse=18082 --wss-port pulse=-1); fi
 if has_kind o2; then SIM_ARGS+=(--venue o2 --ws-port o2=18083 --wss-port o2=-1); fi
 if has_kind oxfun; then SIM_ARGS+=(--venue oxfun --ws-port oxfun=18084 --wss-port oxfun=-1); fi
-if has_kind ocx; then SIM_ARGS+=(--venue ocx --ws-port ocx=18085 --wss-port ocx=-1); fi
+if has_kind ocx; then
+  # The OCX user stream behind a key (demo.toml's WIREBOOK_DEMO_OCX_KEY), with a
+  # fill and a position every 200 book events.
+  SIM_ARGS+=(--venue ocx --ws-port ocx=18085 --wss-port ocx=-1
+    --set ocx.api_key=sim-ocx-key --set ocx.user_every=200)
+fi
 # The simulator's default OX.FUN credentials, referenced by demo.toml.
 export WIREBOOK_DEMO_OXFUN_KEY=sim-key WIREBOOK_DEMO_OXFUN_SECRET=sim-secret
+export WIREBOOK_DEMO_OCX_KEY=sim-ocx-key
 say "simulator: wirebook ${SIM_ARGS[*]}"
 "$WB" "${SIM_ARGS[@]}" >"$TMP/sim.out" 2>"$TMP/sim.err" &
 SIM_PID=$!

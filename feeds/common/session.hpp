@@ -74,6 +74,10 @@ class FrameHandler {
                                std::int64_t recv_realtime_ns, std::int64_t recv_mono_ns) noexcept {
     return on_frame(event.data, event.len, event.capacity, recv_realtime_ns, recv_mono_ns);
   }
+  // The server answered the stream's request with HTTP `http_status` (not
+  // 200); the session then logs it and retries with its backoff unless
+  // stream_enabled() has turned false (e.g. a refused API key).
+  virtual void on_stream_refused(std::size_t /*stream*/, unsigned /*http_status*/) noexcept {}
   // A comment line (the venues' heartbeat).
   virtual void on_stream_comment(std::size_t /*stream*/, std::string_view /*text*/,
                                  std::int64_t /*recv_mono_ns*/) noexcept {}

@@ -246,6 +246,7 @@ struct SseSession::Impl::Stream final : SseSink {
         ++stats().throttled;
         throttled = true;
       }
+      owner.handler.on_stream_refused(index, status);
       return fail("HTTP " + std::to_string(status), {});
     }
     if (!is_text_event_stream(res[http::field::content_type])) {

@@ -80,6 +80,13 @@ int VenueBooks::px_exp(std::uint32_t i) const noexcept {
 int VenueBooks::qty_exp(std::uint32_t i) const noexcept {
   return books_[i]->qty_exp;
 }
+bool VenueBooks::set_start_exponents(std::uint32_t i, int px_exp, int qty_exp) noexcept {
+  Instrument& in = *books_[i];
+  if (!in.book.empty()) return false;
+  in.px_exp = px_exp;
+  in.qty_exp = qty_exp;
+  return true;
+}
 Exponents VenueBooks::exponents(const Instrument& in) noexcept {
   return {.px = in.px_exp, .qty = in.qty_exp};
 }

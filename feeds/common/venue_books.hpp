@@ -136,6 +136,10 @@ class VenueBooks {
   [[nodiscard]] int px_exp(std::uint32_t i) const noexcept;
   [[nodiscard]] int qty_exp(std::uint32_t i) const noexcept;
   VenueCounters& counters() noexcept { return counters_; }
+  // Sets book i's starting exponents from venue metadata learnt after
+  // construction (e.g. a start-up REST lookup); false, and nothing changed,
+  // once the book holds levels. Cold path, before the feed runs.
+  [[nodiscard]] bool set_start_exponents(std::uint32_t i, int px_exp, int qty_exp) noexcept;
 
   // --- applying to the live book ---------------------------------------
   // Clears the book and opens a snapshot (SNAPSHOT_BEGIN in the ring).

@@ -22,9 +22,10 @@
 namespace wirebook::feeds {
 
 // The venue's credentials, resolved by the daemon from their references
-// (never logged). `use` says how the venue should present them.
+// (never logged). `use` says how the venue should present them; key_only:
+// an API key without a secret (e.g. OCX's x-api-key header).
 struct Credentials {
-  enum class Use : std::uint8_t { none, plain, signature };
+  enum class Use : std::uint8_t { none, plain, signature, key_only };
   Use use = Use::none;
   std::string api_key;
   std::string api_secret;

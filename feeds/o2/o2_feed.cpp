@@ -5,6 +5,7 @@
 
 #include "book/decimal.hpp"
 #include "feeds/common/clock.hpp"
+#include "feeds/common/rest_check.hpp"
 #include "feeds/common/salvage.hpp"
 #include "feeds/o2/schema.hpp"
 
@@ -238,28 +239,9 @@ void O2Feed::apply_rest_snapshot(std::uint32_t i, const Message& m, std::int64_t
 void O2Feed::compare_rest_top(std::uint32_t i, const Message& m, std::int64_t mono_ns) noexcept {
   RestCheck& st = check_[i];
   ++c_.rest_checks;
-  // The REST book's best levels: bids may come in any order, so take extremes.
-  auto best_of = [&](std::span<const LevelText> lv, bool bid, book::Level& out) noexcept {
-    bool found = false;
-    for (const LevelText& l : lv) {
-      book::Level x{};
-      if (book::parse_decimal(l.px, books_.px_exp(i), x.px) != book::DecimalError::ok ||
-          book::parse_decimal(l.qty, books_.qty_exp(i), x.qty) != book::DecimalError::ok) {
-        return false;  // more decimals than our book: it cannot be equal
-      }
-      if (x.qty == 0) continue;
-      if (!found || (bid ? x.px > out.px : x.px < out.px)) out = x;
-      found = true;
-    }
-    return true;
-  };
-  book::Level rb{}, ra{}, ob{}, oa{};
-  bool same = best_of(m.bids, true, rb) && best_of(m.asks, false, ra);
-  const bool has_ob = books_.book(i).best(book::Side::bid, ob);
-  const bool has_oa = books_.book(i).best(book::Side::ask, oa);
-  same = same && has_ob == !m.bids.empty() && has_oa == !m.asks.empty();
-  same = same && (!has_ob || (ob.px == rb.px && ob.qty == rb.qty));
-  same = same && (!has_oa || (oa.px == ra.px && oa.qty == ra.qty));
+  // The best level of each side (rest_check.hpp; REST bids may come in any order).
+  const bool same =
+      top_levels_equal(books_.book(i), books_.px_exp(i), books_.qty_exp(i), m.bids, m.asks, 1);
   if (same) {
     st.mismatches = 0;
     st.next_check_ns = mono_ns + opt_.rest_check_interval_ns;

@@ -61,4 +61,17 @@ std::string unlisted(const std::vector<std::string>& symbols,
   return missing;
 }
 
+std::size_t apply_decimals(VenueBooks& books, const std::vector<MarketInfo>& markets) {
+  std::size_t changed = 0;
+  for (std::uint32_t i = 0; i < books.size(); ++i) {
+    const auto m = std::find_if(markets.begin(), markets.end(),
+                                [&](const MarketInfo& x) { return x.id == books.symbol(i); });
+    if (m == markets.end() || (m->price_decimals < 0 && m->size_decimals < 0)) continue;
+    const int px = m->price_decimals >= 0 ? -m->price_decimals : books.px_exp(i);
+    const int qty = m->size_decimals >= 0 ? -m->size_decimals : books.qty_exp(i);
+    if (books.set_start_exponents(i, px, qty)) ++changed;
+  }
+  return changed;
+}
+
 }  // namespace wirebook::feeds::ocx

@@ -1,9 +1,13 @@
 #pragma once
 // OCX `GET /perps/markets` (ocx-api.txt): the listed markets, to check the
-// configured symbols at start-up. Cold path: allocates, never throws.
+// configured symbols at start-up and to take each market's priceDecimals and
+// sizeDecimals as its book's starting exponents. Cold path: allocates, never
+// throws.
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "feeds/common/venue_books.hpp"
 
 namespace wirebook::feeds::ocx {
 
@@ -23,5 +27,10 @@ struct MarketsResult {
 // The configured symbols no market lists, "A, B" ("" when all are listed).
 [[nodiscard]] std::string unlisted(const std::vector<std::string>& symbols,
                                    const std::vector<MarketInfo>& markets);
+
+// Book i's starting exponents become -priceDecimals / -sizeDecimals of the
+// market with its symbol (a decimals field the market lacks keeps the book's
+// exponent). Returns the books changed; call before any data arrives.
+std::size_t apply_decimals(VenueBooks& books, const std::vector<MarketInfo>& markets);
 
 }  // namespace wirebook::feeds::ocx

@@ -1,8 +1,12 @@
 // The OCX venue module: its config rules (Server-Sent Events over https://),
 // its own keys and its feed (ocx_feed.hpp). At start-up the configured
-// symbols are checked against GET /perps/markets on the same gateway.
+// symbols are checked against GET /perps/markets on the same gateway, whose
+// priceDecimals/sizeDecimals become the books' starting exponents. With an
+// API key (api_key_env / api_key_file, no secret needed) the feed also holds
+// the private user stream (positions and fills).
 #include "feeds/ocx/module.hpp"
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <stdexcept>
@@ -21,6 +25,7 @@ constexpr std::string_view kDefaultStreamPath = "/perps/book-stream";
 struct OcxKeys {
   std::int64_t interval_ms = 100;
   bool check_markets = true;
+  std::int64_t rest_check_interval_s = 0;  // 0: no REST drift check
 };
 
 OcxKeys read_keys(config::TableReader& r, const config::VenueConfig& /*venue*/) {
@@ -29,6 +34,10 @@ OcxKeys read_keys(config::TableReader& r, const config::VenueConfig& /*venue*/) 
   k.interval_ms = r.integer_in("interval_ms", 50, 2000, false, "(book-stream intervalMs range)")
                       .value_or(k.interval_ms);
   k.check_markets = r.boolean("check_markets").value_or(true);
+  // One GET /perps/orderbook per market per interval; ocx-api.txt states no
+  // REST rate limit, so the check is off unless asked for.
+  k.rest_check_interval_s =
+      r.integer_in("rest_check_interval_s", 1, 3600).value_or(k.rest_check_interval_s);
   return k;
 }
 
@@ -46,8 +55,9 @@ RestEndpoint gateway(const config::VenueConfig& venue) {
   return ep;
 }
 
-// Every configured symbol must be a listed market (throws with the reason).
-void check_markets(const config::VenueConfig& venue, RestSource& rest) {
+// Every configured symbol must be a listed market (throws with the reason);
+// returns the listed markets.
+std::vector<MarketInfo> check_markets(const config::VenueConfig& venue, RestSource& rest) {
   const auto reply = rest.get(gateway(venue), "/perps/markets", kRestTimeout);
   if (reply.status != 200) {
     throw std::runtime_error(
@@ -62,6 +72,7 @@ void check_markets(const config::VenueConfig& venue, RestSource& rest) {
     throw std::runtime_error("venue '" + venue.name +
                              "': GET /perps/markets lists no market for: " + missing);
   }
+  return markets.markets;
 }
 
 OcxOptions options_from(const OcxKeys& k, const FeedContext& ctx) {
@@ -72,6 +83,10 @@ OcxOptions options_from(const OcxKeys& k, const FeedContext& ctx) {
   o.interval_ms = static_cast<std::uint32_t>(k.interval_ms);
   o.stale_after_ns = stale_after_ns(ctx.venue);
   o.max_event_bytes = ctx.venue.max_frame_bytes;
+  if (ctx.credentials.use != Credentials::Use::none) o.api_key = ctx.credentials.api_key;
+  o.rest_check_interval_ns = k.rest_check_interval_s * 1'000'000'000;
+  // The top levels compared: at most 10, never beyond what the stream carries.
+  o.rest_check_depth = std::min<std::size_t>(10, o.depth);
   return o;
 }
 
@@ -82,11 +97,15 @@ std::unique_ptr<MessageParser> make_parser(const config::VenueConfig& venue) {
 
 std::unique_ptr<FrameHandler> make_feed(const FeedContext& ctx) {
   const OcxKeys k = read_own_keys(ctx.venue, read_keys);
-  if (k.check_markets) check_markets(ctx.venue, ctx.rest);
-  return std::make_unique<OcxHandler>(ctx.books, options_from(k, ctx));
+  if (k.check_markets) (void)apply_decimals(ctx.books, check_markets(ctx.venue, ctx.rest));
+  // The drift check's GETs run on their own channel, off the venue thread.
+  std::unique_ptr<RestChannel> rest;
+  if (k.rest_check_interval_s > 0) rest = ctx.rest.channel(gateway(ctx.venue), kRestTimeout);
+  return std::make_unique<OcxHandler>(ctx.books, options_from(k, ctx), std::move(rest));
 }
 
-constexpr std::array<std::string_view, 2> kKeys = {"interval_ms", "check_markets"};
+constexpr std::array<std::string_view, 3> kKeys = {"interval_ms", "check_markets",
+                                                   "rest_check_interval_s"};
 
 }  // namespace
 

@@ -1,6 +1,9 @@
 #include "feeds/ocx/ocx_feed.hpp"
 
+#include <algorithm>
+#include <array>
 #include <cstdint>
+#include <cstdio>
 
 namespace wirebook::feeds::ocx {
 
@@ -34,19 +37,42 @@ std::string url_encode(std::string_view s) {
   return out;
 }
 
+// engineTs in epoch ms; absent or beyond what fits in ns (year 2262): our receive time.
+std::int64_t exchange_ns(std::int64_t engine_ts_ms, std::int64_t recv_ns) noexcept {
+  constexpr std::int64_t kMaxMs = INT64_MAX / 1'000'000;
+  const bool usable = engine_ts_ms > 0 && engine_ts_ms <= kMaxMs;
+  return usable ? engine_ts_ms * 1'000'000 : recv_ns;
+}
+
+// An error event's code as a number for the log (0 when it is not digits).
+std::int64_t error_code_of(std::string_view code) noexcept {
+  std::int64_t v = 0;
+  for (const char c : code) {
+    if (c < '0' || c > '9' || v > 100'000'000'000) return 0;
+    v = v * 10 + (c - '0');
+  }
+  return v;
+}
+
 }  // namespace
 
-OcxFeed::OcxFeed(VenueBooks& books, OcxOptions options)
+OcxFeed::OcxFeed(VenueBooks& books, OcxOptions options, RestOutbox* rest)
     : books_(books),
       opt_(std::move(options)),
+      rest_(rest),
       parser_(opt_.max_levels_per_event, opt_.max_event_bytes),
       seq_(books, *this, sequencer_options(opt_)),
+      check_(books.size(), rest != nullptr ? opt_.rest_check_interval_ns : 0, opt_.rest_confirm_ns),
       restart_(books.size(), 0),
       down_(books.size(), 0),
       open_(books.size(), 0),
       ever_open_(books.size(), 0) {
   // Every book starts DISCONNECTED until its stream is open.
   seq_.on_disconnected();
+  for (std::uint32_t i = 0; check_.enabled() && i < books_.size(); ++i) {
+    rest_targets_.push_back("/perps/orderbook/" + url_encode(books_.symbol(i)) +
+                            "?depth=" + std::to_string(opt_.rest_check_depth));
+  }
 }
 
 std::vector<std::string> OcxFeed::stream_targets() const {
@@ -56,10 +82,27 @@ std::vector<std::string> OcxFeed::stream_targets() const {
                       "&depth=" + std::to_string(opt_.depth) +
                       "&intervalMs=" + std::to_string(opt_.interval_ms));
   }
+  if (!opt_.api_key.empty()) targets.push_back(opt_.user_path);  // stream books_.size()
   return targets;
 }
 
+std::vector<std::pair<std::string, std::string>> OcxFeed::stream_headers(std::size_t stream) const {
+  if (!is_user(stream)) return {};
+  return {{"x-api-key", opt_.api_key}};
+}
+
+void OcxFeed::on_stream_refused(std::size_t stream, unsigned http_status) noexcept {
+  if (!is_user(stream) || (http_status != 401 && http_status != 403)) return;
+  // The same key would be refused again: say so once, leave the user stream
+  // down (the books go on). The key itself is never in the text.
+  ++c_.user_refusals;
+  user_down_ = true;
+  books_.venue_error("user stream", http_status,
+                     "the API key was refused (check api_key); the user stream stays down");
+}
+
 void OcxFeed::on_stream_open(std::size_t stream, std::int64_t now_mono_ns) noexcept {
+  if (is_user(stream)) user_seq_ = -1;  // a new stream starts its own eventSeq chain
   if (stream >= books_.size()) return;
   const auto i = static_cast<std::uint32_t>(stream);
   // A stream opened again: one reconnect of that market.
@@ -84,6 +127,7 @@ void OcxFeed::on_stream_close(std::size_t stream, std::int64_t /*now_mono_ns*/) 
 
 FeedAction OcxFeed::on_event(std::size_t stream, const SseEvent& event,
                              std::int64_t recv_realtime_ns, std::int64_t recv_mono_ns) noexcept {
+  if (is_user(stream)) return on_user_event(event, recv_realtime_ns);
   if (stream >= books_.size()) return FeedAction::none;
   const auto i = static_cast<std::uint32_t>(stream);
   ++c_.events;
@@ -128,7 +172,56 @@ FeedAction OcxFeed::on_stream_timer(std::size_t stream, std::int64_t /*now_mono_
 
 FeedAction OcxFeed::on_timer(std::int64_t now_mono_ns) noexcept {
   seq_.on_timer(now_mono_ns);
+  request_rest_checks(now_mono_ns);
   return FeedAction::none;
+}
+
+// ---- the REST drift check -----------------------------------------------------
+
+void OcxFeed::request_rest_checks(std::int64_t now_mono_ns) noexcept {
+  for (std::uint32_t i = 0; check_.enabled() && i < books_.size(); ++i) {
+    if (seq_.phase(i) != Phase::live || !check_.take_due(i, now_mono_ns)) continue;
+    bool queued = false;
+    try {
+      queued = rest_->get(rest_targets_[i], i);
+    } catch (...) {  // the worker's queue could not allocate: try again later
+    }
+    if (!queued) {
+      ++c_.rest_failures;
+      check_.failed(i, now_mono_ns);
+    }
+  }
+}
+
+void OcxFeed::on_rest_reply(std::uint64_t tag, int http_status, const char* data, std::size_t len,
+                            std::size_t capacity, std::int64_t /*recv_realtime_ns*/,
+                            std::int64_t recv_mono_ns) noexcept {
+  if (tag >= books_.size()) return;
+  const auto i = static_cast<std::uint32_t>(tag);
+  Message m;
+  if (http_status != 200 || parser_.parse_rest_book(data, len, capacity, m) != ParseStatus::ok) {
+    ++c_.rest_failures;
+    check_.failed(i, recv_mono_ns);
+    return;
+  }
+  if (seq_.phase(i) != Phase::live) {  // resyncing meanwhile: nothing to compare
+    check_.failed(i, recv_mono_ns);
+    return;
+  }
+  ++c_.rest_checks;
+  const bool same = top_levels_equal(books_.book(i), books_.px_exp(i), books_.qty_exp(i), m.bids,
+                                     m.asks, opt_.rest_check_depth);
+  const RestVerdict v = check_.compared(i, same, recv_mono_ns);
+  if (v != RestVerdict::same) ++c_.rest_mismatches;
+  if (v == RestVerdict::drift) on_drift(i, recv_mono_ns);
+}
+
+// Two mismatches in a row: the alarm, and a resync as for a gap (the stream
+// reconnects and re-snapshots).
+void OcxFeed::on_drift(std::uint32_t i, std::int64_t mono_ns) noexcept {
+  ++c_.drift_alarms;
+  books_.drift_alarm(i);
+  seq_.resync(i, -1, -1, mono_ns);
 }
 
 void OcxFeed::request_snapshot(std::uint32_t i, std::int64_t /*now_mono_ns*/, int /*attempt*/) {
@@ -137,10 +230,7 @@ void OcxFeed::request_snapshot(std::uint32_t i, std::int64_t /*now_mono_ns*/, in
 
 void OcxFeed::on_book(std::uint32_t i, const Message& m, std::int64_t recv_ns,
                       std::int64_t mono_ns) noexcept {
-  // engineTs in epoch ms; absent or beyond what fits in ns (year 2262): our receive time.
-  constexpr std::int64_t kMaxMs = INT64_MAX / 1'000'000;
-  const bool usable = m.engine_ts_ms > 0 && m.engine_ts_ms <= kMaxMs;
-  const std::int64_t ts = usable ? m.engine_ts_ms * 1'000'000 : recv_ns;
+  const std::int64_t ts = exchange_ns(m.engine_ts_ms, recv_ns);
   const ChainKeys keys{.prev = 0, .key = m.event_seq, .has_prev = false, .has_key = true};
   if (m.kind == MsgKind::delta) {
     seq_.on_delta<EventSeqChain>(i, keys, m.bids, m.asks, ts, recv_ns, mono_ns);
@@ -148,22 +238,17 @@ void OcxFeed::on_book(std::uint32_t i, const Message& m, std::int64_t recv_ns,
   }
   const SnapshotResult r =
       seq_.on_snapshot<EventSeqChain>(i, keys, m.bids, m.asks, ts, recv_ns, mono_ns);
-  if (r == SnapshotResult::live) bump(books_.counters().snapshots);
+  if (r == SnapshotResult::live) {
+    bump(books_.counters().snapshots);
+    check_.restart(i, mono_ns);  // the first drift check an interval after LIVE
+  }
   // A snapshot the book cannot take: only a new stream brings another.
   if (r == SnapshotResult::malformed) restart_[i] = 1;
 }
 
 void OcxFeed::on_error(std::uint32_t i, const Message& m, std::int64_t mono_ns) noexcept {
-  const std::int64_t code = [&] {
-    std::int64_t v = 0;
-    for (const char c : m.code) {
-      if (c < '0' || c > '9' || v > 100'000'000'000) return std::int64_t{0};
-      v = v * 10 + (c - '0');
-    }
-    return v;
-  }();
-  books_.venue_error(m.retryable ? "book-stream (retryable)" : "book-stream (not retryable)", code,
-                     m.message);
+  books_.venue_error(m.retryable ? "book-stream (retryable)" : "book-stream (not retryable)",
+                     error_code_of(m.code), m.message);
   if (m.retryable) {
     ++c_.retryable_errors;
     restart_[i] = 1;  // the session's backoff spaces the retry
@@ -194,6 +279,72 @@ bool OcxFeed::id_matches(std::string_view id, std::int64_t seq) noexcept {
   if (v == seq) return true;
   ++c_.id_mismatches;
   return false;
+}
+
+// The user stream: positions and fills in order; its chain is eventSeq + 1.
+// Anything it cannot trust (a malformed event, a gap) restarts it: a fresh
+// stream brings the positions again.
+FeedAction OcxFeed::on_user_event(const SseEvent& event, std::int64_t recv_ns) noexcept {
+  ++c_.user_events;
+  bump(books_.counters().frames);
+  bump(books_.counters().bytes, event.len);
+  UserMessage m;
+  if (parser_.parse_user(event.type, event.data, event.len, event.capacity, m) != ParseStatus::ok) {
+    ++c_.user_malformed;
+    bump(books_.counters().malformed);
+    return FeedAction::reconnect;
+  }
+  if (m.kind == UserKind::error) {
+    books_.venue_error(m.retryable ? "user stream (retryable)" : "user stream (not retryable)",
+                       error_code_of(m.code), m.message);
+    user_down_ = !m.retryable;
+    return FeedAction::reconnect;
+  }
+  if (m.kind == UserKind::other) {
+    ++c_.other_events;
+    bump(books_.counters().unexpected);
+    return FeedAction::none;
+  }
+  if (m.has_event_seq && user_seq_ >= 0) {
+    if (m.event_seq <= user_seq_) {
+      bump(books_.counters().stale_dropped);
+      return FeedAction::none;
+    }
+    if (m.event_seq != user_seq_ + 1) {
+      ++c_.user_gaps;
+      bump(books_.counters().gaps);
+      return FeedAction::reconnect;
+    }
+  }
+  if (m.has_event_seq) user_seq_ = m.event_seq;
+  on_user_message(m, recv_ns);
+  return FeedAction::none;
+}
+
+void OcxFeed::on_user_message(const UserMessage& m, std::int64_t recv_ns) noexcept {
+  const std::int64_t ts = exchange_ns(m.engine_ts_ms, recv_ns);
+  for (const PositionFields& p : m.positions) {
+    ++c_.position_updates;
+    const PositionText text{.quantity = p.size,
+                            .entry_price = p.entry_price,
+                            .pnl = p.pnl,
+                            .liquidation_price = p.liquidation_price,
+                            .margin = p.margin,
+                            .leverage = p.leverage};
+    if (books_.position(p.market, text, ts, recv_ns) != PositionResult::ok) {
+      ++c_.positions_rejected;
+    }
+  }
+  for (const FillFields& f : m.fills) {
+    const int i = books_.find(f.market);
+    if (i < 0) {
+      ++c_.fills_unlisted;
+      continue;
+    }
+    ++c_.fills;
+    books_.trade(static_cast<std::uint32_t>(i), f.buy ? book::Side::bid : book::Side::ask, f.price,
+                 f.quantity, ts, recv_ns);
+  }
 }
 
 FeedAction OcxFeed::take_restart(std::uint32_t i) noexcept {

@@ -21,11 +21,36 @@
 // Heartbeats are `:` comments (every ~15 s); the session fails a stream
 // silent for 2 x heartbeat_s (keepalive_idle_ns) by itself.
 //
+// Private (OcxOptions::api_key set): one more stream after the markets',
+// `GET /perps/stream/user` with the key in the `x-api-key` header (never
+// logged: the session logs targets, not headers). Its `position` events go
+// to the shared-memory positions section (VenueBooks::position, any market),
+// its `fill` events to the ring as trade events of a subscribed market (side
+// = our side: buy -> bid); a fill in a market we do not subscribe to is
+// counted only. Its eventSeq chain (+1 per event) is checked too: a gap
+// reconnects the user stream, whose fresh start re-sends the positions. An
+// HTTP 401/403 on it is logged as a venue error naming the key and leaves
+// only the user stream down; the books are not touched.
+//
+// REST drift check (rest_check.hpp; rest_check_interval_ns > 0 and a REST
+// outbox): every interval each LIVE market's top `rest_check_depth` levels
+// are compared with GET /perps/orderbook/{marketId}?depth=N. That book has no
+// sequence, so one mismatch may be timing and is only checked again after
+// rest_confirm_ns; two in a row resync the market as a gap does (its stream
+// reconnects and re-snapshots), counted as a drift alarm (VenueCounters::
+// drift_alarms, /metrics) and logged as a notice.
+//
 // Threading: the venue thread only; the event path never allocates or throws.
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "feeds/common/clock.hpp"
+#include "feeds/common/https_client.hpp"
+#include "feeds/common/outbox.hpp"
+#include "feeds/common/rest_check.hpp"
 #include "feeds/common/sequencer.hpp"
 #include "feeds/common/session.hpp"
 #include "feeds/common/venue_books.hpp"
@@ -41,6 +66,11 @@ struct OcxOptions {
   std::int64_t snapshot_timeout_ns = 10'000'000'000;
   std::size_t max_levels_per_event = 20000;
   std::size_t max_event_bytes = 16U << 20U;
+  std::string user_path = "/perps/stream/user";
+  std::string api_key;                      // non-empty: the user stream (never logged)
+  std::int64_t rest_check_interval_ns = 0;  // 0: no REST drift check
+  std::int64_t rest_confirm_ns = 2'000'000'000;
+  std::size_t rest_check_depth = 10;  // levels per side compared
 };
 
 enum class FeedAction : std::uint8_t { none, reconnect };
@@ -64,11 +94,26 @@ struct OcxCounters {
   std::uint64_t id_mismatches = 0;     // a numeric id: that is not the eventSeq
   std::uint64_t market_mismatches = 0;
   std::uint64_t other_events = 0;
+  // The user stream.
+  std::uint64_t user_events = 0;
+  std::uint64_t position_updates = 0;    // positions handed to the positions section
+  std::uint64_t positions_rejected = 0;  // ... that it refused (bad number, full)
+  std::uint64_t fills = 0;               // fills written to the ring
+  std::uint64_t fills_unlisted = 0;      // fills in markets we do not subscribe to
+  std::uint64_t user_malformed = 0;
+  std::uint64_t user_gaps = 0;      // eventSeq breaks: the user stream reconnected
+  std::uint64_t user_refusals = 0;  // HTTP 401/403: the key was refused
+  // The REST drift check.
+  std::uint64_t rest_checks = 0;      // replies compared
+  std::uint64_t rest_mismatches = 0;  // ... whose top levels differed
+  std::uint64_t rest_failures = 0;    // not queued, failed or unreadable replies
+  std::uint64_t drift_alarms = 0;     // two mismatches in a row: the market resynced
 };
 
 class OcxFeed final : public SnapshotSource {
  public:
-  OcxFeed(VenueBooks& books, OcxOptions options);
+  // `rest` may be null (no drift check).
+  OcxFeed(VenueBooks& books, OcxOptions options, RestOutbox* rest = nullptr);
 
   // The stream targets, book k on stream k (SSE session, FrameHandler::stream_targets).
   [[nodiscard]] std::vector<std::string> stream_targets() const;
@@ -81,8 +126,18 @@ class OcxFeed final : public SnapshotSource {
   FeedAction on_stream_timer(std::size_t stream, std::int64_t now_mono_ns) noexcept;
   FeedAction on_timer(std::int64_t now_mono_ns) noexcept;
   [[nodiscard]] bool stream_enabled(std::size_t stream) const noexcept {
+    if (is_user(stream)) return !user_down_;
     return stream < down_.size() && down_[stream] == 0;
   }
+  // The API key header, on the user stream only.
+  [[nodiscard]] std::vector<std::pair<std::string, std::string>> stream_headers(
+      std::size_t stream) const;
+  void on_stream_refused(std::size_t stream, unsigned http_status) noexcept;
+
+  // A GET /perps/orderbook reply of the drift check (tag: the market).
+  void on_rest_reply(std::uint64_t tag, int http_status, const char* data, std::size_t len,
+                     std::size_t capacity, std::int64_t recv_realtime_ns,
+                     std::int64_t recv_mono_ns) noexcept;
 
   // The resync action: reconnect market i's stream (a fresh snapshot follows).
   void request_snapshot(std::uint32_t i, std::int64_t now_mono_ns, int attempt) override;
@@ -96,22 +151,41 @@ class OcxFeed final : public SnapshotSource {
   void on_malformed(std::uint32_t i, std::int64_t mono_ns) noexcept;
   [[nodiscard]] bool id_matches(std::string_view id, std::int64_t seq) noexcept;
   [[nodiscard]] FeedAction take_restart(std::uint32_t i) noexcept;
+  [[nodiscard]] bool is_user(std::size_t stream) const noexcept {
+    return !opt_.api_key.empty() && stream == books_.size();
+  }
+  FeedAction on_user_event(const SseEvent& event, std::int64_t recv_ns) noexcept;
+  void on_user_message(const UserMessage& m, std::int64_t recv_ns) noexcept;
+  void request_rest_checks(std::int64_t now_mono_ns) noexcept;
+  void on_drift(std::uint32_t i, std::int64_t mono_ns) noexcept;
 
   VenueBooks& books_;
   OcxOptions opt_;
+  RestOutbox* rest_;
   Parser parser_;
   Sequencer seq_;
-  std::vector<std::uint8_t> restart_;    // per market: reconnect its stream
-  std::vector<std::uint8_t> down_;       // per market: a non-retryable error, never reconnected
-  std::vector<std::uint8_t> open_;       // per market: its stream is connected
-  std::vector<std::uint8_t> ever_open_;  // per market: its stream was open before
+  RestBookCheck check_;
+  std::vector<std::string> rest_targets_;  // per market: its GET /perps/orderbook target
+  std::vector<std::uint8_t> restart_;      // per market: reconnect its stream
+  std::vector<std::uint8_t> down_;         // per market: a non-retryable error, never reconnected
+  std::vector<std::uint8_t> open_;         // per market: its stream is connected
+  std::vector<std::uint8_t> ever_open_;    // per market: its stream was open before
+  bool user_down_ = false;                 // the user stream's key was refused
+  std::int64_t user_seq_ = -1;             // the user stream's last eventSeq (-1: none yet)
   OcxCounters c_;
 };
 
-// OcxFeed behind the session's FrameHandler (the multi-stream calls).
-class OcxHandler final : public FrameHandler {
+// OcxFeed behind the session's FrameHandler (the multi-stream calls); owns
+// the REST worker of the drift check when there is one (its replies are
+// handed over on the timer tick, off the worker thread).
+class OcxHandler final : public FrameHandler, public RestReplies {
  public:
-  OcxHandler(VenueBooks& books, OcxOptions options) : feed_(books, std::move(options)) {}
+  OcxHandler(VenueBooks& books, OcxOptions options, std::unique_ptr<RestChannel> rest = nullptr)
+      : rest_(std::move(rest)), feed_(books, std::move(options), rest_.get()) {}
+  void on_rest_reply(std::uint64_t tag, int status, const char* data, std::size_t len,
+                     std::size_t cap, std::int64_t rt, std::int64_t mono) noexcept override {
+    feed_.on_rest_reply(tag, status, data, len, cap, rt, mono);
+  }
   void on_open(std::int64_t) override {}
   void on_close(std::int64_t) override {}
   bool on_frame(const char*, std::size_t, std::size_t, std::int64_t,
@@ -119,6 +193,7 @@ class OcxHandler final : public FrameHandler {
     return false;  // every event arrives through on_stream_event
   }
   bool on_timer(std::int64_t now) noexcept override {
+    if (rest_) rest_->poll(*this, realtime_ns(), now);
     return feed_.on_timer(now) == FeedAction::reconnect;
   }
   [[nodiscard]] std::vector<std::string> stream_targets() const override {
@@ -126,6 +201,13 @@ class OcxHandler final : public FrameHandler {
   }
   [[nodiscard]] bool stream_enabled(std::size_t stream) const noexcept override {
     return feed_.stream_enabled(stream);
+  }
+  [[nodiscard]] std::vector<std::pair<std::string, std::string>> stream_headers(
+      std::size_t stream) const override {
+    return feed_.stream_headers(stream);
+  }
+  void on_stream_refused(std::size_t stream, unsigned http_status) noexcept override {
+    feed_.on_stream_refused(stream, http_status);
   }
   void on_stream_open(std::size_t stream, std::int64_t now) override {
     feed_.on_stream_open(stream, now);
@@ -146,6 +228,7 @@ class OcxHandler final : public FrameHandler {
   [[nodiscard]] const OcxFeed& feed() const noexcept { return feed_; }
 
  private:
+  std::unique_ptr<RestChannel> rest_;  // before feed_: the feed holds a pointer to it
   OcxFeed feed_;
 };
 

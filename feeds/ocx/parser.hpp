@@ -12,6 +12,18 @@
 // `{code, message, retryable}`, at the top level or inside `payload`.
 // Field order is not relied upon.
 //
+// The private user stream (GET /perps/stream/user: "fills and positions
+// across all markets, no book", PROTOCOLS §5) has the same envelope; neither
+// PROTOCOLS nor ocx-api.txt shows its payloads, so parse_user() takes the
+// field names the docs use elsewhere (our choice, see README "OCX"):
+//   event `position` (or `positions`): payload {marketId, size (signed: long
+//     > 0 > short), entryPrice, unrealizedPnl, liquidationPrice, margin,
+//     leverage}; marketId and size required, the others optional;
+//   event `fill` (or `fills`): payload {marketId, side (buy | sell, the order
+//     enum), price, quantity (the order fields)}, all required;
+//   either payload may also be an array of such objects (e.g. every open
+//   position at connect).
+//
 // Threading: one Parser per venue thread. Views in a Message stay valid until
 // the next parse() call and while the event buffer is untouched.
 #include <cstddef>
@@ -53,8 +65,48 @@ struct Message {
   bool retryable = false;
 };
 
+// ---- The user stream ----------------------------------------------------
+enum class UserKind : std::uint8_t { position, fill, error, other };
+
+struct PositionFields {
+  std::string_view market;  // marketId
+  std::string_view size;    // signed
+  std::string_view entry_price;
+  std::string_view pnl;  // unrealizedPnl
+  std::string_view liquidation_price;
+  std::string_view margin;
+  std::string_view leverage;
+};
+
+struct FillFields {
+  std::string_view market;  // marketId
+  bool buy = false;         // side: buy | sell
+  std::string_view price;
+  std::string_view quantity;
+};
+
+struct UserMessage {
+  UserKind kind = UserKind::other;
+  std::string_view event_type;
+  std::string_view event_id;
+  std::int64_t event_seq = 0;
+  bool has_event_seq = false;
+  std::int64_t engine_ts_ms = 0;
+  std::span<const PositionFields> positions;
+  std::span<const FillFields> fills;
+  std::string_view code;
+  std::string_view message;
+  bool retryable = false;
+};
+
+// The user kind an event name stands for (`message`: none, see the envelope).
+[[nodiscard]] UserKind user_kind_of(std::string_view event_name) noexcept;
+
 class Parser {
  public:
+  // Positions or fills one user event may carry (more: too_many_levels).
+  static constexpr std::size_t kMaxUserItems = 1024;
+
   // `max_levels` bounds levels per side in one event; `max_event` its size.
   Parser(std::size_t max_levels, std::size_t max_event);
   ~Parser();
@@ -64,6 +116,16 @@ class Parser {
   // `data` must stay readable for `capacity` >= len + SIMDJSON_PADDING bytes.
   [[nodiscard]] ParseStatus parse(std::string_view sse_event, const char* data, std::size_t len,
                                   std::size_t capacity, Message& out) noexcept;
+  // A GET /perps/orderbook/{marketId} reply {bids: [["price","size"]], asks}
+  // (no sequence): kind snapshot with its levels; malformed without both sides.
+  [[nodiscard]] ParseStatus parse_rest_book(const char* data, std::size_t len, std::size_t capacity,
+                                            Message& out) noexcept;
+  // One event of the user stream (same padding rule). malformed: not JSON,
+  // wrong types, a position or fill without its required fields, an unknown
+  // side, a position or fill event without any.
+  [[nodiscard]] ParseStatus parse_user(std::string_view sse_event, const char* data,
+                                       std::size_t len, std::size_t capacity,
+                                       UserMessage& out) noexcept;
 
  private:
   struct Json;     // the simdjson parser, kept out of this header

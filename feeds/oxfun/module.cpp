@@ -76,8 +76,8 @@ OxfunOptions options_from(const OxfunKeys& k, const FeedContext& ctx) {
   o.stale_after_ns = stale_after_ns(ctx.venue);
   o.ping_interval_ns = heartbeat_ns(ctx.venue);
   o.dead_after_ns = 3 * heartbeat_ns(ctx.venue);
-  if (ctx.credentials.use != Credentials::Use::none) {
-    o.api_key = ctx.credentials.api_key;  // never logged
+  if (ctx.credentials.use == Credentials::Use::signature) {  // the login needs both
+    o.api_key = ctx.credentials.api_key;                     // never logged
     o.api_secret = ctx.credentials.api_secret;
   }
   return o;

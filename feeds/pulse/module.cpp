@@ -32,6 +32,7 @@ AuthMethod auth_method(Credentials::Use use) noexcept {
     case Credentials::Use::signature:
       return AuthMethod::client_signature;
     case Credentials::Use::none:
+    case Credentials::Use::key_only:  // Pulse logs in with an id and a secret
       break;
   }
   return AuthMethod::none;

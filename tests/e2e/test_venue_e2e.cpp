@@ -5,6 +5,7 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
 #include <array>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -93,6 +94,13 @@ class Recorder final : public feeds::FrameHandler {
   [[nodiscard]] bool stream_enabled(std::size_t s) const noexcept override {
     return inner_->stream_enabled(s);
   }
+  [[nodiscard]] std::vector<std::pair<std::string, std::string>> stream_headers(
+      std::size_t s) const override {
+    return inner_->stream_headers(s);
+  }
+  void on_stream_refused(std::size_t s, unsigned status) noexcept override {
+    inner_->on_stream_refused(s, status);
+  }
   void on_stream_open(std::size_t s, std::int64_t now) override {
     ++opens;
     for (std::uint32_t i = 0; i < books_.size(); ++i) {
@@ -116,14 +124,16 @@ class Recorder final : public feeds::FrameHandler {
       }
       prev_[i] = st;
     }
-    // Every stream close takes its books DISCONNECTED.
-    if (!any) ++not_disconnected_on_close;
+    // Every book stream's close takes its book DISCONNECTED (streams after
+    // the books', e.g. OCX's user stream, carry none).
+    if (!any && s < books_.size()) ++not_disconnected_on_close;
   }
   bool on_stream_event(std::size_t s, const feeds::SseEvent& e, std::int64_t rt,
                        std::int64_t mono) noexcept override {
     const std::uint64_t snaps = books_.counters().snapshots.load();
     const bool r = inner_->on_stream_event(s, e, rt, mono);
     observe(mono, snaps);
+    if (after_frame) after_frame();
     return r;
   }
   void on_stream_comment(std::size_t s, std::string_view text,
@@ -230,15 +240,18 @@ struct RunResult {
   std::vector<int> stale_transitions;
   std::int64_t stale_delay_min_ns = 0;
   std::int64_t stale_delay_max_ns = 0;
-  std::string last_error;             // the venue error the daemon would log
-  feeds::oxfun::OxfunCounters oxfun;  // OX.FUN runs only
-  feeds::ocx::OcxCounters ocx;        // OCX runs only
-  sim::OcxBlackholeStats ocx_holes;   // OCX runs only: streams the simulator silenced
-  std::uint32_t positions_held = 0;   // instruments with a position slot
+  std::string last_error;                // the venue error the daemon would log
+  std::vector<std::string> session_log;  // every line the session logged
+  feeds::oxfun::OxfunCounters oxfun;     // OX.FUN runs only
+  feeds::ocx::OcxCounters ocx;           // OCX runs only
+  sim::OcxBlackholeStats ocx_holes;      // OCX runs only: streams the simulator silenced
+  std::uint32_t positions_held = 0;      // instruments with a position slot
   std::uint64_t position_problems = 0;
   // Every position the segment showed, in order, one entry per republished
   // slot (runs with FeedSetup::positions_segment only).
   std::vector<shm::Position> positions_seen;
+  // Every position slot the segment holds at the end (positions_segment runs).
+  std::vector<shm::Position> positions_final;
   std::uint64_t sim_frames_sent = 0;  // frames the simulator queued
 
   [[nodiscard]] std::uint64_t of(sim::FaultKind k) const {
@@ -378,7 +391,9 @@ RunResult run_venue(const std::string& kind, bool tls, const std::vector<std::st
   const auto* ocx = dynamic_cast<const feeds::ocx::OcxHandler*>(feed.get());
   rec = std::make_unique<Recorder>(books, std::move(feed));
   if (watch) rec->after_frame = [&] { watch->poll(positions_seen); };
-  session = feeds::make_session(module->transport, io, wo, *rec);
+  std::vector<std::string> session_log;  // written on the io thread, read after it ends
+  session = feeds::make_session(module->transport, io, wo, *rec,
+                                [&](int, std::string_view m) { session_log.emplace_back(m); });
   forward.s = session.get();
   std::thread sim_thread([&] { simulator.run(); });
   session->start();
@@ -405,10 +420,15 @@ RunResult run_venue(const std::string& kind, bool tls, const std::vector<std::st
   r.stale_delay_min_ns = rec->stale_delay_min_ns;
   r.stale_delay_max_ns = rec->stale_delay_max_ns;
   r.last_error = std::string(books.last_error());
+  r.session_log = std::move(session_log);
   if (oxfun != nullptr) r.oxfun = oxfun->feed().oxfun_counters();
   if (ocx != nullptr) r.ocx = ocx->feed().ocx_counters();
   r.positions_held = books.positions().size();
   r.positions_seen = std::move(positions_seen);
+  for (std::uint32_t slot = 0; watch && slot < watch->reader.position_capacity(); ++slot) {
+    shm::Position p;
+    if (watch->reader.read_position(slot, p) == shm::ReadResult::ok) r.positions_final.push_back(p);
+  }
   r.position_problems = books.positions().problems();
   {
     auto* v = simulator.venue(kind);
@@ -1455,4 +1475,139 @@ TEST_CASE("OCX: a retryable stream error backs off and retries; the books end LI
   CHECK(r.ocx.fatal_errors == 0);
   CHECK(r.last_error.find("retry") != std::string::npos);
   CHECK(r.gaps == 0);
+}
+
+// ---- OCX: the private user stream and the REST drift check -------------------
+
+namespace {
+
+constexpr const char* kOcxKey = "ocx_sk_e2e-4f1c";
+
+// OCX with the simulator's user stream behind kOcxKey and its seeded
+// fill/position script (a step per 40 book events); the feed presents
+// `feed_key`. With `wait_user` the simulator starts only once the user stream
+// is open too, so it sees the whole script.
+Tweak ocx_user(const std::string& feed_key, bool wait_user) {
+  return ocx_setup(50, [feed_key, wait_user](sim::SimConfig& c, FeedSetup& fs) {
+    c.options["ocx"]["api_key"] = kOcxKey;
+    c.options["ocx"]["user_every"] = "40";
+    if (wait_user) c.venue.wait_subscriptions = kOcxStreams + 1;
+    fs.credentials = {feeds::Credentials::Use::key_only, feed_key, ""};
+    fs.positions_segment = true;
+  });
+}
+
+}  // namespace
+
+TEST_CASE("OCX with an API key: positions in shared memory equal the simulator's, fills counted",
+          "[e2e][ocx][positions]") {
+  const std::uint64_t seed = seed_from_env();
+  INFO("seed " << seed);
+  const auto r = run_venue("ocx", false, {}, seed, 3000, ocx_user(kOcxKey, true));
+  INFO(describe(r));
+  const auto symbols = sim::venue_symbols("ocx", 3);
+  const auto script = sim::ocx_user_script(seed, symbols);
+  REQUIRE(script.size() == 3 * sim::kOcxUserStepsPerSymbol);
+  CHECK(r.errors == 0);
+  CHECK(r.gaps == 0);
+  CHECK(r.ocx.user_gaps == 0);
+  CHECK(r.ocx.user_malformed == 0);
+  CHECK(r.ocx.user_refusals == 0);
+  CHECK(r.ocx.fills == script.size());  // one fill per step, each to the ring
+  CHECK(r.ocx.fills_unlisted == 0);
+  CHECK(r.ocx.position_updates == script.size());
+  CHECK(r.ocx.positions_rejected == 0);
+  CHECK(r.position_problems == 0);
+  CHECK(r.positions_held == 3);
+  // The segment showed every step's position in order ...
+  REQUIRE(r.positions_seen.size() == script.size());
+  for (std::size_t k = 0; k < script.size(); ++k) {
+    const sim::OcxUserStep& want = script[k];
+    const sim::SymbolSpec& s = symbols[want.symbol];
+    const shm::Position& got = r.positions_seen[k];
+    INFO("step " << k << " " << s.name);
+    CHECK(std::string(got.instrument) == s.name);
+    CHECK(field_text(got, shm::PositionField::quantity) == fixed_text(want.quantity, s.qty_exp));
+    CHECK(field_text(got, shm::PositionField::entry_price) == fixed_text(want.entry_px, s.px_exp));
+    CHECK(field_text(got, shm::PositionField::leverage) == "5");
+    CHECK(field_text(got, shm::PositionField::liquidation_price) == "unknown");  // never sent
+  }
+  // ... and holds each instrument's final position, the simulator's last step of it.
+  REQUIRE(r.positions_final.size() == symbols.size());
+  for (const shm::Position& got : r.positions_final) {
+    const auto last = std::find_if(script.rbegin(), script.rend(), [&](const auto& st) {
+      return symbols[st.symbol].name == got.instrument;
+    });
+    REQUIRE(last != script.rend());
+    const sim::SymbolSpec& s = symbols[last->symbol];
+    INFO(s.name);
+    CHECK(field_text(got, shm::PositionField::quantity) == fixed_text(last->quantity, s.qty_exp));
+    CHECK(field_text(got, shm::PositionField::entry_price) == fixed_text(last->entry_px, s.px_exp));
+  }
+}
+
+TEST_CASE("OCX with a wrong API key: a clear logged error without the key; books LIVE and exact",
+          "[e2e][ocx][positions]") {
+  const auto r =
+      run_venue("ocx", false, {}, seed_from_env(), 1500, ocx_user("ocx_sk_wrong", false));
+  INFO(describe(r));
+  CHECK(r.ocx.user_refusals == 1);
+  CHECK(r.errors == 1);
+  CHECK(r.last_error.find("user stream") != std::string::npos);
+  CHECK(r.last_error.find("401") != std::string::npos);
+  CHECK(r.last_error.find("api_key") != std::string::npos);
+  CHECK(r.last_error.find("ocx_sk_") == std::string::npos);  // neither key
+  for (const std::string& line : r.session_log) {
+    INFO(line);
+    CHECK(line.find("ocx_sk_") == std::string::npos);
+  }
+  CHECK(r.ws.connect_failures == 1);  // refused once, then left down: no hammering
+  CHECK(r.ws.connects == kOcxStreams);
+  CHECK(r.ocx.position_updates == 0);
+  CHECK(r.positions_held == 0);
+  CHECK(r.gaps == 0);
+}
+
+namespace {
+
+// The REST drift check every second against a simulator whose first
+// `replies` GET /perps/orderbook answers for ETH-PERP carry a changed best
+// bid. The run is short and lingers: the checks compare books at rest, so
+// every mismatch is the injected one.
+Tweak ocx_drift(std::uint32_t replies) {
+  return ocx_setup(50, [replies](sim::SimConfig& c, FeedSetup& fs) {
+    c.options["ocx"]["drift_market"] = "ETH-PERP";
+    c.options["ocx"]["drift_replies"] = std::to_string(replies);
+    c.linger_ms = 7000;
+    fs.venue.options.push_back({"rest_check_interval_s", integer_key(1)});
+  });
+}
+
+}  // namespace
+
+TEST_CASE("OCX REST drift check: two mismatches in a row resync that market once, with an alarm",
+          "[e2e][ocx][drift]") {
+  const auto r = ocx_run(false, {}, 600, ocx_drift(2));
+  INFO(describe(r));
+  CHECK(r.ocx.rest_mismatches == 2);
+  CHECK(r.ocx.drift_alarms == 1);
+  CHECK(r.ocx.stream_restarts == 1);  // ETH-PERP's stream reconnected and re-snapshotted
+  CHECK(r.resyncs == 1);
+  CHECK(r.closes == kOcxStreams + 1);
+  CHECK(r.ocx.rest_checks >= 4);  // the checks after the resync agreed again
+  CHECK(r.ocx.rest_failures == 0);
+  CHECK(r.gaps == 1);  // the resync is published as a GAP (no ids: drift has none)
+}
+
+TEST_CASE("OCX REST drift check: a single mismatch is confirmed away, nothing resyncs",
+          "[e2e][ocx][drift]") {
+  const auto r = ocx_run(false, {}, 600, ocx_drift(1));
+  INFO(describe(r));
+  CHECK(r.ocx.rest_mismatches == 1);
+  CHECK(r.ocx.drift_alarms == 0);
+  CHECK(r.ocx.stream_restarts == 0);
+  CHECK(r.resyncs == 0);
+  CHECK(r.closes == kOcxStreams);
+  CHECK(r.ocx.rest_checks >= 4);
+  CHECK(r.ocx.rest_failures == 0);
 }

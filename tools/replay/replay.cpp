@@ -398,6 +398,13 @@ class VenueReplay {
       case RecordKind::stream_timer:
         (void)handler_->on_stream_timer(stream, mono);
         return true;
+      case RecordKind::stream_refused: {
+        std::uint32_t status = 0;
+        if (body.size() != sizeof status) return false;
+        std::memcpy(&status, body.data(), sizeof status);
+        handler_->on_stream_refused(stream, status);
+        return true;
+      }
       default:
         return false;
     }

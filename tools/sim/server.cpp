@@ -136,10 +136,16 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
     const std::string_view target(req_.target().data(), req_.target().size());
     if (req_.method() != http::verb::get)
       return reject(http::status::bad_request, "GET expected\n");
-    if (!target.starts_with(venue_.path())) {
+    const int status = venue_.stream_status(target, [this](std::string_view name) {
+      const auto it = req_.find(beast::string_view(name.data(), name.size()));
+      return it == req_.end() ? std::string_view()
+                              : std::string_view(it->value().data(), it->value().size());
+    });
+    if (status == 0) {
       if (http_ != nullptr) return serve_get();
       return reject(http::status::not_found, "no such endpoint\n");
     }
+    if (status != 200) return reject(static_cast<http::status>(status), "stream refused\n");
     if (venue_.http429_next())
       return reject(http::status::too_many_requests, "too many requests\n");
     beast::get_lowest_layer(ws_).expires_never();

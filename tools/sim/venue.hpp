@@ -10,6 +10,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -110,6 +111,16 @@ class Venue {
   [[nodiscard]] std::string_view path() const noexcept { return module_.path; }
   // The venue's answers to plain GETs on its port (REST), or null when it has none.
   [[nodiscard]] virtual HttpResponder* rest() noexcept { return nullptr; }
+  // SSE modules: the answer to a GET on `target`, whose request headers
+  // `header(name)` returns ("" when absent): 200 opens an event stream, 0
+  // means no stream lives there (REST or 404), anything else refuses it with
+  // that HTTP status (e.g. 401 for a missing or wrong API key). The default
+  // opens a stream on the module's path and its suffixes.
+  [[nodiscard]] virtual int stream_status(
+      std::string_view target,
+      const std::function<std::string_view(std::string_view)>& /*header*/) const {
+    return target.starts_with(path()) ? 200 : 0;
+  }
 
   // Server-facing: a new client session on the module's path; the venue owns the handler.
   ConnectionHandler& attach(Connection& conn);

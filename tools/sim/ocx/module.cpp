@@ -26,6 +26,14 @@ constexpr OptionSpec kOptions[] = {
      "fault: streams of this marketId get `event: error` retryable:false"},
     {"blackholes", OptionType::integer, "0", 0, 1'000'000,
      "fault: the first K streams go silent after their snapshot (held open, nothing sent)"},
+    {"api_key", OptionType::text, "", 0, 0,
+     "GET /perps/stream/user needs this x-api-key (401 otherwise); empty: no user stream"},
+    {"user_every", OptionType::integer, "0", 0, 1'000'000,
+     "one step of the seeded fill/position script per this many book events (0: none)"},
+    {"drift_market", OptionType::text, "", 0, 0,
+     "fault: GET /perps/orderbook of this market differs from the stream (see drift_replies)"},
+    {"drift_replies", OptionType::integer, "0", 0, 1'000'000,
+     "fault: the first K order-book replies of drift_market carry a changed best bid size"},
 };
 
 std::unique_ptr<Venue> make(const VenueModule& self, VenueOptions common,
@@ -36,6 +44,10 @@ std::unique_ptr<Venue> make(const VenueModule& self, VenueOptions common,
   o.retry_ms = static_cast<int>(options.integer("retry_ms"));
   o.reject_market = options.text("reject_market");
   o.blackholes = static_cast<std::uint32_t>(options.integer("blackholes"));
+  o.api_key = options.text("api_key");
+  o.user_every = static_cast<std::uint32_t>(options.integer("user_every"));
+  o.drift_market = options.text("drift_market");
+  o.drift_replies = static_cast<std::uint32_t>(options.integer("drift_replies"));
   return make_ocx_venue(self, std::move(common), std::move(o));
 }
 
@@ -45,7 +57,8 @@ extern const VenueModule kOcxModule;
 const VenueModule kOcxModule{
     .name = "ocx",
     .description =
-        "OCX perps book streams over Server-Sent Events (PROTOCOLS.md §5); REST GETs "
+        "OCX perps book streams over Server-Sent Events (PROTOCOLS.md §5), the private user "
+        "stream /perps/stream/user (x-api-key; positions and fills); REST GETs "
         "/perps/markets and /perps/orderbook/{marketId} on the same port",
     .transport = Transport::sse,
     .path = "/perps/book-stream",

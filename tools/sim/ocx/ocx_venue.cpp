@@ -8,25 +8,76 @@
 // the market's, so every stream of a market gets the same update events (and
 // the same faults). REST: GET /perps/markets and /perps/orderbook/{marketId}
 // ({bids: [[price, size]], asks}, no sequence).
+//
+// The private user stream GET /perps/stream/user (api_key set) answers 401
+// to a missing or wrong x-api-key. It opens with `event: position` carrying
+// every position held so far (an array; none before the first fill), then,
+// one script step per `user_every` book events, `event: fill` {marketId,
+// side, price, quantity} and `event: position` {marketId, size, entryPrice,
+// unrealizedPnl, leverage} (the payload names the feed expects, ocx parser.hpp),
+// with eventSeq + 1 per event of the stream.
 #include "tools/sim/ocx/ocx_venue.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 
+#include "tools/sim/rng.hpp"
 #include "tools/sim/text.hpp"
 
 namespace wirebook::sim {
+
+std::vector<OcxUserStep> ocx_user_script(std::uint64_t seed,
+                                         const std::vector<SymbolSpec>& symbols) {
+  Rng rng(derive_seed(seed, "ocx:user"));
+  std::vector<std::vector<OcxUserStep>> per(symbols.size());
+  for (std::size_t k = 0; k < symbols.size(); ++k) {
+    const SymbolSpec& s = symbols[k];
+    std::int64_t q = 0;
+    std::int64_t entry = 0;
+    for (std::size_t n = 0; n < kOcxUserStepsPerSymbol; ++n) {
+      OcxUserStep st;
+      st.symbol = k;
+      st.buy = rng.below(2) == 0;
+      st.fill_qty = s.lot * static_cast<std::int64_t>(1 + rng.below(20));
+      st.fill_px = s.start_px + s.tick * static_cast<std::int64_t>(rng.below(9));
+      const std::int64_t after = q + (st.buy ? st.fill_qty : -st.fill_qty);
+      if (q == 0 || (q > 0) == st.buy) {
+        // Opened or increased: the average entry, truncated to the price unit.
+        entry = (entry * std::llabs(q) + st.fill_px * st.fill_qty) / std::llabs(after);
+      } else if (after == 0) {
+        entry = 0;
+      } else if ((after > 0) != (q > 0)) {
+        entry = st.fill_px;  // flipped: what is left was opened by this fill
+      }                      // reduced: the entry stays
+      q = after;
+      st.quantity = q;
+      st.entry_px = entry;
+      per[k].push_back(st);
+    }
+  }
+  std::vector<OcxUserStep> out;
+  for (std::size_t n = 0; n < kOcxUserStepsPerSymbol; ++n) {
+    for (const auto& p : per) out.push_back(p[n]);
+  }
+  return out;
+}
+
 namespace {
+
+constexpr std::string_view kUserPath = "/perps/stream/user";
 
 class OcxSession final : public VenueSession {
  public:
   using VenueSession::VenueSession;
   void on_text(std::string_view target) override;
   void on_closed() override;
-  [[nodiscard]] std::size_t subscriptions() const override { return has_market ? 1 : 0; }
+  [[nodiscard]] std::size_t subscriptions() const override { return has_market || user ? 1 : 0; }
 
   std::size_t sym = 0;
   bool has_market = false;
-  bool silent = false;  // a blackhole: held open, nothing sent
+  bool user = false;          // the user stream
+  std::int64_t user_seq = 0;  // its last eventSeq
+  bool silent = false;        // a blackhole: held open, nothing sent
   Clock::time_point silent_since{};
 };
 
@@ -52,7 +103,9 @@ class OcxVenue final : public Venue, public HttpResponder {
       : Venue(module, std::move(opts)),
         ocx_(std::move(ocx)),
         seq_(symbols().size(), 0),
-        next_heartbeat_(Clock::now()) {
+        next_heartbeat_(Clock::now()),
+        script_(ocx_user_script(this->options().seed, symbols())),
+        held_(symbols().size()) {
     // Each market's sequence starts somewhere else, as a live venue's would.
     for (std::size_t i = 0; i < seq_.size(); ++i)
       seq_[i] = 1000 * (i + 1) + format_rng().below(1000);
@@ -61,6 +114,9 @@ class OcxVenue final : public Venue, public HttpResponder {
   void open_stream(OcxSession& s, std::string_view target);
   int http_get(std::string_view target, std::string& body) override;
   [[nodiscard]] HttpResponder* rest() noexcept override { return this; }
+  [[nodiscard]] int stream_status(
+      std::string_view target,
+      const std::function<std::string_view(std::string_view)>& header) const override;
   [[nodiscard]] const OcxBlackholeStats& blackholes() const noexcept { return holes_; }
   // A blackholed stream closed by the client after `silent_ms` of silence.
   void blackhole_detected(std::int64_t silent_ms) noexcept {
@@ -88,7 +144,13 @@ class OcxVenue final : public Venue, public HttpResponder {
   void on_timer(Clock::time_point now) override;
 
  private:
-  void append_levels(std::string& out, std::size_t sym, book::Side side, bool objects) const;
+  void append_levels(std::string& out, std::size_t sym, book::Side side, bool objects,
+                     bool drift = false) const;
+  void open_user(OcxSession& s);
+  void step_user();
+  [[nodiscard]] std::string position_payload(const OcxUserStep& p) const;
+  [[nodiscard]] std::string fill_payload(const OcxUserStep& p) const;
+  void send_user(OcxSession& s, std::string_view type, std::string_view payload);
   [[nodiscard]] std::string event_text(std::string_view type, std::size_t sym,
                                        std::string_view payload) const;
   [[nodiscard]] static std::string error_text(std::string_view code, std::string_view message,
@@ -101,6 +163,11 @@ class OcxVenue final : public Venue, public HttpResponder {
   std::uint32_t errors_sent_ = 0;
   std::uint32_t holes_made_ = 0;
   OcxBlackholeStats holes_;
+  std::vector<OcxUserStep> script_;
+  std::size_t script_pos_ = 0;
+  std::uint32_t events_since_step_ = 0;
+  std::vector<std::optional<OcxUserStep>> held_;  // per market: its position after its last fill
+  std::uint32_t drift_sent_ = 0;
 };
 
 void OcxSession::on_text(std::string_view target) {
@@ -118,12 +185,13 @@ void OcxSession::on_closed() {
   VenueSession::on_closed();
 }
 
-void OcxVenue::append_levels(std::string& out, std::size_t sym, book::Side side,
-                             bool objects) const {
+void OcxVenue::append_levels(std::string& out, std::size_t sym, book::Side side, bool objects,
+                             bool drift) const {
   const book::L2Book& b = generator(sym).book();
   std::vector<book::Level> lv(b.level_count(side));
   lv.resize(b.copy_top(side, lv.data(), lv.size()));
   const SymbolSpec& spec = symbols()[sym];
+  if (drift && !lv.empty()) lv[0].qty += spec.lot;  // the drift fault: one size differs
   out += '[';
   std::int64_t total = 0;
   for (std::size_t i = 0; i < lv.size(); ++i) {
@@ -189,9 +257,17 @@ void OcxVenue::refuse(OcxSession& s, std::string_view code, std::string_view mes
   s.conn().close(1000, "error");
 }
 
+int OcxVenue::stream_status(std::string_view target,
+                            const std::function<std::string_view(std::string_view)>& header) const {
+  if (target.substr(0, target.find('?')) != kUserPath) return Venue::stream_status(target, header);
+  if (ocx_.api_key.empty()) return 0;  // no user stream here: 404
+  return header("x-api-key") == ocx_.api_key ? 200 : 401;
+}
+
 void OcxVenue::open_stream(OcxSession& s, std::string_view target) {
   if (ocx_.retry_ms > 0)
     send(s.conn(), make_frame("retry: " + std::to_string(ocx_.retry_ms) + "\n\n"));
+  if (target.substr(0, target.find('?')) == kUserPath) return open_user(s);
   const std::string_view market = query_value(target, "marketId");
   const auto sym = find_symbol(market);
   if (!sym) return refuse(s, "MARKET_NOT_FOUND", "unknown marketId", false);
@@ -221,7 +297,81 @@ void OcxVenue::open_stream(OcxSession& s, std::string_view target) {
   }
 }
 
+void OcxVenue::send_user(OcxSession& s, std::string_view type, std::string_view payload) {
+  std::string f = "event: ";
+  f += type;
+  f += "\ndata: {\"eventId\":\"user-";
+  append_int(f, ++s.user_seq);
+  f += "\",\"eventType\":\"";
+  f += type;
+  f += "\",\"eventSeq\":";
+  append_int(f, s.user_seq);
+  f += ",\"engineTs\":";
+  append_int(f, wall_ms());
+  f += ",\"payload\":";
+  f += payload;
+  f += "}\n\n";
+  send(s.conn(), make_frame(f));
+}
+
+std::string OcxVenue::position_payload(const OcxUserStep& p) const {
+  const SymbolSpec& s = symbols()[p.symbol];
+  const std::int64_t mark = generator(p.symbol).spec().start_px;
+  std::string f = "{\"marketId\":";
+  append_json_string(f, s.name);
+  f += ",\"size\":\"";
+  append_decimal(f, p.quantity, s.qty_exp);
+  f += "\",\"entryPrice\":\"";
+  append_decimal(f, p.entry_px, s.px_exp);
+  f += "\",\"unrealizedPnl\":\"";
+  append_decimal(f, p.quantity == 0 ? 0 : (mark - p.entry_px) * p.quantity, s.px_exp + s.qty_exp);
+  f += "\",\"leverage\":\"5\"}";
+  return f;
+}
+
+std::string OcxVenue::fill_payload(const OcxUserStep& p) const {
+  const SymbolSpec& s = symbols()[p.symbol];
+  std::string f = "{\"marketId\":";
+  append_json_string(f, s.name);
+  f += p.buy ? ",\"side\":\"buy\",\"price\":\"" : ",\"side\":\"sell\",\"price\":\"";
+  append_decimal(f, p.fill_px, s.px_exp);
+  f += "\",\"quantity\":\"";
+  append_decimal(f, p.fill_qty, s.qty_exp);
+  f += "\"}";
+  return f;
+}
+
+// A new user stream: every position held so far, in one event.
+void OcxVenue::open_user(OcxSession& s) {
+  s.user = true;
+  s.user_seq = 100 * static_cast<std::int64_t>(1 + format_rng().below(1000));
+  std::string all;
+  for (const auto& h : held_) {
+    if (!h) continue;
+    all += all.empty() ? "[" : ",";
+    all += position_payload(*h);
+  }
+  if (!all.empty()) send_user(s, "position", all + "]");
+}
+
+// The next script step to every user stream: the fill, then the position.
+void OcxVenue::step_user() {
+  if (script_pos_ >= script_.size()) return;
+  const OcxUserStep& step = script_[script_pos_++];
+  held_[step.symbol] = step;
+  for_each_session([&](VenueSession& vs) {
+    auto& s = static_cast<OcxSession&>(vs);
+    if (!s.user || !s.active()) return;
+    send_user(s, "fill", fill_payload(step));
+    send_user(s, "position", position_payload(step));
+  });
+}
+
 void OcxVenue::on_event(std::size_t sym, const BookEvent& ev) {
+  if (ocx_.user_every > 0 && ++events_since_step_ >= ocx_.user_every) {
+    events_since_step_ = 0;
+    step_user();
+  }
   ++seq_[sym];
   const SymbolSpec& spec = symbols()[sym];
   std::string payload = "{\"marketId\":";
@@ -251,7 +401,7 @@ void OcxVenue::on_timer(Clock::time_point now) {
   const SharedFrame beat = make_frame(":heartbeat\n\n");
   for_each_session([&](VenueSession& vs) {
     auto& s = static_cast<OcxSession&>(vs);
-    if (s.has_market && !s.silent) send(s.conn(), beat);
+    if ((s.has_market || s.user) && !s.silent) send(s.conn(), beat);
   });
 }
 
@@ -282,8 +432,11 @@ int OcxVenue::http_get(std::string_view target, std::string& body) {
       body = "{\"error\":\"market not found\"}";
       return 404;
     }
+    const bool drift =
+        symbols()[*sym].name == ocx_.drift_market && drift_sent_ < ocx_.drift_replies;
+    if (drift) ++drift_sent_;
     body = "{\"bids\":";
-    append_levels(body, *sym, book::Side::bid, false);
+    append_levels(body, *sym, book::Side::bid, false, drift);
     body += ",\"asks\":";
     append_levels(body, *sym, book::Side::ask, false);
     body += '}';
