@@ -67,12 +67,18 @@ struct Sim {
   }
 };
 
-std::string config_text(const TempDir& tmp, const std::string& url) {
+// A recording daemon with one venue named after its kind; `symbols` as TOML.
+std::string venue_config(const TempDir& tmp, const std::string& kind, const std::string& url,
+                         const std::string& symbols) {
   return "[daemon]\ninstance = \"t\"\nring_capacity = 1048576\nshm_dir = \"" + tmp.file("shm") +
-         "\"\n[record]\ndirectory = \"" + tmp.file("rec") +
-         "\"\n[[venue]]\nname = \"woo\"\nkind = \"woo\"\nurl = \"" + url +
-         "\"\nsymbols = [\"SPOT_BTC_USDT\", \"PERP_BTC_USDT\"]\ndepth = 10\n"
-         "connect_timeout_ms = 1000\napi_key_env = \"WB_TEST_KEY\"\n"
+         "\"\n[record]\ndirectory = \"" + tmp.file("rec") + "\"\n[[venue]]\nname = \"" + kind +
+         "\"\nkind = \"" + kind + "\"\nurl = \"" + url + "\"\nsymbols = " + symbols +
+         "\ndepth = 10\nconnect_timeout_ms = 1000\n";
+}
+
+std::string config_text(const TempDir& tmp, const std::string& url) {
+  return venue_config(tmp, "woo", url, "[\"SPOT_BTC_USDT\", \"PERP_BTC_USDT\"]") +
+         "api_key_env = \"WB_TEST_KEY\"\n"
          "api_secret_env = \"WB_TEST_SECRET\"\n";
 }
 
@@ -537,13 +543,9 @@ TEST_CASE(
     args.insert(args.end(), {"--set", "o2.unsequenced=true"});
     Sim sim(tmp, args, "o2");
     const std::string rest = sim.url.substr(0, sim.url.find('/', std::string("ws://").size()));
-    const std::string config =
-        "[daemon]\ninstance = \"t\"\nring_capacity = 1048576\nshm_dir = \"" + tmp.file("shm") +
-        "\"\n[record]\ndirectory = \"" + tmp.file("rec") +
-        "\"\n[[venue]]\nname = \"o2\"\nkind = \"o2\"\nurl = \"" + sim.url +
-        "\"\nsymbols = [\"BTC-USD\", \"ETH-USD\"]\ndepth = 10\nconnect_timeout_ms = 1000\n"
-        "rest_url = \"http" +
-        rest.substr(2) + "\"\nrest_check_interval_s = 1\n";
+    const std::string config = venue_config(tmp, "o2", sim.url, "[\"BTC-USD\", \"ETH-USD\"]") +
+                               "rest_url = \"http" + rest.substr(2) +
+                               "\"\nrest_check_interval_s = 1\n";
     file = record_session(tmp, "o2", config, 800);
   }  // the simulator is gone: replay must take every REST answer from the recording
   // The start-up market lookup follows the meta record.
@@ -574,11 +576,7 @@ TEST_CASE(
   fs::path file;
   {
     Sim sim(tmp, fault_args(seed), "ocx");
-    const std::string config =
-        "[daemon]\ninstance = \"t\"\nring_capacity = 1048576\nshm_dir = \"" + tmp.file("shm") +
-        "\"\n[record]\ndirectory = \"" + tmp.file("rec") +
-        "\"\n[[venue]]\nname = \"ocx\"\nkind = \"ocx\"\nurl = \"" + sim.url +
-        "\"\nsymbols = [\"BTC-PERP\", \"ETH-PERP\"]\ndepth = 10\nconnect_timeout_ms = 1000\n";
+    const std::string config = venue_config(tmp, "ocx", sim.url, "[\"BTC-PERP\", \"ETH-PERP\"]");
     // Two streams open at start; a third open is a stream reconnecting.
     file = record_session(tmp, "ocx", config, 800, 3);
   }  // the simulator is gone: replay must take the market list from the recording
