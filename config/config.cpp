@@ -1,5 +1,7 @@
 #include "config/config.hpp"
 
+#include <sched.h>
+
 #include <algorithm>
 #include <fstream>
 #include <sstream>
@@ -182,7 +184,33 @@ void parse_record(const KeyTable& t, Problems& problems, RecordConfig& rc) {
   r.finish();
 }
 
+// Spinning venues against the cpus this process may run on (its affinity
+// mask, e.g. systemd's CPUAffinity=): each spinning thread needs a core of its
+// own, and the daemon's cold threads (log, metrics, recorder) one more.
+void check_spinning_cpus(Config& cfg) {
+  cpu_set_t allowed;
+  CPU_ZERO(&allowed);
+  if (sched_getaffinity(0, sizeof(allowed), &allowed) != 0) return;
+  const auto usable = static_cast<std::size_t>(CPU_COUNT(&allowed));
+  std::size_t spinning = 0;
+  for (const auto& v : cfg.venues) {
+    if (!v.enabled || v.idle == IdleMode::block) continue;
+    ++spinning;
+    if (v.cpu && (*v.cpu >= CPU_SETSIZE || !CPU_ISSET(*v.cpu, &allowed))) {
+      cfg.warnings.push_back("venue '" + v.name + "' spins on cpu " + std::to_string(*v.cpu) +
+                             ", which this process may not use (it would run unpinned)");
+    }
+  }
+  if (spinning > 0 && spinning >= usable) {
+    cfg.warnings.push_back(std::to_string(spinning) + " venue" + (spinning == 1 ? "" : "s") +
+                           " spin but this process may use " + std::to_string(usable) + " cpu" +
+                           (usable == 1 ? "" : "s") +
+                           ": none is left for the daemon's other threads and the system");
+  }
+}
+
 void check_across_venues(Config& cfg, Problems& problems) {
+  check_spinning_cpus(cfg);
   for (std::size_t i = 0; i < cfg.venues.size(); ++i) {
     for (std::size_t j = 0; j < i; ++j) {
       const auto& a = cfg.venues[j];
@@ -192,8 +220,12 @@ void check_across_venues(Config& cfg, Problems& problems) {
                            "' (first used by venue #" + std::to_string(j + 1) + ")");
       }
       if (a.cpu && b.cpu && *a.cpu == *b.cpu && a.enabled && b.enabled) {
+        const bool spinning = a.idle != IdleMode::block || b.idle != IdleMode::block;
         cfg.warnings.push_back("venues '" + a.name + "' and '" + b.name + "' are pinned to cpu " +
-                               std::to_string(*a.cpu));
+                               std::to_string(*a.cpu) +
+                               (spinning ? " and one of them spins: they take turns on that "
+                                           "core and both lose the latency spinning buys"
+                                         : ""));
       }
     }
   }
@@ -264,6 +296,18 @@ std::string_view to_string(LogLevel level) noexcept {
       return "critical";
     case LogLevel::off:
       return "off";
+  }
+  return "?";
+}
+
+std::string_view to_string(IdleMode mode) noexcept {
+  switch (mode) {
+    case IdleMode::block:
+      return "block";
+    case IdleMode::spin:
+      return "spin";
+    case IdleMode::backoff:
+      return "backoff";
   }
   return "?";
 }

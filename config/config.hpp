@@ -37,6 +37,13 @@ class ConfigError : public std::runtime_error {
 
 enum class LogLevel : std::uint8_t { trace, debug, info, warn, error, critical, off };
 
+// What a venue thread does while no frame arrives (README "Idle strategies"):
+// block in epoll (no CPU used), spin polling its sockets and timers (a whole
+// core, the lowest latency for the frame that ends a quiet spell), or spin for
+// spin_us after the last event and then block.
+enum class IdleMode : std::uint8_t { block, spin, backoff };
+[[nodiscard]] std::string_view to_string(IdleMode mode) noexcept;
+
 [[nodiscard]] std::string_view to_string(LogLevel level) noexcept;
 
 // Limits shared with the shared-memory layout (shm/include/wirebook/shm_layout.hpp:
@@ -52,6 +59,7 @@ inline constexpr std::uint64_t kDefaultMaxFrameBytes = 16ULL << 20U;
 // Position slots per venue segment (shm kMaxPositions, kDefaultPositionCapacity).
 inline constexpr std::uint32_t kMaxPositions = 4096;
 inline constexpr std::uint32_t kDefaultMaxPositions = 64;
+inline constexpr std::uint32_t kDefaultSpinUs = 100;
 
 // A reference to a secret: the name of an environment variable or a file path.
 // The secret itself is never stored in a Config (see secret.hpp).
@@ -79,6 +87,8 @@ struct VenueConfig {
   std::uint32_t max_levels = 0;
   std::optional<std::uint32_t> cpu;
   std::optional<std::uint32_t> rt_priority;
+  IdleMode idle = IdleMode::block;
+  std::uint32_t spin_us = kDefaultSpinUs;  // idle = "backoff": spin this long after an event
   TlsOptions tls;
   std::uint32_t heartbeat_s = 0;
   std::uint32_t stale_ms = 0;

@@ -34,7 +34,8 @@ void venue_line(std::ostringstream& os, const VenueConfig& v) {
      << v.heartbeat_s << " s, stale " << v.stale_ms << " ms, connect timeout "
      << v.connect_timeout_ms << " ms, max frame " << v.max_frame_bytes << " B";
   os << "\n  cpu " << (v.cpu ? std::to_string(*v.cpu) : "any") << ", rt priority "
-     << (v.rt_priority ? std::to_string(*v.rt_priority) : "none");
+     << (v.rt_priority ? std::to_string(*v.rt_priority) : "none") << ", idle " << to_string(v.idle)
+     << (v.idle == IdleMode::backoff ? " " + std::to_string(v.spin_us) + " us" : std::string());
   if (v.endpoint.tls()) {
     os << ", tls " << (v.tls.ca_file.empty() ? "system CAs" : "ca_file " + v.tls.ca_file)
        << (v.tls.verify ? "" : " (VERIFY OFF)");

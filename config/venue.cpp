@@ -171,6 +171,27 @@ void read_sizes(TableReader& r, const VenueRules* kind, VenueConfig& v) {
   }
 }
 
+// idle and spin_us. A spinning thread must own its core: without `cpu` the
+// scheduler would move it around and it would starve whatever shares its core.
+void read_idle(TableReader& r, VenueConfig& v) {
+  if (auto mode = r.string("idle")) {
+    if (*mode == "block") {
+      v.idle = IdleMode::block;
+    } else if (*mode == "spin") {
+      v.idle = IdleMode::spin;
+    } else if (*mode == "backoff") {
+      v.idle = IdleMode::backoff;
+    } else {
+      r.problem("idle must be one of block, spin, backoff, got '" + *mode + "'");
+    }
+  }
+  if (auto us = r.integer_in("spin_us", 1, 1'000'000)) v.spin_us = static_cast<std::uint32_t>(*us);
+  if (v.idle != IdleMode::block && !v.cpu) {
+    r.problem("idle = \"" + std::string(to_string(v.idle)) +
+              "\" needs cpu: a spinning venue thread takes a whole core and must be pinned to it");
+  }
+}
+
 void read_timing(TableReader& r, const VenueRules* kind, VenueConfig& v) {
   if (kind != nullptr) {
     v.heartbeat_s = static_cast<std::uint32_t>(kind->heartbeat_default);
@@ -189,6 +210,7 @@ void read_timing(TableReader& r, const VenueRules* kind, VenueConfig& v) {
       static_cast<std::uint32_t>(r.integer_in("connect_timeout_ms", 100, 120'000).value_or(5000));
   if (auto c = r.integer_in("cpu", 0, 1023)) v.cpu = static_cast<std::uint32_t>(*c);
   if (auto p = r.integer_in("rt_priority", 1, 99)) v.rt_priority = static_cast<std::uint32_t>(*p);
+  read_idle(r, v);
 }
 
 // Keys of other kinds are named as such rather than as unknown keys.

@@ -113,7 +113,7 @@ std::string prometheus_text(const std::vector<std::unique_ptr<VenueRunner>>& ven
       const std::string le =
           last
               ? std::string("+Inf")
-              : fmt::format("{:g}",
+              : fmt::format("{}",  // shortest exact text: adjacent bounds differ by 1/16
                             static_cast<double>(feeds::LatencyHistogram::upper_bound_ns(k)) * 1e-9);
       out += fmt::format("wirebook_recv_to_publish_seconds_bucket{{venue=\"{}\",le=\"{}\"}} {}\n",
                          v->name(), le, cumulative);
@@ -124,6 +124,14 @@ std::string prometheus_text(const std::vector<std::unique_ptr<VenueRunner>>& ven
                        static_cast<double>(get(h.sum_ns)) * 1e-9);
     out += fmt::format("wirebook_recv_to_publish_seconds_count{{venue=\"{}\"}} {}\n", v->name(),
                        cumulative);
+  }
+  out +=
+      "# HELP wirebook_venue_thread_cpu_seconds_total CPU time of the venue thread (idle = spin: "
+      "one core's worth)\n"
+      "# TYPE wirebook_venue_thread_cpu_seconds_total counter\n";
+  for (const auto& v : venues) {
+    out += fmt::format("wirebook_venue_thread_cpu_seconds_total{{venue=\"{}\"}} {}\n", v->name(),
+                       static_cast<double>(get(v->summary().cpu_ns)) * 1e-9);
   }
   out += "# HELP wirebook_books Books per state\n# TYPE wirebook_books gauge\n";
   for (const auto& v : venues) {

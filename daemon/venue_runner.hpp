@@ -48,8 +48,9 @@ struct VenueSummary {
   std::atomic<bool> connected{false};
   std::atomic<bool> attempted{false};  // connected once, or failed its first attempt
   std::atomic<bool> ever_all_live{false};
-  std::atomic<bool> finished{false};    // the venue thread has returned
-  std::atomic<std::uint64_t> ticks{0};  // housekeeping ticks: the venue loop turns
+  std::atomic<bool> finished{false};     // the venue thread has returned
+  std::atomic<std::uint64_t> ticks{0};   // housekeeping ticks: the venue loop turns
+  std::atomic<std::uint64_t> cpu_ns{0};  // the venue thread's CPU time, as of the last tick
 };
 
 // The Outbox a FrameHandler is built with before its session exists
@@ -93,6 +94,8 @@ class VenueRunner {
 
  private:
   void run() noexcept;
+  void run_loop();
+  void spin_then_block(std::int64_t spin_ns);
   void configure_thread();
   void arm_timer();
   void on_tick() noexcept;

@@ -5,7 +5,8 @@
 #     (`wirebook replay --bench ... --latencies`),
 #   - ccxt's own WOO and Deribit order-book handlers, fed the same frames
 #     offline (npm package ccxt, installed into BUILD/ccxt),
-# then the ratios on stdout and BUILD/bench-report/ (report.md, PNG plots).
+# then the ratios on stdout and BUILD/bench-report/ (report.md, PNG plots),
+# and the idle-strategy rate sweep (bench/idle/idle_sweep.py, idle-sweep.md).
 #
 # usage: bench/report/run_report.sh BUILD_DIR
 # Environment: WIREBOOK_BENCH_SEED (default 19), WIREBOOK_BENCH_FRAMES
@@ -85,4 +86,13 @@ else
   say "gnuplot not installed (Debian gnuplot-nox): no plots; the figures are in report.md"
 fi
 rm -rf "$OUT/streams"/*.jsonl
+
+# The idle-strategy rate sweep (README "Idle strategies"): simulator and daemon
+# pinned to cpus 0 and 1, so it needs two. WIREBOOK_BENCH_SWEEP=0 skips it.
+if [[ "${WIREBOOK_BENCH_SWEEP:-1}" != "0" && $(nproc) -ge 2 ]]; then
+  say "idle strategies: rate sweep (about 4 minutes)"
+  run python3 "$ROOT/bench/idle/idle_sweep.py" --build "$BUILD" --out "$OUT/idle-sweep.md" ||
+    say "idle sweep failed; see above"
+  [[ -f "$OUT/idle-sweep.md" ]] && { printf '\n## Idle strategies\n\n'; cat "$OUT/idle-sweep.md"; } >>"$OUT/report.md"
+fi
 say "report: $OUT/report.md"

@@ -60,17 +60,33 @@ enum class LevelResult : std::uint8_t {
   buffer_full,   // the pre-snapshot delta buffer is full: resync
 };
 
-// Receive→publish latency histogram: bucket k counts latencies below
-// 256 ns << k (bucket 0: < 256 ns); the last bucket is everything above.
+// Receive→publish latency histogram with 16 sub-buckets per power of two
+// (relative error under 6.25 %), so sub-microsecond figures are not lost in
+// two power-of-two buckets. Below 256 ns the buckets are 16 ns wide; from
+// 2^k (k >= 8) up to 2^(k+1) ns there are 16 buckets of 2^(k-4) ns; the
+// last finite bound is 2^25 ns (33.5 ms), then +Inf.
 struct LatencyHistogram {
-  static constexpr std::size_t kBuckets = 18;  // finite bounds 256 ns .. 33.5 ms, then +Inf
-  [[nodiscard]] static constexpr std::int64_t upper_bound_ns(std::size_t k) noexcept {
-    return std::int64_t{256} << k;
+  static constexpr unsigned kSubBits = 4;
+  static constexpr std::size_t kSub = std::size_t{1} << kSubBits;  // per power of two
+  static constexpr unsigned kLinearBits = 8;                       // 0..255 ns: linear
+  static constexpr unsigned kTopBits = 25;                         // last finite bound 2^25 ns
+  static constexpr std::size_t kBuckets = kSub + (kTopBits - kLinearBits) * kSub + 1;
+
+  // Exclusive upper bound of bucket i (i < kBuckets - 1).
+  [[nodiscard]] static constexpr std::int64_t upper_bound_ns(std::size_t i) noexcept {
+    if (i < kSub) return static_cast<std::int64_t>((i + 1) << (kLinearBits - kSubBits));
+    const std::size_t octave = (i - kSub) / kSub;  // 0 for [256, 512)
+    const std::size_t sub = (i - kSub) % kSub;
+    return static_cast<std::int64_t>((kSub + sub + 1) << (kLinearBits - kSubBits + octave));
   }
-  [[nodiscard]] static std::size_t bucket_of(std::int64_t ns) noexcept {
+  [[nodiscard]] static constexpr std::size_t bucket_of(std::int64_t ns) noexcept {
     if (ns <= 0) return 0;
-    const auto w = static_cast<std::size_t>(std::bit_width(static_cast<std::uint64_t>(ns) >> 8U));
-    return w < kBuckets - 1 ? w : kBuckets - 1;
+    const auto v = static_cast<std::uint64_t>(ns);
+    if (v < (std::uint64_t{1} << kLinearBits)) return v >> (kLinearBits - kSubBits);
+    const auto top = static_cast<unsigned>(std::bit_width(v)) - 1;  // >= kLinearBits
+    if (top >= kTopBits) return kBuckets - 1;
+    const std::size_t sub = (v >> (top - kSubBits)) & (kSub - 1);
+    return kSub + (top - kLinearBits) * kSub + sub;
   }
   std::array<std::atomic<std::uint64_t>, kBuckets> buckets{};
   std::atomic<std::uint64_t> sum_ns{0};  // the count is the sum of the buckets

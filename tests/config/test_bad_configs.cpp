@@ -324,6 +324,16 @@ TEST_CASE("other venue values out of range are rejected", "[config]") {
   REQUIRE_ONLY_PROBLEM(kDaemon + kWoo + "cpu = -1\n", "venue 'woo': cpu must be 0..1023, got -1");
   REQUIRE_ONLY_PROBLEM(kDaemon + kWoo + "rt_priority = 100\n",
                        "venue 'woo': rt_priority must be 1..99, got 100");
+  REQUIRE_ONLY_PROBLEM(kDaemon + kWoo + "cpu = 1\nidle = \"busy\"\n",
+                       "venue 'woo': idle must be one of block, spin, backoff, got 'busy'");
+  REQUIRE_ONLY_PROBLEM(kDaemon + kWoo + "cpu = 1\nidle = \"backoff\"\nspin_us = 0\n",
+                       "venue 'woo': spin_us must be 1..1000000, got 0");
+  REQUIRE_ONLY_PROBLEM(kDaemon + kWoo + "idle = \"spin\"\n",
+                       "venue 'woo': idle = \"spin\" needs cpu: a spinning venue thread takes a "
+                       "whole core and must be pinned to it");
+  REQUIRE_ONLY_PROBLEM(kDaemon + kWoo + "idle = \"backoff\"\n",
+                       "venue 'woo': idle = \"backoff\" needs cpu: a spinning venue thread takes "
+                       "a whole core and must be pinned to it");
   REQUIRE_ONLY_PROBLEM(kDaemon + kWoo + "heartbeat_s = 61\n",
                        "venue 'woo': heartbeat_s must be 1..60 for kind woo, got 61");
   REQUIRE_ONLY_PROBLEM(kDaemon + kWoo + "stale_ms = 50\n",

@@ -1,7 +1,11 @@
 // The shipped configs validate, defaults are applied, and the summary reads well.
+#include <sched.h>
+
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "feeds/o2/module.hpp"
 #include "feeds/oxfun/module.hpp"
@@ -232,6 +236,77 @@ TEST_CASE("risky but valid settings are accepted with warnings", "[config]") {
   REQUIRE(cfg.warnings[1] ==
           "venue 'woo': tls.verify = false: the server certificate is NOT verified");
   REQUIRE(cfg.warnings[2] == "venues 'woo' and 'woo2' are pinned to cpu 1");
+}
+
+TEST_CASE("idle strategies: block by default, spin and backoff pinned", "[config]") {
+  const Config plain = parse_config(kDaemon + kWoo, "i.toml", kinds());
+  REQUIRE(plain.venues.at(0).idle == IdleMode::block);
+  REQUIRE(plain.venues.at(0).spin_us == kDefaultSpinUs);
+  REQUIRE(summarize(plain).find(", idle block") != std::string::npos);
+
+  const Config backoff = parse_config(
+      kDaemon + kWoo + "cpu = 0\nidle = \"backoff\"\nspin_us = 250\n", "i.toml", kinds());
+  REQUIRE(backoff.venues.at(0).idle == IdleMode::backoff);
+  REQUIRE(backoff.venues.at(0).spin_us == 250);
+  REQUIRE(summarize(backoff).find("cpu 0, rt priority none, idle backoff 250 us") !=
+          std::string::npos);
+}
+
+namespace {
+
+// The cpus this process may use, as the config check sees them.
+std::vector<int> usable_cpus() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  REQUIRE(sched_getaffinity(0, sizeof(set), &set) == 0);
+  std::vector<int> cpus;
+  for (int c = 0; c < CPU_SETSIZE; ++c) {
+    if (CPU_ISSET(c, &set)) cpus.push_back(c);
+  }
+  return cpus;
+}
+
+std::string spinning_woo(const std::string& name, int cpu) {
+  return std::string(kWoo).replace(kWoo.find("\"woo\""), 5, "\"" + name + "\"") +
+         "cpu = " + std::to_string(cpu) + "\nidle = \"spin\"\n";
+}
+
+bool has_warning(const Config& cfg, const std::string& text) {
+  return std::any_of(cfg.warnings.begin(), cfg.warnings.end(),
+                     [&](const std::string& w) { return w.find(text) != std::string::npos; });
+}
+
+}  // namespace
+
+TEST_CASE("spinning venues are checked against the cpus the process may use", "[config]") {
+  const std::vector<int> cpus = usable_cpus();
+  INFO("usable cpus: " << cpus.size());
+  SECTION("one spinning venue per usable cpu leaves none for the rest: warned") {
+    std::string text = kDaemon;
+    for (std::size_t i = 0; i < cpus.size(); ++i)
+      text += spinning_woo("w" + std::to_string(i), cpus[i]);
+    const Config cfg = parse_config(text, "s.toml", kinds());
+    INFO(summarize(cfg));
+    REQUIRE(has_warning(cfg, std::to_string(cpus.size()) + " venue"));
+    REQUIRE(has_warning(cfg, "none is left for the daemon's other threads and the system"));
+  }
+  SECTION("fewer spinning venues than usable cpus: no warning") {
+    if (cpus.size() < 2) {
+      WARN("skipped: needs two usable cpus");
+      return;
+    }
+    const Config cfg = parse_config(kDaemon + spinning_woo("w0", cpus[0]), "s.toml", kinds());
+    REQUIRE(cfg.warnings.empty());
+  }
+  SECTION("a cpu outside the affinity mask and a shared cpu are warned") {
+    const Config cfg = parse_config(kDaemon + spinning_woo("far", 1023) +
+                                        spinning_woo("a", cpus[0]) + spinning_woo("b", cpus[0]),
+                                    "s.toml", kinds());
+    INFO(summarize(cfg));
+    REQUIRE(has_warning(cfg, "venue 'far' spins on cpu 1023, which this process may not use"));
+    REQUIRE(has_warning(cfg, "venues 'a' and 'b' are pinned to cpu " + std::to_string(cpus[0]) +
+                                 " and one of them spins"));
+  }
 }
 
 TEST_CASE("the summary names the instance, every venue and the warnings", "[config]") {

@@ -1,13 +1,16 @@
 // `wirebook status`: per venue the writer's liveness, heartbeat age,
 // generation, counters and books by state; the exit code says whether every
 // configured book is LIVE, so monitoring scripts can use it.
+#include <cmath>
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <wirebook/reader.hpp>
 
+#include "tools/wirebook/daemon_metrics.hpp"
 #include "tools/wirebook/reader_common.hpp"
 
 namespace wirebook::cli {
@@ -18,6 +21,7 @@ struct StatusArgs {
   Target target;
   std::vector<std::string> venues;
   bool json = false;
+  std::string metrics;  // HOST:PORT of the daemon's metrics_listen; empty: no latency
 };
 
 inline constexpr int kStatusCount = 5;  // syncing .. disconnected
@@ -47,6 +51,7 @@ struct VenueStatus {
   std::uint32_t ring_capacity = 0;
   std::uint32_t books[kStatusCount] = {};
   std::vector<NotLive> not_live;
+  std::optional<LatencyFigures> latency;  // from the daemon's /metrics (--metrics)
   [[nodiscard]] bool healthy() const {
     return open_rc == kExitOk && writer == shm::Liveness::alive && not_live.empty();
   }
@@ -131,6 +136,13 @@ void print_text(const VenueStatus& v) {
   }
   std::printf("\n");
   for (const auto& n : v.not_live) std::printf("  not live: %s (%s)\n", n.symbol.c_str(), n.status);
+  if (v.latency) {
+    std::printf(
+        "  recv->publish since start: p50 %.2f us, p99 %.2f us, p99.9 %.2f us over %llu "
+        "publications\n",
+        v.latency->p50_ns / 1e3, v.latency->p99_ns / 1e3, v.latency->p999_ns / 1e3,
+        static_cast<unsigned long long>(v.latency->count));
+  }
 }
 
 std::string json_line(const VenueStatus& v, const std::string& instance, const char* daemon) {
@@ -161,7 +173,26 @@ std::string json_line(const VenueStatus& v, const std::string& instance, const c
     json_string(o, v.not_live[k].symbol);
     o += ",\"status\":\"" + std::string(v.not_live[k].status) + "\"}";
   }
-  return o + "]}";
+  o += "]";
+  if (v.latency) {
+    o += ",\"recv_to_publish\":{\"count\":" + std::to_string(v.latency->count) +
+         ",\"p50_ns\":" + std::to_string(std::llround(v.latency->p50_ns)) +
+         ",\"p99_ns\":" + std::to_string(std::llround(v.latency->p99_ns)) +
+         ",\"p999_ns\":" + std::to_string(std::llround(v.latency->p999_ns)) + "}";
+  }
+  return o + "}";
+}
+
+// The daemon's /metrics text, or empty (after a warning) when unreachable:
+// the shared-memory status stands on its own.
+std::string daemon_exposition(const std::string& host_port) {
+  if (host_port.empty()) return {};
+  try {
+    return fetch_metrics(host_port);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "wirebook status: no latency figures: %s\n", e.what());
+    return {};
+  }
 }
 
 // Worst outcome wins: an unreadable segment's own code, then "not live".
@@ -197,11 +228,13 @@ int run_status(const StatusArgs& a) {
     std::printf("instance %s (%s): daemon %s, %u venues\n", inst.instance_name(), dir.c_str(),
                 shm::to_string(daemon), inst.venue_count());
   }
+  const std::string exposition = daemon_exposition(a.metrics);
   std::vector<VenueStatus> all;
   std::uint32_t books = 0;
   std::uint32_t live = 0;
   for (const auto& n : names) {
     all.push_back(collect(dir, inst, n));
+    if (!exposition.empty()) all.back().latency = recv_to_publish(exposition, n);
     const VenueStatus& v = all.back();
     books += v.instruments;
     live += v.writer == shm::Liveness::alive ? v.books[static_cast<int>(shm::Status::live)] : 0;
@@ -229,6 +262,9 @@ void setup_status(CLI::App& app, int& exit_code) {
   add_target_options(*s, args->target);
   s->add_option("--venue", args->venues, "Only this venue; repeatable");
   s->add_flag("--json", args->json, "One JSON object per venue per line");
+  s->add_option("--metrics", args->metrics,
+                "HOST:PORT of the daemon's metrics_listen: add each venue's receive->publish "
+                "p50/p99/p99.9 since start (the daemon's histogram, 16 buckets per power of two)");
   s->footer(kExitCodesHelp);
   s->callback([args, &exit_code] {
     try {
