@@ -60,6 +60,7 @@ inline constexpr std::uint64_t kDefaultMaxFrameBytes = 16ULL << 20U;
 inline constexpr std::uint32_t kMaxPositions = 4096;
 inline constexpr std::uint32_t kDefaultMaxPositions = 64;
 inline constexpr std::uint32_t kDefaultSpinUs = 100;
+inline constexpr std::uint32_t kDefaultWarmUs = 200;
 
 // A reference to a secret: the name of an environment variable or a file path.
 // The secret itself is never stored in a Config (see secret.hpp).
@@ -89,6 +90,8 @@ struct VenueConfig {
   std::optional<std::uint32_t> rt_priority;
   IdleMode idle = IdleMode::block;
   std::uint32_t spin_us = kDefaultSpinUs;  // idle = "backoff": spin this long after an event
+  // idle = spin | backoff: warm the hot path after this long without an event (0: never).
+  std::uint32_t warm_us = kDefaultWarmUs;
   TlsOptions tls;
   std::uint32_t heartbeat_s = 0;
   std::uint32_t stale_ms = 0;

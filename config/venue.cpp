@@ -186,6 +186,7 @@ void read_idle(TableReader& r, VenueConfig& v) {
     }
   }
   if (auto us = r.integer_in("spin_us", 1, 1'000'000)) v.spin_us = static_cast<std::uint32_t>(*us);
+  if (auto us = r.integer_in("warm_us", 0, 1'000'000)) v.warm_us = static_cast<std::uint32_t>(*us);
   if (v.idle != IdleMode::block && !v.cpu) {
     r.problem("idle = \"" + std::string(to_string(v.idle)) +
               "\" needs cpu: a spinning venue thread takes a whole core and must be pinned to it");

@@ -12,6 +12,7 @@
 #include <boost/asio/post.hpp>
 
 #include "config/secret.hpp"
+#include "daemon/hot_path_warmer.hpp"
 #include "daemon/log_queue.hpp"
 #include "daemon/recorder.hpp"
 #include "feeds/common/clock.hpp"
@@ -122,8 +123,15 @@ VenueRunner::VenueRunner(std::uint8_t index, const config::VenueConfig& venue,
   } else {
     handler_ = module.make_feed(feeds::FeedContext{venue_, *books_, outbox_, credentials(venue_)});
   }
+  feeds::FrameHandler* front = handler_.get();
+  if (venue_.idle != config::IdleMode::block && venue_.warm_us > 0 &&
+      module.make_parser != nullptr) {
+    warmer_ = std::make_unique<HotPathWarmer>(*handler_, module.make_parser(venue_), *books_,
+                                              writer_.get(), std::int64_t{venue_.warm_us} * 1000);
+    front = warmer_.get();
+  }
   session_ = feeds::make_session(
-      module.transport, *io_, session_options(venue_, module), *handler_,
+      module.transport, *io_, session_options(venue_, module), *front,
       [this](int level, std::string_view message) { this->log(session_level(level), message); });
   outbox_.bind(session_.get());
   publish_summary();
@@ -145,6 +153,7 @@ VenueRunner::~VenueRunner() {
   }
   // Session before handler before books: each refers to the next.
   session_.reset();
+  warmer_.reset();
   handler_.reset();
   books_.reset();
 }
@@ -232,26 +241,28 @@ void VenueRunner::run_loop() {
       io_->run();  // sleeps in epoll between events
       return;
     case config::IdleMode::spin:
-      // Never sleeps: each turn polls the sockets (epoll with no timeout) and
-      // the timers, so the frame that ends a quiet spell finds the thread
-      // running on its core, its caches and TLB warm.
-      while (!io_->stopped()) (void)io_->poll();
+      spin(-1);
       return;
     case config::IdleMode::backoff:
-      spin_then_block(static_cast<std::int64_t>(venue_.spin_us) * 1000);
+      spin(std::int64_t{venue_.spin_us} * 1000);
       return;
   }
 }
 
-// Spins for spin_ns after the last handler ran, then blocks for the next one.
-void VenueRunner::spin_then_block(std::int64_t spin_ns) {
-  std::int64_t spin_until = feeds::monotonic_ns() + spin_ns;
+// Polls the sockets (epoll without a timeout) and timers in a loop, so the
+// frame that ends a quiet spell finds the thread running on its core. With
+// spin_ns >= 0, blocks once spin_ns passed without a handler (backoff).
+void VenueRunner::spin(std::int64_t spin_ns) {
+  std::int64_t last_busy = feeds::monotonic_ns();
   while (!io_->stopped()) {
-    if (io_->poll() > 0) {
-      spin_until = feeds::monotonic_ns() + spin_ns;
-    } else if (feeds::monotonic_ns() >= spin_until) {
+    const bool busy = io_->poll() > 0;
+    const std::int64_t now = feeds::monotonic_ns();
+    if (busy) last_busy = now;
+    if (warmer_ != nullptr) busy ? warmer_->on_busy_turn(now) : warmer_->on_idle_turn(now);
+    if (spin_ns >= 0 && !busy && now - last_busy >= spin_ns) {
       (void)io_->run_one();  // the next frame or tick wakes the thread
-      spin_until = feeds::monotonic_ns() + spin_ns;
+      last_busy = feeds::monotonic_ns();
+      if (warmer_ != nullptr) warmer_->on_busy_turn(last_busy);
     }
   }
 }

@@ -31,6 +31,7 @@ class VenueWriter;
 namespace wirebook::daemon {
 
 class LogQueue;
+class HotPathWarmer;
 class VenueRecorder;
 class RecordingHandler;
 
@@ -95,7 +96,7 @@ class VenueRunner {
  private:
   void run() noexcept;
   void run_loop();
-  void spin_then_block(std::int64_t spin_ns);
+  void spin(std::int64_t spin_ns);
   void configure_thread();
   void arm_timer();
   void on_tick() noexcept;
@@ -121,6 +122,7 @@ class VenueRunner {
   VenueRecorder* recorder_ = nullptr;
   RecordingHandler* recording_ = nullptr;  // handler_ itself when recording
   std::unique_ptr<feeds::FrameHandler> handler_;
+  std::unique_ptr<HotPathWarmer> warmer_;  // idle = spin | backoff with warm_us > 0
   std::unique_ptr<feeds::Session> session_;
   VenueSummary summary_;
   bool stopping_ = false;  // venue thread only

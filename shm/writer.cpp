@@ -164,6 +164,19 @@ char* VenueWriter::copy_base(std::uint32_t instrument, std::uint64_t publication
   return slots_ + (2ULL * instrument + (publication & 1U)) * copy_stride_;
 }
 
+void VenueWriter::warm() const noexcept {
+  constexpr std::uint64_t kLine = 64;
+  for (std::uint32_t i = 0; i < instrument_count_; ++i) {
+    const char* next = copy_base(i, publications_[i] + 1);
+    for (std::uint64_t off = 0; off < copy_stride_; off += kLine) {
+      __builtin_prefetch(next + off, 1, 3);
+    }
+  }
+  for (std::uint64_t k = 1; k <= kRingPrefetch; ++k) {
+    __builtin_prefetch(&ring_[(head_ + k) & ring_mask_], 1, 3);
+  }
+}
+
 // Rewrites the older copy of `instrument` (the one not holding the latest
 // publication), so a reader of the newer copy is never disturbed and a writer
 // preempted mid-copy never stalls readers. `bid0`/`ask0` are the best levels

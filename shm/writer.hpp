@@ -162,6 +162,10 @@ class VenueWriter {
   // heartbeat() plus a HEARTBEAT event when nothing was appended since the last idle().
   void idle(std::int64_t now_monotonic_ns) noexcept;
   void set_state(SegmentState state) noexcept;
+  // Prefetches, for writing, the slot copy each book's next publication will
+  // rewrite and the ring's next records (an idle venue thread keeping its hot
+  // path warm: the daemon's HotPathWarmer). Stores nothing.
+  void warm() const noexcept;
 
   [[nodiscard]] std::uint64_t ring_head() const noexcept { return head_; }
   [[nodiscard]] std::uint32_t instrument_count() const noexcept { return instrument_count_; }

@@ -101,7 +101,12 @@ def quantile(before, after, q):
 
 def daemon_config(tmp, url, metrics_port, mode, cpu, spin_us):
     symbols = ", ".join(f'"{s}"' for s in SYMBOLS)
-    idle = f'idle = "{mode}"\n' + (f"spin_us = {spin_us}\n" if mode == "backoff" else "")
+    idle, _, variant = mode.partition("/")  # "spin/nowarm": spin without warming (A/B)
+    idle = f'idle = "{idle}"\n' + (f"spin_us = {spin_us}\n" if idle == "backoff" else "")
+    if variant == "nowarm":
+        idle += "warm_us = 0\n"
+    elif variant.startswith("warm"):  # "spin/warm50": warm after 50 us without an event
+        idle += f"warm_us = {int(variant[4:])}\n"
     text = f"""[daemon]
 instance = "sweep"
 shm_dir = "{tmp}/shm"
@@ -177,7 +182,9 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--build", required=True, help="build tree (wirebook, wirebookd)")
     ap.add_argument("--rates", default="50,2000,0", help="simulator --rate values (0 = saturating)")
-    ap.add_argument("--modes", default="block,spin,backoff")
+    ap.add_argument("--modes", default="block,spin,backoff",
+                    help="idle modes; MODE/nowarm turns the hot-path warming off, MODE/warmN "
+                         "warms after N us without an event (A/B)")
     ap.add_argument("--seconds", type=float, default=20.0, help="measured window per point")
     ap.add_argument("--warmup", type=float, default=2.0, help="seconds after LIVE before measuring")
     ap.add_argument("--sim-cpu", type=int, default=0)
