@@ -41,6 +41,7 @@ cleanup() {
   exit "$rc"
 }
 trap cleanup EXIT
+trap 'exit 143' TERM INT  # meson's timeout: still purge (the EXIT trap)
 
 # Files a foreign install (meson install, an older .deb) would have: the
 # purge at the end would delete them, so stop before touching anything.
