@@ -33,7 +33,9 @@ as_root() { "${SUDO[@]}" "$@"; }
 cleanup() {
   local rc=$?
   if [[ -n "$writer_pid" ]]; then kill "$writer_pid" 2>/dev/null || true; wait "$writer_pid" 2>/dev/null || true; fi
-  if ((installed_by_us)) && dpkg-query -W -f='${Status}' "$PKG" 2>/dev/null | grep -qv "not-installed"; then
+  local status
+  status=$(dpkg-query -W -f='${Status}' "$PKG" 2>/dev/null || true)
+  if ((installed_by_us)) && [[ -n "$status" && "$status" != *not-installed* ]]; then
     say "cleanup: purging $PKG"
     as_root timeout 120 dpkg --purge "$PKG" >/dev/null 2>&1 || say "cleanup: dpkg --purge $PKG failed"
   fi
@@ -81,7 +83,7 @@ install_deb() {
 check_user_and_dirs() {
   getent passwd wirebook >/dev/null || fail "postinst did not create the wirebook user"
   getent group wirebook >/dev/null || fail "postinst did not create the wirebook group"
-  id -nG wirebook-reader 2>/dev/null | grep -qw wirebook ||
+  [[ " $(id -nG wirebook-reader 2>/dev/null) " == *" wirebook "* ]] ||
     fail "postinst did not create wirebook-reader in group wirebook (the bridge unit's user)"
   if command -v systemd-tmpfiles >/dev/null; then
     [[ "$(stat -c '%a %U %G' /run/wirebook)" == "750 wirebook wirebook" ]] ||
@@ -136,8 +138,11 @@ check_c_example() {
   cc -std=c11 -Wall -Wextra -Wpedantic -Werror "$src/examples/c/read_book.c" $flags -o "$tmp/read_book" ||
     fail "examples/c/read_book.c does not build against the package"
   # /lib is /usr/lib on a merged-/usr system; either is the packaged copy.
-  ldd "$tmp/read_book" | grep -Eq "libwirebook_reader.so.1 => (/usr)?/lib/[^ ]*libwirebook_reader.so.1 " ||
-    { ldd "$tmp/read_book"; fail "read_book does not load the packaged library"; }
+  # Captured first: with pipefail, grep -q closing the pipe early fails ldd.
+  local libs
+  libs=$(ldd "$tmp/read_book")
+  grep -Eq "libwirebook_reader.so.1 => (/usr)?/lib/[^ ]*libwirebook_reader.so.1 " <<<"$libs" ||
+    { echo "$libs"; fail "read_book does not load the packaged library"; }
   local out
   out=$("$tmp/read_book" "$inst" demo SPOT_BTC_USDT 2) || fail "read_book failed: $out"
   grep -q "best bid 56749.15 best ask 56749.2" <<<"$out" || { echo "$out"; fail "read_book read a wrong book"; }
