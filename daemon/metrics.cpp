@@ -72,6 +72,9 @@ const Counter kCounters[] = {
     {"wirebook_venue_loop_ticks_total",
      "Housekeeping ticks of the venue thread (stops growing when the thread hangs)",
      [](const VenueRunner& v) { return get(v.summary().ticks); }},
+    {"wirebook_venue_warmings_total",
+     "Hot-path warmings of a spinning venue thread while no frame arrived (warm_us)",
+     [](const VenueRunner& v) { return get(v.summary().warmings); }},
 };
 
 }  // namespace

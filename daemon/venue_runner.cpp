@@ -291,6 +291,7 @@ void VenueRunner::on_tick() noexcept {
                               static_cast<std::uint64_t>(cpu.tv_nsec),
                           std::memory_order_relaxed);
   }
+  if (warmer_ != nullptr) summary_.warmings.store(warmer_->warmings(), std::memory_order_relaxed);
   bump(summary_.ticks);
 }
 

@@ -49,9 +49,10 @@ struct VenueSummary {
   std::atomic<bool> connected{false};
   std::atomic<bool> attempted{false};  // connected once, or failed its first attempt
   std::atomic<bool> ever_all_live{false};
-  std::atomic<bool> finished{false};     // the venue thread has returned
-  std::atomic<std::uint64_t> ticks{0};   // housekeeping ticks: the venue loop turns
-  std::atomic<std::uint64_t> cpu_ns{0};  // the venue thread's CPU time, as of the last tick
+  std::atomic<bool> finished{false};       // the venue thread has returned
+  std::atomic<std::uint64_t> ticks{0};     // housekeeping ticks: the venue loop turns
+  std::atomic<std::uint64_t> cpu_ns{0};    // the venue thread's CPU time, as of the last tick
+  std::atomic<std::uint64_t> warmings{0};  // hot-path warmings while idle (idle = spin | backoff)
 };
 
 // The Outbox a FrameHandler is built with before its session exists

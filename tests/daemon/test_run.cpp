@@ -369,12 +369,16 @@ TEST_CASE("wirebookd over wss:// with the simulator's CA gets every book LIVE", 
 
 namespace {
 
-// The venue thread's CPU seconds from /metrics (-1 when absent).
-double venue_cpu_seconds(std::uint16_t metrics_port) {
+// The woo venue's value of a metric from /metrics (-1 when absent).
+double woo_metric(std::uint16_t metrics_port, const std::string& name) {
   const std::string body = http_get(metrics_port, "/metrics");
-  const std::string key = "wirebook_venue_thread_cpu_seconds_total{venue=\"woo\"} ";
+  const std::string key = name + "{venue=\"woo\"} ";
   const auto at = body.find(key);
   return at == std::string::npos ? -1.0 : std::strtod(body.c_str() + at + key.size(), nullptr);
+}
+
+double venue_cpu_seconds(std::uint16_t metrics_port) {
+  return woo_metric(metrics_port, "wirebook_venue_thread_cpu_seconds_total");
 }
 
 int first_usable_cpu() {
@@ -419,6 +423,11 @@ TEST_CASE("idle strategies: every book LIVE, spin never sleeps, block barely run
   if (mode == "block") CHECK(used < 0.1 * wall);
   // 100 us of spinning after each of 50 events and 10 ticks a second: about 1 %.
   if (mode == "backoff") CHECK(used < 0.5 * wall);
+  // Spinning warms the hot path every warm_us (200) without a frame; at 50
+  // events a second that is most of the 20 ms gaps. Blocking never warms.
+  const double warmings = woo_metric(metrics_port, "wirebook_venue_warmings_total");
+  if (mode == "spin") CHECK(warmings > 100);
+  if (mode == "block") CHECK(warmings == 0);
   CHECK(books_with(dir, shm::Status::live) == kSymbols.size());
   daemon.signal(SIGTERM);
   CHECK(daemon.wait(2000ms) == 0);
