@@ -104,9 +104,15 @@ VenueRunner::VenueRunner(std::uint8_t index, const config::VenueConfig& venue,
         fmt::format("venue '{}': kind '{}' has no feed in this build", venue_.name, venue_.kind));
   }
   recorder_ = recorder;
+  // The venue's buckets (README "Reconnect storms"): every connection attempt
+  // of its session and every REST call of its feed take a token first.
+  const std::int64_t now = feeds::monotonic_ns();
+  connect_gate_ = std::make_unique<feeds::RateGate>(feeds::connect_limit(venue_, module), now);
+  rest_gate_ = std::make_unique<feeds::RateGate>(feeds::rest_limit(venue_, module), now);
   if (recorder != nullptr) {
     auto recording = std::make_unique<RecordingHandler>(*recorder, outbox_);
-    RecordingRest rest(*recorder);
+    RecordingRest recorded(*recorder);
+    feeds::RateLimitedRest rest(recorded, *rest_gate_);
     recording->begin_build();
     try {
       recording->wrap(module.make_feed(
@@ -119,10 +125,14 @@ VenueRunner::VenueRunner(std::uint8_t index, const config::VenueConfig& venue,
     recording_ = recording.get();
     handler_ = std::move(recording);
   } else {
-    handler_ = module.make_feed(feeds::FeedContext{venue_, *books_, outbox_, credentials(venue_)});
+    feeds::RateLimitedRest rest(feeds::live_rest(), *rest_gate_);
+    handler_ =
+        module.make_feed(feeds::FeedContext{venue_, *books_, outbox_, credentials(venue_), rest});
   }
+  feeds::SessionOptions options = session_options(venue_, module);
+  options.connect_gate = connect_gate_.get();
   session_ = feeds::make_session(
-      module.transport, *io_, session_options(venue_, module), *handler_,
+      module.transport, *io_, std::move(options), *handler_,
       [this](int level, std::string_view message) { this->log(session_level(level), message); });
   outbox_.bind(session_.get());
   publish_summary();
