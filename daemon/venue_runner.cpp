@@ -111,8 +111,9 @@ VenueRunner::VenueRunner(std::uint8_t index, const config::VenueConfig& venue,
   rest_gate_ = std::make_unique<feeds::RateGate>(feeds::rest_limit(venue_, module), now);
   if (recorder != nullptr) {
     auto recording = std::make_unique<RecordingHandler>(*recorder, outbox_);
-    RecordingRest recorded(*recorder);
-    feeds::RateLimitedRest rest(recorded, *rest_gate_);
+    // The limit below the recording: it records each GET as the feed asks it.
+    feeds::RateLimitedRest limited(feeds::live_rest(), *rest_gate_);
+    RecordingRest rest(*recorder, limited);
     recording->begin_build();
     try {
       recording->wrap(module.make_feed(
