@@ -21,6 +21,7 @@
 
 #include <wirebook/reader.hpp>
 
+#include "tests/common/loopback.hpp"
 #include "tests/common/process.hpp"
 
 namespace {
@@ -93,9 +94,11 @@ std::string rest_base(const std::string& url) {
   return "http://" + url.substr(host, url.find('/', host) - host);
 }
 
-std::string config_text(const TempDir& tmp, const Sim& sim) {
+std::string config_text(const TempDir& tmp, const Sim& sim, std::uint16_t metrics_port) {
   std::string out = "[daemon]\ninstance = \"storm\"\nshm_dir = \"" + tmp.file("shm") +
-                    "\"\nstats_interval_s = 1\nlog_level = \"debug\"\n";
+                    "\"\nstats_interval_s = 1\nlog_level = \"debug\"\nmetrics_listen = "
+                    "\"127.0.0.1:" +
+                    std::to_string(metrics_port) + "\"\n";
   for (const auto& v : venues()) {
     const int rests = v.kind == "ocx" ? kRestsOcx : kRests;
     out += "[[venue]]\nname = \"" + v.kind + "\"\nkind = \"" + v.kind + "\"\nurl = \"" +
@@ -204,7 +207,8 @@ TEST_CASE(
   TempDir tmp;
   Sim sim(tmp, seed);
   const std::string log = tmp.file("access.log");
-  const std::string cfg = tmp.write("storm.toml", config_text(tmp, sim));
+  const std::uint16_t metrics_port = free_port();
+  const std::string cfg = tmp.write("storm.toml", config_text(tmp, sim, metrics_port));
   const std::string dir = tmp.file("shm") + "/storm";
   INFO("config:\n" << read_file(cfg));
 
@@ -265,6 +269,19 @@ TEST_CASE(
   CHECK(count_of(access, "woo", "rest") >= 9);
   CHECK(count_of(access, "o2", "rest") >= 2);
   CHECK(count_of(access, "ocx", "rest") >= 2);
+
+  // The restarted daemon met empty buckets at its start-up and in the third
+  // storm (OCX: three streams, a burst of one; WOO: three REST books, a burst
+  // of one): its delays are exported.
+  const std::string metrics = http_get(metrics_port, "/metrics");
+  INFO("metrics:\n" << metrics);
+  CHECK(metrics.find("# TYPE wirebook_rate_limited_total counter") != std::string::npos);
+  CHECK(metrics.find("wirebook_rate_limited_total{venue=\"ocx\",kind=\"connect\"} 0\n") ==
+        std::string::npos);
+  CHECK(metrics.find("wirebook_rate_limited_total{venue=\"woo\",kind=\"rest\"} 0\n") ==
+        std::string::npos);
+  CHECK(metrics.find("wirebook_rate_limited_total{venue=\"pulse\",kind=\"connect\"}") !=
+        std::string::npos);
 
   daemon->child.signal(SIGTERM);
   CHECK(daemon->child.wait(10s) == 0);
