@@ -4,10 +4,13 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
-#include <deque>
+#include <memory>
+#include <thread>
 #include <vector>
 
+#include "feeds/common/clock.hpp"
 #include "feeds/common/rate_limit.hpp"
 
 using wirebook::feeds::bucket_within;
@@ -16,6 +19,8 @@ using wirebook::feeds::TokenBucket;
 using wirebook::feeds::WindowLimit;
 
 namespace {
+
+using namespace std::chrono_literals;
 
 constexpr std::int64_t kMs = 1'000'000;
 constexpr std::int64_t kS = 1'000 * kMs;
@@ -134,4 +139,74 @@ TEST_CASE("a gate counts the attempts it delays; an unlimited gate never waits",
   RateGate open({}, 0);
   for (int i = 0; i < 100; ++i) CHECK(open.reserve_wait_ns(0) == 0);
   CHECK(open.delayed() == 0);
+}
+
+namespace {
+
+// A REST source that records the GETs its channels are handed, in order.
+class FakeRest final : public wirebook::feeds::RestSource {
+ public:
+  class Channel final : public wirebook::feeds::RestChannel {
+   public:
+    explicit Channel(std::vector<std::uint64_t>& sent) : sent_(sent) {}
+    bool get(std::string_view /*target*/, std::uint64_t tag) override {
+      sent_.push_back(tag);
+      return true;
+    }
+    void poll(wirebook::feeds::RestReplies& /*replies*/, std::int64_t /*rt*/,
+              std::int64_t /*mono*/) noexcept override {}
+
+   private:
+    std::vector<std::uint64_t>& sent_;
+  };
+  wirebook::feeds::RestResult get(const wirebook::feeds::RestEndpoint& /*ep*/,
+                                  std::string_view /*target*/,
+                                  std::chrono::milliseconds /*timeout*/) override {
+    ++lookups;
+    return {200, "{}", {}};
+  }
+  std::unique_ptr<wirebook::feeds::RestChannel> channel(
+      const wirebook::feeds::RestEndpoint& /*ep*/, std::chrono::milliseconds /*timeout*/) override {
+    return std::make_unique<Channel>(sent);
+  }
+  std::vector<std::uint64_t> sent;
+  int lookups = 0;
+};
+
+class NoReplies final : public wirebook::feeds::RestReplies {
+ public:
+  void on_rest_reply(std::uint64_t /*tag*/, int /*status*/, const char* /*data*/,
+                     std::size_t /*len*/, std::size_t /*capacity*/, std::int64_t /*rt*/,
+                     std::int64_t /*mono*/) noexcept override {}
+};
+
+}  // namespace
+
+TEST_CASE("a rate-limited REST channel holds GETs past the bucket and hands them on in order",
+          "[feeds][rate_limit]") {
+  // Burst 1, then a token every 1 s (3 per 1 s window: 3 - 2 x 1 refills).
+  const auto started = std::chrono::steady_clock::now();  // before the gate's clock read
+  RateGate gate({3, 1 * kS}, wirebook::feeds::monotonic_ns());
+  FakeRest inner;
+  wirebook::feeds::RateLimitedRest rest(inner, gate);
+  auto channel = rest.channel({}, std::chrono::milliseconds(100));
+  NoReplies replies;
+  REQUIRE(channel->get("/a", 1));
+  REQUIRE(channel->get("/b", 2));
+  REQUIRE(channel->get("/c", 3));
+  channel->poll(replies, 0, 0);
+  CHECK(inner.sent == std::vector<std::uint64_t>{1});  // the burst; the rest wait
+  CHECK(gate.delayed() == 2);
+  while (inner.sent.size() < 3 && std::chrono::steady_clock::now() - started < 30s) {
+    std::this_thread::sleep_for(20ms);
+    channel->poll(replies, 0, 0);
+  }
+  CHECK(inner.sent == std::vector<std::uint64_t>{1, 2, 3});  // delayed, never dropped
+  CHECK(std::chrono::steady_clock::now() - started >= 2s);   // one token a second
+  // A start-up lookup takes from the same bucket and waits for its token (the
+  // next is due a second after the last one handed on): a fourth delay.
+  CHECK(rest.get({}, "/markets", std::chrono::milliseconds(100)).status == 200);
+  CHECK(inner.lookups == 1);
+  CHECK(gate.delayed() == 3);
+  CHECK(std::chrono::steady_clock::now() - started >= 3s);
 }
