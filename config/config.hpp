@@ -96,6 +96,13 @@ struct VenueConfig {
   std::uint32_t heartbeat_s = 0;
   std::uint32_t stale_ms = 0;
   std::uint32_t connect_timeout_ms = 0;
+  // Rate limits overriding the venue module's documented ones (0: the
+  // module's): at most connect_limit connection attempts per
+  // connect_limit_window_ms, rest_limit REST calls per rest_limit_window_ms.
+  std::uint32_t connect_limit = 0;
+  std::uint32_t connect_limit_window_ms = 0;
+  std::uint32_t rest_limit = 0;
+  std::uint32_t rest_limit_window_ms = 0;
   std::uint64_t max_frame_bytes = kDefaultMaxFrameBytes;
   // Position slots in the venue's segment (instruments with an account
   // position; 0: no positions section).

@@ -214,6 +214,21 @@ void read_timing(TableReader& r, const VenueRules* kind, VenueConfig& v) {
   read_idle(r, v);
 }
 
+// connect_limit / rest_limit: a count per window overriding the venue
+// module's documented limit; each needs its window.
+void read_rate_limit(TableReader& r, const std::string& key, std::uint32_t& count,
+                     std::uint32_t& window_ms) {
+  const auto n = r.integer_in(key, 1, 1'000'000);
+  const auto w = r.integer_in(key + "_window_ms", 1, 3'600'000);
+  if (n.has_value() != w.has_value()) {
+    r.problem(key + " and " + key + "_window_ms go together");
+    return;
+  }
+  if (!n) return;
+  count = static_cast<std::uint32_t>(*n);
+  window_ms = static_cast<std::uint32_t>(*w);
+}
+
 // Keys of other kinds are named as such rather than as unknown keys.
 void reject_foreign_keys(TableReader& r, std::span<const VenueRules> kinds,
                          const VenueRules* kind) {
@@ -290,6 +305,8 @@ VenueConfig parse_venue(const KeyTable& table, std::size_t index, std::span<cons
   read_symbols(r, v);
   read_sizes(r, kind, v);
   read_timing(r, kind, v);
+  read_rate_limit(r, "connect_limit", v.connect_limit, v.connect_limit_window_ms);
+  read_rate_limit(r, "rest_limit", v.rest_limit, v.rest_limit_window_ms);
   read_tls(r, v, problems, warnings);
   read_credential(r, "api_key", v.api_key);
   read_credential(r, "api_secret", v.api_secret);

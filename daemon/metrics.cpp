@@ -152,6 +152,16 @@ std::string prometheus_text(const std::vector<std::unique_ptr<VenueRunner>>& ven
                        v->summary().connected.load(std::memory_order_relaxed) ? 1 : 0);
   }
   out +=
+      "# HELP wirebook_rate_limited_total Connection attempts (kind=connect) and REST calls "
+      "(kind=rest) delayed by the venue's rate limit\n"
+      "# TYPE wirebook_rate_limited_total counter\n";
+  for (const auto& v : venues) {
+    out += fmt::format("wirebook_rate_limited_total{{venue=\"{}\",kind=\"connect\"}} {}\n",
+                       v->name(), v->connect_gate().delayed());
+    out += fmt::format("wirebook_rate_limited_total{{venue=\"{}\",kind=\"rest\"}} {}\n", v->name(),
+                       v->rest_gate().delayed());
+  }
+  out +=
       "# HELP wirebook_recorder_dropped_total Records the recorder lost (queue or buffer full; "
       "a gap record marks the place)\n# TYPE wirebook_recorder_dropped_total counter\n";
   for (const auto& v : venues) {

@@ -485,7 +485,7 @@ class RecordingChannel final : public feeds::RestChannel, private feeds::RestRep
 
 feeds::RestResult RecordingRest::get(const feeds::RestEndpoint& ep, std::string_view target,
                                      std::chrono::milliseconds timeout) {
-  feeds::RestResult r = feeds::live_rest().get(ep, target, timeout);
+  feeds::RestResult r = inner_.get(ep, target, timeout);
   const std::uint64_t tag = record::kStartupLookup | lookups_++;
   const std::int64_t rt = feeds::untapped_realtime_ns();
   const std::int64_t mono = feeds::monotonic_ns();
@@ -498,8 +498,7 @@ feeds::RestResult RecordingRest::get(const feeds::RestEndpoint& ep, std::string_
 
 std::unique_ptr<feeds::RestChannel> RecordingRest::channel(const feeds::RestEndpoint& ep,
                                                            std::chrono::milliseconds timeout) {
-  return std::make_unique<RecordingChannel>(recorder_, ++channels_,
-                                            feeds::live_rest().channel(ep, timeout));
+  return std::make_unique<RecordingChannel>(recorder_, ++channels_, inner_.channel(ep, timeout));
 }
 
 }  // namespace wirebook::daemon

@@ -196,7 +196,10 @@ class RecordingHandler final : public feeds::FrameHandler,
 // its channels then live on the venue thread.
 class RecordingRest final : public feeds::RestSource {
  public:
-  explicit RecordingRest(VenueRecorder& recorder) : recorder_(recorder) {}
+  // `inner` does the requests (the venue's rate-limited live source): the
+  // recording keeps what the feed asked when it asked, as replay asks it.
+  explicit RecordingRest(VenueRecorder& recorder, feeds::RestSource& inner = feeds::live_rest())
+      : recorder_(recorder), inner_(inner) {}
   feeds::RestResult get(const feeds::RestEndpoint& ep, std::string_view target,
                         std::chrono::milliseconds timeout) override;
   std::unique_ptr<feeds::RestChannel> channel(const feeds::RestEndpoint& ep,
@@ -204,6 +207,7 @@ class RecordingRest final : public feeds::RestSource {
 
  private:
   VenueRecorder& recorder_;
+  feeds::RestSource& inner_;
   std::uint32_t channels_ = 0;
   std::uint64_t lookups_ = 0;
 };

@@ -106,9 +106,16 @@ VenueRunner::VenueRunner(std::uint8_t index, const config::VenueConfig& venue,
         fmt::format("venue '{}': kind '{}' has no feed in this build", venue_.name, venue_.kind));
   }
   recorder_ = recorder;
+  // The venue's buckets (README "Reconnect storms"): every connection attempt
+  // of its session and every REST call of its feed take a token first.
+  const std::int64_t now = feeds::monotonic_ns();
+  connect_gate_ = std::make_unique<feeds::RateGate>(feeds::connect_limit(venue_, module), now);
+  rest_gate_ = std::make_unique<feeds::RateGate>(feeds::rest_limit(venue_, module), now);
   if (recorder != nullptr) {
     auto recording = std::make_unique<RecordingHandler>(*recorder, outbox_);
-    RecordingRest rest(*recorder);
+    // The limit below the recording: it records each GET as the feed asks it.
+    feeds::RateLimitedRest limited(feeds::live_rest(), *rest_gate_);
+    RecordingRest rest(*recorder, limited);
     recording->begin_build();
     try {
       recording->wrap(module.make_feed(
@@ -121,7 +128,9 @@ VenueRunner::VenueRunner(std::uint8_t index, const config::VenueConfig& venue,
     recording_ = recording.get();
     handler_ = std::move(recording);
   } else {
-    handler_ = module.make_feed(feeds::FeedContext{venue_, *books_, outbox_, credentials(venue_)});
+    feeds::RateLimitedRest rest(feeds::live_rest(), *rest_gate_);
+    handler_ =
+        module.make_feed(feeds::FeedContext{venue_, *books_, outbox_, credentials(venue_), rest});
   }
   feeds::FrameHandler* front = handler_.get();
   if (venue_.idle != config::IdleMode::block && venue_.warm_us > 0 &&
@@ -130,8 +139,10 @@ VenueRunner::VenueRunner(std::uint8_t index, const config::VenueConfig& venue,
                                               writer_.get(), std::int64_t{venue_.warm_us} * 1000);
     front = warmer_.get();
   }
+  feeds::SessionOptions options = session_options(venue_, module);
+  options.connect_gate = connect_gate_.get();
   session_ = feeds::make_session(
-      module.transport, *io_, session_options(venue_, module), *front,
+      module.transport, *io_, std::move(options), *front,
       [this](int level, std::string_view message) { this->log(session_level(level), message); });
   outbox_.bind(session_.get());
   publish_summary();

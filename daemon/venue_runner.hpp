@@ -20,6 +20,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "config/config.hpp"
+#include "feeds/common/rate_limit.hpp"
 #include "feeds/common/session.hpp"
 #include "feeds/common/venue_books.hpp"
 #include "feeds/common/venue_module.hpp"
@@ -91,6 +92,9 @@ class VenueRunner {
   [[nodiscard]] const VenueSummary& summary() const noexcept { return summary_; }
   [[nodiscard]] const feeds::VenueCounters& counters() const noexcept;
   [[nodiscard]] std::uint32_t book_count() const noexcept;
+  // The venue's connection and REST buckets (their delays for the metrics).
+  [[nodiscard]] const feeds::RateGate& connect_gate() const noexcept { return *connect_gate_; }
+  [[nodiscard]] const feeds::RateGate& rest_gate() const noexcept { return *rest_gate_; }
   // nullptr when the venue is not recorded.
   [[nodiscard]] const VenueRecorder* recorder() const noexcept { return recorder_; }
 
@@ -120,6 +124,9 @@ class VenueRunner {
   std::uint64_t notices_logged_ = 0;            // venue notices already logged
   std::uint64_t position_problems_logged_ = 0;  // rejected positions already logged
   ForwardingOutbox outbox_;
+  // Before handler_ and session_, which use them (venue thread only after start).
+  std::unique_ptr<feeds::RateGate> connect_gate_;
+  std::unique_ptr<feeds::RateGate> rest_gate_;
   VenueRecorder* recorder_ = nullptr;
   RecordingHandler* recording_ = nullptr;  // handler_ itself when recording
   std::unique_ptr<feeds::FrameHandler> handler_;

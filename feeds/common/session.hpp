@@ -30,6 +30,8 @@ class io_context;
 
 namespace wirebook::feeds {
 
+class RateGate;
+
 enum class Transport : std::uint8_t { websocket, sse };
 [[nodiscard]] const char* to_string(Transport t) noexcept;
 
@@ -111,6 +113,11 @@ struct SessionOptions {
   // > 0: a reconnect never starts sooner than this after the previous attempt
   // started, whatever the jittered backoff drew (a venue's connection rate limit).
   std::int64_t min_connect_interval_ns = 0;
+  // Not null: every connection attempt (each SSE stream's too) first takes a
+  // token from the venue's connection bucket, shared by all the venue's
+  // sessions and streams, and waits for it when there is none
+  // (rate_limit.hpp). Not owned; outlives the session; venue thread only.
+  RateGate* connect_gate = nullptr;
 };
 
 // Session counters, venue thread only (the daemon copies them on its tick).

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "feeds/common/clock.hpp"
+#include "feeds/common/rate_limit.hpp"
 
 namespace wirebook::feeds {
 namespace asio = boost::asio;
@@ -162,12 +163,23 @@ struct SseSession::Impl::Stream final : SseSink {
   }
 
   // ---- connect chain --------------------------------------------------------
+  // Every stream's attempt waits for the venue's connection token first.
   void connect() {
     if (owner.stopped) return;
     if (!owner.handler.stream_enabled(index)) {
       owner.say(kWarn, where() + ": stream left down (the venue logic disabled it)");
       return;
     }
+    const std::int64_t wait =
+        open_when_allowed(opt().connect_gate, monotonic_ns(), retry_timer, [this] { open(); });
+    if (wait > 0) {
+      owner.say(kInfo, where() + ": connection attempt held " + std::to_string(wait / 1'000'000) +
+                           " ms by the venue's connection rate limit");
+    }
+  }
+
+  void open() {
+    if (owner.stopped || !owner.handler.stream_enabled(index)) return;
     tls.reset();
     plain.reset();
     read_buffer.clear();

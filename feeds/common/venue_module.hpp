@@ -16,6 +16,7 @@
 #include "config/config.hpp"
 #include "feeds/common/https_client.hpp"
 #include "feeds/common/outbox.hpp"
+#include "feeds/common/rate_limit.hpp"
 #include "feeds/common/session.hpp"
 #include "feeds/common/venue_books.hpp"
 
@@ -90,6 +91,16 @@ struct VenueModule {
   // > 0: connection attempts start at least this far apart (a venue's
   // documented connection rate limit; SessionOptions::min_connect_interval_ns).
   std::int64_t min_connect_interval_ns = 0;
+  // The venue's documented rate limits (issue 23, reconnect storms), quoted
+  // from its documents in the module; where a document states none, the
+  // module's conservative choice. connect_limit: connection attempts, every
+  // connection and SSE stream of the venue together; rest_limit: every REST
+  // call of the venue (start-up lookups, snapshots, drift checks). The daemon
+  // keeps one bucket per venue and kind (rate_limit.hpp), so a storm of
+  // reconnects, or a restart right after one, stays within them. The config
+  // keys connect_limit / rest_limit (with *_window_ms) override them.
+  WindowLimit connect_limit{};
+  WindowLimit rest_limit{};
   // Builds the venue's feed, doing any start-up preparation first. nullptr:
   // the kind's config is known but its feed is not in this build yet.
   std::unique_ptr<FrameHandler> (*make_feed)(const FeedContext& context) = nullptr;
@@ -103,6 +114,18 @@ struct VenueModule {
 }
 [[nodiscard]] inline std::int64_t stale_after_ns(const config::VenueConfig& v) noexcept {
   return v.stale_ms > 0 ? std::int64_t{v.stale_ms} * 1'000'000 : 60'000'000'000;
+}
+
+// The venue's limits: the config's override where given, else the module's.
+[[nodiscard]] inline WindowLimit connect_limit(const config::VenueConfig& v,
+                                               const VenueModule& m) noexcept {
+  if (v.connect_limit == 0) return m.connect_limit;
+  return {v.connect_limit, std::int64_t{v.connect_limit_window_ms} * 1'000'000};
+}
+[[nodiscard]] inline WindowLimit rest_limit(const config::VenueConfig& v,
+                                            const VenueModule& m) noexcept {
+  if (v.rest_limit == 0) return m.rest_limit;
+  return {v.rest_limit, std::int64_t{v.rest_limit_window_ms} * 1'000'000};
 }
 
 // Reads a module's own keys from venue.options with the module's reader

@@ -22,6 +22,7 @@
 #include <string>
 
 #include "feeds/common/clock.hpp"
+#include "feeds/common/rate_limit.hpp"
 #include "feeds/common/sse_session.hpp"
 
 namespace wirebook::feeds {
@@ -89,7 +90,18 @@ struct WsSession::Impl {
   }
 
   // ---- connect chain ------------------------------------------------------
+  // Every attempt waits for the venue's connection token first.
   void connect() {
+    if (stopped) return;
+    const std::int64_t wait =
+        open_when_allowed(opt.connect_gate, monotonic_ns(), retry_timer, [this] { open(); });
+    if (wait > 0) {
+      say(kInfo, opt.host + ": connection attempt held " + std::to_string(wait / 1'000'000) +
+                     " ms by the venue's connection rate limit");
+    }
+  }
+
+  void open() {
     if (stopped) return;
     tls_ws.reset();
     plain_ws.reset();

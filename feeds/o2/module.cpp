@@ -195,6 +195,13 @@ constexpr std::array<std::string_view, 4> kKeys = {"market_ids", "rest_url",
 }  // namespace
 
 // O2 documents no application heartbeat: the session pings (PROTOCOLS §3.1).
+//
+// Rate limits (README "Reconnect storms"). REST, o2dex-api.txt "Rate Limits":
+// "Default 300 req/min. Market Maker API Key: 20,000 req/min. Exceeding
+// returns HTTP 429."; the public order book is "60 req/min public tier"
+// (PROTOCOLS §3.1), the stricter, so 60 per minute for every REST call.
+// Connections: o2dex-api.txt states no WebSocket connection limit, so 60
+// attempts per minute, a conservative choice.
 extern const VenueModule kModule = {
     .rules = {.kind = "o2",
               .heartbeat_lo = 1,
@@ -203,6 +210,8 @@ extern const VenueModule kModule = {
               .keys = kKeys,
               .read_keys = &check_keys},
     .transport_keepalive = true,
+    .connect_limit = {.count = 60, .window_ns = 60'000'000'000},
+    .rest_limit = {.count = 60, .window_ns = 60'000'000'000},
     .make_feed = &make_feed,
     .make_parser = &make_parser,
 };

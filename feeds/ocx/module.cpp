@@ -112,6 +112,11 @@ constexpr std::array<std::string_view, 3> kKeys = {"interval_ms", "check_markets
 // OCX streams send a :heartbeat comment about every 15 s, so heartbeat_s is
 // the expected server period (PROTOCOLS §5); book-stream depth is at most 100.
 // transport_keepalive: the session fails a stream silent for 2 x heartbeat_s.
+//
+// Rate limits (README "Reconnect storms"): ocx-api.txt and the streaming
+// pages state none, so conservative choices: 60 connection attempts per
+// minute for all the venue's streams together (one per market plus the user
+// stream) and 60 REST calls per minute (/perps/markets, drift checks).
 extern const VenueModule kModule = {
     .rules = {.kind = "ocx",
               .secure_scheme = "https",
@@ -125,6 +130,8 @@ extern const VenueModule kModule = {
               .read_keys = &check_keys},
     .transport = Transport::sse,
     .transport_keepalive = true,
+    .connect_limit = {.count = 60, .window_ns = 60'000'000'000},
+    .rest_limit = {.count = 60, .window_ns = 60'000'000'000},
     .make_feed = &make_feed,
     .make_parser = &make_parser,
 };

@@ -100,6 +100,12 @@ constexpr std::array<std::string_view, 7> kKeys = {
 }  // namespace
 
 // OX.FUN closes a connection without traffic for a minute (PROTOCOLS §4.1).
+//
+// Rate limits (README "Reconnect storms"). Connections, the OX.FUN docs'
+// rate-limit table (PROTOCOLS §4.3): "Initialising Websocket Connection 200
+// per minute"; kMinConnectIntervalNs spaces single attempts on top. The feed
+// makes no REST calls and the venue pages state no REST limit: 60 per minute
+// should one come, a conservative choice.
 extern const VenueModule kModule = {
     .rules = {.kind = "oxfun",
               .heartbeat_lo = 1,
@@ -109,6 +115,8 @@ extern const VenueModule kModule = {
               .keys = kKeys,
               .read_keys = &check_keys},
     .min_connect_interval_ns = kMinConnectIntervalNs,
+    .connect_limit = {.count = 200, .window_ns = 60'000'000'000},
+    .rest_limit = {.count = 60, .window_ns = 60'000'000'000},
     .make_feed = &make_feed,
     .make_parser = &make_parser,
 };

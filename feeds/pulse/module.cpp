@@ -62,6 +62,11 @@ constexpr std::array<std::string_view, 2> kKeys = {"interval", "quotes"};
 }  // namespace
 
 // public/set_heartbeat takes "not less than 10" seconds (PROTOCOLS §2.6).
+// Rate limits (README "Reconnect storms"): pulse-api.txt states none. The
+// Deribit-style venue's "32 connections per IP; the 33rd gets HTTP 429"
+// (PROTOCOLS §2.6) bounds open connections, not attempts, so 60 connection
+// attempts per minute, a conservative choice; the feed makes no REST calls
+// (60 per minute should one come).
 extern const VenueModule kModule = {
     .rules = {.kind = "pulse",
               .heartbeat_lo = 10,
@@ -70,6 +75,8 @@ extern const VenueModule kModule = {
               .heartbeat_why = "(public/set_heartbeat minimum is 10)",
               .keys = kKeys,
               .read_keys = &check_keys},
+    .connect_limit = {.count = 60, .window_ns = 60'000'000'000},
+    .rest_limit = {.count = 60, .window_ns = 60'000'000'000},
     .make_feed = &make_feed,
     .make_parser = &make_parser,
 };

@@ -182,6 +182,12 @@ constexpr std::array<std::string_view, 7> kKeys = {
 
 // v2: WOO pings every 10 s and expects a pong; v3: the server sends no ping
 // and closes a socket silent for ~60 s, so we PING every heartbeat_s (§1.4).
+//
+// Rate limits (README "Reconnect storms"). REST, woox-api.txt "Orderbook
+// snapshot (Public)": "Limit: 10 requests per 1 second" (the v3 snapshot the
+// feed fetches has no page here; the v1 page's limit is the one we have).
+// Connections: woox-api.txt states no WebSocket connection limit, so 60
+// attempts per minute, a conservative choice (OX.FUN documents 200).
 extern const VenueModule kModule = {
     .rules = {.kind = "woo",
               .heartbeat_lo = 1,
@@ -189,6 +195,8 @@ extern const VenueModule kModule = {
               .heartbeat_default = 10,
               .keys = kKeys,
               .read_keys = &check_keys},
+    .connect_limit = {.count = 60, .window_ns = 60'000'000'000},
+    .rest_limit = {.count = 10, .window_ns = 1'000'000'000},
     .make_feed = &make_feed,
     .make_parser = &make_parser,
 };

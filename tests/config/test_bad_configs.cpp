@@ -430,3 +430,10 @@ TEST_CASE("woo protocol keys are checked: values, v3-only keys, v3 topic limits"
       "venue 'woo': protocol v3 takes at most 100 topics per connection; 51 symbols with bbo "
       "need 102 (split the symbols over more venues)");
 }
+
+TEST_CASE("a rate limit without its window (or a window alone) is named", "[config]") {
+  REQUIRE_ONLY_PROBLEM(kDaemon + kWoo + "connect_limit = 4\n",
+                       "venue 'woo': connect_limit and connect_limit_window_ms go together");
+  REQUIRE_ONLY_PROBLEM(kDaemon + kWoo + "rest_limit_window_ms = 1000\n",
+                       "venue 'woo': rest_limit and rest_limit_window_ms go together");
+}

@@ -350,3 +350,24 @@ max_connection_age_s = 5
   REQUIRE(f.depth == 500);
   REQUIRE(f.rest_url == "https://api.staging.woox.io");
 }
+
+TEST_CASE("connect_limit and rest_limit override the module's limits; absent, the module's apply",
+          "[config]") {
+  const Config plain = parse_config(kDaemon + kWoo, "min.toml", kinds());
+  const feeds::VenueModule& woo = *feeds::find_venue_module("woo");
+  const feeds::WindowLimit documented = feeds::rest_limit(plain.venues.at(0), woo);
+  REQUIRE(documented.count == 10);  // woox-api.txt: "10 requests per 1 second"
+  REQUIRE(documented.window_ns == 1'000'000'000);
+  REQUIRE(feeds::connect_limit(plain.venues.at(0), woo).count == woo.connect_limit.count);
+  const Config set =
+      parse_config(kDaemon + kWoo +
+                       "connect_limit = 4\nconnect_limit_window_ms = 2000\nrest_limit = 6\n"
+                       "rest_limit_window_ms = 3000\n",
+                   "limits.toml", kinds());
+  const feeds::WindowLimit connects = feeds::connect_limit(set.venues.at(0), woo);
+  REQUIRE(connects.count == 4);
+  REQUIRE(connects.window_ns == 2'000'000'000);
+  const feeds::WindowLimit rests = feeds::rest_limit(set.venues.at(0), woo);
+  REQUIRE(rests.count == 6);
+  REQUIRE(rests.window_ns == 3'000'000'000);
+}

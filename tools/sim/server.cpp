@@ -115,6 +115,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
     // REST (plain GETs) first: the http429 knob is about WebSocket handshakes.
     if (http_ != nullptr && !websocket::is_upgrade(req_) && req_.method() == http::verb::get)
       return serve_get();
+    venue_.note_request(/*rest=*/false);
     if (venue_.http429_next())
       return reject(http::status::too_many_requests, "too many requests\n");
     if (!websocket::is_upgrade(req_))
@@ -145,6 +146,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
       if (http_ != nullptr) return serve_get();
       return reject(http::status::not_found, "no such endpoint\n");
     }
+    venue_.note_request(/*rest=*/false);
     if (status != 200) return reject(static_cast<http::status>(status), "stream refused\n");
     if (venue_.http429_next())
       return reject(http::status::too_many_requests, "too many requests\n");
@@ -211,6 +213,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   }
 
   void serve_get() {
+    venue_.note_request(/*rest=*/true);
     const std::string_view target(req_.target().data(), req_.target().size());
     std::string body;
     const int status = http_->http_get(target, body);

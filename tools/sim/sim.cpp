@@ -73,6 +73,8 @@ struct Simulator::Impl {
   asio::io_context io{1};
   asio::steady_timer tick{io};
   asio::signal_set signals{io};
+  asio::signal_set storm_signal{io};
+  std::FILE* access_log = nullptr;
   std::vector<std::unique_ptr<Venue>> venues;
   std::vector<std::unique_ptr<Listener>> listeners;
   std::atomic<bool> stop_requested{false};
@@ -92,6 +94,15 @@ struct Simulator::Impl {
         if (!ec) on_tick();
       });
     }
+  }
+
+  // SIGUSR1: every venue drops every connection at once; re-armed each time.
+  void arm_storm_signal() {
+    storm_signal.async_wait([this](boost::system::error_code ec, int) {
+      if (ec) return;
+      for (auto& v : venues) v->drop_all();
+      arm_storm_signal();
+    });
   }
 
   void begin_close(const char* reason) {
@@ -157,6 +168,13 @@ Simulator::Simulator(SimConfig cfg) : impl_(std::make_unique<Impl>()) {
     impl_->venues.push_back(std::move(v));
   }
   if (impl_->venues.empty()) throw std::runtime_error("no venue to serve");
+  if (!cfg.access_log_path.empty()) {
+    impl_->access_log = std::fopen(cfg.access_log_path.c_str(), "w");
+    if (impl_->access_log == nullptr) {
+      throw std::runtime_error("cannot write " + cfg.access_log_path);
+    }
+    for (auto& v : impl_->venues) v->set_access_log(impl_->access_log);
+  }
 }
 
 TlsMaterial Simulator::make_ca(const std::string& ca_path) {
@@ -187,6 +205,7 @@ void Simulator::listen(Venue& v, VenuePorts ports, const TlsMaterial& tls) {
 }
 
 Simulator::~Simulator() {
+  if (impl_->access_log != nullptr) std::fclose(impl_->access_log);
   if (!temp_dir_.empty()) {
     std::remove(ca_path_.c_str());
     ::rmdir(temp_dir_.c_str());
@@ -230,6 +249,8 @@ void Simulator::handle_signals() {
   impl_->signals.async_wait([this](boost::system::error_code ec, int) {
     if (!ec) stop();
   });
+  impl_->storm_signal.add(SIGUSR1);
+  impl_->arm_storm_signal();
 }
 
 void Simulator::stop() {

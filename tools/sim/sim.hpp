@@ -48,9 +48,10 @@ struct SimConfig {
   // Each module's own options as text, validated by the module (unknown keys
   // rejected, also for venues not served).
   std::map<std::string, OptionTable, std::less<>> options;
-  int linger_ms = 200;       // after a bounded run: keep sessions open this long, then close
-  std::string truth_path;    // write the truth here at the end ("" = don't)
-  std::string capture_path;  // serve this capture instead of generating
+  int linger_ms = 200;          // after a bounded run: keep sessions open this long, then close
+  std::string truth_path;       // write the truth here at the end ("" = don't)
+  std::string capture_path;     // serve this capture instead of generating
+  std::string access_log_path;  // every client request, per venue (Venue::note_request)
 };
 
 // `<venue>=<port>` (the CLI's --ws-port / --wss-port): sets one venue's plain
@@ -86,7 +87,9 @@ class Simulator {
   // Runs until a bounded run ended (and its sessions closed) or stop().
   void run();
   void stop();
-  // Makes SIGINT/SIGTERM call stop() (the CLI); call before run().
+  // Makes SIGINT/SIGTERM call stop() and SIGUSR1 drop every connection of
+  // every venue at once (a reconnect storm, Venue::drop_all) (the CLI); call
+  // before run().
   void handle_signals();
 
   // The served venue called `name`, or null; its counters are safe from any thread.

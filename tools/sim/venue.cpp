@@ -1,5 +1,7 @@
 #include "tools/sim/venue.hpp"
 
+#include <time.h>
+
 #include <algorithm>
 
 #include "tools/sim/text.hpp"
@@ -152,6 +154,21 @@ bool Venue::slow_next() {
   if (!conn_rng_.chance(rate_of(opts_.faults.defaults, FaultKind::slow))) return false;
   counters_.add(FaultKind::slow);
   return true;
+}
+
+void Venue::drop_all() {
+  for_each_session([](VenueSession& s) { s.conn().drop_tcp(); });
+  break_all();  // counted-break mode: every symbol needs a fresh snapshot
+}
+
+void Venue::note_request(bool rest) const {
+  if (access_log_ == nullptr) return;
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  const long long t_ns = static_cast<long long>(ts.tv_sec) * 1'000'000'000LL + ts.tv_nsec;
+  std::fprintf(access_log_, "%lld %.*s %s\n", t_ns, static_cast<int>(name().size()), name().data(),
+               rest ? "rest" : "connect");
+  std::fflush(access_log_);
 }
 
 void Venue::send(Connection& c, const SharedFrame& f) {

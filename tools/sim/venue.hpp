@@ -10,6 +10,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -130,6 +131,17 @@ class Venue {
   [[nodiscard]] bool slow_next();
   [[nodiscard]] int slow_ms() const noexcept { return opts_.fault_params.slow_ms; }
 
+  // Storm control (issue 23): every open connection of the venue loses its
+  // TCP connection at once, no close frame (SIGUSR1 does it for every venue).
+  void drop_all();
+  // The access log (--access-log): one line per client request, "<t_ns>
+  // <venue> connect|rest" with t_ns CLOCK_MONOTONIC, flushed at once so a
+  // test reads it while the simulator runs. connect: a WebSocket upgrade or
+  // an event-stream request (also those answered 429); rest: a plain GET.
+  // Connections refused before their request (the refuse fault) are not in it.
+  void set_access_log(std::FILE* log) noexcept { access_log_ = log; }
+  void note_request(bool rest) const;
+
   // Driver: generate due events and run timers. Returns true when it wants to
   // be polled again immediately (max-rate mode with work left).
   bool poll(Clock::time_point now);
@@ -239,6 +251,7 @@ class Venue {
   std::uint64_t refused_ = 0;
   FaultCounters counters_;
   VenueStats stats_;
+  std::FILE* access_log_ = nullptr;  // not owned (the Simulator's)
 };
 
 }  // namespace wirebook::sim

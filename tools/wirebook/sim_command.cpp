@@ -35,6 +35,7 @@ struct SimArgs {
   std::vector<std::string> sets;       // <venue>.<key>=<value>
   std::string ca_out;
   std::string truth;
+  std::string access_log;
   int linger_ms = 200;
   std::vector<std::string> faults;
   std::string capture;
@@ -112,6 +113,7 @@ sim::SimConfig make_config(const SimArgs& a) {
   cfg.truth_path = a.truth;
   cfg.linger_ms = a.linger_ms;
   cfg.capture_path = a.capture;
+  cfg.access_log_path = a.access_log;
   sim::VenueOptions& o = cfg.venue;
   o.seed = a.seed;
   o.symbols = a.symbols;
@@ -206,6 +208,9 @@ void add_serving_options(CLI::App* s, SimArgs& a) {
       "Write the generated CA certificate here (default: a new /tmp/wirebook-sim-*/ca.pem)");
   s->add_option("--truth", a.truth,
                 "Write the true final books (dump --json format) here at the end; '-' = stdout");
+  s->add_option("--access-log", a.access_log,
+                "Write one line per client request here: <CLOCK_MONOTONIC ns> <venue> "
+                "connect|rest (flushed at once; SIGUSR1 drops every connection of every venue)");
   s->add_option("--linger-ms", a.linger_ms,
                 "After a bounded run, keep connections open this long before closing them")
       ->capture_default_str();
