@@ -37,8 +37,8 @@ bool HotPathWarmer::on_stream_event(std::size_t stream, const feeds::SseEvent& e
   return inner_.on_stream_event(stream, event, recv_rt_ns, recv_mono_ns);
 }
 
-// After the feed would be too late only for the frame itself; before costs
-// one comparison per frame and a copy once a second.
+// Copied before the feed sees the frame, which it may parse in place: one
+// comparison per frame, and a copy (rarely an allocation) once a second.
 void HotPathWarmer::keep_sample(std::string_view event_type, const char* data, std::size_t len,
                                 std::int64_t now_mono_ns) noexcept {
   if (sampled_ns_ >= 0 && now_mono_ns - sampled_ns_ < kSampleEveryNs) return;
