@@ -17,37 +17,35 @@ HotPathWarmer::HotPathWarmer(feeds::FrameHandler& inner,
                              std::unique_ptr<feeds::MessageParser> parser,
                              const feeds::VenueBooks& books, const shm::VenueWriter* writer,
                              std::int64_t interval_ns)
-    : inner_(inner),
+    : ForwardingHandler(&inner),
       parser_(std::move(parser)),
       books_(books),
       writer_(writer),
-      interval_ns_(interval_ns) {}
+      interval_ns_(interval_ns),
+      sample_(kMaxSampleBytes + simdjson::SIMDJSON_PADDING) {
+  sample_type_.reserve(kMaxSampleTypeBytes);
+}
 
 bool HotPathWarmer::on_frame(const char* data, std::size_t len, std::size_t capacity,
                              std::int64_t recv_rt_ns, std::int64_t recv_mono_ns) noexcept {
-  last_ns_ = recv_mono_ns;
   keep_sample({}, data, len, recv_mono_ns);
-  return inner_.on_frame(data, len, capacity, recv_rt_ns, recv_mono_ns);
+  return ForwardingHandler::on_frame(data, len, capacity, recv_rt_ns, recv_mono_ns);
 }
 
 bool HotPathWarmer::on_stream_event(std::size_t stream, const feeds::SseEvent& event,
                                     std::int64_t recv_rt_ns, std::int64_t recv_mono_ns) noexcept {
-  last_ns_ = recv_mono_ns;
   keep_sample(event.type, event.data, event.len, recv_mono_ns);
-  return inner_.on_stream_event(stream, event, recv_rt_ns, recv_mono_ns);
+  return ForwardingHandler::on_stream_event(stream, event, recv_rt_ns, recv_mono_ns);
 }
 
 // Copied before the feed sees the frame, which it may parse in place: one
-// comparison per frame, and a copy (rarely an allocation) once a second.
+// comparison per frame, and a copy into the buffer made at construction once
+// a second (never an allocation).
 void HotPathWarmer::keep_sample(std::string_view event_type, const char* data, std::size_t len,
                                 std::int64_t now_mono_ns) noexcept {
   if (sampled_ns_ >= 0 && now_mono_ns - sampled_ns_ < kSampleEveryNs) return;
-  try {
-    sample_.resize(len + simdjson::SIMDJSON_PADDING);
-    sample_type_.assign(event_type);
-  } catch (...) {
-    return;  // no memory: keep the previous sample
-  }
+  if (len > kMaxSampleBytes || event_type.size() > kMaxSampleTypeBytes) return;
+  sample_type_.assign(event_type);  // within the reserved capacity
   std::memcpy(sample_.data(), data, len);
   sample_len_ = len;
   sampled_ns_ = now_mono_ns;

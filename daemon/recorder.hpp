@@ -26,6 +26,7 @@
 
 #include "config/config.hpp"
 #include "feeds/common/clock.hpp"
+#include "feeds/common/forwarding_handler.hpp"
 #include "feeds/common/https_client.hpp"
 #include "feeds/common/session.hpp"
 #include "record/format.hpp"
@@ -119,7 +120,7 @@ class VenueRecorder {
 // each input is recorded after the feed handled it, with the realtime values
 // the feed read meanwhile (a feeds::ClockTap installed for the call).
 // Venue thread only.
-class RecordingHandler final : public feeds::FrameHandler,
+class RecordingHandler final : public feeds::ForwardingHandler,
                                public feeds::Outbox,
                                private feeds::ClockTap {
  public:
@@ -127,7 +128,10 @@ class RecordingHandler final : public feeds::FrameHandler,
 
   RecordingHandler(VenueRecorder& recorder, feeds::Outbox& next)
       : recorder_(recorder), next_(next) {}
-  void wrap(std::unique_ptr<feeds::FrameHandler> inner) { inner_ = std::move(inner); }
+  void wrap(std::unique_ptr<feeds::FrameHandler> inner) {
+    inner_ = std::move(inner);
+    forward_to(*inner_);
+  }
   // Around the feed's construction (cold thread, before the recorder starts):
   // the realtime values the feed reads while it is built (its books' first
   // status events, say) become a feed_built record after each file's meta.
@@ -141,19 +145,10 @@ class RecordingHandler final : public feeds::FrameHandler,
                 std::int64_t recv_realtime_ns, std::int64_t recv_mono_ns) noexcept override;
   bool on_timer(std::int64_t now_mono_ns) noexcept override;
 
-  // Multi-stream transports: the questions go to the feed unrecorded (its
-  // answers follow from the config and what it was given); the inputs are
-  // recorded per stream.
-  [[nodiscard]] std::vector<std::string> stream_targets() const override {
-    return inner_->stream_targets();
-  }
-  [[nodiscard]] std::vector<std::pair<std::string, std::string>> stream_headers(
-      std::size_t stream) const override {
-    return inner_->stream_headers(stream);
-  }
-  [[nodiscard]] bool stream_enabled(std::size_t stream) const noexcept override {
-    return inner_->stream_enabled(stream);
-  }
+  // Multi-stream transports: the questions (stream_targets, stream_headers,
+  // stream_enabled) go to the feed unrecorded, as ForwardingHandler passes
+  // them (the answers follow from the config and what the feed was given);
+  // the inputs are recorded per stream.
   void on_stream_open(std::size_t stream, std::int64_t now_mono_ns) override;
   void on_stream_close(std::size_t stream, std::int64_t now_mono_ns) override;
   bool on_stream_event(std::size_t stream, const feeds::SseEvent& event,
