@@ -12,6 +12,10 @@
 // after the start and every event appended by the mirror. Exit 1 otherwise.
 //
 //   nats_bench [--file-storage] [--updates N] [--events N] [--bridge-idle-us N] [--books N]
+//              [--mirror-spin]
+// --bridge-idle-us 0: the bridge spins; --mirror-spin: the mirror polls NATS
+// without blocking (each costs a core). The floor's receiver always blocks: a
+// second spinning thread would only fight the mirror's for the cores.
 // --books: instruments of the venue (4); the updates cycle through them.
 // nats-server comes from $NATS_SERVER or /usr/sbin/nats-server.
 #include <arpa/inet.h>
@@ -225,6 +229,7 @@ struct Args {
   std::uint64_t events = 1'000'000;
   std::int64_t bridge_idle_us = 20;
   std::uint32_t books = 4;
+  bool mirror_spin = false;
 };
 
 Args parse_args(int argc, char** argv) {
@@ -232,6 +237,7 @@ Args parse_args(int argc, char** argv) {
   for (int k = 1; k < argc; ++k) {
     const bool has_value = k + 1 < argc;
     if (std::strcmp(argv[k], "--file-storage") == 0) a.file_storage = true;
+    if (std::strcmp(argv[k], "--mirror-spin") == 0) a.mirror_spin = true;
     if (std::strcmp(argv[k], "--updates") == 0 && has_value) {
       a.updates = std::strtoull(argv[++k], nullptr, 10);
     } else if (std::strcmp(argv[k], "--events") == 0 && has_value) {
@@ -362,6 +368,7 @@ int run(const Args& a, const std::string& root, const std::string& url) {
   mo.source = "bsrc";
   mo.instance = "bmir";
   mo.segments.dir = root + "/mir";
+  mo.spin = a.mirror_spin;
   wn::Mirror mirror(mo, *mc);
   std::string err;
   if (!bridge.start(err) || !mirror.start(10000, err)) {
@@ -372,9 +379,11 @@ int run(const Args& a, const std::string& root, const std::string& url) {
   std::thread mt([&] { mirror.run(&stop_fn); });
   std::printf(
       "nats_bench: %s, nats-server 2.9 on loopback, %s storage, bridge and mirror as "
-      "threads of this process (separate connections), bridge idle sleep %lld us, %u books\n",
+      "threads of this process (separate connections), bridge idle sleep %lld us%s, mirror %s, "
+      "%u books\n",
       wirebook::bench::cpu_name().c_str(), a.file_storage ? "file" : "memory",
-      static_cast<long long>(a.bridge_idle_us), g_books);
+      static_cast<long long>(a.bridge_idle_us), a.bridge_idle_us == 0 ? " (spins)" : "",
+      a.mirror_spin ? "spins" : "blocks", g_books);
   bool ok = wait_for([&] { return mirror_matches(mo.segments.dir, src); }, 30);
   if (!ok) std::fprintf(stderr, "mirror never caught up with the initial books\n");
   ok = ok && latency_phase(src, mirror, mo.segments.dir, a.updates);

@@ -20,10 +20,14 @@ struct DaemonVenue {
   std::vector<std::string> sim_args;  // beyond --venue, --rate, --frames and the ports
   std::string config_lines;           // beyond name, kind, url, symbols and depth
   std::vector<std::string> env;       // the daemon's environment (credentials by reference)
+  // The low-latency modes, one per case (each spins a core): the bridge's
+  // --idle-us 0 and the mirror's --spin.
+  std::vector<std::string> bridge_args;
+  std::vector<std::string> mirror_args;
 };
 
 DaemonVenue woo_venue() {
-  return {"woo", {"SPOT_BTC_USDT", "PERP_BTC_USDT", "SPOT_ETH_USDT"}, {}, "", {}};
+  return {"woo", {"SPOT_BTC_USDT", "PERP_BTC_USDT", "SPOT_ETH_USDT"}, {}, "", {}, {}, {"--spin"}};
 }
 
 // Logged in with positions on: the simulator's script opens, increases,
@@ -37,7 +41,9 @@ DaemonVenue oxfun_venue() {
            "oxfun.api_secret=mirror test secret", "--set", "oxfun.position_ms=1000"},
           "positions = true\nstale_ms = 600000\napi_key_env = \"WB_TEST_OX_KEY\"\n"
           "api_secret_env = \"WB_TEST_OX_SECRET\"\n",
-          {"WB_TEST_OX_KEY=desk-3", "WB_TEST_OX_SECRET=mirror test secret"}};
+          {"WB_TEST_OX_KEY=desk-3", "WB_TEST_OX_SECRET=mirror test secret"},
+          {"--idle-us", "0"},
+          {}};
 }
 
 // `wirebook sim` serving the venue over ws://: its market waits for the
@@ -131,11 +137,15 @@ Chain run_chain(const DaemonVenue& v, const std::function<bool(const std::string
   const bool live = wait_until([&] { return live_books(src, v.kind) == v.symbols.size(); }, 60s);
   INFO("wirebookd:\n" << daemon.err());
   REQUIRE(live);
-  auto bridge =
-      start_cli(tmp, "bridge", {"bridge", "--instance", "t", "--dir", src, "--nats", server.url()});
-  auto mirror = start_cli(tmp, "mirror",
-                          {"mirror", "--source", "t", "--instance", "tm", "--dir", mir, "--nats",
-                           server.url(), "--wait-ms", "30000"});
+  std::vector<std::string> bridge_argv{"bridge", "--instance", "t",         "--dir",
+                                       src,      "--nats",     server.url()};
+  bridge_argv.insert(bridge_argv.end(), v.bridge_args.begin(), v.bridge_args.end());
+  std::vector<std::string> mirror_argv{"mirror",     "--source",  "t",    "--instance",
+                                       "tm",         "--dir",     mir,    "--nats",
+                                       server.url(), "--wait-ms", "30000"};
+  mirror_argv.insert(mirror_argv.end(), v.mirror_args.begin(), v.mirror_args.end());
+  auto bridge = start_cli(tmp, "bridge", bridge_argv);
+  auto mirror = start_cli(tmp, "mirror", mirror_argv);
   // Quiescence: the simulator's market and script have ended (it lingers
   // with the connection open) when two views in a row are equal, settled
   // and every book LIVE.

@@ -465,7 +465,7 @@ void Bridge::run(bool (*stop)()) {
   // Idle sleeps are short: keep the kernel's timer slack out of the latency.
   (void)::prctl(PR_SET_TIMERSLACK, 1000UL, 0UL, 0UL, 0UL);
   while (!stop()) {
-    if (step(shm::detail::monotonic_ns()) == 0) {
+    if (step(shm::detail::monotonic_ns()) == 0 && options_.idle_sleep_us > 0) {
       struct timespec ts {
         0, options_.idle_sleep_us * 1000
       };

@@ -35,6 +35,8 @@ struct BridgeOptions {
   std::int64_t snapshot_interval_ms = 5000;
   std::int64_t heartbeat_ms = 100;  // a SOURCE record at least this often per venue
   std::size_t max_message_bytes = 256 * 1024;
+  // Sleep this long when a pass found nothing; 0 spins (never sleeps: the
+  // lowest latency, at the cost of a whole core).
   std::int64_t idle_sleep_us = 20;
   // Event stream limits (created when absent).
   bool file_storage = true;
@@ -67,7 +69,7 @@ class Bridge {
   [[nodiscard]] bool start(std::string& error);
   // One pass over every venue; returns the number of records produced.
   std::size_t step(std::int64_t now_monotonic_ns);
-  // step() until `stop` returns true; sleeps idle_sleep_us when idle.
+  // step() until `stop` returns true; sleeps idle_sleep_us when idle (0: spins).
   void run(bool (*stop)());
   // Called from the client's publish-ack callback.
   void on_ack(std::string_view subject, bool ok, std::uint64_t stream_seq);

@@ -108,6 +108,7 @@ class OrderedConsumer {
   OrderedConsumer(const OrderedConsumer&) = delete;
   OrderedConsumer& operator=(const OrderedConsumer&) = delete;
   // Returns 1 with a message, 0 on timeout, -1 on error (text in `error`).
+  // timeout_ms 0: only a message already received (never blocks).
   [[nodiscard]] int next(StoredMsg& out, std::int64_t timeout_ms, std::string& error);
 
   struct Impl;

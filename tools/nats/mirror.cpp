@@ -683,7 +683,7 @@ void Mirror::run_venue(Venue& v, bool (*stop)()) {
     const std::int64_t now = now_ns();
     v.recover(now);
     if (v.consumer != nullptr) {
-      const int r = v.consumer->next(m, kPollMs, err);
+      const int r = v.consumer->next(m, options_.spin ? 0 : kPollMs, err);
       if (r == 1) v.handle(m, now_ns());
       if (r < 0) v.resubscribe(v.last_stream_seq + 1, 0);  // the seq chain still checks
     } else {

@@ -38,6 +38,9 @@ struct MirrorOptions {
   std::vector<std::string> venues;  // empty: every venue the bridge lists
   std::int64_t stale_ms = 1000;     // no message from the bridge this long: STALE
   std::int64_t recover_retry_ms = 500;
+  // Poll the consumer without blocking: saves the wake-up of a thread
+  // waiting for a message, at the cost of a whole core per venue.
+  bool spin = false;
 };
 
 // Source publish -> mirror publish latency (the mirror's CLOCK_REALTIME at its

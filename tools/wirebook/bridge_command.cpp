@@ -84,6 +84,10 @@ void setup_bridge(CLI::App& app, int& exit_code) {
   s->add_option("--heartbeat-ms", args->bridge.heartbeat_ms,
                 "A message per venue at least this often (the mirror's staleness clock)")
       ->capture_default_str();
+  s->add_option("--idle-us", args->bridge.idle_sleep_us,
+                "Sleep this long when the rings are quiet; 0 spins (lowest latency, a whole core)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   s->add_flag("--memory-storage", args->memory_storage,
               "Create the streams in memory instead of files");
   s->add_option("--max-age-s", args->max_age_s, "Event stream: keep messages this long")

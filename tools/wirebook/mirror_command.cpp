@@ -85,6 +85,8 @@ void setup_mirror(CLI::App& app, int& exit_code) {
   s->add_option("--stale-ms", args->mirror.stale_ms,
                 "Books turn STALE when the bridge is silent this long")
       ->capture_default_str();
+  s->add_flag("--spin", args->mirror.spin,
+              "Poll NATS without blocking: lower latency, a whole core per venue");
   s->add_option("--wait-ms", args->wait_ms,
                 "Wait this long for the bridge's first publication (0: forever)")
       ->capture_default_str();
