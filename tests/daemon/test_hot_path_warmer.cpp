@@ -153,7 +153,7 @@ TEST_CASE("hot-path warmer: one sample a second; a frame too big to keep is skip
   CHECK_FALSE(f.frame("{\"first\":1}", 0));
   CHECK_FALSE(f.frame("{\"within\":1}", s - 1));  // within the second: not kept
   const std::string big = "\"" + std::string(HotPathWarmer::kMaxSampleBytes, 'x') + "\"";
-  CHECK_FALSE(f.frame(big, s));                // due, but too big: not kept
+  CHECK_FALSE(f.frame(big, s));                 // due, but too big: not kept
   CHECK_FALSE(f.frame("{\"next\":1}", s + 1));  // the next frame that fits is
   f.warmer.on_idle_turn(s + 1 + kInterval);
   CHECK(f.parsed == std::vector<std::string>{"|{\"next\":1}"});
