@@ -6,9 +6,10 @@ loopback (pinned to --sim-cpu) and `wirebookd` with that one venue (pinned to
 --daemon-cpu, `idle = MODE`). Once every book is LIVE and a warm-up has
 passed, the daemon's own receive->publish histogram
 (wirebook_recv_to_publish_seconds, 16 sub-buckets per power of two) and its
-venue-thread CPU time are read from /metrics twice, `--seconds` apart; the
-table gives the percentiles of the difference (interpolated inside a bucket,
-so within 1/16 of the value) and the thread's CPU use over the window.
+venue-thread CPU time are read over a `--seconds` window by `wirebook status
+--metrics --window` (two scrapes; the percentiles of their difference,
+interpolated inside a bucket, so within 1/16 of the value, and the thread's
+CPU use over the window).
 
 usage: idle_sweep.py --build BUILD_DIR [--rates 50,2000,0] [--modes block,spin,backoff]
                      [--seconds 20] [--out FILE]
@@ -16,6 +17,7 @@ Every process is started here with a temporary directory and stopped at the
 end; each point is bounded in time.
 """
 import argparse
+import json
 import os
 import re
 import shutil
@@ -28,8 +30,6 @@ import time
 import urllib.request
 
 SYMBOLS = ["SPOT_BTC_USDT", "PERP_BTC_USDT", "SPOT_ETH_USDT", "PERP_ETH_USDT"]
-BUCKET = re.compile(
-    r'^wirebook_recv_to_publish_seconds_bucket\{venue="woo",le="([^"]+)"\} (\d+)$', re.M)
 
 
 def free_port():
@@ -62,11 +62,6 @@ def scrape(port):
         return r.read().decode()
 
 
-def metric(text, name):
-    m = re.search(rf'^{name}\{{venue="woo"\}} (\S+)$', text, re.M)
-    return float(m.group(1)) if m else 0.0
-
-
 def books_live(port):
     try:
         text = scrape(port)
@@ -75,28 +70,16 @@ def books_live(port):
     return f'wirebook_books{{venue="woo",state="live"}} {len(SYMBOLS)}' in text
 
 
-def histogram(text):
-    """[(upper bound in seconds, cumulative count)] in order, +Inf last."""
-    return [(float("inf") if le == "+Inf" else float(le), int(n))
-            for le, n in BUCKET.findall(text)]
-
-
-def quantile(before, after, q):
-    """Quantile q of the samples recorded between two scrapes, in seconds."""
-    counts = [a[1] - b[1] for a, b in zip(after, before)]
-    total = counts[-1]
-    if total == 0:
-        return float("nan")
-    rank = q * total
-    lower, seen = 0.0, 0
-    for (upper, _), cum in zip(after, counts):
-        if cum >= rank:
-            if upper == float("inf"):
-                return lower  # beyond the last finite bound: report that bound
-            inside = cum - seen
-            return lower + (upper - lower) * ((rank - seen) / inside if inside else 1.0)
-        lower, seen = upper, cum
-    return lower
+def window(wirebook, shm_dir, metrics_port, seconds):
+    """`wirebook status --window`: the daemon's figures over `seconds` (two scrapes)."""
+    out = subprocess.run(
+        [wirebook, "status", "--json", "--dir", shm_dir, "--metrics",
+         f"127.0.0.1:{metrics_port}", "--window", str(seconds)],
+        capture_output=True, text=True, timeout=seconds + 60)
+    status = json.loads(out.stdout.splitlines()[0])
+    if "window" not in status or "recv_to_publish" not in status:
+        raise RuntimeError(f"wirebook status gave no window figures: {out.stdout}{out.stderr}")
+    return status
 
 
 def daemon_config(tmp, url, metrics_port, mode, cpu, spin_us):
@@ -158,9 +141,7 @@ def measure(args, mode, rate):
                                   stderr=open(os.path.join(tmp, "daemon.log"), "w"))
         wait_until("every book LIVE", lambda: books_live(metrics_port), 30)
         time.sleep(args.warmup)
-        first, t0 = scrape(metrics_port), time.monotonic()
-        time.sleep(args.seconds)
-        last, t1 = scrape(metrics_port), time.monotonic()
+        status = window(wirebook, os.path.join(tmp, "shm", "sweep"), metrics_port, args.seconds)
         if daemon.poll() is not None:
             raise RuntimeError(f"wirebookd exited with {daemon.returncode}")
     finally:
@@ -168,13 +149,9 @@ def measure(args, mode, rate):
             if p is not None:
                 stop(p)
         shutil.rmtree(tmp, ignore_errors=True)
-    before, after = histogram(first), histogram(last)
-    wall = t1 - t0
-    frames = (metric(last, "wirebook_frames_total") - metric(first, "wirebook_frames_total")) / wall
-    cpu = (metric(last, "wirebook_venue_thread_cpu_seconds_total") -
-           metric(first, "wirebook_venue_thread_cpu_seconds_total")) / wall
-    samples = after[-1][1] - before[-1][1]
-    us = [quantile(before, after, q) * 1e6 for q in (0.5, 0.99, 0.999)]
+    lat, win = status["recv_to_publish"], status["window"]
+    us = [lat[k] / 1e3 for k in ("p50_ns", "p99_ns", "p999_ns")]
+    samples, frames, cpu = lat["count"], win["frames_per_s"], win["thread_cpu"]
     return us + [samples, frames, cpu]
 
 

@@ -11,9 +11,11 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <limits>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -32,6 +34,9 @@ namespace shm = wirebook::shm;
 const std::vector<std::string> kSymbols = {"SPOT_BTC_USDT", "PERP_BTC_USDT", "SPOT_ETH_USDT"};
 
 // A NOTIFY_SOCKET (AF_UNIX datagram) collecting every message sd_notify sends.
+// Reads the daemon's notifications on a thread of its own, as systemd does:
+// a datagram queue left unread fills after a few (net.unix.max_dgram_qlen),
+// and then the daemon's next sd_notify blocks, its SIGTERM stop with it.
 class NotifyListener {
  public:
   explicit NotifyListener(std::string path) : path_(std::move(path)) {
@@ -40,27 +45,45 @@ class NotifyListener {
     a.sun_family = AF_UNIX;
     path_.copy(a.sun_path, sizeof a.sun_path - 1);
     REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+    reader_ = std::thread([this] {
+      while (!stop_.load()) {
+        drain();
+        std::this_thread::sleep_for(5ms);
+      }
+    });
   }
-  ~NotifyListener() { ::close(fd_); }
+  ~NotifyListener() {
+    stop_ = true;
+    reader_.join();
+    ::close(fd_);
+  }
   NotifyListener(const NotifyListener&) = delete;
   NotifyListener& operator=(const NotifyListener&) = delete;
   [[nodiscard]] const std::string& path() const { return path_; }
   // Everything received so far, one message per line.
-  const std::string& text() {
-    char buf[4096];
-    ssize_t n = 0;
-    while ((n = ::recv(fd_, buf, sizeof buf, 0)) > 0) {
-      log_.append(buf, static_cast<std::size_t>(n));
-      log_ += '\n';
-    }
+  std::string text() {
+    drain();
+    const std::lock_guard<std::mutex> lock(mutex_);
     return log_;
   }
   bool saw(const std::string& line) { return text().find(line) != std::string::npos; }
 
  private:
+  void drain() {
+    char buf[4096];
+    ssize_t n = 0;
+    const std::lock_guard<std::mutex> lock(mutex_);
+    while ((n = ::recv(fd_, buf, sizeof buf, 0)) > 0) {
+      log_.append(buf, static_cast<std::size_t>(n));
+      log_ += '\n';
+    }
+  }
   std::string path_;
   int fd_ = -1;
+  std::mutex mutex_;
   std::string log_;
+  std::atomic<bool> stop_{false};
+  std::thread reader_;
 };
 
 std::vector<std::string> sim_argv(const TempDir& tmp, bool tls,
@@ -247,6 +270,33 @@ TEST_CASE("wirebookd against the simulator: books LIVE, metrics, notify, SIGTERM
     CHECK(field("p50_ns") > 0);
     CHECK(field("p50_ns") <= field("p99_ns"));
     CHECK(field("p99_ns") <= field("p999_ns"));
+    // --window: the same figures over one second only (the simulator sends
+    // 50 frames/s), with the rates of that second.
+    const auto windowed =
+        run({env_or_fail("WIREBOOK"), "status", "--json", "--dir", dir, "--metrics",
+             "127.0.0.1:" + std::to_string(metrics_port), "--window", "1"},
+            tmp.path());
+    INFO(windowed.out << windowed.err);
+    CHECK(windowed.status == 0);
+    const auto number = [&](const std::string& name) {
+      const auto f = windowed.out.find("\"" + name + "\":");
+      REQUIRE(f != std::string::npos);
+      return std::stod(windowed.out.substr(f + name.size() + 3));
+    };
+    CHECK(number("count") > 0);
+    // Fewer than since the start: the publications before the window are not in it.
+    const auto since_start = run({env_or_fail("WIREBOOK"), "status", "--json", "--dir", dir,
+                                  "--metrics", "127.0.0.1:" + std::to_string(metrics_port)},
+                                 tmp.path());
+    const auto total = since_start.out.find(lat);
+    REQUIRE(total != std::string::npos);
+    CHECK(number("count") < std::stod(since_start.out.substr(total + lat.size())));
+    CHECK(number("p50_ns") > 0);
+    CHECK(number("p50_ns") <= number("p999_ns"));
+    CHECK(number("seconds") >= 1.0);
+    CHECK(number("frames_per_s") > 1);
+    CHECK(number("frames_per_s") < 500);
+    CHECK(number("thread_cpu") < 0.5);  // idle = block
     // An unreachable endpoint costs only the latency line.
     const auto no_metrics = run(
         {env_or_fail("WIREBOOK"), "status", "--dir", dir, "--metrics", "127.0.0.1:1"}, tmp.path());

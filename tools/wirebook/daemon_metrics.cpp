@@ -129,11 +129,41 @@ double histogram_quantile(const std::vector<std::pair<double, std::uint64_t>>& h
   return lower;
 }
 
-std::optional<LatencyFigures> recv_to_publish(std::string_view exposition, std::string_view venue) {
-  const auto h = recv_to_publish_buckets(exposition, venue);
+std::vector<std::pair<double, std::uint64_t>> histogram_between(
+    const std::vector<std::pair<double, std::uint64_t>>& before,
+    const std::vector<std::pair<double, std::uint64_t>>& after) {
+  if (before.empty()) return after;
+  if (before.size() != after.size()) return {};
+  std::vector<std::pair<double, std::uint64_t>> out;
+  for (std::size_t k = 0; k < after.size(); ++k) {
+    if (before[k].first != after[k].first || before[k].second > after[k].second) return {};
+    out.emplace_back(after[k].first, after[k].second - before[k].second);
+  }
+  return out;
+}
+
+std::optional<LatencyFigures> recv_to_publish(std::string_view exposition, std::string_view venue,
+                                              std::string_view baseline) {
+  const auto h = histogram_between(recv_to_publish_buckets(baseline, venue),
+                                   recv_to_publish_buckets(exposition, venue));
   if (h.empty() || h.back().second == 0) return std::nullopt;
   return LatencyFigures{h.back().second, histogram_quantile(h, 0.5), histogram_quantile(h, 0.99),
                         histogram_quantile(h, 0.999)};
+}
+
+std::optional<double> venue_value(std::string_view exposition, std::string_view metric,
+                                  std::string_view venue) {
+  const std::string key = std::string(metric) + "{venue=\"" + std::string(venue) + "\"} ";
+  for (std::size_t at = 0; (at = exposition.find(key, at)) != std::string_view::npos; ++at) {
+    if (at > 0 && exposition[at - 1] != '\n') continue;  // a longer name ending in `metric`
+    const auto end = exposition.find('\n', at);
+    const std::string value(exposition.substr(at + key.size(), end - at - key.size()));
+    char* stop = nullptr;
+    const double v = std::strtod(value.c_str(), &stop);
+    if (stop == value.c_str()) return std::nullopt;
+    return v;
+  }
+  return std::nullopt;
 }
 
 }  // namespace wirebook::cli

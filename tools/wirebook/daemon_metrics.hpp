@@ -35,9 +35,23 @@ struct LatencyFigures {
 [[nodiscard]] double histogram_quantile(const std::vector<std::pair<double, std::uint64_t>>& h,
                                         double q);
 
-// p50/p99/p99.9 of `venue` since the daemon started; nullopt when the
-// exposition has no histogram for it or it is empty.
+// The samples recorded between two scrapes of the same daemon: `after`
+// minus `before`, bucket by bucket (an empty `before`: everything in
+// `after`). Empty when the two do not have the same buckets.
+[[nodiscard]] std::vector<std::pair<double, std::uint64_t>> histogram_between(
+    const std::vector<std::pair<double, std::uint64_t>>& before,
+    const std::vector<std::pair<double, std::uint64_t>>& after);
+
+// p50/p99/p99.9 of `venue` since the daemon started, or since the scrape
+// `baseline` when it is not empty; nullopt when the exposition has no
+// histogram for it or nothing was recorded.
 [[nodiscard]] std::optional<LatencyFigures> recv_to_publish(std::string_view exposition,
-                                                            std::string_view venue);
+                                                            std::string_view venue,
+                                                            std::string_view baseline = {});
+
+// The value of `metric{venue="V"}` (a per-venue counter or gauge such as
+// wirebook_frames_total); nullopt when absent.
+[[nodiscard]] std::optional<double> venue_value(std::string_view exposition,
+                                                std::string_view metric, std::string_view venue);
 
 }  // namespace wirebook::cli

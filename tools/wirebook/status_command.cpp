@@ -1,11 +1,14 @@
 // `wirebook status`: per venue the writer's liveness, heartbeat age,
 // generation, counters and books by state; the exit code says whether every
 // configured book is LIVE, so monitoring scripts can use it.
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <thread>
 #include <vector>
 
 #include <wirebook/reader.hpp>
@@ -22,6 +25,14 @@ struct StatusArgs {
   std::vector<std::string> venues;
   bool json = false;
   std::string metrics;  // HOST:PORT of the daemon's metrics_listen; empty: no latency
+  double window_s = 0;  // > 0: the latency over this window (two scrapes), with rates
+};
+
+// What a --window showed of one venue, from the daemon's counters.
+struct WindowFigures {
+  double seconds = 0;
+  double frames_per_s = 0;
+  double thread_cpu = 0;  // venue thread CPU seconds per second (1 = a whole core)
 };
 
 inline constexpr int kStatusCount = 5;  // syncing .. disconnected
@@ -52,6 +63,7 @@ struct VenueStatus {
   std::uint32_t books[kStatusCount] = {};
   std::vector<NotLive> not_live;
   std::optional<LatencyFigures> latency;  // from the daemon's /metrics (--metrics)
+  std::optional<WindowFigures> window;    // --window
   [[nodiscard]] bool healthy() const {
     return open_rc == kExitOk && writer == shm::Liveness::alive && not_live.empty();
   }
@@ -137,11 +149,16 @@ void print_text(const VenueStatus& v) {
   std::printf("\n");
   for (const auto& n : v.not_live) std::printf("  not live: %s (%s)\n", n.symbol.c_str(), n.status);
   if (v.latency) {
+    char over[48] = "since start";
+    if (v.window) std::snprintf(over, sizeof over, "over the last %.1f s", v.window->seconds);
     std::printf(
-        "  recv->publish since start: p50 %.2f us, p99 %.2f us, p99.9 %.2f us over %llu "
-        "publications\n",
-        v.latency->p50_ns / 1e3, v.latency->p99_ns / 1e3, v.latency->p999_ns / 1e3,
+        "  recv->publish %s: p50 %.2f us, p99 %.2f us, p99.9 %.2f us over %llu publications\n",
+        over, v.latency->p50_ns / 1e3, v.latency->p99_ns / 1e3, v.latency->p999_ns / 1e3,
         static_cast<unsigned long long>(v.latency->count));
+  }
+  if (v.window) {
+    std::printf("  window: %.0f frames/s, venue thread CPU %.0f %%\n", v.window->frames_per_s,
+                v.window->thread_cpu * 100);
   }
 }
 
@@ -180,7 +197,24 @@ std::string json_line(const VenueStatus& v, const std::string& instance, const c
          ",\"p99_ns\":" + std::to_string(std::llround(v.latency->p99_ns)) +
          ",\"p999_ns\":" + std::to_string(std::llround(v.latency->p999_ns)) + "}";
   }
+  if (v.window) {
+    char buf[160];
+    std::snprintf(buf, sizeof buf,
+                  ",\"window\":{\"seconds\":%.3f,\"frames_per_s\":%.1f,\"thread_cpu\":%.4f}",
+                  v.window->seconds, v.window->frames_per_s, v.window->thread_cpu);
+    o += buf;
+  }
   return o + "}";
+}
+
+WindowFigures window_figures(std::string_view before, std::string_view after,
+                             const std::string& venue, double seconds) {
+  const auto rate = [&](std::string_view metric) {
+    const auto a = venue_value(before, metric, venue);
+    const auto b = venue_value(after, metric, venue);
+    return a && b && seconds > 0 ? (*b - *a) / seconds : 0.0;
+  };
+  return {seconds, rate("wirebook_frames_total"), rate("wirebook_venue_thread_cpu_seconds_total")};
 }
 
 // The daemon's /metrics text, or empty (after a warning) when unreachable:
@@ -228,13 +262,21 @@ int run_status(const StatusArgs& a) {
     std::printf("instance %s (%s): daemon %s, %u venues\n", inst.instance_name(), dir.c_str(),
                 shm::to_string(daemon), inst.venue_count());
   }
+  // --window: two scrapes, window_s apart; the figures are their difference.
+  const std::string baseline = a.window_s > 0 ? daemon_exposition(a.metrics) : std::string();
+  const auto t0 = std::chrono::steady_clock::now();
+  if (!baseline.empty()) std::this_thread::sleep_for(std::chrono::duration<double>(a.window_s));
   const std::string exposition = daemon_exposition(a.metrics);
+  const double window_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::vector<VenueStatus> all;
   std::uint32_t books = 0;
   std::uint32_t live = 0;
   for (const auto& n : names) {
     all.push_back(collect(dir, inst, n));
-    if (!exposition.empty()) all.back().latency = recv_to_publish(exposition, n);
+    if (!exposition.empty()) all.back().latency = recv_to_publish(exposition, n, baseline);
+    if (!exposition.empty() && !baseline.empty())
+      all.back().window = window_figures(baseline, exposition, n, window_s);
     const VenueStatus& v = all.back();
     books += v.instruments;
     live += v.writer == shm::Liveness::alive ? v.books[static_cast<int>(shm::Status::live)] : 0;
@@ -265,6 +307,11 @@ void setup_status(CLI::App& app, int& exit_code) {
   s->add_option("--metrics", args->metrics,
                 "HOST:PORT of the daemon's metrics_listen: add each venue's receive->publish "
                 "p50/p99/p99.9 since start (the daemon's histogram, 16 buckets per power of two)");
+  s->add_option("--window", args->window_s,
+                "With --metrics: read the daemon's metrics twice, this many seconds apart, and "
+                "give the latency, frames/s and venue thread CPU of that window")
+      ->check(CLI::PositiveNumber)
+      ->needs("--metrics");
   s->footer(kExitCodesHelp);
   s->callback([args, &exit_code] {
     try {
