@@ -68,8 +68,9 @@ Timed merged(const std::vector<Timed>& runs) {
 
 }  // namespace
 
-int report(const std::vector<Timed>& parse, const std::vector<Timed>& full, std::size_t checksum,
-           bool books_ok, std::size_t books, const Labels& labels) {
+int report(const std::vector<Timed>& walk, const std::vector<Timed>& parse,
+           const std::vector<Timed>& full, std::size_t checksum, bool books_ok, std::size_t books,
+           const Labels& labels) {
   std::vector<double> ratios;
   for (std::size_t r = 0; r < parse.size() && r < full.size(); ++r) {
     std::vector<double> p = parse[r].ns;
@@ -80,10 +81,13 @@ int report(const std::vector<Timed>& parse, const std::vector<Timed>& full, std:
     std::printf("round %zu: %s p50 %.1f ns, %s p50 %.1f ns, ratio %.2fx\n", r + 1, labels.base, pp,
                 labels.full, fp, fp / pp);
   }
+  Timed all_walk = merged(walk);
   Timed all_parse = merged(parse);
   Timed all_full = merged(full);
+  const auto wp = percentiles(all_walk.ns);
   const auto pp = percentiles(all_parse.ns);
   const auto fp = percentiles(all_full.ns);
+  print_line("bare walk (simdjson On-Demand, every scalar's raw text) per frame", wp);
   print_line(labels.base_line, pp);
   print_line(labels.full_line, fp);
   // Frames per second at the mean frame time.
@@ -100,6 +104,8 @@ int report(const std::vector<Timed>& parse, const std::vector<Timed>& full, std:
       "throughput %.2fx (checksum %zu)\n",
       labels.ratio, fp.p50 / pp.p50, ratios.front(), ratios.back(), ratios[ratios.size() / 2],
       parse_rate / full_rate, checksum);
+  std::printf("ratios to the bare walk (p50, all rounds): %s %.2fx, %s %.2fx\n", labels.full,
+              fp.p50 / wp.p50, labels.base, pp.p50 / wp.p50);
   if (!books_ok) {
     std::printf("FAILED: books differ from the generator's truth or saw gaps\n");
     return 1;

@@ -2,7 +2,8 @@
 // The pipeline benchmark harness shared by every venue bench (woo, pulse, o2, oxfun, ocx):
 // padded frames, a throw-away shared-memory segment, per-frame timing, the
 // check of the final books against the generator's truth, and the report
-// (parse-only baseline vs parse + chain + apply + publish, and their ratio).
+// (the bare walk and the parse-only baseline vs parse + chain + apply + publish,
+// and their ratios).
 #include <cstdint>
 #include <cstdio>
 #include <memory>
@@ -15,6 +16,7 @@
 #include "book/l2_book.hpp"
 #include "feeds/common/outbox.hpp"
 #include "feeds/common/venue_books.hpp"
+#include "tools/replay/bare_walk.hpp"
 
 namespace wirebook::shm {
 class VenueWriter;
@@ -73,55 +75,71 @@ struct Labels {
   const char* ratio = "full/parse";
 };
 
-// Prints each round's pair and ratio, then both lines over all rounds'
-// samples, throughputs, the ratio and the check; returns the exit code.
-int report(const std::vector<Timed>& parse, const std::vector<Timed>& full, std::size_t checksum,
-           bool books_ok, std::size_t books, const Labels& labels = {});
+// The JSON text of a frame the bare walk goes over (default: the whole frame;
+// an SSE bench's frames carry their event's data inside).
+struct JsonText {
+  const char* data;
+  std::size_t len;
+  std::size_t capacity;  // >= len + SIMDJSON_PADDING
+};
+using JsonOf = JsonText (*)(const Frame&);
+[[nodiscard]] inline JsonText whole_frame(const Frame& f) {
+  return {f.buf.data(), f.len, f.buf.size()};
+}
 
-// The parse-only baseline and the full pipeline timed on every frame back to
-// back: the host's speed swings (2x within a minute on a shared VM) then hit
-// both sides of the ratio alike. The order alternates per frame, so each side
-// finds the frame already in cache (as it is after the socket read) equally
-// often. make_full(books) sets up one round's pipeline into fresh `books` and
-// returns full(frame, recv_realtime_ns, recv_mono_ns); parse_one(frame,
-// checksum) parses one frame with a separate parser (false on a parse
-// failure). After each round the books are checked against the generator's truth.
+// Prints each round's pair and ratio, then the bare walk's, the baseline's
+// and the full pipeline's lines over all rounds' samples, throughputs, the
+// ratios and the check; returns the exit code.
+int report(const std::vector<Timed>& walk, const std::vector<Timed>& parse,
+           const std::vector<Timed>& full, std::size_t checksum, bool books_ok, std::size_t books,
+           const Labels& labels = {});
+
+// The bare walk, the parse-only baseline and the full pipeline timed on every
+// frame back to back: the host's speed swings (2x within a minute on a shared
+// VM) then hit every side of the ratios alike. The order rotates per frame,
+// so each finds the frame already in cache (as it is after the socket read)
+// equally often. make_full(books) sets up one round's pipeline into fresh
+// `books` and returns full(frame, recv_realtime_ns, recv_mono_ns);
+// parse_one(frame, checksum) parses one frame with a separate parser (false
+// on a parse failure); json_of gives the text the bare walk goes over. After
+// each round the books are checked against the generator's truth.
 template <class MakeFull, class ParseOne>
 int compare_with(const std::vector<Frame>& frames, const std::vector<feeds::InstrumentSpec>& specs,
                  std::size_t buffer_ops, shm::VenueWriter* writer,
                  const std::vector<book::L2Book>& truth, MakeFull&& make_full, ParseOne&& parse_one,
-                 const Labels& labels = {}) {
+                 const Labels& labels = {}, JsonOf json_of = &whole_frame) {
+  std::vector<Timed> walk(kRounds);
   std::vector<Timed> parse(kRounds);
   std::vector<Timed> full(kRounds);
   bool parsed = true;
   bool ok = true;
   std::size_t checksum = 0;
+  std::uint64_t touch = 0;
+  simdjson::ondemand::parser walker;
   for (int r = 0; r < kRounds; ++r) {
     feeds::VenueBooks books(specs, 4000, buffer_ops, writer);
     auto run_full = make_full(books);
     std::int64_t mono = 1;
-    Timed& p = parse[static_cast<std::size_t>(r)];
-    Timed& f = full[static_cast<std::size_t>(r)];
-    p.ns.reserve(frames.size());
-    f.ns.reserve(frames.size());
-    bool parse_first = true;
+    Timed* timed[3] = {&walk[static_cast<std::size_t>(r)], &parse[static_cast<std::size_t>(r)],
+                       &full[static_cast<std::size_t>(r)]};
+    for (Timed* t : timed) t->ns.reserve(frames.size());
+    std::size_t first = 0;
     for (const Frame& fr : frames) {
-      const std::int64_t t0 = now_ns();
-      if (parse_first) {
-        parsed = parse_one(fr, checksum) && parsed;
-      } else {
-        run_full(fr, t0, ++mono);
+      for (std::size_t k = 0; k < 3; ++k) {
+        const std::size_t which = (first + k) % 3;
+        const std::int64_t t0 = now_ns();
+        if (which == 0) {
+          const JsonText j = json_of(fr);
+          parsed =
+              replay::bare_walk_message(walker, j.data, j.len, j.capacity, touch) > 0 && parsed;
+        } else if (which == 1) {
+          parsed = parse_one(fr, checksum) && parsed;
+        } else {
+          run_full(fr, t0, ++mono);
+        }
+        timed[which]->ns.push_back(static_cast<double>(now_ns() - t0));
       }
-      const std::int64_t t1 = now_ns();
-      if (parse_first) {
-        run_full(fr, t1, ++mono);
-      } else {
-        parsed = parse_one(fr, checksum) && parsed;
-      }
-      const std::int64_t t2 = now_ns();
-      p.ns.push_back(static_cast<double>(parse_first ? t1 - t0 : t2 - t1));
-      f.ns.push_back(static_cast<double>(parse_first ? t2 - t1 : t1 - t0));
-      parse_first = !parse_first;
+      first = (first + 1) % 3;
     }
     ok = books_match(books, truth) && ok;
   }
@@ -129,7 +147,7 @@ int compare_with(const std::vector<Frame>& frames, const std::vector<feeds::Inst
     std::printf("FAILED: a frame did not parse\n");
     return 2;
   }
-  return report(parse, full, checksum, ok, truth.size(), labels);
+  return report(walk, parse, full, checksum + (touch & 1U), ok, truth.size(), labels);
 }
 
 // compare_with for a WebSocket venue feed constructed as Feed(books, outbox,

@@ -22,6 +22,7 @@
 #include "feeds/registry.hpp"
 #include "record/reader.hpp"
 #include "shm/writer.hpp"
+#include "tools/replay/bare_walk.hpp"
 
 namespace wirebook::replay {
 
@@ -563,36 +564,6 @@ std::string read_text(const std::string& path) {
   return std::string(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
 }
 
-// Touches the raw text of every scalar in `v`; returns how many (0 on an error).
-std::uint64_t walk(simdjson::ondemand::value v, int depth, std::uint64_t& touch) {
-  using simdjson::ondemand::json_type;
-  json_type t{};
-  if (depth > 64 || v.type().get(t) != simdjson::SUCCESS) return 0;
-  std::uint64_t n = 0;
-  if (t == json_type::object) {
-    simdjson::ondemand::object o;
-    if (v.get_object().get(o) != simdjson::SUCCESS) return 0;
-    for (auto field : o) {
-      simdjson::ondemand::value child;
-      if (field.value().get(child) == simdjson::SUCCESS) n += walk(child, depth + 1, touch);
-    }
-  } else if (t == json_type::array) {
-    simdjson::ondemand::array a;
-    if (v.get_array().get(a) != simdjson::SUCCESS) return 0;
-    for (auto element : a) {
-      simdjson::ondemand::value child;
-      if (element.get(child) == simdjson::SUCCESS) n += walk(child, depth + 1, touch);
-    }
-  } else {
-    const std::string_view raw = v.raw_json_token();
-    if (!raw.empty()) {
-      ++n;
-      touch += static_cast<unsigned char>(raw.front()) + static_cast<unsigned char>(raw.back());
-    }
-  }
-  return n;
-}
-
 double best_ns(int rounds, const std::function<void()>& pass) {
   double best = 0;
   for (int i = 0; i < rounds; ++i) {
@@ -646,12 +617,8 @@ std::vector<std::int64_t> time_walk_frames(const std::vector<simdjson::padded_st
   std::uint64_t touch = 0;
   for (const auto& p : padded) {
     const auto t0 = Clock::now();
-    simdjson::ondemand::document doc;
-    simdjson::ondemand::value root;
-    if (parser.iterate(p).get(doc) == simdjson::SUCCESS &&
-        doc.get_value().get(root) == simdjson::SUCCESS) {
-      (void)walk(root, 0, touch);
-    }
+    (void)bare_walk_message(parser, p.data(), p.size(), p.size() + simdjson::SIMDJSON_PADDING,
+                            touch);
     ns.push_back(ns_between(t0, Clock::now()));
   }
   return ns;
@@ -760,10 +727,8 @@ BenchReport bench(const BenchOptions& o) {
     std::uint64_t tokens = 0;
     std::uint64_t touch = 0;
     for (const auto& p : padded) {
-      simdjson::ondemand::document doc;
-      if (parser.iterate(p).get(doc) != simdjson::SUCCESS) continue;
-      simdjson::ondemand::value root;
-      if (doc.get_value().get(root) == simdjson::SUCCESS) tokens += walk(root, 0, touch);
+      tokens += bare_walk_message(parser, p.data(), p.size(), p.size() + simdjson::SIMDJSON_PADDING,
+                                  touch);
     }
     report.walk_tokens = tokens;
     report.walk_touch = touch;
