@@ -256,7 +256,7 @@ struct alignas(128) RawLine {
   std::atomic<std::uint64_t> count{0};
 };
 
-void raw_baseline(int wcpu, int rcpu) {
+bench::Percentiles raw_baseline(int wcpu, int rcpu) {
   Handshake* hs = shared_anon<Handshake>();
   RawLine* line = shared_anon<RawLine>();
   std::fflush(stdout);
@@ -297,8 +297,20 @@ void raw_baseline(int wcpu, int rcpu) {
   std::snprintf(name, sizeof name, "baseline: raw cache-line one-way (cpu %d -> cpu %d)", wcpu,
                 rcpu);
   bench::print_line(name, hs->result);
+  const bench::Percentiles result = hs->result;
   ::munmap(hs, sizeof(Handshake));
   ::munmap(line, sizeof(RawLine));
+  return result;
+}
+
+// A one-way figure beside the raw cache-line floor of the same run (issue 22:
+// a ring event within floor + 30 ns at p50, p99 at most 400 ns).
+void print_against_floor(const char* what, const bench::Percentiles& p,
+                         const bench::Percentiles& floor) {
+  std::printf(
+      "%s against the floor: p50 %.0f ns vs %.0f ns (+%.0f ns), p99 %.0f ns vs %.0f ns "
+      "(+%.0f ns)\n",
+      what, p.p50, floor.p50, p.p50 - floor.p50, p.p99, floor.p99, p.p99 - floor.p99);
 }
 
 bool wait_ack(Handshake* hs, std::uint64_t want) {
@@ -309,7 +321,8 @@ bool wait_ack(Handshake* hs, std::uint64_t want) {
   return true;
 }
 
-bool cross_process(shm::VenueWriter& w, const std::string& dir, int wcpu, int rcpu, bool slots) {
+bool cross_process(shm::VenueWriter& w, const std::string& dir, int wcpu, int rcpu, bool slots,
+                   bench::Percentiles& result) {
   Handshake* hs = shared_anon<Handshake>();
   std::fflush(stdout);
   const pid_t pid = ::fork();
@@ -355,6 +368,7 @@ bool cross_process(shm::VenueWriter& w, const std::string& dir, int wcpu, int rc
   std::snprintf(name, sizeof name, "shm one-way %s (cpu %d -> cpu %d)",
                 slots ? "snapshot slot publish->read" : "ring event append->poll", wcpu, rcpu);
   bench::print_line(name, hs->result);
+  result = hs->result;
   if (!ok)
     std::printf("VALIDATION FAILED: %s (%llu payload errors)\n", name,
                 static_cast<unsigned long long>(hs->errors.load()));
@@ -388,6 +402,8 @@ int main() {
   cfg.depth = kDepth;
   cfg.ring_capacity = 1U << 16U;
   bool ok = true;
+  bench::Percentiles ring;
+  bench::Percentiles slot;
   {
     std::unique_ptr<shm::VenueWriter> w;
     const shm::CreateStatus st = shm::VenueWriter::create(o, cfg, w);
@@ -398,10 +414,12 @@ int main() {
     w->set_state(shm::SegmentState::live);
     w->heartbeat(bench::now_ns());
     ok = in_process(*w, o.dir) && ok;
-    ok = cross_process(*w, o.dir, wcpu, rcpu, false) && ok;
-    ok = cross_process(*w, o.dir, wcpu, rcpu, true) && ok;
+    ok = cross_process(*w, o.dir, wcpu, rcpu, false, ring) && ok;
+    ok = cross_process(*w, o.dir, wcpu, rcpu, true, slot) && ok;
   }
-  raw_baseline(wcpu, rcpu);
+  const bench::Percentiles floor = raw_baseline(wcpu, rcpu);
+  print_against_floor("ring event", ring, floor);
+  print_against_floor("snapshot slot", slot, floor);
   const std::string seg = o.dir + "/venue-bench";
   ::unlink(seg.c_str());
   ::rmdir(o.dir.c_str());
