@@ -32,7 +32,7 @@ DaemonVenue woo_venue() {
 
 // Logged in with positions on: the simulator's script opens, increases,
 // flips and closes one position per market, one step a second (12 s for
-// 3 markets), so the bridge and the mirror join while positions still change.
+// 3 markets), bridged as it changes.
 // Its books are not STALE when the market ends (stale_ms): quiescence is LIVE.
 DaemonVenue oxfun_venue() {
   return {"oxfun",
@@ -48,8 +48,7 @@ DaemonVenue oxfun_venue() {
 
 // `wirebook sim` serving the venue over ws://: its market waits for the
 // daemon's subscriptions, runs 3,000 book events at --rate 1000 (a few
-// seconds: the bridge and the mirror join mid-stream), then idles with the
-// connection open.
+// seconds, bridged as they come), then idles with the connection open.
 std::unique_ptr<Child> start_sim(const TempDir& tmp, const DaemonVenue& v, std::string& url) {
   std::vector<std::string> argv{env_or_fail("WIREBOOK_CLI"),
                                 "sim",
@@ -134,9 +133,19 @@ Chain run_chain(const DaemonVenue& v, const std::function<bool(const std::string
                v.env);
   const std::string src = tmp.file("shm") + "/t";
   const std::string mir = tmp.file("mir");
-  const bool live = wait_until([&] { return live_books(src, v.kind) == v.symbols.size(); }, 60s);
+  // The bridge and the mirror join as soon as the daemon's segments exist,
+  // so they see the books come LIVE and every position change, however long
+  // the daemon takes to get there on a loaded machine.
+  const bool created = wait_until(
+      [&] {
+        shm::InstanceReader inst;
+        shm::VenueReader venue;
+        return shm::InstanceReader::open(src, inst) == shm::OpenError::ok &&
+               shm::VenueReader::open(src, v.kind, venue) == shm::OpenError::ok;
+      },
+      60s);
   INFO("wirebookd:\n" << daemon.err());
-  REQUIRE(live);
+  REQUIRE(created);
   std::vector<std::string> bridge_argv{"bridge", "--instance", "t",         "--dir",
                                        src,      "--nats",     server.url()};
   bridge_argv.insert(bridge_argv.end(), v.bridge_args.begin(), v.bridge_args.end());
@@ -146,6 +155,7 @@ Chain run_chain(const DaemonVenue& v, const std::function<bool(const std::string
   mirror_argv.insert(mirror_argv.end(), v.mirror_args.begin(), v.mirror_args.end());
   auto bridge = start_cli(tmp, "bridge", bridge_argv);
   auto mirror = start_cli(tmp, "mirror", mirror_argv);
+  REQUIRE(wait_until([&] { return live_books(src, v.kind) == v.symbols.size(); }, 60s));
   // Quiescence: the simulator's market and script have ended (it lingers
   // with the connection open) when two views in a row are equal, settled
   // and every book LIVE.
