@@ -270,6 +270,13 @@ void parse_root(const KeyTable& root, std::span<const VenueRules> kinds, Problem
     r.problem("at least one [[venue]] is required");
   }
   check_across_venues(cfg, problems);
+  if (const KeyValue* c = r.take("consolidated")) {
+    if (is_array_of_tables(*c)) {
+      detail::parse_consolidated(*c, cfg, problems);
+    } else {
+      r.type_problem("consolidated", "an array of tables (write [[consolidated]])", *c);
+    }
+  }
   r.finish();
 }
 

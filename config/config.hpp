@@ -160,12 +160,26 @@ struct RecordConfig {
   std::uint64_t buffer_bytes = 64ULL << 20U;   // frame bytes in flight per venue
 };
 
+// [[consolidated]] (optional, repeatable): one name over several venues'
+// symbols, for the consolidated BBO segment (README "Consolidated BBO").
+struct ConsolidatedMember {
+  std::string venue;   // a configured, enabled venue's name
+  std::string symbol;  // one of that venue's symbols
+};
+struct ConsolidatedConfig {
+  std::string name;  // e.g. "BTC-PERP"
+  std::vector<ConsolidatedMember> members;
+};
+inline constexpr std::size_t kMaxConsolidatedMembers = 16;  // shm kMaxConsolidatedMembers
+inline constexpr std::size_t kMaxConsolidatedNames = 4096;  // shm kMaxConsolidatedNames
+
 struct Config {
   std::string source;  // file name or the name given to parse_config
   std::string text;    // the TOML text as given (a recording keeps it, credentials redacted)
   DaemonConfig daemon;
   RecordConfig record;
-  std::vector<VenueConfig> venues;  // in file order
+  std::vector<VenueConfig> venues;               // in file order
+  std::vector<ConsolidatedConfig> consolidated;  // in file order
   // Accepted but worth a loud log line (verify = false, allow_insecure, ...).
   std::vector<std::string> warnings;
 };

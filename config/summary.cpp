@@ -57,6 +57,11 @@ std::string summarize(const Config& config) {
                           : std::string("off"))
      << '\n';
   for (const auto& v : config.venues) venue_line(os, v);
+  for (const auto& c : config.consolidated) {
+    os << "consolidated '" << c.name << "':";
+    for (const auto& m : c.members) os << ' ' << m.venue << ':' << m.symbol;
+    os << '\n';
+  }
   for (const auto& w : config.warnings) os << "warning: " << w << '\n';
   return os.str();
 }

@@ -1,5 +1,6 @@
 #pragma once
-// Internal to config/: one [[venue]] table -> VenueConfig, with per-kind rules.
+// Internal to config/: one [[venue]] table -> VenueConfig, with per-kind
+// rules (venue.cpp); the [[consolidated]] tables (consolidated.cpp).
 
 #include <cstddef>
 #include <span>
@@ -19,5 +20,8 @@ namespace wirebook::config::detail {
 [[nodiscard]] VenueConfig parse_venue(const KeyTable& table, std::size_t index,
                                       std::span<const VenueRules> kinds, Problems& problems,
                                       std::vector<std::string>& warnings);
+
+// The [[consolidated]] array, checked against the venues already parsed.
+void parse_consolidated(const KeyValue& array, Config& cfg, Problems& problems);
 
 }  // namespace wirebook::config::detail

@@ -16,6 +16,7 @@
 #include <cstring>
 
 #include "book/l2_book.hpp"
+#include "shm/segment_names.hpp"
 
 namespace wirebook::shm {
 namespace {
@@ -24,17 +25,9 @@ using detail::store;
 constexpr auto kRelaxed = std::memory_order_relaxed;
 constexpr auto kRelease = std::memory_order_release;
 
-constexpr std::uint64_t kPage = 4096;
-
-bool valid_name(const std::string& s, std::size_t cap) noexcept {
-  if (s.empty() || s.size() >= cap) return false;
-  for (char c : s) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    c == '_' || c == '-' || c == '.';
-    if (!ok) return false;
-  }
-  return s[0] != '.';
-}
+using detail::copy_name;
+using detail::kPage;
+using detail::valid_name;
 
 struct VenueGeometry {
   std::uint64_t instruments_off, instruments_size, slots_off, slots_size, ring_off, ring_size,
@@ -56,13 +49,6 @@ VenueGeometry venue_geometry(const VenueConfig& c) noexcept {
   g.positions_size = static_cast<std::uint64_t>(c.position_capacity) * kPositionSlotStride;
   g.total = (g.positions_off + g.positions_size + kPage - 1) / kPage * kPage;
   return g;
-}
-
-void copy_name(char* dst, std::size_t cap, const std::string& s) noexcept {
-  const std::size_t n = s.size() < cap ? s.size() : cap - 1;
-  std::memset(dst, 0, cap);
-  std::memcpy(dst, s.data(), n);
-  dst[n] = '\0';
 }
 
 struct VenueFill {

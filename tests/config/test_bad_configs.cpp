@@ -437,3 +437,41 @@ TEST_CASE("a rate limit without its window (or a window alone) is named", "[conf
   REQUIRE_ONLY_PROBLEM(kDaemon + kWoo + "rest_limit_window_ms = 1000\n",
                        "venue 'woo': rest_limit and rest_limit_window_ms go together");
 }
+
+TEST_CASE("[[consolidated]] members must name an enabled venue and one of its symbols",
+          "[config]") {
+  const std::string base = kDaemon + kWoo + "\n[[venue]]\n" + kPulse;
+  auto with = [&](const std::string& table) { return base + "\n[[consolidated]]\n" + table; };
+  REQUIRE_PROBLEM(with("name = \"BTC\"\nmembers = [\"woo:SPOT_BTC_USDT\", \"ocx:BTC-PERP\"]\n"),
+                  "consolidated #1: member 'ocx:BTC-PERP': no [[venue]] is named 'ocx'");
+  REQUIRE_PROBLEM(with("name = \"BTC\"\nmembers = [\"woo:PERP_BTC_USDT\"]\n"),
+                  "consolidated #1: member 'woo:PERP_BTC_USDT': 'PERP_BTC_USDT' is not one of "
+                  "venue 'woo' symbols");
+  REQUIRE_PROBLEM(with("name = \"BTC\"\nmembers = [\"SPOT_BTC_USDT\"]\n"),
+                  "consolidated #1: member 'SPOT_BTC_USDT' must be written \"venue:symbol\"");
+  REQUIRE_PROBLEM(
+      with("name = \"BTC\"\nmembers = [\"woo:SPOT_BTC_USDT\", \"woo:SPOT_BTC_USDT\"]\n"),
+      "consolidated #1: member 'woo:SPOT_BTC_USDT' is listed twice");
+  REQUIRE_PROBLEM(with("name = \"BTC\"\nmembers = []\n"),
+                  "consolidated #1: members must list 1..16 \"venue:symbol\" entries, got 0");
+  REQUIRE_PROBLEM(with("members = [\"woo:SPOT_BTC_USDT\"]\n"),
+                  "consolidated #1: missing required key 'name'");
+  REQUIRE_PROBLEM(with("name = \"B T C\"\nmembers = [\"woo:SPOT_BTC_USDT\"]\n"),
+                  "consolidated #1: name must be 1..47 printable characters without spaces, got "
+                  "'B T C'");
+  REQUIRE_PROBLEM(with("name = \"BTC\"\nmembers = [\"woo:SPOT_BTC_USDT\"]\nmember = 1\n"),
+                  "consolidated #1: unknown key 'member' (did you mean 'members'?)");
+  REQUIRE_PROBLEM(
+      with("name = \"BTC\"\nmembers = [\"woo:SPOT_BTC_USDT\"]\n") +
+          "\n[[consolidated]]\nname = \"BTC\"\nmembers = [\"pulse:BTC_USD-PERPETUAL\"]\n",
+      "consolidated #2: duplicate name 'BTC'");
+  const std::string disabled =
+      kDaemon + kWoo + "enabled = false\n\n[[venue]]\n" + kPulse +
+      "\n[[consolidated]]\nname = \"BTC\"\nmembers = [\"woo:SPOT_BTC_USDT\"]\n";
+  REQUIRE_PROBLEM(disabled,
+                  "consolidated #1: member 'woo:SPOT_BTC_USDT': venue 'woo' is disabled (remove "
+                  "the member or enable the venue)");
+  REQUIRE_PROBLEM("consolidated = 1\n" + base,
+                  "config: consolidated must be an array of tables (write [[consolidated]]), got "
+                  "an integer");
+}

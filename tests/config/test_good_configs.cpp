@@ -371,3 +371,23 @@ TEST_CASE("connect_limit and rest_limit override the module's limits; absent, th
   REQUIRE(rests.count == 6);
   REQUIRE(rests.window_ns == 3'000'000'000);
 }
+
+TEST_CASE("[[consolidated]] names map to venue symbols and show in the summary", "[config]") {
+  const std::string text = kDaemon + kWoo +
+                           "\n[[venue]]\nname = \"pulse\"\nkind = \"pulse\"\n"
+                           "url = \"wss://dev.pulsegateway.devucc.name/ws/api/v2\"\n"
+                           "symbols = [\"BTC_USD-PERPETUAL\"]\ndepth = 20\n"
+                           "\n[[consolidated]]\nname = \"BTC-PERP\"\n"
+                           "members = [\"pulse:BTC_USD-PERPETUAL\", \"woo:SPOT_BTC_USDT\"]\n";
+  const Config cfg = parse_config(text, "c.toml", kinds());
+  REQUIRE(cfg.consolidated.size() == 1);
+  const ConsolidatedConfig& c = cfg.consolidated[0];
+  CHECK(c.name == "BTC-PERP");
+  REQUIRE(c.members.size() == 2);
+  CHECK(c.members[0].venue == "pulse");
+  CHECK(c.members[0].symbol == "BTC_USD-PERPETUAL");
+  CHECK(c.members[1].venue == "woo");
+  CHECK(summarize(cfg).find("consolidated 'BTC-PERP': pulse:BTC_USD-PERPETUAL woo:SPOT_BTC_USDT") !=
+        std::string::npos);
+  CHECK(parse_config(kDaemon + kWoo, "min.toml", kinds()).consolidated.empty());
+}

@@ -121,6 +121,18 @@ struct Mapping {
                ? OpenError::ok
                : OpenError::corrupt;
   }
+  if (h.kind == static_cast<std::uint16_t>(SegmentKind::consolidated)) {
+    const Section& nm = h.sections[kSecConsNames];
+    const Section& mb = h.sections[kSecConsMembers];
+    const Section& ln = h.sections[kSecConsLines];
+    const bool ok = h.instrument_count <= kMaxConsolidatedNames &&
+                    h.member_count <= kMaxConsolidatedNames * kMaxConsolidatedMembers &&
+                    section_ok(nm, size) && section_ok(mb, size) && section_ok(ln, size) &&
+                    nm.count == h.instrument_count && nm.stride == sizeof(ConsolidatedName) &&
+                    mb.count == h.member_count && mb.stride == sizeof(ConsolidatedMember) &&
+                    ln.count == h.member_count && ln.stride == sizeof(ConsolidatedLine);
+    return ok ? OpenError::ok : OpenError::corrupt;
+  }
   const Section& in = h.sections[kSecInstruments];
   const Section& sl = h.sections[kSecSlots];
   const Section& rg = h.sections[kSecRing];

@@ -6,7 +6,8 @@
 // sections named in its section table. Venue segments hold an instrument table,
 // book slots (two seqlocked copies per instrument), an event ring and position
 // slots (two seqlocked copies per account position, DESIGN §9a); the control
-// segment holds a venue table. Every struct here is trivially copyable,
+// segment holds a venue table; the consolidated segment holds, per configured
+// name, one line per member venue (DESIGN §9a). Every struct here is trivially copyable,
 // standard layout, and pinned by static_asserts and by kAbiHash, a compile-time
 // hash over every shared struct's size, alignment and field offsets.
 //
@@ -25,8 +26,9 @@ namespace wirebook::shm {
 
 inline constexpr std::uint64_t kMagic = 0x4B4F4F4245524957ULL;  // "WIREBOOK" little-endian
 // Major 2: the positions section (and a section table with room for more).
+// Minor 1: the consolidated segment (a new kind; venue segments unchanged).
 inline constexpr std::uint16_t kLayoutMajor = 2;
-inline constexpr std::uint16_t kLayoutMinor = 0;
+inline constexpr std::uint16_t kLayoutMinor = 1;
 inline constexpr std::size_t kBlock = 128;  // hot words get their own 128-byte block
 inline constexpr std::uint32_t kMaxDepth = 4096;
 inline constexpr std::uint32_t kMaxInstruments = 65536;
@@ -36,8 +38,10 @@ inline constexpr std::size_t kSymbolLen = 48;  // bytes incl. NUL terminator
 inline constexpr std::size_t kNameLen = 32;    // venue / instance names incl. NUL
 inline constexpr std::uint32_t kMaxPositions = 4096;
 inline constexpr std::uint32_t kDefaultPositionCapacity = 64;
+inline constexpr std::uint32_t kMaxConsolidatedNames = 4096;
+inline constexpr std::uint32_t kMaxConsolidatedMembers = 16;  // venues per name
 
-enum class SegmentKind : std::uint16_t { venue = 1, control = 2 };
+enum class SegmentKind : std::uint16_t { venue = 1, control = 2, consolidated = 3 };
 enum class SegmentState : std::uint32_t { init = 0, live = 1, closed = 2 };
 
 // Book status (DESIGN §4). Zeroed memory reads as syncing.
@@ -87,9 +91,12 @@ enum SectionId : std::uint32_t {
   kSecInstruments = 0,
   kSecSlots = 1,
   kSecRing = 2,
-  kSecVenues = 3,     // control segments
-  kSecPositions = 4,  // venue segments
-  kSectionCount = 8,  // two blocks; unused entries are zero
+  kSecVenues = 3,       // control segments
+  kSecPositions = 4,    // venue segments
+  kSecConsNames = 5,    // consolidated segment: ConsolidatedName[]
+  kSecConsMembers = 6,  // ConsolidatedMember[], grouped by name
+  kSecConsLines = 7,    // ConsolidatedLine[], one per member, same order
+  kSectionCount = 8,    // two blocks; unused entries are zero
 };
 
 struct Section {
@@ -120,7 +127,7 @@ struct SegmentHeader {
   std::uint32_t ring_capacity;      // records, power of two (0 for control segments)
   std::uint32_t venue_count;        // control segments
   std::uint32_t position_capacity;  // position slots (venue segments)
-  std::uint32_t reserved1a;
+  std::uint32_t member_count;       // consolidated segments (names: instrument_count)
   std::uint64_t reserved1;
   // Blocks 1-2: section table (immutable).
   Section sections[kSectionCount];
@@ -229,6 +236,52 @@ struct VenueEntry {
   std::uint64_t reserved1[2];
 };
 
+// ---- consolidated segment (DESIGN §9a) --------------------------------------
+// One configured name, e.g. "BTC-PERP" (immutable): its members are
+// members[first_member .. first_member + member_count).
+struct ConsolidatedName {
+  char name[kSymbolLen];
+  std::uint32_t first_member;
+  std::uint32_t member_count;
+  std::uint64_t reserved;
+};
+
+// One member: a venue of the instance and its symbol (immutable).
+struct ConsolidatedMember {
+  char venue[kNameLen];
+  char symbol[kSymbolLen];
+  std::uint32_t name_index;  // the ConsolidatedName it belongs to
+  std::uint32_t instrument;  // the symbol's book index in the venue segment
+  std::uint64_t reserved[5];
+};
+
+// The top of one member's book, written only by its venue's thread, each time
+// it publishes the book or changes its status (one seqlocked copy: readers
+// retry a torn read). 128 bytes, so no two venue threads write the same pair
+// of cache lines (the adjacent-line prefetcher moves lines in pairs).
+struct ConsolidatedLine {
+  // Line 0: what a best-price read needs.
+  std::uint64_t seq;    // odd while written; 2n when publication n is complete
+  std::uint8_t status;  // Status; zeroed memory reads as syncing
+  std::uint8_t flags;   // StatusFlags
+  std::int8_t px_exp;
+  std::int8_t qty_exp;
+  std::uint16_t bid_count;  // the book's levels on the side (0: no bid)
+  std::uint16_t ask_count;
+  std::int64_t best_bid_px;
+  std::int64_t best_bid_qty;
+  std::int64_t best_ask_px;
+  std::int64_t best_ask_qty;
+  std::int64_t ts_exchange_ns;
+  std::int64_t ts_recv_ns;  // CLOCK_REALTIME when the frame finished arriving
+  // Line 1: the venue thread's liveness (written on its 100 ms tick, outside
+  // the seqlock: a lone word) and bookkeeping.
+  std::int64_t heartbeat_ns;  // CLOCK_MONOTONIC of the venue thread's last tick
+  std::int64_t ts_publish_ns;
+  std::uint64_t update_count;  // publications of this line
+  std::uint64_t reserved[5];
+};
+
 // ---- layout pins -----------------------------------------------------------
 #define WIREBOOK_SHM_PIN(T, sz)                       \
   static_assert(std::is_trivially_copyable_v<T>, #T); \
@@ -244,6 +297,9 @@ WIREBOOK_SHM_PIN(SlotCopyHead, 128);
 WIREBOOK_SHM_PIN(RingRecord, 64);
 WIREBOOK_SHM_PIN(VenueEntry, 128);
 WIREBOOK_SHM_PIN(PositionCopy, 2 * kBlock);
+WIREBOOK_SHM_PIN(ConsolidatedName, 64);
+WIREBOOK_SHM_PIN(ConsolidatedMember, kBlock);
+WIREBOOK_SHM_PIN(ConsolidatedLine, kBlock);
 #undef WIREBOOK_SHM_PIN
 static_assert(offsetof(SegmentHeader, sections) == 1 * kBlock);
 static_assert(offsetof(SegmentHeader, heartbeat_ns) == 3 * kBlock);
@@ -259,6 +315,7 @@ static_assert(offsetof(RingRecord, aux1) == 56);
 static_assert(offsetof(PositionCopy, value) == 16);
 static_assert(offsetof(PositionCopy, ts_exchange_ns) == 64);
 static_assert(offsetof(PositionCopy, instrument) == 2 * 64);
+static_assert(offsetof(ConsolidatedLine, heartbeat_ns) == 64);
 static_assert(alignof(SegmentHeader) == 8 && alignof(SlotTop) == 8 && alignof(RingRecord) == 8);
 
 // ---- ABI hash ----------------------------------------------------------------
@@ -307,6 +364,7 @@ inline constexpr std::uint64_t kAbiHash = detail::fnv1a_all({
     WIREBOOK_SHM_F(SegmentHeader, ring_capacity),
     WIREBOOK_SHM_F(SegmentHeader, venue_count),
     WIREBOOK_SHM_F(SegmentHeader, position_capacity),
+    WIREBOOK_SHM_F(SegmentHeader, member_count),
     WIREBOOK_SHM_F(SegmentHeader, sections),
     WIREBOOK_SHM_F(SegmentHeader, heartbeat_ns),
     WIREBOOK_SHM_F(SegmentHeader, state),
@@ -369,6 +427,32 @@ inline constexpr std::uint64_t kAbiHash = detail::fnv1a_all({
     WIREBOOK_SHM_F(PositionCopy, update_count),
     WIREBOOK_SHM_F(PositionCopy, ring_seq),
     WIREBOOK_SHM_F(PositionCopy, instrument),
+    WIREBOOK_SHM_T(ConsolidatedName, 11),
+    WIREBOOK_SHM_F(ConsolidatedName, name),
+    WIREBOOK_SHM_F(ConsolidatedName, first_member),
+    WIREBOOK_SHM_F(ConsolidatedName, member_count),
+    WIREBOOK_SHM_T(ConsolidatedMember, 12),
+    WIREBOOK_SHM_F(ConsolidatedMember, venue),
+    WIREBOOK_SHM_F(ConsolidatedMember, symbol),
+    WIREBOOK_SHM_F(ConsolidatedMember, name_index),
+    WIREBOOK_SHM_F(ConsolidatedMember, instrument),
+    WIREBOOK_SHM_T(ConsolidatedLine, 13),
+    WIREBOOK_SHM_F(ConsolidatedLine, seq),
+    WIREBOOK_SHM_F(ConsolidatedLine, status),
+    WIREBOOK_SHM_F(ConsolidatedLine, flags),
+    WIREBOOK_SHM_F(ConsolidatedLine, px_exp),
+    WIREBOOK_SHM_F(ConsolidatedLine, qty_exp),
+    WIREBOOK_SHM_F(ConsolidatedLine, bid_count),
+    WIREBOOK_SHM_F(ConsolidatedLine, ask_count),
+    WIREBOOK_SHM_F(ConsolidatedLine, best_bid_px),
+    WIREBOOK_SHM_F(ConsolidatedLine, best_bid_qty),
+    WIREBOOK_SHM_F(ConsolidatedLine, best_ask_px),
+    WIREBOOK_SHM_F(ConsolidatedLine, best_ask_qty),
+    WIREBOOK_SHM_F(ConsolidatedLine, ts_exchange_ns),
+    WIREBOOK_SHM_F(ConsolidatedLine, ts_recv_ns),
+    WIREBOOK_SHM_F(ConsolidatedLine, heartbeat_ns),
+    WIREBOOK_SHM_F(ConsolidatedLine, ts_publish_ns),
+    WIREBOOK_SHM_F(ConsolidatedLine, update_count),
 });
 #undef WIREBOOK_SHM_T
 #undef WIREBOOK_SHM_F
@@ -451,6 +535,7 @@ inline void store(T& x, T v, std::memory_order o) noexcept {
 // File names inside an instance directory.
 inline constexpr const char* kControlFile = "control";
 inline constexpr const char* kVenueFilePrefix = "venue-";
+inline constexpr const char* kConsolidatedFile = "consolidated";
 inline constexpr const char* kDefaultRoot = "/dev/shm/wirebook";
 
 }  // namespace wirebook::shm
