@@ -3,6 +3,7 @@
 #include <grp.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <thread>
@@ -20,6 +21,7 @@
 #include "daemon/venue_runner.hpp"
 #include "feeds/common/clock.hpp"
 #include "feeds/registry.hpp"
+#include "shm/consolidated_writer.hpp"
 #include "shm/writer.hpp"
 
 namespace wirebook::daemon {
@@ -43,6 +45,8 @@ gid_t lookup_group(const std::string& name) {
 // config/ may not include shm/, so it repeats these limits.
 static_assert(config::kMaxPositions == shm::kMaxPositions);
 static_assert(config::kDefaultMaxPositions == shm::kDefaultPositionCapacity);
+static_assert(config::kMaxConsolidatedMembers == shm::kMaxConsolidatedMembers);
+static_assert(config::kMaxConsolidatedNames == shm::kMaxConsolidatedNames);
 
 shm::VenueConfig shm_venue(const config::VenueConfig& v, std::uint32_t ring_capacity) {
   shm::VenueConfig s;
@@ -52,6 +56,25 @@ shm::VenueConfig shm_venue(const config::VenueConfig& v, std::uint32_t ring_capa
   s.ring_capacity = ring_capacity;
   s.position_capacity = v.max_positions;
   return s;
+}
+
+// The [[consolidated]] names with each member's book index (its symbol's
+// position in the venue's symbols, the venue segment's instrument order).
+shm::ConsolidatedSpec consolidated_spec(const config::Config& config) {
+  shm::ConsolidatedSpec spec;
+  for (const auto& c : config.consolidated) {
+    shm::ConsolidatedSpec::Name name{c.name, {}};
+    for (const auto& m : c.members) {
+      for (const auto& v : config.venues) {
+        if (v.name != m.venue) continue;
+        const auto at = std::find(v.symbols.begin(), v.symbols.end(), m.symbol);
+        name.members.push_back(
+            {m.venue, m.symbol, static_cast<std::uint32_t>(at - v.symbols.begin())});
+      }
+    }
+    spec.names.push_back(std::move(name));
+  }
+  return spec;
 }
 
 void set_stop_signals(int how) {
@@ -82,6 +105,16 @@ std::vector<std::string> unimplemented_venues(const config::Config& config) {
 
 struct Daemon::Segments {
   std::unique_ptr<shm::ControlWriter> control;
+  std::unique_ptr<shm::ConsolidatedWriter> consolidated;  // null: no [[consolidated]]
+
+  void set_state(shm::SegmentState state) noexcept {
+    control->set_state(state);
+    if (consolidated) consolidated->set_state(state);
+  }
+  void heartbeat(std::int64_t now_monotonic_ns) noexcept {
+    control->heartbeat(now_monotonic_ns);
+    if (consolidated) consolidated->heartbeat(now_monotonic_ns);
+  }
 };
 
 Daemon::Daemon(config::Config config)
@@ -119,6 +152,14 @@ void Daemon::create_venues() {
     throw StartupError(fmt::format("control segment in {}: {} ({})", opts.dir,
                                    shm::to_string(cs.error), cs.detail));
   }
+  if (!config_.consolidated.empty()) {
+    const auto st =
+        shm::ConsolidatedWriter::create(opts, consolidated_spec(config_), segments_->consolidated);
+    if (!st.ok()) {
+      throw StartupError(fmt::format("consolidated segment in {}: {} ({})", opts.dir,
+                                     shm::to_string(st.error), st.detail));
+    }
+  }
   std::uint8_t index = 0;
   for (const auto& v : config_.venues) {
     if (!v.enabled) continue;
@@ -141,8 +182,13 @@ void Daemon::create_venues() {
       }
       recorder = recorders_.back().get();
     }
-    venues_.push_back(
-        std::make_unique<VenueRunner>(index++, v, std::move(writer), *module, *log_, recorder));
+    std::unique_ptr<shm::MemberLines> lines;
+    if (segments_->consolidated) {
+      lines = std::make_unique<shm::MemberLines>(
+          segments_->consolidated->lines_of(v.name, static_cast<std::uint32_t>(v.symbols.size())));
+    }
+    venues_.push_back(std::make_unique<VenueRunner>(index++, v, std::move(writer), *module, *log_,
+                                                    recorder, std::move(lines)));
     spdlog::info("venue '{}': {} {} symbols, depth {}, segment {}", v.name, v.url, v.symbols.size(),
                  v.depth, opts.dir + "/venue-" + v.name);
   }
@@ -180,8 +226,8 @@ int Daemon::run() {
     }
   }
 
-  segments_->control->set_state(shm::SegmentState::live);
-  segments_->control->heartbeat(feeds::monotonic_ns());
+  segments_->set_state(shm::SegmentState::live);
+  segments_->heartbeat(feeds::monotonic_ns());
   for (auto& r : recorders_) {
     try {
       r->start();  // opens its first file
@@ -235,7 +281,7 @@ int Daemon::run() {
     drain_logs();
     if (cold.stopping) return;
     const auto now = std::chrono::steady_clock::now();
-    segments_->control->heartbeat(feeds::monotonic_ns());
+    segments_->heartbeat(feeds::monotonic_ns());
     if (!cold.ready) {
       bool all = true;
       for (const auto& v : venues_)
@@ -306,7 +352,7 @@ int Daemon::run() {
   stop_venues();
   drain_logs();
   for (const auto& v : venues_) spdlog::info("final {}", stats_line(*v));
-  segments_->control->set_state(shm::SegmentState::closed);
+  segments_->set_state(shm::SegmentState::closed);
   spdlog::info("stopped");
   return cold.exit_code;
 }

@@ -16,6 +16,7 @@
 #include "daemon/log_queue.hpp"
 #include "daemon/recorder.hpp"
 #include "feeds/common/clock.hpp"
+#include "shm/consolidated_writer.hpp"
 #include "shm/writer.hpp"
 
 namespace wirebook::daemon {
@@ -90,17 +91,20 @@ feeds::Credentials credentials(const config::VenueConfig& venue) {
 
 VenueRunner::VenueRunner(std::uint8_t index, const config::VenueConfig& venue,
                          std::unique_ptr<shm::VenueWriter> writer, const feeds::VenueModule& module,
-                         LogQueue& log, VenueRecorder* recorder)
+                         LogQueue& log, VenueRecorder* recorder,
+                         std::unique_ptr<shm::MemberLines> lines)
     : index_(index),
       venue_(venue),
       log_(log),
       writer_(std::move(writer)),
+      lines_(std::move(lines)),
       io_(std::make_unique<boost::asio::io_context>(1)),
       timer_(std::make_unique<boost::asio::steady_timer>(*io_)) {
   // Built here (cold thread, start-up) but used only on the venue thread once
   // start() creates it; std::thread's start is the synchronisation point.
   books_ = std::make_unique<feeds::VenueBooks>(instrument_specs(venue_), venue_.max_levels,
                                                kBufferOps, writer_.get());
+  if (lines_ != nullptr && !lines_->empty()) books_->set_member_lines(lines_.get());
   if (module.make_feed == nullptr) {
     throw std::runtime_error(
         fmt::format("venue '{}': kind '{}' has no feed in this build", venue_.name, venue_.kind));
@@ -310,6 +314,7 @@ void VenueRunner::on_tick() noexcept {
 void VenueRunner::idle() noexcept {
   const std::int64_t now = feeds::monotonic_ns();
   writer_->idle(now);
+  if (lines_ != nullptr) lines_->heartbeat(now);
   if (recording_ != nullptr) recording_->on_idle(now);
 }
 

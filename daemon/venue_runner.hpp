@@ -27,7 +27,8 @@
 
 namespace wirebook::shm {
 class VenueWriter;
-}
+class MemberLines;
+}  // namespace wirebook::shm
 
 namespace wirebook::daemon {
 
@@ -73,9 +74,11 @@ class VenueRunner {
  public:
   // Throws when the feed or its session cannot be built. With a recorder,
   // the feed's inputs and sent frames are recorded (recorder.hpp).
+  // `lines`: the venue's members in the consolidated segment (null: none).
   VenueRunner(std::uint8_t index, const config::VenueConfig& venue,
               std::unique_ptr<shm::VenueWriter> writer, const feeds::VenueModule& module,
-              LogQueue& log, VenueRecorder* recorder = nullptr);
+              LogQueue& log, VenueRecorder* recorder = nullptr,
+              std::unique_ptr<shm::MemberLines> lines = nullptr);
   ~VenueRunner();
   VenueRunner(const VenueRunner&) = delete;
   VenueRunner& operator=(const VenueRunner&) = delete;
@@ -117,6 +120,7 @@ class VenueRunner {
   config::VenueConfig venue_;
   LogQueue& log_;
   std::unique_ptr<shm::VenueWriter> writer_;
+  std::unique_ptr<shm::MemberLines> lines_;  // before books_, which writes them
   std::unique_ptr<boost::asio::io_context> io_;
   std::unique_ptr<boost::asio::steady_timer> timer_;
   std::unique_ptr<feeds::VenueBooks> books_;

@@ -4,6 +4,7 @@
 #include <new>
 
 #include <wirebook/reader.h>
+#include <wirebook/consolidated_reader.hpp>
 #include <wirebook/reader.hpp>
 
 #define WB_API extern "C" __attribute__((visibility("default")))
@@ -16,6 +17,9 @@ struct wb_venue {
 struct wb_instance {
   shm::InstanceReader reader;
 };
+struct wb_consolidated {
+  shm::ConsolidatedReader reader;
+};
 
 static_assert(static_cast<int>(shm::OpenError::io_error) == WB_ERR_IO);
 static_assert(static_cast<int>(shm::Liveness::missing) == WB_GONE);
@@ -27,6 +31,8 @@ static_assert(WB_LAYOUT_MAJOR == shm::kLayoutMajor);
 static_assert(WB_POS_FIELDS == shm::kPositionFields);
 static_assert(sizeof(wb_position::instrument) == shm::kSymbolLen);
 static_assert(WB_EV_POSITION == static_cast<int>(shm::EventType::position));
+static_assert(WB_MAX_MEMBERS == shm::kMaxConsolidatedMembers);
+static_assert(WB_NO_MEMBER == shm::ConsolidatedBbo::kNone);
 
 namespace {
 
@@ -43,6 +49,27 @@ void to_c(const shm::Bbo& b, wb_bbo& o) noexcept {
   o.ask = wb_level{b.ask.px, b.ask.qty};
   o.writer_ok = b.writer_ok ? 1 : 0;
   o.trusted = b.trusted() ? 1 : 0;
+}
+
+// The wb_*_open functions: a new handle whose reader `open_reader` opens, or
+// the error (the handle freed). Nothing throws across the C ABI.
+template <class Handle, class OpenReader>
+int open_handle(Handle** out, OpenReader&& open_reader) noexcept {
+  *out = nullptr;
+  try {
+    auto* h = new Handle();
+    const shm::OpenError e = open_reader(h->reader);
+    if (e != shm::OpenError::ok) {
+      delete h;
+      return static_cast<int>(e);
+    }
+    *out = h;
+    return WB_OK;
+  } catch (const std::bad_alloc&) {
+    return WB_ERR_NO_MEMORY;
+  } catch (...) {
+    return WB_ERR_IO;
+  }
 }
 
 }  // namespace
@@ -81,23 +108,10 @@ WB_API uint32_t wb_default_dir(const char* instance, char* buf, uint32_t cap) {
 
 WB_API int wb_venue_open(const char* dir, const char* venue, int64_t expected_uid, wb_venue** out) {
   if (dir == nullptr || venue == nullptr || out == nullptr) return WB_ERR_INVALID_ARGUMENT;
-  *out = nullptr;
-  try {
-    auto* v = new wb_venue();
-    shm::ReaderOptions opt;
-    opt.expected_uid = expected_uid;
-    const shm::OpenError e = shm::VenueReader::open(dir, venue, v->reader, opt);
-    if (e != shm::OpenError::ok) {
-      delete v;
-      return static_cast<int>(e);
-    }
-    *out = v;
-    return WB_OK;
-  } catch (const std::bad_alloc&) {
-    return WB_ERR_NO_MEMORY;
-  } catch (...) {
-    return WB_ERR_IO;
-  }
+  shm::ReaderOptions opt;
+  opt.expected_uid = expected_uid;
+  return open_handle(
+      out, [&](shm::VenueReader& r) { return shm::VenueReader::open(dir, venue, r, opt); });
 }
 
 WB_API void wb_venue_close(wb_venue* v) {
@@ -228,21 +242,8 @@ WB_API int wb_venue_refresh(wb_venue* v) {
 
 WB_API int wb_instance_open(const char* dir, wb_instance** out) {
   if (dir == nullptr || out == nullptr) return WB_ERR_INVALID_ARGUMENT;
-  *out = nullptr;
-  try {
-    auto* in = new wb_instance();
-    const shm::OpenError e = shm::InstanceReader::open(dir, in->reader);
-    if (e != shm::OpenError::ok) {
-      delete in;
-      return static_cast<int>(e);
-    }
-    *out = in;
-    return WB_OK;
-  } catch (const std::bad_alloc&) {
-    return WB_ERR_NO_MEMORY;
-  } catch (...) {
-    return WB_ERR_IO;
-  }
+  return open_handle(out,
+                     [&](shm::InstanceReader& r) { return shm::InstanceReader::open(dir, r); });
 }
 
 WB_API void wb_instance_close(wb_instance* in) {
@@ -261,4 +262,72 @@ WB_API int wb_instance_refresh(wb_instance* in) {
     // Out of memory while re-attaching: keep the old mapping.
   }
   return static_cast<int>(in->reader.liveness());
+}
+
+namespace {
+
+void to_c(const shm::MemberTop& m, wb_member& o) noexcept {
+  o.status = static_cast<std::uint8_t>(m.status);
+  o.flags = m.flags;
+  o.px_exp = m.px_exp;
+  o.qty_exp = m.qty_exp;
+  o.bid_count = m.bid_count;
+  o.ask_count = m.ask_count;
+  o.bid = wb_level{m.bid.px, m.bid.qty};
+  o.ask = wb_level{m.ask.px, m.ask.qty};
+  o.ts_exchange_ns = m.ts_exchange_ns;
+  o.ts_recv_ns = m.ts_recv_ns;
+  o.ts_publish_ns = m.ts_publish_ns;
+  o.update_count = m.update_count;
+  o.writer_ok = m.writer_ok ? 1 : 0;
+  o.trusted = m.trusted() ? 1 : 0;
+}
+
+}  // namespace
+
+WB_API int wb_consolidated_open(const char* dir, int64_t expected_uid, wb_consolidated** out) {
+  if (dir == nullptr || out == nullptr) return WB_ERR_INVALID_ARGUMENT;
+  shm::ReaderOptions opt;
+  opt.expected_uid = expected_uid;
+  return open_handle(
+      out, [&](shm::ConsolidatedReader& r) { return shm::ConsolidatedReader::open(dir, r, opt); });
+}
+
+WB_API void wb_consolidated_close(wb_consolidated* c) {
+  delete c;
+}
+WB_API uint32_t wb_consolidated_name_count(const wb_consolidated* c) {
+  return c->reader.name_count();
+}
+WB_API const char* wb_consolidated_name(const wb_consolidated* c, uint32_t name) {
+  return c->reader.name(name);
+}
+WB_API uint32_t wb_consolidated_find(const wb_consolidated* c, const char* name) {
+  return name == nullptr ? c->reader.name_count() : c->reader.find(name);
+}
+WB_API uint32_t wb_consolidated_member_count(const wb_consolidated* c, uint32_t name) {
+  return c->reader.member_count(name);
+}
+WB_API const char* wb_consolidated_member_venue(const wb_consolidated* c, uint32_t name,
+                                                uint32_t k) {
+  return c->reader.member_venue(name, k);
+}
+WB_API const char* wb_consolidated_member_symbol(const wb_consolidated* c, uint32_t name,
+                                                 uint32_t k) {
+  return c->reader.member_symbol(name, k);
+}
+
+WB_API int wb_consolidated_read(const wb_consolidated* c, uint32_t name, wb_consolidated_bbo* out) {
+  shm::ConsolidatedBbo b;
+  const shm::ReadResult r = c->reader.read(name, b);
+  if (r != shm::ReadResult::ok) return static_cast<int>(r);
+  out->members = b.members;
+  out->best_bid = b.best_bid;
+  out->best_ask = b.best_ask;
+  for (std::uint32_t k = 0; k < b.members; ++k) to_c(b.member[k], out->member[k]);
+  return WB_READ_OK;
+}
+
+WB_API int wb_consolidated_refresh(wb_consolidated* c) {
+  return static_cast<int>(c->reader.refresh());
 }

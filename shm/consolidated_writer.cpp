@@ -30,8 +30,8 @@ ConsolidatedGeometry geometry(const ConsolidatedSpec& spec) noexcept {
   g.names_off = sizeof(SegmentHeader);
   g.members_off = g.names_off + round_up_block(spec.names.size() * sizeof(ConsolidatedName));
   g.lines_off = g.members_off + std::uint64_t{g.member_count} * sizeof(ConsolidatedMember);
-  g.total = detail::round_up_page(g.lines_off +
-                                  std::uint64_t{g.member_count} * sizeof(ConsolidatedLine));
+  g.total =
+      detail::round_up_page(g.lines_off + std::uint64_t{g.member_count} * sizeof(ConsolidatedLine));
   return g;
 }
 
@@ -49,9 +49,8 @@ void fill_consolidated(char* base, void* ctx) {
   h->member_count = f.geo.member_count;
   h->sections[kSecConsNames] = Section{f.geo.names_off, f.geo.members_off - f.geo.names_off, names,
                                        sizeof(ConsolidatedName), 0};
-  h->sections[kSecConsMembers] =
-      Section{f.geo.members_off, f.geo.lines_off - f.geo.members_off, f.geo.member_count,
-              sizeof(ConsolidatedMember), 0};
+  h->sections[kSecConsMembers] = Section{f.geo.members_off, f.geo.lines_off - f.geo.members_off,
+                                         f.geo.member_count, sizeof(ConsolidatedMember), 0};
   h->sections[kSecConsLines] =
       Section{f.geo.lines_off, std::uint64_t{f.geo.member_count} * sizeof(ConsolidatedLine),
               f.geo.member_count, sizeof(ConsolidatedLine), 0};
@@ -98,8 +97,7 @@ std::string spec_problem(const ConsolidatedSpec& spec) {
 
 }  // namespace
 
-CreateStatus ConsolidatedWriter::create(const SegmentOptions& options,
-                                        const ConsolidatedSpec& spec,
+CreateStatus ConsolidatedWriter::create(const SegmentOptions& options, const ConsolidatedSpec& spec,
                                         std::unique_ptr<ConsolidatedWriter>& out) {
   if (std::string why = spec_problem(spec); !why.empty())
     return {CreateError::bad_config, 0, "consolidated: " + why};

@@ -24,12 +24,12 @@ namespace wirebook::shm {
 
 struct ConsolidatedSpec {
   struct Member {
-    std::string venue;        // a venue of the instance
-    std::string symbol;       // one of its symbols
-    std::uint32_t instrument; // that symbol's book index in the venue segment
+    std::string venue;         // a venue of the instance
+    std::string symbol;        // one of its symbols
+    std::uint32_t instrument;  // that symbol's book index in the venue segment
   };
   struct Name {
-    std::string name;  // < kSymbolLen bytes
+    std::string name;             // < kSymbolLen bytes
     std::vector<Member> members;  // 1..kMaxConsolidatedMembers
   };
   std::vector<Name> names;  // 1..kMaxConsolidatedNames
@@ -68,8 +68,8 @@ class MemberLines {
 
  private:
   void publish_lines(std::uint32_t i, const book::L2Book& book, const LineMeta& meta) noexcept;
-  std::vector<std::uint32_t> first_;         // per book: its first entry in lines_ (CSR)
-  std::vector<ConsolidatedLine*> lines_;     // grouped by book
+  std::vector<std::uint32_t> first_;      // per book: its first entry in lines_ (CSR)
+  std::vector<ConsolidatedLine*> lines_;  // grouped by book
 };
 
 class ConsolidatedWriter {

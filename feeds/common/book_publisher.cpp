@@ -2,6 +2,7 @@
 
 #include "feeds/common/book_publisher_inline.hpp"
 #include "feeds/common/venue_books.hpp"
+#include "shm/consolidated_writer.hpp"
 #include "shm/writer.hpp"
 
 namespace wirebook::feeds {
@@ -36,6 +37,11 @@ std::int64_t BookPublisher::book(std::uint32_t i, const book::L2Book& b, BookSta
   meta.ts_recv_ns = ts_recv_ns;
   meta.ts_publish_ns = clock_.now();
   (void)writer_->publish(i, b, meta);
+  if (lines_ != nullptr) {
+    lines_->publish(i, b,
+                    shm::LineMeta{meta.status, shm::kFlagNone, meta.px_exp, meta.qty_exp,
+                                  ts_exchange_ns, ts_recv_ns, meta.ts_publish_ns});
+  }
   return meta.ts_publish_ns;
 }
 
@@ -64,7 +70,9 @@ void BookPublisher::status_event(std::uint32_t i, BookStatus status,
 }
 
 void BookPublisher::status_now(std::uint32_t i, BookStatus status, std::int64_t now_ns) noexcept {
-  if (writer_ != nullptr) (void)writer_->set_status(i, to_shm(status), now_ns);
+  if (writer_ == nullptr) return;
+  (void)writer_->set_status(i, to_shm(status), now_ns);
+  if (lines_ != nullptr) lines_->set_status(i, to_shm(status), now_ns);
 }
 
 void BookPublisher::gap(std::uint32_t i, std::int64_t expected, std::int64_t received,

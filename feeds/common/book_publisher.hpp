@@ -18,7 +18,8 @@
 
 namespace wirebook::shm {
 class VenueWriter;
-}
+class MemberLines;
+}  // namespace wirebook::shm
 
 namespace wirebook::feeds {
 
@@ -35,6 +36,9 @@ class BookPublisher {
   explicit BookPublisher(shm::VenueWriter* writer) noexcept : writer_(writer) {}
 
   [[nodiscard]] shm::VenueWriter* writer() const noexcept { return writer_; }
+  // The venue's lines in the consolidated segment (null: none): every book
+  // publication and status change of a member book rewrites its lines.
+  void set_member_lines(shm::MemberLines* lines) noexcept { lines_ = lines; }
   // CLOCK_REALTIME in ns through the TSC (clock.hpp): every publish stamp.
   [[nodiscard]] std::int64_t now() noexcept { return clock_.now(); }
 
@@ -65,6 +69,7 @@ class BookPublisher {
 
  private:
   shm::VenueWriter* writer_;
+  shm::MemberLines* lines_ = nullptr;
   TscRealtime clock_;
 };
 

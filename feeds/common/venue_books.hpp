@@ -236,6 +236,9 @@ class VenueBooks {
                                         std::int64_t exchange_ns, std::int64_t recv_ns) noexcept;
   [[nodiscard]] const VenuePositions& positions() const noexcept { return positions_; }
 
+  // The venue's consolidated lines (cold, before the feed runs; null: none).
+  void set_member_lines(shm::MemberLines* lines) noexcept { publisher_.set_member_lines(lines); }
+
   // --- events ------------------------------------------------------------
   void trade(std::uint32_t i, book::Side aggressor, std::string_view px, std::string_view qty,
              std::int64_t ts_exchange_ns, std::int64_t ts_recv_ns) noexcept;

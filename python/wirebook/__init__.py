@@ -8,6 +8,9 @@
 
 Account positions (``venue.positions()``, ``venue.position(instrument)``) are
 read the same way: every field exact, None when the venue did not send it.
+The consolidated BBO (``Consolidated.open("main").read("BTC-PERP")``) gives a
+``[[consolidated]]`` name's members and the best bid and ask across the
+trusted ones.
 
 Prices and sizes are exact: ``decimal.Decimal`` values, the raw int64 fixed
 point integers (``*_raw``, value = raw * 10**exp) and, when numpy is
@@ -29,6 +32,7 @@ from . import _native
 
 __all__ = [
     "OpenError", "Instance", "Venue", "Bbo", "Book", "Event", "Poll", "Position",
+    "Consolidated", "ConsolidatedBbo", "Member",
     "instance_dir", "format_decimal", "to_decimal", "library",
     "STATUSES", "LIVENESS", "EVENT_TYPES", "POSITION_FIELDS",
 ]
@@ -305,8 +309,35 @@ class Cursor:
         return self._c.next
 
 
-class Venue:
+class _Handle:
+    """A C ABI handle, closed by its ``_CLOSE`` function (a ``wb_*_close``) on
+    ``close()``, at the end of a ``with`` block, or when collected."""
+
+    _CLOSE = ""
+    _h = None
+
+    def close(self) -> None:
+        if self._h:
+            getattr(library(), self._CLOSE)(self._h)
+            self._h = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:  # interpreter shutdown
+            pass
+
+
+class Venue(_Handle):
     """One venue segment: instruments, books, the event ring and liveness."""
+
+    _CLOSE = "wb_venue_close"
 
     def __init__(self, handle, dir_: str, name: str):
         self._h = handle
@@ -324,23 +355,6 @@ class Venue:
         if rc != 0:
             raise OpenError(rc, f"venue {venue} in {dir_}")
         return cls(h, dir_, venue)
-
-    def close(self) -> None:
-        if self._h:
-            library().wb_venue_close(self._h)
-            self._h = None
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def __del__(self):
-        try:
-            self.close()
-        except Exception:  # interpreter shutdown
-            pass
 
     # ---- instruments ----
     @property
@@ -501,8 +515,10 @@ class Venue:
         return library().wb_generation(self._h)
 
 
-class Instance:
+class Instance(_Handle):
     """A daemon instance: its control segment lists the venues."""
+
+    _CLOSE = "wb_instance_close"
 
     def __init__(self, handle, dir_: str):
         self._h = handle
@@ -519,23 +535,6 @@ class Instance:
             raise OpenError(rc, f"wirebook instance at {d}")
         return cls(h, d)
 
-    def close(self) -> None:
-        if self._h:
-            library().wb_instance_close(self._h)
-            self._h = None
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def __del__(self):
-        try:
-            self.close()
-        except Exception:
-            pass
-
     @property
     def venues(self) -> List[str]:
         lib = library()
@@ -550,3 +549,106 @@ class Instance:
         """Re-attaches to a restarted daemon's control segment; returns the
         daemon's liveness (one of LIVENESS)."""
         return LIVENESS[library().wb_instance_refresh(self._h)]
+
+
+@dataclass(frozen=True)
+class Member:
+    """One member of a consolidated name: its venue's book top (one line)."""
+
+    venue: str
+    symbol: str
+    status: str
+    flags: List[str]
+    px_exp: int
+    qty_exp: int
+    bid_raw: Optional[Tuple[int, int]]  # (px, qty) at px_exp/qty_exp; None: no bid
+    ask_raw: Optional[Tuple[int, int]]
+    exchange_ts_ns: int
+    recv_ts_ns: int
+    updates: int
+    writer_ok: bool  # daemon alive and the venue thread beating, as of refresh()
+    trusted: bool  # writer_ok and status "live"
+
+    def _side(self, raw) -> Optional[Tuple[Decimal, Decimal]]:
+        return None if raw is None else (to_decimal(raw[0], self.px_exp),
+                                         to_decimal(raw[1], self.qty_exp))
+
+    @property
+    def bid(self) -> Optional[Tuple[Decimal, Decimal]]:
+        return self._side(self.bid_raw)
+
+    @property
+    def ask(self) -> Optional[Tuple[Decimal, Decimal]]:
+        return self._side(self.ask_raw)
+
+
+@dataclass(frozen=True)
+class ConsolidatedBbo:
+    """Every member of a name and the best bid and ask across the trusted ones."""
+
+    name: str
+    members: List[Member]
+    best_bid: Optional[Member]  # the member with the highest bid (its .bid)
+    best_ask: Optional[Member]  # the member with the lowest ask (its .ask)
+
+
+class Consolidated(_Handle):
+    """The consolidated segment: per ``[[consolidated]]`` name, one line per
+    member venue. Call ``refresh()`` every ~100 ms so liveness is current."""
+
+    _CLOSE = "wb_consolidated_close"
+
+    def __init__(self, handle, dir_: str):
+        self._h = handle
+        self.dir = dir_
+        self._raw = _native.ConsolidatedBbo()
+
+    @classmethod
+    def open(cls, instance: str = "main", dir: Optional[str] = None,  # noqa: A002
+             expected_uid: int = -1) -> "Consolidated":
+        """Raises OpenError (MISSING: the instance configures no [[consolidated]])."""
+        d = dir if dir is not None else instance_dir(instance)
+        h = ctypes.c_void_p()
+        rc = library().wb_consolidated_open(d.encode(), expected_uid, ctypes.byref(h))
+        if rc != 0:
+            raise OpenError(rc, f"consolidated segment in {d}")
+        return cls(h, d)
+
+    @property
+    def names(self) -> List[str]:
+        lib = library()
+        return [lib.wb_consolidated_name(self._h, n).decode()
+                for n in range(lib.wb_consolidated_name_count(self._h))]
+
+    def read(self, name: str) -> Optional[ConsolidatedBbo]:
+        """The name's members and best bid/ask; None for an unknown name."""
+        lib = library()
+        n = lib.wb_consolidated_find(self._h, name.encode())
+        rc = lib.wb_consolidated_read(self._h, n, ctypes.byref(self._raw))
+        while rc == _READ_BUSY:
+            rc = lib.wb_consolidated_read(self._h, n, ctypes.byref(self._raw))
+        if rc != _READ_OK:
+            return None
+        raw = self._raw
+        members = [self._member(n, k, raw.member[k]) for k in range(raw.members)]
+
+        def pick(k: int) -> Optional[Member]:
+            return None if k == _native.NO_MEMBER else members[k]
+
+        return ConsolidatedBbo(name, members, pick(raw.best_bid), pick(raw.best_ask))
+
+    def _member(self, n: int, k: int, m: _native.Member) -> Member:
+        lib = library()
+        return Member(
+            venue=lib.wb_consolidated_member_venue(self._h, n, k).decode(),
+            symbol=lib.wb_consolidated_member_symbol(self._h, n, k).decode(),
+            status=STATUSES[m.status] if m.status < len(STATUSES) else "unknown",
+            flags=_flags(m.flags), px_exp=m.px_exp, qty_exp=m.qty_exp,
+            bid_raw=(m.bid.px, m.bid.qty) if m.bid_count > 0 else None,
+            ask_raw=(m.ask.px, m.ask.qty) if m.ask_count > 0 else None,
+            exchange_ts_ns=m.ts_exchange_ns, recv_ts_ns=m.ts_recv_ns, updates=m.update_count,
+            writer_ok=bool(m.writer_ok), trusted=bool(m.trusted))
+
+    def refresh(self) -> str:
+        """Re-checks the daemon and every member's venue thread; one of LIVENESS."""
+        return LIVENESS[library().wb_consolidated_refresh(self._h)]

@@ -80,6 +80,38 @@ class Position(ctypes.Structure):
     ]
 
 
+MAX_MEMBERS = 16  # WB_MAX_MEMBERS
+NO_MEMBER = 0xFFFFFFFF  # WB_NO_MEMBER
+
+
+class Member(ctypes.Structure):
+    _fields_ = [
+        ("status", ctypes.c_uint8),
+        ("flags", ctypes.c_uint8),
+        ("px_exp", ctypes.c_int8),
+        ("qty_exp", ctypes.c_int8),
+        ("bid_count", ctypes.c_uint16),
+        ("ask_count", ctypes.c_uint16),
+        ("bid", Level),
+        ("ask", Level),
+        ("ts_exchange_ns", ctypes.c_int64),
+        ("ts_recv_ns", ctypes.c_int64),
+        ("ts_publish_ns", ctypes.c_int64),
+        ("update_count", ctypes.c_uint64),
+        ("writer_ok", ctypes.c_int),
+        ("trusted", ctypes.c_int),
+    ]
+
+
+class ConsolidatedBbo(ctypes.Structure):
+    _fields_ = [
+        ("members", ctypes.c_uint32),
+        ("best_bid", ctypes.c_uint32),
+        ("best_ask", ctypes.c_uint32),
+        ("member", Member * MAX_MEMBERS),
+    ]
+
+
 class Cursor(ctypes.Structure):
     _fields_ = [("next", ctypes.c_uint64), ("generation", ctypes.c_uint64)]
 
@@ -169,4 +201,15 @@ def _declare(lib):
     _fn(lib, "wb_venue_count", c.c_uint32, inst_p)
     _fn(lib, "wb_venue_name", c.c_char_p, inst_p, c.c_uint32)
     _fn(lib, "wb_instance_refresh", c.c_int, inst_p)
+    cons_p = c.c_void_p
+    _fn(lib, "wb_consolidated_open", c.c_int, c.c_char_p, c.c_int64, c.POINTER(cons_p))
+    _fn(lib, "wb_consolidated_close", None, cons_p)
+    _fn(lib, "wb_consolidated_name_count", c.c_uint32, cons_p)
+    _fn(lib, "wb_consolidated_name", c.c_char_p, cons_p, c.c_uint32)
+    _fn(lib, "wb_consolidated_find", c.c_uint32, cons_p, c.c_char_p)
+    _fn(lib, "wb_consolidated_member_count", c.c_uint32, cons_p, c.c_uint32)
+    _fn(lib, "wb_consolidated_member_venue", c.c_char_p, cons_p, c.c_uint32, c.c_uint32)
+    _fn(lib, "wb_consolidated_member_symbol", c.c_char_p, cons_p, c.c_uint32, c.c_uint32)
+    _fn(lib, "wb_consolidated_read", c.c_int, cons_p, c.c_uint32, c.POINTER(ConsolidatedBbo))
+    _fn(lib, "wb_consolidated_refresh", c.c_int, cons_p)
     return lib

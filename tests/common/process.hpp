@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -154,6 +155,29 @@ inline bool wait_until(const std::function<bool()>& cond, std::chrono::milliseco
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   return cond();
+}
+
+// The simulator's plain endpoints from its stdout ("WIREBOOK_SIM <venue> <url>"
+// lines, one per venue when its wss:// port is off): venue -> url.
+inline std::map<std::string, std::string> sim_urls(const std::string& out) {
+  std::map<std::string, std::string> urls;
+  std::istringstream in(out);
+  std::string tag, venue, url;
+  while (in >> tag) {
+    if (tag != "WIREBOOK_SIM") {
+      std::getline(in, url);
+      continue;
+    }
+    in >> venue >> url;
+    urls[venue] = url;
+  }
+  return urls;
+}
+
+// The REST base of a plain venue url: "ws://127.0.0.1:port/path" -> "http://127.0.0.1:port".
+inline std::string rest_base(const std::string& url) {
+  const auto host = url.find("://") + 3;
+  return "http://" + url.substr(host, url.find('/', host) - host);
 }
 
 // A scratch directory under /tmp, removed with its contents.

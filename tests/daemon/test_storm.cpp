@@ -66,16 +66,7 @@ struct Sim {
       : child(argv(tmp, seed), tmp.file("sim.out"), tmp.file("sim.err")) {
     REQUIRE(wait_until([&] { return child.out().find("WIREBOOK_SIM_READY") != std::string::npos; },
                        30s));
-    std::istringstream in(child.out());
-    std::string tag, venue, url;
-    while (in >> tag) {
-      if (tag != "WIREBOOK_SIM") {
-        std::getline(in, url);
-        continue;
-      }
-      in >> venue >> url;
-      urls[venue] = url;
-    }
+    urls = sim_urls(child.out());
   }
   static std::vector<std::string> argv(const TempDir& tmp, const std::string& seed) {
     std::vector<std::string> a = {
@@ -87,12 +78,6 @@ struct Sim {
     return a;
   }
 };
-
-// The REST base of a plain venue url: "ws://127.0.0.1:port/path" -> "http://127.0.0.1:port".
-std::string rest_base(const std::string& url) {
-  const auto host = url.find("://") + 3;
-  return "http://" + url.substr(host, url.find('/', host) - host);
-}
 
 std::string config_text(const TempDir& tmp, const Sim& sim, std::uint16_t metrics_port) {
   std::string out = "[daemon]\ninstance = \"storm\"\nshm_dir = \"" + tmp.file("shm") +

@@ -141,6 +141,31 @@ def test_positions_are_those_of_the_cli_and_as_written(start_writer, instance_di
         eth.value("price")
 
 
+def test_consolidated_bbo_is_that_of_the_cli_and_as_written(start_writer, instance_dir):
+    start_writer("consolidated")
+    r = run_cli("consolidated", "--json", "--dir", instance_dir)
+    assert r.returncode == 0, r.stderr
+    cli = json.loads(r.stdout)
+    c = wirebook.Consolidated.open(dir=instance_dir)
+    assert c.refresh() == "alive"
+    assert c.names == ["BTC"]
+    got = c.read("BTC")
+    assert [(m.venue, m.symbol) for m in got.members] == [("alpha", "SPOT_BTC_USDT"),
+                                                          ("beta", "BTC-PERP")]
+    assert all(m.trusted and m.status == "live" for m in got.members)
+    # The known books (tests/tools/known_books.hpp): alpha 56749.15 / 56749.2, beta 56749.1 / 56750.
+    assert got.members[1].bid == (Decimal("56749.1"), Decimal("1.5"))
+    assert got.best_bid.venue == "alpha" and got.best_bid.bid == (Decimal("56749.15"),
+                                                                   Decimal("1.03895025"))
+    assert got.best_ask.venue == "alpha" and got.best_ask.ask[0] == Decimal("56749.2")
+    assert cli["best_bid"] == {"venue": "alpha", "symbol": "SPOT_BTC_USDT", "px": "56749.15",
+                               "qty": "1.03895025"}
+    assert [m["bid"] for m in cli["members"]] == [["56749.15", "1.03895025"], ["56749.1", "1.5"]]
+    assert c.read("ETH") is None
+    with pytest.raises(wirebook.OpenError):
+        wirebook.Consolidated.open(dir=str(instance_dir) + "-none")
+
+
 def test_position_events_name_their_instrument(start_writer, instance_dir):
     start_writer("positions")
     v = wirebook.Venue.open(instance_dir, "alpha")

@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include <wirebook/reader.h>
 #include <wirebook/consolidated_reader.hpp>
 
 #include "book/l2_book.hpp"
@@ -34,10 +35,9 @@ SegmentOptions options_for(const t::TempDir& dir) {
 // "BTC": woo (book 1), pulse (book 0), o2 (book 0); "ETH": woo (book 0).
 ConsolidatedSpec three_venues() {
   ConsolidatedSpec s;
-  s.names.push_back({"BTC",
-                     {{"woo", "PERP_BTC_USDT", 1},
-                      {"pulse", "BTC_USD-PERPETUAL", 0},
-                      {"o2", "BTC-USD", 0}}});
+  s.names.push_back(
+      {"BTC",
+       {{"woo", "PERP_BTC_USDT", 1}, {"pulse", "BTC_USD-PERPETUAL", 0}, {"o2", "BTC-USD", 0}}});
   s.names.push_back({"ETH", {{"woo", "SPOT_ETH_USDT", 0}}});
   return s;
 }
@@ -229,6 +229,44 @@ TEST_CASE("the best bid and ask are taken across trusted members at their own ex
   }
 }
 
+TEST_CASE("the C ABI reads the same names, lines and best as the C++ reader",
+          "[shm][consolidated]") {
+  t::TempDir dir;
+  auto w = make(dir, three_venues());
+  MemberLines woo = w->lines_of("woo", 2);
+  MemberLines pulse = w->lines_of("pulse", 1);
+  woo.heartbeat(t::mono_ns());
+  pulse.heartbeat(t::mono_ns());
+  woo.publish(1, book_of(1000, 5, 1003, 1), meta(Status::live, -1, 0));
+  pulse.publish(0, book_of(10005, 2, 10025, 1), meta(Status::resyncing, -2, 0));
+  wb_consolidated* c = nullptr;
+  REQUIRE(wb_consolidated_open(dir.path().c_str(), -1, &c) == WB_OK);
+  CHECK(wb_consolidated_refresh(c) == WB_ALIVE);
+  CHECK(wb_consolidated_name_count(c) == 2);
+  const std::uint32_t btc = wb_consolidated_find(c, "BTC");
+  REQUIRE(btc == 0);
+  CHECK(wb_consolidated_find(c, "XRP") == 2);
+  CHECK(wb_consolidated_member_count(c, btc) == 3);
+  CHECK(std::string(wb_consolidated_member_venue(c, btc, 2)) == "o2");
+  CHECK(std::string(wb_consolidated_member_symbol(c, btc, 1)) == "BTC_USD-PERPETUAL");
+  wb_consolidated_bbo b{};
+  REQUIRE(wb_consolidated_read(c, btc, &b) == WB_READ_OK);
+  CHECK(b.members == 3);
+  CHECK(b.best_bid == 0);  // pulse is higher but RESYNCING
+  CHECK(b.best_ask == 0);
+  CHECK(b.member[0].trusted == 1);
+  CHECK(b.member[0].bid.px == 1000);
+  CHECK(b.member[0].px_exp == -1);
+  CHECK(b.member[1].status == WB_RESYNCING);
+  CHECK(b.member[1].trusted == 0);
+  CHECK(b.member[2].update_count == 0);
+  CHECK(wb_consolidated_read(c, 7, &b) == WB_READ_BAD_INSTRUMENT);
+  wb_consolidated_close(c);
+  t::TempDir empty;
+  CHECK(wb_consolidated_open(empty.path().c_str(), -1, &c) == WB_ERR_MISSING);
+  CHECK(c == nullptr);
+}
+
 TEST_CASE("scaled comparisons are exact across exponents and never overflow",
           "[shm][consolidated]") {
   using detail::compare_scaled;
@@ -267,8 +305,8 @@ TEST_CASE("one writer thread per venue line against spinning readers: never a to
       const std::uint32_t book = v == 0 ? 1 : 0;
       L2Book b(4);
       std::uint64_t k = 0;
-      while (k < kWrites || (reads.load(std::memory_order_relaxed) < kReads &&
-                             t::mono_ns() < deadline)) {
+      while (k < kWrites ||
+             (reads.load(std::memory_order_relaxed) < kReads && t::mono_ns() < deadline)) {
         ++k;
         // Self-checking payload: every field derives from bid (no torn mix).
         const std::int64_t bid = static_cast<std::int64_t>(t::mix(seed + k * 3 + v) >> 20U) + 10;

@@ -9,6 +9,9 @@
 //     lap      as books, then 1000 level events on alpha (ring of 64 records)
 //     positions as books, then the known positions on alpha (known_positions;
 //              three POSITION events: BTC, BTC again, ETH)
+//     consolidated as books, plus the consolidated segment: "BTC" over alpha
+//              SPOT_BTC_USDT and beta BTC-PERP, both lines LIVE from the
+//              known books (best bid and ask: alpha's 56749.15 / 56749.2)
 //     stream   as books, then every 2 ms one level event on alpha and a new
 //              publication of alpha SPOT_BTC_USDT (same levels, version 1000 + k,
 //              receive -> publish exactly 1.5 us)
@@ -26,6 +29,8 @@
 #include <string>
 #include <vector>
 
+#include "book/l2_book.hpp"
+#include "shm/consolidated_writer.hpp"
 #include "shm/writer.hpp"
 #include "tests/tools/known_books.hpp"
 
@@ -58,6 +63,20 @@ shm::Event level_event(std::uint64_t k) {
   return e;
 }
 
+// A known book's publication metadata, LIVE (BookMeta for a slot, LineMeta
+// for a consolidated line: the same fields).
+template <class Meta>
+Meta live_meta(const tt::KnownBook& b) {
+  Meta m;
+  m.status = shm::Status::live;
+  m.px_exp = b.px_exp;
+  m.qty_exp = b.qty_exp;
+  m.ts_exchange_ns = b.ts_exchange_ns;
+  m.ts_recv_ns = b.ts_recv_ns;
+  m.ts_publish_ns = b.ts_publish_ns;
+  return m;
+}
+
 bool publish_known(std::vector<std::unique_ptr<shm::VenueWriter>>& writers) {
   const auto venues = tt::known_venues();
   for (const auto& b : tt::known_books()) {
@@ -65,19 +84,41 @@ bool publish_known(std::vector<std::unique_ptr<shm::VenueWriter>>& writers) {
       if (std::strcmp(venues[v].name, b.venue) != 0) continue;
       for (std::uint32_t i = 0; i < venues[v].symbols.size(); ++i) {
         if (std::strcmp(venues[v].symbols[i], b.symbol) != 0) continue;
-        shm::BookMeta m;
-        m.status = shm::Status::live;
-        m.px_exp = b.px_exp;
-        m.qty_exp = b.qty_exp;
-        m.ts_exchange_ns = b.ts_exchange_ns;
-        m.ts_recv_ns = b.ts_recv_ns;
-        m.ts_publish_ns = b.ts_publish_ns;
+        const auto m = live_meta<shm::BookMeta>(b);
         if (writers[v]->publish_levels(i, m, b.bids, b.asks, b.version) != shm::PublishResult::ok) {
           return false;
         }
       }
     }
   }
+  return true;
+}
+
+// The consolidated scenario: "BTC" = alpha SPOT_BTC_USDT + beta BTC-PERP,
+// each line written from its known book through its venue's MemberLines.
+bool publish_consolidated(const shm::SegmentOptions& o,
+                          std::unique_ptr<shm::ConsolidatedWriter>& out,
+                          std::vector<shm::MemberLines>& lines) {
+  shm::ConsolidatedSpec spec;
+  spec.names.push_back({"BTC", {{"alpha", "SPOT_BTC_USDT", 0}, {"beta", "BTC-PERP", 0}}});
+  if (const auto st = shm::ConsolidatedWriter::create(o, spec, out); !st.ok()) {
+    std::fprintf(stderr, "consolidated: %s (%s)\n", to_string(st.error), st.detail.c_str());
+    return false;
+  }
+  for (const auto& v : tt::known_venues()) {
+    shm::MemberLines l = out->lines_of(v.name, static_cast<std::uint32_t>(v.symbols.size()));
+    for (const auto& b : tt::known_books()) {
+      if (std::strcmp(b.venue, v.name) != 0 || std::strcmp(b.symbol, v.symbols[0]) != 0) continue;
+      wirebook::book::L2Book book(64);
+      for (const auto& lv : b.bids) (void)book.set_level(wirebook::book::Side::bid, lv.px, lv.qty);
+      for (const auto& lv : b.asks) (void)book.set_level(wirebook::book::Side::ask, lv.px, lv.qty);
+      l.publish(0, book, live_meta<shm::LineMeta>(b));
+    }
+    l.heartbeat(mono_ns());
+    lines.push_back(std::move(l));
+  }
+  out->set_state(shm::SegmentState::live);
+  out->heartbeat(mono_ns());
   return true;
 }
 
@@ -122,12 +163,13 @@ void republish_btc(shm::VenueWriter& w, std::uint64_t k) {
 
 int main(int argc, char** argv) {
   if (argc != 3) {
-    std::fprintf(stderr, "usage: %s DIR books|notlive|lap|positions|stream\n", argv[0]);
+    std::fprintf(stderr, "usage: %s DIR books|notlive|lap|positions|consolidated|stream\n",
+                 argv[0]);
     return 64;
   }
   const std::string scenario = argv[2];
   if (scenario != "books" && scenario != "notlive" && scenario != "lap" &&
-      scenario != "positions" && scenario != "stream") {
+      scenario != "positions" && scenario != "consolidated" && scenario != "stream") {
     std::fprintf(stderr, "unknown scenario %s\n", scenario.c_str());
     return 64;
   }
@@ -169,6 +211,9 @@ int main(int argc, char** argv) {
     return 3;
   }
   if (scenario == "positions" && !publish_positions(*writers[0])) return 3;
+  std::unique_ptr<shm::ConsolidatedWriter> consolidated;
+  std::vector<shm::MemberLines> lines;
+  if (scenario == "consolidated" && !publish_consolidated(o, consolidated, lines)) return 3;
   std::uint64_t k = 0;
   if (scenario == "lap") {
     while (k < 1000) writers[0]->append(level_event(++k));
@@ -189,6 +234,8 @@ int main(int argc, char** argv) {
   while (g_stop == 0 && mono_ns() < end) {
     for (auto& w : writers) w->heartbeat(mono_ns());
     control->heartbeat(mono_ns());
+    if (consolidated) consolidated->heartbeat(mono_ns());
+    for (auto& l : lines) l.heartbeat(mono_ns());
     if (scenario == "stream") {
       writers[0]->append(level_event(++k));
       republish_btc(*writers[0], k);
@@ -200,5 +247,6 @@ int main(int argc, char** argv) {
   }
   for (auto& w : writers) w->set_state(shm::SegmentState::closed);
   control->set_state(shm::SegmentState::closed);
+  if (consolidated) consolidated->set_state(shm::SegmentState::closed);
   return 0;
 }

@@ -12,7 +12,7 @@ constexpr wirebook::cli::Subcommand kSubcommands[] = {
     {"status", &wirebook::cli::setup_status}, {"tail", &wirebook::cli::setup_tail},
     {"top", &wirebook::cli::setup_top},       {"bridge", &wirebook::cli::setup_bridge},
     {"mirror", &wirebook::cli::setup_mirror}, {"positions", &wirebook::cli::setup_positions},
-    {"replay", &wirebook::cli::setup_replay},
+    {"replay", &wirebook::cli::setup_replay}, {"consolidated", &wirebook::cli::setup_consolidated},
 };
 
 }  // namespace

@@ -107,6 +107,21 @@ int open_venue(const char* cmd, const std::string& dir, const shm::InstanceReade
   return exit_code_for(e);
 }
 
+int open_consolidated(const char* cmd, const std::string& dir, shm::ConsolidatedReader& out) {
+  const shm::OpenError e = shm::ConsolidatedReader::open(dir, out);
+  if (e == shm::OpenError::ok) return kExitOk;
+  const std::string path = dir + "/" + shm::kConsolidatedFile;
+  if (e == shm::OpenError::missing) {
+    std::fprintf(stderr,
+                 "%s: no consolidated segment at %s (the instance configures no "
+                 "[[consolidated]], or its daemon has not started)\n",
+                 cmd, path.c_str());
+  } else {
+    explain(cmd, path, e);
+  }
+  return exit_code_for(e);
+}
+
 bool wanted(const std::vector<std::string>& filter, std::string_view name) {
   if (filter.empty()) return true;
   for (const auto& f : filter) {

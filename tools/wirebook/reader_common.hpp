@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include <wirebook/consolidated_reader.hpp>
 #include <wirebook/reader.hpp>
 
 #include "tools/wirebook/subcommand.hpp"
@@ -47,6 +48,10 @@ void add_target_options(CLI::App& sub, Target& t);
 [[nodiscard]] int open_venue(const char* cmd, const std::string& dir,
                              const shm::InstanceReader& inst, const std::string& venue,
                              shm::VenueReader& out);
+
+// Same for the instance's consolidated segment.
+[[nodiscard]] int open_consolidated(const char* cmd, const std::string& dir,
+                                    shm::ConsolidatedReader& out);
 
 // Venue names of `inst` selected by `filter` (all when empty). Prints a
 // message and returns kExitNoMatch when a filter names an unknown venue.

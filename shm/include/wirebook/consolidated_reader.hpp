@@ -51,7 +51,7 @@ struct MemberTop {
   std::int64_t ts_recv_ns = 0;
   std::int64_t ts_publish_ns = 0;
   std::uint64_t update_count = 0;  // 0: never published
-  bool writer_ok = false;  // daemon alive and this venue's thread beating, as of refresh()
+  bool writer_ok = false;          // daemon alive and this venue's thread beating, as of refresh()
   [[nodiscard]] bool trusted() const noexcept { return writer_ok && status == Status::live; }
 };
 
@@ -166,8 +166,9 @@ class ConsolidatedReader {
       if (t.bid_count > 0 && (!out.has_bid() || detail::better(t, t.bid, out.member[out.best_bid],
                                                                out.member[out.best_bid].bid, true)))
         out.best_bid = k;
-      if (t.ask_count > 0 && (!out.has_ask() || detail::better(t, t.ask, out.member[out.best_ask],
-                                                               out.member[out.best_ask].ask, false)))
+      if (t.ask_count > 0 &&
+          (!out.has_ask() ||
+           detail::better(t, t.ask, out.member[out.best_ask], out.member[out.best_ask].ask, false)))
         out.best_ask = k;
     }
     return ReadResult::ok;
@@ -199,8 +200,8 @@ class ConsolidatedReader {
  private:
   bool adopt(detail::Mapping&& m) {
     const SegmentHeader& h = *m.header();
-    const auto* names = reinterpret_cast<const ConsolidatedName*>(
-        m.base + h.sections[kSecConsNames].offset);
+    const auto* names =
+        reinterpret_cast<const ConsolidatedName*>(m.base + h.sections[kSecConsNames].offset);
     // Names are immutable: check once that every member range is inside.
     for (std::uint32_t n = 0; n < h.instrument_count; ++n) {
       if (names[n].member_count > kMaxConsolidatedMembers ||
@@ -210,8 +211,8 @@ class ConsolidatedReader {
     }
     map_ = std::move(m);
     names_ = names;
-    members_ = reinterpret_cast<const ConsolidatedMember*>(
-        map_.base + h.sections[kSecConsMembers].offset);
+    members_ =
+        reinterpret_cast<const ConsolidatedMember*>(map_.base + h.sections[kSecConsMembers].offset);
     lines_ =
         reinterpret_cast<const ConsolidatedLine*>(map_.base + h.sections[kSecConsLines].offset);
     name_count_ = h.instrument_count;
@@ -235,8 +236,7 @@ class ConsolidatedReader {
 
   [[nodiscard]] Liveness evaluate(std::int64_t now) const noexcept {
     const SegmentHeader& h = *map_.header();
-    const auto state =
-        static_cast<SegmentState>(detail::load(h.state, std::memory_order_acquire));
+    const auto state = static_cast<SegmentState>(detail::load(h.state, std::memory_order_acquire));
     if (state == SegmentState::closed) return Liveness::closed;
     if (detail::writer_lock_held(map_.fd) == 0) return Liveness::dead;
     if (state == SegmentState::init) return Liveness::starting;

@@ -158,6 +158,35 @@ typedef struct wb_position {
   int writer_ok;     /* writer alive as of the last wb_venue_refresh */
 } wb_position;
 
+/* One member of a consolidated name (DESIGN §9a): its venue's book top. */
+typedef struct wb_member {
+  uint8_t status; /* wb_status */
+  uint8_t flags;  /* WB_FLAG_* */
+  int8_t px_exp;
+  int8_t qty_exp;
+  uint16_t bid_count; /* 0: no bid */
+  uint16_t ask_count;
+  wb_level bid;
+  wb_level ask;
+  int64_t ts_exchange_ns;
+  int64_t ts_recv_ns;
+  int64_t ts_publish_ns;
+  uint64_t update_count; /* 0: never published */
+  int writer_ok;         /* daemon alive and the member's venue thread beating */
+  int trusted;           /* writer_ok && status == WB_LIVE */
+} wb_member;
+
+#define WB_MAX_MEMBERS 16
+#define WB_NO_MEMBER 0xFFFFFFFFu
+
+/* Every member of one name and the best across the trusted ones. */
+typedef struct wb_consolidated_bbo {
+  uint32_t members;  /* entries of member[] filled, in configuration order */
+  uint32_t best_bid; /* index into member[] of the highest bid, or WB_NO_MEMBER */
+  uint32_t best_ask; /* the lowest ask, or WB_NO_MEMBER */
+  wb_member member[WB_MAX_MEMBERS];
+} wb_consolidated_bbo;
+
 typedef struct wb_cursor {
   uint64_t next;
   uint64_t generation;
@@ -165,6 +194,7 @@ typedef struct wb_cursor {
 
 typedef struct wb_venue wb_venue;
 typedef struct wb_instance wb_instance;
+typedef struct wb_consolidated wb_consolidated;
 
 const char* wb_error_string(int error);
 const char* wb_status_string(int status);
@@ -219,6 +249,24 @@ const char* wb_venue_name(const wb_instance* in, uint32_t i);
 /* Cold: re-attaches to a restarted daemon's control segment (names returned
  * earlier become invalid), then returns the daemon's wb_liveness. */
 int wb_instance_refresh(wb_instance* in);
+
+/* The consolidated segment (`[[consolidated]]` names; WB_ERR_MISSING when the
+ * instance configures none). wb_consolidated_read makes no system calls;
+ * call wb_consolidated_refresh every ~100 ms so liveness is current. */
+int wb_consolidated_open(const char* dir, int64_t expected_uid, wb_consolidated** out);
+void wb_consolidated_close(wb_consolidated* c);
+uint32_t wb_consolidated_name_count(const wb_consolidated* c);
+const char* wb_consolidated_name(const wb_consolidated* c, uint32_t name);
+/* Index of the name, or wb_consolidated_name_count(c) when absent. */
+uint32_t wb_consolidated_find(const wb_consolidated* c, const char* name);
+uint32_t wb_consolidated_member_count(const wb_consolidated* c, uint32_t name);
+const char* wb_consolidated_member_venue(const wb_consolidated* c, uint32_t name, uint32_t k);
+const char* wb_consolidated_member_symbol(const wb_consolidated* c, uint32_t name, uint32_t k);
+/* Returns wb_read_result: WB_READ_BAD_INSTRUMENT for an unknown name, WB_READ_BUSY
+ * when a line could not be read (try again). */
+int wb_consolidated_read(const wb_consolidated* c, uint32_t name, wb_consolidated_bbo* out);
+/* Cold: re-checks the daemon and each member's venue thread. Returns wb_liveness. */
+int wb_consolidated_refresh(wb_consolidated* c);
 
 #ifdef __cplusplus
 }
