@@ -2,6 +2,7 @@
 
 #include <array>
 #include <string_view>
+#include <utility>
 
 #include <fmt/format.h>
 #include <boost/asio/ip/tcp.hpp>
@@ -135,6 +136,31 @@ std::string prometheus_text(const std::vector<std::unique_ptr<VenueRunner>>& ven
   for (const auto& v : venues) {
     out += fmt::format("wirebook_venue_thread_cpu_seconds_total{{venue=\"{}\"}} {}\n", v->name(),
                        static_cast<double>(get(v->summary().cpu_ns)) * 1e-9);
+  }
+  out +=
+      "# HELP wirebook_feed_latency_seconds Venue timestamp of each book update to its receive "
+      "time, over the last 10 s (bucket upper bounds; includes the venue's clock offset)\n"
+      "# TYPE wirebook_feed_latency_seconds gauge\n";
+  for (const auto& v : venues) {
+    const VenueSummary& s = v->summary();
+    for (const auto& [q, ns] :
+         {std::pair{"0.5", &s.feed_p50_ns}, std::pair{"0.99", &s.feed_p99_ns}})
+      out += fmt::format("wirebook_feed_latency_seconds{{venue=\"{}\",quantile=\"{}\"}} {}\n",
+                         v->name(), q,
+                         static_cast<double>(ns->load(std::memory_order_relaxed)) * 1e-9);
+  }
+  out +=
+      "# HELP wirebook_feed_latency_samples Book updates with a venue timestamp in the feed "
+      "latency window (ahead=\"1\": the venue's timestamp was ahead of our receive time)\n"
+      "# TYPE wirebook_feed_latency_samples gauge\n";
+  for (const auto& v : venues) {
+    // Two words the venue thread stores one after the other: never negative.
+    const std::uint64_t ahead = get(v->summary().feed_ahead);
+    const std::uint64_t samples = get(v->summary().feed_samples);
+    out += fmt::format("wirebook_feed_latency_samples{{venue=\"{}\",ahead=\"0\"}} {}\n", v->name(),
+                       samples > ahead ? samples - ahead : 0);
+    out += fmt::format("wirebook_feed_latency_samples{{venue=\"{}\",ahead=\"1\"}} {}\n", v->name(),
+                       ahead);
   }
   out += "# HELP wirebook_books Books per state\n# TYPE wirebook_books gauge\n";
   for (const auto& v : venues) {

@@ -307,7 +307,21 @@ void VenueRunner::on_tick() noexcept {
                           std::memory_order_relaxed);
   }
   if (warmer_ != nullptr) summary_.warmings.store(warmer_->warmings(), std::memory_order_relaxed);
+  roll_feed_latency(feeds::monotonic_ns());
   bump(summary_.ticks);
+}
+
+// Once a second: the window's feed latency to the segment header and the metrics.
+void VenueRunner::roll_feed_latency(std::int64_t now_monotonic_ns) noexcept {
+  feeds::FeedLatency::Quantiles q;
+  if (!books_->feed_latency().roll(now_monotonic_ns, q)) return;
+  writer_->set_feed_latency(
+      shm::FeedLatency{q.p50_ns, q.p99_ns, q.samples, q.ahead, feeds::FeedLatency::kSeconds});
+  constexpr auto kRelaxed = std::memory_order_relaxed;
+  summary_.feed_p50_ns.store(q.p50_ns, kRelaxed);
+  summary_.feed_p99_ns.store(q.p99_ns, kRelaxed);
+  summary_.feed_samples.store(q.samples, kRelaxed);
+  summary_.feed_ahead.store(q.ahead, kRelaxed);
 }
 
 // The segment's housekeeping; recorded, since it may append a HEARTBEAT event.

@@ -55,6 +55,11 @@ struct VenueSummary {
   std::atomic<std::uint64_t> ticks{0};     // housekeeping ticks: the venue loop turns
   std::atomic<std::uint64_t> cpu_ns{0};    // the venue thread's CPU time, as of the last tick
   std::atomic<std::uint64_t> warmings{0};  // hot-path warmings while idle (idle = spin | backoff)
+  // Feed latency over the last FeedLatency::kSeconds, as of the last roll (once a second).
+  std::atomic<std::int64_t> feed_p50_ns{0};
+  std::atomic<std::int64_t> feed_p99_ns{0};
+  std::atomic<std::uint64_t> feed_samples{0};
+  std::atomic<std::uint64_t> feed_ahead{0};
 };
 
 // The Outbox a FrameHandler is built with before its session exists
@@ -109,6 +114,7 @@ class VenueRunner {
   void arm_timer();
   void on_tick() noexcept;
   void idle() noexcept;
+  void roll_feed_latency(std::int64_t now_monotonic_ns) noexcept;
   void log_position_problems() noexcept;
   void log_new(int level, std::string_view what, const std::atomic<std::uint64_t>& count,
                std::uint64_t& logged, std::string_view latest) noexcept;

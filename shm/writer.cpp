@@ -374,6 +374,17 @@ void VenueWriter::heartbeat(std::int64_t now_monotonic_ns) noexcept {
   store(hdr_->heartbeat_ns, now_monotonic_ns, kRelaxed);
 }
 
+void VenueWriter::set_feed_latency(const FeedLatency& f) noexcept {
+  const std::uint64_t n = detail::load(hdr_->feed_latency_seq, kRelaxed) / 2 + 1;  // ours alone
+  seqlock_write(hdr_->feed_latency_seq, n, [&]() noexcept {
+    store(hdr_->feed_latency_p50_ns, f.p50_ns, kRelaxed);
+    store(hdr_->feed_latency_p99_ns, f.p99_ns, kRelaxed);
+    store(hdr_->feed_latency_samples, f.samples, kRelaxed);
+    store(hdr_->feed_latency_ahead, f.ahead, kRelaxed);
+    store(hdr_->feed_latency_window_s, f.window_s, kRelaxed);
+  });
+}
+
 void VenueWriter::idle(std::int64_t now_monotonic_ns) noexcept {
   heartbeat(now_monotonic_ns);
   if (head_ == head_at_idle_) {

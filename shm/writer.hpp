@@ -159,6 +159,8 @@ class VenueWriter {
   inline std::uint64_t append(const Event& ev) noexcept;
 
   void heartbeat(std::int64_t now_monotonic_ns) noexcept;
+  // Republishes the feed latency in the header (at most once a second).
+  void set_feed_latency(const FeedLatency& f) noexcept;
   // heartbeat() plus a HEARTBEAT event when nothing was appended since the last idle().
   void idle(std::int64_t now_monotonic_ns) noexcept;
   void set_state(SegmentState state) noexcept;

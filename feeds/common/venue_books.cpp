@@ -209,6 +209,7 @@ void VenueBooks::publish(std::uint32_t i, std::int64_t ts_exchange_ns,
   const std::int64_t published =
       publisher_.book(i, in.book, in.status, exponents(in), ts_exchange_ns, ts_recv_ns);
   if (published != 0) record(counters_.recv_to_publish, published - ts_recv_ns);
+  if (ts_exchange_ns > 0) feed_latency_.add(ts_recv_ns - ts_exchange_ns);
 }
 
 void VenueBooks::commit(std::uint32_t i, BookStatus status, bool snapshot,

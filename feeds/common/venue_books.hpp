@@ -30,6 +30,7 @@
 #include "book/l2_book.hpp"
 #include "feeds/common/book_publisher.hpp"
 #include "feeds/common/delta_buffer.hpp"
+#include "feeds/common/feed_latency.hpp"
 #include "feeds/common/level_text.hpp"
 #include "feeds/common/symbol_index.hpp"
 #include "feeds/common/venue_positions.hpp"
@@ -152,6 +153,9 @@ class VenueBooks {
   [[nodiscard]] int px_exp(std::uint32_t i) const noexcept;
   [[nodiscard]] int qty_exp(std::uint32_t i) const noexcept;
   VenueCounters& counters() noexcept { return counters_; }
+  // Venue timestamp -> receive time of every book publication (the venue
+  // thread rolls its window from its tick).
+  FeedLatency& feed_latency() noexcept { return feed_latency_; }
   // Sets book i's starting exponents from venue metadata learnt after
   // construction (e.g. a start-up REST lookup); false, and nothing changed,
   // once the book holds levels. Cold path, before the feed runs.
@@ -264,6 +268,7 @@ class VenueBooks {
   std::size_t buffer_ops_;
   BookPublisher publisher_;
   VenueCounters counters_;
+  FeedLatency feed_latency_;
   VenuePositions positions_;
   std::array<char, 256> last_error_{};
   std::size_t last_error_len_ = 0;

@@ -7,10 +7,13 @@
 // LIVE, and that a member's line never stays LIVE while its book slot in the
 // venue segment is not (the venue thread writes both, back to back). At the end
 // every line equals its venue slot, `wirebook consolidated --json` shows the
-// same, and after SIGTERM no member is trusted.
+// same, and after SIGTERM no member is trusted. On the way, `wirebook status`
+// shows every venue's feed latency (issue 21).
 #include <catch2/catch.hpp>
 
 #include <chrono>
+#include <cstdlib>
+#include <limits>
 #include <map>
 #include <sstream>
 #include <string>
@@ -194,6 +197,13 @@ bool lines_equal_slots(const std::string& dir, std::string& why) {
   return true;
 }
 
+// The number after "key": at or after `from` in a JSON text (NaN when absent).
+double number_after(const std::string& text, std::size_t from, const std::string& key) {
+  const auto at = text.find("\"" + key + "\":", from);
+  if (at == std::string::npos) return std::numeric_limits<double>::quiet_NaN();
+  return std::strtod(text.c_str() + at + key.size() + 3, nullptr);
+}
+
 }  // namespace
 
 TEST_CASE("consolidated BBO: three venues, Pulse resyncing is never the best, lines equal slots",
@@ -228,6 +238,25 @@ TEST_CASE("consolidated BBO: three venues, Pulse resyncing is never the best, li
   const bool equal = wait_until([&] { return lines_equal_slots(dir, why); }, 20s);
   INFO("last difference: " << why);
   CHECK(equal);
+
+  // Feed latency (venue timestamp -> receive): the simulator stamps frames with
+  // its wall clock in ms, on this host, so every venue's p50 is small.
+  const bool feed_latency = wait_until(
+      [&] {
+        const auto st =
+            run({env_or_fail("WIREBOOK"), "status", "--json", "--dir", dir}, tmp.path());
+        std::size_t venues = 0;
+        for (std::size_t at = 0; (at = st.out.find("\"feed_latency\":{", at)) != std::string::npos;
+             ++at) {
+          const double samples = number_after(st.out, at, "samples");
+          const double p50 = number_after(st.out, at, "p50_ns");
+          const double p99 = number_after(st.out, at, "p99_ns");
+          if (samples > 0 && p50 > 0 && p50 <= p99 && p99 < 5e9) ++venues;
+        }
+        return venues == kMembers.size();
+      },
+      20s);
+  CHECK(feed_latency);
 
   const auto json =
       run({env_or_fail("WIREBOOK"), "consolidated", "--json", "--dir", dir}, tmp.path());

@@ -236,6 +236,11 @@ TEST_CASE("wirebookd against the simulator: books LIVE, metrics, notify, SIGTERM
     CHECK(body.find("wirebook_books{venue=\"woo\",state=\"live\"} 3") != std::string::npos);
     CHECK(body.find("# TYPE wirebook_frames_total counter") != std::string::npos);
     CHECK(body.find("wirebook_drift_alarms_total{venue=\"woo\"} 0") != std::string::npos);
+    CHECK(body.find("# TYPE wirebook_feed_latency_seconds gauge") != std::string::npos);
+    CHECK(body.find("wirebook_feed_latency_seconds{venue=\"woo\",quantile=\"0.99\"} ") !=
+          std::string::npos);
+    CHECK(body.find("wirebook_feed_latency_samples{venue=\"woo\",ahead=\"1\"} ") !=
+          std::string::npos);
     // The receive→publish histogram: cumulative buckets never decrease, the
     // +Inf bucket equals _count, and every LIVE book was published at least once.
     CHECK(body.find("# TYPE wirebook_recv_to_publish_seconds histogram") != std::string::npos);

@@ -10,7 +10,7 @@ using namespace wirebook::shm;
 // The golden value. Changing it is a reader-visible ABI change: bump
 // kLayoutMajor (or kLayoutMinor for additive changes), update this line and
 // describe the change in the README.
-static constexpr std::uint64_t kGoldenAbiHash = 0xB7A75B0B681A9A20ULL;
+static constexpr std::uint64_t kGoldenAbiHash = 0xD91C4522BA1F6C3CULL;
 
 static_assert(offsetof(SegmentHeader, generation) == 24);
 static_assert(offsetof(SegmentHeader, writer_pid) == 40);

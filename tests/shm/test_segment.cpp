@@ -420,3 +420,21 @@ TEST_CASE("full books mirror at depth 1000 and at the maximum depth", "[shm]") {
     REQUIRE(all);
   }
 }
+
+TEST_CASE("the feed latency in the header reads back as published, empty before", "[shm]") {
+  TempDir dir;
+  auto w = make_writer(dir, 3);
+  VenueReader r = open_reader(dir);
+  FeedLatency f;
+  CHECK(r.read_feed_latency(f) == ReadResult::empty);
+  w->set_feed_latency(FeedLatency{1'500'000, 9'000'000, 1234, 5, 10});
+  REQUIRE(r.read_feed_latency(f) == ReadResult::ok);
+  CHECK(f.p50_ns == 1'500'000);
+  CHECK(f.p99_ns == 9'000'000);
+  CHECK(f.samples == 1234);
+  CHECK(f.ahead == 5);
+  CHECK(f.window_s == 10);
+  w->set_feed_latency(FeedLatency{2, 3, 4, 0, 10});
+  REQUIRE(r.read_feed_latency(f) == ReadResult::ok);
+  CHECK(f.p99_ns == 3);
+}

@@ -62,6 +62,7 @@ struct VenueStatus {
   std::uint32_t ring_capacity = 0;
   std::uint32_t books[kStatusCount] = {};
   std::vector<NotLive> not_live;
+  std::optional<shm::FeedLatency> feed;   // venue timestamp -> receive, from the segment header
   std::optional<LatencyFigures> latency;  // from the daemon's /metrics (--metrics)
   std::optional<WindowFigures> window;    // --window
   [[nodiscard]] bool healthy() const {
@@ -113,6 +114,8 @@ VenueStatus collect(const std::string& dir, const shm::InstanceReader& inst,
   v.instruments = r.instrument_count();
   v.depth = r.depth();
   v.ring_capacity = r.ring_capacity();
+  shm::FeedLatency feed;
+  if (r.read_feed_latency(feed) == shm::ReadResult::ok) v.feed = feed;
   collect_books(r, v);
   return v;
 }
@@ -148,6 +151,14 @@ void print_text(const VenueStatus& v) {
   }
   std::printf("\n");
   for (const auto& n : v.not_live) std::printf("  not live: %s (%s)\n", n.symbol.c_str(), n.status);
+  if (v.feed && v.feed->samples > 0) {
+    std::printf(
+        "  feed latency (venue ts -> receive, last %u s): p50 %.3f ms, p99 %.3f ms over %llu "
+        "updates (%llu with the venue's clock ahead)\n",
+        v.feed->window_s, static_cast<double>(v.feed->p50_ns) / 1e6,
+        static_cast<double>(v.feed->p99_ns) / 1e6, static_cast<unsigned long long>(v.feed->samples),
+        static_cast<unsigned long long>(v.feed->ahead));
+  }
   if (v.latency) {
     char over[48] = "since start";
     if (v.window) std::snprintf(over, sizeof over, "over the last %.1f s", v.window->seconds);
@@ -203,6 +214,14 @@ std::string json_line(const VenueStatus& v, const std::string& instance, const c
                   ",\"window\":{\"seconds\":%.3f,\"frames_per_s\":%.1f,\"thread_cpu\":%.4f}",
                   v.window->seconds, v.window->frames_per_s, v.window->thread_cpu);
     o += buf;
+  }
+  // Last: readers that take the first "p50_ns" get recv->publish (--metrics).
+  if (v.feed) {
+    o += ",\"feed_latency\":{\"window_s\":" + std::to_string(v.feed->window_s) +
+         ",\"samples\":" + std::to_string(v.feed->samples) +
+         ",\"ahead\":" + std::to_string(v.feed->ahead) +
+         ",\"p50_ns\":" + std::to_string(v.feed->p50_ns) +
+         ",\"p99_ns\":" + std::to_string(v.feed->p99_ns) + "}";
   }
   return o + "}";
 }

@@ -140,11 +140,17 @@ std::string venue_row(const VenueView& v, bool selected) {
     lat = micros(v.latency.percentile(0.5)) + "/" + micros(v.latency.percentile(0.99)) + "/" +
           micros(v.latency.percentile(0.999));
   }
+  std::string feed = "-";
+  shm::FeedLatency f;
+  if (v.reader.read_feed_latency(f) == shm::ReadResult::ok && f.samples > 0) {
+    feed =
+        fmt("%.2f/%.2f", static_cast<double>(f.p50_ns) / 1e6, static_cast<double>(f.p99_ns) / 1e6);
+  }
   const std::string books =
       fmt("%u/%u/%u/%u/%u", v.books[1], v.books[0], v.books[2], v.books[3], v.books[4]);
-  return fmt("%s %-12s %-8s %8s  %-18s %-20s %9.1f %9.1f  %s", mark, v.name.c_str(),
+  return fmt("%s %-12s %-8s %8s  %-18s %-20s %9.1f %9.1f  %-26s %s", mark, v.name.c_str(),
              shm::to_string(v.live), hb_age.c_str(), hex64(v.generation).c_str(), books.c_str(),
-             v.update_rate, v.event_rate, lat.c_str());
+             v.update_rate, v.event_rate, lat.c_str(), feed.c_str());
 }
 
 void book_lines(const VenueView& v, std::uint32_t levels, std::vector<std::string>& out) {
@@ -194,9 +200,9 @@ std::vector<std::string> frame(const shm::InstanceReader& inst, const std::strin
                     dir.c_str(), shm::to_string(inst.liveness()), when));
   if (keys) out.emplace_back("keys: q quit | v/V or left/right: venue | s/S or up/down: symbol");
   out.emplace_back("");
-  out.push_back(fmt("  %-12s %-8s %8s  %-18s %-20s %9s %9s  %s", "VENUE", "WRITER", "HB AGE",
+  out.push_back(fmt("  %-12s %-8s %8s  %-18s %-20s %9s %9s  %-26s %s", "VENUE", "WRITER", "HB AGE",
                     "GENERATION", "LIVE/SYN/STL/RSY/DIS", "UPD/S", "EV/S",
-                    "RECV->PUB us p50/p99/p99.9"));
+                    "RECV->PUB us p50/p99/p99.9", "FEED ms p50/p99"));
   for (std::size_t k = 0; k < venues.size(); ++k) out.push_back(venue_row(venues[k], k == sel));
   out.emplace_back("");
   if (!venues.empty()) book_lines(venues[sel], levels, out);

@@ -248,6 +248,28 @@ class VenueReader {
     return position_capacity_;
   }
 
+  // ---- feed latency (the writer republishes it at most once a second) ----
+  // ok, empty (never published: no book update yet, or an older writer) or busy.
+  [[nodiscard]] ReadResult read_feed_latency(FeedLatency& out) const noexcept {
+    using detail::load;
+    constexpr auto kRelaxed = std::memory_order_relaxed;
+    for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
+      const std::uint64_t seq = load(hdr_->feed_latency_seq, std::memory_order_acquire);  // (R1)
+      if (seq == 0) return ReadResult::empty;
+      if ((seq & 1U) == 0) {
+        out.p50_ns = load(hdr_->feed_latency_p50_ns, kRelaxed);  // (R2)
+        out.p99_ns = load(hdr_->feed_latency_p99_ns, kRelaxed);
+        out.samples = load(hdr_->feed_latency_samples, kRelaxed);
+        out.ahead = load(hdr_->feed_latency_ahead, kRelaxed);
+        out.window_s = load(hdr_->feed_latency_window_s, kRelaxed);
+        std::atomic_thread_fence(std::memory_order_acquire);                       // (R3)
+        if (load(hdr_->feed_latency_seq, kRelaxed) == seq) return ReadResult::ok;  // (R4)
+      }
+      detail::cpu_relax();
+    }
+    return ReadResult::busy;
+  }
+
   // ---- event ring (hot) ----
   // Seq of the last complete event (0 = none yet).
   [[nodiscard]] std::uint64_t ring_head() const noexcept {

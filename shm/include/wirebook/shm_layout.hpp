@@ -26,7 +26,8 @@ namespace wirebook::shm {
 
 inline constexpr std::uint64_t kMagic = 0x4B4F4F4245524957ULL;  // "WIREBOOK" little-endian
 // Major 2: the positions section (and a section table with room for more).
-// Minor 1: the consolidated segment (a new kind; venue segments unchanged).
+// Minor 1: the consolidated segment (a new kind) and the venue segment's feed
+// latency (header block 3, formerly reserved).
 inline constexpr std::uint16_t kLayoutMajor = 2;
 inline constexpr std::uint16_t kLayoutMinor = 1;
 inline constexpr std::size_t kBlock = 128;  // hot words get their own 128-byte block
@@ -135,7 +136,17 @@ struct SegmentHeader {
   std::int64_t heartbeat_ns;  // CLOCK_MONOTONIC of the writer's last heartbeat
   std::uint32_t state;        // SegmentState
   std::uint32_t reserved2;
-  std::uint64_t reserved3[14];
+  // Venue segments: feed latency (the venue's timestamp of each book update
+  // to our receive time) over the writer's sliding window, republished at
+  // most once a second under its own seqlock word (one copy: readers retry).
+  std::uint64_t feed_latency_seq;    // odd while written; 0: never published
+  std::int64_t feed_latency_p50_ns;  // bucket upper bounds, clock offset included
+  std::int64_t feed_latency_p99_ns;
+  std::uint64_t feed_latency_samples;  // book updates with a venue timestamp in the window
+  std::uint64_t feed_latency_ahead;    // of those, venue timestamp ahead of our receive time
+  std::uint32_t feed_latency_window_s;
+  std::uint32_t reserved3a;
+  std::uint64_t reserved3[8];
   // Block 4: ring head (hot): seq of the last completely written event, 0 = none.
   std::uint64_t ring_head;
   std::uint64_t reserved4[15];
@@ -368,6 +379,12 @@ inline constexpr std::uint64_t kAbiHash = detail::fnv1a_all({
     WIREBOOK_SHM_F(SegmentHeader, sections),
     WIREBOOK_SHM_F(SegmentHeader, heartbeat_ns),
     WIREBOOK_SHM_F(SegmentHeader, state),
+    WIREBOOK_SHM_F(SegmentHeader, feed_latency_seq),
+    WIREBOOK_SHM_F(SegmentHeader, feed_latency_p50_ns),
+    WIREBOOK_SHM_F(SegmentHeader, feed_latency_p99_ns),
+    WIREBOOK_SHM_F(SegmentHeader, feed_latency_samples),
+    WIREBOOK_SHM_F(SegmentHeader, feed_latency_ahead),
+    WIREBOOK_SHM_F(SegmentHeader, feed_latency_window_s),
     WIREBOOK_SHM_F(SegmentHeader, ring_head),
     WIREBOOK_SHM_T(InstrumentInfo, 3),
     WIREBOOK_SHM_F(InstrumentInfo, symbol),
@@ -513,6 +530,15 @@ struct Position {
   [[nodiscard]] int exponent(PositionField f) const noexcept {
     return exp[static_cast<std::size_t>(f)];
   }
+};
+
+// A venue's feed latency as published in its segment header (a value).
+struct FeedLatency {
+  std::int64_t p50_ns = 0;
+  std::int64_t p99_ns = 0;
+  std::uint64_t samples = 0;
+  std::uint64_t ahead = 0;
+  std::uint32_t window_s = 0;
 };
 
 // Relaxed/acquire/release access to words of a mapping. Loads never write, so
