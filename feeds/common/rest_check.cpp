@@ -60,10 +60,12 @@ bool top_levels_equal(const book::L2Book& book, int px_exp, int qty_exp,
 RestBookCheck::RestBookCheck(std::size_t books, std::int64_t interval_ns, std::int64_t confirm_ns)
     : interval_ns_(interval_ns), confirm_ns_(confirm_ns), state_(books) {}
 
-bool RestBookCheck::take_due(std::uint32_t i, std::int64_t now_ns) noexcept {
+bool RestBookCheck::take_due(std::uint32_t i, std::int64_t now_ns,
+                             std::uint64_t book_version) noexcept {
   State& s = state_[i];
   if (!enabled() || s.outstanding || now_ns < s.next_ns) return false;
   s.outstanding = true;
+  s.asked_version = book_version;
   return true;
 }
 
@@ -92,6 +94,21 @@ RestVerdict RestBookCheck::compared(std::uint32_t i, bool same, std::int64_t now
   }
   s.next_ns = now_ns + confirm_ns_;
   return RestVerdict::mismatch;
+}
+
+RestVerdict RestBookCheck::compare(std::uint32_t i, const VenueBooks& books,
+                                   std::span<const LevelText> bids, std::span<const LevelText> asks,
+                                   std::size_t depth, std::int64_t now_ns) noexcept {
+  const bool same =
+      top_levels_equal(books.book(i), books.px_exp(i), books.qty_exp(i), bids, asks, depth);
+  return compared(i, same, now_ns);
+}
+
+RestVerdict RestBookCheck::inconclusive(std::uint32_t i, std::int64_t now_ns) noexcept {
+  State& s = state_[i];
+  s.outstanding = false;
+  s.next_ns = now_ns + (s.mismatches > 0 ? confirm_ns_ : interval_ns_);
+  return RestVerdict::inconclusive;
 }
 
 }  // namespace wirebook::feeds

@@ -7,6 +7,15 @@
 // again after `confirm_ns`; a second consecutive mismatch is a drift, and the
 // caller resyncs that book and raises its drift alarm.
 //
+// A REST book taken at another point of the book's history than the live one
+// cannot be compared: the venue says so (inconclusive), and that check is
+// neither a mismatch nor a match. Where the REST book names its place in the
+// chain (WOO's timestamp, O2's seq) the venue compares only when it names
+// the live book's last key; where it names none (OCX, unsequenced O2), only
+// when the live book did not change between the GET being queued and the
+// reply being compared (asked_version) — a moving book is left alone, since
+// its REST book may be any moment of that round trip.
+//
 // Venue-neutral; the venue says where its REST book comes from and how it
 // resyncs. Threading: the venue thread only; no allocation after
 // construction, nothing throws.
@@ -17,6 +26,7 @@
 
 #include "book/l2_book.hpp"
 #include "feeds/common/level_text.hpp"
+#include "feeds/common/venue_books.hpp"
 
 namespace wirebook::feeds {
 
@@ -33,9 +43,10 @@ inline constexpr std::size_t kMaxRestCheckDepth = 100;
                                     std::span<const LevelText> asks, std::size_t depth) noexcept;
 
 enum class RestVerdict : std::uint8_t {
-  same,      // the check passed
-  mismatch,  // the first mismatch: checked again after confirm_ns
-  drift,     // the second in a row: resync the book, raise the alarm
+  same,          // the check passed
+  mismatch,      // the first mismatch: checked again after confirm_ns
+  drift,         // the second in a row: resync the book, raise the alarm
+  inconclusive,  // the REST book stands elsewhere in the book's history: not compared
 };
 
 // When each book is due a check, and its run of mismatches.
@@ -45,9 +56,15 @@ class RestBookCheck {
   RestBookCheck(std::size_t books, std::int64_t interval_ns, std::int64_t confirm_ns);
 
   [[nodiscard]] bool enabled() const noexcept { return interval_ns_ > 0; }
-  // True (and book i marked outstanding) when book i's next check is due.
+  // True (and book i marked outstanding) when book i's next check is due;
+  // `book_version` (the live book's version now) is kept for asked_version.
   // Call it only for LIVE books.
-  [[nodiscard]] bool take_due(std::uint32_t i, std::int64_t now_ns) noexcept;
+  [[nodiscard]] bool take_due(std::uint32_t i, std::int64_t now_ns,
+                              std::uint64_t book_version = 0) noexcept;
+  // The live book's version when the outstanding GET of book i was queued.
+  [[nodiscard]] std::uint64_t asked_version(std::uint32_t i) const noexcept {
+    return state_[i].asked_version;
+  }
   // Book i (re)went LIVE: a clean slate, its first check an interval later.
   void restart(std::uint32_t i, std::int64_t now_ns) noexcept;
   // The outstanding check of book i failed (not queued, a failed or
@@ -55,6 +72,16 @@ class RestBookCheck {
   void failed(std::uint32_t i, std::int64_t now_ns) noexcept;
   // The outstanding check of book i was compared.
   [[nodiscard]] RestVerdict compared(std::uint32_t i, bool same, std::int64_t now_ns) noexcept;
+  // Compares the outstanding check of book i: the live book's top `depth`
+  // levels (top_levels_equal) with the REST levels, then as compared().
+  [[nodiscard]] RestVerdict compare(std::uint32_t i, const VenueBooks& books,
+                                    std::span<const LevelText> bids,
+                                    std::span<const LevelText> asks, std::size_t depth,
+                                    std::int64_t now_ns) noexcept;
+  // The outstanding check of book i could not be compared (see above): a
+  // first mismatch still waiting for its confirmation keeps waiting (checked
+  // again after confirm_ns), otherwise the next check an interval later.
+  RestVerdict inconclusive(std::uint32_t i, std::int64_t now_ns) noexcept;
   [[nodiscard]] bool outstanding(std::uint32_t i) const noexcept { return state_[i].outstanding; }
 
  private:
@@ -62,6 +89,7 @@ class RestBookCheck {
     bool outstanding = false;
     int mismatches = 0;
     std::int64_t next_ns = 0;
+    std::uint64_t asked_version = 0;
   };
   std::int64_t interval_ns_;
   std::int64_t confirm_ns_;

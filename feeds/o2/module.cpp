@@ -134,32 +134,6 @@ std::vector<std::int64_t> market_ids(const config::VenueConfig& venue, const O2K
   return ids;
 }
 
-// O2Feed behind the session's FrameHandler; owns the REST worker when a REST
-// base is configured (its replies are handed over on the timer tick).
-class O2Handler final : public FrameHandler, public RestReplies {
- public:
-  O2Handler(VenueBooks& books, Outbox& out, O2Options o, std::unique_ptr<RestChannel> rest)
-      : rest_(std::move(rest)), feed_(books, out, std::move(o), rest_.get()) {}
-  void on_open(std::int64_t now) override { feed_.on_connected(now); }
-  void on_close(std::int64_t now) override { feed_.on_disconnected(now); }
-  bool on_frame(const char* d, std::size_t n, std::size_t cap, std::int64_t rt,
-                std::int64_t mono) noexcept override {
-    return feed_.on_frame(d, n, cap, rt, mono) == FeedAction::reconnect;
-  }
-  bool on_timer(std::int64_t now) noexcept override {
-    if (rest_) rest_->poll(*this, realtime_ns(), now);
-    return feed_.on_timer(now) == FeedAction::reconnect;
-  }
-  void on_rest_reply(std::uint64_t tag, int status, const char* data, std::size_t len,
-                     std::size_t cap, std::int64_t rt, std::int64_t mono) noexcept override {
-    feed_.on_rest_reply(tag, status, data, len, cap, rt, mono);
-  }
-
- private:
-  std::unique_ptr<RestChannel> rest_;  // before feed_: the feed holds a pointer to it
-  O2Feed feed_;
-};
-
 std::unique_ptr<MessageParser> make_parser(const config::VenueConfig& venue) {
   return std::make_unique<ParseOnly<Parser, Message>>(O2Options{}.max_levels_per_frame,
                                                       venue.max_frame_bytes);

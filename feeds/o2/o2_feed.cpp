@@ -35,7 +35,8 @@ O2Feed::O2Feed(VenueBooks& books, Outbox& out, O2Options options, RestOutbox* re
                             .snapshot_timeout_ns = opt_.snapshot_timeout_ns,
                             .retry_pause_ns = opt_.snapshot_timeout_ns,
                             .buffer_deltas = rest != nullptr}),
-      check_(books.size()) {
+      check_(books.size(), rest != nullptr ? opt_.rest_check_interval_ns : 0, opt_.rest_confirm_ns),
+      rest_pending_(books.size(), 0) {
   if (opt_.market_ids.size() != books.size()) {
     throw std::invalid_argument("O2: one market id per instrument is required");
   }
@@ -70,7 +71,6 @@ Link SeqChain::link(const ChainHead& h, const ChainKeys& k) noexcept {
 void O2Feed::request_snapshot(std::uint32_t i, std::int64_t /*now_mono_ns*/, int attempt) {
   // A plain repeat of an active subscription may not bring a new snapshot
   // (PROTOCOLS §3.1 leaves it open): unsubscribe first; the socket keeps order.
-  check_[i].mismatches = 0;
   send_channel(schema::kUnsubscribeFmt, schema::kOrderBook, i);
   send_channel(schema::kSubscribeFmt, schema::kOrderBook, i);
   if (attempt >= 3) request_rest(i, kTagSnapshot);
@@ -81,7 +81,6 @@ void O2Feed::on_connected(std::int64_t now_mono_ns) {
   last_rx_ns_ = now_mono_ns;
   seq_.on_connected(now_mono_ns);
   for (std::uint32_t i = 0; i < books_.size(); ++i) {
-    check_[i] = RestCheck{};
     send_channel(schema::kSubscribeFmt, schema::kOrderBook, i);
     seq_.awaiting(i, now_mono_ns);  // the subscription brings the snapshot
     if (opt_.trades) send_channel(schema::kSubscribeFmt, schema::kTrades, i);
@@ -97,8 +96,7 @@ void O2Feed::on_disconnected(std::int64_t /*now_mono_ns*/) noexcept {
 }
 
 void O2Feed::went_live(std::uint32_t i, std::int64_t mono_ns) noexcept {
-  check_[i].mismatches = 0;
-  check_[i].next_check_ns = mono_ns + opt_.rest_check_interval_ns;
+  check_.restart(i, mono_ns);  // the first drift check an interval after LIVE
 }
 
 void O2Feed::on_book(std::uint32_t i, const Message& m, std::int64_t recv_ns,
@@ -202,18 +200,22 @@ FeedAction O2Feed::on_frame(const char* data, std::size_t len, std::size_t capac
   return FeedAction::none;
 }
 
-void O2Feed::request_rest(std::uint32_t i, std::uint64_t purpose) noexcept {
-  if (rest_ == nullptr || check_[i].pending) return;
+// False when the GET could not be queued (one per market at a time).
+bool O2Feed::request_rest(std::uint32_t i, std::uint64_t purpose) noexcept {
+  if (rest_ == nullptr || rest_pending_[i] != 0) return false;
   std::array<char, 96> path{};
   const int n = std::snprintf(path.data(), path.size(), schema::kOrderBookPathFmt,
                               static_cast<long long>(opt_.market_ids[i]));
-  if (n <= 0 || static_cast<std::size_t>(n) >= path.size()) return;
+  if (n <= 0 || static_cast<std::size_t>(n) >= path.size()) return false;
   try {
-    check_[i].pending = rest_->get(std::string_view(path.data(), static_cast<std::size_t>(n)),
-                                   (purpose << 32U) | i);
+    rest_pending_[i] =
+        rest_->get(std::string_view(path.data(), static_cast<std::size_t>(n)), (purpose << 32U) | i)
+            ? 1
+            : 0;
   } catch (...) {
     ++c_.rest_failures;
   }
+  return rest_pending_[i] != 0;
 }
 
 void O2Feed::apply_rest_snapshot(std::uint32_t i, const Message& m, std::int64_t recv_ns,
@@ -236,24 +238,27 @@ void O2Feed::apply_rest_snapshot(std::uint32_t i, const Message& m, std::int64_t
   ++c_.rest_snapshots;
 }
 
+// Whether the REST book stands where the live book does: on its seq when
+// both have one, otherwise on a live book unchanged since the GET was queued.
+bool O2Feed::rest_aligned(std::uint32_t i, const Message& m) const noexcept {
+  const ChainHead& h = seq_.head(i);
+  if (h.keyed && m.has_seq) return m.seq == h.last;
+  return books_.book(i).version() == check_.asked_version(i);
+}
+
 void O2Feed::compare_rest_top(std::uint32_t i, const Message& m, std::int64_t mono_ns) noexcept {
-  RestCheck& st = check_[i];
-  ++c_.rest_checks;
-  // The best level of each side (rest_check.hpp; REST bids may come in any order).
-  const bool same =
-      top_levels_equal(books_.book(i), books_.px_exp(i), books_.qty_exp(i), m.bids, m.asks, 1);
-  if (same) {
-    st.mismatches = 0;
-    st.next_check_ns = mono_ns + opt_.rest_check_interval_ns;
+  if (!rest_aligned(i, m)) {
+    ++c_.rest_inconclusive;
+    (void)check_.inconclusive(i, mono_ns);
     return;
   }
-  ++c_.rest_mismatches;
-  if (++st.mismatches >= 2) {
+  ++c_.rest_checks;
+  const RestVerdict v = check_.compare(i, books_, m.bids, m.asks, opt_.rest_check_depth, mono_ns);
+  if (v != RestVerdict::same) ++c_.rest_mismatches;
+  if (v == RestVerdict::drift) {
     books_.drift_alarm(i);
     seq_.resync(i, -1, -1, mono_ns);  // drift: no ids to report
-    return;
   }
-  st.next_check_ns = mono_ns + opt_.rest_confirm_ns;
 }
 
 void O2Feed::on_rest_reply(std::uint64_t tag, int http_status, const char* data, std::size_t len,
@@ -262,24 +267,34 @@ void O2Feed::on_rest_reply(std::uint64_t tag, int http_status, const char* data,
   const auto i = static_cast<std::uint32_t>(tag & 0xffffffffU);
   const std::uint64_t purpose = tag >> 32U;
   if (i >= books_.size()) return;
-  RestCheck& st = check_[i];
-  st.pending = false;
+  rest_pending_[i] = 0;
   Message m;
-  if (http_status != 200 || parser_.parse_rest_book(data, len, capacity, m) != ParseStatus::ok ||
-      m.kind != MsgKind::book) {
-    ++c_.rest_failures;
-    if (purpose == kTagCheck) st.next_check_ns = recv_mono_ns + opt_.rest_check_interval_ns;
-    return;
-  }
-  if (m.has_market_id && m.market_id != opt_.market_ids[i]) {
-    ++c_.rest_failures;
-    return;
-  }
+  const bool usable =
+      http_status == 200 && parser_.parse_rest_book(data, len, capacity, m) == ParseStatus::ok &&
+      m.kind == MsgKind::book && (!m.has_market_id || m.market_id == opt_.market_ids[i]);
+  if (!usable) ++c_.rest_failures;
   const Phase phase = seq_.phase(i);
-  if (purpose == kTagSnapshot && phase == Phase::awaiting_snapshot) {
+  if (purpose == kTagCheck) {
+    if (!usable || phase != Phase::live) {
+      check_.failed(i, recv_mono_ns);  // resyncing meanwhile: nothing to compare
+    } else {
+      compare_rest_top(i, m, recv_mono_ns);
+    }
+  } else if (usable && phase == Phase::awaiting_snapshot) {
     apply_rest_snapshot(i, m, recv_realtime_ns, recv_mono_ns);
-  } else if (purpose == kTagCheck && phase == Phase::live && !seq_.head(i).keyed) {
-    compare_rest_top(i, m, recv_mono_ns);
+  }
+}
+
+void O2Feed::request_rest_checks(std::int64_t now_mono_ns) noexcept {
+  for (std::uint32_t i = 0; check_.enabled() && i < books_.size(); ++i) {
+    if (seq_.phase(i) != Phase::live ||
+        !check_.take_due(i, now_mono_ns, books_.book(i).version())) {
+      continue;
+    }
+    if (!request_rest(i, kTagCheck)) {
+      ++c_.rest_failures;
+      check_.failed(i, now_mono_ns);
+    }
   }
 }
 
@@ -289,13 +304,7 @@ FeedAction O2Feed::on_timer(std::int64_t now) noexcept {
     return FeedAction::reconnect;
   }
   seq_.on_timer(now);
-  // Unsequenced LIVE markets: the periodic REST cross-check.
-  for (std::uint32_t i = 0; rest_ != nullptr && i < books_.size(); ++i) {
-    if (seq_.phase(i) == Phase::live && !seq_.head(i).keyed && now >= check_[i].next_check_ns) {
-      check_[i].next_check_ns = now + opt_.rest_check_interval_ns;
-      request_rest(i, kTagCheck);
-    }
-  }
+  request_rest_checks(now);
   return FeedAction::none;
 }
 

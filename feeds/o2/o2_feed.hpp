@@ -13,10 +13,16 @@
 // with REST configured the GET /api/v1/markets/{id}/orderbook snapshot is
 // used when its seq can be aligned with the deltas buffered meanwhile.
 //
-// When frames carry no sequence, gaps cannot be seen on the wire: with REST
-// configured, a periodic cross-check compares the top of the book with the
-// REST book and resyncs after two consecutive mismatches (best effort: a
-// moving market can hide or fake a drift between the two reads).
+// REST drift check (rest_check.hpp; with REST configured and
+// rest_check_interval_ns > 0): every interval each LIVE market's top
+// `rest_check_depth` levels are compared with GET /api/v1/markets/{id}/
+// orderbook. A REST book with a seq is compared only when that seq is the
+// live book's last one (an older seq is the REST book's own lag, a newer one
+// deltas still on their way: inconclusive, counted); one without a seq (or a
+// live book without one) only when the live book did not change during the
+// round trip. Two conclusive mismatches in a row resync the market (drift
+// alarm); this is what catches a corrupted level on a book whose chain is
+// intact, and the only gap detection of unsequenced markets.
 //
 // Liveness: WebSocket pings and the idle timeout live in the session
 // (WsOptions::ws_idle_timeout_ns); this class also asks for a reconnect when
@@ -26,11 +32,16 @@
 // Transport-independent like WooFeed/PulseFeed. Threading: the venue thread
 // only; hot methods never allocate or throw.
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "feeds/common/clock.hpp"
+#include "feeds/common/https_client.hpp"
 #include "feeds/common/outbox.hpp"
+#include "feeds/common/rest_check.hpp"
 #include "feeds/common/sequencer.hpp"
+#include "feeds/common/session.hpp"
 #include "feeds/common/venue_books.hpp"
 #include "feeds/o2/parser.hpp"
 
@@ -47,8 +58,9 @@ struct O2Options {
   std::int64_t stale_after_ns = 60'000'000'000;          // no book data for a LIVE market: STALE
   std::int64_t idle_timeout_ns = 90'000'000'000;         // nothing at all received: reconnect
   std::int64_t snapshot_timeout_ns = 10'000'000'000;     // no snapshot after (re)subscribe: again
-  std::int64_t rest_check_interval_ns = 60'000'000'000;  // unsequenced markets, with REST
+  std::int64_t rest_check_interval_ns = 60'000'000'000;  // the drift check, with REST (0: off)
   std::int64_t rest_confirm_ns = 2'000'000'000;          // recheck a mismatch after this
+  std::size_t rest_check_depth = 10;                     // levels per side compared
 };
 
 enum class FeedAction : std::uint8_t { none, reconnect };
@@ -68,11 +80,12 @@ struct O2Counters {
   std::uint64_t mark_prices = 0;
   std::uint64_t fundings = 0;
   std::uint64_t acks = 0;
-  std::uint64_t rest_checks = 0;      // REST cross-check replies compared
-  std::uint64_t rest_mismatches = 0;  // ... whose top differed
-  std::uint64_t rest_snapshots = 0;   // REST snapshots applied
-  std::uint64_t rest_failures = 0;    // REST errors, unparseable or unusable replies
-  std::uint64_t unknown_market = 0;   // frames for a market we did not subscribe
+  std::uint64_t rest_checks = 0;        // REST cross-check replies compared
+  std::uint64_t rest_mismatches = 0;    // ... whose top differed
+  std::uint64_t rest_inconclusive = 0;  // ... not compared: another point of the chain
+  std::uint64_t rest_snapshots = 0;     // REST snapshots applied
+  std::uint64_t rest_failures = 0;      // REST errors, unparseable or unusable replies
+  std::uint64_t unknown_market = 0;     // frames for a market we did not subscribe
 };
 
 class O2Feed final : public SnapshotSource {
@@ -102,13 +115,6 @@ class O2Feed final : public SnapshotSource {
   void request_snapshot(std::uint32_t i, std::int64_t now_mono_ns, int attempt) override;
 
  private:
-  // The REST cross-check of an unsequenced market (the chain is the sequencer's).
-  struct RestCheck {
-    bool pending = false;  // a REST request for this market is outstanding
-    std::int64_t next_check_ns = 0;
-    int mismatches = 0;
-  };
-
   void send_channel(const char* fmt, std::string_view channel, std::uint32_t i);
   void on_book(std::uint32_t i, const Message& m, std::int64_t recv_ns,
                std::int64_t mono_ns) noexcept;
@@ -117,7 +123,9 @@ class O2Feed final : public SnapshotSource {
   void apply_rest_snapshot(std::uint32_t i, const Message& m, std::int64_t recv_ns,
                            std::int64_t mono_ns) noexcept;
   void compare_rest_top(std::uint32_t i, const Message& m, std::int64_t mono_ns) noexcept;
-  void request_rest(std::uint32_t i, std::uint64_t purpose) noexcept;
+  [[nodiscard]] bool rest_aligned(std::uint32_t i, const Message& m) const noexcept;
+  void request_rest_checks(std::int64_t now_mono_ns) noexcept;
+  bool request_rest(std::uint32_t i, std::uint64_t purpose) noexcept;
 
   VenueBooks& books_;
   Outbox& out_;
@@ -125,10 +133,39 @@ class O2Feed final : public SnapshotSource {
   RestOutbox* rest_;
   Parser parser_;
   Sequencer seq_;
-  std::vector<RestCheck> check_;
+  RestBookCheck check_;
+  std::vector<std::uint8_t> rest_pending_;  // per market: a REST GET is outstanding
   O2Counters c_;
   std::int64_t last_rx_ns_ = 0;
   bool connected_ = false;
+};
+
+// O2Feed behind the session's FrameHandler; owns the REST worker when a REST
+// base is configured (its replies are handed over on the timer tick).
+class O2Handler final : public FrameHandler, public RestReplies {
+ public:
+  O2Handler(VenueBooks& books, Outbox& out, O2Options o, std::unique_ptr<RestChannel> rest)
+      : rest_(std::move(rest)), feed_(books, out, std::move(o), rest_.get()) {}
+  void on_open(std::int64_t now) override { feed_.on_connected(now); }
+  void on_close(std::int64_t now) override { feed_.on_disconnected(now); }
+  bool on_frame(const char* d, std::size_t n, std::size_t cap, std::int64_t rt,
+                std::int64_t mono) noexcept override {
+    return feed_.on_frame(d, n, cap, rt, mono) == FeedAction::reconnect;
+  }
+  bool on_timer(std::int64_t now) noexcept override {
+    if (rest_) rest_->poll(*this, realtime_ns(), now);
+    return feed_.on_timer(now) == FeedAction::reconnect;
+  }
+  void on_rest_reply(std::uint64_t tag, int status, const char* data, std::size_t len,
+                     std::size_t cap, std::int64_t rt, std::int64_t mono) noexcept override {
+    feed_.on_rest_reply(tag, status, data, len, cap, rt, mono);
+  }
+
+  [[nodiscard]] const O2Feed& feed() const noexcept { return feed_; }
+
+ private:
+  std::unique_ptr<RestChannel> rest_;  // before feed_: the feed holds a pointer to it
+  O2Feed feed_;
 };
 
 }  // namespace wirebook::feeds::o2

@@ -180,7 +180,10 @@ FeedAction OcxFeed::on_timer(std::int64_t now_mono_ns) noexcept {
 
 void OcxFeed::request_rest_checks(std::int64_t now_mono_ns) noexcept {
   for (std::uint32_t i = 0; check_.enabled() && i < books_.size(); ++i) {
-    if (seq_.phase(i) != Phase::live || !check_.take_due(i, now_mono_ns)) continue;
+    if (seq_.phase(i) != Phase::live ||
+        !check_.take_due(i, now_mono_ns, books_.book(i).version())) {
+      continue;
+    }
     bool queued = false;
     try {
       queued = rest_->get(rest_targets_[i], i);
@@ -208,10 +211,16 @@ void OcxFeed::on_rest_reply(std::uint64_t tag, int http_status, const char* data
     check_.failed(i, recv_mono_ns);
     return;
   }
+  if (books_.book(i).version() != check_.asked_version(i)) {
+    // The book moved during the round trip: the REST book (no sequence) may
+    // be any moment of it, so a difference would prove nothing.
+    ++c_.rest_inconclusive;
+    (void)check_.inconclusive(i, recv_mono_ns);
+    return;
+  }
   ++c_.rest_checks;
-  const bool same = top_levels_equal(books_.book(i), books_.px_exp(i), books_.qty_exp(i), m.bids,
-                                     m.asks, opt_.rest_check_depth);
-  const RestVerdict v = check_.compared(i, same, recv_mono_ns);
+  const RestVerdict v =
+      check_.compare(i, books_, m.bids, m.asks, opt_.rest_check_depth, recv_mono_ns);
   if (v != RestVerdict::same) ++c_.rest_mismatches;
   if (v == RestVerdict::drift) on_drift(i, recv_mono_ns);
 }

@@ -35,8 +35,10 @@
 // REST drift check (rest_check.hpp; rest_check_interval_ns > 0 and a REST
 // outbox): every interval each LIVE market's top `rest_check_depth` levels
 // are compared with GET /perps/orderbook/{marketId}?depth=N. That book has no
-// sequence, so one mismatch may be timing and is only checked again after
-// rest_confirm_ns; two in a row resync the market as a gap does (its stream
+// sequence, so it is compared only when the live book did not change between
+// the GET and its reply (a moving book's REST book may be any moment of the
+// round trip: inconclusive, counted, not a mismatch); a mismatch is checked
+// again after rest_confirm_ns; two in a row resync the market as a gap does (its stream
 // reconnects and re-snapshots), counted as a drift alarm (VenueCounters::
 // drift_alarms, /metrics) and logged as a notice.
 //
@@ -104,10 +106,11 @@ struct OcxCounters {
   std::uint64_t user_gaps = 0;      // eventSeq breaks: the user stream reconnected
   std::uint64_t user_refusals = 0;  // HTTP 401/403: the key was refused
   // The REST drift check.
-  std::uint64_t rest_checks = 0;      // replies compared
-  std::uint64_t rest_mismatches = 0;  // ... whose top levels differed
-  std::uint64_t rest_failures = 0;    // not queued, failed or unreadable replies
-  std::uint64_t drift_alarms = 0;     // two mismatches in a row: the market resynced
+  std::uint64_t rest_checks = 0;        // replies compared
+  std::uint64_t rest_mismatches = 0;    // ... whose top levels differed
+  std::uint64_t rest_inconclusive = 0;  // replies not compared: the book moved meanwhile
+  std::uint64_t rest_failures = 0;      // not queued, failed or unreadable replies
+  std::uint64_t drift_alarms = 0;       // two mismatches in a row: the market resynced
 };
 
 class OcxFeed final : public SnapshotSource {

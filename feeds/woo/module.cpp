@@ -42,7 +42,24 @@ void check_v3_limits(config::TableReader& r, const config::VenueConfig& venue, c
     for (const char* key : {"update_depth", "rest_url", "max_connection_age_s"}) {
       if (r.has(key)) r.problem(std::string(key) + " applies to protocol v3 only");
     }
+    if (r.has("rest_check_interval_s")) {
+      r.problem(
+          "rest_check_interval_s applies to protocol v3 only (the v2 feed has no REST book to "
+          "check against)");
+    }
     return;
+  }
+  // One GET per symbol per interval, within the drift check's share of the limit.
+  const std::int64_t per_interval = std::int64_t{k.rest_check_interval_s} * kRestChecksPerSecond;
+  if (k.rest_check_interval_s > 0 &&
+      static_cast<std::int64_t>(venue.symbols.size()) > per_interval) {
+    r.problem("rest_check_interval_s = " + std::to_string(k.rest_check_interval_s) + " with " +
+              std::to_string(venue.symbols.size()) + " symbols asks more than " +
+              std::to_string(kRestChecksPerSecond) +
+              " REST books a second (half of WOO's 10/s limit); raise it to at least " +
+              std::to_string(
+                  (static_cast<std::int64_t>(venue.symbols.size()) + kRestChecksPerSecond - 1) /
+                  kRestChecksPerSecond));
   }
   if (k.trades) r.problem("trades is not supported with protocol v3 (use protocol = \"v2\")");
   const std::size_t topics = venue.symbols.size() * (k.bbo ? 2 : 1);
@@ -89,6 +106,9 @@ WooKeys read_keys(config::TableReader& r, const config::VenueConfig& venue) {
   if (auto a = r.integer_in("max_connection_age_s", 1, 86'000)) {
     k.max_connection_age_s = static_cast<std::uint32_t>(*a);
   }
+  if (auto c = r.integer_in("rest_check_interval_s", 1, 3600)) {
+    k.rest_check_interval_s = static_cast<std::uint32_t>(*c);
+  }
   check_v3_limits(r, venue, k);
   return k;
 }
@@ -119,35 +139,6 @@ RestEndpoint rest_endpoint(const config::VenueConfig& venue, const std::string& 
   return ep;
 }
 
-// A v3 WooFeed with its REST worker (snapshots off the venue thread; replies
-// are handed over on the timer tick).
-class WooV3Handler final : public FrameHandler, public RestReplies {
- public:
-  WooV3Handler(VenueBooks& books, Outbox& out, WooOptions o, std::unique_ptr<RestChannel> rest)
-      : rest_(std::move(rest)), feed_(books, out, o, rest_.get()) {}
-  void on_open(std::int64_t now) override { feed_.on_connected(now); }
-  void on_close(std::int64_t now) override { feed_.on_disconnected(now); }
-  bool on_frame(const char* d, std::size_t n, std::size_t cap, std::int64_t rt,
-                std::int64_t mono) noexcept override {
-    // Replies are taken before each frame too, so a REST book meets as short
-    // a delta buffer as possible (poll never blocks).
-    rest_->poll(*this, rt, mono);
-    return feed_.on_frame(d, n, cap, rt, mono) == FeedAction::reconnect;
-  }
-  bool on_timer(std::int64_t now) noexcept override {
-    rest_->poll(*this, realtime_ns(), now);
-    return feed_.on_timer(now) == FeedAction::reconnect;
-  }
-  void on_rest_reply(std::uint64_t tag, int status, const char* data, std::size_t len,
-                     std::size_t cap, std::int64_t rt, std::int64_t mono) noexcept override {
-    feed_.on_rest_reply(tag, status, data, len, cap, rt, mono);
-  }
-
- private:
-  std::unique_ptr<RestChannel> rest_;  // before feed_: the feed holds a pointer to it
-  WooFeed feed_;
-};
-
 std::unique_ptr<FrameHandler> make_feed(const FeedContext& ctx) {
   const WooKeys k = read_own_keys(ctx.venue, read_keys);
   WooOptions o;
@@ -163,6 +154,9 @@ std::unique_ptr<FrameHandler> make_feed(const FeedContext& ctx) {
   const std::uint32_t age =
       k.max_connection_age_s > 0 ? k.max_connection_age_s : kDefaultMaxConnectionAgeS;
   o.max_connection_age_ns = std::int64_t{age} * 1'000'000'000;
+  o.rest_check_interval_ns = std::int64_t{k.rest_check_interval_s} * 1'000'000'000;
+  // The top levels compared: at most 10, never beyond the REST book asked for.
+  o.rest_check_depth = std::min<std::size_t>(10, static_cast<std::size_t>(o.depth));
   const std::string rest_url =
       k.rest_url.empty() ? default_rest_url(ctx.venue.endpoint) : k.rest_url;
   auto rest = ctx.rest.channel(rest_endpoint(ctx.venue, rest_url), kRestTimeout);
@@ -175,8 +169,14 @@ std::unique_ptr<MessageParser> make_parser(const config::VenueConfig& venue) {
       WooOptions{}.max_levels_per_frame, venue.max_frame_bytes, k.v3 ? Protocol::v3 : Protocol::v2);
 }
 
-constexpr std::array<std::string_view, 7> kKeys = {
-    "path_suffix", "trades", "bbo", "protocol", "update_depth", "rest_url", "max_connection_age_s"};
+constexpr std::array<std::string_view, 8> kKeys = {"path_suffix",
+                                                   "trades",
+                                                   "bbo",
+                                                   "protocol",
+                                                   "update_depth",
+                                                   "rest_url",
+                                                   "max_connection_age_s",
+                                                   "rest_check_interval_s"};
 
 }  // namespace
 

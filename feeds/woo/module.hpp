@@ -23,9 +23,14 @@ struct WooKeys {
   // v3 orderbookupdate@SYM@<update_depth> (50 | 200 | 500), also the REST
   // maxLevel; unset: the smallest that covers the venue's depth.
   int depth = 50;
-  std::string rest_url;                    // v3 REST base; unset: derived from the url (README)
-  std::uint32_t max_connection_age_s = 0;  // v3 planned reconnect; 0: the default
+  std::string rest_url;                     // v3 REST base; unset: derived from the url (README)
+  std::uint32_t max_connection_age_s = 0;   // v3 planned reconnect; 0: the default
+  std::uint32_t rest_check_interval_s = 0;  // v3 REST drift check period; 0: off
 };
+
+// The REST drift check's share of WOO's REST limit (10 GETs a second): at
+// most half of it, so snapshots always have room.
+inline constexpr std::int64_t kRestChecksPerSecond = 5;
 
 // v3 connections are cut by the venue at 24 h; ours go a little earlier.
 inline constexpr std::uint32_t kDefaultMaxConnectionAgeS = 23 * 3600 + 50 * 60;

@@ -60,7 +60,12 @@ WooFeed::WooFeed(VenueBooks& books, Outbox& out, WooOptions options, RestOutbox*
                             .quick_retries = options.snapshot_max_retries,
                             .buffer_deltas = true,
                             .keep_breaking_delta = true,
-                            .solicited_snapshots_only = true}) {}
+                            .solicited_snapshots_only = true}),
+      check_(
+          books.size(),
+          options.protocol == Protocol::v3 && rest != nullptr ? options.rest_check_interval_ns : 0,
+          options.rest_confirm_ns),
+      live_at_tick_(books.size(), 0) {}
 
 void WooFeed::send(const char* fmt, const std::string& a, const std::string& b) {
   std::array<char, 512> buf{};
@@ -143,6 +148,14 @@ void WooFeed::request_snapshot(std::uint32_t i, std::int64_t /*now_mono_ns*/, in
 void WooFeed::on_rest_reply(std::uint64_t tag, int http_status, const char* data, std::size_t len,
                             std::size_t capacity, std::int64_t recv_realtime_ns,
                             std::int64_t recv_mono_ns) noexcept {
+  if ((tag & kTagCheck) != 0) {
+    const std::uint64_t book = tag & ~kTagCheck;
+    if (book < books_.size()) {
+      on_check_reply(static_cast<std::uint32_t>(book), http_status, data, len, capacity,
+                     recv_mono_ns);
+    }
+    return;
+  }
   if (tag >= books_.size() || tag >= refused_.size() || refused_[tag]) return;
   const auto i = static_cast<std::uint32_t>(tag);
   if (http_status != 200) {
@@ -195,6 +208,63 @@ void WooFeed::apply_rest_book(std::uint32_t i, const Message& m, std::int64_t re
                               std::int64_t recv_mono_ns) noexcept {
   (void)seq_.on_snapshot<PrevIsLastOrOld>(i, ChainKeys{0, m.data_ts_ms}, m.bids, m.asks,
                                           ms_to_ns(m.data_ts_ms), recv_realtime_ns, recv_mono_ns);
+}
+
+// ---- the v3 REST drift check ----------------------------------------------------
+
+void WooFeed::request_rest_checks(std::int64_t now_mono_ns) noexcept {
+  for (std::uint32_t i = 0; check_.enabled() && i < books_.size(); ++i) {
+    const bool live = seq_.phase(i) == Phase::live;
+    // A book (re)gone LIVE since the last tick: a clean slate, its first check an interval on.
+    if (live && live_at_tick_[i] == 0) check_.restart(i, now_mono_ns);
+    live_at_tick_[i] = live ? 1 : 0;
+    if (!live || !check_.take_due(i, now_mono_ns)) continue;
+    bool queued = false;
+    try {
+      queued = rest_->get("/v3/public/orderbook?symbol=" + books_.symbol(i) +
+                              "&maxLevel=" + std::to_string(opt_.rest_check_depth),
+                          kTagCheck | i);
+    } catch (...) {  // the target or the worker's queue could not allocate: later
+    }
+    if (!queued) {
+      ++check_c_.rest_failures;
+      check_.failed(i, now_mono_ns);
+    }
+  }
+}
+
+void WooFeed::on_check_reply(std::uint32_t i, int http_status, const char* data, std::size_t len,
+                             std::size_t capacity, std::int64_t recv_mono_ns) noexcept {
+  Message m;
+  if (http_status != 200 ||
+      rest_parser_.parse_rest_book(data, len, capacity, m) != ParseStatus::ok ||
+      m.kind == MsgKind::error) {
+    ++check_c_.rest_failures;
+    check_.failed(i, recv_mono_ns);
+    return;
+  }
+  if (seq_.phase(i) != Phase::live) {  // resyncing meanwhile: nothing to compare
+    check_.failed(i, recv_mono_ns);
+    return;
+  }
+  compare_rest_top(i, m, recv_mono_ns);
+}
+
+// Compared only at the live book's own place in the chain (woo_feed.hpp).
+void WooFeed::compare_rest_top(std::uint32_t i, const Message& m, std::int64_t mono_ns) noexcept {
+  const std::int64_t live_ts = seq_.head(i).last;
+  if (m.data_ts_ms != live_ts) {
+    ++(m.data_ts_ms < live_ts ? check_c_.rest_behind : check_c_.rest_ahead);
+    (void)check_.inconclusive(i, mono_ns);
+    return;
+  }
+  ++check_c_.rest_checks;
+  const RestVerdict v = check_.compare(i, books_, m.bids, m.asks, opt_.rest_check_depth, mono_ns);
+  if (v != RestVerdict::same) ++check_c_.rest_mismatches;
+  if (v != RestVerdict::drift) return;
+  ++check_c_.drift_alarms;
+  books_.drift_alarm(i);
+  seq_.resync(i, -1, -1, mono_ns);  // a fresh REST book, aligned as after a gap
 }
 
 void WooFeed::apply_held_book(std::uint32_t i, std::int64_t now_mono_ns) noexcept {
@@ -399,6 +469,7 @@ FeedAction WooFeed::on_timer(std::int64_t now) noexcept {
     }
   }
   seq_.on_timer(now);
+  request_rest_checks(now);
   return FeedAction::none;
 }
 

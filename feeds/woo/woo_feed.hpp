@@ -18,15 +18,32 @@
 // connection cap a planned reconnect (books flagged, then rebuilt from fresh
 // snapshots).
 //
+// v3 REST drift check (rest_check.hpp; rest_check_interval_ns > 0): every
+// interval each LIVE book's top `rest_check_depth` levels are compared with
+// GET /v3/public/orderbook?maxLevel=<that depth>. The REST book's `timestamp`
+// is its place in the prevTs chain, so it is compared only when it equals
+// the live book's last data.ts. An older timestamp is the REST book's own
+// lag (PROTOCOLS §1.5.4: up to 46 s on BTC), a newer one deltas still on
+// their way: either is inconclusive (counted rest_behind / rest_ahead), never
+// a mismatch. Two conclusive mismatches in a row (the second after
+// rest_confirm_ns) resync the book from a fresh REST book like a gap, and
+// raise the drift alarm (VenueCounters::drift_alarms, a logged notice). v2
+// has no REST book: no check.
+//
 // Transport-independent: frames come in through on_frame(), control frames go
 // out through an Outbox, time comes in through on_timer(). Threading: the venue
 // thread only.
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "feeds/common/clock.hpp"
+#include "feeds/common/https_client.hpp"
 #include "feeds/common/outbox.hpp"
+#include "feeds/common/rest_check.hpp"
 #include "feeds/common/sequencer.hpp"
+#include "feeds/common/session.hpp"
 #include "feeds/common/venue_books.hpp"
 #include "feeds/woo/parser.hpp"
 
@@ -57,6 +74,19 @@ struct WooOptions {
   // shows whether it is behind the socket; a book that stays quiet this long
   // gets it unconfirmed (its next delta still checks the chain).
   std::int64_t rest_confirm_wait_ns = 5'000'000'000;
+  std::int64_t rest_check_interval_ns = 0;  // v3 REST drift check; 0: off
+  std::int64_t rest_confirm_ns = 2'000'000'000;
+  std::size_t rest_check_depth = 10;  // levels per side compared (the check's maxLevel)
+};
+
+// The v3 REST drift check's counters (venue thread writes; read them when idle).
+struct WooCheckCounters {
+  std::uint64_t rest_checks = 0;      // REST books compared with the live book
+  std::uint64_t rest_mismatches = 0;  // ... whose top levels differed
+  std::uint64_t rest_behind = 0;      // not compared: the REST book older than the live one
+  std::uint64_t rest_ahead = 0;       // not compared: the REST book newer than the live one
+  std::uint64_t rest_failures = 0;    // not queued, failed or unreadable replies
+  std::uint64_t drift_alarms = 0;     // two mismatches in a row: the book resynced
 };
 
 // What the transport should do after a frame or timer tick.
@@ -90,6 +120,10 @@ class WooFeed final : public SnapshotSource {
   [[nodiscard]] Phase phase(std::uint32_t i) const noexcept { return seq_.phase(i); }
   // Planned reconnects before the connection cap (v3).
   [[nodiscard]] std::uint64_t planned_reconnects() const noexcept { return planned_reconnects_; }
+  [[nodiscard]] const WooCheckCounters& check_counters() const noexcept { return check_c_; }
+
+  // REST GET tags: the book index, with this bit for a drift check's GET.
+  static constexpr std::uint64_t kTagCheck = 1ULL << 32U;
 
  private:
   void on_book_message(std::uint32_t i, const Message& m, std::int64_t recv_ns,
@@ -100,6 +134,10 @@ class WooFeed final : public SnapshotSource {
   void apply_rest_book(std::uint32_t i, const Message& m, std::int64_t recv_realtime_ns,
                        std::int64_t recv_mono_ns) noexcept;
   void apply_held_book(std::uint32_t i, std::int64_t now_mono_ns) noexcept;
+  void request_rest_checks(std::int64_t now_mono_ns) noexcept;
+  void on_check_reply(std::uint32_t i, int http_status, const char* data, std::size_t len,
+                      std::size_t capacity, std::int64_t recv_mono_ns) noexcept;
+  void compare_rest_top(std::uint32_t i, const Message& m, std::int64_t mono_ns) noexcept;
   void on_v3_ack(const Message& m, std::int64_t mono_ns) noexcept;
   void check_unanswered_batches(std::int64_t now_mono_ns) noexcept;
   void refuse_topic(const std::string& topic) noexcept;
@@ -141,7 +179,41 @@ class WooFeed final : public SnapshotSource {
   };
   std::vector<bool> saw_delta_;
   std::vector<HeldBook> held_;
+  RestBookCheck check_;
+  std::vector<std::uint8_t> live_at_tick_;  // per book: LIVE at the last drift-check tick
+  WooCheckCounters check_c_;
   bool connected_ = false;
+};
+
+// A v3 WooFeed with its REST worker (snapshots off the venue thread; replies
+// are handed over on the timer tick).
+class WooV3Handler final : public FrameHandler, public RestReplies {
+ public:
+  WooV3Handler(VenueBooks& books, Outbox& out, WooOptions o, std::unique_ptr<RestChannel> rest)
+      : rest_(std::move(rest)), feed_(books, out, o, rest_.get()) {}
+  void on_open(std::int64_t now) override { feed_.on_connected(now); }
+  void on_close(std::int64_t now) override { feed_.on_disconnected(now); }
+  bool on_frame(const char* d, std::size_t n, std::size_t cap, std::int64_t rt,
+                std::int64_t mono) noexcept override {
+    // Replies are taken before each frame too, so a REST book meets as short
+    // a delta buffer as possible (poll never blocks).
+    rest_->poll(*this, rt, mono);
+    return feed_.on_frame(d, n, cap, rt, mono) == FeedAction::reconnect;
+  }
+  bool on_timer(std::int64_t now) noexcept override {
+    rest_->poll(*this, realtime_ns(), now);
+    return feed_.on_timer(now) == FeedAction::reconnect;
+  }
+  void on_rest_reply(std::uint64_t tag, int status, const char* data, std::size_t len,
+                     std::size_t cap, std::int64_t rt, std::int64_t mono) noexcept override {
+    feed_.on_rest_reply(tag, status, data, len, cap, rt, mono);
+  }
+
+  [[nodiscard]] const WooFeed& feed() const noexcept { return feed_; }
+
+ private:
+  std::unique_ptr<RestChannel> rest_;  // before feed_: the feed holds a pointer to it
+  WooFeed feed_;
 };
 
 }  // namespace wirebook::feeds::woo

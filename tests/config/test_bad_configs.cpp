@@ -415,6 +415,24 @@ TEST_CASE("woo protocol keys are checked: values, v3-only keys, v3 topic limits"
                        "venue 'woo': update_depth must be 50, 200 or 500, got 100");
   REQUIRE_ONLY_PROBLEM(woo_with("depth = 20", "depth = 20\nupdate_depth = 50"),
                        "venue 'woo': update_depth applies to protocol v3 only");
+  REQUIRE_ONLY_PROBLEM(woo_with("depth = 20", "depth = 20\nrest_check_interval_s = 5"),
+                       "venue 'woo': rest_check_interval_s applies to protocol v3 only (the v2 "
+                       "feed has no REST book to check against)");
+  REQUIRE_ONLY_PROBLEM(
+      woo_with("depth = 20", "depth = 20\nprotocol = \"v3\"\nrest_check_interval_s = 0"),
+      "venue 'woo': rest_check_interval_s must be 1..3600, got 0");
+  REQUIRE_NOTHROW(parse_config(
+      woo_with("depth = 20", "depth = 20\nprotocol = \"v3\"\nrest_check_interval_s = 1"),
+      "test.toml", kinds()));
+  {
+    std::string eleven;
+    for (int i = 0; i < 11; ++i) eleven += (i ? ",\"S" : "\"S") + std::to_string(i) + "\"";
+    REQUIRE_ONLY_PROBLEM(
+        woo_with("symbols = [\"SPOT_BTC_USDT\"]",
+                 "symbols = [" + eleven + "]\nprotocol = \"v3\"\nrest_check_interval_s = 2"),
+        "venue 'woo': rest_check_interval_s = 2 with 11 symbols asks more than 5 REST books a "
+        "second (half of WOO's 10/s limit); raise it to at least 3");
+  }
   REQUIRE_ONLY_PROBLEM(woo_with("depth = 20", "depth = 20\nprotocol = \"v3\"\ntrades = true"),
                        "venue 'woo': trades is not supported with protocol v3 (use protocol = "
                        "\"v2\")");

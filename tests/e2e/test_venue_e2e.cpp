@@ -23,9 +23,11 @@
 #include "config/url.hpp"
 #include "feeds/common/venue_books.hpp"
 #include "feeds/common/ws_session.hpp"
+#include "feeds/o2/o2_feed.hpp"
 #include "feeds/ocx/ocx_feed.hpp"
 #include "feeds/oxfun/oxfun_feed.hpp"
 #include "feeds/registry.hpp"
+#include "feeds/woo/woo_feed.hpp"
 #include "shm/writer.hpp"
 #include "tests/shm/test_util.hpp"
 #include "tools/sim/ocx/ocx_venue.hpp"
@@ -240,12 +242,15 @@ struct RunResult {
   std::vector<int> stale_transitions;
   std::int64_t stale_delay_min_ns = 0;
   std::int64_t stale_delay_max_ns = 0;
-  std::string last_error;                // the venue error the daemon would log
-  std::vector<std::string> session_log;  // every line the session logged
-  feeds::oxfun::OxfunCounters oxfun;     // OX.FUN runs only
-  feeds::ocx::OcxCounters ocx;           // OCX runs only
-  sim::OcxBlackholeStats ocx_holes;      // OCX runs only: streams the simulator silenced
-  std::uint32_t positions_held = 0;      // instruments with a position slot
+  std::string last_error;                  // the venue error the daemon would log
+  std::vector<std::string> session_log;    // every line the session logged
+  feeds::oxfun::OxfunCounters oxfun;       // OX.FUN runs only
+  feeds::ocx::OcxCounters ocx;             // OCX runs only
+  feeds::woo::WooCheckCounters woo_check;  // WOO v3 runs only: the REST drift check
+  feeds::o2::O2Counters o2;                // O2 runs with REST only
+  std::uint64_t drift_alarms = 0;          // wirebook_drift_alarms_total
+  sim::OcxBlackholeStats ocx_holes;        // OCX runs only: streams the simulator silenced
+  std::uint32_t positions_held = 0;        // instruments with a position slot
   std::uint64_t position_problems = 0;
   // Every position the segment showed, in order, one entry per republished
   // slot (runs with FeedSetup::positions_segment only).
@@ -285,6 +290,8 @@ struct FeedSetup {
   feeds::Credentials credentials;
   // Publish to a real shared-memory segment and record every position it shows.
   bool positions_segment = false;
+  // rest_url = the simulator's own http:// host and port (it serves the REST GETs).
+  bool rest_url_from_sim = false;
 };
 
 // A venue segment in a temporary directory and a reader of its positions that
@@ -371,6 +378,12 @@ RunResult run_venue(const std::string& kind, bool tls, const std::vector<std::st
   // REST base from it) and the CA its REST calls verify against.
   if (fs.venue.endpoint.host.empty()) REQUIRE_FALSE(config::parse_url(url, fs.venue.endpoint));
   if (fs.venue.tls.ca_file.empty()) fs.venue.tls.ca_file = simulator.ca_path();
+  if (fs.rest_url_from_sim) {
+    config::KeyValue base;
+    base.type = config::KeyValue::Type::string;
+    base.string = "http://" + wo.host + ":" + std::to_string(wo.port);
+    fs.venue.options.push_back({"rest_url", base});
+  }
   wo.seed = seed;
   const feeds::VenueModule* module = feeds::find_venue_module(kind_name);
   REQUIRE(module != nullptr);
@@ -389,6 +402,8 @@ RunResult run_venue(const std::string& kind, bool tls, const std::vector<std::st
   using OxfunHandler = feeds::FeedHandler<feeds::oxfun::OxfunFeed>;
   const auto* oxfun = dynamic_cast<const OxfunHandler*>(feed.get());
   const auto* ocx = dynamic_cast<const feeds::ocx::OcxHandler*>(feed.get());
+  const auto* woo_v3 = dynamic_cast<const feeds::woo::WooV3Handler*>(feed.get());
+  const auto* o2 = dynamic_cast<const feeds::o2::O2Handler*>(feed.get());
   rec = std::make_unique<Recorder>(books, std::move(feed));
   if (watch) rec->after_frame = [&] { watch->poll(positions_seen); };
   std::vector<std::string> session_log;  // written on the io thread, read after it ends
@@ -423,6 +438,9 @@ RunResult run_venue(const std::string& kind, bool tls, const std::vector<std::st
   r.session_log = std::move(session_log);
   if (oxfun != nullptr) r.oxfun = oxfun->feed().oxfun_counters();
   if (ocx != nullptr) r.ocx = ocx->feed().ocx_counters();
+  if (woo_v3 != nullptr) r.woo_check = woo_v3->feed().check_counters();
+  if (o2 != nullptr) r.o2 = o2->feed().o2_counters();
+  r.drift_alarms = books.counters().drift_alarms;
   r.positions_held = books.positions().size();
   r.positions_seen = std::move(positions_seen);
   for (std::uint32_t slot = 0; watch && slot < watch->reader.position_capacity(); ++slot) {
@@ -1610,4 +1628,87 @@ TEST_CASE("OCX REST drift check: a single mismatch is confirmed away, nothing re
   CHECK(r.closes == kOcxStreams);
   CHECK(r.ocx.rest_checks >= 4);
   CHECK(r.ocx.rest_failures == 0);
+}
+
+// ---- REST drift checks (issue 21) -------------------------------------------
+// Every book is compared with the venue's REST book every second. With
+// `corruptions`, counted-break mode injects exactly that many corrupt_level
+// faults (one level near the top a lot off, its chain intact, so nothing on
+// the wire shows it) and holds the market still after each until the client
+// has resynced that symbol: each must be exactly one drift alarm and one
+// resync, and the books end equal to the truth. Without, nothing may alarm.
+
+namespace {
+
+Tweak drift_check(const std::string& kind, std::uint64_t corruptions, const Tweak& more = {}) {
+  const Tweak check = [kind, more](sim::SimConfig& c, FeedSetup& fs) {
+    if (more) more(c, fs);
+    fs.venue.options.push_back({"rest_check_interval_s", integer_key(1)});
+    fs.rest_url_from_sim = kind == "o2";
+  };
+  if (corruptions > 0) return counted_for(kind, corruptions, check);
+  const Tweak need = venue_needs(kind);
+  return [need, check](sim::SimConfig& c, FeedSetup& fs) {
+    if (need) need(c, fs);
+    check(c, fs);
+  };
+}
+
+RunResult drift_run(const std::string& kind, std::uint64_t corruptions, const Tweak& more = {}) {
+  const std::uint64_t seed = seed_from_env();
+  INFO("seed " << seed << " " << kind << " corruptions " << corruptions);
+  std::vector<std::string> faults;
+  if (corruptions > 0) faults.push_back(venue_prefix(kind) + "corrupt_level=0.02");
+  const auto r = run_venue(kind, false, faults, seed, 600, drift_check(kind, corruptions, more));
+  INFO(describe(r) << " | drift alarms " << r.drift_alarms);
+  CHECK(r.of(sim::FaultKind::corrupt_level) == corruptions);
+  CHECK(r.drift_alarms == corruptions);
+  CHECK(r.resyncs == corruptions);
+  CHECK(r.malformed == 0);
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("WOO v3 drift check: each silently corrupted level is one alarm and one resync",
+          "[e2e][woo][v3][drift]") {
+  const auto r = drift_run("woo", 2, woo_v3(0));
+  CHECK(r.woo_check.drift_alarms == 2);
+  CHECK(r.woo_check.rest_mismatches == 4);  // two conclusive mismatches each
+}
+
+TEST_CASE("WOO v3 drift check: a clean run with lagging REST books raises no alarm",
+          "[e2e][woo][v3][drift]") {
+  const auto r = drift_run("woo", 0, woo_v3(0.3));
+  CHECK(r.woo_check.rest_checks >= 1);  // compared at rest, at the live book's timestamp
+  CHECK(r.woo_check.rest_mismatches == 0);
+  CHECK(r.gaps == 0);
+}
+
+TEST_CASE("O2 drift check: each silently corrupted level is one alarm and one resync",
+          "[e2e][o2][drift]") {
+  const auto r = drift_run("o2", 2);
+  CHECK(r.o2.rest_mismatches == 4);
+}
+
+TEST_CASE("O2 drift check: a clean run raises no alarm", "[e2e][o2][drift]") {
+  const auto r = drift_run("o2", 0);
+  CHECK(r.o2.rest_checks >= 1);  // compared at the live book's own seq
+  CHECK(r.o2.rest_mismatches == 0);
+  CHECK(r.gaps == 0);
+}
+
+TEST_CASE("OCX drift check: each silently corrupted level is one alarm and one resync",
+          "[e2e][ocx][drift]") {
+  const auto r = drift_run("ocx", 2, ocx_setup(50));
+  CHECK(r.ocx.drift_alarms == 2);
+  CHECK(r.ocx.rest_mismatches == 4);
+  CHECK(r.ocx.stream_restarts == 2);  // the corrupted markets' streams re-snapshotted
+}
+
+TEST_CASE("OCX drift check: a clean run raises no alarm", "[e2e][ocx][drift]") {
+  const auto r = drift_run("ocx", 0, ocx_setup(50));
+  CHECK(r.ocx.rest_checks >= 1);  // compared while the book held still
+  CHECK(r.ocx.rest_mismatches == 0);
+  CHECK(r.gaps == 0);
 }

@@ -82,3 +82,21 @@ TEST_CASE("a check is due an interval after LIVE; a mismatch is confirmed, two a
   CHECK_FALSE(off.enabled());
   CHECK_FALSE(off.take_due(0, 1'000'000));
 }
+
+TEST_CASE("an inconclusive check is neither a match nor a mismatch; the run of mismatches waits",
+          "[feeds][rest_check]") {
+  RestBookCheck c(1, 10, 3);
+  c.restart(0, 100);
+  REQUIRE(c.take_due(0, 110, 7));
+  CHECK(c.asked_version(0) == 7);  // the live book's version when the GET went out
+  CHECK(c.inconclusive(0, 111) == RestVerdict::inconclusive);
+  CHECK_FALSE(c.outstanding(0));
+  CHECK_FALSE(c.take_due(0, 120));  // nothing pending: the next check an interval later
+  REQUIRE(c.take_due(0, 121, 8));
+  CHECK(c.compared(0, false, 121) == RestVerdict::mismatch);
+  REQUIRE(c.take_due(0, 124, 8));
+  CHECK(c.inconclusive(0, 124) == RestVerdict::inconclusive);
+  CHECK_FALSE(c.take_due(0, 126));
+  REQUIRE(c.take_due(0, 127, 9));  // a pending mismatch is confirmed after confirm_ns still
+  CHECK(c.compared(0, false, 127) == RestVerdict::drift);
+}

@@ -275,39 +275,52 @@ TEST_CASE("no snapshot in time: subscribe again, then align a REST snapshot on b
   CHECK(r.feed.o2_counters().rest_failures == 1);
 }
 
-TEST_CASE("unsequenced frames: the REST cross-check resyncs after two top-of-book mismatches",
-          "[o2][feed][rest]") {
+namespace {
+
+O2Options drift_options() {
   O2Options o;
   o.rest_check_interval_ns = 10 * kSec;
   o.rest_confirm_ns = 1 * kSec;
   o.idle_timeout_ns = 600 * kSec;
   o.stale_after_ns = 600 * kSec;
-  Rig r(o, true);
-  r.book(1, "snapshot", -1, -1, "[[100.5,1]]", "[[101.0,3]]");
-  r.book(2, "snapshot", 5, -1, "[[20.05,1]]", "[[20.10,3]]");  // sequenced: never checked
+  o.snapshot_timeout_ns = 600 * kSec;  // market 2 never LIVE: no REST snapshot asks
+  return o;
+}
+
+// A REST book of market 1 (seq < 0: none) with the given best bid size.
+std::string rest_book(long seq, const char* bid_qty) {
+  std::string b = R"({"success":true,"data":{"market_id":1,)";
+  if (seq >= 0) b += R"("seq":)" + std::to_string(seq) + ",";
+  return b + R"("bids":[["100.4","7"],["100.5",")" + bid_qty +
+         R"("]],"asks":[["101.0","3"]]},"error":null})";
+}
+
+}  // namespace
+
+TEST_CASE("unsequenced frames: the REST cross-check resyncs after two top-level mismatches",
+          "[o2][feed][rest]") {
+  Rig r(drift_options(), true);
+  r.book(1, "snapshot", -1, -1, "[[100.5,1],[100.4,7]]", "[[101.0,3]]");
   r.now += 11 * kSec;
   (void)r.feed.on_timer(r.now);
-  REQUIRE(r.rest.requests.size() == 1);
-  const std::string same =
-      R"({"success":true,"data":{"bids":[["100.4","7"],["100.5","1"]],"asks":[["101.0","3"]]},"error":null})";
-  r.rest_reply(0, same);
+  REQUIRE(r.rest.requests.size() == 1);  // market 2 is not LIVE
+  CHECK(r.rest.requests[0].first == "/api/v1/markets/1/orderbook");
+  r.rest_reply(0, rest_book(-1, "1"));
   CHECK(r.feed.o2_counters().rest_checks == 1);
   CHECK(r.feed.o2_counters().rest_mismatches == 0);
   CHECK(r.books.status(0) == BookStatus::live);
   r.now += 11 * kSec;
   (void)r.feed.on_timer(r.now);
   REQUIRE(r.rest.requests.size() == 2);
-  const std::string drift =
-      R"({"success":true,"data":{"bids":[["100.5","2"]],"asks":[["101.0","3"]]},"error":null})";
-  r.rest_reply(1, drift);
+  r.rest_reply(1, rest_book(-1, "2"));
   CHECK(r.feed.o2_counters().rest_mismatches == 1);
-  CHECK(r.books.status(0) == BookStatus::live);  // one mismatch may be the market moving
+  CHECK(r.books.status(0) == BookStatus::live);  // one mismatch may be a one-off
   CHECK(r.books.counters().drift_alarms == 0);
   r.now += 2 * kSec;
   (void)r.feed.on_timer(r.now);
   REQUIRE(r.rest.requests.size() == 3);
   r.out.sent.clear();
-  r.rest_reply(2, drift);
+  r.rest_reply(2, rest_book(-1, "2"));
   CHECK(r.books.status(0) == BookStatus::resyncing);
   CHECK(r.books.counters().drift_alarms == 1);
   CHECK(r.books.last_notice().find("drift: ") == 0);
@@ -315,14 +328,43 @@ TEST_CASE("unsequenced frames: the REST cross-check resyncs after two top-of-boo
   CHECK(r.out.count(kSub1) == 1);
 }
 
-TEST_CASE("sequenced markets are never cross-checked over REST", "[o2][feed][rest]") {
-  O2Options o;
-  o.rest_check_interval_ns = 1 * kSec;
-  o.idle_timeout_ns = 600 * kSec;
-  o.stale_after_ns = 600 * kSec;
-  Rig r(o, true);
-  r.book(1, "snapshot", 5, -1, "[[100.5,1]]", "[[101.0,3]]");
-  r.book(2, "snapshot", 5, -1, "[[20.05,1]]", "[[20.10,3]]");
-  for (int k = 0; k < 5; ++k) (void)r.feed.on_timer(r.now += 2 * kSec);
-  CHECK(r.rest.requests.empty());
+TEST_CASE("unsequenced frames: a book that moved during the REST round trip is not compared",
+          "[o2][feed][rest]") {
+  Rig r(drift_options(), true);
+  r.book(1, "snapshot", -1, -1, "[[100.5,1],[100.4,7]]", "[[101.0,3]]");
+  (void)r.feed.on_timer(r.now += 11 * kSec);
+  REQUIRE(r.rest.requests.size() == 1);
+  r.book(1, "delta", -1, -1, "[[100.5,2]]");  // arrives while the GET is out
+  r.rest_reply(0, rest_book(-1, "1"));
+  CHECK(r.feed.o2_counters().rest_inconclusive == 1);
+  CHECK(r.feed.o2_counters().rest_checks == 0);
+  CHECK(r.feed.o2_counters().rest_mismatches == 0);
+  (void)r.feed.on_timer(r.now += 11 * kSec);
+  REQUIRE(r.rest.requests.size() == 2);
+  r.rest_reply(1, rest_book(-1, "2"));  // the book held still: compared, and equal
+  CHECK(r.feed.o2_counters().rest_checks == 1);
+  CHECK(r.feed.o2_counters().rest_mismatches == 0);
+}
+
+TEST_CASE("sequenced markets are compared only at the REST book's own seq", "[o2][feed][rest]") {
+  Rig r(drift_options(), true);
+  r.book(1, "snapshot", 5, -1, "[[100.5,1],[100.4,7]]", "[[101.0,3]]");
+  (void)r.feed.on_timer(r.now += 11 * kSec);
+  REQUIRE(r.rest.requests.size() == 1);
+  r.rest_reply(0, rest_book(4, "9"));  // older: the REST book's own lag
+  CHECK(r.feed.o2_counters().rest_inconclusive == 1);
+  (void)r.feed.on_timer(r.now += 11 * kSec);
+  r.rest_reply(1, rest_book(5, "2"));  // at seq 5: a mismatch
+  CHECK(r.feed.o2_counters().rest_mismatches == 1);
+  r.book(1, "delta", 6, 5, "[[100.5,3]]");
+  (void)r.feed.on_timer(r.now += 1 * kSec);
+  r.rest_reply(2, rest_book(7, "3"));  // newer: deltas still on their way
+  CHECK(r.feed.o2_counters().rest_inconclusive == 2);
+  CHECK(r.books.status(0) == BookStatus::live);
+  (void)r.feed.on_timer(r.now += 1 * kSec);  // the pending mismatch keeps its confirmation delay
+  REQUIRE(r.rest.requests.size() == 4);
+  r.rest_reply(3, rest_book(6, "2"));  // at seq 6, still off: a drift
+  CHECK(r.feed.o2_counters().rest_checks == 2);
+  CHECK(r.books.counters().drift_alarms == 1);
+  CHECK(r.books.status(0) == BookStatus::resyncing);
 }

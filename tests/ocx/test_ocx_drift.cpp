@@ -141,6 +141,24 @@ TEST_CASE("two mismatches in a row resync the market's stream and raise the drif
   CHECK(r.books.status(0) == BookStatus::live);
 }
 
+TEST_CASE("a market whose book moved while its GET was out is not compared", "[ocx][drift]") {
+  DriftRig r;
+  r.snapshot(0, 1, "100:2,99:1,98:9", "101:3");
+  r.tick(10 * kSec);
+  REQUIRE(r.rest.requests.size() == 1);
+  const Event moved("update", "", envelope("update", 2, "100:2.5", "", "BTC-PERP"));
+  REQUIRE(r.feed.on_event(0, moved.view(), r.now, r.now) == FeedAction::none);
+  r.reply(0, kSame);  // taken before the update or after it: unknown, so not compared
+  CHECK(r.feed.ocx_counters().rest_inconclusive == 1);
+  CHECK(r.feed.ocx_counters().rest_checks == 0);
+  CHECK(r.feed.ocx_counters().rest_mismatches == 0);
+  r.tick(10 * kSec);
+  REQUIRE(r.rest.requests.size() == 2);
+  r.reply(0, kDrift);  // the book held still: compared (and it now agrees)
+  CHECK(r.feed.ocx_counters().rest_checks == 1);
+  CHECK(r.feed.ocx_counters().rest_mismatches == 0);
+}
+
 TEST_CASE("failed, unreadable or unqueued REST replies are counted, never a mismatch",
           "[ocx][drift]") {
   DriftRig r;

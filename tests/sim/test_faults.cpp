@@ -2,6 +2,7 @@
 // and the truth keeps what the venue "really" did.
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <memory>
 
 #include "ref_book.hpp"
 #include "sim_thread.hpp"
@@ -32,6 +33,24 @@ std::map<std::string, double> updates_per_symbol(const std::string& truth) {
         static_cast<double>(e["updates"].get_uint64().value());
   }
   return out;
+}
+
+// The WOO client on every symbol of `cfg` (the market waits for its
+// subscriptions) to the end of the bounded run.
+struct WooRun {
+  std::unique_ptr<SimThread> st;
+  ClientResult r;
+};
+WooRun run_woo_to_end(sim::SimConfig cfg) {
+  const auto syms = symbol_names("woo");
+  cfg.venue.wait_subscriptions = syms.size() * 3;
+  WooRun run{std::make_unique<SimThread>(std::move(cfg)), {}};
+  ClientOptions o;
+  o.url = run.st->sim().url("woo", false);
+  o.symbols = syms;
+  run.r = run_woo_client(o);
+  run.st->join();
+  return run;
 }
 
 }  // namespace
@@ -141,19 +160,12 @@ TEST_CASE(
     cfg.venue.frames = 400;
     sim::apply_fault_spec(cfg.faults, "stall=0.01");
     sim::apply_fault_spec(cfg.faults, "stall_ms=300");
-    const auto syms = symbol_names("woo");
-    cfg.venue.wait_subscriptions = syms.size() * 3;
-    SimThread st(cfg);
-    ClientOptions o;
-    o.url = st.sim().url("woo", false);
-    o.symbols = syms;
-    const ClientResult r = run_woo_client(o);
-    st.join();
-    const auto stalls = injected(st.sim(), "woo", sim::FaultKind::stall);
+    const auto [st, r] = run_woo_to_end(cfg);
+    const auto stalls = injected(st->sim(), "woo", sim::FaultKind::stall);
     INFO("stalls " << stalls << " max gap " << r.c.max_delta_gap_ms);
     REQUIRE(stalls >= 1);
     CHECK(r.c.max_delta_gap_ms >= 250);
-    CHECK(compare_books(r.books, st.sim().truth(), "woo").empty());
+    CHECK(compare_books(r.books, st->sim().truth(), "woo").empty());
   }
   SECTION("a client that stops reading is dropped as a slow consumer") {
     auto cfg = test_config(96, {"woo"});
@@ -187,5 +199,39 @@ TEST_CASE(
     CHECK(msg.find("pong") != std::string::npos);
     CHECK(ms >= 90);  // at least the slow write
     CHECK(injected(st.sim(), "woo", sim::FaultKind::slow) == 1);
+  }
+}
+
+TEST_CASE(
+    "corrupt_level: the chain stays intact, one level near the top is a lot off, the truth "
+    "keeps the right size",
+    "[sim][faults]") {
+  const std::uint64_t seed = 57;
+  INFO("seed " << seed);
+  auto cfg = test_config(seed, {"woo"});
+  cfg.venue.rate = 0;
+  cfg.venue.frames = 3000;
+  const double p = 0.05;
+  sim::apply_fault_spec(cfg.faults, "corrupt_level=" + std::to_string(p));
+  const auto [st, r] = run_woo_to_end(cfg);
+  const auto corrupted = injected(st->sim(), "woo", sim::FaultKind::corrupt_level);
+  const double n = static_cast<double>(st->sim().venue("woo")->faults().delta_frames.load());
+  INFO("corrupted " << corrupted << " of " << n << " deltas");
+  // Only a delta that changes one of the best kCorruptLevelTop levels of a
+  // side can carry it: at most the configured rate.
+  CHECK(corrupted >= 1);
+  CHECK(corrupted <= static_cast<std::uint64_t>(n * p + 5 * std::sqrt(n * p)));
+  // Nothing a client can see on the wire: every delta parsed and chained.
+  CHECK(r.c.gaps == 0);
+  CHECK(r.c.bad_json == 0);
+  CHECK(r.c.bad_types == 0);
+  CHECK(r.c.deltas == static_cast<std::uint64_t>(n));
+  // Yet the books it built differ from the truth (the last corruptions were
+  // not overwritten), while the truth and the venue's snapshots stay right.
+  CHECK_FALSE(compare_books(r.books, st->sim().truth(), "woo").empty());
+  for (const char* k : {"drop", "dup", "reorder", "corrupt", "truncate", "wrong_type"}) {
+    sim::FaultKind kind{};
+    REQUIRE(sim::fault_from_string(k, kind));
+    CHECK(injected(st->sim(), "woo", kind) == 0);
   }
 }

@@ -9,8 +9,8 @@ namespace wirebook::sim {
 
 namespace {
 constexpr std::array<const char*, kFaultKinds> kNames{
-    "drop",  "dup",       "reorder",         "corrupt", "truncate", "oversize", "wrong_type",
-    "stall", "tcp_close", "mid_frame_close", "refuse",  "http429",  "slow"};
+    "drop",          "dup",   "reorder",   "corrupt",         "truncate", "oversize", "wrong_type",
+    "corrupt_level", "stall", "tcp_close", "mid_frame_close", "refuse",   "http429",  "slow"};
 }  // namespace
 
 const char* to_string(FaultKind k) noexcept {

@@ -9,8 +9,13 @@
 // otherwise it is a symbol of every venue.
 // Delta kinds (a probability per book-delta frame of the symbol; at most one
 // of them hits a given frame): drop, dup, reorder, corrupt, truncate,
-// oversize, wrong_type. Stream kinds (probability per delta frame, checked
-// independently): stall, tcp_close, mid_frame_close. Connection kinds (per
+// oversize, wrong_type, corrupt_level. corrupt_level is the silent one: the
+// frame goes out well-formed with its chain fields untouched, but one level
+// (one still among the best kCorruptLevelTop of its side in the truth) has a
+// size one lot larger than the truth's; the truth, and so every snapshot and
+// REST book, keeps the right size. Only a comparison with the REST book can
+// see it (the drift checks); a later delta of that price heals it. Stream kinds (probability per
+// delta frame, checked independently): stall, tcp_close, mid_frame_close. Connection kinds (per
 // venue): refuse (first K connections closed after accept), http429
 // (probability per handshake), slow (probability a connection is served
 // slowly). Parameters: stall_ms, slow_ms, oversize_bytes.
@@ -37,7 +42,8 @@ enum class FaultKind : std::uint8_t {
   corrupt,
   truncate,
   oversize,
-  wrong_type,  // delta kinds (exclusive)
+  wrong_type,
+  corrupt_level,  // delta kinds (exclusive)
   stall,
   tcp_close,
   mid_frame_close,  // stream kinds
@@ -47,7 +53,10 @@ enum class FaultKind : std::uint8_t {
   count_
 };
 inline constexpr std::size_t kFaultKinds = static_cast<std::size_t>(FaultKind::count_);
-inline constexpr std::size_t kDeltaFaultKinds = 7;
+inline constexpr std::size_t kDeltaFaultKinds = 8;
+// corrupt_level picks a level among this many best of its side, so a drift
+// check of the top 10 levels sees it.
+inline constexpr std::size_t kCorruptLevelTop = 5;
 
 [[nodiscard]] const char* to_string(FaultKind k) noexcept;
 [[nodiscard]] bool fault_from_string(std::string_view s, FaultKind& out) noexcept;

@@ -3,6 +3,7 @@
 #include <time.h>
 
 #include <algorithm>
+#include <array>
 
 #include "tools/sim/text.hpp"
 
@@ -93,6 +94,12 @@ void Venue::note_fault(std::size_t sym, const DeltaVerdict& v, bool delivered) {
     } else {
       break_all();
     }
+  } else if (v.data == FaultKind::corrupt_level) {
+    // Only the client's resync (after its check) repairs the level: the
+    // market holds still until then (market_held).
+    awaiting_snapshot_[sym] = 1;
+    held_for_ = sym;
+    held_since_ = Clock::now();
   } else if (v.data != FaultKind::count_) {
     if (breaks_chain(v.data)) {
       if (resync_takes_every_symbol()) {
@@ -183,7 +190,34 @@ void Venue::send(Connection& c, const SharedFrame& f) {
   stats_.frames_sent.fetch_add(1, std::memory_order_relaxed);
 }
 
-void Venue::deliver_delta(std::size_t sym, std::string frame, std::string_view chain_key) {
+bool Venue::corrupt_one_level(std::size_t sym, std::vector<LevelChange>& changes, Rng& rng) const {
+  std::array<book::Level, kCorruptLevelTop> top{};
+  std::vector<std::size_t> candidates;
+  for (std::size_t k = 0; k < changes.size(); ++k) {
+    const LevelChange& c = changes[k];
+    if (c.qty == 0) continue;  // a deletion stays a deletion: the level count agrees
+    const std::size_t n = generator(sym).book().copy_top(c.side, top.data(), top.size());
+    const bool near_top = std::any_of(top.begin(), top.begin() + static_cast<std::ptrdiff_t>(n),
+                                      [&](const book::Level& l) { return l.px == c.px; });
+    if (near_top) candidates.push_back(k);
+  }
+  if (candidates.empty()) return false;
+  changes[candidates[rng.below(candidates.size())]].qty += specs_[sym].lot;
+  return true;
+}
+
+bool Venue::market_held(Clock::time_point now) {
+  if (!held_for_) return false;
+  const bool timed_out =
+      std::chrono::duration<double>(now - held_since_).count() >= opts_.settle_timeout_s;
+  if (awaiting_snapshot_[*held_for_] != 0 && !timed_out) return true;
+  stalled_ += now - held_since_;  // pacing resumes where it stopped, no burst
+  held_for_.reset();
+  return false;
+}
+
+void Venue::deliver_delta(std::size_t sym, const BookEvent& ev, std::string_view chain_key,
+                          const DeltaFormat& format) {
   recipients_.clear();
   delta_recipients(sym, recipients_);
   std::erase_if(recipients_, [](Connection* c) { return !c->alive(); });
@@ -199,6 +233,16 @@ void Venue::deliver_delta(std::size_t sym, std::string frame, std::string_view c
   auto send_all = [&](const SharedFrame& f) {
     for (Connection* c : recipients) send(*c, f);
   };
+  std::string frame;
+  if (v.data == FaultKind::corrupt_level) {
+    corrupted_ = ev.changes;
+    if (corrupt_one_level(sym, corrupted_, dice.rng())) {
+      frame = format(corrupted_);
+    } else {
+      v.data = FaultKind::count_;  // no level near the top changed: nothing to corrupt
+    }
+  }
+  if (frame.empty()) frame = format(ev.changes);
   SharedFrame held = std::move(held_[sym]);
   held_[sym].reset();
   SharedFrame plain;
@@ -281,7 +325,7 @@ bool Venue::poll(Clock::time_point now) {
   if (started_ && !finished_) {
     if (!opts_.capture.empty()) {
       replay_capture(now);
-    } else if (now >= stall_until_) {
+    } else if (now >= stall_until_ && !market_held(now)) {
       generate(now);
     }
   }
@@ -314,6 +358,7 @@ void Venue::generate(Clock::time_point now) {
   };
   for (std::uint64_t i = 0; i < due; ++i) {
     if (reached() && !settling()) break;
+    if (held_for_) break;  // a corrupt_level fault just held the market
     const auto sym = static_cast<std::size_t>(market_rng_.below(gens_.size()));
     gens_[sym].step(event_);
     stats_.events.fetch_add(1, std::memory_order_relaxed);

@@ -191,9 +191,13 @@ class Venue {
 
   // The connections subscribed to the delta stream of `sym`.
   virtual void delta_recipients(std::size_t sym, std::vector<Connection*>& out) = 0;
-  // Delivers one book-delta frame of `sym` to its recipients, applying the
-  // symbol's faults. `chain_key` names the field wrong_type rewrites.
-  void deliver_delta(std::size_t sym, std::string frame, std::string_view chain_key);
+  // One book-delta frame of a symbol in the venue's wire shape, from its level
+  // changes; no side effects (corrupt_level calls it with one size changed).
+  using DeltaFormat = std::function<std::string(const std::vector<LevelChange>&)>;
+  // Delivers the delta frame of event `ev` of `sym` to its recipients,
+  // applying the symbol's faults. `chain_key` names the field wrong_type rewrites.
+  void deliver_delta(std::size_t sym, const BookEvent& ev, std::string_view chain_key,
+                     const DeltaFormat& format);
   // Queues a frame on one connection, enforcing the slow-consumer cap.
   void send(Connection& c, const SharedFrame& f);
 
@@ -225,6 +229,14 @@ class Venue {
   [[nodiscard]] bool fault_window_open() const noexcept;
   void mask_unsettled(std::size_t sym, DeltaVerdict& v) const noexcept;
   void note_fault(std::size_t sym, const DeltaVerdict& v, bool delivered);
+  // corrupt_level: `changes` with one size made wrong; false when no level
+  // of the event qualifies (faults.hpp).
+  [[nodiscard]] bool corrupt_one_level(std::size_t sym, std::vector<LevelChange>& changes,
+                                       Rng& rng) const;
+  // Counted-break mode: after corrupt_level the market holds still until the
+  // symbol is served a fresh snapshot (or settle_timeout_s): a delta that
+  // overwrote the level would hide a fault that only a check can find.
+  [[nodiscard]] bool market_held(Clock::time_point now);
 
   std::vector<SymbolSpec> specs_;
   std::vector<BookGenerator> gens_;
@@ -243,6 +255,9 @@ class Venue {
   Rng conn_rng_;
   BookEvent event_;
   std::vector<Connection*> recipients_;
+  std::vector<LevelChange> corrupted_;   // corrupt_level: the changes as sent
+  std::optional<std::size_t> held_for_;  // counted-break mode: the market waits for this symbol
+  Clock::time_point held_since_{};
   bool started_ = false;
   bool finished_ = false;
   Clock::time_point start_{};

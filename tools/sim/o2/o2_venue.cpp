@@ -175,33 +175,36 @@ void O2Venue::on_event(std::size_t sym, const BookEvent& ev) {
   const std::uint64_t prev = seq_[sym];
   const std::uint64_t seq = ++seq_[sym];  // per market, contiguous
   const Style st = draw_style();
-  std::string f;
-  f.reserve(256);
-  f += "{\"channel\":\"order_book\",\"market_id\":";
-  append_int(f, market_id(sym));
-  f += ",\"type\":\"delta\"";
-  if (o2_.sequenced) {
-    f += ",\"seq\":";
-    append_uint(f, seq);
-    f += ",\"prev_seq\":";
-    append_uint(f, prev);
-  }
-  f += ",\"ts\":";
-  append_int(f, ts);
-  f += ",\"data\":{";
-  for (book::Side side : {book::Side::bid, book::Side::ask}) {
-    f += side == book::Side::bid ? "\"bids\":[" : ",\"asks\":[";
-    bool first = true;
-    for (const LevelChange& c : ev.changes) {
-      if (c.side != side) continue;
-      if (!first) f += ',';
-      first = false;
-      append_level(f, sym, c.px, c.qty, st);
+  auto format = [&](const std::vector<LevelChange>& changes) {
+    std::string f;
+    f.reserve(256);
+    f += "{\"channel\":\"order_book\",\"market_id\":";
+    append_int(f, market_id(sym));
+    f += ",\"type\":\"delta\"";
+    if (o2_.sequenced) {
+      f += ",\"seq\":";
+      append_uint(f, seq);
+      f += ",\"prev_seq\":";
+      append_uint(f, prev);
     }
-    f += ']';
-  }
-  f += "}}";
-  deliver_delta(sym, std::move(f), o2_.sequenced ? "prev_seq" : "ts");
+    f += ",\"ts\":";
+    append_int(f, ts);
+    f += ",\"data\":{";
+    for (book::Side side : {book::Side::bid, book::Side::ask}) {
+      f += side == book::Side::bid ? "\"bids\":[" : ",\"asks\":[";
+      bool first = true;
+      for (const LevelChange& c : changes) {
+        if (c.side != side) continue;
+        if (!first) f += ',';
+        first = false;
+        append_level(f, sym, c.px, c.qty, st);
+      }
+      f += ']';
+    }
+    f += "}}";
+    return f;
+  };
+  deliver_delta(sym, ev, o2_.sequenced ? "prev_seq" : "ts", format);
   const SymbolSpec& spec = symbols()[sym];
   if (ev.has_trade) {
     std::string t = "{\"channel\":\"trades\",\"market_id\":";

@@ -374,25 +374,28 @@ void OcxVenue::on_event(std::size_t sym, const BookEvent& ev) {
   }
   ++seq_[sym];
   const SymbolSpec& spec = symbols()[sym];
-  std::string payload = "{\"marketId\":";
-  append_json_string(payload, spec.name);
-  for (book::Side side : {book::Side::bid, book::Side::ask}) {
-    payload += side == book::Side::bid ? ",\"bids\":[" : ",\"asks\":[";
-    bool first = true;
-    for (const LevelChange& c : ev.changes) {
-      if (c.side != side) continue;
-      if (!first) payload += ',';
-      first = false;
-      payload += "{\"price\":\"";
-      append_decimal(payload, c.px, spec.px_exp);
-      payload += "\",\"size\":\"";
-      append_decimal(payload, c.qty, spec.qty_exp);
-      payload += "\",\"total\":\"0\"}";
+  auto format = [&](const std::vector<LevelChange>& changes) {
+    std::string payload = "{\"marketId\":";
+    append_json_string(payload, spec.name);
+    for (book::Side side : {book::Side::bid, book::Side::ask}) {
+      payload += side == book::Side::bid ? ",\"bids\":[" : ",\"asks\":[";
+      bool first = true;
+      for (const LevelChange& c : changes) {
+        if (c.side != side) continue;
+        if (!first) payload += ',';
+        first = false;
+        payload += "{\"price\":\"";
+        append_decimal(payload, c.px, spec.px_exp);
+        payload += "\",\"size\":\"";
+        append_decimal(payload, c.qty, spec.qty_exp);
+        payload += "\",\"total\":\"0\"}";
+      }
+      payload += ']';
     }
-    payload += ']';
-  }
-  payload += '}';
-  deliver_delta(sym, event_text("update", sym, payload), "eventSeq");
+    payload += '}';
+    return event_text("update", sym, payload);
+  };
+  deliver_delta(sym, ev, "eventSeq", format);
 }
 
 void OcxVenue::on_timer(Clock::time_point now) {

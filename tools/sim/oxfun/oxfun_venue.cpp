@@ -240,21 +240,24 @@ void OxfunVenue::on_event(std::size_t sym, const BookEvent& ev) {
   const std::int64_t seq = next_seq_[sym];
   last_seq_[sym] = seq;
   next_seq_[sym] = seq + 1 + static_cast<std::int64_t>(seq_rng_.below(ox_.seq_step_max));
-  std::string f = oxfun_frames::diff_head(seq);
-  for (book::Side side : {book::Side::ask, book::Side::bid}) {
-    if (side == book::Side::bid) f += R"(,"bids":)";
-    f += '[';
-    bool first = true;
-    for (const LevelChange& c : ev.changes) {
-      if (c.side != side) continue;
-      if (!first) f += ',';
-      first = false;
-      oxfun_frames::append_pair(f, spec, c.px, c.qty);
+  auto format = [&](const std::vector<LevelChange>& changes) {
+    std::string f = oxfun_frames::diff_head(seq);
+    for (book::Side side : {book::Side::ask, book::Side::bid}) {
+      if (side == book::Side::bid) f += R"(,"bids":)";
+      f += '[';
+      bool first = true;
+      for (const LevelChange& c : changes) {
+        if (c.side != side) continue;
+        if (!first) f += ',';
+        first = false;
+        oxfun_frames::append_pair(f, spec, c.px, c.qty);
+      }
+      f += ']';
     }
-    f += ']';
-  }
-  f += oxfun_frames::diff_tail(spec, seq, ts);
-  deliver_delta(sym, std::move(f), "seqNum");
+    f += oxfun_frames::diff_tail(spec, seq, ts);
+    return f;
+  };
+  deliver_delta(sym, ev, "seqNum", format);
   // A client whose partial was held got this diff first (§4.3 rule 3).
   serve_late_partials(sym);
   if (ev.has_trade) {

@@ -228,35 +228,41 @@ void PulseVenue::on_event(std::size_t sym, const BookEvent& ev) {
   const std::uint64_t prev = last_change_[sym];
   change_id_ += 1 + change_rng_.below(40);  // other instruments' changes share the counter
   last_change_[sym] = change_id_;
-  std::string f = notification_head("book." + name + ".raw");
-  f += "\"timestamp\":";
-  append_int(f, ts);
-  f += ",\"type\":\"change\",\"change_id\":";
-  append_uint(f, change_id_);
-  f += ",\"instrument_name\":\"" + name + "\"";
-  for (book::Side side : {book::Side::bid, book::Side::ask}) {
-    f += side == book::Side::bid ? ",\"bids\":[" : ",\"asks\":[";
-    bool first = true;
-    for (const LevelChange& c : ev.changes) {
-      if (c.side != side) continue;
-      open_level(f, first, c.qty == 0 ? "delete" : (c.old_qty == 0 ? "new" : "change"));
-      first = false;
-      append_px(f, sym, c.px);
-      f += ',';
-      if (c.qty == 0) {
-        f += "0.0";
-      } else {
-        append_amount(f, sym, c.qty);
+  const std::uint64_t change_id = change_id_;
+  auto format = [&](const std::vector<LevelChange>& changes) {
+    std::string f = notification_head("book." + name + ".raw");
+    f += "\"timestamp\":";
+    append_int(f, ts);
+    f += ",\"type\":\"change\",\"change_id\":";
+    append_uint(f, change_id);
+    f += ",\"instrument_name\":\"" + name + "\"";
+    for (book::Side side : {book::Side::bid, book::Side::ask}) {
+      f += side == book::Side::bid ? ",\"bids\":[" : ",\"asks\":[";
+      bool first = true;
+      for (const LevelChange& c : changes) {
+        if (c.side != side) continue;
+        open_level(f, first, c.qty == 0 ? "delete" : (c.old_qty == 0 ? "new" : "change"));
+        first = false;
+        append_px(f, sym, c.px);
+        f += ',';
+        if (c.qty == 0) {
+          f += "0.0";
+        } else {
+          append_amount(f, sym, c.qty);
+        }
+        f += ']';
       }
       f += ']';
-      pending_agg_[sym].emplace(static_cast<int>(side), c.px);
     }
-    f += ']';
+    f += ",\"prev_change_id\":";  // after asks, as observed (§2.4)
+    append_uint(f, prev);
+    f += "}}}";
+    return f;
+  };
+  for (const LevelChange& c : ev.changes) {
+    pending_agg_[sym].emplace(static_cast<int>(c.side), c.px);
   }
-  f += ",\"prev_change_id\":";  // after asks, as observed (§2.4)
-  append_uint(f, prev);
-  f += "}}}";
-  deliver_delta(sym, std::move(f), "prev_change_id");
+  deliver_delta(sym, ev, "prev_change_id", format);
   if (ev.top_changed) {
     SharedFrame q;
     for_each_session([&](VenueSession& vs) {

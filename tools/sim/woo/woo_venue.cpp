@@ -8,6 +8,8 @@
 // same port (optionally behind the socket, as the probe saw).
 #include "tools/sim/woo/woo_venue.hpp"
 
+#include <charconv>
+
 #include <simdjson.h>
 
 #include "tools/sim/json_reader.hpp"
@@ -195,34 +197,37 @@ void WooVenue::on_event(std::size_t sym, const BookEvent& ev) {
   const std::string& name = symbols()[sym].name;
   const std::int64_t prev = last_ts_ms(sym);
   const std::int64_t ts = next_ts_ms(sym);
-  std::string f;
-  f.reserve(256);
-  f += "{\"topic\":\"";
-  f += name;
-  f += "@orderbookupdate\",\"ts\":";
-  append_int(f, ts);
-  f += ",\"data\":{\"symbol\":\"";
-  f += name;
-  f += "\",\"prevTs\":";
-  append_int(f, prev);
-  for (book::Side side : {book::Side::ask, book::Side::bid}) {
-    f += side == book::Side::ask ? ",\"asks\":[" : ",\"bids\":[";
-    bool first = true;
-    for (const LevelChange& c : ev.changes) {
-      if (c.side != side) continue;
-      if (!first) f += ',';
-      first = false;
-      f += '[';
-      append_px(f, sym, c.px);
-      f += ',';
-      append_qty(f, sym, c.qty);
+  auto format = [&](const std::vector<LevelChange>& changes) {
+    std::string f;
+    f.reserve(256);
+    f += "{\"topic\":\"";
+    f += name;
+    f += "@orderbookupdate\",\"ts\":";
+    append_int(f, ts);
+    f += ",\"data\":{\"symbol\":\"";
+    f += name;
+    f += "\",\"prevTs\":";
+    append_int(f, prev);
+    for (book::Side side : {book::Side::ask, book::Side::bid}) {
+      f += side == book::Side::ask ? ",\"asks\":[" : ",\"bids\":[";
+      bool first = true;
+      for (const LevelChange& c : changes) {
+        if (c.side != side) continue;
+        if (!first) f += ',';
+        first = false;
+        f += '[';
+        append_px(f, sym, c.px);
+        f += ',';
+        append_qty(f, sym, c.qty);
+        f += ']';
+      }
       f += ']';
     }
-    f += ']';
-  }
-  f += "}}";
+    f += "}}";
+    return f;
+  };
   dirty_[sym] = true;
-  deliver_delta(sym, std::move(f), "prevTs");
+  deliver_delta(sym, ev, "prevTs", format);
   if (ev.has_trade) {
     std::string t = "{\"topic\":\"" + name + "@trade\",\"ts\":";
     append_int(t, ts);
@@ -406,38 +411,41 @@ void WooVenue::on_event_v3(std::size_t sym, const BookEvent& ev) {
   const std::string& name = symbols()[sym].name;
   const std::int64_t prev = last_ts_ms(sym);
   const std::int64_t ts = next_ts_ms(sym);
-  std::string f;
-  f.reserve(256);
-  f += "{\"topic\":\"orderbookupdate@";
-  f += name;
-  f += "@50\",\"ts\":";
-  append_int(f, ts);
-  f += ",\"data\":{\"ts\":";
-  append_int(f, ts);
-  for (book::Side side : {book::Side::bid, book::Side::ask}) {
-    f += side == book::Side::ask ? ",\"asks\":[" : ",\"bids\":[";
-    bool first = true;
-    for (const LevelChange& c : ev.changes) {
-      if (c.side != side) continue;
-      if (!first) f += ',';
-      first = false;
-      f += "[\"";
-      append_px(f, sym, c.px);
-      f += "\",\"";
-      append_qty(f, sym, c.qty);
-      f += "\"]";
+  auto format = [&](const std::vector<LevelChange>& changes) {
+    std::string f;
+    f.reserve(256);
+    f += "{\"topic\":\"orderbookupdate@";
+    f += name;
+    f += "@50\",\"ts\":";
+    append_int(f, ts);
+    f += ",\"data\":{\"ts\":";
+    append_int(f, ts);
+    for (book::Side side : {book::Side::bid, book::Side::ask}) {
+      f += side == book::Side::ask ? ",\"asks\":[" : ",\"bids\":[";
+      bool first = true;
+      for (const LevelChange& c : changes) {
+        if (c.side != side) continue;
+        if (!first) f += ',';
+        first = false;
+        f += "[\"";
+        append_px(f, sym, c.px);
+        f += "\",\"";
+        append_qty(f, sym, c.qty);
+        f += "\"]";
+      }
+      f += ']';
     }
-    f += ']';
-  }
-  f += ",\"prevTs\":";
-  append_int(f, prev);
-  f += ",\"s\":\"" + name + "\"}}";
+    f += ",\"prevTs\":";
+    append_int(f, prev);
+    f += ",\"s\":\"" + name + "\"}}";
+    return f;
+  };
   // A lagging REST book is one taken rest_lag_events events ago.
   if (woo_.rest_lag > 0 && ++lag_events_[sym] >= woo_.rest_lag_events) {
     lag_events_[sym] = 0;
     lag_book_[sym] = rest_book(sym);
   }
-  deliver_delta(sym, std::move(f), "prevTs");
+  deliver_delta(sym, ev, "prevTs", format);
   if (ev.top_changed) {
     book::Level bid{}, ask{};
     const book::L2Book& b = generator(sym).book();
@@ -574,6 +582,18 @@ std::string WooVenue::rest_book(std::size_t sym) const {
   return d;
 }
 
+// True when a REST book GET asks for fewer levels (maxLevel) than the
+// smallest v3 stream depth (50).
+bool asked_below_stream_depth(std::string_view target) {
+  const std::size_t q = target.find("maxLevel=");
+  if (q == std::string_view::npos) return false;
+  std::string_view text = target.substr(q + 9);
+  text = text.substr(0, text.find('&'));
+  int levels = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), levels);
+  return ec == std::errc{} && end == text.data() + text.size() && levels < 50;
+}
+
 int WooVenue::http_get(std::string_view target, std::string& body) {
   const std::string_view path = target.substr(0, target.find('?'));
   auto fail = [&](int status, std::string_view message) {
@@ -594,10 +614,14 @@ int WooVenue::http_get(std::string_view target, std::string& body) {
     body += lag_book_[*sym];  // behind the socket: the client must ask again
   } else {
     body += rest_book(*sym);
-    // A fresh book resynchronises the symbol for whichever session follows it.
-    for_each_session([&](VenueSession& vs) {
-      if ((static_cast<WooSession&>(vs).topics[*sym] & kDelta) != 0) snapshot_served(*sym, vs);
-    });
+    // A fresh book resynchronises the symbol for whichever session follows
+    // it, unless it was asked shallower than any stream depth (a drift
+    // check's top levels): that rebuilds no book, so it repairs nothing.
+    if (!asked_below_stream_depth(target)) {
+      for_each_session([&](VenueSession& vs) {
+        if ((static_cast<WooSession&>(vs).topics[*sym] & kDelta) != 0) snapshot_served(*sym, vs);
+      });
+    }
   }
   body += ",\"timestamp\":";
   append_int(body, wall_ms());
