@@ -18,14 +18,14 @@ namespace wirebook::feeds {
 class FeedLatency {
  public:
   static constexpr std::size_t kSeconds = 10;  // the window
-  static constexpr unsigned kSubBits = 4;       // 16 buckets per power of two (6.25 %)
+  static constexpr unsigned kSubBits = 4;      // 16 buckets per power of two (6.25 %)
   static constexpr std::size_t kSub = std::size_t{1} << kSubBits;
   static constexpr unsigned kMinBits = 10;  // [0, 1024 ns): one bucket
   static constexpr unsigned kMaxBits = 36;  // >= 2^36 ns (68.7 s): one bucket
   static constexpr std::size_t kBuckets = 1 + (kMaxBits - kMinBits) * kSub + 1;
 
   struct Quantiles {
-    std::int64_t p50_ns = 0;    // bucket upper bounds (at most 6.25 % above the sample)
+    std::int64_t p50_ns = 0;  // bucket upper bounds (at most 6.25 % above the sample)
     std::int64_t p99_ns = 0;
     std::uint64_t samples = 0;  // publications with an exchange time in the window
     std::uint64_t ahead = 0;    // of those, exchange time ahead of our receive time
