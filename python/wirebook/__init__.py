@@ -45,6 +45,7 @@ EVENT_TYPES = ("none", "level", "trade", "bbo", "status", "gap", "reset",
 POSITION_FIELDS = ("quantity", "entry_price", "pnl", "liquidation_price", "margin", "leverage")
 _POLL = ("event", "nothing", "lapped", "reset")
 _READ_OK, _READ_EMPTY, _READ_BAD_INSTRUMENT, _READ_BUSY = 0, 1, 2, 3
+_BUSY_RETRIES = 100  # each read already retries 1000 times inside the C library
 _FLAG_CROSSED, _FLAG_TRUNCATED = 1, 2
 
 _lib = None
@@ -621,12 +622,17 @@ class Consolidated(_Handle):
                 for n in range(lib.wb_consolidated_name_count(self._h))]
 
     def read(self, name: str) -> Optional[ConsolidatedBbo]:
-        """The name's members and best bid/ask; None for an unknown name."""
+        """The name's members and best bid/ask; None for an unknown name.
+        Raises BlockingIOError when a line stays busy (a writer that died in
+        the middle of a write leaves it so until the daemon restarts)."""
         lib = library()
         n = lib.wb_consolidated_find(self._h, name.encode())
-        rc = lib.wb_consolidated_read(self._h, n, ctypes.byref(self._raw))
-        while rc == _READ_BUSY:
+        for _ in range(_BUSY_RETRIES):
             rc = lib.wb_consolidated_read(self._h, n, ctypes.byref(self._raw))
+            if rc != _READ_BUSY:
+                break
+        if rc == _READ_BUSY:
+            raise BlockingIOError(f"consolidated {name}: a member line stays busy; refresh()")
         if rc != _READ_OK:
             return None
         raw = self._raw
