@@ -31,6 +31,9 @@ static_assert(WB_LAYOUT_MAJOR == shm::kLayoutMajor);
 static_assert(WB_POS_FIELDS == shm::kPositionFields);
 static_assert(sizeof(wb_position::instrument) == shm::kSymbolLen);
 static_assert(WB_EV_POSITION == static_cast<int>(shm::EventType::position));
+static_assert(WB_EV_REFERENCE == static_cast<int>(shm::EventType::reference));
+static_assert(WB_REF_FIELDS == shm::kReferenceFields);
+static_assert(sizeof(wb_reference::instrument) == shm::kSymbolLen);
 static_assert(WB_MAX_MEMBERS == shm::kMaxConsolidatedMembers);
 static_assert(WB_NO_MEMBER == shm::ConsolidatedBbo::kNone);
 
@@ -170,22 +173,45 @@ WB_API uint32_t wb_find_position(const wb_venue* v, const char* instrument) {
                                : v->reader.find_position(instrument);
 }
 
+namespace {
+// wb_position / wb_reference from the reader's value (the C struct holds
+// only its own fields).
+template <class C, class Field>
+void fields_to_c(const shm::FieldValues<Field>& v, C& o) noexcept {
+  constexpr std::size_t kFields = sizeof o.value / sizeof o.value[0];
+  static_assert(kFields <= shm::kSlotFields && sizeof o.instrument == shm::kSymbolLen);
+  std::memcpy(o.instrument, v.instrument, sizeof o.instrument);
+  o.known = static_cast<std::uint16_t>(v.known & ((1U << kFields) - 1U));
+  for (std::size_t f = 0; f < kFields; ++f) {
+    o.exp[f] = v.exp[f];
+    o.value[f] = v.value[f];
+  }
+  o.ts_exchange_ns = v.ts_exchange_ns;
+  o.ts_recv_ns = v.ts_recv_ns;
+  o.ts_publish_ns = v.ts_publish_ns;
+  o.update_count = v.update_count;
+  o.ring_seq = v.ring_seq;
+  o.writer_ok = v.writer_ok ? 1 : 0;
+}
+}  // namespace
+
 WB_API int wb_read_position(const wb_venue* v, uint32_t slot, wb_position* out) {
   shm::Position p;
   const shm::ReadResult r = v->reader.read_position(slot, p);
-  if (r == shm::ReadResult::ok) {
-    std::memcpy(out->instrument, p.instrument, sizeof out->instrument);
-    out->known = p.known;
-    std::memcpy(out->exp, p.exp, sizeof out->exp);
-    std::memcpy(out->value, p.value, sizeof out->value);
-    out->ts_exchange_ns = p.ts_exchange_ns;
-    out->ts_recv_ns = p.ts_recv_ns;
-    out->ts_publish_ns = p.ts_publish_ns;
-    out->update_count = p.update_count;
-    out->ring_seq = p.ring_seq;
-    out->writer_ok = p.writer_ok ? 1 : 0;
-  }
+  if (r == shm::ReadResult::ok) fields_to_c(p, *out);
   return static_cast<int>(r);
+}
+
+WB_API int wb_read_reference(const wb_venue* v, uint32_t instrument, wb_reference* out) {
+  shm::Reference ref;
+  const shm::ReadResult r = v->reader.read_reference(instrument, ref);
+  if (r == shm::ReadResult::ok) fields_to_c(ref, *out);
+  return static_cast<int>(r);
+}
+
+WB_API const char* wb_reference_field_name(int field) {
+  if (field < 0 || field >= WB_REF_FIELDS) return "unknown";
+  return shm::to_string(static_cast<shm::ReferenceField>(field));
 }
 
 WB_API const char* wb_position_field_name(int field) {

@@ -31,7 +31,7 @@ using detail::valid_name;
 
 struct VenueGeometry {
   std::uint64_t instruments_off, instruments_size, slots_off, slots_size, ring_off, ring_size,
-      positions_off, positions_size, total;
+      positions_off, positions_size, references_off, references_size, total;
   std::uint64_t copy_stride;
 };
 
@@ -47,7 +47,9 @@ VenueGeometry venue_geometry(const VenueConfig& c) noexcept {
   g.ring_size = static_cast<std::uint64_t>(c.ring_capacity) * sizeof(RingRecord);
   g.positions_off = g.ring_off + g.ring_size;
   g.positions_size = static_cast<std::uint64_t>(c.position_capacity) * kPositionSlotStride;
-  g.total = (g.positions_off + g.positions_size + kPage - 1) / kPage * kPage;
+  g.references_off = g.positions_off + g.positions_size;
+  g.references_size = n * kReferenceSlotStride;
+  g.total = (g.references_off + g.references_size + kPage - 1) / kPage * kPage;
   return g;
 }
 
@@ -72,6 +74,8 @@ void fill_venue(char* base, void* ctx) {
   h->position_capacity = f.config->position_capacity;
   h->sections[kSecPositions] = Section{f.geo.positions_off, f.geo.positions_size,
                                        f.config->position_capacity, kPositionSlotStride, 0};
+  h->sections[kSecReferences] = Section{f.geo.references_off, f.geo.references_size,
+                                        h->instrument_count, kReferenceSlotStride, 0};
   h->state = static_cast<std::uint32_t>(SegmentState::init);
   auto* inst = reinterpret_cast<InstrumentInfo*>(base + f.geo.instruments_off);
   for (std::uint32_t i = 0; i < h->instrument_count; ++i) {
@@ -128,14 +132,18 @@ CreateStatus VenueWriter::create(const SegmentOptions& options, const VenueConfi
   w->hdr_ = reinterpret_cast<SegmentHeader*>(w->seg_.base());
   w->slots_ = w->seg_.base() + fill.geo.slots_off;
   w->ring_ = reinterpret_cast<RingRecord*>(w->seg_.base() + fill.geo.ring_off);
-  w->positions_ = w->seg_.base() + fill.geo.positions_off;
+  w->positions_.base = w->seg_.base() + fill.geo.positions_off;
+  w->positions_.publications.assign(config.position_capacity, 0);
+  w->references_.base = w->seg_.base() + fill.geo.references_off;
+  w->references_.publications.assign(config.symbols.size(), 0);
+  w->instruments_ =
+      reinterpret_cast<const InstrumentInfo*>(w->seg_.base() + fill.geo.instruments_off);
   w->copy_stride_ = fill.geo.copy_stride;
   w->ring_mask_ = config.ring_capacity - 1;
   w->instrument_count_ = static_cast<std::uint32_t>(config.symbols.size());
   w->depth_ = config.depth;
   w->position_capacity_ = config.position_capacity;
   w->publications_.assign(config.symbols.size(), 0);
-  w->position_publications_.assign(config.position_capacity, 0);
   out = std::move(w);
   return st;
 }
@@ -310,62 +318,94 @@ PublishResult VenueWriter::set_status(std::uint32_t instrument, Status status,
 
 PublishResult VenueWriter::publish_position(std::uint32_t slot, const Position& p) noexcept {
   if (slot >= position_capacity_ || p.instrument[0] == '\0') return PublishResult::bad_instrument;
-  const std::uint64_t n = position_publications_[slot] + 1;
+  const std::uint64_t n = positions_.publications[slot] + 1;
   // The POSITION event follows the copy, so its seq is head_ + 1 (one writer).
-  write_position(slot, p, n, head_ + 1);
-  append_position_event(slot, p, n);
+  write_fields(positions_, slot, p, n, head_ + 1);
+  append_fields_event(EventType::position, slot, p, n, PositionField::entry_price,
+                      PositionField::quantity);
   return PublishResult::ok;
 }
 
 PublishResult VenueWriter::publish_position_replica(std::uint32_t slot, const Position& p,
                                                     bool announce) noexcept {
   if (slot >= position_capacity_ || p.instrument[0] == '\0') return PublishResult::bad_instrument;
-  write_position(slot, p, p.update_count, announce ? head_ + 1 : head_);
-  if (announce) append_position_event(slot, p, p.update_count);
+  write_fields(positions_, slot, p, p.update_count, announce ? head_ + 1 : head_);
+  if (announce) {
+    append_fields_event(EventType::position, slot, p, p.update_count, PositionField::entry_price,
+                        PositionField::quantity);
+  }
   return PublishResult::ok;
 }
 
-void VenueWriter::write_position(std::uint32_t slot, const Position& p, std::uint64_t update_count,
-                                 std::uint64_t ring_seq) noexcept {
+PublishResult VenueWriter::publish_reference(std::uint32_t instrument,
+                                             const Reference& r) noexcept {
+  if (instrument >= instrument_count_) return PublishResult::bad_instrument;
+  const std::uint64_t n = references_.publications[instrument] + 1;
+  write_fields(references_, instrument, r, n, head_ + 1);
+  append_fields_event(EventType::reference, instrument, r, n, ReferenceField::mark_price,
+                      ReferenceField::index_price);
+  return PublishResult::ok;
+}
+
+PublishResult VenueWriter::publish_reference_replica(std::uint32_t instrument, const Reference& r,
+                                                     bool announce) noexcept {
+  if (instrument >= instrument_count_) return PublishResult::bad_instrument;
+  write_fields(references_, instrument, r, r.update_count, announce ? head_ + 1 : head_);
+  if (announce) {
+    append_fields_event(EventType::reference, instrument, r, r.update_count,
+                        ReferenceField::mark_price, ReferenceField::index_price);
+  }
+  return PublishResult::ok;
+}
+
+// The instrument name of a reference slot is always its book's symbol, so it
+// is taken from the instrument table, never from the caller.
+template <class Field>
+void VenueWriter::write_fields(FieldSlots& slots, std::uint32_t slot, const FieldValues<Field>& v,
+                               std::uint64_t update_count, std::uint64_t ring_seq) noexcept {
   // The copy's seq counts this writer's publications of the slot (it picks
   // the newer copy); update_count is what readers are told.
-  const std::uint64_t n = ++position_publications_[slot];
-  auto* c = reinterpret_cast<PositionCopy*>(positions_ + slot * kPositionSlotStride +
-                                            (n & 1U) * sizeof(PositionCopy));
+  const std::uint64_t n = ++slots.publications[slot];
+  auto* c = reinterpret_cast<FieldsCopy*>(slots.base + slot * kFieldsSlotStride +
+                                          (n & 1U) * sizeof(FieldsCopy));
+  const char* name = &slots == &references_ ? instruments_[slot].symbol : v.instrument;
   seqlock_write(c->seq, n, [&]() noexcept {
-    store(c->known, p.known, kRelaxed);
-    for (std::size_t f = 0; f < kPositionFields; ++f) {
-      store(c->exp[f], p.exp[f], kRelaxed);
-      store(c->value[f], p.value[f], kRelaxed);
+    store(c->known, v.known, kRelaxed);
+    for (std::size_t f = 0; f < kSlotFields; ++f) {
+      store(c->exp[f], v.exp[f], kRelaxed);
+      store(c->value[f], v.value[f], kRelaxed);
     }
-    store(c->ts_exchange_ns, p.ts_exchange_ns, kRelaxed);
-    store(c->ts_recv_ns, p.ts_recv_ns, kRelaxed);
-    store(c->ts_publish_ns, p.ts_publish_ns, kRelaxed);
+    store(c->ts_exchange_ns, v.ts_exchange_ns, kRelaxed);
+    store(c->ts_recv_ns, v.ts_recv_ns, kRelaxed);
+    store(c->ts_publish_ns, v.ts_publish_ns, kRelaxed);
     store(c->update_count, update_count, kRelaxed);
     store(c->ring_seq, ring_seq, kRelaxed);
-    for (std::size_t k = 0; k + 1 < kSymbolLen; ++k)
-      store(c->instrument[k], p.instrument[k], kRelaxed);
+    for (std::size_t k = 0; k + 1 < kSymbolLen; ++k) store(c->instrument[k], name[k], kRelaxed);
     store(c->instrument[kSymbolLen - 1], '\0', kRelaxed);
   });
 }
 
-void VenueWriter::append_position_event(std::uint32_t slot, const Position& p,
-                                        std::uint64_t update_count) noexcept {
-  const auto field = [&p](PositionField f) { return p.has(f) ? p.raw(f) : 0; };
-  const auto field_exp = [&p](PositionField f) {
-    return p.has(f) ? static_cast<std::int8_t>(p.exponent(f)) : std::int8_t{0};
+// The event that announces a field slot: px and qty carry two of its fields
+// (0 when unknown), aux0 its update count, aux1 its known bits.
+template <class Field>
+void VenueWriter::append_fields_event(EventType type, std::uint32_t slot,
+                                      const FieldValues<Field>& v, std::uint64_t update_count,
+                                      Field px_field, Field qty_field) noexcept {
+  const auto raw = [&v](Field f) { return v.has(f) ? v.raw(f) : 0; };
+  const auto exp = [&v](Field f) {
+    return v.has(f) ? static_cast<std::int8_t>(v.exponent(f)) : std::int8_t{0};
   };
   Event ev;
-  ev.type = EventType::position;
+  ev.type = type;
   ev.instrument = slot;
-  ev.ts_exchange_ns = p.ts_exchange_ns;
-  ev.ts_recv_ns = p.ts_recv_ns;
-  ev.qty = field(PositionField::quantity);
-  ev.qty_exp = field_exp(PositionField::quantity);
-  ev.px = field(PositionField::entry_price);
-  ev.px_exp = field_exp(PositionField::entry_price);
+  ev.ts_exchange_ns = v.ts_exchange_ns;
+  ev.ts_recv_ns = v.ts_recv_ns;
+  ev.px = raw(px_field);
+  ev.px_exp = exp(px_field);
+  ev.qty = raw(qty_field);
+  ev.qty_exp = exp(qty_field);
   ev.aux0 = static_cast<std::int64_t>(update_count);
-  ev.aux1 = p.known;
+  ev.aux1 = v.known;
   (void)append(ev);
 }
 

@@ -153,6 +153,16 @@ class VenueWriter {
   [[nodiscard]] PublishResult publish_position_replica(std::uint32_t slot, const Position& p,
                                                        bool announce) noexcept;
 
+  // Publishes instrument `instrument`'s reference data into its reference
+  // slot, then appends its REFERENCE event (same ordering as positions). The
+  // slot's instrument name is the book's symbol (r.instrument is ignored).
+  // bad_instrument: instrument out of range.
+  [[nodiscard]] PublishResult publish_reference(std::uint32_t instrument,
+                                                const Reference& r) noexcept;
+  // A replica's publication, as publish_position_replica.
+  [[nodiscard]] PublishResult publish_reference_replica(std::uint32_t instrument,
+                                                        const Reference& r, bool announce) noexcept;
+
   // Appends one event (its seq field is ignored) and returns its seq (1-based).
   // Inline: called per level on the hot path, and an inlined call lets the
   // compiler store the caller's fields straight into the record.
@@ -179,10 +189,17 @@ class VenueWriter {
  private:
   VenueWriter() = default;
   [[nodiscard]] char* copy_base(std::uint32_t instrument, std::uint64_t publication) const noexcept;
-  void write_position(std::uint32_t slot, const Position& p, std::uint64_t update_count,
-                      std::uint64_t ring_seq) noexcept;
-  void append_position_event(std::uint32_t slot, const Position& p,
-                             std::uint64_t update_count) noexcept;
+  // A section of two-copy field slots (positions or reference data).
+  struct FieldSlots {
+    char* base = nullptr;
+    std::vector<std::uint64_t> publications;  // per slot, writer-private
+  };
+  template <class Field>
+  void write_fields(FieldSlots& slots, std::uint32_t slot, const FieldValues<Field>& v,
+                    std::uint64_t update_count, std::uint64_t ring_seq) noexcept;
+  template <class Field>
+  void append_fields_event(EventType type, std::uint32_t slot, const FieldValues<Field>& v,
+                           std::uint64_t update_count, Field px_field, Field qty_field) noexcept;
   template <class WriteLevels>
   void write_copy(std::uint32_t instrument, const BookMeta& meta, std::uint32_t n_bids,
                   std::uint32_t n_asks, Level bid0, Level ask0, WriteLevels write_levels,
@@ -192,7 +209,9 @@ class VenueWriter {
   SegmentHeader* hdr_ = nullptr;
   char* slots_ = nullptr;
   RingRecord* ring_ = nullptr;
-  char* positions_ = nullptr;
+  FieldSlots positions_;
+  FieldSlots references_;  // one per instrument
+  const InstrumentInfo* instruments_ = nullptr;
   static constexpr std::uint64_t kRingPrefetch = 16;
   std::uint64_t copy_stride_ = 0;
   std::uint64_t ring_mask_ = 0;
@@ -201,8 +220,7 @@ class VenueWriter {
   std::uint32_t instrument_count_ = 0;
   std::uint32_t depth_ = 0;
   std::uint32_t position_capacity_ = 0;
-  std::vector<std::uint64_t> publications_;           // per instrument, writer-private
-  std::vector<std::uint64_t> position_publications_;  // per position slot, writer-private
+  std::vector<std::uint64_t> publications_;  // per instrument, writer-private
 };
 
 // The seqlock writer half (see writer.cpp), shared by ring records and slot

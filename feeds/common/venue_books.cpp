@@ -59,7 +59,8 @@ VenueBooks::VenueBooks(std::vector<InstrumentSpec> instruments, std::size_t max_
     : index_(symbols_of(instruments)),
       buffer_ops_(buffer_ops == 0 ? 1 : buffer_ops),
       publisher_(writer),
-      positions_(writer, position_capacity(writer)) {
+      positions_(writer, position_capacity(writer)),
+      reference_(writer, static_cast<std::uint32_t>(instruments.size())) {
   books_.reserve(instruments.size());
   for (const auto& s : instruments) {
     books_.push_back(std::make_unique<Instrument>(max_levels, buffer_ops_, s.px_exp, s.qty_exp));
@@ -328,6 +329,27 @@ PositionResult VenueBooks::position(std::string_view instrument, const PositionT
     bump(counters_.positions_full);
   }
   return r;
+}
+
+ReferenceResult VenueBooks::reference(std::uint32_t i, const ReferenceText& r,
+                                      std::int64_t exchange_ns, std::int64_t recv_ns) noexcept {
+  std::string_view bad_field;
+  const ReferenceResult res =
+      reference_.publish(i, r, exchange_ns, recv_ns, publisher_.now(), bad_field);
+  if (res == ReferenceResult::ok) {
+    bump(counters_.references);
+  } else if (res == ReferenceResult::bad_number) {
+    bump(counters_.malformed);
+    std::array<char, 160> text{};
+    std::size_t n = 0;
+    for (const std::string_view part :
+         {std::string_view("reference rejected: "), std::string_view(symbol(i)),
+          std::string_view(" "), bad_field, std::string_view(" is not an exact decimal")}) {
+      put_printable(text, n, part);
+    }
+    notice({text.data(), n});
+  }
+  return res;
 }
 
 void VenueBooks::venue_error(std::string_view context, std::int64_t code,

@@ -34,6 +34,7 @@
 #include "feeds/common/level_text.hpp"
 #include "feeds/common/symbol_index.hpp"
 #include "feeds/common/venue_positions.hpp"
+#include "feeds/common/venue_reference.hpp"
 
 namespace wirebook::shm {
 class VenueWriter;
@@ -110,6 +111,7 @@ struct VenueCounters {
   std::atomic<std::uint64_t> notices{0};         // notices for the log (notice())
   std::atomic<std::uint64_t> positions_full{0};  // positions dropped: every slot taken
   std::atomic<std::uint64_t> drift_alarms{0};    // REST cross-checks failed twice in a row
+  std::atomic<std::uint64_t> references{0};      // reference updates published (DESIGN §9a)
   LatencyHistogram recv_to_publish;              // per book publication to shared memory
 };
 
@@ -240,6 +242,17 @@ class VenueBooks {
                                         std::int64_t exchange_ns, std::int64_t recv_ns) noexcept;
   [[nodiscard]] const VenuePositions& positions() const noexcept { return positions_; }
 
+  // --- reference data (DESIGN §9a) ---------------------------------------
+  // Publishes the fields `r` carries (mark, index, funding rate and next
+  // time, open interest) into book i's reference slot, keeping the fields it
+  // does not carry, with a REFERENCE event. Texts are converted exactly, each
+  // at its own exponent. A field that is not an exact decimal rejects the
+  // whole update: counted as malformed and noticed (logged from the tick),
+  // nothing published. Counted in `references` when published.
+  ReferenceResult reference(std::uint32_t i, const ReferenceText& r, std::int64_t exchange_ns,
+                            std::int64_t recv_ns) noexcept;
+  [[nodiscard]] const VenueReference& references() const noexcept { return reference_; }
+
   // The venue's consolidated lines (cold, before the feed runs; null: none).
   void set_member_lines(shm::MemberLines* lines) noexcept { publisher_.set_member_lines(lines); }
 
@@ -270,6 +283,7 @@ class VenueBooks {
   VenueCounters counters_;
   FeedLatency feed_latency_;
   VenuePositions positions_;
+  VenueReference reference_;
   std::array<char, 256> last_error_{};
   std::size_t last_error_len_ = 0;
   std::array<char, 256> last_notice_{};

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "book/decimal.hpp"
+#include "feeds/common/exact_field.hpp"
 #include "feeds/common/printable_text.hpp"
 #include "shm/writer.hpp"
 
@@ -14,20 +14,6 @@ namespace wirebook::feeds {
 namespace {
 
 using shm::PositionField;
-
-// Exact fixed point at the text's own coarsest exponent: every field keeps
-// exactly the digits the venue sent, whatever their scale.
-[[nodiscard]] bool convert(std::string_view text, std::int64_t& value, std::int8_t& exp) noexcept {
-  int e = 0;
-  if (book::exact_exponent(text, e) != book::DecimalError::ok) return false;
-  std::int64_t v = 0;
-  if (book::parse_decimal(text, e, v, book::Sign::allow_negative) != book::DecimalError::ok) {
-    return false;
-  }
-  value = v;
-  exp = static_cast<std::int8_t>(e);
-  return true;
-}
 
 struct FieldText {
   PositionField field;
@@ -79,7 +65,7 @@ PositionResult VenuePositions::publish(std::string_view instrument, const Positi
   for (const FieldText& f : fields_of(text)) {
     if (f.text.empty()) continue;  // not sent: stays unknown
     const auto k = static_cast<std::size_t>(f.field);
-    if (!convert(f.text, p.value[k], p.exp[k])) {
+    if (!exact_field(f.text, p.value[k], p.exp[k])) {
       problem(PositionResult::bad_number, instrument, field_name(f.field), f.text);
       return PositionResult::bad_number;
     }

@@ -65,6 +65,8 @@ const char* type_name(shm::EventType t) {
       return "heartbeat";
     case shm::EventType::position:
       return "position";
+    case shm::EventType::reference:
+      return "reference";
   }
   return "unknown";
 }
@@ -89,6 +91,11 @@ std::string event_symbol(const shm::VenueReader& r, const shm::Event& e) {
   if (e.type != shm::EventType::position) return r.symbol(e.instrument);
   shm::Position p;
   return r.read_position(e.instrument, p) == shm::ReadResult::ok ? p.instrument : "";
+}
+
+// A REFERENCE event carries the slot's known bits in aux1.
+bool reference_known(const shm::Event& e, shm::ReferenceField f) {
+  return (static_cast<std::uint64_t>(e.aux1) & shm::Reference::bit(f)) != 0;
 }
 
 // Type-specific fields as JSON members (each with a leading comma).
@@ -120,6 +127,13 @@ std::string json_fields(const shm::Event& e) {
     case shm::EventType::position:
       return ",\"quantity\":" + qty(e.qty) + ",\"entry_price\":" + px(e.px) +
              ",\"updates\":" + std::to_string(e.aux0);
+    case shm::EventType::reference: {
+      std::string o;
+      if (reference_known(e, shm::ReferenceField::mark_price)) o += ",\"mark_price\":" + px(e.px);
+      if (reference_known(e, shm::ReferenceField::index_price))
+        o += ",\"index_price\":" + qty(e.qty);
+      return o + ",\"updates\":" + std::to_string(e.aux0);
+    }
     default:
       return "";
   }
@@ -149,6 +163,12 @@ std::string text_fields(const shm::Event& e) {
     case shm::EventType::position:
       return " quantity " + qty(e.qty) + " entry_price " + px(e.px) +
              " updates=" + std::to_string(e.aux0);
+    case shm::EventType::reference: {
+      std::string o;
+      if (reference_known(e, shm::ReferenceField::mark_price)) o += " mark " + px(e.px);
+      if (reference_known(e, shm::ReferenceField::index_price)) o += " index " + qty(e.qty);
+      return o + " updates=" + std::to_string(e.aux0);
+    }
     default:
       return "";
   }

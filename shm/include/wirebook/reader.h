@@ -15,7 +15,7 @@
 extern "C" {
 #endif
 
-#define WB_LAYOUT_MAJOR 2
+#define WB_LAYOUT_MAJOR 3
 
 /* Errors from wb_venue_open / wb_instance_open (same order as the C++ OpenError). */
 typedef enum wb_error {
@@ -84,7 +84,11 @@ typedef enum wb_event_type {
    * instrument = the position slot (not a book index); qty/qty_exp = quantity,
    * px/px_exp = entry price (0 when unknown); aux0 = the slot's update count,
    * aux1 = its known-field bits. */
-  WB_EV_POSITION = 10
+  WB_EV_POSITION = 10,
+  /* Book instrument's reference slot was republished: re-read it with
+   * wb_read_reference. px/px_exp = mark price, qty/qty_exp = index price (0
+   * when unknown); aux0 = the slot's update count, aux1 = its known-field bits. */
+  WB_EV_REFERENCE = 11
 } wb_event_type;
 
 /* Fields of a position: indexes of wb_position.value / exp, bits of known. */
@@ -97,6 +101,18 @@ typedef enum wb_position_field {
   WB_POS_LEVERAGE = 5,
   WB_POS_FIELDS = 6
 } wb_position_field;
+
+/* Fields of an instrument's reference data: indexes of wb_reference.value /
+ * exp, bits of known. WB_REF_NEXT_FUNDING_TIME is nanoseconds since the Unix
+ * epoch (exp 0). */
+typedef enum wb_reference_field {
+  WB_REF_MARK_PRICE = 0,
+  WB_REF_INDEX_PRICE = 1,
+  WB_REF_FUNDING_RATE = 2,
+  WB_REF_NEXT_FUNDING_TIME = 3,
+  WB_REF_OPEN_INTEREST = 4,
+  WB_REF_FIELDS = 5
+} wb_reference_field;
 
 typedef struct wb_level {
   int64_t px;
@@ -157,6 +173,22 @@ typedef struct wb_position {
   uint64_t ring_seq; /* the POSITION event reflected; skip events with seq <= ring_seq */
   int writer_ok;     /* writer alive as of the last wb_venue_refresh */
 } wb_position;
+
+/* An instrument's reference data (DESIGN §9a), same shape as wb_position:
+ * value[f] * 10^exp[f] is field f, only when bit f of `known` is set. Each
+ * update keeps the fields it did not carry. */
+typedef struct wb_reference {
+  char instrument[48]; /* NUL-terminated: the book's symbol */
+  uint16_t known;      /* bit f (1 << WB_REF_*): field f was sent by the venue */
+  int8_t exp[WB_REF_FIELDS];
+  int64_t value[WB_REF_FIELDS];
+  int64_t ts_exchange_ns; /* the venue's time of the last update */
+  int64_t ts_recv_ns;
+  int64_t ts_publish_ns;
+  uint64_t update_count;
+  uint64_t ring_seq; /* the REFERENCE event reflected; skip events with seq <= ring_seq */
+  int writer_ok;     /* writer alive as of the last wb_venue_refresh */
+} wb_reference;
 
 /* One member of a consolidated name (DESIGN §9a): its venue's book top. */
 typedef struct wb_member {
@@ -228,6 +260,12 @@ uint32_t wb_find_position(const wb_venue* v, const char* instrument);
 int wb_read_position(const wb_venue* v, uint32_t slot, wb_position* out);
 /* "quantity", "entry_price", "pnl", "liquidation_price", "margin", "leverage". */
 const char* wb_position_field_name(int field);
+
+/* Reference data of book instrument `instrument` (the book's index). Returns
+ * wb_read_result: WB_READ_EMPTY until the venue sent any of it. */
+int wb_read_reference(const wb_venue* v, uint32_t instrument, wb_reference* out);
+/* "mark_price", "index_price", "funding_rate", "next_funding_time", "open_interest". */
+const char* wb_reference_field_name(int field);
 
 uint64_t wb_ring_head(const wb_venue* v);
 wb_cursor wb_cursor_at_head(const wb_venue* v);

@@ -95,6 +95,23 @@ enum class Liveness : std::uint8_t {
   return "unknown";
 }
 
+// "mark_price", "index_price", "funding_rate", "next_funding_time", "open_interest".
+[[nodiscard]] inline const char* to_string(ReferenceField f) noexcept {
+  switch (f) {
+    case ReferenceField::mark_price:
+      return "mark_price";
+    case ReferenceField::index_price:
+      return "index_price";
+    case ReferenceField::funding_rate:
+      return "funding_rate";
+    case ReferenceField::next_funding_time:
+      return "next_funding_time";
+    case ReferenceField::open_interest:
+      return "open_interest";
+  }
+  return "unknown";
+}
+
 enum class ReadResult : std::uint8_t {
   ok = 0,
   empty,           // never published
@@ -231,10 +248,7 @@ class VenueReader {
   // of range) or busy. Fields the venue did not send have their known bit clear.
   [[nodiscard]] ReadResult read_position(std::uint32_t slot, Position& out) const noexcept {
     if (slot >= position_capacity_) return ReadResult::bad_instrument;
-    const char* c0 = positions_ + slot * kPositionSlotStride;
-    return read_pair(c0, c0 + sizeof(PositionCopy), [&](const char* base) noexcept {
-      load_position(reinterpret_cast<const PositionCopy*>(base), out);
-    });
+    return read_fields(positions_ + slot * kFieldsSlotStride, out);
   }
   // Slot holding `instrument`, or position_capacity() when it has none (yet).
   [[nodiscard]] std::uint32_t find_position(std::string_view instrument) const noexcept {
@@ -246,6 +260,16 @@ class VenueReader {
       }
     }
     return position_capacity_;
+  }
+
+  // ---- reference data (hot: no syscalls, no allocation; DESIGN §9a) ----
+  // Reads book instrument i's reference slot (mark, index, funding, open
+  // interest): ok, empty (nothing published for it yet), bad_instrument or
+  // busy. Fields the venue did not send (yet) have their known bit clear;
+  // each update keeps the fields it did not carry.
+  [[nodiscard]] ReadResult read_reference(std::uint32_t i, Reference& out) const noexcept {
+    if (i >= count_) return ReadResult::bad_instrument;
+    return read_fields(references_ + i * kFieldsSlotStride, out);
   }
 
   // ---- feed latency (the writer republishes it at most once a second) ----
@@ -382,6 +406,7 @@ class VenueReader {
     copy_stride_ = slot_copy_stride(h.depth);
     position_capacity_ = h.position_capacity;
     positions_ = map_.base + h.sections[kSecPositions].offset;
+    references_ = map_.base + h.sections[kSecReferences].offset;
     instruments_ =
         reinterpret_cast<const InstrumentInfo*>(map_.base + h.sections[kSecInstruments].offset);
     slots_ = map_.base + h.sections[kSecSlots].offset;
@@ -416,11 +441,19 @@ class VenueReader {
     out.writer_ok = live_ == Liveness::alive;
   }
 
-  void load_position(const PositionCopy* c, Position& out) const noexcept {
+  template <class Field>
+  [[nodiscard]] ReadResult read_fields(const char* c0, FieldValues<Field>& out) const noexcept {
+    return read_pair(c0, c0 + sizeof(FieldsCopy), [&](const char* base) noexcept {
+      load_fields(reinterpret_cast<const FieldsCopy*>(base), out);
+    });
+  }
+
+  template <class Field>
+  void load_fields(const FieldsCopy* c, FieldValues<Field>& out) const noexcept {
     using detail::load;
     constexpr auto kRelaxed = std::memory_order_relaxed;
     out.known = load(c->known, kRelaxed);
-    for (std::size_t f = 0; f < kPositionFields; ++f) {
+    for (std::size_t f = 0; f < kSlotFields; ++f) {
       out.exp[f] = load(c->exp[f], kRelaxed);
       out.value[f] = load(c->value[f], kRelaxed);
     }
@@ -436,9 +469,9 @@ class VenueReader {
   }
 
   [[nodiscard]] bool position_slot_used(std::uint32_t slot) const noexcept {
-    const char* c0 = positions_ + slot * kPositionSlotStride;
-    const auto* p0 = reinterpret_cast<const PositionCopy*>(c0);
-    const auto* p1 = reinterpret_cast<const PositionCopy*>(c0 + sizeof(PositionCopy));
+    const char* c0 = positions_ + slot * kFieldsSlotStride;
+    const auto* p0 = reinterpret_cast<const FieldsCopy*>(c0);
+    const auto* p1 = reinterpret_cast<const FieldsCopy*>(c0 + sizeof(FieldsCopy));
     return (detail::load(p0->seq, std::memory_order_acquire) |
             detail::load(p1->seq, std::memory_order_acquire)) != 0;
   }
@@ -452,12 +485,12 @@ class VenueReader {
     });
   }
 
-  // Picks the newest complete of two copies (book slot or position slot; each
+  // Picks the newest complete of two copies (book slot or field slot; each
   // starts with its seq word) and runs `body` on it under the seqlock.
   template <class Body>
   [[nodiscard]] static ReadResult read_pair(const char* c0, const char* c1, Body&& body) noexcept {
     using detail::load;
-    static_assert(offsetof(SlotTop, seq) == 0 && offsetof(PositionCopy, seq) == 0);
+    static_assert(offsetof(SlotTop, seq) == 0 && offsetof(FieldsCopy, seq) == 0);
     const auto* q0 = reinterpret_cast<const std::uint64_t*>(c0);
     const auto* q1 = reinterpret_cast<const std::uint64_t*>(c1);
     for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
@@ -495,6 +528,7 @@ class VenueReader {
   const char* slots_ = nullptr;
   const RingRecord* ring_ = nullptr;
   const char* positions_ = nullptr;
+  const char* references_ = nullptr;
   std::uint64_t copy_stride_ = 0;
   std::uint64_t mask_ = 0;
   std::uint64_t generation_ = 0;

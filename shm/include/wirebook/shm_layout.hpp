@@ -2,10 +2,12 @@
 // wirebook shared-memory layout (DESIGN.md §4, §6) — the contract between the
 // daemon's venue threads (one writer per segment) and any number of readers.
 //
-// A segment file is: SegmentHeader (640 bytes, five 128-byte blocks), then the
+// A segment file is: SegmentHeader (768 bytes, six 128-byte blocks), then the
 // sections named in its section table. Venue segments hold an instrument table,
-// book slots (two seqlocked copies per instrument), an event ring and position
-// slots (two seqlocked copies per account position, DESIGN §9a); the control
+// book slots (two seqlocked copies per instrument), an event ring, position
+// slots (two seqlocked copies per account position, DESIGN §9a) and reference
+// slots (two seqlocked copies per instrument: mark, index, funding, open
+// interest, DESIGN §9a); the control
 // segment holds a venue table; the consolidated segment holds, per configured
 // name, one line per member venue (DESIGN §9a). Every struct here is trivially copyable,
 // standard layout, and pinned by static_asserts and by kAbiHash, a compile-time
@@ -26,10 +28,12 @@ namespace wirebook::shm {
 
 inline constexpr std::uint64_t kMagic = 0x4B4F4F4245524957ULL;  // "WIREBOOK" little-endian
 // Major 2: the positions section (and a section table with room for more).
-// Minor 1: the consolidated segment (a new kind) and the venue segment's feed
+// 2.1: the consolidated segment (a new kind) and the venue segment's feed
 // latency (header block 3, formerly reserved).
-inline constexpr std::uint16_t kLayoutMajor = 2;
-inline constexpr std::uint16_t kLayoutMinor = 1;
+// Major 3: the reference section and REFERENCE events; the section table
+// grew to three blocks (the header to six).
+inline constexpr std::uint16_t kLayoutMajor = 3;
+inline constexpr std::uint16_t kLayoutMinor = 0;
 inline constexpr std::size_t kBlock = 128;  // hot words get their own 128-byte block
 inline constexpr std::uint32_t kMaxDepth = 4096;
 inline constexpr std::uint32_t kMaxInstruments = 65536;
@@ -74,6 +78,10 @@ enum class EventType : std::uint8_t {
   // (not a book index); qty/qty_exp = quantity, px/px_exp = entry price (0
   // when unknown); aux0 = the slot's update count; aux1 = its known-field bits.
   position = 10,
+  // Book instrument's reference slot was republished: re-read it. px/px_exp
+  // = mark price, qty/qty_exp = index price (0 when unknown); aux0 = the
+  // slot's update count; aux1 = its known-field bits (ReferenceField).
+  reference = 11,
 };
 
 // The values of a position, in slot order (Position::value / exp / known bit).
@@ -87,6 +95,22 @@ enum class PositionField : std::uint8_t {
 };
 inline constexpr std::size_t kPositionFields = 6;
 
+// The reference data of an instrument, in slot order (Reference::value / exp /
+// known bit). Prices and rates are exact fixed point; next_funding_time is
+// nanoseconds since the Unix epoch at exponent 0.
+enum class ReferenceField : std::uint8_t {
+  mark_price = 0,
+  index_price = 1,
+  funding_rate = 2,  // the venue's current or estimated rate per funding interval
+  next_funding_time = 3,
+  open_interest = 4,
+};
+inline constexpr std::size_t kReferenceFields = 5;
+
+// Values per field slot copy: positions and reference data share one copy layout.
+inline constexpr std::size_t kSlotFields = 6;
+static_assert(kPositionFields <= kSlotFields && kReferenceFields <= kSlotFields);
+
 // Section indices in SegmentHeader::sections.
 enum SectionId : std::uint32_t {
   kSecInstruments = 0,
@@ -97,7 +121,8 @@ enum SectionId : std::uint32_t {
   kSecConsNames = 5,    // consolidated segment: ConsolidatedName[]
   kSecConsMembers = 6,  // ConsolidatedMember[], grouped by name
   kSecConsLines = 7,    // ConsolidatedLine[], one per member, same order
-  kSectionCount = 8,    // two blocks; unused entries are zero
+  kSecReferences = 8,   // venue segments: one reference slot per instrument
+  kSectionCount = 12,   // three blocks; unused entries are zero
 };
 
 struct Section {
@@ -130,9 +155,9 @@ struct SegmentHeader {
   std::uint32_t position_capacity;  // position slots (venue segments)
   std::uint32_t member_count;       // consolidated segments (names: instrument_count)
   std::uint64_t reserved1;
-  // Blocks 1-2: section table (immutable).
+  // Blocks 1-3: section table (immutable).
   Section sections[kSectionCount];
-  // Block 3: liveness (hot, writer-written).
+  // Block 4: liveness (hot, writer-written).
   std::int64_t heartbeat_ns;  // CLOCK_MONOTONIC of the writer's last heartbeat
   std::uint32_t state;        // SegmentState
   std::uint32_t reserved2;
@@ -147,7 +172,7 @@ struct SegmentHeader {
   std::uint32_t feed_latency_window_s;
   std::uint32_t reserved3a;
   std::uint64_t reserved3[8];
-  // Block 4: ring head (hot): seq of the last completely written event, 0 = none.
+  // Block 5: ring head (hot): seq of the last completely written event, 0 = none.
   std::uint64_t ring_head;
   std::uint64_t reserved4[15];
 };
@@ -214,27 +239,30 @@ struct RingRecord {
   std::int64_t aux1;
 };
 
-// One copy of a position slot (two blocks). A slot is two copies, written
-// like book slot copies (the older one, under its own seq). Slots are
-// assigned in order as positions arrive and never change instrument, so
-// slots 0..k-1 are in use when slot k has never been published.
-struct PositionCopy {
+// One copy of a field slot (two blocks): a position slot or a reference
+// slot. A slot is two copies, written like book slot copies (the older one,
+// under its own seq). Position slots are assigned in order as positions
+// arrive and never change instrument, so slots 0..k-1 are in use when slot k
+// has never been published. Reference slot i belongs to book instrument i.
+struct FieldsCopy {
   // Line 0: the values.
-  std::uint64_t seq;                    // odd while written; 2n when publication n is complete
-  std::uint16_t known;                  // bit f: the venue sent field f (PositionField)
-  std::int8_t exp[kPositionFields];     // value[f] * 10^exp[f]
-  std::int64_t value[kPositionFields];  // int64 fixed point
+  std::uint64_t seq;                // odd while written; 2n when publication n is complete
+  std::uint16_t known;              // bit f: the venue sent field f (PositionField/ReferenceField)
+  std::int8_t exp[kSlotFields];     // value[f] * 10^exp[f]
+  std::int64_t value[kSlotFields];  // int64 fixed point
   // Line 1: times and bookkeeping.
   std::int64_t ts_exchange_ns;  // the venue's update time
   std::int64_t ts_recv_ns;      // CLOCK_REALTIME when the frame finished arriving
   std::int64_t ts_publish_ns;
   std::uint64_t update_count;  // publications of this slot since the segment was created
-  std::uint64_t ring_seq;      // seq of the POSITION event this copy reflects
+  std::uint64_t ring_seq;      // seq of the POSITION/REFERENCE event this copy reflects
   std::uint64_t reserved0[3];
   // Lines 2-3: the instrument, NUL-terminated (the venue's own name).
   char instrument[kSymbolLen];
   std::uint64_t reserved1[10];
 };
+using PositionCopy = FieldsCopy;
+using ReferenceCopy = FieldsCopy;
 
 // Control segment: one entry per venue of the instance.
 struct VenueEntry {
@@ -299,7 +327,7 @@ struct ConsolidatedLine {
   static_assert(std::is_standard_layout_v<T>, #T);    \
   static_assert(sizeof(T) == (sz), #T " size")
 WIREBOOK_SHM_PIN(Section, 32);
-WIREBOOK_SHM_PIN(SegmentHeader, 5 * kBlock);
+WIREBOOK_SHM_PIN(SegmentHeader, 6 * kBlock);
 WIREBOOK_SHM_PIN(InstrumentInfo, 64);
 WIREBOOK_SHM_PIN(Level, 16);
 WIREBOOK_SHM_PIN(SlotTop, 64);
@@ -307,15 +335,15 @@ WIREBOOK_SHM_PIN(SlotMeta, 64);
 WIREBOOK_SHM_PIN(SlotCopyHead, 128);
 WIREBOOK_SHM_PIN(RingRecord, 64);
 WIREBOOK_SHM_PIN(VenueEntry, 128);
-WIREBOOK_SHM_PIN(PositionCopy, 2 * kBlock);
+WIREBOOK_SHM_PIN(FieldsCopy, 2 * kBlock);
 WIREBOOK_SHM_PIN(ConsolidatedName, 64);
 WIREBOOK_SHM_PIN(ConsolidatedMember, kBlock);
 WIREBOOK_SHM_PIN(ConsolidatedLine, kBlock);
 #undef WIREBOOK_SHM_PIN
 static_assert(offsetof(SegmentHeader, sections) == 1 * kBlock);
-static_assert(offsetof(SegmentHeader, heartbeat_ns) == 3 * kBlock);
-static_assert(offsetof(SegmentHeader, state) == 3 * kBlock + 8);
-static_assert(offsetof(SegmentHeader, ring_head) == 4 * kBlock);
+static_assert(offsetof(SegmentHeader, heartbeat_ns) == 4 * kBlock);
+static_assert(offsetof(SegmentHeader, state) == 4 * kBlock + 8);
+static_assert(offsetof(SegmentHeader, ring_head) == 5 * kBlock);
 static_assert(offsetof(SegmentHeader, name) == 64);
 static_assert(offsetof(SlotTop, seq) == 0);
 static_assert(offsetof(SlotTop, version) == 16);
@@ -323,9 +351,9 @@ static_assert(offsetof(SlotTop, best_ask_qty) == 56);
 static_assert(offsetof(SlotCopyHead, meta) == 64);
 static_assert(offsetof(RingRecord, type) == 8);
 static_assert(offsetof(RingRecord, aux1) == 56);
-static_assert(offsetof(PositionCopy, value) == 16);
-static_assert(offsetof(PositionCopy, ts_exchange_ns) == 64);
-static_assert(offsetof(PositionCopy, instrument) == 2 * 64);
+static_assert(offsetof(FieldsCopy, value) == 16);
+static_assert(offsetof(FieldsCopy, ts_exchange_ns) == 64);
+static_assert(offsetof(FieldsCopy, instrument) == 2 * 64);
 static_assert(offsetof(ConsolidatedLine, heartbeat_ns) == 64);
 static_assert(alignof(SegmentHeader) == 8 && alignof(SlotTop) == 8 && alignof(RingRecord) == 8);
 
@@ -433,17 +461,17 @@ inline constexpr std::uint64_t kAbiHash = detail::fnv1a_all({
     WIREBOOK_SHM_F(VenueEntry, instrument_count),
     WIREBOOK_SHM_F(VenueEntry, depth),
     WIREBOOK_SHM_F(VenueEntry, ring_capacity),
-    WIREBOOK_SHM_T(PositionCopy, 10),
-    WIREBOOK_SHM_F(PositionCopy, seq),
-    WIREBOOK_SHM_F(PositionCopy, known),
-    WIREBOOK_SHM_F(PositionCopy, exp),
-    WIREBOOK_SHM_F(PositionCopy, value),
-    WIREBOOK_SHM_F(PositionCopy, ts_exchange_ns),
-    WIREBOOK_SHM_F(PositionCopy, ts_recv_ns),
-    WIREBOOK_SHM_F(PositionCopy, ts_publish_ns),
-    WIREBOOK_SHM_F(PositionCopy, update_count),
-    WIREBOOK_SHM_F(PositionCopy, ring_seq),
-    WIREBOOK_SHM_F(PositionCopy, instrument),
+    WIREBOOK_SHM_T(FieldsCopy, 10),
+    WIREBOOK_SHM_F(FieldsCopy, seq),
+    WIREBOOK_SHM_F(FieldsCopy, known),
+    WIREBOOK_SHM_F(FieldsCopy, exp),
+    WIREBOOK_SHM_F(FieldsCopy, value),
+    WIREBOOK_SHM_F(FieldsCopy, ts_exchange_ns),
+    WIREBOOK_SHM_F(FieldsCopy, ts_recv_ns),
+    WIREBOOK_SHM_F(FieldsCopy, ts_publish_ns),
+    WIREBOOK_SHM_F(FieldsCopy, update_count),
+    WIREBOOK_SHM_F(FieldsCopy, ring_seq),
+    WIREBOOK_SHM_F(FieldsCopy, instrument),
     WIREBOOK_SHM_T(ConsolidatedName, 11),
     WIREBOOK_SHM_F(ConsolidatedName, name),
     WIREBOOK_SHM_F(ConsolidatedName, first_member),
@@ -482,8 +510,10 @@ inline constexpr std::uint64_t kAbiHash = detail::fnv1a_all({
 [[nodiscard]] constexpr std::uint64_t slot_copy_stride(std::uint32_t depth) noexcept {
   return round_up_block(sizeof(SlotCopyHead) + 2ULL * depth * sizeof(Level));
 }
-// Bytes of one position slot (two copies).
-inline constexpr std::uint64_t kPositionSlotStride = 2 * sizeof(PositionCopy);
+// Bytes of one position or reference slot (two copies).
+inline constexpr std::uint64_t kFieldsSlotStride = 2 * sizeof(FieldsCopy);
+inline constexpr std::uint64_t kPositionSlotStride = kFieldsSlotStride;
+inline constexpr std::uint64_t kReferenceSlotStride = kFieldsSlotStride;
 [[nodiscard]] constexpr bool is_pow2(std::uint64_t n) noexcept {
   return n != 0 && (n & (n - 1)) == 0;
 }
@@ -504,33 +534,43 @@ struct Event {
   std::int64_t aux1 = 0;
 };
 
-// A decoded position (a value, not shared memory): what the writer publishes
-// into a slot and what a reader gets back. The writer ignores update_count,
-// ring_seq and writer_ok (it sets the first two itself).
-struct Position {
+// The decoded content of a field slot (a value, not shared memory): what the
+// writer publishes into a position or reference slot and what a reader gets
+// back. The writer ignores update_count, ring_seq and writer_ok (it sets the
+// first two itself). `Field` names the values: PositionField or ReferenceField.
+template <class Field>
+struct FieldValues {
   char instrument[kSymbolLen] = {};  // NUL-terminated
   std::uint16_t known = 0;           // bit f: field f was sent by the venue
-  std::int8_t exp[kPositionFields] = {};
-  std::int64_t value[kPositionFields] = {};
+  std::int8_t exp[kSlotFields] = {};
+  std::int64_t value[kSlotFields] = {};
   std::int64_t ts_exchange_ns = 0;
   std::int64_t ts_recv_ns = 0;
   std::int64_t ts_publish_ns = 0;
   std::uint64_t update_count = 0;
-  std::uint64_t ring_seq = 0;  // the POSITION event reflected: skip events with seq <= this
+  std::uint64_t ring_seq = 0;  // the event reflected: skip events with seq <= this
   bool writer_ok = false;      // reader: writer alive as of the last refresh()
 
-  [[nodiscard]] static constexpr unsigned bit(PositionField f) noexcept {
+  [[nodiscard]] static constexpr unsigned bit(Field f) noexcept {
     return 1U << static_cast<unsigned>(f);
   }
-  [[nodiscard]] bool has(PositionField f) const noexcept { return (known & bit(f)) != 0; }
+  [[nodiscard]] bool has(Field f) const noexcept { return (known & bit(f)) != 0; }
   // Fixed point: raw(f) * 10^exponent(f). Meaningful only when has(f).
-  [[nodiscard]] std::int64_t raw(PositionField f) const noexcept {
+  [[nodiscard]] std::int64_t raw(Field f) const noexcept {
     return value[static_cast<std::size_t>(f)];
   }
-  [[nodiscard]] int exponent(PositionField f) const noexcept {
-    return exp[static_cast<std::size_t>(f)];
+  [[nodiscard]] int exponent(Field f) const noexcept { return exp[static_cast<std::size_t>(f)]; }
+  // Sets field f to raw * 10^exponent and marks it known.
+  void set(Field f, std::int64_t raw_value, int exponent_value) noexcept {
+    value[static_cast<std::size_t>(f)] = raw_value;
+    exp[static_cast<std::size_t>(f)] = static_cast<std::int8_t>(exponent_value);
+    known = static_cast<std::uint16_t>(known | bit(f));
   }
 };
+// An account position (DESIGN §9a).
+using Position = FieldValues<PositionField>;
+// An instrument's reference data (DESIGN §9a); instrument = the book's symbol.
+using Reference = FieldValues<ReferenceField>;
 
 // A venue's feed latency as published in its segment header (a value).
 struct FeedLatency {
