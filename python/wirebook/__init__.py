@@ -31,18 +31,21 @@ from typing import Dict, List, Optional, Tuple
 from . import _native
 
 __all__ = [
-    "OpenError", "Instance", "Venue", "Bbo", "Book", "Event", "Poll", "Position",
+    "OpenError", "Instance", "Venue", "Bbo", "Book", "Event", "Poll", "Position", "Reference",
     "Consolidated", "ConsolidatedBbo", "Member",
     "instance_dir", "format_decimal", "to_decimal", "library",
-    "STATUSES", "LIVENESS", "EVENT_TYPES", "POSITION_FIELDS",
+    "STATUSES", "LIVENESS", "EVENT_TYPES", "POSITION_FIELDS", "REFERENCE_FIELDS",
 ]
 
 STATUSES = ("syncing", "live", "stale", "resyncing", "disconnected")
 LIVENESS = ("alive", "starting", "stale", "dead", "closed", "missing")
 EVENT_TYPES = ("none", "level", "trade", "bbo", "status", "gap", "reset",
-               "snapshot_begin", "snapshot_end", "heartbeat", "position")
+               "snapshot_begin", "snapshot_end", "heartbeat", "position", "reference")
 # The fields of a position, in the order of the C ABI's WB_POS_* indexes.
 POSITION_FIELDS = ("quantity", "entry_price", "pnl", "liquidation_price", "margin", "leverage")
+# The fields of an instrument's reference data, in the order of WB_REF_*.
+REFERENCE_FIELDS = ("mark_price", "index_price", "funding_rate", "next_funding_time",
+                    "open_interest")
 _POLL = ("event", "nothing", "lapped", "reset")
 _READ_OK, _READ_EMPTY, _READ_BAD_INSTRUMENT, _READ_BUSY = 0, 1, 2, 3
 _BUSY_RETRIES = 100  # each read already retries 1000 times inside the C library
@@ -262,6 +265,52 @@ class Position:
 
 
 @dataclass(frozen=True)
+class Reference:
+    """An instrument's reference data (DESIGN §9a): mark, index, funding rate
+    and next funding time, open interest. ``raw`` maps each field the venue
+    sent so far to its (value, exp) fixed point; next_funding_time is
+    nanoseconds since the Unix epoch (exp 0). A field never sent is absent."""
+
+    venue: str
+    symbol: str
+    raw: Dict[str, Tuple[int, int]]
+    updates: int
+    exchange_ts_ns: int
+    recv_ts_ns: int
+    publish_ts_ns: int
+    ring_seq: int
+    writer_ok: bool
+
+    def value(self, name: str) -> Optional[Decimal]:
+        """Field `name` as an exact Decimal, None when the venue has not sent it."""
+        if name not in REFERENCE_FIELDS:
+            raise KeyError(f"{name} is not a reference field ({', '.join(REFERENCE_FIELDS)})")
+        r = self.raw.get(name)
+        return None if r is None else to_decimal(*r)
+
+    @property
+    def mark_price(self) -> Optional[Decimal]:
+        return self.value("mark_price")
+
+    @property
+    def index_price(self) -> Optional[Decimal]:
+        return self.value("index_price")
+
+    @property
+    def funding_rate(self) -> Optional[Decimal]:
+        return self.value("funding_rate")
+
+    @property
+    def next_funding_time_ns(self) -> Optional[int]:
+        r = self.raw.get("next_funding_time")
+        return None if r is None else r[0]
+
+    @property
+    def open_interest(self) -> Optional[Decimal]:
+        return self.value("open_interest")
+
+
+@dataclass(frozen=True)
 class Event:
     """One ring event; field meaning depends on ``type`` (see shm/README.md)."""
 
@@ -452,6 +501,28 @@ class Venue(_Handle):
         return Position(self.name, p.instrument.decode(), slot, raw, p.update_count,
                         p.ts_exchange_ns, p.ts_recv_ns, p.ts_publish_ns, p.ring_seq,
                         bool(p.writer_ok))
+
+    # ---- reference data ----
+    def reference(self, symbol) -> Optional[Reference]:
+        """Reference data of a book (its symbol or index); None until the venue
+        sent any. Retries a slot the writer keeps rewriting, then BlockingIOError."""
+        index = self._index(symbol)
+        r = _native.Reference()
+        for _ in range(_BUSY_RETRIES):
+            rc = library().wb_read_reference(self._h, index, ctypes.byref(r))
+            if rc != _READ_BUSY:
+                break
+        if rc == _READ_EMPTY:
+            return None
+        if rc == _READ_BUSY:
+            raise BlockingIOError(f"reference {symbol}: the writer kept rewriting the slot")
+        if rc != _READ_OK:
+            raise RuntimeError(f"read_reference({symbol}) failed: {rc}")
+        raw = {name: (r.value[k], r.exp[k]) for k, name in enumerate(REFERENCE_FIELDS)
+               if r.known & (1 << k)}
+        return Reference(self.name, r.instrument.decode(), raw, r.update_count,
+                         r.ts_exchange_ns, r.ts_recv_ns, r.ts_publish_ns, r.ring_seq,
+                         bool(r.writer_ok))
 
     def _event_symbol(self, etype: str, index: int) -> str:
         if etype in ("heartbeat", "none", "unknown"):

@@ -80,6 +80,24 @@ class Position(ctypes.Structure):
     ]
 
 
+REFERENCE_FIELDS = 5  # WB_REF_FIELDS
+
+
+class Reference(ctypes.Structure):
+    _fields_ = [
+        ("instrument", ctypes.c_char * 48),
+        ("known", ctypes.c_uint16),
+        ("exp", ctypes.c_int8 * REFERENCE_FIELDS),
+        ("value", ctypes.c_int64 * REFERENCE_FIELDS),
+        ("ts_exchange_ns", ctypes.c_int64),
+        ("ts_recv_ns", ctypes.c_int64),
+        ("ts_publish_ns", ctypes.c_int64),
+        ("update_count", ctypes.c_uint64),
+        ("ring_seq", ctypes.c_uint64),
+        ("writer_ok", ctypes.c_int),
+    ]
+
+
 MAX_MEMBERS = 16  # WB_MAX_MEMBERS
 NO_MEMBER = 0xFFFFFFFF  # WB_NO_MEMBER
 
@@ -189,6 +207,8 @@ def _declare(lib):
     _fn(lib, "wb_find_position", c.c_uint32, venue_p, c.c_char_p)
     _fn(lib, "wb_read_position", c.c_int, venue_p, c.c_uint32, c.POINTER(Position))
     _fn(lib, "wb_position_field_name", c.c_char_p, c.c_int)
+    _fn(lib, "wb_read_reference", c.c_int, venue_p, c.c_uint32, c.POINTER(Reference))
+    _fn(lib, "wb_reference_field_name", c.c_char_p, c.c_int)
     _fn(lib, "wb_ring_head", c.c_uint64, venue_p)
     _fn(lib, "wb_ring_capacity", c.c_uint32, venue_p)
     _fn(lib, "wb_cursor_at_head", Cursor, venue_p)

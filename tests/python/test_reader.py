@@ -141,6 +141,31 @@ def test_positions_are_those_of_the_cli_and_as_written(start_writer, instance_di
         eth.value("price")
 
 
+def test_reference_data_is_that_of_the_cli_and_as_written(start_writer, instance_dir):
+    start_writer("reference")
+    r = run_cli("dump", "--json", "--dir", instance_dir, "--venue", "alpha")
+    assert r.returncode == 0, r.stderr
+    cli = json.loads(r.stdout.splitlines()[0])["reference"]
+    v = wirebook.Venue.open(instance_dir, "alpha")
+    assert v.refresh() == "alive"
+    ref = v.reference("SPOT_BTC_USDT")
+    # The values written by the test writer (tests/tools/known_books.hpp).
+    assert (ref.mark_price, ref.index_price) == (Decimal("56749.5"), Decimal("56750.25"))
+    assert (ref.funding_rate, ref.open_interest) == (Decimal("0.0001"), Decimal("1234.5"))
+    assert ref.next_funding_time_ns == 1700028800000000000
+    assert ref.raw["mark_price"] == (567495, -1)
+    assert (ref.symbol, ref.updates, ref.writer_ok) == ("SPOT_BTC_USDT", 2, True)
+    assert (ref.exchange_ts_ns, ref.recv_ts_ns) == (cli["exchange_ts_ns"], cli["recv_ts_ns"])
+    for name in ("mark_price", "index_price", "funding_rate", "open_interest"):
+        assert str(ref.value(name)) == cli[name]
+    assert ref.next_funding_time_ns == cli["next_funding_time_ns"]
+    assert v.reference(1) is None  # nothing published for the other book
+    types = [p.event.type for p in v.events(v.cursor_from(1)) if p.kind == "event"]
+    assert types.count("reference") == 2
+    with pytest.raises(KeyError):
+        ref.value("price")
+
+
 def test_consolidated_bbo_is_that_of_the_cli_and_as_written(start_writer, instance_dir):
     start_writer("consolidated")
     r = run_cli("consolidated", "--json", "--dir", instance_dir)

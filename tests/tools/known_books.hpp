@@ -140,4 +140,37 @@ inline std::vector<KnownPosition> known_positions() {
   };
 }
 
+// The reference scenario's reference data on alpha SPOT_BTC_USDT (book 0):
+// first the mark alone (update 1), then every field (update 2), with the
+// exact lines `wirebook dump` must print for it (written by hand).
+struct KnownReference {
+  shm::Reference first;  // mark 56749.4 only
+  shm::Reference last;   // every field
+  const char* text_line;
+  const char* json_member;
+};
+
+inline KnownReference known_reference() {
+  KnownReference k;
+  k.first.set(shm::ReferenceField::mark_price, 567494, -1);
+  k.first.ts_exchange_ns = 1'700'000'000'700'000'000;
+  k.last.set(shm::ReferenceField::mark_price, 567495, -1);
+  k.last.set(shm::ReferenceField::index_price, 5675025, -2);
+  k.last.set(shm::ReferenceField::funding_rate, 1, -4);
+  k.last.set(shm::ReferenceField::next_funding_time, 1'700'028'800'000'000'000, 0);
+  k.last.set(shm::ReferenceField::open_interest, 12345, -1);
+  k.last.ts_exchange_ns = 1'700'000'000'777'000'000;
+  k.last.ts_recv_ns = 1'700'000'000'777'000'500;
+  k.last.ts_publish_ns = 1'700'000'000'777'000'900;
+  k.text_line =
+      "mark 56749.5 index 56750.25 funding_rate 0.0001 next_funding 2023-11-15T06:13:20Z "
+      "open_interest 1234.5";
+  k.json_member =
+      "\"reference\":{\"mark_price\":\"56749.5\",\"index_price\":\"56750.25\","
+      "\"funding_rate\":\"0.0001\",\"open_interest\":\"1234.5\","
+      "\"next_funding_time_ns\":1700028800000000000,\"updates\":2,"
+      "\"exchange_ts_ns\":1700000000777000000,\"recv_ts_ns\":1700000000777000500}";
+  return k;
+}
+
 }  // namespace wirebook::tools_test

@@ -322,6 +322,42 @@ TEST_CASE("tail follows a restarted writer (reset) and stops cleanly on SIGINT",
   CHECK(read_file(err).find("1 resets") != std::string::npos);
 }
 
+TEST_CASE("dump shows a book's reference data exactly; books without it show none",
+          "[tools][dump][reference]") {
+  t::TempDir tmp;
+  t::ChildGuard children;
+  Writer w(tmp.path(), "reference", tmp.root());
+  const KnownReference k = known_reference();
+  auto r = run_cli({"dump", "--json", "--dir", tmp.path(), "--venue", "alpha"}, tmp.root());
+  INFO(r.out << r.err);
+  REQUIRE(r.status == 0);
+  const auto lines = lines_of(r.out);
+  REQUIRE(lines.size() == 2);
+  // Only book 0 has reference data; it is the last member of its line.
+  const std::string member = std::string(",") + k.json_member + "}";
+  REQUIRE(lines[0].size() > member.size());
+  CHECK(lines[0].substr(lines[0].size() - member.size()) == member);
+  CHECK(lines[1].find("reference") == std::string::npos);
+  simdjson::dom::parser p;
+  simdjson::dom::element e = p.parse(lines[0]);  // valid JSON
+  CHECK(str(e["reference"], "mark_price") == "56749.5");
+
+  r = run_cli({"dump", "--dir", tmp.path(), "--venue", "alpha", "--symbol", "SPOT_BTC_USDT"},
+              tmp.root());
+  REQUIRE(r.status == 0);
+  CHECK(r.out.find(std::string("\n  ") + k.text_line + "\n") != std::string::npos);
+
+  // tail prints the REFERENCE events: the mark of each publication.
+  r = run_cli(
+      {"tail", "--dir", tmp.path(), "--venue", "alpha", "--from", "1", "--no-follow", "--json"},
+      tmp.root());
+  INFO(r.out << r.err);
+  CHECK(r.out.find("\"type\":\"reference\",\"instrument\":0,\"symbol\":\"SPOT_BTC_USDT\","
+                   "\"mark_price\":\"56749.4\",\"updates\":1") != std::string::npos);
+  CHECK(r.out.find("\"mark_price\":\"56749.5\",\"index_price\":\"56750.25\",\"updates\":2") !=
+        std::string::npos);
+}
+
 TEST_CASE("positions prints one line per position with exact decimals, unknown fields marked",
           "[tools][positions]") {
   t::TempDir tmp;

@@ -12,6 +12,8 @@
 //     consolidated as books, plus the consolidated segment: "BTC" over alpha
 //              SPOT_BTC_USDT and beta BTC-PERP, both lines LIVE from the
 //              known books (best bid and ask: alpha's 56749.15 / 56749.2)
+//     reference as books, then the known reference data of alpha
+//              SPOT_BTC_USDT (known_reference: two REFERENCE events)
 //     stream   as books, then every 2 ms one level event on alpha and a new
 //              publication of alpha SPOT_BTC_USDT (same levels, version 1000 + k,
 //              receive -> publish exactly 1.5 us)
@@ -147,6 +149,12 @@ bool publish_positions(shm::VenueWriter& w) {
   return ok;
 }
 
+bool publish_reference(shm::VenueWriter& w) {
+  const tt::KnownReference k = tt::known_reference();
+  return w.publish_reference(0, k.first) == shm::PublishResult::ok &&
+         w.publish_reference(0, k.last) == shm::PublishResult::ok;
+}
+
 // The stream scenario's book updates: alpha SPOT_BTC_USDT again, version
 // 1000 + k, received at k us, published exactly 1.5 us later.
 void republish_btc(shm::VenueWriter& w, std::uint64_t k) {
@@ -163,13 +171,15 @@ void republish_btc(shm::VenueWriter& w, std::uint64_t k) {
 
 int main(int argc, char** argv) {
   if (argc != 3) {
-    std::fprintf(stderr, "usage: %s DIR books|notlive|lap|positions|consolidated|stream\n",
+    std::fprintf(stderr,
+                 "usage: %s DIR books|notlive|lap|positions|consolidated|reference|stream\n",
                  argv[0]);
     return 64;
   }
   const std::string scenario = argv[2];
   if (scenario != "books" && scenario != "notlive" && scenario != "lap" &&
-      scenario != "positions" && scenario != "consolidated" && scenario != "stream") {
+      scenario != "positions" && scenario != "consolidated" && scenario != "reference" &&
+      scenario != "stream") {
     std::fprintf(stderr, "unknown scenario %s\n", scenario.c_str());
     return 64;
   }
@@ -211,6 +221,7 @@ int main(int argc, char** argv) {
     return 3;
   }
   if (scenario == "positions" && !publish_positions(*writers[0])) return 3;
+  if (scenario == "reference" && !publish_reference(*writers[0])) return 3;
   std::unique_ptr<shm::ConsolidatedWriter> consolidated;
   std::vector<shm::MemberLines> lines;
   if (scenario == "consolidated" && !publish_consolidated(o, consolidated, lines)) return 3;

@@ -1,6 +1,7 @@
 // `wirebook dump`: the books of a running (or stopped) wirebookd instance,
 // read from shared memory. --json prints DESIGN.md §7's line format, one JSON
-// object per book; without it, a readable table.
+// object per book; without it, a readable table. A book with reference data
+// (mark, index, funding, open interest; DESIGN §9a) shows it too.
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -30,6 +31,7 @@ struct Book {
   shm::BookView view;
   std::vector<shm::Level> bids;
   std::vector<shm::Level> asks;
+  shm::Reference reference;  // known == 0: none published
 };
 
 void json_levels(std::string& out, const std::vector<shm::Level>& levels, std::uint32_t n,
@@ -66,6 +68,7 @@ std::string json_line(const Book& b) {
   json_levels(out, b.bids, b.view.bids, t);
   out += ",\"asks\":";
   json_levels(out, b.asks, b.view.asks, t);
+  if (b.reference.known != 0) out += ",\"reference\":" + reference_json(b.reference);
   out += '}';
   return out;
 }
@@ -78,6 +81,7 @@ void print_table(const Book& b) {
   std::printf("%s %s  %s%s  version %llu  updates %llu\n", b.venue.c_str(), b.symbol.c_str(),
               shm::to_string(t.status), flags.c_str(), static_cast<unsigned long long>(t.version),
               static_cast<unsigned long long>(b.view.update_count));
+  if (b.reference.known != 0) std::printf("  %s\n", reference_text(b.reference).c_str());
   if (b.read != shm::ReadResult::ok) {
     std::printf("  (%s)\n", b.read == shm::ReadResult::empty ? "not published yet" : "busy");
     return;
@@ -113,6 +117,7 @@ int dump_venue(const DumpArgs& a, const std::string& dir, const shm::InstanceRea
     b.asks.resize(depth);
     b.read = r.read_book(i, b.view, b.bids.data(), b.asks.data(), depth);
     if (b.read != shm::ReadResult::ok) b.view = shm::BookView{};
+    if (r.read_reference(i, b.reference) != shm::ReadResult::ok) b.reference = shm::Reference{};
     if (a.json) {
       std::printf("%s\n", json_line(b).c_str());
     } else {

@@ -4,6 +4,7 @@
 #include <time.h>
 
 #include <cstdio>
+#include <ctime>
 
 #include "book/decimal.hpp"
 
@@ -197,6 +198,64 @@ std::vector<const char*> flag_names(std::uint8_t flags) {
   std::vector<const char*> out;
   if ((flags & shm::kFlagCrossed) != 0) out.push_back("crossed");
   if ((flags & shm::kFlagTruncated) != 0) out.push_back("truncated");
+  return out;
+}
+
+namespace {
+
+using shm::ReferenceField;
+
+// The decimal fields of a reference slot with their JSON / text names.
+struct ReferenceName {
+  ReferenceField field;
+  const char* text;
+};
+constexpr ReferenceName kReferenceDecimals[] = {
+    {ReferenceField::mark_price, "mark"},
+    {ReferenceField::index_price, "index"},
+    {ReferenceField::funding_rate, "funding_rate"},
+    {ReferenceField::open_interest, "open_interest"},
+};
+
+std::string utc_text(std::int64_t ns) {
+  const time_t secs = static_cast<time_t>(ns / 1'000'000'000);
+  struct tm t {};
+  if (::gmtime_r(&secs, &t) == nullptr) return std::to_string(ns);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &t);
+  return buf;
+}
+
+}  // namespace
+
+std::string reference_json(const shm::Reference& r) {
+  std::string out = "{";
+  for (const ReferenceName& n : kReferenceDecimals) {
+    if (!r.has(n.field)) continue;
+    out += '"';
+    out += shm::to_string(n.field);
+    out += "\":\"" + decimal(r.raw(n.field), r.exponent(n.field)) + "\",";
+  }
+  if (r.has(ReferenceField::next_funding_time)) {
+    out += "\"next_funding_time_ns\":" + std::to_string(r.raw(ReferenceField::next_funding_time)) +
+           ",";
+  }
+  out += "\"updates\":" + std::to_string(r.update_count);
+  out += ",\"exchange_ts_ns\":" + std::to_string(r.ts_exchange_ns);
+  out += ",\"recv_ts_ns\":" + std::to_string(r.ts_recv_ns) + "}";
+  return out;
+}
+
+std::string reference_text(const shm::Reference& r) {
+  std::string out;
+  for (const ReferenceName& n : kReferenceDecimals) {
+    if (!r.has(n.field)) continue;
+    if (!out.empty()) out += ' ';
+    out += std::string(n.text) + " " + decimal(r.raw(n.field), r.exponent(n.field));
+    if (n.field == ReferenceField::funding_rate && r.has(ReferenceField::next_funding_time)) {
+      out += " next_funding " + utc_text(r.raw(ReferenceField::next_funding_time));
+    }
+  }
   return out;
 }
 

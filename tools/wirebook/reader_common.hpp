@@ -75,6 +75,13 @@ void add_target_options(CLI::App& sub, Target& t);
 void json_string(std::string& out, std::string_view s);
 // "crossed", "truncated" (lower case, in that order).
 [[nodiscard]] std::vector<const char*> flag_names(std::uint8_t flags);
+// An instrument's reference data (DESIGN §9a) as a JSON object: each known
+// field as an exact decimal string (next_funding_time_ns as an integer), then
+// updates and the times; unknown fields are left out.
+[[nodiscard]] std::string reference_json(const shm::Reference& r);
+// The same as one readable line ("mark 50000.5 index 50001 funding_rate
+// 0.0001 next_funding 2026-12-07T08:00:00Z open_interest 12.5").
+[[nodiscard]] std::string reference_text(const shm::Reference& r);
 // "0x" + 16 hex digits.
 [[nodiscard]] std::string hex64(std::uint64_t v);
 

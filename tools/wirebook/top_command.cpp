@@ -1,8 +1,9 @@
 // `wirebook top`: a live terminal view of an instance, redrawn a few times a
 // second: venues and writer states, books by state, update and event rates,
 // receive->publish latency percentiles, and the top levels of one selected
-// book. Keys switch venue and symbol; `q` or Ctrl-C quits and restores the
-// terminal. When stdout is not a terminal it prints plain snapshots instead.
+// book with its reference data (mark, index, funding, open interest). Keys switch venue and symbol;
+// `q` or Ctrl-C quits and restores the terminal. When stdout is not a terminal it prints plain
+// snapshots instead.
 #include <poll.h>
 #include <sys/ioctl.h>
 #include <termios.h>
@@ -176,6 +177,10 @@ void book_lines(const VenueView& v, std::uint32_t levels, std::vector<std::strin
                     flags.c_str(), b.trusted() ? "trusted" : "NOT TRUSTED",
                     static_cast<unsigned long long>(b.top.version),
                     static_cast<unsigned long long>(b.update_count)));
+  shm::Reference ref;
+  if (v.reader.read_reference(v.selected, ref) == shm::ReadResult::ok && ref.known != 0) {
+    out.push_back("  reference: " + reference_text(ref));
+  }
   out.push_back(fmt("  %20s %20s | %-20s %-20s", "bid qty", "bid", "ask", "ask qty"));
   for (std::uint32_t k = 0; k < std::max(b.bids, b.asks); ++k) {
     const bool bid = k < b.bids;
