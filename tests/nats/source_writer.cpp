@@ -3,8 +3,10 @@
 // the daemon does (LEVEL events for every change, then the publication;
 // resyncs as STATUS + SNAPSHOT_BEGIN/levels/SNAPSHOT_END; exponent widenings)
 // and, every 8th update, a position (slots assigned at first publication,
-// some mid-stream), then stays idle (heartbeats) until SIGTERM (graceful:
-// CLOSED) or SIGKILL.
+// some mid-stream) and every 5th the reference data of a book (mark, funding
+// and next time on odd counts, index and open interest on even ones: the
+// slot keeps the fields an update does not carry), then stays idle (heartbeats) until SIGTERM
+// (graceful: CLOSED) or SIGKILL.
 //
 //   nats_source_writer DIR INSTANCE UPDATES RATE [RING_CAPACITY [gated]]
 //     UPDATES  publications to make (0: until SIGUSR1)
@@ -52,7 +54,9 @@ std::int64_t clock_ns(clockid_t id) {
 
 struct Book {
   std::uint64_t version = 0;
-  nt::Levels shown;  // levels_of(version), whole (the writer keeps more than depth)
+  nt::Levels shown;              // levels_of(version), whole (the writer keeps more than depth)
+  std::uint64_t references = 0;  // reference updates published
+  shm::Reference reference;      // the merged content published last
 };
 
 class Source {
@@ -72,6 +76,7 @@ class Source {
     }
     position(0, 0);
     position(0, 1);
+    reference(0, 0);
   }
 
   // One publication of a random book: a delta, every 97th version a resync;
@@ -81,6 +86,11 @@ class Source {
       const std::uint64_t p = nt::mix(k * 104729U);
       const auto v = static_cast<std::uint32_t>(p % positions_.size());
       position(v, static_cast<std::uint32_t>((p >> 8U) % positions_[v].size()));
+    }
+    if (k % 5 == 0) {
+      const std::uint64_t r = nt::mix(k * 15485863U);
+      const auto v = static_cast<std::uint32_t>(r % books_.size());
+      reference(v, static_cast<std::uint32_t>((r >> 8U) % books_[v].size()));
     }
     const std::uint64_t h = nt::mix(k * 7919U);
     const auto v = static_cast<std::uint32_t>(h % books_.size());
@@ -165,6 +175,28 @@ class Source {
     out.ts_recv_ns = ts;
     out.ts_publish_ns = clock_ns(CLOCK_REALTIME);
     (void)writers_[v]->publish_position(static_cast<std::uint32_t>(pos.slot), out);
+  }
+
+  // The next reference update of book i of venue v: its fields depend only
+  // on (v, i, count), and alternate so the slot merges them.
+  void reference(std::uint32_t v, std::uint32_t i) {
+    Book& b = books_[v][i];
+    const std::uint64_t n = ++b.references;
+    const auto base = static_cast<std::int64_t>(v * 1000 + i * 10 + n);
+    shm::Reference& r = b.reference;
+    if (n % 2 == 1) {
+      r.set(shm::ReferenceField::mark_price, 5'000'000 + base, -2);
+      r.set(shm::ReferenceField::funding_rate, base - 500, -8);
+      r.set(shm::ReferenceField::next_funding_time, 1'790'150'400'000'000'000 + base, 0);
+    } else {
+      r.set(shm::ReferenceField::index_price, 500'000 + base, -1);
+      r.set(shm::ReferenceField::open_interest, base * 7, -3);
+    }
+    const std::int64_t ts = clock_ns(CLOCK_REALTIME);
+    r.ts_exchange_ns = ts - 3000;
+    r.ts_recv_ns = ts;
+    r.ts_publish_ns = clock_ns(CLOCK_REALTIME);
+    (void)writers_[v]->publish_reference(i, r);
   }
 
   struct Position {

@@ -76,6 +76,9 @@ TEST_CASE("bridge and mirror: the mirror's dump equals the source's and LIVE boo
        << mirror->err());
   REQUIRE(equal);
   CHECK(lines(dump(rig.tmp, rig.src)) == total_books());
+  // The dumps compared hold reference data (every 5th update): equal above.
+  CHECK(a.find("\"reference\":{\"mark_price\"") != std::string::npos);
+  CHECK(a.find("\"index_price\"") != std::string::npos);
   CHECK(books_with(rig.mir, shm::Status::live) == total_books());
   // Every position of both venues appeared (two at the start, three during
   // the updates) and shows its values on the mirror.

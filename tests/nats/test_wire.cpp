@@ -20,6 +20,7 @@ struct Collected final : EventsVisitor {
   std::vector<shm::Event> events;
   std::vector<BookRecord> books;
   std::vector<PositionRecord> positions;
+  std::vector<ReferenceRecord> references;
   std::vector<std::pair<ResetReason, std::uint64_t>> resets;
   std::vector<std::uint8_t> sources;
   std::vector<char> order;
@@ -35,6 +36,10 @@ struct Collected final : EventsVisitor {
     positions.push_back(p);
     order.push_back('p');
   }
+  void on_reference(const ReferenceRecord& r) override {
+    references.push_back(r);
+    order.push_back('f');
+  }
   void on_reset(ResetReason r, std::uint64_t lost) override {
     resets.emplace_back(r, lost);
     order.push_back('r');
@@ -47,8 +52,9 @@ struct Collected final : EventsVisitor {
 
 shm::Event random_event(std::mt19937_64& rng) {
   shm::Event e;
-  // Every event type, level (1) through position (10).
-  e.type = static_cast<shm::EventType>(1 + rng() % static_cast<unsigned>(shm::EventType::position));
+  // Every event type, level (1) through reference (11).
+  e.type =
+      static_cast<shm::EventType>(1 + rng() % static_cast<unsigned>(shm::EventType::reference));
   e.side = static_cast<std::uint8_t>(rng() % 2);
   e.px_exp = static_cast<std::int8_t>(-static_cast<int>(rng() % 12));
   e.qty_exp = static_cast<std::int8_t>(-static_cast<int>(rng() % 12));
@@ -129,7 +135,22 @@ shm::Position sample_position(const char* name) {
   return p;
 }
 
-bool same(const shm::Position& a, const shm::Position& b) {
+shm::Reference sample_reference() {
+  shm::Reference r;
+  std::snprintf(r.instrument, sizeof r.instrument, "%s", "PERP_BTC_USDT");
+  r.set(shm::ReferenceField::mark_price, 870815, -1);
+  r.set(shm::ReferenceField::index_price, std::numeric_limits<std::int64_t>::max(), -18);
+  r.set(shm::ReferenceField::funding_rate, -4326, -8);
+  r.set(shm::ReferenceField::next_funding_time, 1'790'150'400'000'000'000, 0);
+  r.ts_exchange_ns = 1'790'137'719'004'000'000;
+  r.ts_recv_ns = 1'790'137'719'016'000'000;
+  r.update_count = 77;
+  r.ring_seq = 4321;
+  return r;
+}
+
+template <class Field>
+bool same(const shm::FieldValues<Field>& a, const shm::FieldValues<Field>& b) {
   return std::string_view(a.instrument) == std::string_view(b.instrument) && a.known == b.known &&
          std::equal(std::begin(a.exp), std::end(a.exp), std::begin(b.exp)) &&
          std::equal(std::begin(a.value), std::end(a.value), std::begin(b.value)) &&
@@ -252,13 +273,22 @@ TEST_CASE("every truncation or foreign version of a message is rejected", "[nats
   const std::string snap = encode_snapshot(sh, sample_book(true));
   SnapshotHeader got;
   BookRecord b;
-  REQUIRE(decode_snapshot(snap, got, b));
+  shm::Reference ref;
+  REQUIRE(decode_snapshot(snap, got, b, ref));
   CHECK(got.generation == 5);
   CHECK(got.position == 6);
   CHECK(got.js_hint == 7);
   CHECK(same(b, sample_book(true)));
+  CHECK(ref.update_count == 0);  // the book had no reference data
   for (std::size_t n = 0; n < snap.size(); ++n)
-    CHECK_FALSE(decode_snapshot(snap.substr(0, n), got, b));
+    CHECK_FALSE(decode_snapshot(snap.substr(0, n), got, b, ref));
+
+  // With the book's reference slot: every field and the counts round-trip.
+  const std::string with_ref = encode_snapshot(sh, sample_book(true), sample_reference());
+  REQUIRE(decode_snapshot(with_ref, got, b, ref));
+  CHECK(same(ref, sample_reference()));
+  for (std::size_t n = 0; n < with_ref.size(); ++n)
+    CHECK_FALSE(decode_snapshot(with_ref.substr(0, n), got, b, ref));
 }
 
 TEST_CASE("venue and instance layouts round-trip", "[nats]") {
@@ -340,6 +370,45 @@ TEST_CASE("position records round-trip in an events message, each before its POS
     INFO("length " << n);
     CHECK_FALSE(decode_events(msg.substr(0, n), h, cut, scratch));
   }
+}
+
+TEST_CASE(
+    "reference records round-trip, each before its REFERENCE event; a missing event is "
+    "rejected",
+    "[nats]") {
+  shm::Event ev = position_event(3, 40);
+  ev.type = shm::EventType::reference;
+  EventsEncoder enc;
+  enc.begin(3, 40);
+  enc.reference(ReferenceRecord{3, true, sample_reference()});
+  enc.event(ev);
+  enc.reference(ReferenceRecord{0, false, sample_reference()});
+  const std::string msg(enc.finish());
+  Collected c;
+  EventsHeader h;
+  BookRecord scratch;
+  REQUIRE(decode_events(msg, h, c, scratch));
+  CHECK(c.order == std::vector<char>{'f', 'e', 'f'});
+  REQUIRE(c.references.size() == 2);
+  CHECK(c.references[0].instrument == 3);
+  CHECK(c.references[0].with_event);
+  CHECK(same(c.references[0].reference, sample_reference()));
+  CHECK_FALSE(c.references[1].with_event);
+  REQUIRE(c.events.size() == 1);
+  CHECK(same(c.events[0], ev));
+  for (std::size_t n = 0; n < msg.size(); ++n) {
+    Collected cut;
+    CHECK_FALSE(decode_events(msg.substr(0, n), h, cut, scratch));
+  }
+  // Announced but followed by nothing, or by the event of another book.
+  EventsEncoder bad;
+  bad.begin(3, 40);
+  bad.reference(ReferenceRecord{3, true, sample_reference()});
+  shm::Event other = ev;
+  other.instrument = 4;
+  bad.event(other);
+  Collected cb;
+  CHECK_FALSE(decode_events(std::string(bad.finish()), h, cb, scratch));
 }
 
 TEST_CASE("a position record announcing its event without that event next is rejected", "[nats]") {

@@ -42,6 +42,9 @@ struct Shadow {
   bool snapshot_due = false;          // publish `sent` to the state stream after the next flush
   std::uint64_t last_book_event = 0;  // seq of the last LEVEL/SNAPSHOT event forwarded
   std::uint64_t position = 0;         // forwarded seq when `sent` was encoded
+  // The book's reference slot as last sent (update_count 0: none since the
+  // last hole); it rides along in the book's snapshot.
+  shm::Reference reference_sent;
 };
 
 struct Bridge::Venue {
@@ -63,6 +66,7 @@ struct Bridge::Venue {
   std::vector<shm::Position> positions_sent;
   bool positions_sync = true;
   bool positions_snapshot_due = true;
+  bool references_sync = true;  // some reference slot may be missing at the mirror
   std::vector<shm::Level> bids, asks, scratch;
   BookRecord record;
   shm::Liveness live = shm::Liveness::alive;
@@ -237,6 +241,7 @@ static void forget_sent(Bridge::Venue& v) {
   }
   for (shm::Position& p : v.positions_sent) p.update_count = 0;
   v.positions_sync = true;
+  v.references_sync = true;
 }
 
 void Bridge::new_generation(Venue& v) {
@@ -245,6 +250,7 @@ void Bridge::new_generation(Venue& v) {
   v.positions_sent.assign(v.reader.position_capacity(), shm::Position{});
   v.positions_sync = true;
   v.positions_snapshot_due = true;
+  v.references_sync = true;
   v.cursor = v.reader.cursor_from(1);
   v.forwarded = 0;
   v.reset_pending = true;
@@ -277,7 +283,8 @@ std::size_t Bridge::drain_ring(Venue& v) {
       continue;
     }
     open_message(v);
-    if (ev.type == shm::EventType::position && !send_position(v, ev.instrument, true)) {
+    if ((ev.type == shm::EventType::position && !send_position(v, ev.instrument, true)) ||
+        (ev.type == shm::EventType::reference && !send_reference(v, ev.instrument, true))) {
       v.cursor = before;  // the slot is being rewritten: this event next step
       break;
     }
@@ -408,6 +415,37 @@ void Bridge::publish_positions(Venue& v, bool periodic) {
   counters_.snapshots.fetch_add(1, std::memory_order_relaxed);
 }
 
+// Sends book i's reference slot unless the mirror already has it; false when
+// the slot could not be read. with_event: its REFERENCE event is encoded next.
+bool Bridge::send_reference(Venue& v, std::uint32_t i, bool with_event) {
+  if (i >= v.books.size()) return true;  // no slot: the event still goes
+  ReferenceRecord r;
+  const shm::ReadResult read = v.reader.read_reference(i, r.reference);
+  if (read == shm::ReadResult::busy) return false;
+  if (read != shm::ReadResult::ok) return true;
+  shm::Reference& sent = v.books[i].reference_sent;
+  if (sent.update_count == r.reference.update_count) return true;
+  r.instrument = i;
+  r.with_event = with_event;
+  open_message(v);
+  v.enc.reference(r);
+  sent = r.reference;
+  counters_.reference_records.fetch_add(1, std::memory_order_relaxed);
+  return true;
+}
+
+// After a start or a hole: every reference slot not sent since.
+std::size_t Bridge::collect_references(Venue& v) {
+  if (!v.references_sync) return 0;
+  const std::uint64_t before = counters_.reference_records.load(std::memory_order_relaxed);
+  bool complete = true;
+  for (std::uint32_t i = 0; i < v.books.size(); ++i) {
+    complete = send_reference(v, i, false) && complete;
+  }
+  v.references_sync = !complete;
+  return counters_.reference_records.load(std::memory_order_relaxed) - before;
+}
+
 void Bridge::publish_snapshots(Venue& v, std::int64_t now) {
   const bool periodic = now >= v.next_snapshot_ns;
   if (periodic) v.next_snapshot_ns = now + options_.snapshot_interval_ms * kMs;
@@ -417,7 +455,8 @@ void Bridge::publish_snapshots(Venue& v, std::int64_t now) {
     if (!s.valid || !(s.snapshot_due || periodic)) continue;
     s.snapshot_due = false;
     SnapshotHeader h{v.generation, s.position, v.acked_stream_seq.load(std::memory_order_relaxed)};
-    publish_or_flag(v, names_of_.snapshot(v.name, i), encode_snapshot(h, s.sent), "");
+    publish_or_flag(v, names_of_.snapshot(v.name, i), encode_snapshot(h, s.sent, s.reference_sent),
+                    "");
     counters_.snapshots.fetch_add(1, std::memory_order_relaxed);
   }
 }
@@ -452,6 +491,7 @@ std::size_t Bridge::step(std::int64_t now) {
     work += drain_ring(v);
     work += collect_books(v);
     work += collect_positions(v);
+    work += collect_references(v);
     if (v.open) {
       flush(v);
       v.last_publish_ns = now;

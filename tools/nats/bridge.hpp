@@ -52,6 +52,7 @@ struct BridgeCounters {
   std::atomic<std::uint64_t> book_records{0};
   std::atomic<std::uint64_t> snapshots{0};  // book and positions snapshots
   std::atomic<std::uint64_t> position_records{0};
+  std::atomic<std::uint64_t> reference_records{0};
   std::atomic<std::uint64_t> resets{0};
   std::atomic<std::uint64_t> laps{0};  // overrun by the source ring
   std::atomic<std::uint64_t> publish_errors{0};
@@ -87,6 +88,8 @@ class Bridge {
   [[nodiscard]] bool send_position(Venue& v, std::uint32_t slot, bool with_event);
   std::size_t collect_positions(Venue& v);
   void publish_positions(Venue& v, bool periodic);
+  [[nodiscard]] bool send_reference(Venue& v, std::uint32_t i, bool with_event);
+  std::size_t collect_references(Venue& v);
   void new_generation(Venue& v);
   void open_message(Venue& v);
   void flush(Venue& v);

@@ -37,6 +37,10 @@ struct MirrorBook {
   bool catching_up = false;  // loaded from a snapshot, replay not finished
   bool published = false;
   shm::Status shown = shm::Status::syncing;
+  // The source's reference slot content held (update_count 0: none). Reference
+  // data has no status: the slot shows the newest content received, and its
+  // times say how old it is.
+  shm::Reference reference;
 };
 
 // One mirrored position slot. The slot shows `held` only while it is
@@ -369,6 +373,26 @@ struct Mirror::Venue final : EventsVisitor {
     publish(r.instrument, imposed(now_ns()), true);
   }
 
+  void on_reference(const ReferenceRecord& r) override {
+    before_record(false);
+    counters.reference_records.fetch_add(1, std::memory_order_relaxed);
+    if (r.instrument >= books.size()) {
+      counters.malformed.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    hold_reference(r.instrument, r.reference);
+  }
+
+  // Shows a reference content newer than the one held (a replay or an older
+  // snapshot never takes the slot back). No event: the source's REFERENCE
+  // event, when there is one, is appended by on_event.
+  void hold_reference(std::uint32_t i, const shm::Reference& ref) {
+    shm::Reference& held = books[i].reference;
+    if (ref.update_count <= held.update_count) return;
+    held = ref;
+    (void)writer->publish_reference_replica(i, held, false);
+  }
+
   void on_reset(ResetReason /*reason*/, std::uint64_t /*lost*/) override {
     before_record(true);
     counters.resets.fetch_add(1, std::memory_order_relaxed);
@@ -406,6 +430,7 @@ struct Mirror::Venue final : EventsVisitor {
       b.has_base = false;
       b.trusted = false;
       b.catching_up = false;
+      b.reference.update_count = 0;  // the new generation counts from 1
     }
     positions.assign(info.position_capacity, MirrorPosition{});
     positions_synced = false;
@@ -523,7 +548,8 @@ struct Mirror::Venue final : EventsVisitor {
     SnapshotHeader h;
     const std::string subject = names.snapshot(name, i);
     if (client.last_message(names.state_stream(), subject, m, err) != 1) return false;
-    if (!decode_snapshot(m.data, h, record_scratch)) {
+    shm::Reference reference;
+    if (!decode_snapshot(m.data, h, record_scratch, reference)) {
       reject("a book snapshot", subject, m.data);
       return false;
     }
@@ -538,6 +564,7 @@ struct Mirror::Venue final : EventsVisitor {
     b.trusted = false;
     b.catching_up = true;
     publish(i, imposed(now));
+    hold_reference(i, reference);
     hint = h.js_hint;
     counters.snapshots_loaded.fetch_add(1, std::memory_order_relaxed);
     return true;

@@ -73,6 +73,7 @@ struct MirrorCounters {
   std::atomic<std::uint64_t> events{0};
   std::atomic<std::uint64_t> book_records{0};
   std::atomic<std::uint64_t> position_records{0};
+  std::atomic<std::uint64_t> reference_records{0};
   std::atomic<std::uint64_t> gaps{0};              // sequence holes found
   std::atomic<std::uint64_t> resets{0};            // RESET records received
   std::atomic<std::uint64_t> chain_breaks{0};      // BOOK records that did not chain

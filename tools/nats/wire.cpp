@@ -172,13 +172,14 @@ bool get_event(Cursor& c, std::uint8_t tag, shm::Event& prev, shm::Event& ev) {
   return c.ok();
 }
 
-// Position slot contents: the instrument name, the known bits, each field's
-// exponent and value, the three times, the source's update count and the
-// ring seq it reflects.
-void put_position(std::string& out, const shm::Position& p) {
+// Field slot contents (a position or a reference slot): the instrument name,
+// the known bits, each field's exponent and value, the three times, the
+// source's update count and the ring seq it reflects.
+template <class Field, std::size_t kFields>
+void put_fields(std::string& out, const shm::FieldValues<Field>& p) {
   put_text(out, std::string_view(p.instrument, ::strnlen(p.instrument, shm::kSymbolLen - 1)));
   put_varint(out, p.known);
-  for (std::size_t f = 0; f < shm::kPositionFields; ++f) {
+  for (std::size_t f = 0; f < kFields; ++f) {
     put_u8(out, static_cast<std::uint8_t>(p.exp[f]));
     put_signed(out, p.value[f]);
   }
@@ -188,14 +189,21 @@ void put_position(std::string& out, const shm::Position& p) {
   put_varint(out, p.update_count);
   put_varint(out, p.ring_seq);
 }
+void put_position(std::string& out, const shm::Position& p) {
+  put_fields<shm::PositionField, shm::kPositionFields>(out, p);
+}
+void put_reference(std::string& out, const shm::Reference& r) {
+  put_fields<shm::ReferenceField, shm::kReferenceFields>(out, r);
+}
 
 // Bytes of the smallest encoded position (bounds a count before allocating):
 // a one-byte name with its length, known, six exponents and values, three
 // times and two counts.
 constexpr std::uint64_t kMinPositionBytes = 2 + 1 + 2 * shm::kPositionFields + 5;
 
-bool get_position(Cursor& c, shm::Position& p) {
-  p = shm::Position{};
+template <class Field, std::size_t kFields>
+bool get_fields(Cursor& c, shm::FieldValues<Field>& p) {
+  p = shm::FieldValues<Field>{};
   const std::string name = c.text();
   // A slot always has a name that fits the segment, without NUL bytes.
   if (!c.ok() || name.empty() || name.size() >= shm::kSymbolLen ||
@@ -204,9 +212,9 @@ bool get_position(Cursor& c, shm::Position& p) {
   }
   std::memcpy(p.instrument, name.data(), name.size());
   const std::uint64_t known = c.varint();
-  if (known >= (1U << shm::kPositionFields)) return false;
+  if (known >= (1U << kFields)) return false;
   p.known = static_cast<std::uint16_t>(known);
-  for (std::size_t f = 0; f < shm::kPositionFields; ++f) {
+  for (std::size_t f = 0; f < kFields; ++f) {
     p.exp[f] = c.i8();
     p.value[f] = c.signed_varint();
   }
@@ -217,6 +225,9 @@ bool get_position(Cursor& c, shm::Position& p) {
   p.ring_seq = c.varint();
   return c.ok();
 }
+bool get_position(Cursor& c, shm::Position& p) {
+  return get_fields<shm::PositionField, shm::kPositionFields>(c, p);
+}
 
 bool get_position_record(Cursor& c, PositionRecord& r) {
   r.slot = c.u32_varint();
@@ -226,9 +237,17 @@ bool get_position_record(Cursor& c, PositionRecord& r) {
   return get_position(c, r.position);
 }
 
+bool get_reference_record(Cursor& c, ReferenceRecord& r) {
+  r.instrument = c.u32_varint();
+  const std::uint8_t flags = c.u8();
+  if (!c.ok() || flags > 1) return false;
+  r.with_event = flags == 1;
+  return get_fields<shm::ReferenceField, shm::kReferenceFields>(c, r.reference);
+}
+
 bool is_event_tag(std::uint8_t tag) noexcept {
   return tag >= static_cast<std::uint8_t>(shm::EventType::level) &&
-         tag <= static_cast<std::uint8_t>(shm::EventType::position);
+         tag <= static_cast<std::uint8_t>(shm::EventType::reference);
 }
 
 }  // namespace
@@ -292,6 +311,14 @@ void EventsEncoder::book(const BookRecord& b) {
   ++records_;
 }
 
+void EventsEncoder::reference(const ReferenceRecord& r) {
+  put_u8(buf_, kTagReference);
+  put_varint(buf_, r.instrument);
+  put_u8(buf_, r.with_event ? 1U : 0U);
+  put_reference(buf_, r.reference);
+  ++records_;
+}
+
 void EventsEncoder::position(const PositionRecord& p) {
   put_u8(buf_, kTagPosition);
   put_varint(buf_, p.slot);
@@ -345,7 +372,8 @@ void encode_book(std::string& out, const BookRecord& b) {
   put_levels(out, b.asks);
 }
 
-std::string encode_snapshot(const SnapshotHeader& h, const BookRecord& b) {
+std::string encode_snapshot(const SnapshotHeader& h, const BookRecord& b,
+                            const shm::Reference& reference) {
   std::string out;
   put_u8(out, kWireVersion);
   put_u8(out, static_cast<std::uint8_t>(MessageKind::snapshot));
@@ -353,6 +381,9 @@ std::string encode_snapshot(const SnapshotHeader& h, const BookRecord& b) {
   put_varint(out, h.position);
   put_varint(out, h.js_hint);
   encode_book(out, b);
+  // The book's reference slot as the bridge last sent it (known 0: none).
+  put_u8(out, reference.update_count > 0 ? 1U : 0U);
+  if (reference.update_count > 0) put_reference(out, reference);
   return out;
 }
 
@@ -425,15 +456,18 @@ bool decode_events(std::string_view msg, EventsHeader& h, EventsVisitor& v, Book
   shm::Event ev{};
   std::uint64_t seq = h.first_seq;
   PositionRecord position;
-  bool event_announced = false;  // the previous record was a POSITION with_event
+  ReferenceRecord reference;
+  // The previous record was a POSITION or REFERENCE with_event: its event
+  // type and slot, which must come next (the mirror wrote the slot for it).
+  std::uint8_t announced_type = 0;
+  std::uint32_t announced_slot = 0;
   while (!c.done()) {
     ++seen;
     const std::uint8_t tag = c.u8();
-    if (event_announced) {
-      // The announced event must come next: the mirror wrote the slot for it.
-      if (tag != static_cast<std::uint8_t>(shm::EventType::position)) return false;
-      event_announced = false;
-      if (seq > h.last_seq || !get_event(c, tag, prev, ev) || ev.instrument != position.slot) {
+    if (announced_type != 0) {
+      if (tag != announced_type) return false;
+      announced_type = 0;
+      if (seq > h.last_seq || !get_event(c, tag, prev, ev) || ev.instrument != announced_slot) {
         return false;
       }
       ev.seq = seq++;
@@ -444,8 +478,18 @@ bool decode_events(std::string_view msg, EventsHeader& h, EventsVisitor& v, Book
       v.on_event(ev);
     } else if (tag == kTagPosition) {
       if (!get_position_record(c, position)) return false;
-      event_announced = position.with_event;
+      if (position.with_event) {
+        announced_type = static_cast<std::uint8_t>(shm::EventType::position);
+        announced_slot = position.slot;
+      }
       v.on_position(position);
+    } else if (tag == kTagReference) {
+      if (!get_reference_record(c, reference)) return false;
+      if (reference.with_event) {
+        announced_type = static_cast<std::uint8_t>(shm::EventType::reference);
+        announced_slot = reference.instrument;
+      }
+      v.on_reference(reference);
     } else if (tag == kTagBook) {
       if (!get_book(c, scratch)) return false;
       v.on_book(scratch);
@@ -462,17 +506,24 @@ bool decode_events(std::string_view msg, EventsHeader& h, EventsVisitor& v, Book
       return false;
     }
   }
-  return !event_announced && seq == h.last_seq + 1 && seen == records;
+  return announced_type == 0 && seq == h.last_seq + 1 && seen == records;
 }
 
-bool decode_snapshot(std::string_view msg, SnapshotHeader& h, BookRecord& b) {
+bool decode_snapshot(std::string_view msg, SnapshotHeader& h, BookRecord& b,
+                     shm::Reference& reference) {
   Cursor c(msg);
   if (!expect_head(c, MessageKind::snapshot)) return false;
   h.generation = c.u64_le();
   h.position = c.varint();
   h.js_hint = c.varint();
-  if (!c.ok() || c.u8() != kTagBook) return false;
-  return get_book(c, b) && c.done();
+  if (!c.ok() || c.u8() != kTagBook || !get_book(c, b)) return false;
+  reference = shm::Reference{};
+  const std::uint8_t has_reference = c.u8();
+  if (!c.ok() || has_reference > 1) return false;
+  if (has_reference == 1 && !get_fields<shm::ReferenceField, shm::kReferenceFields>(c, reference)) {
+    return false;
+  }
+  return c.done();
 }
 
 bool decode_positions(std::string_view msg, PositionsSnapshot& s) {

@@ -12,6 +12,8 @@
 // POSITION (a position slot's whole content), RESET (an announced hole) and
 // SOURCE (the source writer's liveness). Version 2 added the positions:
 // POSITION records, the POSITIONS snapshot and VenueInfo::position_capacity.
+// Version 3 added reference data: REFERENCE records (a book's reference
+// slot, before its REFERENCE event) and the reference slot in book snapshots.
 //
 // Cold code by design (a tool, not the daemon's hot path): encoders append to
 // a reused std::string; decoders fill reused vectors. Nothing throws; a
@@ -26,7 +28,7 @@
 
 namespace wirebook::nats {
 
-inline constexpr std::uint8_t kWireVersion = 2;
+inline constexpr std::uint8_t kWireVersion = 3;
 
 enum class MessageKind : std::uint8_t {
   events = 1,         // wirebook.<instance>.<venue>.ev
@@ -36,11 +38,12 @@ enum class MessageKind : std::uint8_t {
   positions = 5,      // wirebook.<instance>.<venue>.snap.pos
 };
 
-// Record tags inside an EVENTS message. 1..9 are shm::EventType values.
+// Record tags inside an EVENTS message. 1..11 are shm::EventType values.
 inline constexpr std::uint8_t kTagBook = 0x40;
 inline constexpr std::uint8_t kTagReset = 0x41;
 inline constexpr std::uint8_t kTagSource = 0x42;
 inline constexpr std::uint8_t kTagPosition = 0x43;
+inline constexpr std::uint8_t kTagReference = 0x44;
 
 // Why a RESET record announces a hole in the sequence.
 enum class ResetReason : std::uint8_t {
@@ -82,6 +85,14 @@ struct PositionRecord {
   shm::Position position;
 };
 
+// A book's reference slot as the source shows it (update_count and ring_seq
+// are the source's); `with_event` as in PositionRecord (its REFERENCE event).
+struct ReferenceRecord {
+  std::uint32_t instrument = 0;
+  bool with_event = false;
+  shm::Reference reference;
+};
+
 struct EventsHeader {
   std::uint64_t generation = 0;  // source segment generation
   std::uint64_t first_seq = 0;   // seq of the first event record
@@ -118,6 +129,7 @@ class EventsEncoder {
   void event(const shm::Event& ev);
   void book(const BookRecord& b);
   void position(const PositionRecord& p);
+  void reference(const ReferenceRecord& r);
   void reset(ResetReason reason, std::uint64_t lost);
   void source(std::uint8_t liveness);
   // Patches last_seq into the header and returns the finished message.
@@ -136,7 +148,9 @@ class EventsEncoder {
 };
 
 void encode_book(std::string& out, const BookRecord& b);
-[[nodiscard]] std::string encode_snapshot(const SnapshotHeader& h, const BookRecord& b);
+// A book snapshot with the book's reference slot (update_count 0: none).
+[[nodiscard]] std::string encode_snapshot(const SnapshotHeader& h, const BookRecord& b,
+                                          const shm::Reference& reference = {});
 [[nodiscard]] std::string encode_positions(const PositionsSnapshot& s);
 [[nodiscard]] std::string encode_venue_info(const VenueInfo& v);
 [[nodiscard]] std::string encode_instance_info(const std::vector<std::string>& venues);
@@ -154,6 +168,7 @@ class EventsVisitor {
   virtual void on_event(const shm::Event& ev) = 0;
   virtual void on_book(const BookRecord& b) = 0;
   virtual void on_position(const PositionRecord& p) = 0;
+  virtual void on_reference(const ReferenceRecord& r) = 0;
   virtual void on_reset(ResetReason reason, std::uint64_t lost) = 0;
   virtual void on_source(std::uint8_t liveness) = 0;
 };
@@ -161,12 +176,13 @@ class EventsVisitor {
 [[nodiscard]] bool peek_kind(std::string_view msg, MessageKind& kind) noexcept;
 [[nodiscard]] bool decode_events_header(std::string_view msg, EventsHeader& h) noexcept;
 // Decodes the header and visits every record; false when malformed (records
-// before the fault have been visited; a POSITION record announcing its event
-// is followed by that event or the message is malformed). `scratch` is
+// before the fault have been visited; a POSITION or REFERENCE record
+// announcing its event is followed by that event or the message is malformed). `scratch` is
 // reused for BOOK records.
 [[nodiscard]] bool decode_events(std::string_view msg, EventsHeader& h, EventsVisitor& v,
                                  BookRecord& scratch);
-[[nodiscard]] bool decode_snapshot(std::string_view msg, SnapshotHeader& h, BookRecord& b);
+[[nodiscard]] bool decode_snapshot(std::string_view msg, SnapshotHeader& h, BookRecord& b,
+                                   shm::Reference& reference);
 [[nodiscard]] bool decode_positions(std::string_view msg, PositionsSnapshot& s);
 [[nodiscard]] bool decode_venue_info(std::string_view msg, VenueInfo& v);
 // Why a message was rejected, for a log line: "wire version 1, expected 2",

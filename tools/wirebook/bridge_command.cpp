@@ -24,11 +24,13 @@ struct BridgeArgs {
 void print_counters(const nats::BridgeCounters& c) {
   std::fprintf(stderr,
                "wirebook bridge: %llu events, %llu book records, %llu position records, %llu "
-               "snapshots, %llu messages (%llu bytes), %llu resets, %llu laps, %llu publish "
+               "reference records, %llu snapshots, %llu messages (%llu bytes), %llu resets, %llu "
+               "laps, %llu publish "
                "errors\n",
                static_cast<unsigned long long>(c.events.load()),
                static_cast<unsigned long long>(c.book_records.load()),
                static_cast<unsigned long long>(c.position_records.load()),
+               static_cast<unsigned long long>(c.reference_records.load()),
                static_cast<unsigned long long>(c.snapshots.load()),
                static_cast<unsigned long long>(c.messages.load()),
                static_cast<unsigned long long>(c.bytes.load()),

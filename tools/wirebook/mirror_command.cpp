@@ -24,12 +24,14 @@ struct MirrorArgs {
 void print_counters(const nats::MirrorCounters& c) {
   std::fprintf(stderr,
                "wirebook mirror: %llu messages, %llu events, %llu book records, %llu position "
-               "records, %llu gaps, %llu resets, %llu chain breaks, %llu recoveries, %llu "
+               "records, %llu reference records, %llu gaps, %llu resets, %llu chain breaks, %llu "
+               "recoveries, %llu "
                "snapshots loaded, %llu rejected\n",
                static_cast<unsigned long long>(c.messages.load()),
                static_cast<unsigned long long>(c.events.load()),
                static_cast<unsigned long long>(c.book_records.load()),
                static_cast<unsigned long long>(c.position_records.load()),
+               static_cast<unsigned long long>(c.reference_records.load()),
                static_cast<unsigned long long>(c.gaps.load()),
                static_cast<unsigned long long>(c.resets.load()),
                static_cast<unsigned long long>(c.chain_breaks.load()),
