@@ -17,6 +17,7 @@
 
 #include "book/decimal.hpp"
 #include "config/url.hpp"
+#include "feeds/common/https_client.hpp"
 #include "feeds/common/session.hpp"
 #include "feeds/common/venue_books.hpp"
 #include "feeds/ocx/ocx_feed.hpp"
@@ -286,4 +287,49 @@ TEST_CASE(
   REQUIRE(common.size() == 1);
   CHECK(common[0].find("key 'reference' is only valid for kind") != std::string::npos);
   CHECK(common[0].find("not ocx") != std::string::npos);
+}
+
+TEST_CASE(
+    "the OCX simulator answers market-stats with the documented string fields, "
+    "deterministically, and exposes its last answer",
+    "[ocx][reference][sim]") {
+  sim::SimConfig cfg = simtest::test_config(44, {"ocx"});
+  cfg.venue.rate = 50;
+  simtest::SimThread st(cfg);
+  const sim::Venue& v = *st.sim().venue("ocx");
+  config::Url url;
+  REQUIRE_FALSE(config::parse_url(st.sim().url("ocx", false), url));
+  feeds::RestEndpoint ep;
+  ep.scheme = "http";
+  ep.host = url.host;
+  ep.port = url.port;
+  const auto get = [&](const std::string& target) {
+    return feeds::https_get(ep, target, std::chrono::seconds(20));
+  };
+  CHECK_FALSE(sim::ocx_last_market_stats(v, 1).has_value());
+  const auto spec = sim::venue_symbols("ocx", 0)[1];  // ETH-PERP
+  for (std::uint64_t n = 1; n <= 6; ++n) {
+    INFO("reply " << n);
+    const auto r = get("/perps/market-stats?marketId=ETH-PERP");
+    REQUIRE(r.status == 200);
+    const auto want = sim::ocx_market_stats_values(spec, n);
+    CHECK(r.body == R"({"markPrice":")" + want.mark_price +
+                        R"(","change24hPct":"1.25","volume24hUsd":"1000000","openInterestUsd":")" +
+                        want.open_interest_usd + R"(","funding1hPct":")" + want.funding_1h_pct +
+                        R"("})");
+    const auto last = sim::ocx_last_market_stats(v, 1);
+    REQUIRE(last.has_value());
+    CHECK(last->reply == n);
+    CHECK(last->mark_price == want.mark_price);
+    CHECK(last->funding_1h_pct == want.funding_1h_pct);
+  }
+  // Exact decimals; the funding percent takes negative values too.
+  const auto first = sim::ocx_market_stats_values(spec, 1);
+  CHECK(first.mark_price == "3123.43");  // start 3123.45, tick 0.01, 2 ticks below
+  CHECK(first.open_interest_usd == "1234577.89");
+  CHECK(first.funding_1h_pct == "-0.0001");
+  CHECK(sim::ocx_market_stats_values(spec, 3).funding_1h_pct == "0.0001");
+  CHECK_FALSE(sim::ocx_last_market_stats(v, 0).has_value());  // BTC-PERP: never asked
+  CHECK(get("/perps/market-stats?marketId=NOPE-PERP").status == 404);
+  CHECK(get("/perps/market-stats").status == 404);
 }
