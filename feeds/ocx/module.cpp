@@ -26,6 +26,7 @@ struct OcxKeys {
   std::int64_t interval_ms = 100;
   bool check_markets = true;
   std::int64_t rest_check_interval_s = 0;  // 0: no REST drift check
+  std::int64_t reference_interval_s = 0;   // 0: no market-stats poll (reference data)
 };
 
 OcxKeys read_keys(config::TableReader& r, const config::VenueConfig& /*venue*/) {
@@ -38,6 +39,12 @@ OcxKeys read_keys(config::TableReader& r, const config::VenueConfig& /*venue*/) 
   // REST rate limit, so the check is off unless asked for.
   k.rest_check_interval_s =
       r.integer_in("rest_check_interval_s", 1, 3600).value_or(k.rest_check_interval_s);
+  // Reference data: one GET /perps/market-stats per market per interval,
+  // counted in the venue's REST limit like the drift check (0: off). No
+  // stream carries it, so the common `reference = true` has no period to
+  // map to: the interval is the switch.
+  k.reference_interval_s =
+      r.integer_in("reference_interval_s", 0, 3600).value_or(k.reference_interval_s);
   return k;
 }
 
@@ -85,6 +92,7 @@ OcxOptions options_from(const OcxKeys& k, const FeedContext& ctx) {
   o.max_event_bytes = ctx.venue.max_frame_bytes;
   if (ctx.credentials.use != Credentials::Use::none) o.api_key = ctx.credentials.api_key;
   o.rest_check_interval_ns = k.rest_check_interval_s * 1'000'000'000;
+  o.reference_interval_ns = k.reference_interval_s * 1'000'000'000;
   // The top levels compared: at most 10, never beyond what the stream carries.
   o.rest_check_depth = std::min<std::size_t>(10, o.depth);
   return o;
@@ -98,14 +106,16 @@ std::unique_ptr<MessageParser> make_parser(const config::VenueConfig& venue) {
 std::unique_ptr<FrameHandler> make_feed(const FeedContext& ctx) {
   const OcxKeys k = read_own_keys(ctx.venue, read_keys);
   if (k.check_markets) (void)apply_decimals(ctx.books, check_markets(ctx.venue, ctx.rest));
-  // The drift check's GETs run on their own channel, off the venue thread.
+  // The drift check's and the market-stats GETs run on their own channel,
+  // off the venue thread.
   std::unique_ptr<RestChannel> rest;
-  if (k.rest_check_interval_s > 0) rest = ctx.rest.channel(gateway(ctx.venue), kRestTimeout);
+  if (k.rest_check_interval_s > 0 || k.reference_interval_s > 0)
+    rest = ctx.rest.channel(gateway(ctx.venue), kRestTimeout);
   return std::make_unique<OcxHandler>(ctx.books, options_from(k, ctx), std::move(rest));
 }
 
-constexpr std::array<std::string_view, 3> kKeys = {"interval_ms", "check_markets",
-                                                   "rest_check_interval_s"};
+constexpr std::array<std::string_view, 4> kKeys = {"interval_ms", "check_markets",
+                                                   "rest_check_interval_s", "reference_interval_s"};
 
 }  // namespace
 
@@ -116,7 +126,8 @@ constexpr std::array<std::string_view, 3> kKeys = {"interval_ms", "check_markets
 // Rate limits (README "Reconnect storms"): ocx-api.txt and the streaming
 // pages state none, so conservative choices: 60 connection attempts per
 // minute for all the venue's streams together (one per market plus the user
-// stream) and 60 REST calls per minute (/perps/markets, drift checks).
+// stream) and 60 REST calls per minute (/perps/markets, drift checks,
+// market-stats polls).
 extern const VenueModule kModule = {
     .rules = {.kind = "ocx",
               .secure_scheme = "https",

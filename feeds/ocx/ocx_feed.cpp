@@ -73,6 +73,13 @@ OcxFeed::OcxFeed(VenueBooks& books, OcxOptions options, RestOutbox* rest)
     rest_targets_.push_back("/perps/orderbook/" + url_encode(books_.symbol(i)) +
                             "?depth=" + std::to_string(opt_.rest_check_depth));
   }
+  if (rest_ != nullptr && opt_.reference_interval_ns > 0) {
+    for (std::uint32_t i = 0; i < books_.size(); ++i) {
+      stats_targets_.push_back("/perps/market-stats?marketId=" + url_encode(books_.symbol(i)));
+    }
+    stats_due_ns_.assign(books_.size(), 0);  // the first poll on the first tick
+    stats_out_.assign(books_.size(), 0);
+  }
 }
 
 std::vector<std::string> OcxFeed::stream_targets() const {
@@ -173,7 +180,53 @@ FeedAction OcxFeed::on_stream_timer(std::size_t stream, std::int64_t /*now_mono_
 FeedAction OcxFeed::on_timer(std::int64_t now_mono_ns) noexcept {
   seq_.on_timer(now_mono_ns);
   request_rest_checks(now_mono_ns);
+  request_stats(now_mono_ns);
   return FeedAction::none;
+}
+
+// ---- reference data: GET /perps/market-stats ----------------------------------
+
+void OcxFeed::request_stats(std::int64_t now_mono_ns) noexcept {
+  for (std::uint32_t i = 0; i < stats_targets_.size(); ++i) {
+    if (stats_out_[i] != 0 || now_mono_ns < stats_due_ns_[i]) continue;
+    stats_due_ns_[i] = now_mono_ns + opt_.reference_interval_ns;
+    bool queued = false;
+    try {
+      queued = rest_->get(stats_targets_[i], kTagStats | i);
+    } catch (...) {  // the worker's queue could not allocate: the next interval retries
+    }
+    if (queued) {
+      stats_out_[i] = 1;
+      ++c_.stats_requests;
+    } else {
+      ++c_.stats_failures;
+    }
+  }
+}
+
+// The reply has no timestamp (ocx-api.txt): its exchange time is our receive
+// time. A reply naming another market (marketId is undocumented there, but
+// checked when present) is refused.
+void OcxFeed::on_stats_reply(std::uint32_t i, int http_status, const char* data, std::size_t len,
+                             std::size_t capacity, std::int64_t recv_realtime_ns) noexcept {
+  stats_out_[i] = 0;
+  MarketStats s;
+  if (http_status != 200 || parser_.parse_market_stats(data, len, capacity, s) != ParseStatus::ok ||
+      (!s.market.empty() && s.market != books_.symbol(i))) {
+    ++c_.stats_failures;
+    if (http_status == 200) bump(books_.counters().malformed);
+    return;
+  }
+  ReferenceText text;  // no index, no next funding time
+  text.mark_price = s.mark_price;
+  text.funding_rate = s.funding_1h_pct;
+  text.funding_rate_exp_shift = -2;          // a percent
+  text.open_interest = s.open_interest_usd;  // USD notional
+  if (books_.reference(i, text, recv_realtime_ns, recv_realtime_ns) == ReferenceResult::ok) {
+    ++c_.stats_published;
+  } else {
+    ++c_.stats_failures;
+  }
 }
 
 // ---- the REST drift check -----------------------------------------------------
@@ -197,8 +250,16 @@ void OcxFeed::request_rest_checks(std::int64_t now_mono_ns) noexcept {
 }
 
 void OcxFeed::on_rest_reply(std::uint64_t tag, int http_status, const char* data, std::size_t len,
-                            std::size_t capacity, std::int64_t /*recv_realtime_ns*/,
+                            std::size_t capacity, std::int64_t recv_realtime_ns,
                             std::int64_t recv_mono_ns) noexcept {
+  if ((tag & kTagStats) != 0) {
+    const std::uint64_t i = tag & ~kTagStats;
+    if (i < stats_out_.size()) {
+      on_stats_reply(static_cast<std::uint32_t>(i), http_status, data, len, capacity,
+                     recv_realtime_ns);
+    }
+    return;
+  }
   if (tag >= books_.size()) return;
   const auto i = static_cast<std::uint32_t>(tag);
   Message m;

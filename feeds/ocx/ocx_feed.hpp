@@ -42,6 +42,17 @@
 // reconnects and re-snapshots), counted as a drift alarm (VenueCounters::
 // drift_alarms, /metrics) and logged as a notice.
 //
+// Reference data (reference_interval_ns > 0 and a REST outbox): no OCX stream
+// carries it, so every interval each market's GET /perps/market-stats?
+// marketId=M (ocx-api.txt "Market stats") is polled on the same REST channel
+// as the drift check, at most one outstanding per market, whatever the
+// book's state. markPrice -> mark price; openInterestUsd -> open interest,
+// in USD notional (not contracts: the slot's unit differs from venues that
+// count contracts); funding1hPct -> funding rate, a percent, so published
+// with funding_rate_exp_shift -2 (a fraction per hour). The reply carries no
+// timestamp: the exchange time is our receive time of the reply. No index
+// price and no next funding time are published (OCX documents neither).
+//
 // Threading: the venue thread only; the event path never allocates or throws.
 #include <cstdint>
 #include <memory>
@@ -72,7 +83,8 @@ struct OcxOptions {
   std::string api_key;                      // non-empty: the user stream (never logged)
   std::int64_t rest_check_interval_ns = 0;  // 0: no REST drift check
   std::int64_t rest_confirm_ns = 2'000'000'000;
-  std::size_t rest_check_depth = 10;  // levels per side compared
+  std::size_t rest_check_depth = 10;       // levels per side compared
+  std::int64_t reference_interval_ns = 0;  // 0: no GET /perps/market-stats poll
 };
 
 enum class FeedAction : std::uint8_t { none, reconnect };
@@ -111,6 +123,10 @@ struct OcxCounters {
   std::uint64_t rest_inconclusive = 0;  // replies not compared: the book moved meanwhile
   std::uint64_t rest_failures = 0;      // not queued, failed or unreadable replies
   std::uint64_t drift_alarms = 0;       // two mismatches in a row: the market resynced
+  // The market-stats poll (reference data).
+  std::uint64_t stats_requests = 0;   // GETs queued
+  std::uint64_t stats_published = 0;  // replies published as reference data
+  std::uint64_t stats_failures = 0;   // not queued, failed, unreadable or refused replies
 };
 
 class OcxFeed final : public SnapshotSource {
@@ -137,7 +153,8 @@ class OcxFeed final : public SnapshotSource {
       std::size_t stream) const;
   void on_stream_refused(std::size_t stream, unsigned http_status) noexcept;
 
-  // A GET /perps/orderbook reply of the drift check (tag: the market).
+  // A REST reply: the drift check's GET /perps/orderbook (tag: the market)
+  // or a market-stats GET (tag: kTagStats | the market).
   void on_rest_reply(std::uint64_t tag, int http_status, const char* data, std::size_t len,
                      std::size_t capacity, std::int64_t recv_realtime_ns,
                      std::int64_t recv_mono_ns) noexcept;
@@ -146,6 +163,8 @@ class OcxFeed final : public SnapshotSource {
   void request_snapshot(std::uint32_t i, std::int64_t now_mono_ns, int attempt) override;
 
   [[nodiscard]] const OcxCounters& ocx_counters() const noexcept { return c_; }
+
+  static constexpr std::uint64_t kTagStats = std::uint64_t{1} << 32U;
 
  private:
   void on_book(std::uint32_t i, const Message& m, std::int64_t recv_ns,
@@ -161,6 +180,9 @@ class OcxFeed final : public SnapshotSource {
   void on_user_message(const UserMessage& m, std::int64_t recv_ns) noexcept;
   void request_rest_checks(std::int64_t now_mono_ns) noexcept;
   void on_drift(std::uint32_t i, std::int64_t mono_ns) noexcept;
+  void request_stats(std::int64_t now_mono_ns) noexcept;
+  void on_stats_reply(std::uint32_t i, int http_status, const char* data, std::size_t len,
+                      std::size_t capacity, std::int64_t recv_realtime_ns) noexcept;
 
   VenueBooks& books_;
   OcxOptions opt_;
@@ -168,13 +190,16 @@ class OcxFeed final : public SnapshotSource {
   Parser parser_;
   Sequencer seq_;
   RestBookCheck check_;
-  std::vector<std::string> rest_targets_;  // per market: its GET /perps/orderbook target
-  std::vector<std::uint8_t> restart_;      // per market: reconnect its stream
-  std::vector<std::uint8_t> down_;         // per market: a non-retryable error, never reconnected
-  std::vector<std::uint8_t> open_;         // per market: its stream is connected
-  std::vector<std::uint8_t> ever_open_;    // per market: its stream was open before
-  bool user_down_ = false;                 // the user stream's key was refused
-  std::int64_t user_seq_ = -1;             // the user stream's last eventSeq (-1: none yet)
+  std::vector<std::string> rest_targets_;   // per market: its GET /perps/orderbook target
+  std::vector<std::string> stats_targets_;  // per market: its GET /perps/market-stats target
+  std::vector<std::int64_t> stats_due_ns_;  // per market: the next poll (mono)
+  std::vector<std::uint8_t> stats_out_;     // per market: a poll is outstanding
+  std::vector<std::uint8_t> restart_;       // per market: reconnect its stream
+  std::vector<std::uint8_t> down_;          // per market: a non-retryable error, never reconnected
+  std::vector<std::uint8_t> open_;          // per market: its stream is connected
+  std::vector<std::uint8_t> ever_open_;     // per market: its stream was open before
+  bool user_down_ = false;                  // the user stream's key was refused
+  std::int64_t user_seq_ = -1;              // the user stream's last eventSeq (-1: none yet)
   OcxCounters c_;
 };
 

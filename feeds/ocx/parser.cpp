@@ -237,6 +237,38 @@ ParseStatus Parser::parse_rest_book(const char* data, std::size_t len, std::size
   return ParseStatus::ok;
 }
 
+ParseStatus Parser::parse_market_stats(const char* data, std::size_t len, std::size_t capacity,
+                                       MarketStats& out) noexcept {
+  out = MarketStats{};
+  od::document doc;
+  od::object obj;
+  if (!json::top_object(json_->parser, data, len, capacity, doc, obj)) {
+    return ParseStatus::malformed;
+  }
+  for (auto f : obj) {
+    std::string_view k;
+    od::value v;
+    if (!json::key(f, k) || f.value().get(v) != simdjson::SUCCESS) return ParseStatus::malformed;
+    // Every field is documented as a string: a number, null or anything
+    // else is malformed, never read as a value.
+    bool ok = true;
+    if (k == "markPrice") {
+      ok = json::string(v, out.mark_price);
+    } else if (k == "openInterestUsd") {
+      ok = json::string(v, out.open_interest_usd);
+    } else if (k == "funding1hPct") {
+      ok = json::string(v, out.funding_1h_pct);
+    } else if (k == "marketId") {
+      ok = json::string(v, out.market);
+    }
+    if (!ok) return ParseStatus::malformed;
+  }
+  if (out.mark_price.empty() && out.open_interest_usd.empty() && out.funding_1h_pct.empty()) {
+    return ParseStatus::malformed;
+  }
+  return ParseStatus::ok;
+}
+
 namespace {
 
 // One position object; false on a wrong type or a missing marketId or size.

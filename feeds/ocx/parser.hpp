@@ -99,6 +99,19 @@ struct UserMessage {
   bool retryable = false;
 };
 
+// ---- GET /perps/market-stats?marketId=M (ocx-api.txt "Market stats") -------
+// A bare object of decimal strings: markPrice, change24hPct, volume24hUsd,
+// openInterestUsd, funding1hPct ("Current 1h funding rate as a percent").
+// No timestamp, no index, no next funding time. The fields we publish as the
+// venue's text (empty: not in the reply); marketId is not documented in the
+// reply but taken when present so a reply for another market is noticed.
+struct MarketStats {
+  std::string_view market;             // marketId (undocumented; empty when absent)
+  std::string_view mark_price;         // markPrice
+  std::string_view open_interest_usd;  // openInterestUsd: USD notional, not contracts
+  std::string_view funding_1h_pct;     // funding1hPct: a percent (0.01 means 0.0001)
+};
+
 // The user kind an event name stands for (`message`: none, see the envelope).
 [[nodiscard]] UserKind user_kind_of(std::string_view event_name) noexcept;
 
@@ -120,6 +133,11 @@ class Parser {
   // (no sequence): kind snapshot with its levels; malformed without both sides.
   [[nodiscard]] ParseStatus parse_rest_book(const char* data, std::size_t len, std::size_t capacity,
                                             Message& out) noexcept;
+  // A GET /perps/market-stats reply (same padding rule). malformed: not a
+  // JSON object, a field we publish (or marketId) that is not a string, or
+  // none of markPrice, openInterestUsd and funding1hPct present.
+  [[nodiscard]] ParseStatus parse_market_stats(const char* data, std::size_t len,
+                                               std::size_t capacity, MarketStats& out) noexcept;
   // One event of the user stream (same padding rule). malformed: not JSON,
   // wrong types, a position or fill without its required fields, an unknown
   // side, a position or fill event without any.

@@ -35,6 +35,7 @@ OxfunKeys read_keys(config::TableReader& r, const config::VenueConfig& /*venue*/
   read_extra_channels(r, k);
   k.depth_check = r.boolean("depth_check").value_or(false);
   k.positions = r.boolean("positions").value_or(false);
+  k.reference = r.boolean("reference").value_or(false);
   if (auto j = r.string("seqnum_jumps")) {
     if (*j == "break" || *j == "count") {
       k.jumps_break = *j == "break";
@@ -68,6 +69,7 @@ OxfunOptions options_from(const OxfunKeys& k, const FeedContext& ctx) {
   o.bbo = k.bbo;
   o.positions = k.positions;
   o.depth_check = k.depth_check;
+  o.reference = k.reference;
   o.jumps = k.jumps_break ? JumpPolicy::break_chain : JumpPolicy::count;
   o.request_interval_ns = k.request_interval_ms * 1'000'000;
   o.args_per_frame = static_cast<std::size_t>(k.args_per_frame);
@@ -93,9 +95,9 @@ std::unique_ptr<FrameHandler> make_feed(const FeedContext& ctx) {
   return std::make_unique<FeedHandler<OxfunFeed>>(ctx.books, ctx.out, options_from(k, ctx));
 }
 
-constexpr std::array<std::string_view, 7> kKeys = {
-    "extra_channels",      "positions",      "depth_check",        "seqnum_jumps",
-    "request_interval_ms", "args_per_frame", "greeting_timeout_ms"};
+constexpr std::array<std::string_view, 8> kKeys = {
+    "extra_channels", "positions",           "depth_check",    "seqnum_jumps",
+    "reference",      "request_interval_ms", "args_per_frame", "greeting_timeout_ms"};
 
 }  // namespace
 

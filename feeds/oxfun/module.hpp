@@ -16,6 +16,7 @@ struct OxfunKeys {
   bool bbo = false;          // ... "bestBidAsk": bestBidAsk:<market> to the event ring
   bool positions = false;    // position:all after login (needs api_key and api_secret)
   bool depth_check = false;  // compare the book with the venue's full `depth` push
+  bool reference = false;    // ticker:<market> -> reference slots (mark, index, open interest)
   bool jumps_break = true;   // seqnum_jumps = "break" (default) | "count"
   std::int64_t request_interval_ms = 1000;  // request pacing ("1 per second", PROTOCOLS §4.3)
   std::int64_t args_per_frame = 20;

@@ -106,6 +106,7 @@ void OxfunFeed::start_requests(std::int64_t now_mono_ns) {
     if (opt_.trades) args.push_back({"trade:" + m, ii});
     if (opt_.bbo) args.push_back({"bestBidAsk:" + m, ii});
     if (opt_.depth_check) args.push_back({"depth:" + m, ii});
+    if (opt_.reference) args.push_back({"ticker:" + m, ii});
     seq_.awaiting(i, now_mono_ns);  // the subscription brings the partial
   }
   subscribe(std::move(args));
@@ -355,6 +356,28 @@ void OxfunFeed::on_events(const Message& m, std::int64_t recv_ns) noexcept {
   }
 }
 
+// Ticker items (docs.ox.fun "Ticker"): one per market, or several in one
+// frame. lastMarkPrice is the previous reading and is not published.
+void OxfunFeed::on_tickers(const Message& m, std::int64_t recv_ns) noexcept {
+  for (const TickerText& t : m.tickers) {
+    const int i = books_.find(t.market);
+    if (i < 0) {
+      ++c_.tickers_unknown;
+      continue;
+    }
+    ReferenceText text;  // no funding on the websocket: not carried
+    text.mark_price = t.mark_price;
+    text.index_price = t.index_price;
+    text.open_interest = t.open_interest;
+    if (books_.reference(static_cast<std::uint32_t>(i), text, ms_to_ns(t.ts_ms), recv_ns) ==
+        ReferenceResult::ok) {
+      ++c_.tickers;
+    } else {
+      ++c_.tickers_rejected;
+    }
+  }
+}
+
 FeedAction OxfunFeed::on_frame(const char* data, std::size_t len, std::size_t capacity,
                                std::int64_t recv_realtime_ns, std::int64_t recv_mono_ns) noexcept {
   VenueCounters& c = books_.counters();
@@ -397,6 +420,13 @@ FeedAction OxfunFeed::on_frame(const char* data, std::size_t len, std::size_t ca
     case MsgKind::trades:
     case MsgKind::positions:
       on_events(m, recv_realtime_ns);
+      return FeedAction::none;
+    case MsgKind::tickers:
+      if (!opt_.reference) {
+        bump(c.unexpected);  // never subscribed
+        return FeedAction::none;
+      }
+      on_tickers(m, recv_realtime_ns);
       return FeedAction::none;
     case MsgKind::greeting:
       ++c_.greetings;

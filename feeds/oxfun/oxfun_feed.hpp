@@ -39,6 +39,13 @@
 // Trades and bestBidAsk go to the event ring. Position pushes are parsed into
 // PositionFields and published through VenueBooks::position.
 //
+// Reference data (`reference`): `ticker:<market>` per configured market, in
+// the same paced, ledger-paired subscribe frames (a refused ticker is logged
+// and counted, never touches a book). Each ticker item publishes markPrice,
+// indexPrice and openInterest (contracts) through VenueBooks::reference at
+// the item's `timestamp`. No funding: OX.FUN has no funding channel on the
+// websocket (only REST /v3/funding/estimates), and this feed polls no REST.
+//
 // Transport-independent like WooFeed. Threading: the venue thread only; the
 // frame path never allocates or throws (requests are queued from the timer).
 #include <cstdint>
@@ -60,6 +67,7 @@ struct OxfunOptions {
   bool bbo = false;
   bool positions = false;    // position:all after a successful login
   bool depth_check = false;  // compare with the venue's full `depth` push
+  bool reference = false;    // ticker:<market>: mark, index, open interest
   JumpPolicy jumps = JumpPolicy::break_chain;
   // Login when both are set. The secret is only ever the HMAC key; this class never logs.
   std::string api_key;
@@ -112,6 +120,9 @@ struct OxfunCounters {
   // section; VenueBooks counts and logs the reason): nothing of them published.
   std::uint64_t positions_rejected = 0;
   std::uint64_t unknown_market = 0;
+  std::uint64_t tickers = 0;           // ticker items published as reference data
+  std::uint64_t tickers_rejected = 0;  // ... refused by VenueBooks::reference (counted there too)
+  std::uint64_t tickers_unknown = 0;   // ticker items of a market without a configured book
 };
 
 class OxfunFeed final : public SnapshotSource {
@@ -148,6 +159,7 @@ class OxfunFeed final : public SnapshotSource {
                std::int64_t mono_ns) noexcept;
   void check_depth(std::uint32_t i, const Message& m, std::int64_t mono_ns) noexcept;
   void on_events(const Message& m, std::int64_t recv_ns) noexcept;
+  void on_tickers(const Message& m, std::int64_t recv_ns) noexcept;
   void on_ack(const Message& m, std::int64_t mono_ns) noexcept;
   void on_refusal(const Message& m, std::int64_t mono_ns) noexcept;
   void on_login(bool ok, const Message& m, std::int64_t mono_ns) noexcept;

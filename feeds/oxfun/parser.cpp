@@ -7,15 +7,19 @@
 namespace wirebook::feeds::oxfun {
 namespace od = simdjson::ondemand;
 
-// One element of a `data` array: the union of the trade and position fields,
-// sorted into TradeText or PositionFields once the table is known (it may
-// come after `data`).
+// One element of a `data` array: the union of the trade, position and ticker
+// fields, sorted into TradeText, PositionFields or TickerText once the table
+// is known (it may come after `data`).
 struct Item {
-  std::string_view market;      // marketCode (trade) or instrumentId (position)
+  std::string_view market;      // marketCode (trade, ticker) or instrumentId (position)
   bool has_instrument = false;  // instrumentId seen
   std::string_view price, quantity, side, trade_id;
   std::string_view entry_price, pnl, liquidation_price, margin, leverage, currency;
-  std::int64_t ts_ms = 0;  // timestamp (trade) or lastUpdated (position)
+  std::string_view mark_price, index_price, open_interest;  // ticker
+  std::int64_t ts_ms = 0;  // timestamp (trade, ticker) or lastUpdated (position)
+  bool has_ts = false;
+  bool ts_string = false;       // the timestamp came as a string (ticker documents a string)
+  bool ticker_types_ok = true;  // markPrice, indexPrice, openInterest were strings
 };
 
 struct Parser::Json {
@@ -30,7 +34,8 @@ struct Parser::Scratch {
         asks(std::make_unique<LevelText[]>(max)),
         items(std::make_unique<Item[]>(max)),
         trades(std::make_unique<TradeText[]>(max)),
-        positions(std::make_unique<PositionFields[]>(max)) {}
+        positions(std::make_unique<PositionFields[]>(max)),
+        tickers(std::make_unique<TickerText[]>(max)) {}
   void reset() noexcept {
     n_bids = n_asks = n_items = 0;
     data_object = data_array = has_success = success = has_nonce = false;
@@ -43,6 +48,7 @@ struct Parser::Scratch {
   std::unique_ptr<Item[]> items;
   std::unique_ptr<TradeText[]> trades;
   std::unique_ptr<PositionFields[]> positions;
+  std::unique_ptr<TickerText[]> tickers;
   std::size_t n_bids = 0, n_asks = 0, n_items = 0;
   bool data_object = false, data_array = false;
   bool has_success = false, success = false, has_nonce = false, has_data_ts = false;
@@ -101,6 +107,14 @@ bool read_bool(od::value v, bool& out) noexcept {
   return s == "true" || s == "false";
 }
 
+// A ticker value: its text (a string's contents or a number's token), with
+// `types_ok` cleared when it is not a string.
+bool ticker_string(od::value v, std::string_view& out, bool& types_ok) noexcept {
+  const std::string_view tok = v.raw_json_token();
+  types_ok = types_ok && !tok.empty() && tok.front() == '"';
+  return json::number_text(v, out);
+}
+
 bool read_item_field(std::string_view k, od::value v, Item& it) noexcept {
   if (k == "marketCode" || k == "instrumentId") {
     it.has_instrument = it.has_instrument || k == "instrumentId";
@@ -110,7 +124,17 @@ bool read_item_field(std::string_view k, od::value v, Item& it) noexcept {
   if (k == "quantity") return json::number_text(v, it.quantity);
   if (k == "side") return json::string(v, it.side);
   if (k == "tradeId") return text(v, it.trade_id);
-  if (k == "timestamp" || k == "lastUpdated") return json::int_value(v, it.ts_ms);
+  if (k == "timestamp" || k == "lastUpdated") {
+    const std::string_view tok = v.raw_json_token();
+    it.ts_string = !tok.empty() && tok.front() == '"';
+    it.has_ts = json::int_value(v, it.ts_ms);
+    return it.has_ts;
+  }
+  // Ticker (docs.ox.fun "Ticker": every field a STRING). The type is checked
+  // once the table is known: a number here is malformed for a ticker only.
+  if (k == "markPrice") return ticker_string(v, it.mark_price, it.ticker_types_ok);
+  if (k == "indexPrice") return ticker_string(v, it.index_price, it.ticker_types_ok);
+  if (k == "openInterest") return ticker_string(v, it.open_interest, it.ticker_types_ok);
   if (k == "entryPrice") return json::number_text(v, it.entry_price);
   if (k == "positionPnl") return json::number_text(v, it.pnl);
   if (k == "estLiquidationPrice") return json::number_text(v, it.liquidation_price);
@@ -328,7 +352,27 @@ ParseStatus Parser::classify_table(Message& out) noexcept {
     out.kind = MsgKind::positions;
     return ParseStatus::ok;
   }
+  if (t == "ticker") return classify_tickers(out);
   out.kind = MsgKind::other;
+  return ParseStatus::ok;
+}
+
+// A ticker item needs its marketCode and its timestamp, and every reference
+// field it carries as a string (docs.ox.fun "Ticker"); anything else makes
+// the whole frame malformed, so nothing of it is published.
+ParseStatus Parser::classify_tickers(Message& out) noexcept {
+  Scratch& s = *s_;
+  if (!s.data_array) return ParseStatus::malformed;
+  for (std::size_t k = 0; k < s.n_items; ++k) {
+    const Item& it = s.items[k];
+    if (it.has_instrument || it.market.empty() || !it.has_ts || !it.ts_string ||
+        !it.ticker_types_ok) {
+      return ParseStatus::malformed;
+    }
+    s.tickers[k] = TickerText{it.market, it.mark_price, it.index_price, it.open_interest, it.ts_ms};
+  }
+  out.tickers = {s.tickers.get(), s.n_items};
+  out.kind = MsgKind::tickers;
   return ParseStatus::ok;
 }
 

@@ -5,7 +5,7 @@
 //
 // Field order on the wire is not relied upon: one pass over the top-level
 // object collects every field (and `data`, an object for books and
-// bestBidAsk, an array for trade and position), and the kind is decided
+// bestBidAsk, an array for trade, position and ticker), and the kind is decided
 // afterwards from `table` / `event` / `success` / `nonce`. Prices and sizes
 // are JSON numbers on the book channels and strings on trade and position;
 // either way their text is kept as written so it converts exactly, never
@@ -34,6 +34,7 @@ enum class MsgKind : std::uint8_t {
   best_bid_ask,     // table bestBidAsk
   trades,           // table trade, data is an array
   positions,        // table position, data is an array (oxfun-ws-position.txt)
+  tickers,          // table ticker, data is an array (one item per market, or many for ticker:all)
   subscribe_ack,    // event subscribe, success true (channel set)
   unsubscribe_ack,  // event unsubscribe, success true
   login_ack,        // event login, success true
@@ -74,6 +75,17 @@ struct PositionFields {
   std::int64_t last_updated_ms = 0;    // lastUpdated
 };
 
+// One market of a `ticker` push (docs.ox.fun "Ticker"): the reference fields
+// as the venue's decimal strings (empty: the item does not carry it).
+// lastMarkPrice (the previous mark) and the 24h statistics are not kept.
+struct TickerText {
+  std::string_view market;         // marketCode
+  std::string_view mark_price;     // markPrice
+  std::string_view index_price;    // indexPrice
+  std::string_view open_interest;  // openInterest ("Open interest in Contracts")
+  std::int64_t ts_ms = 0;          // timestamp (a string of ms on the wire)
+};
+
 struct Message {
   MsgKind kind = MsgKind::other;
   std::string_view table;
@@ -98,6 +110,7 @@ struct Message {
   LevelText best_ask;
   std::span<const TradeText> trades;
   std::span<const PositionFields> positions;
+  std::span<const TickerText> tickers;
 };
 
 class Parser {
@@ -118,6 +131,7 @@ class Parser {
   struct Scratch;  // per-frame arrays the Message's spans point into
   [[nodiscard]] ParseStatus classify(Message& out) noexcept;
   [[nodiscard]] ParseStatus classify_table(Message& out) noexcept;
+  [[nodiscard]] ParseStatus classify_tickers(Message& out) noexcept;
 
   std::unique_ptr<Json> json_;
   std::unique_ptr<Scratch> s_;

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "book/decimal.hpp"
 #include "feeds/ocx/markets.hpp"
 #include "feeds/ocx/ocx_feed.hpp"
 #include "ocx_test_util.hpp"
@@ -213,4 +214,123 @@ TEST_CASE("GET /perps/markets decimals become the books' starting exponents", "[
   const auto other = parse_markets(R"([{"id":"BTC-PERP","priceDecimals":1,"sizeDecimals":1}])");
   CHECK(apply_decimals(books, other.markets) == 0);
   CHECK(books.px_exp(0) == -2);
+}
+
+// ---- reference data: GET /perps/market-stats ---------------------------------
+
+namespace {
+
+struct StatsRig {
+  explicit StatsRig(std::int64_t interval_ns = 10 * kSec, std::int64_t check_ns = 0)
+      : books({{"BTC-PERP", -1, -2}, {"ETH-PERP", -2, -2}}, 1000, 256, nullptr),
+        feed(books, options(interval_ns, check_ns), &rest) {}
+  static OcxOptions options(std::int64_t interval_ns, std::int64_t check_ns) {
+    OcxOptions o;
+    o.reference_interval_ns = interval_ns;
+    o.rest_check_interval_ns = check_ns;
+    return o;
+  }
+  void tick(std::int64_t dt) { (void)feed.on_timer(now += dt); }
+  void reply(std::uint64_t tag, const std::string& body, int status = 200) {
+    const Frame f(body);
+    feed.on_rest_reply(tag, status, f.data(), f.len, f.capacity(), kRecv, now);
+  }
+  static constexpr std::int64_t kRecv = 1'765'000'000'123'456'789;
+  std::int64_t now = 1 * kSec;
+  RecordingRest rest;
+  VenueBooks books;
+  OcxFeed feed;
+};
+
+std::string ref_text(const wirebook::shm::Reference& r, wirebook::shm::ReferenceField f) {
+  if (!r.has(f)) return "unknown";
+  char buf[wirebook::book::kMaxDecimalText];
+  return {buf, wirebook::book::format_decimal(r.raw(f), r.exponent(f), buf, sizeof buf)};
+}
+
+constexpr std::uint64_t kStats = OcxFeed::kTagStats;
+
+}  // namespace
+
+TEST_CASE("market-stats is polled per market every interval, one outstanding at a time",
+          "[ocx][reference]") {
+  StatsRig r;
+  r.tick(1);  // the first poll goes at once, whatever the books' state
+  REQUIRE(r.rest.requests.size() == 2);
+  CHECK(r.rest.requests[0].first == "/perps/market-stats?marketId=BTC-PERP");
+  CHECK(r.rest.requests[0].second == (kStats | 0U));
+  CHECK(r.rest.requests[1].first == "/perps/market-stats?marketId=ETH-PERP");
+  CHECK(r.rest.requests[1].second == (kStats | 1U));
+  r.tick(30 * kSec);
+  CHECK(r.rest.requests.size() == 2);  // both still outstanding
+  r.reply(kStats | 0U, R"({"markPrice":"68210.5","openInterestUsd":"1","funding1hPct":"0"})");
+  r.tick(1);
+  REQUIRE(r.rest.requests.size() == 3);  // BTC's interval has passed; ETH still out
+  CHECK(r.rest.requests[2].second == (kStats | 0U));
+  r.reply(kStats | 0U, R"({"markPrice":"68210.5","openInterestUsd":"1","funding1hPct":"0"})");
+  r.tick(9 * kSec);
+  CHECK(r.rest.requests.size() == 3);  // not before its interval
+  r.tick(1 * kSec);
+  CHECK(r.rest.requests.size() == 4);
+  CHECK(r.feed.ocx_counters().stats_requests == 4);
+  CHECK(r.feed.ocx_counters().rest_checks == 0);  // no drift check asked for
+}
+
+TEST_CASE(
+    "a market-stats reply publishes mark, USD open interest and the funding percent "
+    "as a fraction at our receive time",
+    "[ocx][reference]") {
+  using wirebook::shm::ReferenceField;
+  StatsRig r;
+  r.tick(1);
+  r.reply(kStats | 1U, R"({"markPrice":"3123.45","change24hPct":"-1.25","volume24hUsd":"1000000",)"
+                       R"("openInterestUsd":"48211003.25","funding1hPct":"0.0012"})");
+  CHECK(r.feed.ocx_counters().stats_published == 1);
+  CHECK(r.books.counters().references.load() == 1);
+  const auto& ref = r.books.references().current(1);
+  CHECK(ref_text(ref, ReferenceField::mark_price) == "3123.45");
+  CHECK(ref_text(ref, ReferenceField::open_interest) == "48211003.25");  // USD notional
+  CHECK(ref_text(ref, ReferenceField::funding_rate) == "0.000012");      // 0.0012 %
+  CHECK_FALSE(ref.has(ReferenceField::index_price));
+  CHECK_FALSE(ref.has(ReferenceField::next_funding_time));
+  CHECK(ref.ts_exchange_ns == StatsRig::kRecv);  // the reply has no timestamp
+  CHECK(r.books.references().current(0).known == 0);
+  // A negative rate stays exact.
+  r.reply(kStats | 0U, R"({"markPrice":"68210.5","funding1hPct":"-0.0003"})");
+  CHECK(ref_text(r.books.references().current(0), ReferenceField::funding_rate) == "-0.000003");
+}
+
+TEST_CASE("failed, unreadable or foreign market-stats replies publish nothing",
+          "[ocx][reference]") {
+  using wirebook::shm::ReferenceField;
+  StatsRig r(10 * kSec);
+  r.tick(1);
+  r.reply(kStats | 0U, R"({"markPrice":"1"})", 500);
+  r.tick(10 * kSec);
+  r.reply(kStats | 0U, R"({"markPrice":1})");  // a number where a string is documented
+  r.tick(10 * kSec);
+  r.reply(kStats | 0U, R"({"markPrice":"1","marketId":"ETH-PERP"})");  // another market's
+  r.tick(10 * kSec);
+  r.reply(kStats | 0U, R"({"markPrice":"1x"})");  // no exact decimal: VenueBooks refuses it
+  r.rest.accept = false;
+  r.tick(10 * kSec);
+  CHECK(r.feed.ocx_counters().stats_failures == 5);
+  CHECK(r.feed.ocx_counters().stats_published == 0);
+  CHECK(r.books.counters().references.load() == 0);
+  CHECK(r.books.references().current(0).known == 0);
+  r.rest.accept = true;
+  r.tick(10 * kSec);
+  r.reply(kStats | 0U, R"({"markPrice":"2"})");
+  CHECK(ref_text(r.books.references().current(0), ReferenceField::mark_price) == "2");
+  // Tags of no market are ignored.
+  r.reply(kStats | 9U, R"({"markPrice":"3"})");
+  CHECK(r.feed.ocx_counters().stats_published == 1);
+}
+
+TEST_CASE("without reference_interval nothing is polled; the drift check keeps its tags",
+          "[ocx][reference]") {
+  StatsRig off(0, 10 * kSec);
+  for (int k = 1; k < 10; ++k) off.tick(100 * kSec);
+  CHECK(off.rest.requests.empty());  // no book LIVE, no stats asked
+  CHECK(off.feed.ocx_counters().stats_requests == 0);
 }

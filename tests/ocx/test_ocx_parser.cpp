@@ -116,3 +116,59 @@ TEST_CASE("more levels than the parser was sized for is its own status", "[ocx][
   Frame f(envelope("snapshot", 1, "1:1,2:2,3:3", ""));
   CHECK(parser.parse("snapshot", f.data(), f.len, f.capacity(), m) == ParseStatus::too_many_levels);
 }
+
+// ---- GET /perps/market-stats (ocx-api.txt "Market stats") -------------------
+
+namespace {
+
+// The documented fields (no example body is documented: these are its
+// field names and types, every one a string).
+const std::string kStats =
+    R"({"markPrice":"68210.5","change24hPct":"-1.25","volume24hUsd":"152340000.5",)"
+    R"("openInterestUsd":"48211003.25","funding1hPct":"0.0012"})";
+
+ParseStatus stats(const std::string& body, MarketStats& out) {
+  static Parser parser{64, 1 << 20};
+  const Frame f(body);
+  const ParseStatus st = parser.parse_market_stats(f.data(), f.len, f.capacity(), out);
+  return st;
+}
+
+}  // namespace
+
+TEST_CASE("a market-stats reply gives mark, USD open interest and the 1h funding percent",
+          "[ocx][parser][reference]") {
+  Parser parser{64, 1 << 20};
+  const Frame f(kStats);
+  MarketStats s;
+  REQUIRE(parser.parse_market_stats(f.data(), f.len, f.capacity(), s) == ParseStatus::ok);
+  CHECK(s.mark_price == "68210.5");
+  CHECK(s.open_interest_usd == "48211003.25");
+  CHECK(s.funding_1h_pct == "0.0012");
+  CHECK(s.market.empty());  // not in the documented reply
+  const Frame partial(R"({"markPrice":"1.5","marketId":"BTC-PERP"})");
+  REQUIRE(parser.parse_market_stats(partial.data(), partial.len, partial.capacity(), s) ==
+          ParseStatus::ok);
+  CHECK(s.market == "BTC-PERP");
+  CHECK(s.funding_1h_pct.empty());  // not carried
+}
+
+TEST_CASE("a market-stats reply with a wrong type or nothing to publish is malformed",
+          "[ocx][parser][reference]") {
+  MarketStats s;
+  for (const std::string body : {
+           R"({"markPrice":68210.5,"openInterestUsd":"1","funding1hPct":"0"})",
+           R"({"markPrice":"1","openInterestUsd":null,"funding1hPct":"0"})",
+           R"({"markPrice":"1","openInterestUsd":"1","funding1hPct":0.0012})",
+           R"({"markPrice":"1","funding1hPct":{"v":"0"}})",
+           R"({"markPrice":"1","marketId":7})",
+           R"({"change24hPct":"1","volume24hUsd":"2"})",
+           R"([{"markPrice":"1"}])",
+           R"("68210.5")",
+           R"({"markPrice":"1")",
+           "not json",
+       }) {
+    INFO(body);
+    CHECK(stats(body, s) == ParseStatus::malformed);
+  }
+}

@@ -392,3 +392,111 @@ TEST_CASE("positions reach the shared-memory positions section exactly; a bad on
   REQUIRE(reader.read_position(slot, p) == shm::ReadResult::ok);
   CHECK(position_text(p, PositionField::quantity) == "50.54");
 }
+
+// ---- reference data: ticker:<market> ----------------------------------------
+
+namespace {
+
+OxfunOptions reference_options() {
+  OxfunOptions o = fast_options();
+  o.depth_check = false;
+  o.reference = true;
+  return o;
+}
+
+std::string ticker(const char* market, const char* mark, const char* index, const char* oi,
+                   const char* ts = "1700000000123") {
+  return std::string(R"({"table":"ticker","data":[{"marketCode":")") + market +
+         R"(","timestamp":")" + ts + R"(","markPrice":")" + mark +
+         R"(","lastMarkPrice":"1","indexPrice":")" + index + R"(","openInterest":")" + oi +
+         R"("}]})";
+}
+
+std::string ref_text(const wirebook::shm::Reference& r, wirebook::shm::ReferenceField f) {
+  if (!r.has(f)) return "unknown";
+  char buf[wirebook::book::kMaxDecimalText];
+  return {buf, wirebook::book::format_decimal(r.raw(f), r.exponent(f), buf, sizeof buf)};
+}
+
+}  // namespace
+
+TEST_CASE("with reference on, ticker:<market> rides in the paced subscribe frames",
+          "[oxfun][feed][reference]") {
+  Rig r(reference_options());
+  REQUIRE(r.out.sent.size() == 1);
+  CHECK(
+      r.out.sent[0] ==
+      R"({"op":"subscribe","tag":"s1","args":["depthUpdate:BTC-USD-SWAP-LIN","ticker:BTC-USD-SWAP-LIN","depthUpdate:ETH-USD-SWAP-LIN","ticker:ETH-USD-SWAP-LIN"]})");
+  Rig off;  // the default: no ticker
+  CHECK(off.out.count("ticker:") == 0);
+}
+
+TEST_CASE("ticker items publish mark, index and open interest into their book's slot",
+          "[oxfun][feed][reference]") {
+  using wirebook::shm::ReferenceField;
+  Rig r(reference_options());
+  r.frame(ticker(kB, "1650.25", "1650.1", "9876.5"));
+  CHECK(r.feed.oxfun_counters().tickers == 1);
+  CHECK(r.books.counters().references.load() == 1);
+  const auto& ref = r.books.references().current(1);
+  CHECK(ref_text(ref, ReferenceField::mark_price) == "1650.25");
+  CHECK(ref_text(ref, ReferenceField::index_price) == "1650.1");
+  CHECK(ref_text(ref, ReferenceField::open_interest) == "9876.5");
+  CHECK_FALSE(ref.has(ReferenceField::funding_rate));  // no funding on the websocket
+  CHECK_FALSE(ref.has(ReferenceField::next_funding_time));
+  CHECK(ref.ts_exchange_ns == 1'700'000'000'123'000'000);
+  CHECK(r.books.references().current(0).known == 0);
+  // Two markets in one frame, one of them not configured: counted, dropped.
+  r.frame(
+      R"({"table":"ticker","data":[{"marketCode":"SOL-USD-SWAP-LIN","timestamp":"5","markPrice":"1"},)"
+      R"({"marketCode":"BTC-USD-SWAP-LIN","timestamp":"6","markPrice":"19000.5"}]})");
+  CHECK(r.feed.oxfun_counters().tickers == 2);
+  CHECK(r.feed.oxfun_counters().tickers_unknown == 1);
+  CHECK(ref_text(r.books.references().current(0), ReferenceField::mark_price) == "19000.5");
+  CHECK(ref_text(r.books.references().current(0), ReferenceField::index_price) == "unknown");
+}
+
+TEST_CASE("a ticker that is not an exact decimal or not well typed publishes nothing",
+          "[oxfun][feed][reference]") {
+  using wirebook::shm::ReferenceField;
+  Rig r(reference_options());
+  r.frame(ticker(kA, "19000", "18999", "5"));
+  r.frame(ticker(kA, "19001", "1x", "6"));  // the index is no number: the whole update refused
+  CHECK(r.feed.oxfun_counters().tickers_rejected == 1);
+  CHECK(r.books.counters().malformed.load() == 1);
+  r.frame(
+      R"({"table":"ticker","data":[{"marketCode":"BTC-USD-SWAP-LIN","timestamp":"7","markPrice":19002}]})");
+  CHECK(r.books.counters().malformed.load() == 2);  // a number where a string is documented
+  const auto& ref = r.books.references().current(0);
+  CHECK(ref_text(ref, ReferenceField::mark_price) == "19000");
+  CHECK(ref_text(ref, ReferenceField::open_interest) == "5");
+  CHECK(r.books.counters().references.load() == 1);
+  CHECK(r.feed.oxfun_counters().tickers == 1);
+}
+
+TEST_CASE("a refused ticker is logged and counted but leaves the books alone",
+          "[oxfun][feed][reference]") {
+  Rig r(reference_options());
+  r.frame(
+      R"({"success":true,"tag":"s1","event":"subscribe","channel":"depthUpdate:BTC-USD-SWAP-LIN"})");
+  r.frame(
+      R"({"success":true,"tag":"s1","event":"subscribe","channel":"depthUpdate:ETH-USD-SWAP-LIN"})");
+  r.frame(R"({"success":true,"tag":"s1","event":"subscribe","channel":"ticker:ETH-USD-SWAP-LIN"})");
+  r.frame(
+      R"({"event":"subscribe","success":false,"tag":"s1","message":"marketCode is invalid","code":"20015"})");
+  CHECK(r.feed.oxfun_counters().refused_subscriptions == 1);
+  CHECK(r.books.last_error() == "subscribe ticker:BTC-USD-SWAP-LIN: 20015 marketCode is invalid");
+  r.partial(kA, 100, "[[19000.0,1]]");
+  r.partial(kB, 200, "[[1650.0,1]]");
+  CHECK(r.books.status(0) == BookStatus::live);
+  CHECK(r.books.status(1) == BookStatus::live);
+}
+
+TEST_CASE("without reference a ticker frame is unexpected and publishes nothing",
+          "[oxfun][feed][reference]") {
+  Rig r;
+  r.frame(ticker(kA, "19000", "18999", "5"));
+  CHECK(r.books.counters().unexpected.load() == 1);
+  CHECK(r.books.counters().references.load() == 0);
+  CHECK(r.books.references().current(0).known == 0);
+}

@@ -222,3 +222,100 @@ TEST_CASE("exponent-form numbers keep their text", "[oxfun][parser]") {
   CHECK(p.m.asks[0].qty == "1E-8");
   CHECK(p.m.bids[0].qty == "0");
 }
+
+// ---- ticker (docs.ox.fun/api/websocket/subscriptions-public/ticker) ---------
+
+namespace {
+
+// The documented example, verbatim but for its trailing "..." (more markets).
+const std::string kTickerDoc = R"({
+    "table": "ticker",
+    "data": [
+        {
+            "last": "0",
+            "open24h": "2.80500000",
+            "high24h": "3.39600000",
+            "low24h": "2.53300000",
+            "volume24h": "0",
+            "currencyVolume24h": "0",
+            "openInterest": "0",
+            "marketCode": "1INCH-USDT",
+            "timestamp": "1622020931049",
+            "lastQty": "0",
+            "markPrice": "3.304",
+            "lastMarkPrice": "3.304",
+            "indexPrice": "3.304"
+        }
+    ]
+})";
+
+// One ticker item with `field` set to the raw JSON `value`.
+std::string ticker_with(const std::string& field, const std::string& value) {
+  std::string item =
+      R"({"marketCode":"OX-USDT","timestamp":"1622020931049","markPrice":"3.304","indexPrice":"3.3","openInterest":"12.5"})";
+  const std::string key = "\"" + field + "\":";
+  const auto at = item.find(key);
+  if (at == std::string::npos) {
+    item.insert(1, key + value + ",");
+  } else {
+    const auto end = item.find_first_of(",}", at + key.size());
+    item.replace(at + key.size(), end - at - key.size(), value);
+  }
+  return R"({"table":"ticker","data":[)" + item + "]}";
+}
+
+}  // namespace
+
+TEST_CASE("the documented ticker frame gives mark, index, open interest and its timestamp",
+          "[oxfun][parser][reference]") {
+  Parsed p(kTickerDoc);
+  REQUIRE(p.status == ParseStatus::ok);
+  CHECK(p.m.kind == MsgKind::tickers);
+  REQUIRE(p.m.tickers.size() == 1);
+  const TickerText& t = p.m.tickers[0];
+  CHECK(t.market == "1INCH-USDT");
+  CHECK(t.mark_price == "3.304");
+  CHECK(t.index_price == "3.304");
+  CHECK(t.open_interest == "0");
+  CHECK(t.ts_ms == 1622020931049);
+}
+
+TEST_CASE("a ticker frame may carry several markets (ticker:all)", "[oxfun][parser][reference]") {
+  Parsed p(
+      R"({"table":"ticker","data":[{"marketCode":"BTC-USD-SWAP-LIN","timestamp":"1","markPrice":"19024.5","lastMarkPrice":"19000","indexPrice":"19020","openInterest":"42.1"},)"
+      R"({"marketCode":"OX-USDT","timestamp":"2","markPrice":"0.004","indexPrice":"0.0041"}]})");
+  REQUIRE(p.status == ParseStatus::ok);
+  REQUIRE(p.m.tickers.size() == 2);
+  CHECK(p.m.tickers[0].market == "BTC-USD-SWAP-LIN");
+  CHECK(p.m.tickers[0].mark_price == "19024.5");  // not lastMarkPrice
+  CHECK(p.m.tickers[0].open_interest == "42.1");
+  CHECK(p.m.tickers[1].mark_price == "0.004");
+  CHECK(p.m.tickers[1].index_price == "0.0041");
+  CHECK(p.m.tickers[1].open_interest.empty());  // not carried
+  CHECK(p.m.tickers[1].ts_ms == 2);
+}
+
+TEST_CASE("a ticker with a wrong-typed or missing field is malformed as a whole",
+          "[oxfun][parser][reference]") {
+  CHECK(Parsed(ticker_with("markPrice", "\"3.304\"")).status == ParseStatus::ok);
+  for (const auto& [field, value] : std::vector<std::pair<std::string, std::string>>{
+           {"markPrice", "3.304"},  // documented as a STRING
+           {"indexPrice", "null"},
+           {"openInterest", "{}"},
+           {"openInterest", "true"},
+           {"timestamp", "1622020931049"},  // a string of ms on the wire
+           {"timestamp", "\"16220x0931049\""},
+           {"marketCode", "7"},
+       }) {
+    INFO(field << " = " << value);
+    Parsed p(ticker_with(field, value));
+    CHECK(p.status == ParseStatus::malformed);
+    CHECK(p.m.tickers.empty());
+  }
+  CHECK(Parsed(R"({"table":"ticker","data":[{"timestamp":"1","markPrice":"1"}]})").status ==
+        ParseStatus::malformed);  // no marketCode
+  CHECK(Parsed(R"({"table":"ticker","data":[{"marketCode":"OX-USDT","markPrice":"1"}]})").status ==
+        ParseStatus::malformed);  // no timestamp
+  CHECK(Parsed(R"({"table":"ticker","data":{"marketCode":"OX-USDT","timestamp":"1"}})").status ==
+        ParseStatus::malformed);  // data must be an array
+}

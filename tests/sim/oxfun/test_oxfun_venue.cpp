@@ -118,3 +118,51 @@ TEST_CASE("OX.FUN acks, refusals without a channel, ping/pong, rate limit and si
   CHECK(await_close(c, std::chrono::seconds(10)) == 1000);
   CHECK(st.sim().venue("oxfun")->stats().heartbeat_closes.load() == 1);
 }
+
+TEST_CASE("OX.FUN tickers go to subscribers only, in the documented shape, as last exposed",
+          "[sim][oxfun][reference]") {
+  auto cfg = test_config(34, {"oxfun"});
+  cfg.venue.rate = 50;
+  cfg.options["oxfun"]["ticker_ms"] = "20";
+  SimThread st(cfg);
+  const sim::Venue& v = *st.sim().venue("oxfun");
+  WsClient c;
+  REQUIRE(c.connect(st.sim().url("oxfun", false), "").empty());
+  CHECK(!await(c, "\"nonce\"").empty());
+  c.send(R"({"op":"subscribe","tag":1,"args":["ticker:ETH-USD-SWAP-LIN","ticker:NOPE-USD"]})");
+  CHECK(!await(c, R"("channel":"ticker:ETH-USD-SWAP-LIN")").empty());
+  CHECK(await(c, R"("success":false)").find(R"("code":"20015")") != std::string::npos);
+  std::string last = await(c, R"("table":"ticker")");
+  CHECK(!last.empty());
+  // Unsubscribed, the pushes stop: the last one read before the ack is the
+  // last one sent.
+  c.send(R"({"op":"unsubscribe","tag":2,"args":["ticker:ETH-USD-SWAP-LIN"]})");
+  std::string frame;
+  while (c.read(frame, std::chrono::seconds(20)) == ReadStatus::ok) {
+    if (frame.find(R"("event":"unsubscribe")") != std::string::npos) break;
+    if (frame.find(R"("table":"ticker")") != std::string::npos) last = frame;
+  }
+  REQUIRE(!last.empty());
+  const auto t = sim::oxfun_last_ticker(v, 1);  // ETH-USD-SWAP-LIN
+  REQUIRE(t.has_value());
+  CHECK_FALSE(sim::oxfun_last_ticker(v, 0).has_value());  // BTC: nobody subscribed
+  const auto spec = sim::venue_symbols("oxfun", 0)[1];
+  const auto want = sim::oxfun_ticker_values(spec, t->push);
+  CHECK(t->mark_price == want.mark_price);
+  CHECK(t->index_price == want.index_price);
+  CHECK(t->open_interest == want.open_interest);
+  const std::string expect =
+      R"({"table":"ticker","data":[{"last":"3079.5","open24h":"3079.5","high24h":"3080.5",)"
+      R"("low24h":"3078.5","volume24h":"0","currencyVolume24h":"0","openInterest":")" +
+      t->open_interest + R"(","marketCode":"ETH-USD-SWAP-LIN","timestamp":")" +
+      std::to_string(t->ts_ms) + R"(","lastQty":"0","markPrice":")" + t->mark_price +
+      R"(","lastMarkPrice":")" +
+      (t->push > 1 ? sim::oxfun_ticker_values(spec, t->push - 1).mark_price : t->mark_price) +
+      R"(","indexPrice":")" + t->index_price + R"("}]})";
+  CHECK(last == expect);
+  // Deterministic values: push 1 of ETH (start 3079.5, tick 0.1, lot 0.01).
+  const auto first = sim::oxfun_ticker_values(spec, 1);
+  CHECK(first.mark_price == "3079.3");
+  CHECK(first.index_price == "3079.2");
+  CHECK(first.open_interest == "10.03");
+}

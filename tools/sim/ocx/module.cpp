@@ -59,7 +59,7 @@ const VenueModule kOcxModule{
     .description =
         "OCX perps book streams over Server-Sent Events (PROTOCOLS.md §5), the private user "
         "stream /perps/stream/user (x-api-key; positions and fills); REST GETs "
-        "/perps/markets and /perps/orderbook/{marketId} on the same port",
+        "/perps/markets, /perps/orderbook/{marketId} and /perps/market-stats on the same port",
     .transport = Transport::sse,
     .path = "/perps/book-stream",
     .default_symbols = &default_symbols,

@@ -6,8 +6,9 @@
 // name or the JSON, both of which the client checks); `:heartbeat` comments keep it alive;
 // `event: error` {code, message, retryable} refuses a stream. The sequence is
 // the market's, so every stream of a market gets the same update events (and
-// the same faults). REST: GET /perps/markets and /perps/orderbook/{marketId}
-// ({bids: [[price, size]], asks}, no sequence).
+// the same faults). REST: GET /perps/markets, /perps/orderbook/{marketId}
+// ({bids: [[price, size]], asks}, no sequence) and /perps/market-stats?
+// marketId=M (the five documented string fields, deterministic values).
 //
 // The private user stream GET /perps/stream/user (api_key set) answers 401
 // to a missing or wrong x-api-key. It opens with `event: position` carrying
@@ -20,11 +21,22 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <mutex>
 
 #include "tools/sim/rng.hpp"
 #include "tools/sim/text.hpp"
 
 namespace wirebook::sim {
+
+OcxMarketStats ocx_market_stats_values(const SymbolSpec& s, std::uint64_t n) {
+  const auto k = static_cast<std::int64_t>(n);
+  OcxMarketStats m;
+  m.reply = n;
+  m.mark_price = decimal_text(s.start_px + s.tick * (k % 7 - 3), s.px_exp);
+  m.open_interest_usd = decimal_text(123'456'789 + 1'000 * k, -2);
+  m.funding_1h_pct = decimal_text(k % 5 - 2, -4);
+  return m;
+}
 
 std::vector<OcxUserStep> ocx_user_script(std::uint64_t seed,
                                          const std::vector<SymbolSpec>& symbols) {
@@ -105,7 +117,8 @@ class OcxVenue final : public Venue, public HttpResponder {
         seq_(symbols().size(), 0),
         next_heartbeat_(Clock::now()),
         script_(ocx_user_script(this->options().seed, symbols())),
-        held_(symbols().size()) {
+        held_(symbols().size()),
+        last_stats_(symbols().size()) {
     // Each market's sequence starts somewhere else, as a live venue's would.
     for (std::size_t i = 0; i < seq_.size(); ++i)
       seq_[i] = 1000 * (i + 1) + format_rng().below(1000);
@@ -118,6 +131,11 @@ class OcxVenue final : public Venue, public HttpResponder {
       std::string_view target,
       const std::function<std::string_view(std::string_view)>& header) const override;
   [[nodiscard]] const OcxBlackholeStats& blackholes() const noexcept { return holes_; }
+  [[nodiscard]] std::optional<OcxMarketStats> last_stats(std::size_t sym) const {
+    const std::lock_guard<std::mutex> lock(stats_mutex_);
+    if (sym >= last_stats_.size() || last_stats_[sym].reply == 0) return std::nullopt;
+    return last_stats_[sym];
+  }
   // A blackholed stream closed by the client after `silent_ms` of silence.
   void blackhole_detected(std::int64_t silent_ms) noexcept {
     ++holes_.detected;
@@ -156,6 +174,7 @@ class OcxVenue final : public Venue, public HttpResponder {
   [[nodiscard]] static std::string error_text(std::string_view code, std::string_view message,
                                               bool retryable);
   void refuse(OcxSession& s, std::string_view code, std::string_view message, bool retryable);
+  [[nodiscard]] int market_stats(std::string_view target, std::string& body);
 
   OcxOptions ocx_;
   std::vector<std::int64_t> seq_;  // per market: the eventSeq of its last event
@@ -168,6 +187,9 @@ class OcxVenue final : public Venue, public HttpResponder {
   std::uint32_t events_since_step_ = 0;
   std::vector<std::optional<OcxUserStep>> held_;  // per market: its position after its last fill
   std::uint32_t drift_sent_ = 0;
+  // Per market: the last market-stats answer (read by tests from other threads).
+  mutable std::mutex stats_mutex_;
+  std::vector<OcxMarketStats> last_stats_;
 };
 
 void OcxSession::on_text(std::string_view target) {
@@ -445,11 +467,39 @@ int OcxVenue::http_get(std::string_view target, std::string& body) {
     body += '}';
     return 200;
   }
+  if (path == "/perps/market-stats") return market_stats(target, body);
   body = "{\"error\":\"not found\"}";
   return 404;
 }
 
+// The five documented fields, all strings; the values depend only on the
+// market and how many answers it had.
+int OcxVenue::market_stats(std::string_view target, std::string& body) {
+  const auto sym = find_symbol(query_value(target, "marketId"));
+  if (!sym) {
+    body = "{\"error\":\"market not found\"}";
+    return 404;
+  }
+  const std::lock_guard<std::mutex> lock(stats_mutex_);
+  OcxMarketStats m = ocx_market_stats_values(symbols()[*sym], last_stats_[*sym].reply + 1);
+  body = "{\"markPrice\":";
+  append_json_string(body, m.mark_price);
+  body += ",\"change24hPct\":\"1.25\",\"volume24hUsd\":\"1000000\",\"openInterestUsd\":";
+  append_json_string(body, m.open_interest_usd);
+  body += ",\"funding1hPct\":";
+  append_json_string(body, m.funding_1h_pct);
+  body += '}';
+  last_stats_[*sym] = std::move(m);
+  return 200;
+}
+
 }  // namespace
+
+std::optional<OcxMarketStats> ocx_last_market_stats(const Venue& venue, std::size_t sym) {
+  const auto* v = dynamic_cast<const OcxVenue*>(&venue);
+  if (v == nullptr) return std::nullopt;
+  return v->last_stats(sym);
+}
 
 const OcxBlackholeStats* ocx_blackholes(const Venue& venue) {
   const auto* v = dynamic_cast<const OcxVenue*>(&venue);

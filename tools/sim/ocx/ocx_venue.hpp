@@ -3,6 +3,7 @@
 // REST markets and order book (ocx-api.txt), on one port.
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -48,6 +49,25 @@ struct OcxBlackholeStats {
   std::uint64_t detected = 0;      // ... that the client closed
   std::int64_t max_detect_ms = 0;  // longest silence before the client closed
 };
+
+// One GET /perps/market-stats?marketId=M answer (ocx-api.txt "Market
+// stats"), the exact decimal strings sent.
+struct OcxMarketStats {
+  std::string mark_price;         // markPrice
+  std::string open_interest_usd;  // openInterestUsd
+  std::string funding_1h_pct;     // funding1hPct (a percent)
+  std::uint64_t reply = 0;        // the market's reply number, 1, 2, ...
+};
+
+// The values of reply `n` (>= 1) for market `s`, a pure function of both:
+// the mark walks a few ticks around the start price, open interest grows by
+// 10 USD a reply, the funding percent cycles through -0.0002..0.0002.
+[[nodiscard]] OcxMarketStats ocx_market_stats_values(const SymbolSpec& s, std::uint64_t n);
+
+// The last market-stats answer an OCX venue gave for symbol index `sym`;
+// nullopt when none or `venue` is not OCX. Safe from any thread.
+[[nodiscard]] std::optional<OcxMarketStats> ocx_last_market_stats(const Venue& venue,
+                                                                  std::size_t sym);
 
 [[nodiscard]] std::unique_ptr<Venue> make_ocx_venue(const VenueModule& module, VenueOptions opts,
                                                     OcxOptions ocx);

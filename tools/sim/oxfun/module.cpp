@@ -33,6 +33,8 @@ constexpr OptionSpec kOptions[] = {
      "refuse requests beyond this many per second with 20007 (0: no limit)"},
     {"ignore_pings", OptionType::integer, "0", 0, 1'000'000,
      "fault: the first K text pings get no pong"},
+    {"ticker_ms", OptionType::integer, "1000", 0, 3'600'000,
+     "ticker:<market> push period (0: never; the venue pushes every 500 ms)"},
 };
 
 std::unique_ptr<Venue> make(const VenueModule& self, VenueOptions common,
@@ -48,6 +50,7 @@ std::unique_ptr<Venue> make(const VenueModule& self, VenueOptions common,
   o.position_ms = static_cast<int>(options.integer("position_ms"));
   o.max_requests_per_s = static_cast<std::uint32_t>(options.integer("max_requests_per_s"));
   o.ignore_pings = static_cast<std::uint32_t>(options.integer("ignore_pings"));
+  o.ticker_ms = static_cast<int>(options.integer("ticker_ms"));
   return make_oxfun_venue(self, std::move(common), std::move(o));
 }
 
@@ -56,7 +59,8 @@ std::unique_ptr<Venue> make(const VenueModule& self, VenueOptions common,
 extern const VenueModule kOxfunModule;
 const VenueModule kOxfunModule{
     .name = "oxfun",
-    .description = "OX.FUN v2 WebSocket: depthUpdate books, login, positions (PROTOCOLS.md §4)",
+    .description =
+        "OX.FUN v2 WebSocket: depthUpdate books, login, positions, ticker (PROTOCOLS.md §4)",
     .transport = Transport::websocket,
     .path = "/v2/websocket",
     .default_symbols = &default_symbols,

@@ -112,6 +112,28 @@ std::string trade(const SymbolSpec& s, std::int64_t px, std::int64_t qty, bool b
   return f;
 }
 
+std::string ticker(const SymbolSpec& s, std::string_view mark_price,
+                   std::string_view last_mark_price, std::string_view index_price,
+                   std::string_view open_interest, std::int64_t ts_ms) {
+  // Field order as in the documented example.
+  std::string f = R"({"table":"ticker","data":[{"last":")";
+  append_decimal(f, s.start_px, s.px_exp);
+  f += R"(","open24h":")";
+  append_decimal(f, s.start_px, s.px_exp);
+  f += R"(","high24h":")";
+  append_decimal(f, s.start_px + 10 * s.tick, s.px_exp);
+  f += R"(","low24h":")";
+  append_decimal(f, s.start_px - 10 * s.tick, s.px_exp);
+  f += R"(","volume24h":"0","currencyVolume24h":"0","openInterest":")";
+  f.append(open_interest).append(R"(","marketCode":")").append(s.name);
+  f += R"(","timestamp":)";
+  append_ts(f, ts_ms);
+  f += R"(,"lastQty":"0","markPrice":")";
+  f.append(mark_price).append(R"(","lastMarkPrice":")").append(last_mark_price);
+  f.append(R"(","indexPrice":")").append(index_price).append(R"("}]})");
+  return f;
+}
+
 std::string ack(std::string_view event, std::string_view tag, std::string_view channel,
                 std::int64_t ts_ms) {
   std::string f = R"({"success":true,"tag":)";

@@ -31,6 +31,12 @@ void append_pair(std::string& out, const SymbolSpec& s, std::int64_t px, std::in
 [[nodiscard]] std::string trade(const SymbolSpec& s, std::int64_t px, std::int64_t qty, bool buy,
                                 std::uint64_t trade_id, std::int64_t ts_ms);
 
+// A `ticker` push of one market (docs.ox.fun "Ticker"): every field a
+// string, the 24h statistics fixed, lastMarkPrice the previous mark.
+[[nodiscard]] std::string ticker(const SymbolSpec& s, std::string_view mark_price,
+                                 std::string_view last_mark_price, std::string_view index_price,
+                                 std::string_view open_interest, std::int64_t ts_ms);
+
 // Acks and refusals (§4.1): `tag` is echoed as a string.
 [[nodiscard]] std::string ack(std::string_view event, std::string_view tag,
                               std::string_view channel, std::int64_t ts_ms);

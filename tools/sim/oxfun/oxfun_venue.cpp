@@ -9,6 +9,7 @@
 
 #include <charconv>
 #include <deque>
+#include <mutex>
 
 #include "tools/sim/json_reader.hpp"
 #include "tools/sim/oxfun/oxfun_frames.hpp"
@@ -28,6 +29,17 @@ std::string oxfun_signature(std::string_view secret, std::string_view timestamp)
       EVP_EncodeBlock(reinterpret_cast<unsigned char*>(b64.data()), mac, static_cast<int>(len));
   b64.resize(static_cast<std::size_t>(n));
   return b64;
+}
+
+OxfunTicker oxfun_ticker_values(const SymbolSpec& s, std::uint64_t n) {
+  const auto k = static_cast<std::int64_t>(n);
+  const std::int64_t mark = s.start_px + s.tick * (k % 7 - 3);
+  OxfunTicker t;
+  t.push = n;
+  t.mark_price = decimal_text(mark, s.px_exp);
+  t.index_price = decimal_text(mark - s.tick * (k % 3), s.px_exp);
+  t.open_interest = decimal_text(s.lot * (1000 + 3 * k), s.qty_exp);
+  return t;
 }
 
 std::vector<PositionStep> oxfun_position_script(std::uint64_t seed,
@@ -63,6 +75,7 @@ enum Channel : std::uint8_t {
   kDepth = 1U << 2U,        // depth:<market>
   kTrade = 1U << 3U,
   kBbo = 1U << 4U,
+  kTicker = 1U << 5U,  // ticker:<market>
 };
 
 // The request's tag as text (an integer or a string, echoed as a string).
@@ -83,6 +96,8 @@ bool channel_bit(std::string_view kind, std::uint8_t& bit) {
     bit = kTrade;
   else if (kind == "bestBidAsk")
     bit = kBbo;
+  else if (kind == "ticker")
+    bit = kTicker;
   else
     return false;
   return true;
@@ -117,6 +132,11 @@ class OxfunVenue final : public Venue {
  public:
   OxfunVenue(const VenueModule& module, VenueOptions opts, OxfunOptions ox);
   void handle(OxfunSession& s, std::string_view text);
+  [[nodiscard]] std::optional<OxfunTicker> last_ticker(std::size_t sym) const {
+    const std::lock_guard<std::mutex> lock(ticker_mutex_);
+    if (sym >= last_ticker_.size() || last_ticker_[sym].push == 0) return std::nullopt;
+    return last_ticker_[sym];
+  }
 
  protected:
   std::unique_ptr<VenueSession> make_session(Connection& conn) override;
@@ -139,6 +159,7 @@ class OxfunVenue final : public Venue {
   void send_partial(OxfunSession& s, std::size_t sym);
   void serve_late_partials(std::size_t sym);
   void push_depth();
+  void push_tickers();
   void close_silent(Clock::time_point now);
   void step_positions();
   [[nodiscard]] std::string position_frame(std::span<const PositionStep> steps) const;
@@ -161,6 +182,11 @@ class OxfunVenue final : public Venue {
   std::size_t script_pos_ = 0;
   Clock::time_point next_depth_;
   Clock::time_point next_position_;
+  Clock::time_point next_ticker_;
+  // Per market: tickers sent, and the last one (read by tests from other threads).
+  std::vector<std::uint64_t> tickers_sent_;
+  mutable std::mutex ticker_mutex_;
+  std::vector<OxfunTicker> last_ticker_;
   Clock::time_point last_event_{};
   std::uint64_t trade_id_ = 400'017'157'974'517'783ULL;
   std::uint32_t ignore_pings_;
@@ -181,6 +207,9 @@ OxfunVenue::OxfunVenue(const VenueModule& module, VenueOptions opts, OxfunOption
       touched_(symbols().size(), false),
       next_depth_(Clock::now()),
       next_position_(Clock::now()),
+      next_ticker_(Clock::now()),
+      tickers_sent_(symbols().size(), 0),
+      last_ticker_(symbols().size()),
       ignore_pings_(ox_.ignore_pings) {
   // Large global-looking counters, as in the documented frames (§4.3).
   std::int64_t base =
@@ -284,6 +313,27 @@ void OxfunVenue::push_depth() {
   }
 }
 
+// Every market's ticker to its subscribers; the values depend only on the
+// market and its push number, so a test can predict them.
+void OxfunVenue::push_tickers() {
+  for (std::size_t sym = 0; sym < symbols().size(); ++sym) {
+    others_.clear();
+    recipients(sym, kTicker, others_);
+    if (others_.empty()) continue;
+    const SymbolSpec& spec = symbols()[sym];
+    const std::uint64_t n = ++tickers_sent_[sym];
+    OxfunTicker t = oxfun_ticker_values(spec, n);
+    t.ts_ms = wall_ms();
+    const std::string last_mark =
+        n > 1 ? oxfun_ticker_values(spec, n - 1).mark_price : t.mark_price;
+    const SharedFrame f = make_frame(oxfun_frames::ticker(spec, t.mark_price, last_mark,
+                                                          t.index_price, t.open_interest, t.ts_ms));
+    for (Connection* c : others_) send(*c, f);
+    const std::lock_guard<std::mutex> lock(ticker_mutex_);
+    last_ticker_[sym] = std::move(t);
+  }
+}
+
 void OxfunVenue::close_silent(Clock::time_point now) {
   if (ox_.idle_close_ms <= 0) return;
   // "Either be subscribed to a channel that pushes data at least once per
@@ -356,6 +406,10 @@ void OxfunVenue::on_timer(Clock::time_point now) {
   if (ox_.position_ms > 0 && now >= next_position_) {
     next_position_ = now + std::chrono::milliseconds(ox_.position_ms);
     step_positions();
+  }
+  if (ox_.ticker_ms > 0 && now >= next_ticker_) {
+    next_ticker_ = now + std::chrono::milliseconds(ox_.ticker_ms);
+    push_tickers();
   }
   close_silent(now);
 }
@@ -497,6 +551,12 @@ void OxfunVenue::handle(OxfunSession& s, std::string_view text) {
 }
 
 }  // namespace
+
+std::optional<OxfunTicker> oxfun_last_ticker(const Venue& venue, std::size_t sym) {
+  const auto* v = dynamic_cast<const OxfunVenue*>(&venue);
+  if (v == nullptr) return std::nullopt;
+  return v->last_ticker(sym);
+}
 
 std::unique_ptr<Venue> make_oxfun_venue(const VenueModule& module, VenueOptions opts,
                                         OxfunOptions oxfun) {
