@@ -235,15 +235,7 @@ class ConsolidatedReader {
   }
 
   [[nodiscard]] Liveness evaluate(std::int64_t now) const noexcept {
-    const SegmentHeader& h = *map_.header();
-    const auto state = static_cast<SegmentState>(detail::load(h.state, std::memory_order_acquire));
-    if (state == SegmentState::closed) return Liveness::closed;
-    if (detail::writer_lock_held(map_.fd) == 0) return Liveness::dead;
-    if (state == SegmentState::init) return Liveness::starting;
-    const std::int64_t beat = detail::load(h.heartbeat_ns, std::memory_order_relaxed);
-    if (opt_.heartbeat_timeout_ns > 0 && now - beat > opt_.heartbeat_timeout_ns)
-      return Liveness::stale;
-    return Liveness::alive;
+    return detail::segment_liveness(map_, now, opt_.heartbeat_timeout_ns);
   }
 
   [[nodiscard]] static ReadResult read_line(const ConsolidatedLine& l, MemberTop& out) noexcept {

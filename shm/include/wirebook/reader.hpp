@@ -60,6 +60,23 @@ enum class Liveness : std::uint8_t {
   return "unknown";
 }
 
+namespace detail {
+// A segment writer's liveness from its mapping: CLOSED state, the lifetime
+// lock, INIT state, then the heartbeat against `heartbeat_timeout_ns` (<= 0:
+// not required). Shared by the venue and consolidated readers.
+[[nodiscard]] inline Liveness segment_liveness(const Mapping& map, std::int64_t now,
+                                               std::int64_t heartbeat_timeout_ns) noexcept {
+  const SegmentHeader& h = *map.header();
+  const auto state = static_cast<SegmentState>(load(h.state, std::memory_order_acquire));
+  if (state == SegmentState::closed) return Liveness::closed;
+  if (writer_lock_held(map.fd) == 0) return Liveness::dead;
+  if (state == SegmentState::init) return Liveness::starting;
+  const std::int64_t beat = load(h.heartbeat_ns, std::memory_order_relaxed);
+  if (heartbeat_timeout_ns > 0 && now - beat > heartbeat_timeout_ns) return Liveness::stale;
+  return Liveness::alive;
+}
+}  // namespace detail
+
 [[nodiscard]] inline const char* to_string(Status s) noexcept {
   switch (s) {
     case Status::syncing:
@@ -415,14 +432,7 @@ class VenueReader {
   }
 
   [[nodiscard]] Liveness evaluate(std::int64_t now) const noexcept {
-    const SegmentState s = state();
-    if (s == SegmentState::closed) return Liveness::closed;
-    if (detail::writer_lock_held(map_.fd) == 0) return Liveness::dead;
-    if (s == SegmentState::init) return Liveness::starting;
-    if (opt_.heartbeat_timeout_ns > 0 && now - heartbeat_ns() > opt_.heartbeat_timeout_ns) {
-      return Liveness::stale;
-    }
-    return Liveness::alive;
+    return detail::segment_liveness(map_, now, opt_.heartbeat_timeout_ns);
   }
 
   void load_top(const SlotTop* t, Bbo& out) const noexcept {
