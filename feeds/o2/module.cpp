@@ -71,6 +71,10 @@ O2Keys read_keys(config::TableReader& r, const config::VenueConfig& v) {
   read_market_ids(r, v, k);
   if (auto u = r.https_url("rest_url")) k.rest_url = *u;
   read_channels(r, k);
+  // The common reference key: both documented reference channels (mark_price,
+  // funding); the same flags as naming them in `channels`, so either way or
+  // both subscribes each once.
+  if (auto ref = r.boolean("reference"); ref && *ref) k.mark_price = k.funding = true;
   if (auto s = r.integer_in("rest_check_interval_s", 1, 3600)) {
     k.rest_check_interval_s = static_cast<std::uint32_t>(*s);
     if (!r.has("rest_url")) r.problem("rest_check_interval_s needs rest_url");
@@ -163,8 +167,8 @@ std::unique_ptr<FrameHandler> make_feed(const FeedContext& ctx) {
   return std::make_unique<O2Handler>(ctx.books, ctx.out, std::move(o), std::move(rest));
 }
 
-constexpr std::array<std::string_view, 4> kKeys = {"market_ids", "rest_url",
-                                                   "rest_check_interval_s", "channels"};
+constexpr std::array<std::string_view, 5> kKeys = {
+    "market_ids", "rest_url", "rest_check_interval_s", "channels", "reference"};
 
 }  // namespace
 

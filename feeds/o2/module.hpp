@@ -20,8 +20,8 @@ struct O2Keys {
   std::uint32_t rest_check_interval_s = 60;
   bool trades = false;  // extra public channels besides order_book
   bool ticker = false;
-  bool mark_price = false;
-  bool funding = false;
+  bool mark_price = false;  // also set by `reference = true`
+  bool funding = false;     // also set by `reference = true`
 };
 
 [[nodiscard]] O2Keys read_keys(config::TableReader& r, const config::VenueConfig& venue);

@@ -143,12 +143,20 @@ void O2Feed::on_events(std::uint32_t i, const Message& m, std::int64_t recv_ns) 
       }
       return;
     case MsgKind::mark_price:
-      // No ring record type for it yet (shm EventType): counted only.
-      ++c_.mark_prices;
+    case MsgKind::funding: {
+      // Working schema (schema.hpp): the value text and the frame's ts (ms).
+      // A bad decimal is counted malformed by VenueBooks, nothing published.
+      ReferenceText r;
+      if (m.kind == MsgKind::mark_price) {
+        ++c_.mark_prices;
+        r.mark_price = m.value;
+      } else {
+        ++c_.fundings;
+        r.funding_rate = m.value;
+      }
+      (void)books_.reference(i, r, ms_to_ns(m.ts_ms), recv_ns);
       return;
-    case MsgKind::funding:
-      ++c_.fundings;
-      return;
+    }
     default:
       return;
   }

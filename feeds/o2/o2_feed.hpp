@@ -2,7 +2,9 @@
 // O2 DEX session rules and chain (DESIGN.md §5, PROTOCOLS.md §3.1, schema.hpp).
 //
 // Per market (integer market_id): subscribe `order_book` (plus trades,
-// ticker, mark_price, funding when configured). The snapshot is the frame
+// ticker, mark_price, funding when configured). mark_price and funding are
+// published as reference data (VenueBooks::reference: mark price, funding
+// rate) into the market's reference slot. The snapshot is the frame
 // typed "snapshot" (or, untyped, the first book frame after the subscribe
 // that has no prev_seq). The sequencer checks the chain with SeqChain below:
 // prev_seq == last seq (or seq == last + 1 when only seq is sent); a frame
@@ -77,8 +79,8 @@ struct SeqChain {
 struct O2Counters {
   std::uint64_t trades = 0;
   std::uint64_t tickers = 0;
-  std::uint64_t mark_prices = 0;
-  std::uint64_t fundings = 0;
+  std::uint64_t mark_prices = 0;  // mark_price frames of a configured market
+  std::uint64_t fundings = 0;     // funding frames of a configured market
   std::uint64_t acks = 0;
   std::uint64_t rest_checks = 0;        // REST cross-check replies compared
   std::uint64_t rest_mismatches = 0;    // ... whose top differed

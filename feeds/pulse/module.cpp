@@ -16,6 +16,7 @@ PulseKeys read_keys(config::TableReader& r, const config::VenueConfig& /*venue*/
     }
   }
   k.quotes = r.boolean("quotes").value_or(false);
+  k.reference = r.boolean("reference").value_or(false);
   return k;
 }
 
@@ -48,6 +49,7 @@ std::unique_ptr<FrameHandler> make_feed(const FeedContext& ctx) {
   PulseOptions o;
   o.interval = k.interval;
   o.quotes = k.quotes;
+  o.reference = k.reference;
   o.max_frame_bytes = ctx.venue.max_frame_bytes;
   o.stale_after_ns = stale_after_ns(ctx.venue);
   o.heartbeat_s = static_cast<int>(heartbeat_ns(ctx.venue) / 1'000'000'000);
@@ -57,7 +59,7 @@ std::unique_ptr<FrameHandler> make_feed(const FeedContext& ctx) {
   return std::make_unique<FeedHandler<PulseFeed>>(ctx.books, ctx.out, std::move(o));
 }
 
-constexpr std::array<std::string_view, 2> kKeys = {"interval", "quotes"};
+constexpr std::array<std::string_view, 3> kKeys = {"interval", "quotes", "reference"};
 
 }  // namespace
 

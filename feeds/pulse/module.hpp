@@ -16,6 +16,7 @@ extern const VenueModule kModule;
 struct PulseKeys {
   std::string interval = "raw";  // book.<instr>.<interval>: raw | 100ms
   bool quotes = false;
+  bool reference = false;  // funding_rates.* and deribit_price_index.* (pulse_feed.hpp)
 };
 
 [[nodiscard]] PulseKeys read_keys(config::TableReader& r, const config::VenueConfig& venue);

@@ -10,6 +10,11 @@ namespace wirebook::feeds::pulse {
 namespace od = simdjson::ondemand;
 namespace {
 
+// The reference channels (pulse-api.txt "Subscription": funding_rates.{instrument_name},
+// deribit_price_index.{index_name}).
+constexpr std::string_view kFundingRates = "funding_rates.";
+constexpr std::string_view kPriceIndex = "deribit_price_index.";
+
 bool is_null(od::value v) noexcept {
   od::json_type t{};
   return v.type().get(t) == simdjson::SUCCESS && t == od::json_type::null;
@@ -81,6 +86,10 @@ bool status_ok(std::int64_t status) noexcept {
 
 struct Envelope {
   std::string_view method;
+  // data.rate / data.price as written; a wrong type is remembered, not yet
+  // malformed: only the reference channels use them (decided by channel).
+  bool bad_rate = false;
+  bool bad_price = false;
   std::string_view params_type;  // heartbeat type
   bool has_result = false;
   bool has_error = false;
@@ -167,6 +176,10 @@ ParseStatus Parser::parse(const char* data, std::size_t len, std::size_t capacit
         if (!json::number_text(v, out.best_ask_price)) return ParseStatus::malformed;
       } else if (k == "best_ask_amount") {
         if (!json::number_text(v, out.best_ask_amount)) return ParseStatus::malformed;
+      } else if (k == "rate") {
+        env.bad_rate = !json::number_text(v, out.rate);
+      } else if (k == "price") {
+        env.bad_price = !json::number_text(v, out.index_price);
       }
       if (st != ParseStatus::ok) return st;
     }
@@ -296,6 +309,21 @@ ParseStatus Parser::parse(const char* data, std::size_t len, std::size_t capacit
       if (out.best_bid_price.empty() || out.best_ask_price.empty()) return ParseStatus::malformed;
       out.instrument = channel_instrument(out.channel);
       out.kind = MsgKind::quote;
+    } else if (out.channel.starts_with(kFundingRates)) {
+      // pulse-api.txt models.FundingRateNotification: rate is a string (a
+      // number is read exactly too); range_start/range_end are not used.
+      if (env.bad_rate || out.rate.empty()) return ParseStatus::malformed;
+      const std::string_view from_channel = out.channel.substr(kFundingRates.size());
+      if (!out.instrument.empty() && out.instrument != from_channel) return ParseStatus::malformed;
+      out.instrument = from_channel;
+      out.kind = MsgKind::funding_rate;
+    } else if (out.channel.starts_with(kPriceIndex)) {
+      // models.PriceNotification: price (number), timestamp (integer). Its
+      // index_name example ("BTC_USD-PERPETUAL") is not the channel's index:
+      // the channel names it.
+      if (env.bad_price || out.index_price.empty()) return ParseStatus::malformed;
+      out.index_name = out.channel.substr(kPriceIndex.size());
+      out.kind = MsgKind::price_index;
     } else {
       out.kind = MsgKind::other;
     }

@@ -18,6 +18,8 @@ namespace wirebook::feeds::pulse {
 enum class MsgKind : std::uint8_t {
   book,          // subscription notification on book.<instr>.<interval>
   quote,         // subscription notification on quote.<instr>
+  funding_rate,  // funding_rates.<instr>: `rate` (models.FundingRateNotification)
+  price_index,   // deribit_price_index.<index_name>: `price` (models.PriceNotification)
   test_request,  // method heartbeat, params.type test_request: answer with public/test
   heartbeat,     // method heartbeat, other types
   result,        // a response with `result`, or Pulse's connection.Message with a 2xx status
@@ -52,6 +54,11 @@ struct Message {
   std::span<const LevelText> asks;
   // quote
   std::string_view best_bid_price, best_bid_amount, best_ask_price, best_ask_amount;
+  // funding_rate: the rate text; price_index: the index (from the channel,
+  // e.g. "btc_usd") and the price text
+  std::string_view rate;
+  std::string_view index_name;
+  std::string_view index_price;
   // responses
   std::span<const std::string_view> result_channels;  // result as an array of strings
   // `result` was not a list: a string (pulse-api.txt documents public/subscribe
@@ -89,7 +96,8 @@ class Parser {
   std::size_t max_levels_;
 };
 
-// The instrument of a book/quote channel: "book.BTC-PERPETUAL.raw" -> "BTC-PERPETUAL".
+// The instrument of a book/quote/funding_rates channel: "book.BTC-PERPETUAL.raw"
+// -> "BTC-PERPETUAL", "funding_rates.BTC_USD-PERPETUAL" -> "BTC_USD-PERPETUAL".
 [[nodiscard]] std::string_view channel_instrument(std::string_view channel) noexcept;
 
 }  // namespace wirebook::feeds::pulse

@@ -1,5 +1,6 @@
 #include "feeds/pulse/pulse_feed.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <limits>
@@ -31,6 +32,16 @@ std::string channels_param(std::string_view channel) {
 
 }  // namespace
 
+std::string index_of(std::string_view instrument) {
+  const auto dash = instrument.find('-');
+  if (dash == std::string_view::npos || dash == 0) return {};
+  std::string index(instrument.substr(0, dash));
+  for (char& c : index) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return index;
+}
+
 std::int64_t token_lifetime_ns(std::int64_t expires_in, std::int64_t recv_realtime_ns) noexcept {
   constexpr std::int64_t kEpochSeconds = 1'000'000'000;  // 2001-09-09 in epoch seconds
   constexpr std::int64_t kEpochMs = 1'000'000'000'000;   // the same instant in ms
@@ -57,6 +68,14 @@ PulseFeed::PulseFeed(VenueBooks& books, Outbox& out, PulseOptions options)
       resub_pending_(books.size(), 0) {
   for (std::uint32_t i = 0; i < books.size(); ++i) {
     channels_.push_back("book." + books.symbol(i) + "." + opt_.interval);
+    const std::string index = index_of(books.symbol(i));
+    std::size_t at = std::string::npos;
+    if (!index.empty()) {
+      at = static_cast<std::size_t>(std::find(indexes_.begin(), indexes_.end(), index) -
+                                    indexes_.begin());
+      if (at == indexes_.size()) indexes_.push_back(index);
+    }
+    index_at_.push_back(at);
   }
 }
 
@@ -95,6 +114,23 @@ void PulseFeed::resubscribe_everything() {
     subscribe_book(i);
     resub_pending_[i] = 1;
   }
+  subscribe_reference();  // unsubscribe_all dropped them too
+}
+
+// One request for every reference channel: funding_rates per instrument, the
+// price index once per distinct index. Deribit drops unknown channels from
+// its reply silently; a missing one only leaves its fields unknown.
+void PulseFeed::subscribe_reference() {
+  if (!opt_.reference) return;
+  std::string p = R"({"channels":[)";
+  for (std::uint32_t i = 0; i < books_.size(); ++i) {
+    p.append(i == 0 ? "\"" : ",\"").append("funding_rates.").append(books_.symbol(i)).append("\"");
+  }
+  for (const std::string& index : indexes_) {
+    p.append(",\"deribit_price_index.").append(index).append("\"");
+  }
+  p.append("]}");
+  rpc(kIdReference, "public/subscribe", p);
 }
 
 // The book channel of i and, when configured, its quote channel.
@@ -135,6 +171,43 @@ void PulseFeed::subscribe_all(std::int64_t now_mono_ns) {
   for (std::uint32_t i = 0; i < books_.size(); ++i) {
     subscribe_book(i);
     seq_.awaiting(i, now_mono_ns);  // the subscription brings the snapshot
+  }
+  subscribe_reference();
+}
+
+// funding_rates: the rate (pulse-api.txt models.FundingRateNotification) is
+// taken as a fraction per funding period, as sent. Its range_start/range_end
+// are not mapped: the document says only "Range end" (an integer in one
+// schema, a string in another, the example in seconds), which does not say
+// that it is the next funding time. It carries no timestamp: the exchange
+// time is the notification's `timestamp` when present, else 0 (unknown).
+// deribit_price_index: price for every instrument on the index; `timestamp`
+// in ms like every Pulse timestamp (the example's 1612137600 is a
+// placeholder, PROTOCOLS §2.7).
+void PulseFeed::on_reference(const Message& m, std::int64_t recv_ns) noexcept {
+  const std::int64_t ts_ns = ms_to_ns(m.timestamp_ms);
+  if (m.kind == MsgKind::funding_rate) {
+    const int i = books_.find(m.instrument);
+    if (i < 0) {
+      bump(books_.counters().unexpected);
+      return;
+    }
+    ReferenceText r;
+    r.funding_rate = m.rate;
+    (void)books_.reference(static_cast<std::uint32_t>(i), r, ts_ns, recv_ns);
+    return;
+  }
+  std::size_t at = 0;
+  while (at < indexes_.size() && indexes_[at] != m.index_name) ++at;
+  if (at == indexes_.size()) {
+    bump(books_.counters().unexpected);
+    return;
+  }
+  ReferenceText r;
+  r.index_price = m.index_price;
+  for (std::uint32_t i = 0; i < books_.size(); ++i) {
+    if (index_at_[i] != at) continue;
+    if (books_.reference(i, r, ts_ns, recv_ns) == ReferenceResult::bad_number) return;
   }
 }
 
@@ -292,6 +365,10 @@ FeedAction PulseFeed::on_frame(const char* data, std::size_t len, std::size_t ca
                  m.best_ask_price, m.best_ask_amount, ms_to_ns(m.timestamp_ms), recv_realtime_ns);
       return FeedAction::none;
     }
+    case MsgKind::funding_rate:
+    case MsgKind::price_index:
+      on_reference(m, recv_realtime_ns);
+      return FeedAction::none;
     case MsgKind::test_request:
       try {
         answer_test_request();

@@ -22,6 +22,13 @@
 // - `public/subscribe` returns a string: a non-list result is a grant;
 // - `expires_in` may be an epoch (token_lifetime_ns).
 //
+// Reference data (`reference`): with the book channels, on every (re)connect
+// and every unsubscribe_all resubscription, one public/subscribe for
+// `funding_rates.<instr>` per instrument and `deribit_price_index.<index>`
+// per distinct index (index_of). A rate goes to its instrument's reference
+// slot as the funding rate; an index price to the slot of every instrument on
+// that index.
+//
 // Transport-independent, like WooFeed. Threading: the venue thread only.
 #include <cstdint>
 #include <string>
@@ -46,7 +53,8 @@ struct PulseOptions {
   std::string client_secret;
   std::int64_t auth_retry_ns = 30'000'000'000;  // after a refused login
   bool quotes = false;
-  int heartbeat_s = 10;  // public/set_heartbeat interval (>= 10)
+  bool reference = false;  // funding_rates.* and deribit_price_index.* (see above)
+  int heartbeat_s = 10;    // public/set_heartbeat interval (>= 10)
   std::size_t max_levels_per_frame = 20000;
   std::size_t max_frame_bytes = 16U << 20U;
   std::int64_t stale_after_ns = 60'000'000'000;
@@ -67,6 +75,11 @@ enum class HeartbeatAnswer : std::uint8_t {
 // property text "Token lifetime in seconds"); from 10^9 (2001-09-09 as epoch
 // seconds, ~31.7 years as a lifetime) an epoch in seconds, as the document's
 // example 1516239022; from 10^12 an epoch in milliseconds. <= 0: unknown.
+// The index an instrument's price index channel names: the part before the
+// first '-', lower case ("BTC_USD-PERPETUAL" -> "btc_usd", as pulse-api.txt's
+// index_name "Btc_usd or eth_usd"); empty for a name without '-'.
+[[nodiscard]] std::string index_of(std::string_view instrument);
+
 [[nodiscard]] std::int64_t token_lifetime_ns(std::int64_t expires_in,
                                              std::int64_t recv_realtime_ns) noexcept;
 
@@ -86,6 +99,7 @@ class PulseFeed final : public SnapshotSource {
   static constexpr std::int64_t kIdAuth = 3;
   static constexpr std::int64_t kIdUnsubscribeAll = 4;
   static constexpr std::int64_t kIdHeartbeatAnswer = 5;  // set_heartbeat as a test_request answer
+  static constexpr std::int64_t kIdReference = 6;        // the reference channels' subscribe
   static constexpr std::int64_t kIdSubscribeBase = 100'000;
   static constexpr std::int64_t kIdUnsubscribeBase = 200'000;
   static constexpr std::int64_t kIdQuoteBase = 300'000;
@@ -98,6 +112,8 @@ class PulseFeed final : public SnapshotSource {
   // What the venue showed it supports (for tests and logs).
   [[nodiscard]] HeartbeatAnswer heartbeat_answer() const noexcept { return heartbeat_answer_; }
   [[nodiscard]] bool unsubscribe_refused() const noexcept { return unsubscribe_refused_; }
+  // The distinct indexes of the configured instruments (index_of), in order.
+  [[nodiscard]] const std::vector<std::string>& indexes() const noexcept { return indexes_; }
   // Mono time of the next token refresh (0: none due).
   [[nodiscard]] std::int64_t refresh_at_ns() const noexcept { return refresh_at_ns_; }
 
@@ -109,6 +125,8 @@ class PulseFeed final : public SnapshotSource {
   void subscribe_all(std::int64_t now_mono_ns);
   void subscribe_book(std::uint32_t i);
   void resubscribe_everything();
+  void subscribe_reference();
+  void on_reference(const Message& m, std::int64_t recv_ns) noexcept;
   void answer_test_request();
   void login(std::int64_t now_mono_ns);
   void on_auth(const Message& m, std::int64_t now_mono_ns, std::int64_t recv_realtime_ns);
@@ -127,6 +145,8 @@ class PulseFeed final : public SnapshotSource {
   PulseOptions opt_;
   Parser parser_;
   std::vector<std::string> channels_;  // book.<instr>.<interval>, per instrument
+  std::vector<std::string> indexes_;   // distinct index names (index_of)
+  std::vector<std::size_t> index_at_;  // per instrument: its position in indexes_ (npos: none)
   Sequencer seq_;
   std::int64_t last_rx_ns_ = 0;
   bool connected_ = false;

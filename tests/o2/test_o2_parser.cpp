@@ -161,6 +161,56 @@ TEST_CASE("ticker, mark_price and funding frames", "[o2][parser]") {
   CHECK(m.value == "0.0001");
 }
 
+TEST_CASE("reference frames: mark_price and funding values with their ts and market",
+          "[o2][parser][reference]") {
+  // The working schema (schema.hpp; o2dex-api.txt documents no fields): the
+  // shape the simulator sends, the aliases price / rate, ts inside data.
+  P p;
+  Message m;
+  REQUIRE(p.parse(R"({"channel":"mark_price","market_id":3,"ts":1700000000000,)"
+                  R"("data":{"mark_price":"145.2505"}})",
+                  m) == ParseStatus::ok);
+  CHECK(m.kind == MsgKind::mark_price);
+  CHECK(m.market_id == 3);
+  CHECK(m.value == "145.2505");
+  CHECK(m.ts_ms == 1700000000000);
+  REQUIRE(p.parse(R"({"channel":"mark_price","market_id":1,"data":{"price":56749.5,"ts":17}})",
+                  m) == ParseStatus::ok);
+  CHECK(m.kind == MsgKind::mark_price);
+  CHECK(m.value == "56749.5");
+  CHECK(m.ts_ms == 17);
+  REQUIRE(p.parse(R"({"channel":"funding","market_id":2,"ts":1700000000001,)"
+                  R"("data":{"funding_rate":"-0.00002375"}})",
+                  m) == ParseStatus::ok);
+  CHECK(m.kind == MsgKind::funding);
+  CHECK(m.market_id == 2);
+  CHECK(m.value == "-0.00002375");
+  CHECK(m.ts_ms == 1700000000001);
+  REQUIRE(p.parse(R"({"channel":"funding","market_id":2,"data":{"rate":1.25e-4}})", m) ==
+          ParseStatus::ok);
+  CHECK(m.value == "1.25e-4");
+}
+
+TEST_CASE("reference frames with wrong types or no value are malformed",
+          "[o2][parser][reference]") {
+  P p;
+  Message m;
+  for (const char* f : {
+           R"({"channel":"mark_price","market_id":1,"data":{"mark_price":true}})",
+           R"({"channel":"mark_price","market_id":1,"data":{"mark_price":null}})",
+           R"({"channel":"mark_price","market_id":1,"data":{"mark_price":["1"]}})",
+           R"({"channel":"mark_price","market_id":1,"data":{}})",
+           R"({"channel":"mark_price","market_id":1,"ts":"later","data":{"mark_price":"1"}})",
+           R"({"channel":"mark_price","market_id":1,"data":[{"mark_price":"1"}]})",
+           R"({"channel":"funding","market_id":1,"data":{"funding_rate":{"r":"1"}}})",
+           R"({"channel":"funding","market_id":1,"data":{"rate":false}})",
+           R"({"channel":"funding","market_id":1,"data":{"next_funding_time":1}})",
+       }) {
+    INFO(f);
+    CHECK(p.parse(f, m) == ParseStatus::malformed);
+  }
+}
+
 TEST_CASE("control replies: acknowledgements and errors", "[o2][parser]") {
   P p;
   Message m;

@@ -373,3 +373,80 @@ TEST_CASE("a long instrument with an escape past the first block reads the same"
   CHECK(m.instrument == instr);
   CHECK(m.channel == "book." + instr + ".raw");
 }
+
+namespace {
+
+// A notification on `channel` around a `data` object (PROTOCOLS §2.2).
+std::string notification(const std::string& channel, const std::string& data) {
+  return R"({"jsonrpc":"2.0","method":"subscription","params":{"channel":")" + channel +
+         R"(","data":)" + data + "}}";
+}
+
+// pulse-api.txt models.FundingRateNotification (6342-6357), verbatim.
+const std::string kFundingRateDoc = R"({
+  "instrument_name": "BTC_USD-PERPETUAL",
+  "range_end": 1612141200,
+  "range_start": 1612137600,
+  "rate": "0.01"
+})";
+
+// pulse-api.txt models.PriceNotification (7116-7129), verbatim.
+const std::string kPriceDoc = R"({
+  "index_name": "BTC_USD-PERPETUAL",
+  "price": 50000,
+  "timestamp": 1612137600
+})";
+
+}  // namespace
+
+TEST_CASE("the document's funding rate notification gives its rate and instrument",
+          "[pulse][parser][reference]") {
+  Parser p(100, 1 << 20);
+  Message m;
+  REQUIRE(parse(p, notification("funding_rates.BTC_USD-PERPETUAL", kFundingRateDoc), m) ==
+          ParseStatus::ok);
+  CHECK(m.kind == MsgKind::funding_rate);
+  CHECK(m.instrument == "BTC_USD-PERPETUAL");
+  CHECK(m.rate == "0.01");
+  CHECK(m.timestamp_ms == 0);  // the notification carries none
+}
+
+TEST_CASE("the document's price notification gives the channel's index, price and timestamp",
+          "[pulse][parser][reference]") {
+  Parser p(100, 1 << 20);
+  Message m;
+  REQUIRE(parse(p, notification("deribit_price_index.btc_usd", kPriceDoc), m) == ParseStatus::ok);
+  CHECK(m.kind == MsgKind::price_index);
+  CHECK(m.index_name == "btc_usd");
+  CHECK(m.index_price == "50000");
+  CHECK(m.timestamp_ms == 1612137600);
+}
+
+TEST_CASE("reference notifications with wrong types or no value are malformed",
+          "[pulse][parser][reference]") {
+  Parser p(100, 1 << 20);
+  Message m;
+  for (const auto& [channel, data] : std::vector<std::pair<std::string, std::string>>{
+           {"funding_rates.BTC_USD-PERPETUAL", R"({"rate":true})"},
+           {"funding_rates.BTC_USD-PERPETUAL", R"({"rate":null})"},
+           {"funding_rates.BTC_USD-PERPETUAL", R"({"rate":{"v":"0.01"}})"},
+           {"funding_rates.BTC_USD-PERPETUAL", R"({"range_end":1612141200})"},
+           {"funding_rates.BTC_USD-PERPETUAL", R"({"instrument_name":"ETH_USD-PERPETUAL",)"
+                                               R"("rate":"0.01"})"},
+           {"funding_rates.BTC_USD-PERPETUAL", R"([{"rate":"0.01"}])"},
+           {"deribit_price_index.btc_usd", R"({"price":[50000]})"},
+           {"deribit_price_index.btc_usd", R"({"timestamp":1612137600})"},
+           {"deribit_price_index.btc_usd", R"({"price":50000,"timestamp":"soon"})"},
+       }) {
+    INFO(channel << " " << data);
+    CHECK(parse(p, notification(channel, data), m) == ParseStatus::malformed);
+  }
+  // A string is read as text: the exact decimal conversion (VenueBooks) rejects "abc".
+  REQUIRE(parse(p, notification("deribit_price_index.btc_usd", R"({"price":"abc"})"), m) ==
+          ParseStatus::ok);
+  CHECK(m.index_price == "abc");
+  // Other channels keep ignoring price / rate fields of any type.
+  REQUIRE(parse(p, notification("settlement_prices.btc_usd", R"({"price":true})"), m) ==
+          ParseStatus::ok);
+  CHECK(m.kind == MsgKind::other);
+}

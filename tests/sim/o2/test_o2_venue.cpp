@@ -9,6 +9,8 @@
 #include "o2/o2_client.hpp"
 #include "ref_book.hpp"
 #include "sim_thread.hpp"
+#include "tools/sim/o2/o2_venue.hpp"
+#include "ws_client.hpp"
 
 using namespace wirebook;
 using namespace wirebook::simtest;
@@ -222,4 +224,28 @@ TEST_CASE(
   CHECK(await(c, R"("type":"error")") == R"({"type":"error","message":"unsupported type"})");
   c.send("not json");
   CHECK(await(c, R"("type":"error")") == R"({"type":"error","message":"invalid json"})");
+}
+
+TEST_CASE("O2 sends mark_price and funding only to subscribers, values as strings",
+          "[sim][o2][reference]") {
+  auto cfg = test_config(57, {"o2"});
+  cfg.venue.rate = 50;
+  cfg.options["o2"]["mark_ms"] = "20";
+  SimThread st(cfg);
+  WsClient c;
+  REQUIRE(c.connect(st.sim().url("o2", false), "").empty());
+  c.send(R"({"type":"subscribe","channel":"mark_price","market_id":2})");
+  c.send(R"({"type":"subscribe","channel":"funding","market_id":2})");
+  const std::string m = await(c, R"({"channel":"mark_price","market_id":2,"ts":)");
+  CHECK(m.find(R"("data":{"mark_price":")") != std::string::npos);
+  const std::string f = await(c, R"({"channel":"funding","market_id":2,"ts":)");
+  CHECK(f.find(R"("data":{"funding_rate":")") != std::string::npos);
+  const auto sent = sim::o2_reference_sent(*st.sim().venue("o2"), 1);
+  REQUIRE(sent.has_value());
+  CHECK(sent->mark_pushes >= 1);
+  CHECK(sent->funding_pushes >= 1);
+  CHECK_FALSE(sent->mark_price.empty());
+  const auto other = sim::o2_reference_sent(*st.sim().venue("o2"), 0);
+  REQUIRE(other.has_value());
+  CHECK(other->mark_pushes == 0);  // nobody subscribed market 1
 }

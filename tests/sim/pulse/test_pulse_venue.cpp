@@ -309,3 +309,40 @@ TEST_CASE("Pulse closes a session whose token expires; a refresh_token login ext
   CHECK(!await(diligent, R"("id":4)").empty());
   CHECK(diligent.close_code() == 0);
 }
+
+TEST_CASE("Pulse serves funding_rates and deribit_price_index in the documented shapes",
+          "[sim][pulse][reference]") {
+  auto cfg = test_config(113, {"pulse"});
+  cfg.venue.rate = 50;
+  cfg.options["pulse"]["ref_ms"] = "20";
+  SimThread st(cfg);
+  WsClient c;
+  REQUIRE(c.connect(st.sim().url("pulse", false), "").empty());
+  c.send(
+      R"({"jsonrpc":"2.0","id":3,"method":"public/subscribe","params":{"channels":["funding_rates.BTC_USD-PERPETUAL","deribit_price_index.btc_usd","deribit_price_index.nope_usd","funding_rates.NOPE-PERPETUAL"]}})");
+  CHECK(
+      await(c, R"("id":3)")
+          .find(R"("result":["funding_rates.BTC_USD-PERPETUAL","deribit_price_index.btc_usd"])") !=
+      std::string::npos);
+  // models.FundingRateNotification: instrument_name, range_end, range_start, rate (a string).
+  const std::string f = await(c, R"("channel":"funding_rates.BTC_USD-PERPETUAL")");
+  CHECK(f.find(R"("data":{"instrument_name":"BTC_USD-PERPETUAL","range_end":)") !=
+        std::string::npos);
+  CHECK(f.find(R"(,"range_start":)") != std::string::npos);
+  CHECK(f.find(R"(,"rate":")") != std::string::npos);
+  // models.PriceNotification: index_name, price (a number), timestamp.
+  const std::string p = await(c, R"("channel":"deribit_price_index.btc_usd")");
+  CHECK(p.find(R"("data":{"index_name":"btc_usd","price":9)") != std::string::npos);
+  CHECK(p.find(R"(,"timestamp":)") != std::string::npos);
+  const auto sent = sim::pulse_reference_sent(*st.sim().venue("pulse"), 0);
+  REQUIRE(sent.has_value());
+  CHECK(sent->funding_pushes >= 1);
+  CHECK(sent->index_pushes >= 1);
+  CHECK_FALSE(sim::pulse_reference_sent(*st.sim().venue("pulse"), 99).has_value());
+  c.send(
+      R"({"jsonrpc":"2.0","id":4,"method":"public/unsubscribe","params":{"channels":["funding_rates.BTC_USD-PERPETUAL","deribit_price_index.btc_usd","deribit_price_index.eth_usd"]}})");
+  CHECK(
+      await(c, R"("id":4)")
+          .find(R"("result":["funding_rates.BTC_USD-PERPETUAL","deribit_price_index.btc_usd"])") !=
+      std::string::npos);
+}

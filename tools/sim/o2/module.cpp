@@ -23,7 +23,8 @@ constexpr OptionSpec kOptions[] = {
      "share of book frames whose numbers are JSON strings"},
     {"object_levels", OptionType::number, "0.2", 0, 1,
      "share of book frames with {price, size} levels"},
-    {"mark_ms", OptionType::integer, "1000", 1, 3'600'000, "mark_price / funding period"},
+    {"mark_ms", OptionType::integer, "1000", 1, 3'600'000,
+     "mark_price / funding period (deterministic exact values per push)"},
 };
 
 std::unique_ptr<Venue> make(const VenueModule& self, VenueOptions common,

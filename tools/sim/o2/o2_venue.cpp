@@ -6,6 +6,7 @@
 #include <simdjson.h>
 
 #include <charconv>
+#include <mutex>
 
 #include "tools/sim/json_reader.hpp"
 #include "tools/sim/text.hpp"
@@ -61,9 +62,16 @@ class O2Venue final : public Venue, public HttpResponder {
       : Venue(module, std::move(opts)),
         o2_(o2),
         seq_rng_(derive_seed(opts_.seed, "o2:seq")),
-        next_mark_(Clock::now()) {
+        next_mark_(Clock::now()),
+        ref_step_(symbols().size(), 0),
+        sent_(symbols().size()) {
     for (std::size_t i = 0; i < symbols().size(); ++i)
       seq_.push_back(1 + seq_rng_.below(1'000'000));
+  }
+  [[nodiscard]] std::optional<O2ReferenceSent> reference_sent(std::size_t sym) const {
+    const std::lock_guard<std::mutex> lock(sent_mutex_);
+    if (sym >= sent_.size()) return std::nullopt;
+    return sent_[sym];
   }
   void handle(O2Session& s, std::string_view text);
   int http_get(std::string_view target, std::string& body) override;
@@ -95,12 +103,14 @@ class O2Venue final : public Venue, public HttpResponder {
       if ((s.channels[sym] & bit) != 0) out.push_back(&s.conn());
     });
   }
-  void send_to(std::size_t sym, std::uint8_t bit, std::string frame) {
+  // False when no session subscribed `bit` of `sym` (nothing sent).
+  bool send_to(std::size_t sym, std::uint8_t bit, std::string frame) {
     others_.clear();
     recipients(sym, bit, others_);
-    if (others_.empty()) return;
+    if (others_.empty()) return false;
     const SharedFrame f = make_frame(std::move(frame));
     for (Connection* c : others_) send(*c, f);
+    return true;
   }
   Style draw_style() {
     return Style{format_rng().chance(o2_.string_numbers), format_rng().chance(o2_.object_levels)};
@@ -123,7 +133,9 @@ class O2Venue final : public Venue, public HttpResponder {
   [[nodiscard]] std::string snapshot_frame(std::size_t sym);
   void reply(O2Session& s, std::string_view type, std::string_view channel, std::int64_t id);
   void error(O2Session& s, std::string_view message);
-  [[nodiscard]] std::string mark_frame(std::size_t sym, bool funding) const;
+  [[nodiscard]] std::string mark_frame(std::size_t sym, std::string_view value, std::int64_t ts_ms,
+                                       bool funding) const;
+  void push_reference(std::size_t sym, std::int64_t ts_ms);
 
   O2Options o2_;
   Rng seq_rng_;
@@ -131,7 +143,27 @@ class O2Venue final : public Venue, public HttpResponder {
   simdjson::dom::parser parser_;
   std::vector<Connection*> others_;
   Clock::time_point next_mark_;
+  std::vector<std::uint64_t> ref_step_;  // per symbol: timer pushes so far
+  mutable std::mutex sent_mutex_;        // sent_ is read by tests on other threads
+  std::vector<O2ReferenceSent> sent_;
 };
+
+// Push k (1, 2, ...) of symbol `sym`: a mark within 100 ticks of the start
+// price with one digit more than the book's prices (..5), and a funding rate
+// cycling through -0.0000250 .. +0.0000250 in steps of 0.00000125 plus sym
+// units of 1e-8: exact decimals that differ from push to push and from symbol
+// to symbol, independent of timing and seed.
+struct ReferenceValues {
+  std::string mark_price;
+  std::string funding_rate;
+};
+ReferenceValues reference_values(const SymbolSpec& spec, std::size_t sym, std::uint64_t k) {
+  const auto step = static_cast<std::int64_t>(k % 201) - 100;
+  const std::int64_t mark = spec.start_px + step * spec.tick;
+  const std::int64_t rate =
+      (static_cast<std::int64_t>(k % 41) - 20) * 125 + static_cast<std::int64_t>(sym);
+  return {decimal_text(mark * 10 + 5, spec.px_exp - 1), decimal_text(rate, -8)};
+}
 
 void O2Session::on_text(std::string_view text) {
   static_cast<O2Venue&>(venue_).handle(*this, text);
@@ -240,34 +272,43 @@ void O2Venue::on_event(std::size_t sym, const BookEvent& ev) {
   }
 }
 
-std::string O2Venue::mark_frame(std::size_t sym, bool funding) const {
-  const SymbolSpec& spec = symbols()[sym];
+std::string O2Venue::mark_frame(std::size_t sym, std::string_view value, std::int64_t ts_ms,
+                                bool funding) const {
   std::string f = funding ? "{\"channel\":\"funding\",\"market_id\":"
                           : "{\"channel\":\"mark_price\",\"market_id\":";
   append_int(f, market_id(sym));
   f += ",\"ts\":";
-  append_int(f, wall_ms());
-  if (funding) {
-    f += ",\"data\":{\"funding_rate\":\"0.0001\"}}";
-    return f;
-  }
-  book::Level bid{}, ask{};
-  const book::L2Book& b = generator(sym).book();
-  const std::int64_t mark =
-      b.best(book::Side::bid, bid) && b.best(book::Side::ask, ask) ? (bid.px + ask.px) / 2 : 0;
-  f += ",\"data\":{\"mark_price\":\"";
-  append_decimal(f, mark, spec.px_exp);
+  append_int(f, ts_ms);
+  f += funding ? ",\"data\":{\"funding_rate\":\"" : ",\"data\":{\"mark_price\":\"";
+  f += value;
   f += "\"}}";
   return f;
+}
+
+void O2Venue::push_reference(std::size_t sym, std::int64_t ts_ms) {
+  const ReferenceValues v = reference_values(symbols()[sym], sym, ++ref_step_[sym]);
+  const bool mark = send_to(sym, kMark, mark_frame(sym, v.mark_price, ts_ms, false));
+  const bool funding = send_to(sym, kFunding, mark_frame(sym, v.funding_rate, ts_ms, true));
+  if (!mark && !funding) return;
+  const std::lock_guard<std::mutex> lock(sent_mutex_);
+  O2ReferenceSent& s = sent_[sym];
+  if (mark) {
+    s.mark_price = v.mark_price;
+    s.mark_ts_ms = ts_ms;
+    ++s.mark_pushes;
+  }
+  if (funding) {
+    s.funding_rate = v.funding_rate;
+    s.funding_ts_ms = ts_ms;
+    ++s.funding_pushes;
+  }
 }
 
 void O2Venue::on_timer(Clock::time_point now) {
   if (now < next_mark_) return;
   next_mark_ = now + std::chrono::milliseconds(o2_.mark_ms);
-  for (std::size_t sym = 0; sym < symbols().size(); ++sym) {
-    send_to(sym, kMark, mark_frame(sym, false));
-    send_to(sym, kFunding, mark_frame(sym, true));
-  }
+  const std::int64_t ts_ms = wall_ms();
+  for (std::size_t sym = 0; sym < symbols().size(); ++sym) push_reference(sym, ts_ms);
 }
 
 void O2Venue::reply(O2Session& s, std::string_view type, std::string_view channel,
@@ -383,6 +424,11 @@ int O2Venue::http_get(std::string_view target, std::string& body) {
 }
 
 }  // namespace
+
+std::optional<O2ReferenceSent> o2_reference_sent(const Venue& venue, std::size_t sym) {
+  const auto* v = dynamic_cast<const O2Venue*>(&venue);
+  return v != nullptr ? v->reference_sent(sym) : std::nullopt;
+}
 
 std::unique_ptr<Venue> make_o2_venue(const VenueModule& module, VenueOptions opts, O2Options o2) {
   return std::make_unique<O2Venue>(module, std::move(opts), o2);

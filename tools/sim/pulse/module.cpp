@@ -36,6 +36,8 @@ constexpr OptionSpec kOptions[] = {
      "test_request answered by public/set_heartbeat, expires_in as an epoch"},
     {"pair_levels", OptionType::flag, "false", 0, 0,
      "book levels as [price, amount] (no action word)"},
+    {"ref_ms", OptionType::integer, "1000", 1, 3'600'000,
+     "funding_rates / deribit_price_index period (deterministic exact values per push)"},
     {"token_lifetime_s", OptionType::integer, "31536000", 1, 1'000'000'000,
      "public/auth token lifetime; a session not refreshed in time is closed (4001)"},
 };
@@ -53,6 +55,7 @@ std::unique_ptr<Venue> make(const VenueModule& self, VenueOptions common,
   p.documented = options.flag("documented");
   p.pair_levels = options.flag("pair_levels");
   p.token_lifetime_s = options.integer("token_lifetime_s");
+  p.ref_ms = static_cast<int>(options.integer("ref_ms"));
   return make_pulse_venue(self, std::move(common), std::move(p));
 }
 

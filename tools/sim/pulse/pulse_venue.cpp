@@ -7,6 +7,7 @@
 #include <openssl/hmac.h>
 #include <simdjson.h>
 
+#include <mutex>
 #include <set>
 #include <stdexcept>
 
@@ -34,21 +35,57 @@ std::string pulse_signature(std::string_view secret, std::string_view timestamp,
 
 namespace {
 
-enum Channel : std::uint8_t { kRaw = 1U << 0U, kAgg = 1U << 1U, kQuote = 1U << 2U };
+enum Channel : std::uint8_t {
+  kRaw = 1U << 0U,
+  kAgg = 1U << 1U,
+  kQuote = 1U << 2U,
+  kFunding = 1U << 3U,  // funding_rates.<instr>
+};
+
+constexpr std::string_view kFundingRates = "funding_rates.";
+constexpr std::string_view kPriceIndex = "deribit_price_index.";
+
+// The index of an instrument: its name before the first '-', lower case.
+std::string index_of(std::string_view instrument) {
+  const auto dash = instrument.find('-');
+  if (dash == std::string_view::npos || dash == 0) return {};
+  std::string index(instrument.substr(0, dash));
+  for (char& c : index) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return index;
+}
+
+// Push k (1, 2, ...): a funding rate cycling through -0.000025 .. +0.000025
+// in steps of 0.00000125 plus sym units of 1e-8, and an index price within
+// 100 ticks of the index's first symbol's start price with one digit more
+// (..5): exact decimals, different from push to push, independent of timing
+// and seed.
+std::string funding_value(std::size_t sym, std::uint64_t k) {
+  const std::int64_t rate =
+      (static_cast<std::int64_t>(k % 41) - 20) * 125 + static_cast<std::int64_t>(sym);
+  return decimal_text(rate, -8);
+}
+std::string index_value(const SymbolSpec& first, std::uint64_t k) {
+  const auto step = static_cast<std::int64_t>(k % 201) - 100;
+  return decimal_text((first.start_px + step * first.tick) * 10 + 5, first.px_exp - 1);
+}
 
 class PulseSession final : public VenueSession {
  public:
-  PulseSession(Venue& v, Connection& c, std::size_t symbols)
-      : VenueSession(v, c), channels(symbols, 0), agg_last(symbols, 0) {}
+  PulseSession(Venue& v, Connection& c, std::size_t symbols, std::size_t indexes)
+      : VenueSession(v, c), channels(symbols, 0), agg_last(symbols, 0), index_subs(indexes, 0) {}
   void on_text(std::string_view text) override;
   [[nodiscard]] std::size_t subscriptions() const override {
     std::size_t n = 0;
     for (std::uint8_t t : channels) n += static_cast<std::size_t>(__builtin_popcount(t));
+    for (std::uint8_t t : index_subs) n += t;
     return n;
   }
 
-  std::vector<std::uint8_t> channels;   // per symbol, Channel bits
-  std::vector<std::uint64_t> agg_last;  // per symbol, last change_id sent on .100ms
+  std::vector<std::uint8_t> channels;    // per symbol, Channel bits
+  std::vector<std::uint64_t> agg_last;   // per symbol, last change_id sent on .100ms
+  std::vector<std::uint8_t> index_subs;  // per index (PulseVenue::indexes_): 1 subscribed
   bool authenticated = false;
   std::int64_t token_expires_ms = 0;  // wall clock; 0: no token
   int heartbeat_s = 0;                // 0: heartbeats off
@@ -65,10 +102,15 @@ class PulseVenue final : public Venue {
  public:
   PulseVenue(const VenueModule& module, VenueOptions opts, PulseOptions pulse);
   void handle(PulseSession& s, std::string_view text);
+  [[nodiscard]] std::optional<PulseReferenceSent> reference_sent(std::size_t sym) const {
+    const std::lock_guard<std::mutex> lock(sent_mutex_);
+    if (sym >= sent_.size()) return std::nullopt;
+    return sent_[sym];
+  }
 
  protected:
   std::unique_ptr<VenueSession> make_session(Connection& conn) override {
-    return std::make_unique<PulseSession>(*this, conn, symbols().size());
+    return std::make_unique<PulseSession>(*this, conn, symbols().size(), indexes_.size());
   }
   void delta_recipients(std::size_t sym, std::vector<Connection*>& out) override {
     for_each_session([&](VenueSession& vs) {
@@ -101,6 +143,13 @@ class PulseVenue final : public Venue {
   [[nodiscard]] std::string snapshot_frame(std::size_t sym, const char* interval);
   [[nodiscard]] std::string quote_frame(std::size_t sym, std::int64_t ts);
   void flush_aggregated();
+  void push_reference();
+  [[nodiscard]] std::optional<std::size_t> find_index(std::string_view name) const {
+    for (std::size_t j = 0; j < indexes_.size(); ++j) {
+      if (indexes_[j] == name) return j;
+    }
+    return std::nullopt;
+  }
   static std::int64_t wall_us();
 
   void result(PulseSession& s, const Rpc& rpc, std::string_view result_json);
@@ -127,6 +176,15 @@ class PulseVenue final : public Venue {
   Clock::time_point next_agg_;
   std::uint32_t lose_test_answers_ = pulse_.lose_test_answers;
   std::uint32_t heartbeat_closes_ = 0;
+  // Reference channels.
+  std::vector<std::string> indexes_;         // distinct index names, in symbol order
+  std::vector<std::size_t> index_first_;     // per index: its first symbol
+  std::vector<std::size_t> index_at_;        // per symbol: its index (npos: none)
+  std::vector<std::uint64_t> funding_step_;  // per symbol: pushes so far
+  std::vector<std::uint64_t> index_step_;    // per index: pushes so far
+  Clock::time_point next_ref_;
+  mutable std::mutex sent_mutex_;  // sent_ is read by tests on other threads
+  std::vector<PulseReferenceSent> sent_;
 
   // Documented mode has no public/unsubscribe: a client gets one symbol's
   // snapshot back only with every other's (unsubscribe_all, or a reconnect).
@@ -149,13 +207,25 @@ PulseVenue::PulseVenue(const VenueModule& module, VenueOptions opts, PulseOption
       change_rng_(derive_seed(opts_.seed, "pulse:change_id")),
       change_id_(193'809'616'666ULL + change_rng_.below(1'000'000)),
       pending_agg_(symbols().size()),
-      next_agg_(Clock::now()) {
+      next_agg_(Clock::now()),
+      funding_step_(symbols().size(), 0),
+      next_ref_(Clock::now()),
+      sent_(symbols().size()) {
   if (empty_parser_.parse(std::string_view("{}")).get(empty_) != simdjson::SUCCESS)
     throw std::runtime_error("simdjson");
   for (std::size_t i = 0; i < symbols().size(); ++i) {
     change_id_ += 1 + change_rng_.below(50);
     last_change_.push_back(change_id_);
+    const std::string index = index_of(symbols()[i].name);
+    std::optional<std::size_t> at = index.empty() ? std::nullopt : find_index(index);
+    if (!index.empty() && !at) {
+      at = indexes_.size();
+      indexes_.push_back(index);
+      index_first_.push_back(i);
+    }
+    index_at_.push_back(at.value_or(std::string::npos));
   }
+  index_step_.assign(indexes_.size(), 0);
 }
 
 std::int64_t PulseVenue::wall_us() {
@@ -326,10 +396,67 @@ void PulseVenue::flush_aggregated() {
   }
 }
 
+// funding_rates: models.FundingRateNotification's fields (rate a string,
+// range_start/range_end the hour around now in seconds, as the example);
+// deribit_price_index: models.PriceNotification (price a number, timestamp
+// in ms as every Pulse timestamp, PROTOCOLS §2.7).
+void PulseVenue::push_reference() {
+  const std::int64_t now_ms = wall_ms();
+  const std::int64_t hour_s = now_ms / 1000 / 3600 * 3600;
+  std::vector<Connection*> to;
+  for (std::size_t sym = 0; sym < symbols().size(); ++sym) {
+    const std::string rate = funding_value(sym, ++funding_step_[sym]);
+    to.clear();
+    for_each_session([&](VenueSession& vs) {
+      auto& s = static_cast<PulseSession&>(vs);
+      if ((s.channels[sym] & kFunding) != 0) to.push_back(&s.conn());
+    });
+    if (to.empty()) continue;
+    const std::string& name = symbols()[sym].name;
+    std::string f = notification_head(std::string(kFundingRates) + name);
+    f += "\"instrument_name\":\"" + name + "\",\"range_end\":";
+    append_int(f, hour_s + 3600);
+    f += ",\"range_start\":";
+    append_int(f, hour_s);
+    f += ",\"rate\":\"" + rate + "\"}}}";
+    const SharedFrame frame = make_frame(std::move(f));
+    for (Connection* c : to) send(*c, frame);
+    const std::lock_guard<std::mutex> lock(sent_mutex_);
+    sent_[sym].funding_rate = rate;
+    ++sent_[sym].funding_pushes;
+  }
+  for (std::size_t j = 0; j < indexes_.size(); ++j) {
+    const std::string price = index_value(symbols()[index_first_[j]], ++index_step_[j]);
+    to.clear();
+    for_each_session([&](VenueSession& vs) {
+      auto& s = static_cast<PulseSession&>(vs);
+      if (s.index_subs[j] != 0) to.push_back(&s.conn());
+    });
+    if (to.empty()) continue;
+    std::string f = notification_head(std::string(kPriceIndex) + indexes_[j]);
+    f += "\"index_name\":\"" + indexes_[j] + "\",\"price\":" + price + ",\"timestamp\":";
+    append_int(f, now_ms);
+    f += "}}}";
+    const SharedFrame frame = make_frame(std::move(f));
+    for (Connection* c : to) send(*c, frame);
+    const std::lock_guard<std::mutex> lock(sent_mutex_);
+    for (std::size_t sym = 0; sym < symbols().size(); ++sym) {
+      if (index_at_[sym] != j) continue;
+      sent_[sym].index_price = price;
+      sent_[sym].index_ts_ms = now_ms;
+      ++sent_[sym].index_pushes;
+    }
+  }
+}
+
 void PulseVenue::on_timer(Clock::time_point now) {
   if (now >= next_agg_) {
     next_agg_ = now + std::chrono::milliseconds(pulse_.agg_ms);
     flush_aggregated();
+  }
+  if (now >= next_ref_) {
+    next_ref_ = now + std::chrono::milliseconds(pulse_.ref_ms);
+    push_reference();
   }
   const std::int64_t now_ms = wall_ms();
   for_each_session([&](VenueSession& vs) {
@@ -432,17 +559,27 @@ void PulseVenue::subscribe(PulseSession& s, const Rpc& rpc, simdjson::dom::eleme
   }
   struct Pick {
     std::size_t sym;
-    std::uint8_t bit;
+    std::uint8_t bit;  // 0: the index `sym` (deribit_price_index)
     std::string name;
   };
   std::vector<Pick> picks;
   for (simdjson::dom::element ch : channels) {
     std::string_view name;
     if (ch.get_string().get(name) != simdjson::SUCCESS) continue;
-    // book.<instr>.raw | book.<instr>.100ms | quote.<instr>; others are dropped silently (§2.2).
+    // book.<instr>.raw | book.<instr>.100ms | quote.<instr> | funding_rates.<instr> |
+    // deribit_price_index.<index>; others are dropped silently (§2.2).
     std::uint8_t bit = 0;
     std::string_view instr;
-    if (name.starts_with("quote.")) {
+    if (name.starts_with(kPriceIndex)) {
+      const auto j = find_index(name.substr(kPriceIndex.size()));
+      if (!j || (!on && s.index_subs[*j] == 0)) continue;
+      picks.push_back({*j, 0, std::string(name)});
+      continue;
+    }
+    if (name.starts_with(kFundingRates)) {
+      bit = kFunding;
+      instr = name.substr(kFundingRates.size());
+    } else if (name.starts_with("quote.")) {
       bit = kQuote;
       instr = name.substr(6);
     } else if (name.starts_with("book.")) {
@@ -477,6 +614,10 @@ void PulseVenue::subscribe(PulseSession& s, const Rpc& rpc, simdjson::dom::eleme
   list += ']';
   std::vector<Pick> fresh;
   for (const Pick& p : picks) {
+    if (p.bit == 0) {
+      s.index_subs[p.sym] = on ? 1 : 0;
+      continue;
+    }
     const bool had = (s.channels[p.sym] & p.bit) != 0;
     if (on) {
       s.channels[p.sym] |= p.bit;
@@ -488,6 +629,7 @@ void PulseVenue::subscribe(PulseSession& s, const Rpc& rpc, simdjson::dom::eleme
   // The document's public/subscribe returns "string"; Deribit the channel list.
   result(s, rpc, pulse_.documented && on ? std::string("\"ok\"") : list);
   for (const Pick& p : fresh) {
+    if (p.bit == kFunding) continue;  // pushed every ref_ms (push_reference)
     if (p.bit == kRaw) {
       send(s.conn(), make_frame(snapshot_frame(p.sym, "raw")));
       snapshot_served(p.sym, s);
@@ -595,6 +737,7 @@ void PulseVenue::handle(PulseSession& s, std::string_view text) {
     subscribe(s, rpc, params, false);
   } else if (m == "public/unsubscribe_all") {
     std::fill(s.channels.begin(), s.channels.end(), 0);
+    std::fill(s.index_subs.begin(), s.index_subs.end(), 0);
     ack(s, rpc);
   } else if (m == "public/set_heartbeat") {
     set_heartbeat(s, rpc, params);
@@ -626,6 +769,11 @@ void PulseVenue::handle(PulseSession& s, std::string_view text) {
 }
 
 }  // namespace
+
+std::optional<PulseReferenceSent> pulse_reference_sent(const Venue& venue, std::size_t sym) {
+  const auto* v = dynamic_cast<const PulseVenue*>(&venue);
+  return v != nullptr ? v->reference_sent(sym) : std::nullopt;
+}
 
 std::unique_ptr<Venue> make_pulse_venue(const VenueModule& module, VenueOptions opts,
                                         PulseOptions pulse) {
