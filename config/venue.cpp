@@ -229,23 +229,33 @@ void read_rate_limit(TableReader& r, const std::string& key, std::uint32_t& coun
   window_ms = static_cast<std::uint32_t>(*w);
 }
 
-// Keys of other kinds are named as such rather than as unknown keys.
+// Keys of other kinds are named as such rather than as unknown keys, once
+// each with every kind that has it ("only valid for kinds o2, pulse").
 void reject_foreign_keys(TableReader& r, std::span<const VenueRules> kinds,
                          const VenueRules* kind) {
+  const auto own = [&](std::string_view key) {
+    return kind != nullptr &&
+           std::find(kind->keys.begin(), kind->keys.end(), key) != kind->keys.end();
+  };
+  std::vector<std::string_view> reported;
   for (const auto& other : kinds) {
     for (std::string_view key : other.keys) {
-      if (!r.has(key)) continue;
-      if (kind != nullptr && other.kind == kind->kind) continue;
       // A key name two kinds share (rest_url) is this kind's own.
-      if (kind != nullptr &&
-          std::find(kind->keys.begin(), kind->keys.end(), key) != kind->keys.end()) {
+      if (!r.has(key) || own(key) ||
+          std::find(reported.begin(), reported.end(), key) != reported.end()) {
         continue;
       }
+      reported.push_back(key);
       (void)r.take(key);
-      if (kind != nullptr) {
-        r.problem("key '" + std::string(key) + "' is only valid for kind " +
-                  std::string(other.kind) + ", not " + std::string(kind->kind));
+      if (kind == nullptr) continue;
+      std::string owners;
+      std::size_t n = 0;
+      for (const auto& k : kinds) {
+        if (std::find(k.keys.begin(), k.keys.end(), key) == k.keys.end()) continue;
+        owners += (n++ == 0 ? "" : ", ") + std::string(k.kind);
       }
+      r.problem("key '" + std::string(key) + "' is only valid for kind" + (n > 1 ? "s " : " ") +
+                owners + ", not " + std::string(kind->kind));
     }
   }
 }
