@@ -99,23 +99,27 @@ bool int_number(od::value v, std::int64_t& out) noexcept {
 }
 
 // The reference fields of `data` (after every book and trade name, so book
-// frames compare no more keys than before). False: not a reference name.
-bool read_reference_field(std::string_view dk, od::value dv, Message& out,
+// frames compare no more keys than before), each under its own protocol's
+// name only. False: not a reference name.
+bool read_reference_field(std::string_view dk, od::value dv, bool v3, Message& out,
                           ParseStatus& st) noexcept {
   const auto check = [&](bool ok) {
     st = ok ? ParseStatus::ok : ParseStatus::malformed;
     return true;
   };
-  if (dk == "px") {
-    out.price_px = true;
-    out.price_quoted = true;
-    return check(string_only(dv, out.price));
-  }
-  if (dk == "r") return check(string_only(dv, out.funding_rate));
-  if (dk == "oi") return check(string_only(dv, out.open_interest));
-  if (dk == "ft") {
-    out.has_next_funding = true;
-    return check(int_number(dv, out.next_funding_ms));
+  if (v3) {
+    if (dk == "px") {
+      out.price_px = true;
+      out.price_quoted = true;
+      return check(string_only(dv, out.price));
+    }
+    if (dk == "r") return check(string_only(dv, out.funding_rate));
+    if (dk == "oi") return check(string_only(dv, out.open_interest));
+    if (dk == "ft") {
+      out.has_next_funding = true;
+      return check(int_number(dv, out.next_funding_ms));
+    }
+    return false;
   }
   if (dk == "fundingRate") return check(number_only(dv, out.funding_rate));
   if (dk == "openInterest") return check(number_only(dv, out.open_interest));
@@ -134,7 +138,7 @@ struct Sides {
 };
 
 // One field of `data` (v2 and v3 names; they do not collide).
-ParseStatus read_data_field(std::string_view dk, od::value dv, Sides& sides, Message& out,
+ParseStatus read_data_field(std::string_view dk, od::value dv, Sides& sides, bool v3, Message& out,
                             std::int64_t& rest_ts, bool& has_rest_ts) noexcept {
   const auto text = [&](std::string_view& into) {
     return json::number_text(dv, into) ? ParseStatus::ok : ParseStatus::malformed;
@@ -168,7 +172,7 @@ ParseStatus read_data_field(std::string_view dk, od::value dv, Sides& sides, Mes
   if (dk == "ask" || dk == "ap") return text(out.ask);
   if (dk == "askSize" || dk == "aq") return text(out.ask_size);
   ParseStatus st = ParseStatus::ok;
-  (void)read_reference_field(dk, dv, out, st);
+  (void)read_reference_field(dk, dv, v3, out, st);
   return st;
 }
 
@@ -247,8 +251,8 @@ ParseStatus Parser::read_frame(const char* data, std::size_t len, std::size_t ca
         if (!json::key(df, dk)) return ParseStatus::malformed;
         od::value dv;
         if (df.value().get(dv) != simdjson::SUCCESS) return ParseStatus::malformed;
-        const ParseStatus st =
-            read_data_field(dk, dv, sides, out, f.rest_timestamp, f.has_rest_timestamp);
+        const ParseStatus st = read_data_field(dk, dv, sides, protocol_ == Protocol::v3, out,
+                                               f.rest_timestamp, f.has_rest_timestamp);
         if (st != ParseStatus::ok) return st;
       }
     }

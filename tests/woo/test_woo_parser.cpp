@@ -413,6 +413,8 @@ TEST_CASE("v2: wrong-typed or missing reference values are malformed", "[woo][pa
         ParseStatus::malformed);
   CHECK(parse(p, replaced(kV2OpenInterest, "1.27988", "true"), m) == ParseStatus::malformed);
   CHECK(parse(p, replaced(kV2OpenInterest, "1.27988", "[1]"), m) == ParseStatus::malformed);
+  CHECK(parse(p, replaced(kV2OpenInterest, R"("openInterest":1.27988)", R"("oi":"1.27988")"), m) ==
+        ParseStatus::malformed);
   CHECK(parse(p, replaced(kV2Mark, "\"ts\":1618820361552,", ""), m) == ParseStatus::malformed);
   CHECK(parse(p, replaced(kV2Mark, "\"symbol\":\"PERP_ETH_USDT\"", "\"symbol\":\"PERP_BTC_USDT\""),
               m) == ParseStatus::malformed);
@@ -483,6 +485,11 @@ TEST_CASE("v3: wrong-typed or missing reference values are malformed",
   CHECK(parse(p, replaced(funding, "1790150400000", "1.5"), m) == ParseStatus::malformed);
   CHECK(parse(p, replaced(funding, "\"ts\":4,", ""), m) == ParseStatus::malformed);  // no data.ts
   CHECK(parse(p, replaced(oi, "\"s\": \"PERP_BTC_USDT\"", "\"s\": \"PERP_ETH_USDT\""), m) ==
+        ParseStatus::malformed);
+  // The other protocol's names carry nothing here.
+  CHECK(parse(p, replaced(funding, R"("r":"0.00004326")", R"("fundingRate":0.00004326)"), m) ==
+        ParseStatus::malformed);
+  CHECK(parse(p, replaced(oi, R"("oi": "936.37")", R"("openInterest": 936.37)"), m) ==
         ParseStatus::malformed);
   // An undocumented kind stays other.
   REQUIRE(parse(p, replaced(mark, "markprice@", "markprices@"), m) == ParseStatus::ok);

@@ -55,7 +55,7 @@ std::vector<std::string> sent_with(const Rig& r, const std::string& needle) {
   return v;
 }
 
-// Field f of book i's merged reference as exact text-free (raw, exponent).
+// Whether field f of book i's merged reference is exactly `text` (value and exponent).
 bool holds(const Rig& r, std::uint32_t i, ReferenceField f, const std::string& text) {
   const shm::Reference& ref = r.books.references().current(i);
   std::int64_t v = 0;

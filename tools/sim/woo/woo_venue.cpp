@@ -200,6 +200,11 @@ class WooVenue final : public Venue, public HttpResponder {
     std::int64_t next_funding_ms = 0;
   };
   [[nodiscard]] RefValues reference_values(std::size_t sym) const;
+  // The first symbol whose index is `key` (its spec prices the index).
+  [[nodiscard]] std::size_t first_with_key(std::string_view key) const {
+    return static_cast<std::size_t>(std::find(index_keys_.begin(), index_keys_.end(), key) -
+                                    index_keys_.begin());
+  }
   void push_reference(Clock::time_point now);
   void push_reference_v2(std::size_t sym, const RefValues& v, std::int64_t ts);
   void push_reference_v3(std::size_t sym, const RefValues& v, std::int64_t ts);
@@ -735,9 +740,7 @@ WooVenue::RefValues WooVenue::reference_values(std::size_t sym) const {
   const auto k = static_cast<std::int64_t>(ref_round_);
   RefValues v;
   v.mark = decimal_text(sp.start_px + sp.tick * (k % 20 + 1), sp.px_exp);
-  const auto first = static_cast<std::size_t>(
-      std::find(index_keys_.begin(), index_keys_.end(), index_keys_[sym]) - index_keys_.begin());
-  const SymbolSpec& ip = symbols()[first];
+  const SymbolSpec& ip = symbols()[first_with_key(index_keys_[sym])];
   v.index = decimal_text(ip.start_px + ip.tick * (k % 20), ip.px_exp);
   v.rate = decimal_text((k + static_cast<std::int64_t>(sym)) % 5 - 2, -7);
   v.oi = decimal_text(sp.lot * (1000 + 13 * k + static_cast<std::int64_t>(sym)), sp.qty_exp);
@@ -783,11 +786,7 @@ void WooVenue::push_reference(Clock::time_point now) {
   if (!woo_.v3) return;
   for (std::size_t sym = 0; sym < index_keys_.size(); ++sym) {
     const std::string& key = index_keys_[sym];
-    if (key.empty() ||
-        std::find(index_keys_.begin(), index_keys_.begin() + static_cast<std::ptrdiff_t>(sym),
-                  key) != index_keys_.begin() + static_cast<std::ptrdiff_t>(sym)) {
-      continue;  // once per underlying
-    }
+    if (key.empty() || first_with_key(key) != sym) continue;  // once per underlying
     push_index_v3(key, ts);
   }
 }
@@ -870,9 +869,7 @@ void WooVenue::push_index_v3(std::string_view key, std::int64_t ts) {
     }
   });
   if (others_.empty()) return;
-  const auto first = static_cast<std::size_t>(
-      std::find(index_keys_.begin(), index_keys_.end(), key) - index_keys_.begin());
-  const RefValues v = reference_values(first);
+  const RefValues v = reference_values(first_with_key(key));
   const std::int64_t data_ts = ts - 3;
   std::string topic = "indexprice@";
   topic += key;
