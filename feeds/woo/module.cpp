@@ -62,12 +62,17 @@ void check_v3_limits(config::TableReader& r, const config::VenueConfig& venue, c
                   kRestChecksPerSecond));
   }
   if (k.trades) r.problem("trades is not supported with protocol v3 (use protocol = \"v2\")");
-  const std::size_t topics = venue.symbols.size() * (k.bbo ? 2 : 1);
+  // Reference topics: three per derivative symbol and one index per underlying.
+  const std::size_t topics = venue.symbols.size() * (k.bbo ? 2 : 1) +
+                             (k.reference ? v3_reference_topics(venue.symbols).size() : 0);
   if (topics > kV3TopicsPerConnection) {
+    const std::string with = k.bbo && k.reference ? " with bbo and reference"
+                             : k.bbo              ? " with bbo"
+                             : k.reference        ? " with reference"
+                                                  : "";
     r.problem("protocol v3 takes at most " + std::to_string(kV3TopicsPerConnection) +
               " topics per connection; " + std::to_string(venue.symbols.size()) + " symbols" +
-              (k.bbo ? " with bbo" : "") + " need " + std::to_string(topics) +
-              " (split the symbols over more venues)");
+              with + " need " + std::to_string(topics) + " (split the symbols over more venues)");
   }
 }
 
@@ -92,6 +97,7 @@ WooKeys read_keys(config::TableReader& r, const config::VenueConfig& venue) {
   }
   k.trades = r.boolean("trades").value_or(false);
   k.bbo = r.boolean("bbo").value_or(false);
+  k.reference = r.boolean("reference").value_or(false);
   read_protocol(r, venue, k);
   // The smallest documented topic depth that covers the venue's book depth.
   k.depth = venue.depth <= 50 ? 50 : (venue.depth <= 200 ? 200 : 500);
@@ -146,6 +152,7 @@ std::unique_ptr<FrameHandler> make_feed(const FeedContext& ctx) {
   o.depth = k.depth;
   o.trades = k.trades;
   o.bbo = k.bbo;
+  o.reference = k.reference;
   o.max_frame_bytes = ctx.venue.max_frame_bytes;
   o.stale_after_ns = stale_after_ns(ctx.venue);
   o.ping_interval_ns = heartbeat_ns(ctx.venue);
@@ -169,9 +176,10 @@ std::unique_ptr<MessageParser> make_parser(const config::VenueConfig& venue) {
       WooOptions{}.max_levels_per_frame, venue.max_frame_bytes, k.v3 ? Protocol::v3 : Protocol::v2);
 }
 
-constexpr std::array<std::string_view, 8> kKeys = {"path_suffix",
+constexpr std::array<std::string_view, 9> kKeys = {"path_suffix",
                                                    "trades",
                                                    "bbo",
+                                                   "reference",
                                                    "protocol",
                                                    "update_depth",
                                                    "rest_url",

@@ -17,6 +17,9 @@ struct WooKeys {
   std::string path_suffix;  // application id appended to the url path (PROTOCOLS §1.2)
   bool trades = false;
   bool bbo = false;
+  // Subscribe and publish the reference channels (mark, index, funding,
+  // open interest; woo_feed.hpp). Default false: nothing more subscribed.
+  bool reference = false;
   // "v3" | "v2"; unset: v3 when the url path starts with /v3/ (the real
   // endpoint wss://wss.woox.io/v3/public), else v2.
   bool v3 = false;

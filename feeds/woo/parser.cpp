@@ -78,6 +78,57 @@ bool read_acked(od::value v, std::string_view* out, std::size_t& n) noexcept {
   return true;
 }
 
+// Reference values are strict on type (refdata_spec §1, §2): v2 sends JSON
+// numbers (their text is kept, never read through double), v3 strings. A
+// value of the other type is malformed, never published as 0.
+bool number_only(od::value v, std::string_view& out) noexcept {
+  out = json::detail::number_token(v.raw_json_token());
+  return !out.empty();
+}
+
+bool string_only(od::value v, std::string_view& out) noexcept {
+  const std::string_view raw = v.raw_json_token();
+  return !raw.empty() && raw.front() == '"' && json::string(v, out) && !out.empty();
+}
+
+// An integer that is a JSON number (v3 `ft`), not a string of digits.
+bool int_number(od::value v, std::int64_t& out) noexcept {
+  const std::string_view text = json::detail::number_token(v.raw_json_token());
+  return !text.empty() &&
+         book::parse_decimal(text, 0, out, book::Sign::allow_negative) == book::DecimalError::ok;
+}
+
+// The reference fields of `data` (after every book and trade name, so book
+// frames compare no more keys than before), each under its own protocol's
+// name only. False: not a reference name.
+bool read_reference_field(std::string_view dk, od::value dv, bool v3, Message& out,
+                          ParseStatus& st) noexcept {
+  const auto check = [&](bool ok) {
+    st = ok ? ParseStatus::ok : ParseStatus::malformed;
+    return true;
+  };
+  if (v3) {
+    if (dk == "px") {
+      out.price_px = true;
+      out.price_quoted = true;
+      return check(string_only(dv, out.price));
+    }
+    if (dk == "r") return check(string_only(dv, out.funding_rate));
+    if (dk == "oi") return check(string_only(dv, out.open_interest));
+    if (dk == "ft") {
+      out.has_next_funding = true;
+      return check(int_number(dv, out.next_funding_ms));
+    }
+    return false;
+  }
+  if (dk == "fundingRate") return check(number_only(dv, out.funding_rate));
+  if (dk == "openInterest") return check(number_only(dv, out.open_interest));
+  // v2 `fundingTs` is not described by the doc (woox-api.txt:3891-3924; in its
+  // example it equals the envelope ts): it is not read, and never taken as
+  // the next funding time.
+  return false;
+}
+
 struct Sides {
   LevelText* bids;
   LevelText* asks;
@@ -87,7 +138,7 @@ struct Sides {
 };
 
 // One field of `data` (v2 and v3 names; they do not collide).
-ParseStatus read_data_field(std::string_view dk, od::value dv, Sides& sides, Message& out,
+ParseStatus read_data_field(std::string_view dk, od::value dv, Sides& sides, bool v3, Message& out,
                             std::int64_t& rest_ts, bool& has_rest_ts) noexcept {
   const auto text = [&](std::string_view& into) {
     return json::number_text(dv, into) ? ParseStatus::ok : ParseStatus::malformed;
@@ -109,14 +160,20 @@ ParseStatus read_data_field(std::string_view dk, od::value dv, Sides& sides, Mes
   }
   if (dk == "bids") return read_levels(dv, sides.bids, sides.max, sides.nb);
   if (dk == "asks") return read_levels(dv, sides.asks, sides.max, sides.na);
-  if (dk == "price") return text(out.price);
+  if (dk == "price") {
+    const std::string_view raw = dv.raw_json_token();
+    out.price_quoted = !raw.empty() && raw.front() == '"';
+    return text(out.price);
+  }
   if (dk == "size") return text(out.size);
   if (dk == "side") return json::string(dv, out.side) ? ParseStatus::ok : ParseStatus::malformed;
   if (dk == "bid" || dk == "bp") return text(out.bid);
   if (dk == "bidSize" || dk == "bq") return text(out.bid_size);
   if (dk == "ask" || dk == "ap") return text(out.ask);
   if (dk == "askSize" || dk == "aq") return text(out.ask_size);
-  return ParseStatus::ok;
+  ParseStatus st = ParseStatus::ok;
+  (void)read_reference_field(dk, dv, v3, out, st);
+  return st;
 }
 
 }  // namespace
@@ -194,8 +251,8 @@ ParseStatus Parser::read_frame(const char* data, std::size_t len, std::size_t ca
         if (!json::key(df, dk)) return ParseStatus::malformed;
         od::value dv;
         if (df.value().get(dv) != simdjson::SUCCESS) return ParseStatus::malformed;
-        const ParseStatus st =
-            read_data_field(dk, dv, sides, out, f.rest_timestamp, f.has_rest_timestamp);
+        const ParseStatus st = read_data_field(dk, dv, sides, protocol_ == Protocol::v3, out,
+                                               f.rest_timestamp, f.has_rest_timestamp);
         if (st != ParseStatus::ok) return st;
       }
     }
@@ -265,7 +322,7 @@ ParseStatus Parser::classify_v2(const Fields& f, Message& out) const noexcept {
       }
       out.kind = MsgKind::bbo;
     } else {
-      out.kind = MsgKind::other;
+      return classify_reference(f, what, out);
     }
     return ParseStatus::ok;
   }
@@ -309,7 +366,7 @@ ParseStatus Parser::classify_v3(const Fields& f, Message& out) const noexcept {
       }
       out.kind = MsgKind::bbo;
     } else {
-      out.kind = MsgKind::other;  // trade and others: not documented here (README)
+      return classify_reference(f, what, out);  // trade and others: other (README)
     }
     return ParseStatus::ok;
   }
@@ -324,6 +381,34 @@ ParseStatus Parser::classify_v3(const Fields& f, Message& out) const noexcept {
   } else {
     out.kind = MsgKind::other;
   }
+  return ParseStatus::ok;
+}
+
+// The reference topics, v2 and v3 alike but for the value types and the
+// exchange time (v2: the envelope ts, v3: data.ts, the calculation time,
+// refdata_spec §2). Anything else is a topic we do not use.
+ParseStatus Parser::classify_reference(const Fields& f, std::string_view what,
+                                       Message& out) const noexcept {
+  const bool v3 = protocol_ == Protocol::v3;
+  MsgKind kind = MsgKind::other;
+  bool has_value = false;
+  if (what == "markprice" || what == "indexprice") {
+    kind = what == "markprice" ? MsgKind::mark_price : MsgKind::index_price;
+    // v2 data.price, a JSON number; v3 data.px, a string.
+    has_value = !out.price.empty() && (v3 ? out.price_px : !out.price_quoted && !out.price_px);
+  } else if (what == "estfundingrate") {
+    kind = MsgKind::funding_rate;
+    has_value = !out.funding_rate.empty();
+  } else if (what == "openinterest") {
+    kind = MsgKind::open_interest;
+    has_value = !out.open_interest.empty();
+  } else {
+    out.kind = MsgKind::other;
+    return ParseStatus::ok;
+  }
+  const bool has_time = v3 ? out.has_data_ts : out.ts_ms != 0;
+  if (!f.data_is_object || !has_value || !has_time) return ParseStatus::malformed;
+  out.kind = kind;
   return ParseStatus::ok;
 }
 

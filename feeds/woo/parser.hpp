@@ -36,7 +36,13 @@ enum class MsgKind : std::uint8_t {
   subscribe_ack,    // success:true (v3: `acked` lists the topics taken)
   unsubscribe_ack,  // success:true
   error,            // success:false with errorMsg (routed on success, not on event)
-  other,            // valid frame of a topic or event we do not use
+  // Reference data (refdata_spec §1, §2): v2 {sym}@markprice / v3 markprice@{sym},
+  // v2 {sym}@indexprice / v3 indexprice@{SPOT sym}, estfundingrate, openinterest.
+  mark_price,     // `price` (v2 number, v3 `px` string)
+  index_price,    // `price` (v2 number, v3 `px` string)
+  funding_rate,   // `funding_rate` (v2 fundingRate number, v3 `r` string), v3 `ft`
+  open_interest,  // `open_interest` (v2 openInterest number, v3 `oi` string)
+  other,          // valid frame of a topic or event we do not use
 };
 
 enum class ParseStatus : std::uint8_t {
@@ -59,8 +65,15 @@ struct Message {
   bool has_data_ts = false;
   std::span<const LevelText> bids;
   std::span<const LevelText> asks;
-  // trade
+  // trade; mark and index price (v2 data.price, v3 data.px)
   std::string_view price;
+  bool price_quoted = false;  // `price` came as a JSON string (v3 convention)
+  bool price_px = false;      // `price` came from v3 data.px (always a string)
+  // reference data: the venue's text as written (empty: not in the frame)
+  std::string_view funding_rate;
+  std::string_view open_interest;
+  std::int64_t next_funding_ms = 0;  // v3 data.ft
+  bool has_next_funding = false;
   std::string_view size;
   std::string_view side;  // "BUY" / "SELL"
   // bbo
@@ -99,6 +112,8 @@ class Parser {
                          Message& out) noexcept;
   ParseStatus classify_v2(const Fields& f, Message& out) const noexcept;
   ParseStatus classify_v3(const Fields& f, Message& out) const noexcept;
+  ParseStatus classify_reference(const Fields& f, std::string_view what,
+                                 Message& out) const noexcept;
 
   struct Json;  // the simdjson parser, kept out of this header
   std::unique_ptr<Json> json_;

@@ -46,6 +46,37 @@ struct PrevIsLastOrOld {
 
 }  // namespace
 
+bool is_spot_symbol(std::string_view symbol) noexcept {
+  return symbol.substr(0, 5) == "SPOT_";
+}
+
+std::string index_symbol(std::string_view symbol) {
+  const auto type_end = symbol.find('_');
+  if (type_end == std::string_view::npos || type_end == 0 ||
+      symbol.find('_', type_end + 1) == std::string_view::npos) {
+    return {};
+  }
+  return "SPOT" + std::string(symbol.substr(type_end));
+}
+
+std::vector<std::string> v3_reference_topics(const std::vector<std::string>& symbols) {
+  std::vector<std::string> topics;
+  std::vector<std::string> indexes;
+  for (const std::string& sym : symbols) {
+    if (!is_spot_symbol(sym)) {
+      topics.push_back("markprice@" + sym);
+      topics.push_back("estfundingrate@" + sym);
+      topics.push_back("openinterest@" + sym);
+    }
+    std::string idx = index_symbol(sym);
+    if (!idx.empty() && std::find(indexes.begin(), indexes.end(), idx) == indexes.end()) {
+      indexes.push_back(std::move(idx));
+    }
+  }
+  for (const std::string& idx : indexes) topics.push_back("indexprice@" + idx);
+  return topics;
+}
+
 WooFeed::WooFeed(VenueBooks& books, Outbox& out, WooOptions options, RestOutbox* rest)
     : books_(books),
       out_(out),
@@ -65,7 +96,11 @@ WooFeed::WooFeed(VenueBooks& books, Outbox& out, WooOptions options, RestOutbox*
           books.size(),
           options.protocol == Protocol::v3 && rest != nullptr ? options.rest_check_interval_ns : 0,
           options.rest_confirm_ns),
-      live_at_tick_(books.size(), 0) {}
+      live_at_tick_(books.size(), 0) {
+  for (std::uint32_t i = 0; i < books.size(); ++i) {
+    index_symbol_.push_back(index_symbol(books.symbol(i)));
+  }
+}
 
 void WooFeed::send(const char* fmt, const std::string& a, const std::string& b) {
   std::array<char, 512> buf{};
@@ -100,6 +135,13 @@ void WooFeed::subscribe_v2(std::uint32_t i) {
   send(R"({"id":"s%s","topic":"%s@orderbookupdate","event":"subscribe"})", idx, sym);
   if (opt_.trades) send(R"({"id":"t%s","topic":"%s@trade","event":"subscribe"})", idx, sym);
   if (opt_.bbo) send(R"({"id":"b%s","topic":"%s@bbo","event":"subscribe"})", idx, sym);
+  if (!opt_.reference) return;
+  if (!is_spot_symbol(sym)) {
+    send(R"({"id":"m%s","topic":"%s@markprice","event":"subscribe"})", idx, sym);
+    send(R"({"id":"f%s","topic":"%s@estfundingrate","event":"subscribe"})", idx, sym);
+    send(R"({"id":"o%s","topic":"%s@openinterest","event":"subscribe"})", idx, sym);
+  }
+  send(R"({"id":"x%s","topic":"%s@indexprice","event":"subscribe"})", idx, sym);
 }
 
 // Topics in batches of kV3TopicsPerRequest, each batch one request "s<n>"
@@ -110,6 +152,13 @@ void WooFeed::subscribe_v3() {
     const std::string& sym = books_.symbol(i);
     all.push_back({"orderbookupdate@" + sym + "@" + std::to_string(opt_.depth), i, true});
     if (opt_.bbo) all.push_back({"bbo@" + sym, i, false});
+  }
+  if (opt_.reference) {
+    std::vector<std::string> symbols;
+    for (std::uint32_t i = 0; i < books_.size(); ++i) symbols.push_back(books_.symbol(i));
+    for (std::string& t : v3_reference_topics(symbols)) {
+      all.push_back({std::move(t), 0, false, true});
+    }
   }
   batches_.clear();
   for (std::size_t k = 0; k < all.size(); k += kV3TopicsPerRequest) {
@@ -304,6 +353,7 @@ void WooFeed::on_error(const Message& m, std::int64_t mono_ns) noexcept {
       batch_answered_[static_cast<std::size_t>(b)] = true;
       for (const Topic& t : batches_[static_cast<std::size_t>(b)]) {
         if (t.is_book) refuse_book(t.book);
+        if (t.is_reference) ++ref_c_.refused_topics;
       }
     }
     return;
@@ -314,6 +364,64 @@ void WooFeed::on_error(const Message& m, std::int64_t mono_ns) noexcept {
   }
   if (const int r = id_index(m.id, 'r'); r >= 0 && static_cast<std::uint32_t>(r) < books_.size()) {
     seq_.retry_later(static_cast<std::uint32_t>(r), mono_ns);
+    return;
+  }
+  // A refused v2 reference topic (ids m/f/o/x<i>): logged above, no book touched.
+  for (const char prefix : {'m', 'f', 'o', 'x'}) {
+    if (id_index(m.id, prefix) >= 0) ++ref_c_.refused_topics;
+  }
+}
+
+// Mark, index, funding and open interest into the books' reference slots.
+void WooFeed::on_reference(const Message& m, std::int64_t recv_ns) noexcept {
+  if (!opt_.reference) {  // not subscribed: as before, a topic we do not use
+    bump(books_.counters().unexpected);
+    return;
+  }
+  ReferenceText t;
+  switch (m.kind) {
+    case MsgKind::mark_price:
+      t.mark_price = m.price;
+      break;
+    case MsgKind::index_price:
+      t.index_price = m.price;
+      break;
+    case MsgKind::funding_rate:
+      t.funding_rate = m.funding_rate;
+      // v3 `ft` only; v2 `fundingTs` is undocumented and not read (parser.cpp).
+      if (m.has_next_funding) t.next_funding_ns = ms_to_ns(m.next_funding_ms);
+      break;
+    default:
+      t.open_interest = m.open_interest;
+      break;
+  }
+  const bool v3 = opt_.protocol == Protocol::v3;
+  const std::int64_t exchange_ns = ms_to_ns(v3 ? m.data_ts_ms : m.ts_ms);
+  if (v3 && m.kind == MsgKind::index_price) {
+    // Keyed by the spot symbol: every book on that underlying takes it.
+    bool matched = false;
+    for (std::uint32_t i = 0; i < index_symbol_.size(); ++i) {
+      if (index_symbol_[i] != m.symbol) continue;
+      matched = true;
+      publish_reference(i, t, exchange_ns, recv_ns);
+    }
+    if (!matched) ++ref_c_.unmatched;
+    return;
+  }
+  const int i = books_.find(m.symbol);
+  if (i < 0) {
+    ++ref_c_.unmatched;
+    return;
+  }
+  publish_reference(static_cast<std::uint32_t>(i), t, exchange_ns, recv_ns);
+}
+
+void WooFeed::publish_reference(std::uint32_t i, const ReferenceText& t, std::int64_t exchange_ns,
+                                std::int64_t recv_ns) noexcept {
+  if (books_.reference(i, t, exchange_ns, recv_ns) == ReferenceResult::ok) {
+    ++ref_c_.published;
+  } else {
+    ++ref_c_.rejected;  // VenueBooks counted it malformed and noticed it
   }
 }
 
@@ -335,6 +443,7 @@ void WooFeed::on_v3_ack(const Message& m, std::int64_t mono_ns) noexcept {
     }
     refuse_topic(t.name);
     if (t.is_book) refuse_book(t.book);
+    if (t.is_reference) ++ref_c_.refused_topics;
   }
 }
 
@@ -437,6 +546,12 @@ FeedAction WooFeed::on_frame(const char* data, std::size_t len, std::size_t capa
       return FeedAction::none;
     case MsgKind::subscribe_ack:
       if (opt_.protocol == Protocol::v3) on_v3_ack(m, recv_mono_ns);
+      return FeedAction::none;
+    case MsgKind::mark_price:
+    case MsgKind::index_price:
+    case MsgKind::funding_rate:
+    case MsgKind::open_interest:
+      on_reference(m, recv_realtime_ns);
       return FeedAction::none;
     case MsgKind::pong:
     case MsgKind::unsubscribe_ack:

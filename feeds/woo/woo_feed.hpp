@@ -30,12 +30,27 @@
 // raise the drift alarm (VenueCounters::drift_alarms, a logged notice). v2
 // has no REST book: no check.
 //
+// Reference data (reference = true; refdata_spec §1, §2): mark price,
+// index price, estimated funding rate (v3 also the next funding time) and
+// open interest, published into each book's reference slot
+// (VenueBooks::reference). v2 subscribes {sym}@markprice, @estfundingrate
+// and @openinterest for every derivative (non-SPOT_) symbol and
+// {sym}@indexprice for every symbol, one frame each with ids m<i>, f<i>,
+// o<i>, x<i>; the exchange time is the envelope ts. v3 subscribes
+// markprice@, estfundingrate@ and openinterest@ for every derivative symbol
+// and indexprice@SPOT_X_Y once per underlying (the venue keys the index by
+// the spot symbol: indexprice@PERP_BTC_USDT is refused), after the book
+// topics in the same batches; the exchange time is data.ts. A v3 index goes
+// to every configured book on that underlying (SPOT_X_Y and PERP_X_Y). A
+// refused reference topic is logged and counted, never touches a book.
+//
 // Transport-independent: frames come in through on_frame(), control frames go
 // out through an Outbox, time comes in through on_timer(). Threading: the venue
 // thread only.
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "feeds/common/clock.hpp"
@@ -77,7 +92,27 @@ struct WooOptions {
   std::int64_t rest_check_interval_ns = 0;  // v3 REST drift check; 0: off
   std::int64_t rest_confirm_ns = 2'000'000'000;
   std::size_t rest_check_depth = 10;  // levels per side compared (the check's maxLevel)
+  bool reference = false;             // subscribe and publish the reference channels
 };
+
+// The reference data's counters (venue thread writes; read them when idle).
+struct WooReferenceCounters {
+  std::uint64_t published = 0;       // updates published into a reference slot
+  std::uint64_t rejected = 0;        // not published: a bad decimal (also counted malformed)
+  std::uint64_t unmatched = 0;       // for a symbol without a configured book: dropped
+  std::uint64_t refused_topics = 0;  // reference topics the venue did not take
+};
+
+// WOO symbols are TYPE_BASE_QUOTE (SPOT_BTC_USDT, PERP_BTC_USDT). Mark,
+// funding and open interest exist for derivatives only (not SPOT_).
+[[nodiscard]] bool is_spot_symbol(std::string_view symbol) noexcept;
+// The v3 index key of a symbol: the spot symbol of its underlying
+// (PERP_BTC_USDT -> SPOT_BTC_USDT, SPOT_BTC_USDT itself); "" when the symbol
+// is not TYPE_BASE_QUOTE.
+[[nodiscard]] std::string index_symbol(std::string_view symbol);
+// The v3 reference topics for these symbols, in subscription order (the
+// topic budget counts them: module.cpp).
+[[nodiscard]] std::vector<std::string> v3_reference_topics(const std::vector<std::string>& symbols);
 
 // The v3 REST drift check's counters (venue thread writes; read them when idle).
 struct WooCheckCounters {
@@ -121,6 +156,7 @@ class WooFeed final : public SnapshotSource {
   // Planned reconnects before the connection cap (v3).
   [[nodiscard]] std::uint64_t planned_reconnects() const noexcept { return planned_reconnects_; }
   [[nodiscard]] const WooCheckCounters& check_counters() const noexcept { return check_c_; }
+  [[nodiscard]] const WooReferenceCounters& reference_counters() const noexcept { return ref_c_; }
 
   // REST GET tags: the book index, with this bit for a drift check's GET.
   static constexpr std::uint64_t kTagCheck = 1ULL << 32U;
@@ -129,6 +165,9 @@ class WooFeed final : public SnapshotSource {
   void on_book_message(std::uint32_t i, const Message& m, std::int64_t recv_ns,
                        std::int64_t mono_ns) noexcept;
   void on_error(const Message& m, std::int64_t mono_ns) noexcept;
+  void on_reference(const Message& m, std::int64_t recv_ns) noexcept;
+  void publish_reference(std::uint32_t i, const ReferenceText& t, std::int64_t exchange_ns,
+                         std::int64_t recv_ns) noexcept;
   bool rest_book_ok(std::uint32_t i, const char* data, std::size_t len, std::size_t capacity,
                     std::int64_t recv_mono_ns, Message& m) noexcept;
   void apply_rest_book(std::uint32_t i, const Message& m, std::int64_t recv_realtime_ns,
@@ -152,6 +191,7 @@ class WooFeed final : public SnapshotSource {
     std::string name;
     std::uint32_t book;
     bool is_book;
+    bool is_reference = false;
   };
 
   VenueBooks& books_;
@@ -182,6 +222,8 @@ class WooFeed final : public SnapshotSource {
   RestBookCheck check_;
   std::vector<std::uint8_t> live_at_tick_;  // per book: LIVE at the last drift-check tick
   WooCheckCounters check_c_;
+  WooReferenceCounters ref_c_;
+  std::vector<std::string> index_symbol_;  // v3, per book: its index key (index_symbol)
   bool connected_ = false;
 };
 

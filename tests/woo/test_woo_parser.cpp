@@ -265,3 +265,233 @@ TEST_CASE("v3 REST book: timestamp is the key; pairs and price/quantity objects 
   CHECK(p.parse_rest_book(no_qty.data(), no_qty.len, no_qty.capacity(), m) ==
         ParseStatus::malformed);
 }
+
+// ---- reference data (refdata_spec §1, §2) ------------------------------------
+
+namespace {
+
+// The v3 doc's examples carry `//` comments: dropped here, the rest verbatim.
+std::string without_doc_comments(const std::string& text) {
+  std::string out;
+  std::size_t at = 0;
+  while (at < text.size()) {
+    const std::size_t eol = text.find('\n', at);
+    std::string line = text.substr(at, eol == std::string::npos ? std::string::npos : eol - at);
+    if (const auto c = line.find("//"); c != std::string::npos) line.erase(c);
+    out += line + "\n";
+    at = eol == std::string::npos ? text.size() : eol + 1;
+  }
+  return out;
+}
+
+// woox-api.txt:3789-3924 (Websocket API V2), verbatim.
+const std::string kV2Index = R"({
+    "topic":"SPOT_ETH_USDT@indexprice",
+    "ts":1618820361552,
+    "data":{
+        "symbol":"SPOT_ETH_USDT",
+        "price":3987.1
+    }
+})";
+const std::string kV2Mark = R"({
+    "topic":"PERP_ETH_USDT@markprice",
+    "ts":1618820361552,
+    "data":{
+        "symbol":"PERP_ETH_USDT",
+        "price":3987.2
+    }
+})";
+const std::string kV2OpenInterest = R"({
+    "topic":"PERP_BTC_USDT@openinterest",
+    "ts":1618820361552,
+    "data":{
+        "symbol":"PERP_BTC_USDT",
+        "openInterest":1.27988
+    }
+})";
+const std::string kV2Funding = R"({
+    "topic":"PERP_BTC_USDT@estfundingrate",
+    "ts":1618820361552,
+    "data":{
+        "symbol":"PERP_BTC_USDT",
+        "fundingRate":1.27988,
+        "fundingTs":1618820361552
+    }
+})";
+
+// developer.woox.io websocket MARKET_PRICE, INDEX_PRICE, FUNDING_RATE,
+// OPEN_INTEREST examples, verbatim (comments included).
+const std::string kV3Mark = R"({
+    "topic": "markprice@PERP_ETH_USDT",
+    "ts": 1618820361552,
+    "data": {
+        "s": "PERP_ETH_USDT",  // symbol
+        "px": "3987.2",        // mark price
+        "ts": 1618820361552    // timestamp at which the mark price was calculated
+    }
+})";
+const std::string kV3Index = R"({
+    "topic": "indexprice@SPOT_ETH_USDT",
+    "ts": 1618820361552,
+    "data": {
+        "s": "SPOT_ETH_USDT", // symbol
+        "px": "3987.1",       // index price
+        "ts": 1618820361552   // timestamp at which the index price was calculated
+    }
+})";
+const std::string kV3Funding = R"({
+"topic": "estfundingrate@PERP_BTC_USDT",
+"ts": 1618820361552,
+"data": {
+"s": "PERP_BTC_USDT", // symbol
+"r": "1.27988", // funding rate
+"ft": 1618820360000 // next funding time
+"ts": 1618820200000 // system timestamp
+}
+})";
+const std::string kV3OpenInterest = R"({
+    "topic": "openinterest@PERP_BTC_USDT",
+    "ts": 1618820361552,
+    "data": {
+        "s": "PERP_BTC_USDT",  // symbol
+        "oi": "936.37",        // open interest
+        "ts": 1618820200000    // time of last update
+    }
+})";
+
+std::string replaced(std::string text, const std::string& from, const std::string& to) {
+  const auto at = text.find(from);
+  REQUIRE(at != std::string::npos);
+  return text.replace(at, from.size(), to);
+}
+
+}  // namespace
+
+TEST_CASE("v2: the documented mark and index frames carry the price as its number text",
+          "[woo][parser][reference]") {
+  Parser p(100, 1 << 20);
+  Message m;
+  REQUIRE(parse(p, kV2Mark, m) == ParseStatus::ok);
+  CHECK(m.kind == MsgKind::mark_price);
+  CHECK(m.symbol == "PERP_ETH_USDT");
+  CHECK(m.price == "3987.2");
+  CHECK(m.ts_ms == 1618820361552);
+  REQUIRE(parse(p, kV2Index, m) == ParseStatus::ok);
+  CHECK(m.kind == MsgKind::index_price);
+  CHECK(m.symbol == "SPOT_ETH_USDT");
+  CHECK(m.price == "3987.1");
+}
+
+TEST_CASE("v2: the documented funding and open interest frames; fundingTs is not a next time",
+          "[woo][parser][reference]") {
+  Parser p(100, 1 << 20);
+  Message m;
+  REQUIRE(parse(p, kV2Funding, m) == ParseStatus::ok);
+  CHECK(m.kind == MsgKind::funding_rate);
+  CHECK(m.symbol == "PERP_BTC_USDT");
+  CHECK(m.funding_rate == "1.27988");
+  CHECK_FALSE(m.has_next_funding);  // fundingTs is undocumented: not read
+  CHECK(m.ts_ms == 1618820361552);
+  REQUIRE(parse(p, kV2OpenInterest, m) == ParseStatus::ok);
+  CHECK(m.kind == MsgKind::open_interest);
+  CHECK(m.open_interest == "1.27988");
+  // Exponent form is kept as written (converted exactly later, never via double).
+  REQUIRE(parse(p, replaced(kV2OpenInterest, "1.27988", "2.5e4"), m) == ParseStatus::ok);
+  CHECK(m.open_interest == "2.5e4");
+}
+
+TEST_CASE("v2: wrong-typed or missing reference values are malformed", "[woo][parser][reference]") {
+  Parser p(100, 1 << 20);
+  Message m;
+  CHECK(parse(p, replaced(kV2Mark, "3987.2", "\"3987.2\""), m) == ParseStatus::malformed);
+  CHECK(parse(p, replaced(kV2Index, "3987.1", "null"), m) == ParseStatus::malformed);
+  CHECK(parse(p, replaced(kV2Index, "\"price\":3987.1", "\"px\":3987.1"), m) ==
+        ParseStatus::malformed);
+  CHECK(parse(p, replaced(kV2Funding, "\"fundingRate\":1.27988", "\"fundingRate\":\"1.27988\""),
+              m) == ParseStatus::malformed);
+  CHECK(parse(p, replaced(kV2Funding, "\"fundingRate\":1.27988,", ""), m) ==
+        ParseStatus::malformed);
+  CHECK(parse(p, replaced(kV2OpenInterest, "1.27988", "true"), m) == ParseStatus::malformed);
+  CHECK(parse(p, replaced(kV2OpenInterest, "1.27988", "[1]"), m) == ParseStatus::malformed);
+  CHECK(parse(p, replaced(kV2OpenInterest, R"("openInterest":1.27988)", R"("oi":"1.27988")"), m) ==
+        ParseStatus::malformed);
+  CHECK(parse(p, replaced(kV2Mark, "\"ts\":1618820361552,", ""), m) == ParseStatus::malformed);
+  CHECK(parse(p, replaced(kV2Mark, "\"symbol\":\"PERP_ETH_USDT\"", "\"symbol\":\"PERP_BTC_USDT\""),
+              m) == ParseStatus::malformed);
+}
+
+TEST_CASE("v3: the documented mark, index and open interest frames parse with data.ts",
+          "[woo][parser][reference][v3]") {
+  Parser p(100, 1 << 20, Protocol::v3);
+  Message m;
+  REQUIRE(parse(p, without_doc_comments(kV3Mark), m) == ParseStatus::ok);
+  CHECK(m.kind == MsgKind::mark_price);
+  CHECK(m.symbol == "PERP_ETH_USDT");
+  CHECK(m.price == "3987.2");
+  CHECK(m.data_ts_ms == 1618820361552);
+  REQUIRE(parse(p, without_doc_comments(kV3Index), m) == ParseStatus::ok);
+  CHECK(m.kind == MsgKind::index_price);
+  CHECK(m.symbol == "SPOT_ETH_USDT");
+  CHECK(m.price == "3987.1");
+  REQUIRE(parse(p, without_doc_comments(kV3OpenInterest), m) == ParseStatus::ok);
+  CHECK(m.kind == MsgKind::open_interest);
+  CHECK(m.symbol == "PERP_BTC_USDT");
+  CHECK(m.open_interest == "936.37");
+  CHECK(m.data_ts_ms == 1618820200000);
+  CHECK(m.ts_ms == 1618820361552);
+}
+
+TEST_CASE("v3: the documented funding frame (its missing comma restored) carries r and ft",
+          "[woo][parser][reference][v3]") {
+  Parser p(100, 1 << 20, Protocol::v3);
+  Message m;
+  // As documented the example is not JSON (no comma after `ft`).
+  CHECK(parse(p, without_doc_comments(kV3Funding), m) == ParseStatus::malformed);
+  const std::string fixed =
+      replaced(without_doc_comments(kV3Funding), "1618820360000 ", "1618820360000,");
+  REQUIRE(parse(p, fixed, m) == ParseStatus::ok);
+  CHECK(m.kind == MsgKind::funding_rate);
+  CHECK(m.symbol == "PERP_BTC_USDT");
+  CHECK(m.funding_rate == "1.27988");
+  CHECK(m.has_next_funding);
+  CHECK(m.next_funding_ms == 1618820360000);
+  CHECK(m.data_ts_ms == 1618820200000);
+  // The probe's real frame (refdata_spec §2).
+  REQUIRE(
+      parse(
+          p,
+          R"({"topic":"estfundingrate@PERP_BTC_USDT","ts":1790137739007,"data":{"ts":1790137739001,"ft":1790150400000,"s":"PERP_BTC_USDT","r":"0.00004326"}})",
+          m) == ParseStatus::ok);
+  CHECK(m.funding_rate == "0.00004326");
+  CHECK(m.next_funding_ms == 1790150400000);
+}
+
+TEST_CASE("v3: wrong-typed or missing reference values are malformed",
+          "[woo][parser][reference][v3]") {
+  Parser p(100, 1 << 20, Protocol::v3);
+  Message m;
+  const std::string mark = without_doc_comments(kV3Mark);
+  const std::string oi = without_doc_comments(kV3OpenInterest);
+  const std::string funding =
+      R"({"topic":"estfundingrate@PERP_BTC_USDT","ts":5,"data":{"ts":4,"ft":1790150400000,"s":"PERP_BTC_USDT","r":"0.00004326"}})";
+  REQUIRE(parse(p, funding, m) == ParseStatus::ok);
+  CHECK(parse(p, replaced(mark, "\"3987.2\"", "3987.2"), m) == ParseStatus::malformed);
+  CHECK(parse(p, replaced(mark, "\"3987.2\"", "\"\""), m) == ParseStatus::malformed);
+  CHECK(parse(p, replaced(mark, "\"px\"", "\"price\""), m) == ParseStatus::malformed);
+  CHECK(parse(p, replaced(oi, "\"936.37\"", "936.37"), m) == ParseStatus::malformed);
+  CHECK(parse(p, replaced(funding, "\"0.00004326\"", "0.00004326"), m) == ParseStatus::malformed);
+  CHECK(parse(p, replaced(funding, "1790150400000", "\"1790150400000\""), m) ==
+        ParseStatus::malformed);
+  CHECK(parse(p, replaced(funding, "1790150400000", "1.5"), m) == ParseStatus::malformed);
+  CHECK(parse(p, replaced(funding, "\"ts\":4,", ""), m) == ParseStatus::malformed);  // no data.ts
+  CHECK(parse(p, replaced(oi, "\"s\": \"PERP_BTC_USDT\"", "\"s\": \"PERP_ETH_USDT\""), m) ==
+        ParseStatus::malformed);
+  // The other protocol's names carry nothing here.
+  CHECK(parse(p, replaced(funding, R"("r":"0.00004326")", R"("fundingRate":0.00004326)"), m) ==
+        ParseStatus::malformed);
+  CHECK(parse(p, replaced(oi, R"("oi": "936.37")", R"("openInterest": 936.37)"), m) ==
+        ParseStatus::malformed);
+  // An undocumented kind stays other.
+  REQUIRE(parse(p, replaced(mark, "markprice@", "markprices@"), m) == ParseStatus::ok);
+  CHECK(m.kind == MsgKind::other);
+}

@@ -5,6 +5,7 @@
 
 #include "ref_book.hpp"
 #include "sim_thread.hpp"
+#include "tools/sim/woo/woo_venue.hpp"
 #include "woo/woo_client.hpp"
 
 using namespace wirebook;
@@ -203,4 +204,73 @@ TEST_CASE("WOO v3 closes a socket the client leaves silent", "[sim][woo][v3]") {
   WsClient silent;
   REQUIRE(silent.connect(st.sim().url("woo", false), "").empty());
   CHECK(await_close(silent, std::chrono::seconds(20)) == 1000);
+}
+
+TEST_CASE("WOO v2 pushes the reference topics as JSON numbers to the sessions that subscribed",
+          "[sim][woo][reference]") {
+  auto cfg = test_config(105, {"woo"});
+  cfg.venue.rate = 50;
+  cfg.options["woo"]["ref_ms"] = "20";
+  SimThread st(cfg);
+  WsClient c;
+  REQUIRE(c.connect(st.sim().url("woo", false), "").empty());
+  for (const char* t : {"markprice", "indexprice", "estfundingrate", "openinterest"}) {
+    c.send(std::string(R"({"id":")") + t + R"(","topic":"PERP_BTC_USDT@)" + t +
+           R"(","event":"subscribe"})");
+    CHECK(await(c, std::string(R"("id":")") + t + "\"").find(R"("success":true)") !=
+          std::string::npos);
+  }
+  // A spot symbol has no mark: acked, and silent.
+  c.send(R"({"id":"spot","topic":"SPOT_BTC_USDT@markprice","event":"subscribe"})");
+  CHECK(await(c, R"("id":"spot")").find(R"("success":true)") != std::string::npos);
+  const std::string mark = await(c, R"({"topic":"PERP_BTC_USDT@markprice","ts":)");
+  CHECK(mark.find(R"("data":{"symbol":"PERP_BTC_USDT","price":)") != std::string::npos);
+  CHECK(mark.find(R"("price":")") == std::string::npos);  // a number, not a string
+  const std::string funding = await(c, R"({"topic":"PERP_BTC_USDT@estfundingrate")");
+  CHECK(funding.find(R"(,"fundingRate":)") != std::string::npos);
+  CHECK(funding.find(R"(,"fundingTs":)") != std::string::npos);
+  CHECK(!await(c, R"("openInterest":)").empty());
+  CHECK(!await(c, R"({"topic":"PERP_BTC_USDT@indexprice")").empty());
+  sim::WooReferenceSent perp, spot;
+  REQUIRE(sim::woo_reference_sent(*st.sim().venue("woo"), "PERP_BTC_USDT", perp));
+  REQUIRE(sim::woo_reference_sent(*st.sim().venue("woo"), "SPOT_BTC_USDT", spot));
+  CHECK(perp.rounds >= 4);
+  CHECK(!perp.mark_price.empty());
+  CHECK(perp.next_funding_ms == 0);  // v2 has no next funding time
+  CHECK(spot.mark_price.empty());
+  CHECK(spot.rounds == 0);
+}
+
+TEST_CASE("WOO v3 takes the reference topics, the index only by its spot symbol",
+          "[sim][woo][v3][reference]") {
+  auto cfg = test_config(106, {"woo"});
+  cfg.venue.rate = 50;
+  cfg.options["woo"]["protocol"] = "v3";
+  cfg.options["woo"]["ref_ms"] = "20";
+  SimThread st(cfg);
+  WsClient c;
+  REQUIRE(c.connect(st.sim().url("woo", false), "").empty());
+  c.send(
+      R"({"id":"1","cmd":"SUBSCRIBE","params":["markprice@PERP_BTC_USDT","estfundingrate@PERP_BTC_USDT","openinterest@PERP_BTC_USDT","indexprice@SPOT_BTC_USDT","indexprice@PERP_BTC_USDT","markprice@SPOT_BTC_USDT","indexprice@SPOT_DOGE_USDT","indexprice@SPOT_NOPE_USDT"]})");
+  // Not taken: a PERP index, a spot mark, an underlying not simulated. The
+  // DOGE index is (PERP_DOGE_USDT's underlying, no SPOT_DOGE_USDT simulated).
+  const std::string ack = await(c, R"("id":"1")");
+  CHECK(
+      ack.find(
+          R"("data":["markprice@PERP_BTC_USDT","estfundingrate@PERP_BTC_USDT","openinterest@PERP_BTC_USDT","indexprice@SPOT_BTC_USDT","indexprice@SPOT_DOGE_USDT"])") !=
+      std::string::npos);
+  const std::string mark = await(c, R"({"topic":"markprice@PERP_BTC_USDT","ts":)");
+  CHECK(mark.find(R"("data":{"s":"PERP_BTC_USDT","px":")") != std::string::npos);
+  const std::string funding = await(c, R"({"topic":"estfundingrate@PERP_BTC_USDT")");
+  CHECK(funding.find(R"(,"r":")") != std::string::npos);
+  CHECK(funding.find(R"(,"ft":)") != std::string::npos);
+  CHECK(!await(c, R"(,"oi":")").empty());
+  const std::string index = await(c, R"({"topic":"indexprice@SPOT_BTC_USDT")");
+  CHECK(index.find(R"("data":{"s":"SPOT_BTC_USDT","px":")") != std::string::npos);
+  sim::WooReferenceSent perp, spot;
+  REQUIRE(sim::woo_reference_sent(*st.sim().venue("woo"), "PERP_BTC_USDT", perp));
+  REQUIRE(sim::woo_reference_sent(*st.sim().venue("woo"), "SPOT_BTC_USDT", spot));
+  CHECK(perp.next_funding_ms % (8 * 3600 * 1000) == 0);
+  CHECK(!spot.index_price.empty());  // the index is recorded on both BTC symbols
+  CHECK(spot.mark_price.empty());
 }

@@ -31,6 +31,8 @@ constexpr OptionSpec kOptions[] = {
     {"rest_lag", OptionType::number, "0", 0, 1, "v3: chance a REST book is behind the socket"},
     {"rest_lag_events", OptionType::integer, "20", 1, 100'000,
      "v3: how many events behind a lagging REST book is"},
+    {"ref_ms", OptionType::integer, "1000", 1, 3'600'000,
+     "reference channels (mark, index, funding, open interest) push period"},
 };
 
 std::unique_ptr<Venue> make(const VenueModule& self, VenueOptions common,
@@ -48,6 +50,7 @@ std::unique_ptr<Venue> make(const VenueModule& self, VenueOptions common,
   w.max_connection_ms = static_cast<int>(options.integer("max_connection_ms"));
   w.rest_lag = options.number("rest_lag");
   w.rest_lag_events = static_cast<int>(options.integer("rest_lag_events"));
+  w.ref_ms = static_cast<int>(options.integer("ref_ms"));
   return make_woo_venue(self, std::move(common), w);
 }
 

@@ -6,9 +6,23 @@
 // levels chained on data.ts, PING/PONG with no server ping and a silent socket
 // closed, a connection cap, and the REST book GET /v3/public/orderbook on the
 // same port (optionally behind the socket, as the probe saw).
+//
+// Reference channels (refdata_spec §1, §2), pushed every ref_ms to the
+// sessions that subscribed: v2 {sym}@markprice / @indexprice (data.price),
+// @estfundingrate (data.fundingRate, fundingTs) and @openinterest
+// (data.openInterest), JSON numbers, exchange time the envelope ts; v3
+// markprice@{sym} (px), estfundingrate@{sym} (r, ft), openinterest@{sym}
+// (oi), strings with data.ts, and indexprice@SPOT_X_Y keyed by the spot
+// symbol (indexprice@PERP_.. is refused, as the probe saw). Mark, funding and
+// open interest exist for derivatives only (v2: a SPOT_ topic is acked and
+// stays silent; v3: refused). Values are exact decimals, a pure function of
+// the push round and the symbol; the last sent are kept per symbol
+// (woo_reference_sent).
 #include "tools/sim/woo/woo_venue.hpp"
 
+#include <algorithm>
 #include <charconv>
+#include <mutex>
 
 #include <simdjson.h>
 
@@ -23,7 +37,32 @@ enum Topic : std::uint8_t {
   kSnapshot = 1U << 1U,  // @orderbook, @orderbook100
   kTrade = 1U << 2U,
   kBbo = 1U << 3U,
+  kMark = 1U << 4U,          // @markprice
+  kIndex = 1U << 5U,         // v2 @indexprice (v3: WooSession::indexes)
+  kFunding = 1U << 6U,       // @estfundingrate
+  kOpenInterest = 1U << 7U,  // @openinterest
 };
+constexpr std::uint8_t kDerivativeOnly = kMark | kFunding | kOpenInterest;
+
+bool is_spot(std::string_view name) {
+  return name.substr(0, 5) == "SPOT_";
+}
+
+// The spot symbol that keys a symbol's index (PERP_BTC_USDT -> SPOT_BTC_USDT).
+std::string index_key(std::string_view name) {
+  const std::size_t type_end = name.find('_');
+  if (type_end == std::string_view::npos || type_end == 0) return {};
+  return "SPOT" + std::string(name.substr(type_end));
+}
+
+// The reference channel of a topic kind (v2 suffix, v3 prefix); 0: none.
+std::uint8_t reference_kind(std::string_view kind) {
+  if (kind == "markprice") return kMark;
+  if (kind == "indexprice") return kIndex;
+  if (kind == "estfundingrate") return kFunding;
+  if (kind == "openinterest") return kOpenInterest;
+  return 0;
+}
 
 bool topic_kind(std::string_view kind, std::uint8_t& bit) {
   if (kind == "orderbookupdate")
@@ -34,6 +73,8 @@ bool topic_kind(std::string_view kind, std::uint8_t& bit) {
     bit = kTrade;
   else if (kind == "bbo")
     bit = kBbo;
+  else if (const std::uint8_t r = reference_kind(kind); r != 0)
+    bit = r;
   else
     return false;
   return true;
@@ -49,10 +90,11 @@ class WooSession final : public VenueSession {
   [[nodiscard]] std::size_t subscriptions() const override {
     std::size_t n = 0;
     for (std::uint8_t t : topics) n += static_cast<std::size_t>(__builtin_popcount(t));
-    return n;
+    return n + indexes.size();
   }
 
   std::vector<std::uint8_t> topics;  // per symbol, Topic bits
+  std::vector<std::string> indexes;  // v3 indexprice@SPOT_X_Y keys taken
   Clock::time_point next_ping;
   Clock::time_point opened;
   Clock::time_point last_rx;  // v3: the last client frame
@@ -71,8 +113,19 @@ class WooVenue final : public Venue, public HttpResponder {
         woo_(woo),
         dirty_(symbols().size(), false),
         lag_book_(symbols().size()),
-        lag_events_(symbols().size(), 0) {
+        lag_events_(symbols().size(), 0),
+        ref_sent_(symbols().size()) {
     next_snapshot_ = Clock::now();
+    next_ref_ = next_snapshot_ + std::chrono::milliseconds(woo_.ref_ms);
+    for (const SymbolSpec& sp : symbols()) index_keys_.push_back(index_key(sp.name));
+  }
+
+  bool reference_sent(std::string_view symbol, WooReferenceSent& out) {
+    const auto sym = find_symbol(symbol);
+    if (!sym) return false;
+    const std::lock_guard lock(ref_mutex_);
+    out = ref_sent_[*sym];
+    return true;
   }
 
   void handle(WooSession& s, std::string_view text);
@@ -141,6 +194,25 @@ class WooVenue final : public Venue, public HttpResponder {
   void reply_v3(WooSession& s, const std::string& id, std::string_view cmd, bool ok,
                 std::string_view extra);
   [[nodiscard]] std::string rest_book(std::size_t sym) const;
+  // reference channels
+  struct RefValues {
+    std::string mark, index, rate, oi;
+    std::int64_t next_funding_ms = 0;
+  };
+  [[nodiscard]] RefValues reference_values(std::size_t sym) const;
+  // The first symbol whose index is `key` (its spec prices the index).
+  [[nodiscard]] std::size_t first_with_key(std::string_view key) const {
+    return static_cast<std::size_t>(std::find(index_keys_.begin(), index_keys_.end(), key) -
+                                    index_keys_.begin());
+  }
+  void push_reference(Clock::time_point now);
+  void push_reference_v2(std::size_t sym, const RefValues& v, std::int64_t ts);
+  void push_reference_v3(std::size_t sym, const RefValues& v, std::int64_t ts);
+  void push_index_v3(std::string_view key, std::int64_t ts);
+  [[nodiscard]] std::string ref_frame(std::string_view topic, std::int64_t ts,
+                                      std::string_view symbol_key, std::string_view fields,
+                                      std::int64_t data_ts) const;
+  [[nodiscard]] bool take_index_v3(WooSession& s, std::string_view key, bool add);
 
   WooOptions woo_;
   simdjson::dom::parser parser_;
@@ -149,6 +221,11 @@ class WooVenue final : public Venue, public HttpResponder {
   Clock::time_point next_snapshot_;
   std::vector<std::string> lag_book_;  // v3: an older REST book per symbol ("" none)
   std::vector<int> lag_events_;        // events since it was taken
+  Clock::time_point next_ref_;
+  std::uint64_t ref_round_ = 0;
+  std::vector<std::string> index_keys_;  // per symbol: its index's spot symbol
+  std::mutex ref_mutex_;                 // ref_sent_ is read from test threads
+  std::vector<WooReferenceSent> ref_sent_;
 };
 
 void WooSession::on_text(std::string_view text) {
@@ -259,6 +336,7 @@ void WooVenue::on_event(std::size_t sym, const BookEvent& ev) {
 }
 
 void WooVenue::on_timer(Clock::time_point now) {
+  push_reference(now);
   if (woo_.v3) {
     on_timer_v3(now);
     return;
@@ -322,6 +400,7 @@ void WooVenue::subscribe(WooSession& s, const std::string& id, std::string_view 
   }
   std::uint8_t bit = 0;
   const bool known = topic_kind(topic.substr(at + 1), bit);
+  if (is_spot(symbols()[*sym].name) && (bit & kDerivativeOnly) != 0) bit = 0;  // acked, silent
   std::string extra;
   if (event == "subscribe") {
     s.topics[*sym] |= bit;  // an unknown suffix is acked and stays silent (PROTOCOLS §1.3)
@@ -515,17 +594,38 @@ bool WooVenue::take_topic_v3(WooSession& s, std::string_view topic, bool add) {
     bit = kDelta;
   } else if (kind == "bbo") {
     bit = kBbo;
-  } else {
+  } else if (kind == "indexprice") {
+    return take_index_v3(s, rest, add);
+  } else if ((bit = reference_kind(kind)) == 0) {
     return false;  // trade and the rest are not simulated in v3
   }
   const auto sym = find_symbol(rest);
   if (!sym) return false;
+  if ((bit & kDerivativeOnly) != 0 && is_spot(rest)) return false;
   if (!add) {
     s.topics[*sym] &= static_cast<std::uint8_t>(~bit);
     return true;
   }
   if ((s.topics[*sym] & bit) == 0 && s.subscriptions() >= kV3TopicsPerConnection) return false;
   s.topics[*sym] |= bit;
+  return true;
+}
+
+// v3 indexprice@KEY: KEY must be the spot symbol of a simulated symbol's
+// underlying (refdata_spec §2: indexprice@PERP_.. is not taken).
+bool WooVenue::take_index_v3(WooSession& s, std::string_view key, bool add) {
+  if (!is_spot(key) ||
+      std::find(index_keys_.begin(), index_keys_.end(), key) == index_keys_.end()) {
+    return false;
+  }
+  const auto it = std::find(s.indexes.begin(), s.indexes.end(), key);
+  if (!add) {
+    if (it != s.indexes.end()) s.indexes.erase(it);
+    return true;
+  }
+  if (it != s.indexes.end()) return true;
+  if (s.subscriptions() >= kV3TopicsPerConnection) return false;
+  s.indexes.emplace_back(key);
   return true;
 }
 
@@ -629,7 +729,171 @@ int WooVenue::http_get(std::string_view target, std::string& body) {
   return 200;
 }
 
+// ---- reference channels -------------------------------------------------------
+
+// Round k's values: the mark k%20+1 ticks above the symbol's start, the index
+// (its underlying's first symbol) k%20 ticks above that one's, a funding
+// rate from -0.0000002 to 0.0000002 stepping with the round, open interest
+// growing by 13 lots a round, the next funding at the next 8 h boundary.
+WooVenue::RefValues WooVenue::reference_values(std::size_t sym) const {
+  const SymbolSpec& sp = symbols()[sym];
+  const auto k = static_cast<std::int64_t>(ref_round_);
+  RefValues v;
+  v.mark = decimal_text(sp.start_px + sp.tick * (k % 20 + 1), sp.px_exp);
+  const SymbolSpec& ip = symbols()[first_with_key(index_keys_[sym])];
+  v.index = decimal_text(ip.start_px + ip.tick * (k % 20), ip.px_exp);
+  v.rate = decimal_text((k + static_cast<std::int64_t>(sym)) % 5 - 2, -7);
+  v.oi = decimal_text(sp.lot * (1000 + 13 * k + static_cast<std::int64_t>(sym)), sp.qty_exp);
+  constexpr std::int64_t kEightHoursMs = 8 * 3600 * 1000;
+  v.next_funding_ms = (wall_ms() / kEightHoursMs + 1) * kEightHoursMs;
+  return v;
+}
+
+// {"topic":..,"ts":..,"data":{<symbol_key>..<fields>[,"ts":data_ts]}}
+std::string WooVenue::ref_frame(std::string_view topic, std::int64_t ts,
+                                std::string_view symbol_key, std::string_view fields,
+                                std::int64_t data_ts) const {
+  std::string f = "{\"topic\":";
+  append_json_string(f, topic);
+  f += ",\"ts\":";
+  append_int(f, ts);
+  f += ",\"data\":{";
+  f += symbol_key;
+  f += fields;
+  if (data_ts != 0) {
+    f += ",\"ts\":";
+    append_int(f, data_ts);
+  }
+  f += "}}";
+  return f;
+}
+
+// A bounded run's pushes end with its market, so the last ones reach the
+// clients during the linger, before the sessions close.
+void WooVenue::push_reference(Clock::time_point now) {
+  if (finished() || now < next_ref_) return;
+  next_ref_ = now + std::chrono::milliseconds(woo_.ref_ms);
+  ++ref_round_;
+  const std::int64_t ts = wall_ms();
+  for (std::size_t sym = 0; sym < symbols().size(); ++sym) {
+    const RefValues v = reference_values(sym);
+    if (woo_.v3) {
+      push_reference_v3(sym, v, ts);
+    } else {
+      push_reference_v2(sym, v, ts);
+    }
+  }
+  if (!woo_.v3) return;
+  for (std::size_t sym = 0; sym < index_keys_.size(); ++sym) {
+    const std::string& key = index_keys_[sym];
+    if (key.empty() || first_with_key(key) != sym) continue;  // once per underlying
+    push_index_v3(key, ts);
+  }
+}
+
+// v2: JSON numbers, the envelope ts is the exchange time (refdata_spec §1).
+void WooVenue::push_reference_v2(std::size_t sym, const RefValues& v, std::int64_t ts) {
+  const std::string& name = symbols()[sym].name;
+  const std::string key = "\"symbol\":\"" + name + "\"";
+  struct Channel {
+    std::uint8_t bit;
+    const char* suffix;
+    std::string fields;
+  };
+  const Channel channels[] = {
+      {kMark, "@markprice", ",\"price\":" + v.mark},
+      {kIndex, "@indexprice", ",\"price\":" + v.index},
+      {kFunding, "@estfundingrate",
+       ",\"fundingRate\":" + v.rate + ",\"fundingTs\":" + std::to_string(ts)},
+      {kOpenInterest, "@openinterest", ",\"openInterest\":" + v.oi},
+  };
+  for (const Channel& c : channels) {
+    others_.clear();
+    recipients(sym, c.bit, others_);
+    if (others_.empty()) continue;
+    const SharedFrame f = make_frame(ref_frame(name + c.suffix, ts, key, c.fields, 0));
+    for (Connection* conn : others_) send(*conn, f);
+    const std::lock_guard lock(ref_mutex_);
+    WooReferenceSent& r = ref_sent_[sym];
+    if (c.bit == kMark) r.mark_price = v.mark;
+    if (c.bit == kIndex) r.index_price = v.index;
+    if (c.bit == kFunding) r.funding_rate = v.rate;
+    if (c.bit == kOpenInterest) r.open_interest = v.oi;
+    r.ts_ms = ts;
+    ++r.rounds;
+  }
+}
+
+// v3: strings, data.ts (the calculation time, a few ms before the envelope ts).
+void WooVenue::push_reference_v3(std::size_t sym, const RefValues& v, std::int64_t ts) {
+  const std::string& name = symbols()[sym].name;
+  const std::string key = "\"s\":\"" + name + "\"";
+  const std::int64_t data_ts = ts - 3;
+  struct Channel {
+    std::uint8_t bit;
+    const char* prefix;
+    std::string fields;
+  };
+  const Channel channels[] = {
+      {kMark, "markprice@", ",\"px\":\"" + v.mark + "\""},
+      {kFunding, "estfundingrate@",
+       ",\"r\":\"" + v.rate + "\",\"ft\":" + std::to_string(v.next_funding_ms)},
+      {kOpenInterest, "openinterest@", ",\"oi\":\"" + v.oi + "\""},
+  };
+  for (const Channel& c : channels) {
+    others_.clear();
+    recipients(sym, c.bit, others_);
+    if (others_.empty()) continue;
+    const SharedFrame f = make_frame(ref_frame(c.prefix + name, ts, key, c.fields, data_ts));
+    for (Connection* conn : others_) send(*conn, f);
+    const std::lock_guard lock(ref_mutex_);
+    WooReferenceSent& r = ref_sent_[sym];
+    if (c.bit == kMark) r.mark_price = v.mark;
+    if (c.bit == kFunding) {
+      r.funding_rate = v.rate;
+      r.next_funding_ms = v.next_funding_ms;
+    }
+    if (c.bit == kOpenInterest) r.open_interest = v.oi;
+    r.ts_ms = data_ts;
+    ++r.rounds;
+  }
+}
+
+// One indexprice@SPOT_X_Y frame per underlying, recorded on each of its symbols.
+void WooVenue::push_index_v3(std::string_view key, std::int64_t ts) {
+  others_.clear();
+  for_each_session([&](VenueSession& vs) {
+    auto& s = static_cast<WooSession&>(vs);
+    if (std::find(s.indexes.begin(), s.indexes.end(), key) != s.indexes.end()) {
+      others_.push_back(&s.conn());
+    }
+  });
+  if (others_.empty()) return;
+  const RefValues v = reference_values(first_with_key(key));
+  const std::int64_t data_ts = ts - 3;
+  std::string topic = "indexprice@";
+  topic += key;
+  std::string sym_key = "\"s\":\"";
+  sym_key += key;
+  sym_key += '"';
+  const SharedFrame f =
+      make_frame(ref_frame(topic, ts, sym_key, ",\"px\":\"" + v.index + "\"", data_ts));
+  for (Connection* conn : others_) send(*conn, f);
+  const std::lock_guard lock(ref_mutex_);
+  for (std::size_t sym = 0; sym < index_keys_.size(); ++sym) {
+    if (index_keys_[sym] != key) continue;
+    ref_sent_[sym].index_price = v.index;
+    ref_sent_[sym].ts_ms = data_ts;
+    ++ref_sent_[sym].rounds;
+  }
+}
+
 }  // namespace
+
+bool woo_reference_sent(Venue& venue, std::string_view symbol, WooReferenceSent& out) {
+  auto* woo = dynamic_cast<WooVenue*>(&venue);
+  return woo != nullptr && woo->reference_sent(symbol, out);
+}
 
 std::unique_ptr<Venue> make_woo_venue(const VenueModule& module, VenueOptions opts,
                                       WooOptions woo) {
