@@ -68,7 +68,7 @@ std::string config_text(const TempDir& tmp, const Sim& sim) {
   for (const auto& m : kMembers) {
     out += "[[venue]]\nname = \"" + m.venue + "\"\nkind = \"" + m.venue + "\"\nurl = \"" +
            sim.urls.at(m.venue) + "\"\nsymbols = [\"" + m.symbol + "\"]\ndepth = 10\n" +
-           "connect_timeout_ms = 2000\nstale_ms = 10000\n";
+           "connect_timeout_ms = 2000\nstale_ms = 10000\nreference = true\n";
     if (m.venue == "o2") out += "rest_url = \"" + rest_base(sim.urls.at("o2")) + "\"\n";
   }
   out += "[[consolidated]]\nname = \"BTC\"\nmembers = [";
@@ -206,8 +206,10 @@ double number_after(const std::string& text, std::size_t from, const std::string
 
 }  // namespace
 
-TEST_CASE("consolidated BBO: three venues, Pulse resyncing is never the best, lines equal slots",
-          "[daemon][consolidated]") {
+TEST_CASE(
+    "consolidated BBO: three venues, Pulse resyncing is never the best, lines equal slots; "
+    "reference data reaches shared memory",
+    "[daemon][consolidated]") {
   const std::string seed = seed_text();
   INFO("seed " << seed << " (WIREBOOK_SEED replays it)");
   TempDir tmp;
@@ -257,6 +259,35 @@ TEST_CASE("consolidated BBO: three venues, Pulse resyncing is never the best, li
       },
       20s);
   CHECK(feed_latency);
+
+  // Reference data (`reference = true` on every venue) reached shared memory
+  // through the daemon's config and venue threads: the fields each venue's
+  // channels carry (exact values: tests/<venue>/test_<venue>_reference.cpp).
+  const std::map<std::string, std::vector<std::string>> carried = {
+      {"woo", {"mark_price", "funding_rate", "open_interest"}},
+      {"pulse", {"index_price", "funding_rate"}},
+      {"o2", {"mark_price", "funding_rate"}}};
+  std::string dumped;
+  const bool reference = wait_until(
+      [&] {
+        dumped = run({env_or_fail("WIREBOOK"), "dump", "--json", "--depth", "1", "--dir", dir},
+                     tmp.path())
+                     .out;
+        for (const auto& [venue, fields] : carried) {
+          const auto at = dumped.find("{\"venue\":\"" + venue + "\"");
+          if (at == std::string::npos) return false;
+          const std::string line = dumped.substr(at, dumped.find('\n', at) - at);
+          const auto ref = line.find("\"reference\":{");
+          if (ref == std::string::npos) return false;
+          for (const auto& f : fields) {
+            if (line.find("\"" + f + "\":\"", ref) == std::string::npos) return false;
+          }
+        }
+        return true;
+      },
+      30s);
+  INFO("dump --json:\n" << dumped);
+  CHECK(reference);
 
   const auto json =
       run({env_or_fail("WIREBOOK"), "consolidated", "--json", "--dir", dir}, tmp.path());
