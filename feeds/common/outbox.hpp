@@ -8,6 +8,9 @@
 
 namespace wirebook::feeds {
 
+// What a venue's feed tells its session after a frame or timer tick.
+enum class FeedAction : std::uint8_t { none, reconnect };
+
 class Outbox {
  public:
   virtual ~Outbox() = default;

@@ -42,6 +42,7 @@
 #include "feeds/common/https_client.hpp"
 #include "feeds/common/outbox.hpp"
 #include "feeds/common/rest_check.hpp"
+#include "feeds/common/rest_feed_handler.hpp"
 #include "feeds/common/sequencer.hpp"
 #include "feeds/common/session.hpp"
 #include "feeds/common/venue_books.hpp"
@@ -64,8 +65,6 @@ struct O2Options {
   std::int64_t rest_confirm_ns = 2'000'000'000;          // recheck a mismatch after this
   std::size_t rest_check_depth = 10;                     // levels per side compared
 };
-
-enum class FeedAction : std::uint8_t { none, reconnect };
 
 // The O2 chain rule (schema.hpp): an unsequenced book checks nothing (the REST
 // cross-check watches it); a seq not newer than the last is stale; prev_seq
@@ -144,30 +143,6 @@ class O2Feed final : public SnapshotSource {
 
 // O2Feed behind the session's FrameHandler; owns the REST worker when a REST
 // base is configured (its replies are handed over on the timer tick).
-class O2Handler final : public FrameHandler, public RestReplies {
- public:
-  O2Handler(VenueBooks& books, Outbox& out, O2Options o, std::unique_ptr<RestChannel> rest)
-      : rest_(std::move(rest)), feed_(books, out, std::move(o), rest_.get()) {}
-  void on_open(std::int64_t now) override { feed_.on_connected(now); }
-  void on_close(std::int64_t now) override { feed_.on_disconnected(now); }
-  bool on_frame(const char* d, std::size_t n, std::size_t cap, std::int64_t rt,
-                std::int64_t mono) noexcept override {
-    return feed_.on_frame(d, n, cap, rt, mono) == FeedAction::reconnect;
-  }
-  bool on_timer(std::int64_t now) noexcept override {
-    if (rest_) rest_->poll(*this, realtime_ns(), now);
-    return feed_.on_timer(now) == FeedAction::reconnect;
-  }
-  void on_rest_reply(std::uint64_t tag, int status, const char* data, std::size_t len,
-                     std::size_t cap, std::int64_t rt, std::int64_t mono) noexcept override {
-    feed_.on_rest_reply(tag, status, data, len, cap, rt, mono);
-  }
-
-  [[nodiscard]] const O2Feed& feed() const noexcept { return feed_; }
-
- private:
-  std::unique_ptr<RestChannel> rest_;  // before feed_: the feed holds a pointer to it
-  O2Feed feed_;
-};
+using O2Handler = RestFeedHandler<O2Feed, O2Options, false>;
 
 }  // namespace wirebook::feeds::o2

@@ -87,8 +87,6 @@ struct OcxOptions {
   std::int64_t reference_interval_ns = 0;  // 0: no GET /perps/market-stats poll
 };
 
-enum class FeedAction : std::uint8_t { none, reconnect };
-
 // eventSeq + 1 per event of a stream; a repeat is stale, anything else a gap.
 struct EventSeqChain {
   static Link link(const ChainHead& h, const ChainKeys& k) noexcept {

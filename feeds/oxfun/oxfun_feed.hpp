@@ -85,8 +85,6 @@ struct OxfunOptions {
   std::size_t max_frame_bytes = 16U << 20U;
 };
 
-enum class FeedAction : std::uint8_t { none, reconnect };
-
 // The seqNum chain (§4.3) with jumps allowed or not: a key not above the last
 // is a break, last + 1 is the next, anything larger is a jump.
 template <JumpPolicy P>

@@ -61,8 +61,6 @@ struct PulseOptions {
   std::int64_t snapshot_timeout_ns = 10'000'000'000;  // no snapshot after (re)subscribe: again
 };
 
-enum class FeedAction : std::uint8_t { none, reconnect };
-
 // How this venue wants a test_request answered (learned from its replies).
 enum class HeartbeatAnswer : std::uint8_t {
   unknown,        // public/test sent, no reply yet

@@ -57,6 +57,7 @@
 #include "feeds/common/https_client.hpp"
 #include "feeds/common/outbox.hpp"
 #include "feeds/common/rest_check.hpp"
+#include "feeds/common/rest_feed_handler.hpp"
 #include "feeds/common/sequencer.hpp"
 #include "feeds/common/session.hpp"
 #include "feeds/common/venue_books.hpp"
@@ -123,9 +124,6 @@ struct WooCheckCounters {
   std::uint64_t rest_failures = 0;    // not queued, failed or unreadable replies
   std::uint64_t drift_alarms = 0;     // two mismatches in a row: the book resynced
 };
-
-// What the transport should do after a frame or timer tick.
-enum class FeedAction : std::uint8_t { none, reconnect };
 
 class WooFeed final : public SnapshotSource {
  public:
@@ -228,34 +226,7 @@ class WooFeed final : public SnapshotSource {
 };
 
 // A v3 WooFeed with its REST worker (snapshots off the venue thread; replies
-// are handed over on the timer tick).
-class WooV3Handler final : public FrameHandler, public RestReplies {
- public:
-  WooV3Handler(VenueBooks& books, Outbox& out, WooOptions o, std::unique_ptr<RestChannel> rest)
-      : rest_(std::move(rest)), feed_(books, out, o, rest_.get()) {}
-  void on_open(std::int64_t now) override { feed_.on_connected(now); }
-  void on_close(std::int64_t now) override { feed_.on_disconnected(now); }
-  bool on_frame(const char* d, std::size_t n, std::size_t cap, std::int64_t rt,
-                std::int64_t mono) noexcept override {
-    // Replies are taken before each frame too, so a REST book meets as short
-    // a delta buffer as possible (poll never blocks).
-    rest_->poll(*this, rt, mono);
-    return feed_.on_frame(d, n, cap, rt, mono) == FeedAction::reconnect;
-  }
-  bool on_timer(std::int64_t now) noexcept override {
-    rest_->poll(*this, realtime_ns(), now);
-    return feed_.on_timer(now) == FeedAction::reconnect;
-  }
-  void on_rest_reply(std::uint64_t tag, int status, const char* data, std::size_t len,
-                     std::size_t cap, std::int64_t rt, std::int64_t mono) noexcept override {
-    feed_.on_rest_reply(tag, status, data, len, cap, rt, mono);
-  }
-
-  [[nodiscard]] const WooFeed& feed() const noexcept { return feed_; }
-
- private:
-  std::unique_ptr<RestChannel> rest_;  // before feed_: the feed holds a pointer to it
-  WooFeed feed_;
-};
+// are handed over on the timer tick and before each frame).
+using WooV3Handler = RestFeedHandler<WooFeed, WooOptions, true>;
 
 }  // namespace wirebook::feeds::woo

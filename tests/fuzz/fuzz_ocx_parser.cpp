@@ -43,7 +43,7 @@ struct State final : SseSink {
   }
   bool on_event(const SseEvent& e) noexcept override {
     now += 1'000'000;
-    if (feed.on_event(stream, e, now, now) == wirebook::feeds::ocx::FeedAction::reconnect) {
+    if (feed.on_event(stream, e, now, now) == wirebook::feeds::FeedAction::reconnect) {
       feed.on_stream_close(stream, now);
       feed.on_stream_open(stream, now);
     }
