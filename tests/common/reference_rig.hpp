@@ -121,6 +121,14 @@ struct VenueSegment {
   std::unique_ptr<feeds::VenueBooks> books;
 };
 
+// Whether every book is LIVE.
+inline bool all_live(const feeds::VenueBooks& books) {
+  for (std::uint32_t i = 0; i < books.size(); ++i) {
+    if (books.status(i) != feeds::BookStatus::live) return false;
+  }
+  return true;
+}
+
 // Every book equals the simulator's truth for `venue`, level by level.
 inline void check_books_equal_truth(const feeds::VenueBooks& books, const std::string& truth_text,
                                     const std::string& venue) {
