@@ -30,6 +30,7 @@
 #include "feeds/common/session.hpp"
 #include "feeds/common/venue_books.hpp"
 #include "feeds/common/venue_module.hpp"
+#include "feeds/registry.hpp"
 #include "shm/writer.hpp"
 #include "tests/shm/test_util.hpp"
 #include "tests/sim/ref_book.hpp"
@@ -57,6 +58,18 @@ inline config::KeyValue integer(std::int64_t i) {
   config::KeyValue v;
   v.type = config::KeyValue::Type::integer;
   v.integer = i;
+  return v;
+}
+
+// A venue of `kind`, named after it, with `symbols` and heartbeat_s; no
+// endpoint or module keys yet.
+inline config::VenueConfig venue_config(const std::string& kind,
+                                        const std::vector<std::string>& symbols,
+                                        std::uint32_t heartbeat_s) {
+  config::VenueConfig v;
+  v.name = v.kind = kind;
+  v.heartbeat_s = heartbeat_s;
+  v.symbols = symbols;
   return v;
 }
 
@@ -155,6 +168,13 @@ inline void check_books_equal_truth(const feeds::VenueBooks& books, const std::s
       }
     }
   }
+}
+
+// The module of `kind` from the registry (REQUIRE: registered).
+inline const feeds::VenueModule& module_of(std::string_view kind) {
+  const feeds::VenueModule* module = feeds::find_venue_module(kind);
+  REQUIRE(module != nullptr);
+  return *module;
 }
 
 // ---- the feed and its run ----------------------------------------------------
@@ -281,6 +301,32 @@ inline std::vector<std::string> run_to_end(sim::Simulator& simulator,
                                            feeds::VenueBooks& books,
                                            const feeds::SessionOptions& options) {
   return run_to_end(simulator, module, venue, books, options, [] {});
+}
+
+// What a bounded run left: every frame the feed sent, each book's reference
+// slot as read after the run, and the books' malformed count.
+struct BoundedRun {
+  std::vector<std::string> frames;
+  std::vector<shm::ReadResult> reads;  // per book
+  std::vector<shm::Reference> slots;   // per book (known == 0: none read)
+  std::uint64_t malformed = 0;
+};
+
+// run_to_end, then every slot read and every book checked against the
+// simulator's truth.
+inline BoundedRun run_and_read(sim::Simulator& simulator, const feeds::VenueModule& module,
+                               const config::VenueConfig& venue, VenueSegment& seg,
+                               const feeds::SessionOptions& options) {
+  BoundedRun r;
+  r.frames = run_to_end(simulator, module, venue, *seg.books, options);
+  r.malformed = seg.books->counters().malformed;
+  for (std::uint32_t i = 0; i < seg.books->size(); ++i) {
+    shm::Reference ref;
+    r.reads.push_back(seg.reader.read_reference(i, ref));
+    r.slots.push_back(ref);
+  }
+  check_books_equal_truth(*seg.books, simulator.truth(), venue.name);
+  return r;
 }
 
 }  // namespace wirebook::reftest

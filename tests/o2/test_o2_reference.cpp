@@ -14,6 +14,7 @@
 #include "feeds/o2/o2_feed.hpp"
 #include "o2_test_util.hpp"
 #include "tests/common/reference_rig.hpp"
+#include "tests/sim/sim_thread.hpp"
 #include "tools/sim/o2/o2_venue.hpp"
 #include "tools/sim/sim.hpp"
 
@@ -31,11 +32,7 @@ namespace {
 // An o2 venue with `symbols` (market ids 1, 2, ...) and extra module keys.
 config::VenueConfig o2_venue(const std::vector<std::string>& symbols,
                              std::vector<config::KeyField> keys = {}) {
-  config::VenueConfig v;
-  v.name = "o2";
-  v.kind = "o2";
-  v.heartbeat_s = 10;
-  v.symbols = symbols;
+  config::VenueConfig v = reftest::venue_config("o2", symbols, 10);
   config::KeyValue ids;
   ids.type = config::KeyValue::Type::table;
   for (std::size_t i = 0; i < symbols.size(); ++i) {
@@ -189,21 +186,13 @@ namespace {
 
 // The simulator's o2 venue and the real feed over loopback, publishing into a
 // shared-memory segment in a temporary directory.
-struct E2eResult {
+struct E2eResult : reftest::BoundedRun {
   std::vector<std::optional<sim::O2ReferenceSent>> sent;  // per symbol
-  std::vector<shm::Reference> slots;                      // per symbol (empty: none read)
-  std::vector<shm::ReadResult> reads;
-  std::vector<std::string> subscribes;  // every frame the feed sent
-  std::uint64_t malformed = 0;
-  int symbols = 0;
 };
 
 E2eResult run_e2e(bool reference) {
   constexpr std::size_t kSymbols = 3;
-  sim::SimConfig cfg;
-  cfg.venues = {"o2"};
-  cfg.venue.seed = 21;
-  cfg.venue.rate = 0;
+  sim::SimConfig cfg = simtest::test_config(21, {"o2"});
   cfg.venue.frames = 1500;
   cfg.venue.symbols = kSymbols;
   cfg.venue.wait_subscriptions = reference ? 3 * kSymbols : kSymbols;
@@ -219,17 +208,10 @@ E2eResult run_e2e(bool reference) {
   SessionOptions wo = reftest::session_options(venue, "ws");
   wo.seed = 21;
 
-  E2eResult r;
-  r.symbols = static_cast<int>(kSymbols);
-  r.subscribes = reftest::run_to_end(simulator, kModule, venue, *seg.books, wo);
-  r.malformed = seg.books->counters().malformed;
+  E2eResult r{reftest::run_and_read(simulator, kModule, venue, seg, wo), {}};
   for (std::size_t i = 0; i < kSymbols; ++i) {
     r.sent.push_back(sim::o2_reference_sent(*simulator.venue("o2"), i));
-    shm::Reference ref;
-    r.reads.push_back(seg.reader.read_reference(static_cast<std::uint32_t>(i), ref));
-    r.slots.push_back(ref);
   }
-  reftest::check_books_equal_truth(*seg.books, simulator.truth(), "o2");
   return r;
 }
 
@@ -239,7 +221,7 @@ TEST_CASE("e2e: with reference = true the slots hold the simulator's last mark a
           "[o2][reference][e2e]") {
   const E2eResult r = run_e2e(true);
   CHECK(r.malformed == 0);
-  for (int i = 0; i < r.symbols; ++i) {
+  for (std::size_t i = 0; i < r.slots.size(); ++i) {
     INFO("symbol " << i);
     REQUIRE(r.sent[i].has_value());
     const sim::O2ReferenceSent& s = *r.sent[i];
@@ -263,11 +245,11 @@ TEST_CASE("e2e: with reference = true the slots hold the simulator's last mark a
 TEST_CASE("e2e: with reference off nothing is subscribed and the slots stay empty",
           "[o2][reference][e2e]") {
   const E2eResult r = run_e2e(false);
-  for (const auto& f : r.subscribes) {
+  for (const auto& f : r.frames) {
     CHECK(f.find("mark_price") == std::string::npos);
     CHECK(f.find("funding") == std::string::npos);
   }
-  for (int i = 0; i < r.symbols; ++i) {
+  for (std::size_t i = 0; i < r.slots.size(); ++i) {
     INFO("symbol " << i);
     REQUIRE(r.sent[i].has_value());
     CHECK(r.sent[i]->mark_pushes == 0);

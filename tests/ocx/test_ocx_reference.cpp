@@ -13,7 +13,6 @@
 #include "feeds/common/https_client.hpp"
 #include "feeds/common/venue_books.hpp"
 #include "feeds/ocx/ocx_feed.hpp"
-#include "feeds/registry.hpp"
 #include "tests/common/reference_rig.hpp"
 #include "tests/config/test_util.hpp"
 #include "tests/sim/sim_thread.hpp"
@@ -25,19 +24,9 @@ using shm::ReferenceField;
 
 namespace {
 
-const feeds::VenueModule& ocx_module() {
-  const feeds::VenueModule* module = feeds::find_venue_module("ocx");
-  REQUIRE(module != nullptr);
-  return *module;
-}
-
 config::VenueConfig ocx_venue(const std::string& url, const std::string& ca,
                               const std::vector<std::string>& symbols, bool reference) {
-  config::VenueConfig venue;
-  venue.name = "ocx";
-  venue.kind = "ocx";
-  venue.heartbeat_s = 15;
-  venue.symbols = symbols;
+  config::VenueConfig venue = reftest::venue_config("ocx", symbols, 15);
   REQUIRE_FALSE(config::parse_url(url, venue.endpoint));
   venue.tls.ca_file = ca;
   // The simulator serves only once running: no start-up GET /perps/markets.
@@ -49,7 +38,7 @@ config::VenueConfig ocx_venue(const std::string& url, const std::string& ca,
 feeds::SessionOptions ocx_options(const config::VenueConfig& venue) {
   feeds::SessionOptions wo = reftest::session_options(venue, "http");
   wo.ca_file = venue.tls.ca_file;
-  wo.min_connect_interval_ns = ocx_module().min_connect_interval_ns;
+  wo.min_connect_interval_ns = reftest::module_of("ocx").min_connect_interval_ns;
   return wo;
 }
 
@@ -60,7 +49,7 @@ struct Client {
          bool reference, boost::asio::io_context& io)
       : seg("ocx", reftest::specs_at(symbols, -2, -4), reference ? "ocxref1" : "ocxref0"),
         venue(ocx_venue(url, ca, symbols, reference)),
-        run(ocx_module(), venue, *seg.books, ocx_options(venue), io),
+        run(reftest::module_of("ocx"), venue, *seg.books, ocx_options(venue), io),
         feed(&dynamic_cast<const feeds::ocx::OcxHandler&>(*run.handler).feed()) {}
 
   // The reference slot of every symbol holds exactly the simulator's last

@@ -12,7 +12,6 @@
 #include "feeds/common/venue_books.hpp"
 #include "feeds/oxfun/module.hpp"
 #include "feeds/oxfun/oxfun_feed.hpp"
-#include "feeds/registry.hpp"
 #include "tests/common/reference_rig.hpp"
 #include "tests/config/test_util.hpp"
 #include "tests/sim/sim_thread.hpp"
@@ -24,19 +23,9 @@ using shm::ReferenceField;
 
 namespace {
 
-const feeds::VenueModule& oxfun_module() {
-  const feeds::VenueModule* module = feeds::find_venue_module("oxfun");
-  REQUIRE(module != nullptr);
-  return *module;
-}
-
 config::VenueConfig oxfun_venue(const std::string& url, const std::vector<std::string>& symbols,
                                 bool reference) {
-  config::VenueConfig venue;
-  venue.name = "oxfun";
-  venue.kind = "oxfun";
-  venue.heartbeat_s = 10;
-  venue.symbols = symbols;
+  config::VenueConfig venue = reftest::venue_config("oxfun", symbols, 10);
   REQUIRE_FALSE(config::parse_url(url, venue.endpoint));
   venue.options.push_back({"request_interval_ms", reftest::integer(20)});
   if (reference) venue.options.push_back({"reference", reftest::boolean(true)});
@@ -46,7 +35,7 @@ config::VenueConfig oxfun_venue(const std::string& url, const std::vector<std::s
 feeds::SessionOptions oxfun_options(const config::VenueConfig& venue, const std::string& ca) {
   feeds::SessionOptions wo = reftest::session_options(venue, "ws");
   wo.ca_file = ca;
-  wo.min_connect_interval_ns = oxfun_module().min_connect_interval_ns;
+  wo.min_connect_interval_ns = reftest::module_of("oxfun").min_connect_interval_ns;
   return wo;
 }
 
@@ -57,7 +46,7 @@ struct Client {
          bool reference, boost::asio::io_context& io)
       : seg("oxfun", reftest::specs_at(symbols, -2, -4), reference ? "oxref1" : "oxref0"),
         venue(oxfun_venue(url, symbols, reference)),
-        run(oxfun_module(), venue, *seg.books, oxfun_options(venue, ca), io),
+        run(reftest::module_of("oxfun"), venue, *seg.books, oxfun_options(venue, ca), io),
         feed(&dynamic_cast<const feeds::FeedHandler<feeds::oxfun::OxfunFeed>&>(*run.handler)
                   .feed()) {}
 

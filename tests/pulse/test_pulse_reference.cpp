@@ -15,6 +15,7 @@
 #include "feeds/pulse/pulse_feed.hpp"
 #include "pulse_test_util.hpp"
 #include "tests/common/reference_rig.hpp"
+#include "tests/sim/sim_thread.hpp"
 #include "tools/sim/pulse/pulse_venue.hpp"
 #include "tools/sim/sim.hpp"
 
@@ -30,11 +31,7 @@ namespace {
 
 config::VenueConfig pulse_venue(const std::vector<std::string>& symbols,
                                 std::vector<config::KeyField> keys = {}) {
-  config::VenueConfig v;
-  v.name = "pulse";
-  v.kind = "pulse";
-  v.heartbeat_s = 10;
-  v.symbols = symbols;
+  config::VenueConfig v = reftest::venue_config("pulse", symbols, 10);
   v.options = std::move(keys);
   return v;
 }
@@ -192,21 +189,13 @@ TEST_CASE("bad values, unknown instruments and indexes publish nothing",
 
 namespace {
 
-struct E2eResult {
+struct E2eResult : reftest::BoundedRun {
   std::vector<std::optional<sim::PulseReferenceSent>> sent;  // per symbol
-  std::vector<shm::Reference> slots;
-  std::vector<shm::ReadResult> reads;
-  std::vector<std::string> requests;  // every frame the feed sent
-  std::uint64_t malformed = 0;
-  std::size_t symbols = 0;
 };
 
 E2eResult run_e2e(bool reference) {
   constexpr std::size_t kSymbols = 4;  // BTC_USD, ETH_USD, NVDA_USDC, SOL_USDC: four indexes
-  sim::SimConfig cfg;
-  cfg.venues = {"pulse"};
-  cfg.venue.seed = 21;
-  cfg.venue.rate = 0;
+  sim::SimConfig cfg = simtest::test_config(21, {"pulse"});
   cfg.venue.frames = 1500;
   cfg.venue.symbols = kSymbols;
   // Book channels, then (reference) funding per symbol and the four indexes.
@@ -223,17 +212,10 @@ E2eResult run_e2e(bool reference) {
   SessionOptions wo = reftest::session_options(venue, "ws");
   wo.seed = 21;
 
-  E2eResult r;
-  r.symbols = kSymbols;
-  r.requests = reftest::run_to_end(simulator, kModule, venue, *seg.books, wo);
-  r.malformed = seg.books->counters().malformed;
+  E2eResult r{reftest::run_and_read(simulator, kModule, venue, seg, wo), {}};
   for (std::size_t i = 0; i < kSymbols; ++i) {
     r.sent.push_back(sim::pulse_reference_sent(*simulator.venue("pulse"), i));
-    shm::Reference ref;
-    r.reads.push_back(seg.reader.read_reference(static_cast<std::uint32_t>(i), ref));
-    r.slots.push_back(ref);
   }
-  reftest::check_books_equal_truth(*seg.books, simulator.truth(), "pulse");
   return r;
 }
 
@@ -243,7 +225,7 @@ TEST_CASE("e2e: with reference = true the slots hold the simulator's last fundin
           "[pulse][reference][e2e]") {
   const E2eResult r = run_e2e(true);
   CHECK(r.malformed == 0);
-  for (std::size_t i = 0; i < r.symbols; ++i) {
+  for (std::size_t i = 0; i < r.slots.size(); ++i) {
     INFO("symbol " << i);
     REQUIRE(r.sent[i].has_value());
     const sim::PulseReferenceSent& s = *r.sent[i];
@@ -267,11 +249,11 @@ TEST_CASE("e2e: with reference = true the slots hold the simulator's last fundin
 TEST_CASE("e2e: with reference off nothing is subscribed and the slots stay empty",
           "[pulse][reference][e2e]") {
   const E2eResult r = run_e2e(false);
-  for (const auto& f : r.requests) {
+  for (const auto& f : r.frames) {
     CHECK(f.find("funding_rates") == std::string::npos);
     CHECK(f.find("deribit_price_index") == std::string::npos);
   }
-  for (std::size_t i = 0; i < r.symbols; ++i) {
+  for (std::size_t i = 0; i < r.slots.size(); ++i) {
     INFO("symbol " << i);
     REQUIRE(r.sent[i].has_value());
     CHECK(r.sent[i]->funding_pushes == 0);

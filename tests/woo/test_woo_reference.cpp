@@ -197,11 +197,8 @@ TEST_CASE("reference off: nothing more is subscribed and reference frames are un
 
 namespace {
 
-config::VenueConfig woo_venue(std::vector<std::string> symbols, bool v3) {
-  config::VenueConfig v;
-  v.name = "woo";
-  v.kind = "woo";
-  v.symbols = std::move(symbols);
+config::VenueConfig woo_venue(const std::vector<std::string>& symbols, bool v3) {
+  config::VenueConfig v = reftest::venue_config("woo", symbols, 0);  // heartbeat_s left unset
   v.options.push_back({"protocol", reftest::text(v3 ? "v3" : "v2")});
   return v;
 }
