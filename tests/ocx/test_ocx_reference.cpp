@@ -5,68 +5,41 @@
 // over SSE; and the `reference_interval_s` config key.
 #include <catch2/catch.hpp>
 
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/post.hpp>
-#include <memory>
+#include <chrono>
 #include <string>
-#include <thread>
 #include <vector>
 
-#include <wirebook/reader.hpp>
-
-#include "book/decimal.hpp"
 #include "config/url.hpp"
 #include "feeds/common/https_client.hpp"
-#include "feeds/common/session.hpp"
 #include "feeds/common/venue_books.hpp"
 #include "feeds/ocx/ocx_feed.hpp"
-#include "feeds/registry.hpp"
-#include "shm/writer.hpp"
+#include "tests/common/reference_rig.hpp"
 #include "tests/config/test_util.hpp"
-#include "tests/shm/test_util.hpp"
-#include "tests/sim/ref_book.hpp"
 #include "tests/sim/sim_thread.hpp"
 #include "tools/sim/ocx/ocx_venue.hpp"
 
 using namespace wirebook;
+using reftest::holds_exactly;
 using shm::ReferenceField;
 
 namespace {
 
-// A venue text equals a published field exactly (parsed at the slot's own
-// exponent: a text needing more decimals cannot be equal).
-bool same(const shm::Reference& r, ReferenceField f, const std::string& text) {
-  if (!r.has(f)) return false;
-  std::int64_t v = 0;
-  return book::parse_decimal(text, r.exponent(f), v, book::Sign::allow_negative) ==
-             book::DecimalError::ok &&
-         v == r.raw(f);
+config::VenueConfig ocx_venue(const std::string& url, const std::string& ca,
+                              const std::vector<std::string>& symbols, bool reference) {
+  config::VenueConfig venue = reftest::venue_config("ocx", symbols, 15);
+  REQUIRE_FALSE(config::parse_url(url, venue.endpoint));
+  venue.tls.ca_file = ca;
+  // The simulator serves only once running: no start-up GET /perps/markets.
+  venue.options.push_back({"check_markets", reftest::boolean(false)});
+  if (reference) venue.options.push_back({"reference_interval_s", reftest::integer(1)});
+  return venue;
 }
 
-// A percent text equals the published funding rate (a fraction) exactly:
-// the percent at the slot's exponent + 2 is the fraction's raw value.
-bool same_percent(const shm::Reference& r, const std::string& pct) {
-  const ReferenceField f = ReferenceField::funding_rate;
-  if (!r.has(f)) return false;
-  std::int64_t v = 0;
-  return book::parse_decimal(pct, r.exponent(f) + 2, v, book::Sign::allow_negative) ==
-             book::DecimalError::ok &&
-         v == r.raw(f);
-}
-
-config::KeyValue bool_key(bool v) {
-  config::KeyValue k;
-  k.type = config::KeyValue::Type::boolean;
-  k.boolean = v;
-  return k;
-}
-
-config::KeyValue int_key(std::int64_t v) {
-  config::KeyValue k;
-  k.type = config::KeyValue::Type::integer;
-  k.integer = v;
-  return k;
+feeds::SessionOptions ocx_options(const config::VenueConfig& venue) {
+  feeds::SessionOptions wo = reftest::session_options(venue, "http");
+  wo.ca_file = venue.tls.ca_file;
+  wo.min_connect_interval_ns = reftest::module_of("ocx").min_connect_interval_ns;
+  return wo;
 }
 
 // One feed as the daemon builds it (module, SSE session, REST channel,
@@ -74,119 +47,40 @@ config::KeyValue int_key(std::int64_t v) {
 struct Client {
   Client(const std::string& url, const std::string& ca, const std::vector<std::string>& symbols,
          bool reference, boost::asio::io_context& io)
-      : dir(reference ? "ocxref1" : "ocxref0") {
-    shm::SegmentOptions so;
-    so.dir = dir.path();
-    shm::VenueConfig vc;
-    vc.name = "ocx";
-    vc.symbols = symbols;
-    vc.ring_capacity = 1U << 14U;
-    REQUIRE(shm::VenueWriter::create(so, vc, writer).ok());
-    writer->set_state(shm::SegmentState::live);
-    REQUIRE(shm::VenueReader::open(dir.path(), "ocx", reader) == shm::OpenError::ok);
-    std::vector<feeds::InstrumentSpec> specs;
-    for (const auto& s : symbols) specs.push_back({s, -2, -4});  // widened as needed
-    books = std::make_unique<feeds::VenueBooks>(specs, 4000, 65536, writer.get());
-
-    venue.name = "ocx";
-    venue.kind = "ocx";
-    venue.heartbeat_s = 15;
-    venue.symbols = symbols;
-    REQUIRE_FALSE(config::parse_url(url, venue.endpoint));
-    venue.tls.ca_file = ca;
-    // The simulator serves only once running: no start-up GET /perps/markets.
-    venue.options.push_back({"check_markets", bool_key(false)});
-    if (reference) venue.options.push_back({"reference_interval_s", int_key(1)});
-    const feeds::VenueModule* module = feeds::find_venue_module("ocx");
-    REQUIRE(module != nullptr);
-    handler = module->make_feed(feeds::FeedContext{venue, *books, forward, {}});
-    feed = &dynamic_cast<const feeds::ocx::OcxHandler&>(*handler).feed();
-
-    feeds::SessionOptions wo;
-    wo.scheme = "http";
-    wo.host = venue.endpoint.host;
-    wo.port = venue.endpoint.port;
-    wo.target = venue.endpoint.target;
-    wo.ca_file = ca;
-    wo.min_connect_interval_ns = module->min_connect_interval_ns;
-    session = feeds::make_session(module->transport, io, wo, *handler);
-    forward.s = session.get();
-  }
+      : seg("ocx", reftest::specs_at(symbols, -2, -4), reference ? "ocxref1" : "ocxref0"),
+        venue(ocx_venue(url, ca, symbols, reference)),
+        run(reftest::module_of("ocx"), venue, *seg.books, ocx_options(venue), io),
+        feed(&dynamic_cast<const feeds::ocx::OcxHandler&>(*run.handler).feed()) {}
 
   // The reference slot of every symbol holds exactly the simulator's last
   // market-stats answer for it (read between two identical reads of the
-  // simulator's), from at least its `replies`-th answer on.
+  // simulator's), from at least its `replies`-th answer on. The funding
+  // percent at the slot's exponent + 2 is the published fraction's raw value.
   bool matches(const sim::Venue& v, std::uint64_t replies) {
-    for (std::uint32_t i = 0; i < books->size(); ++i) {
+    for (std::uint32_t i = 0; i < seg.books->size(); ++i) {
       const auto before = sim::ocx_last_market_stats(v, i);
       shm::Reference r;
       if (!before || before->reply < replies ||
-          reader.read_reference(i, r) != shm::ReadResult::ok) {
+          seg.reader.read_reference(i, r) != shm::ReadResult::ok) {
         return false;
       }
       const auto after = sim::ocx_last_market_stats(v, i);
       if (!after || after->reply != before->reply) return false;
-      if (!same(r, ReferenceField::mark_price, before->mark_price) ||
-          !same(r, ReferenceField::open_interest, before->open_interest_usd) ||
-          !same_percent(r, before->funding_1h_pct) || r.has(ReferenceField::index_price) ||
-          r.has(ReferenceField::next_funding_time) || r.ts_exchange_ns != r.ts_recv_ns) {
+      if (!holds_exactly(r, ReferenceField::mark_price, before->mark_price) ||
+          !holds_exactly(r, ReferenceField::open_interest, before->open_interest_usd) ||
+          !holds_exactly(r, ReferenceField::funding_rate, before->funding_1h_pct, 2) ||
+          r.has(ReferenceField::index_price) || r.has(ReferenceField::next_funding_time) ||
+          r.ts_exchange_ns != r.ts_recv_ns) {
         return false;
       }
     }
     return true;
   }
 
-  bool all_live() const {
-    for (std::uint32_t i = 0; i < books->size(); ++i) {
-      if (books->status(i) != feeds::BookStatus::live) return false;
-    }
-    return true;
-  }
-
-  // Every book equals the simulator's truth, level by level.
-  void check_truth(const std::string& truth_text) const {
-    const auto truth = simtest::parse_truth(truth_text);
-    const auto venue_it = truth.find("ocx");
-    REQUIRE(venue_it != truth.end());
-    for (std::uint32_t i = 0; i < books->size(); ++i) {
-      INFO("symbol " << books->symbol(i));
-      const auto it = venue_it->second.find(books->symbol(i));
-      REQUIRE(it != venue_it->second.end());
-      for (const auto side : {book::Side::bid, book::Side::ask}) {
-        std::vector<book::Level> got(4000);
-        got.resize(books->book(i).copy_top(side, got.data(), got.size()));
-        const auto& want = side == book::Side::bid ? it->second.bids : it->second.asks;
-        REQUIRE(got.size() == want.size());
-        for (std::size_t k = 0; k < got.size(); ++k) {
-          std::int64_t px = 0;
-          std::int64_t qty = 0;
-          REQUIRE(book::parse_decimal(want[k].first, books->px_exp(i), px) ==
-                  book::DecimalError::ok);
-          REQUIRE(book::parse_decimal(want[k].second, books->qty_exp(i), qty) ==
-                  book::DecimalError::ok);
-          CHECK(got[k].px == px);
-          CHECK(got[k].qty == qty);
-        }
-      }
-    }
-  }
-
-  struct Forward : feeds::Outbox {  // SSE: nothing is sent on the streams
-    feeds::Session* s = nullptr;
-    void send_text(std::string_view f) override {
-      if (s) s->send_text(f);
-    }
-  };
-
-  shm::test::TempDir dir;
-  std::unique_ptr<shm::VenueWriter> writer;
-  shm::VenueReader reader;
-  std::unique_ptr<feeds::VenueBooks> books;
+  reftest::VenueSegment seg;
   config::VenueConfig venue;
-  Forward forward;
-  std::unique_ptr<feeds::FrameHandler> handler;
+  reftest::FeedUnderTest run;  // SSE: nothing is sent on the streams
   const feeds::ocx::OcxFeed* feed = nullptr;
-  std::unique_ptr<feeds::Session> session;
 };
 
 }  // namespace
@@ -207,13 +101,9 @@ TEST_CASE(
   REQUIRE(!url.empty());
 
   boost::asio::io_context io;
-  auto guard = boost::asio::make_work_guard(io);
   Client on(url, simulator.ca_path(), symbols, true, io);
   Client off(url, simulator.ca_path(), symbols, false, io);
-  std::thread sim_thread([&] { simulator.run(); });
-  on.session->start();
-  off.session->start();
-  std::thread io_thread([&] { io.run(); });
+  reftest::LiveRun run(simulator, io, {&on.run, &off.run});
 
   const sim::Venue& v = *simulator.venue("ocx");
   // The market has run its course, both feeds are LIVE, and the polls
@@ -221,26 +111,20 @@ TEST_CASE(
   // later, so a repeated poll is proven too).
   const bool reached = simtest::wait_for(
       [&] {
-        return simulator.venue("ocx")->stats().events.load() >= 1500 && on.all_live() &&
-               off.all_live() && on.matches(v, 2);
+        return simulator.venue("ocx")->stats().events.load() >= 1500 &&
+               reftest::all_live(*on.seg.books) && reftest::all_live(*off.seg.books) &&
+               on.matches(v, 2);
       },
       std::chrono::seconds(90));
   CHECK(reached);
-  simulator.stop();
-  sim_thread.join();
-  boost::asio::post(io, [&] {
-    on.session->stop();
-    off.session->stop();
-    guard.reset();
-  });
-  io_thread.join();
+  run.finish(/*stop_simulator=*/true);
 
   // On: published, nothing refused; books exact.
   const auto& c = on.feed->ocx_counters();
   CHECK(c.stats_published >= 2 * symbols.size());
   CHECK(c.stats_failures == 0);
-  CHECK(on.books->counters().malformed.load() == 0);
-  CHECK(on.books->counters().references.load() == c.stats_published);
+  CHECK(on.seg.books->counters().malformed.load() == 0);
+  CHECK(on.seg.books->counters().references.load() == c.stats_published);
   // Every answer the simulator gave went to the polling client.
   std::uint64_t answers = 0;
   for (std::uint32_t i = 0; i < symbols.size(); ++i) {
@@ -249,16 +133,16 @@ TEST_CASE(
     answers += last->reply;
   }
   CHECK(answers <= c.stats_requests);
-  on.check_truth(simulator.truth());
+  reftest::check_books_equal_truth(*on.seg.books, simulator.truth(), "ocx");
 
   // Off: never polled, every slot empty; books exact.
   CHECK(off.feed->ocx_counters().stats_requests == 0);
-  CHECK(off.books->counters().references.load() == 0);
+  CHECK(off.seg.books->counters().references.load() == 0);
   for (std::uint32_t i = 0; i < symbols.size(); ++i) {
     shm::Reference r;
-    CHECK(off.reader.read_reference(i, r) == shm::ReadResult::empty);  // never published
+    CHECK(off.seg.reader.read_reference(i, r) == shm::ReadResult::empty);  // never published
   }
-  off.check_truth(simulator.truth());
+  reftest::check_books_equal_truth(*off.seg.books, simulator.truth(), "ocx");
 }
 
 TEST_CASE(

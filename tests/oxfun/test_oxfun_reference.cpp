@@ -4,58 +4,39 @@
 // simulator last sent; and the `reference` config key.
 #include <catch2/catch.hpp>
 
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/post.hpp>
-#include <memory>
-#include <mutex>
+#include <chrono>
 #include <string>
-#include <thread>
 #include <vector>
 
-#include <wirebook/reader.hpp>
-
-#include "book/decimal.hpp"
 #include "config/url.hpp"
-#include "feeds/common/session.hpp"
 #include "feeds/common/venue_books.hpp"
 #include "feeds/oxfun/module.hpp"
 #include "feeds/oxfun/oxfun_feed.hpp"
-#include "feeds/registry.hpp"
-#include "shm/writer.hpp"
+#include "tests/common/reference_rig.hpp"
 #include "tests/config/test_util.hpp"
-#include "tests/shm/test_util.hpp"
-#include "tests/sim/ref_book.hpp"
 #include "tests/sim/sim_thread.hpp"
 #include "tools/sim/oxfun/oxfun_venue.hpp"
 
 using namespace wirebook;
+using reftest::holds_exactly;
 using shm::ReferenceField;
 
 namespace {
 
-// A venue text equals a published field exactly (parsed at the slot's own
-// exponent: a text needing more decimals cannot be equal).
-bool same(const shm::Reference& r, ReferenceField f, const std::string& text) {
-  if (!r.has(f)) return false;
-  std::int64_t v = 0;
-  return book::parse_decimal(text, r.exponent(f), v, book::Sign::allow_negative) ==
-             book::DecimalError::ok &&
-         v == r.raw(f);
+config::VenueConfig oxfun_venue(const std::string& url, const std::vector<std::string>& symbols,
+                                bool reference) {
+  config::VenueConfig venue = reftest::venue_config("oxfun", symbols, 10);
+  REQUIRE_FALSE(config::parse_url(url, venue.endpoint));
+  venue.options.push_back({"request_interval_ms", reftest::integer(20)});
+  if (reference) venue.options.push_back({"reference", reftest::boolean(true)});
+  return venue;
 }
 
-config::KeyValue bool_key(bool v) {
-  config::KeyValue k;
-  k.type = config::KeyValue::Type::boolean;
-  k.boolean = v;
-  return k;
-}
-
-config::KeyValue int_key(std::int64_t v) {
-  config::KeyValue k;
-  k.type = config::KeyValue::Type::integer;
-  k.integer = v;
-  return k;
+feeds::SessionOptions oxfun_options(const config::VenueConfig& venue, const std::string& ca) {
+  feeds::SessionOptions wo = reftest::session_options(venue, "ws");
+  wo.ca_file = ca;
+  wo.min_connect_interval_ns = reftest::module_of("oxfun").min_connect_interval_ns;
+  return wo;
 }
 
 // One feed as the daemon builds it (module, session, books over a real
@@ -63,55 +44,24 @@ config::KeyValue int_key(std::int64_t v) {
 struct Client {
   Client(const std::string& url, const std::string& ca, const std::vector<std::string>& symbols,
          bool reference, boost::asio::io_context& io)
-      : dir(reference ? "oxref1" : "oxref0") {
-    shm::SegmentOptions so;
-    so.dir = dir.path();
-    shm::VenueConfig vc;
-    vc.name = "oxfun";
-    vc.symbols = symbols;
-    vc.ring_capacity = 1U << 14U;
-    REQUIRE(shm::VenueWriter::create(so, vc, writer).ok());
-    writer->set_state(shm::SegmentState::live);
-    REQUIRE(shm::VenueReader::open(dir.path(), "oxfun", reader) == shm::OpenError::ok);
-    std::vector<feeds::InstrumentSpec> specs;
-    for (const auto& s : symbols) specs.push_back({s, -2, -4});  // widened as needed
-    books = std::make_unique<feeds::VenueBooks>(specs, 4000, 65536, writer.get());
-
-    venue.name = "oxfun";
-    venue.kind = "oxfun";
-    venue.heartbeat_s = 10;
-    venue.symbols = symbols;
-    REQUIRE_FALSE(config::parse_url(url, venue.endpoint));
-    venue.options.push_back({"request_interval_ms", int_key(20)});
-    if (reference) venue.options.push_back({"reference", bool_key(true)});
-    const feeds::VenueModule* module = feeds::find_venue_module("oxfun");
-    REQUIRE(module != nullptr);
-    handler = module->make_feed(feeds::FeedContext{venue, *books, forward, {}});
-    feed = &dynamic_cast<const feeds::FeedHandler<feeds::oxfun::OxfunFeed>&>(*handler).feed();
-
-    feeds::SessionOptions wo;
-    wo.scheme = "ws";
-    wo.host = venue.endpoint.host;
-    wo.port = venue.endpoint.port;
-    wo.target = venue.endpoint.target;
-    wo.ca_file = ca;
-    wo.min_connect_interval_ns = module->min_connect_interval_ns;
-    session = feeds::make_session(module->transport, io, wo, *handler);
-    forward.s = session.get();
-  }
+      : seg("oxfun", reftest::specs_at(symbols, -2, -4), reference ? "oxref1" : "oxref0"),
+        venue(oxfun_venue(url, symbols, reference)),
+        run(reftest::module_of("oxfun"), venue, *seg.books, oxfun_options(venue, ca), io),
+        feed(&dynamic_cast<const feeds::FeedHandler<feeds::oxfun::OxfunFeed>&>(*run.handler)
+                  .feed()) {}
 
   // The reference slot of every symbol holds exactly the simulator's last
   // ticker of it (read between two identical reads of the simulator's).
   bool matches(const sim::Venue& v) {
-    for (std::uint32_t i = 0; i < books->size(); ++i) {
+    for (std::uint32_t i = 0; i < seg.books->size(); ++i) {
       const auto before = sim::oxfun_last_ticker(v, i);
       shm::Reference r;
-      if (!before || reader.read_reference(i, r) != shm::ReadResult::ok) return false;
+      if (!before || seg.reader.read_reference(i, r) != shm::ReadResult::ok) return false;
       const auto after = sim::oxfun_last_ticker(v, i);
       if (!after || after->push != before->push) return false;
-      if (!same(r, ReferenceField::mark_price, before->mark_price) ||
-          !same(r, ReferenceField::index_price, before->index_price) ||
-          !same(r, ReferenceField::open_interest, before->open_interest) ||
+      if (!holds_exactly(r, ReferenceField::mark_price, before->mark_price) ||
+          !holds_exactly(r, ReferenceField::index_price, before->index_price) ||
+          !holds_exactly(r, ReferenceField::open_interest, before->open_interest) ||
           r.has(ReferenceField::funding_rate) || r.has(ReferenceField::next_funding_time) ||
           r.ts_exchange_ns != before->ts_ms * 1'000'000) {
         return false;
@@ -120,69 +70,10 @@ struct Client {
     return true;
   }
 
-  bool all_live() const {
-    for (std::uint32_t i = 0; i < books->size(); ++i) {
-      if (books->status(i) != feeds::BookStatus::live) return false;
-    }
-    return true;
-  }
-
-  // Every book equals the simulator's truth, level by level.
-  void check_truth(const std::string& truth_text) const {
-    const auto truth = simtest::parse_truth(truth_text);
-    const auto venue_it = truth.find("oxfun");
-    REQUIRE(venue_it != truth.end());
-    for (std::uint32_t i = 0; i < books->size(); ++i) {
-      INFO("symbol " << books->symbol(i));
-      const auto it = venue_it->second.find(books->symbol(i));
-      REQUIRE(it != venue_it->second.end());
-      for (const auto side : {book::Side::bid, book::Side::ask}) {
-        std::vector<book::Level> got(4000);
-        got.resize(books->book(i).copy_top(side, got.data(), got.size()));
-        const auto& want = side == book::Side::bid ? it->second.bids : it->second.asks;
-        REQUIRE(got.size() == want.size());
-        for (std::size_t k = 0; k < got.size(); ++k) {
-          std::int64_t px = 0;
-          std::int64_t qty = 0;
-          REQUIRE(book::parse_decimal(want[k].first, books->px_exp(i), px) ==
-                  book::DecimalError::ok);
-          REQUIRE(book::parse_decimal(want[k].second, books->qty_exp(i), qty) ==
-                  book::DecimalError::ok);
-          CHECK(got[k].px == px);
-          CHECK(got[k].qty == qty);
-        }
-      }
-    }
-  }
-
-  struct Forward : feeds::Outbox {
-    feeds::Session* s = nullptr;
-    std::mutex m;
-    std::vector<std::string> sent;  // every request, in order
-    void send_text(std::string_view f) override {
-      {
-        const std::lock_guard<std::mutex> lock(m);
-        sent.emplace_back(f);
-      }
-      if (s) s->send_text(f);
-    }
-    std::size_t count(std::string_view needle) {
-      const std::lock_guard<std::mutex> lock(m);
-      std::size_t n = 0;
-      for (const auto& t : sent) n += t.find(needle) != std::string::npos ? 1U : 0U;
-      return n;
-    }
-  };
-
-  shm::test::TempDir dir;
-  std::unique_ptr<shm::VenueWriter> writer;
-  shm::VenueReader reader;
-  std::unique_ptr<feeds::VenueBooks> books;
+  reftest::VenueSegment seg;
   config::VenueConfig venue;
-  Forward forward;
-  std::unique_ptr<feeds::FrameHandler> handler;
+  reftest::FeedUnderTest run;
   const feeds::oxfun::OxfunFeed* feed = nullptr;
-  std::unique_ptr<feeds::Session> session;
 };
 
 }  // namespace
@@ -204,13 +95,9 @@ TEST_CASE(
   REQUIRE(!url.empty());
 
   boost::asio::io_context io;
-  auto guard = boost::asio::make_work_guard(io);
   Client on(url, simulator.ca_path(), symbols, true, io);
   Client off(url, simulator.ca_path(), symbols, false, io);
-  std::thread sim_thread([&] { simulator.run(); });
-  on.session->start();
-  off.session->start();
-  std::thread io_thread([&] { io.run(); });
+  reftest::LiveRun run(simulator, io, {&on.run, &off.run});
 
   const sim::Venue& v = *simulator.venue("oxfun");
   // The market has run its course, both feeds are LIVE, and the tickers
@@ -219,42 +106,36 @@ TEST_CASE(
   const bool reached = simtest::wait_for(
       [&] {
         const auto t = sim::oxfun_last_ticker(v, 0);
-        return simulator.venue("oxfun")->stats().events.load() >= 1500 && on.all_live() &&
-               off.all_live() && t && t->push >= 5 && on.matches(v);
+        return simulator.venue("oxfun")->stats().events.load() >= 1500 &&
+               reftest::all_live(*on.seg.books) && reftest::all_live(*off.seg.books) && t &&
+               t->push >= 5 && on.matches(v);
       },
       std::chrono::seconds(90));
   CHECK(reached);
   const std::uint64_t published = on.feed->oxfun_counters().tickers;
-  simulator.stop();
-  sim_thread.join();
-  boost::asio::post(io, [&] {
-    on.session->stop();
-    off.session->stop();
-    guard.reset();
-  });
-  io_thread.join();
+  run.finish(/*stop_simulator=*/true);
 
   // On: every ticker published, none refused or unknown; books exact.
   CHECK(published >= 5 * symbols.size());
   CHECK(on.feed->oxfun_counters().tickers_rejected == 0);
   CHECK(on.feed->oxfun_counters().tickers_unknown == 0);
   CHECK(on.feed->oxfun_counters().refused_subscriptions == 0);
-  CHECK(on.books->counters().malformed.load() == 0);
-  CHECK(on.books->counters().unexpected.load() == 0);
-  CHECK(on.books->counters().references.load() == on.feed->oxfun_counters().tickers);
-  CHECK(on.forward.count("\"ticker:") >= 1);
-  on.check_truth(simulator.truth());
+  CHECK(on.seg.books->counters().malformed.load() == 0);
+  CHECK(on.seg.books->counters().unexpected.load() == 0);
+  CHECK(on.seg.books->counters().references.load() == on.feed->oxfun_counters().tickers);
+  CHECK(on.run.out.count("\"ticker:") >= 1);
+  reftest::check_books_equal_truth(*on.seg.books, simulator.truth(), "oxfun");
 
   // Off: no ticker asked for, none received, every slot empty; books exact.
-  CHECK(off.forward.count("ticker:") == 0);
+  CHECK(off.run.out.count("ticker:") == 0);
   CHECK(off.feed->oxfun_counters().tickers == 0);
-  CHECK(off.books->counters().unexpected.load() == 0);
-  CHECK(off.books->counters().references.load() == 0);
+  CHECK(off.seg.books->counters().unexpected.load() == 0);
+  CHECK(off.seg.books->counters().references.load() == 0);
   for (std::uint32_t i = 0; i < symbols.size(); ++i) {
     shm::Reference r;
-    CHECK(off.reader.read_reference(i, r) == shm::ReadResult::empty);  // never published
+    CHECK(off.seg.reader.read_reference(i, r) == shm::ReadResult::empty);  // never published
   }
-  off.check_truth(simulator.truth());
+  reftest::check_books_equal_truth(*off.seg.books, simulator.truth(), "oxfun");
 }
 
 TEST_CASE("the OX.FUN reference key is a boolean, off by default", "[oxfun][reference][config]") {

@@ -5,59 +5,33 @@
 // shared-memory segment): the slots hold exactly what the simulator last sent.
 #include <catch2/catch.hpp>
 
-#include <simdjson.h>
-
 #include <algorithm>
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/post.hpp>
-#include <map>
-#include <memory>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
-#include <wirebook/reader.hpp>
-
-#include "book/decimal.hpp"
 #include "config/url.hpp"
 #include "feeds/pulse/module.hpp"
 #include "feeds/pulse/pulse_feed.hpp"
 #include "pulse_test_util.hpp"
-#include "shm/writer.hpp"
-#include "tests/shm/test_util.hpp"
+#include "tests/common/reference_rig.hpp"
+#include "tests/sim/sim_thread.hpp"
 #include "tools/sim/pulse/pulse_venue.hpp"
 #include "tools/sim/sim.hpp"
 
 using namespace wirebook;
 using namespace wirebook::feeds;
 using namespace wirebook::feeds::pulse;
+using reftest::boolean;
+using reftest::holds_exactly;
+using reftest::integer;
 using shm::ReferenceField;
 
 namespace {
 
-config::KeyValue boolean(bool b) {
-  config::KeyValue v;
-  v.type = config::KeyValue::Type::boolean;
-  v.boolean = b;
-  return v;
-}
-
-config::KeyValue integer(std::int64_t i) {
-  config::KeyValue v;
-  v.type = config::KeyValue::Type::integer;
-  v.integer = i;
-  return v;
-}
-
 config::VenueConfig pulse_venue(const std::vector<std::string>& symbols,
                                 std::vector<config::KeyField> keys = {}) {
-  config::VenueConfig v;
-  v.name = "pulse";
-  v.kind = "pulse";
-  v.heartbeat_s = 10;
-  v.symbols = symbols;
+  config::VenueConfig v = reftest::venue_config("pulse", symbols, 10);
   v.options = std::move(keys);
   return v;
 }
@@ -67,15 +41,6 @@ std::pair<PulseKeys, config::Problems> keys_of(const config::VenueConfig& v) {
   config::TableReader r(v.options, "venue 'pulse'", problems);
   PulseKeys k = read_keys(r, v);
   return {k, problems};
-}
-
-// Whether the slot's field holds exactly the decimal `want` (at the slot's exponent).
-bool holds(const shm::Reference& r, ReferenceField f, const std::string& want) {
-  if (!r.has(f) || want.empty()) return false;
-  std::int64_t v = 0;
-  return book::parse_decimal(want, r.exponent(f), v, book::Sign::allow_negative) ==
-             book::DecimalError::ok &&
-         v == r.raw(f);
 }
 
 const std::vector<std::string> kSyms = {"BTC_USD-PERPETUAL", "ETH_USD-PERPETUAL", "BTC_USD-27MAR26",
@@ -177,7 +142,7 @@ TEST_CASE("a funding rate goes to its instrument, an index price to every instru
   r.note("funding_rates.BTC_USD-PERPETUAL",
          R"({"instrument_name":"BTC_USD-PERPETUAL","range_end":1612141200,)"
          R"("range_start":1612137600,"rate":"0.01"})");
-  CHECK(holds(r.ref(0), ReferenceField::funding_rate, "0.01"));
+  CHECK(holds_exactly(r.ref(0), ReferenceField::funding_rate, "0.01"));
   CHECK_FALSE(r.ref(0).has(ReferenceField::next_funding_time));  // range_end is not mapped
   CHECK(r.ref(0).ts_exchange_ns == 0);
   CHECK(r.ref(2).known == 0);
@@ -185,16 +150,16 @@ TEST_CASE("a funding rate goes to its instrument, an index price to every instru
          R"({"index_name":"BTC_USD-PERPETUAL","price":50000,"timestamp":1612137600})");
   for (std::uint32_t i : {0U, 2U}) {
     INFO(i);
-    CHECK(holds(r.ref(i), ReferenceField::index_price, "50000"));
+    CHECK(holds_exactly(r.ref(i), ReferenceField::index_price, "50000"));
     CHECK(r.ref(i).ts_exchange_ns == 1'612'137'600'000'000);  // ms, as every Pulse timestamp
   }
-  CHECK(holds(r.ref(0), ReferenceField::funding_rate, "0.01"));  // kept
+  CHECK(holds_exactly(r.ref(0), ReferenceField::funding_rate, "0.01"));  // kept
   CHECK(r.ref(1).known == 0);
   CHECK(r.ref(3).known == 0);
   r.note("deribit_price_index.nvda_usdc", R"({"price":228.515,"timestamp":1700000000123})");
-  CHECK(holds(r.ref(3), ReferenceField::index_price, "228.515"));
+  CHECK(holds_exactly(r.ref(3), ReferenceField::index_price, "228.515"));
   r.note("funding_rates.ETH_USD-PERPETUAL", R"({"rate":"-0.00012345","timestamp":1700000000000})");
-  CHECK(holds(r.ref(1), ReferenceField::funding_rate, "-0.00012345"));
+  CHECK(holds_exactly(r.ref(1), ReferenceField::funding_rate, "-0.00012345"));
   CHECK(r.ref(1).ts_exchange_ns == 1'700'000'000'000'000'000);
   CHECK(r.books.counters().references == 5);
   CHECK(r.books.counters().malformed == 0);
@@ -213,7 +178,7 @@ TEST_CASE("bad values, unknown instruments and indexes publish nothing",
   r.note("deribit_price_index.btc_usd", R"({"price":null,"timestamp":1})");
   CHECK(r.books.counters().malformed == malformed + 4);
   CHECK(r.books.counters().references == 1);
-  CHECK(holds(r.ref(0), ReferenceField::funding_rate, "0.01"));
+  CHECK(holds_exactly(r.ref(0), ReferenceField::funding_rate, "0.01"));
   CHECK_FALSE(r.ref(0).has(ReferenceField::index_price));
   const std::uint64_t unexpected = r.books.counters().unexpected;
   r.note("funding_rates.SOL_USD-PERPETUAL", R"({"rate":"0.01"})");
@@ -224,55 +189,13 @@ TEST_CASE("bad values, unknown instruments and indexes publish nothing",
 
 namespace {
 
-struct E2eResult {
+struct E2eResult : reftest::BoundedRun {
   std::vector<std::optional<sim::PulseReferenceSent>> sent;  // per symbol
-  std::vector<shm::Reference> slots;
-  std::vector<shm::ReadResult> reads;
-  std::vector<std::string> requests;  // every frame the feed sent
-  bool books_equal_truth = true;
-  std::uint64_t malformed = 0;
-  std::size_t symbols = 0;
 };
-
-std::map<std::string, std::pair<std::vector<book::Level>, std::vector<book::Level>>> truth_books(
-    const std::string& truth, const std::vector<sim::SymbolSpec>& syms) {
-  std::map<std::string, std::pair<std::vector<book::Level>, std::vector<book::Level>>> out;
-  simdjson::dom::parser parser;
-  std::size_t pos = 0;
-  while (pos < truth.size()) {
-    const std::size_t end = std::min(truth.find('\n', pos), truth.size());
-    const std::string line = truth.substr(pos, end - pos);
-    pos = end + 1;
-    if (line.empty()) continue;
-    simdjson::dom::element doc;
-    REQUIRE(parser.parse(line).get(doc) == simdjson::SUCCESS);
-    if (doc["venue"].get_string().value() != "pulse") continue;
-    const std::string sym(doc["symbol"].get_string().value());
-    const auto spec =
-        std::find_if(syms.begin(), syms.end(), [&](auto& s) { return s.name == sym; });
-    REQUIRE(spec != syms.end());
-    auto& books = out[sym];
-    for (const char* side : {"bids", "asks"}) {
-      const simdjson::dom::array levels = doc[side].get_array().value();
-      for (simdjson::dom::element lv : levels) {
-        book::Level l{};
-        REQUIRE(book::parse_decimal(lv.at(0).get_string().value(), spec->px_exp, l.px) ==
-                book::DecimalError::ok);
-        REQUIRE(book::parse_decimal(lv.at(1).get_string().value(), spec->qty_exp, l.qty) ==
-                book::DecimalError::ok);
-        (std::string_view(side) == "bids" ? books.first : books.second).push_back(l);
-      }
-    }
-  }
-  return out;
-}
 
 E2eResult run_e2e(bool reference) {
   constexpr std::size_t kSymbols = 4;  // BTC_USD, ETH_USD, NVDA_USDC, SOL_USDC: four indexes
-  sim::SimConfig cfg;
-  cfg.venues = {"pulse"};
-  cfg.venue.seed = 21;
-  cfg.venue.rate = 0;
+  sim::SimConfig cfg = simtest::test_config(21, {"pulse"});
   cfg.venue.frames = 1500;
   cfg.venue.symbols = kSymbols;
   // Book channels, then (reference) funding per symbol and the four indexes.
@@ -280,87 +203,18 @@ E2eResult run_e2e(bool reference) {
   cfg.linger_ms = 1500;  // the reference pushes go on meanwhile
   cfg.options["pulse"]["ref_ms"] = "40";
   sim::Simulator simulator(cfg);
-  const auto syms = sim::venue_symbols("pulse", kSymbols);
 
-  shm::test::TempDir dir{"pulseref"};
-  shm::SegmentOptions so;
-  so.dir = dir.path();
-  shm::VenueConfig sc;
-  sc.name = "pulse";
-  std::vector<InstrumentSpec> specs;
-  std::vector<std::string> names;
-  for (const auto& s : syms) {
-    sc.symbols.push_back(s.name);
-    names.push_back(s.name);
-    specs.push_back({s.name, s.px_exp, s.qty_exp});
-  }
-  sc.ring_capacity = 1U << 14U;
-  std::unique_ptr<shm::VenueWriter> writer;
-  REQUIRE(shm::VenueWriter::create(so, sc, writer).ok());
-  writer->set_state(shm::SegmentState::live);
-  VenueBooks books(specs, 4000, 65536, writer.get());
-
-  const std::string url = simulator.url("pulse", false);
-  config::VenueConfig venue =
-      pulse_venue(names, reference ? std::vector<config::KeyField>{{"reference", boolean(true)}}
-                                   : std::vector<config::KeyField>{});
-  REQUIRE_FALSE(config::parse_url(url, venue.endpoint));
-  SessionOptions wo;
-  wo.scheme = "ws";
-  wo.host = venue.endpoint.host;
-  wo.port = venue.endpoint.port;
-  wo.target = venue.endpoint.target;
+  reftest::VenueSegment seg("pulse", reftest::sim_specs("pulse", kSymbols), "pulseref");
+  config::VenueConfig venue = pulse_venue(
+      seg.names(), reference ? std::vector<config::KeyField>{{"reference", boolean(true)}}
+                             : std::vector<config::KeyField>{});
+  REQUIRE_FALSE(config::parse_url(simulator.url("pulse", false), venue.endpoint));
+  SessionOptions wo = reftest::session_options(venue, "ws");
   wo.seed = 21;
 
-  struct Forward : Outbox {
-    Session* s = nullptr;
-    std::vector<std::string> sent;  // the io thread only, read after it ended
-    void send_text(std::string_view f) override {
-      sent.emplace_back(f);
-      if (s != nullptr) s->send_text(f);
-    }
-  } forward;
-  auto feed = kModule.make_feed(FeedContext{venue, books, forward, {}});
-  boost::asio::io_context io;
-  auto guard = boost::asio::make_work_guard(io);
-  auto session = make_session(kModule.transport, io, wo, *feed, {});
-  forward.s = session.get();
-  std::thread sim_thread([&] { simulator.run(); });
-  session->start();
-  std::thread io_thread([&] { io.run(); });
-  sim_thread.join();  // the bounded run ended, its sessions closed: nothing more is sent
-  boost::asio::post(io, [&] {
-    session->stop();
-    guard.reset();
-  });
-  io_thread.join();
-
-  E2eResult r;
-  r.symbols = kSymbols;
-  r.requests = forward.sent;
-  r.malformed = books.counters().malformed;
-  shm::VenueReader reader;
-  REQUIRE(shm::VenueReader::open(dir.path(), "pulse", reader) == shm::OpenError::ok);
+  E2eResult r{reftest::run_and_read(simulator, kModule, venue, seg, wo), {}};
   for (std::size_t i = 0; i < kSymbols; ++i) {
     r.sent.push_back(sim::pulse_reference_sent(*simulator.venue("pulse"), i));
-    shm::Reference ref;
-    r.reads.push_back(reader.read_reference(static_cast<std::uint32_t>(i), ref));
-    r.slots.push_back(ref);
-  }
-  const auto truth = truth_books(simulator.truth(), syms);
-  for (std::uint32_t i = 0; i < books.size(); ++i) {
-    const auto it = truth.find(books.symbol(i));
-    if (it == truth.end()) {
-      r.books_equal_truth = false;
-      continue;
-    }
-    for (const auto side : {book::Side::bid, book::Side::ask}) {
-      std::vector<book::Level> got(4000);
-      got.resize(books.book(i).copy_top(side, got.data(), got.size()));
-      if (got != (side == book::Side::bid ? it->second.first : it->second.second)) {
-        r.books_equal_truth = false;
-      }
-    }
   }
   return r;
 }
@@ -370,9 +224,8 @@ E2eResult run_e2e(bool reference) {
 TEST_CASE("e2e: with reference = true the slots hold the simulator's last funding and index",
           "[pulse][reference][e2e]") {
   const E2eResult r = run_e2e(true);
-  CHECK(r.books_equal_truth);
   CHECK(r.malformed == 0);
-  for (std::size_t i = 0; i < r.symbols; ++i) {
+  for (std::size_t i = 0; i < r.slots.size(); ++i) {
     INFO("symbol " << i);
     REQUIRE(r.sent[i].has_value());
     const sim::PulseReferenceSent& s = *r.sent[i];
@@ -381,8 +234,8 @@ TEST_CASE("e2e: with reference = true the slots hold the simulator's last fundin
     REQUIRE(r.reads[i] == shm::ReadResult::ok);
     const shm::Reference& slot = r.slots[i];
     INFO("sent funding " << s.funding_rate << " index " << s.index_price);
-    CHECK(holds(slot, ReferenceField::funding_rate, s.funding_rate));
-    CHECK(holds(slot, ReferenceField::index_price, s.index_price));
+    CHECK(holds_exactly(slot, ReferenceField::funding_rate, s.funding_rate));
+    CHECK(holds_exactly(slot, ReferenceField::index_price, s.index_price));
     CHECK_FALSE(slot.has(ReferenceField::mark_price));
     CHECK_FALSE(slot.has(ReferenceField::next_funding_time));
     CHECK_FALSE(slot.has(ReferenceField::open_interest));
@@ -396,12 +249,11 @@ TEST_CASE("e2e: with reference = true the slots hold the simulator's last fundin
 TEST_CASE("e2e: with reference off nothing is subscribed and the slots stay empty",
           "[pulse][reference][e2e]") {
   const E2eResult r = run_e2e(false);
-  CHECK(r.books_equal_truth);
-  for (const auto& f : r.requests) {
+  for (const auto& f : r.frames) {
     CHECK(f.find("funding_rates") == std::string::npos);
     CHECK(f.find("deribit_price_index") == std::string::npos);
   }
-  for (std::size_t i = 0; i < r.symbols; ++i) {
+  for (std::size_t i = 0; i < r.slots.size(); ++i) {
     INFO("symbol " << i);
     REQUIRE(r.sent[i].has_value());
     CHECK(r.sent[i]->funding_pushes == 0);

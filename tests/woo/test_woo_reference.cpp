@@ -6,28 +6,19 @@
 // real session and a shared-memory segment) with exact values in the slots.
 #include <catch2/catch.hpp>
 
-#include <simdjson.h>
-
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/post.hpp>
 #include <chrono>
-#include <map>
-#include <sstream>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <wirebook/reader.hpp>
 
 #include "config/url.hpp"
 #include "feeds/common/exact_field.hpp"
-#include "feeds/common/session.hpp"
 #include "feeds/common/venue_books.hpp"
 #include "feeds/woo/module.hpp"
 #include "feeds/woo/woo_feed.hpp"
-#include "shm/writer.hpp"
-#include "tests/shm/test_util.hpp"
+#include "tests/common/reference_rig.hpp"
+#include "tests/sim/sim_thread.hpp"
 #include "tools/sim/sim.hpp"
 #include "tools/sim/woo/woo_venue.hpp"
 #include "woo_test_util.hpp"
@@ -206,27 +197,14 @@ TEST_CASE("reference off: nothing more is subscribed and reference frames are un
 
 namespace {
 
-config::VenueConfig woo_venue(std::vector<std::string> symbols, bool v3) {
-  config::VenueConfig v;
-  v.name = "woo";
-  v.kind = "woo";
-  v.symbols = std::move(symbols);
-  config::KeyValue protocol;
-  protocol.type = config::KeyValue::Type::string;
-  protocol.string = v3 ? "v3" : "v2";
-  v.options.push_back({"protocol", protocol});
+config::VenueConfig woo_venue(const std::vector<std::string>& symbols, bool v3) {
+  config::VenueConfig v = reftest::venue_config("woo", symbols, 0);  // heartbeat_s left unset
+  v.options.push_back({"protocol", reftest::text(v3 ? "v3" : "v2")});
   return v;
 }
 
 void set(config::VenueConfig& v, const std::string& key, config::KeyValue value) {
   v.options.push_back({key, std::move(value)});
-}
-
-config::KeyValue boolean(bool b) {
-  config::KeyValue k;
-  k.type = config::KeyValue::Type::boolean;
-  k.boolean = b;
-  return k;
 }
 
 std::string problem_of(const config::VenueConfig& v) {
@@ -243,13 +221,10 @@ std::string problem_of(const config::VenueConfig& v) {
 TEST_CASE("config: reference is a boolean, false by default", "[woo][reference][config]") {
   config::VenueConfig v = woo_venue({"PERP_BTC_USDT"}, false);
   CHECK_FALSE(read_own_keys(v, read_keys).reference);
-  set(v, "reference", boolean(true));
+  set(v, "reference", reftest::boolean(true));
   CHECK(read_own_keys(v, read_keys).reference);
   config::VenueConfig bad = woo_venue({"PERP_BTC_USDT"}, false);
-  config::KeyValue text;
-  text.type = config::KeyValue::Type::string;
-  text.string = "yes";
-  set(bad, "reference", text);
+  set(bad, "reference", reftest::text("yes"));
   CHECK(problem_of(bad) ==
         "venue 'woo': reference must be a boolean (true or false), got a string");
 }
@@ -261,7 +236,7 @@ TEST_CASE("config: v3 counts the reference topics in its 100 topics per connecti
   for (int k = 0; k < 25; ++k) perps.push_back("PERP_C" + std::to_string(k) + "_USDT");
   config::VenueConfig v = woo_venue(perps, true);
   CHECK(problem_of(v).empty());
-  set(v, "reference", boolean(true));
+  set(v, "reference", reftest::boolean(true));
   CHECK(problem_of(v) ==
         "venue 'woo': protocol v3 takes at most 100 topics per connection; 25 symbols with "
         "reference need 125 (split the symbols over more venues)");
@@ -272,7 +247,7 @@ TEST_CASE("config: v3 counts the reference topics in its 100 topics per connecti
     pairs.push_back("SPOT_C" + std::to_string(k) + "_USDT");
   }
   config::VenueConfig ok = woo_venue(pairs, true);
-  set(ok, "reference", boolean(true));
+  set(ok, "reference", reftest::boolean(true));
   CHECK(problem_of(ok).empty());
   CHECK(v3_reference_topics(pairs).size() == 40);
 }
@@ -280,18 +255,6 @@ TEST_CASE("config: v3 counts the reference topics in its 100 topics per connecti
 // ---- end to end against the simulator -------------------------------------------
 
 namespace {
-
-using Clock = std::chrono::steady_clock;
-
-template <class F>
-bool wait_for(F&& cond, std::chrono::seconds timeout = std::chrono::seconds(60)) {
-  const auto deadline = Clock::now() + timeout;
-  while (!cond()) {
-    if (Clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  return true;
-}
 
 // Whether slot i holds exactly the simulator's last sent values for its
 // symbol (every field the simulator sent, nothing it did not).
@@ -338,40 +301,6 @@ bool slot_matches(const shm::VenueReader& reader, std::uint32_t i,
   return true;
 }
 
-struct TruthBook {
-  std::vector<book::Level> bids, asks;
-};
-
-std::map<std::string, TruthBook> parse_truth(const std::string& text) {
-  std::map<std::string, TruthBook> out;
-  simdjson::ondemand::parser parser;
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.empty()) continue;
-    simdjson::padded_string padded(line);
-    auto doc = parser.iterate(padded);
-    if (doc["venue"].get_string().value() != std::string_view("woo")) continue;
-    std::string sym(doc["symbol"].get_string().value());
-    TruthBook tb;
-    for (const char* side : {"bids", "asks"}) {
-      for (auto lv : doc[side].get_array()) {
-        auto arr = lv.get_array();
-        auto it = arr.begin();
-        const std::string_view px = (*it).get_string().value();
-        ++it;
-        const std::string_view qty = (*it).get_string().value();
-        book::Level l{};
-        REQUIRE(book::parse_decimal(px, -8, l.px) == book::DecimalError::ok);
-        REQUIRE(book::parse_decimal(qty, -8, l.qty) == book::DecimalError::ok);
-        (std::string_view(side) == "bids" ? tb.bids : tb.asks).push_back(l);
-      }
-    }
-    out[sym] = std::move(tb);
-  }
-  return out;
-}
-
 // The WOO simulator (default symbols SPOT_BTC_USDT, PERP_BTC_USDT,
 // SPOT_ETH_USDT) and the feed built as the daemon builds it, publishing into a
 // shared-memory segment in a temporary directory; `reference` as configured.
@@ -388,67 +317,19 @@ void run_reference(bool v3, bool reference) {
   cfg.options["woo"]["ref_ms"] = "50";
   if (v3) cfg.options["woo"]["protocol"] = "v3";
   sim::Simulator simulator(cfg);
-  const auto syms = sim::venue_symbols("woo", 3);
-  std::vector<std::string> names;
-  for (const auto& s : syms) names.push_back(s.name);
+  const std::vector<std::string> names = simtest::symbol_names("woo", 3);
   REQUIRE(names == std::vector<std::string>{"SPOT_BTC_USDT", "PERP_BTC_USDT", "SPOT_ETH_USDT"});
 
-  shm::test::TempDir dir("wooref");
-  shm::SegmentOptions so;
-  so.dir = dir.path();
-  shm::VenueConfig sc;
-  sc.name = "woo";
-  sc.symbols = names;
-  sc.ring_capacity = 1U << 16U;
-  std::unique_ptr<shm::VenueWriter> writer;
-  REQUIRE(shm::VenueWriter::create(so, sc, writer).ok());
-  writer->set_state(shm::SegmentState::live);
-  shm::VenueReader reader;
-  REQUIRE(shm::VenueReader::open(dir.path(), "woo", reader) == shm::OpenError::ok);
+  reftest::VenueSegment seg("woo", reftest::specs_at(names, -2, -4), "wooref", 1U << 16U);
+  const shm::VenueReader& reader = seg.reader;
 
-  std::vector<InstrumentSpec> specs;
-  for (const auto& n : names) specs.push_back({n, -2, -4});
-  VenueBooks books(specs, 4000, 65536, writer.get());
-
-  config::VenueConfig venue;
-  venue.name = "woo";
-  venue.kind = "woo";
+  config::VenueConfig venue = woo_venue(names, v3);
   venue.heartbeat_s = 10;
-  venue.symbols = names;
-  const std::string url = simulator.url("woo", false);
-  REQUIRE_FALSE(config::parse_url(url, venue.endpoint));
-  config::KeyValue on;
-  on.type = config::KeyValue::Type::boolean;
-  on.boolean = reference;
-  venue.options.push_back({"reference", on});
-  if (v3) {
-    config::KeyValue protocol;
-    protocol.type = config::KeyValue::Type::string;
-    protocol.string = "v3";
-    venue.options.push_back({"protocol", protocol});
-  }
-
-  boost::asio::io_context io;
-  auto guard = boost::asio::make_work_guard(io);
-  SessionOptions wo;
-  wo.scheme = "ws";
-  wo.host = venue.endpoint.host;
-  wo.port = venue.endpoint.port;
-  wo.target = venue.endpoint.target;
+  REQUIRE_FALSE(config::parse_url(simulator.url("woo", false), venue.endpoint));
+  set(venue, "reference", reftest::boolean(reference));
+  SessionOptions wo = reftest::session_options(venue, "ws");
   wo.seed = 7;
   wo.min_connect_interval_ns = kModule.min_connect_interval_ns;
-  struct Forward : Outbox {
-    Session* s = nullptr;
-    void send_text(std::string_view f) override {
-      if (s) s->send_text(f);
-    }
-  } forward;
-  auto handler = kModule.make_feed(FeedContext{venue, books, forward, Credentials{}});
-  auto session = make_session(kModule.transport, io, wo, *handler, [](int, std::string_view) {});
-  forward.s = session.get();
-  std::thread sim_thread([&] { simulator.run(); });
-  session->start();
-  std::thread io_thread([&] { io.run(); });
 
   sim::Venue* sv = simulator.venue("woo");
   REQUIRE(sv != nullptr);
@@ -462,23 +343,21 @@ void run_reference(bool v3, bool reference) {
     return slot_matches(reader, i, sent, why);
   };
   std::string why;
-  if (reference) {
-    // While the market runs: every slot catches up with the last values sent.
-    const bool caught_up = wait_for([&] {
-      for (std::uint32_t i = 0; i < names.size(); ++i) {
-        if (!matches(i, why)) return false;
-      }
-      return true;
-    });
+  // While the market runs: every slot catches up with the last values sent;
+  // then the bounded run ends and the simulator closes its sessions.
+  (void)reftest::run_to_end(simulator, kModule, venue, *seg.books, wo, [&] {
+    if (!reference) return;
+    const bool caught_up = simtest::wait_for(
+        [&] {
+          for (std::uint32_t i = 0; i < names.size(); ++i) {
+            if (!matches(i, why)) return false;
+          }
+          return true;
+        },
+        std::chrono::seconds(60));
     INFO(why);
     CHECK(caught_up);
-  }
-  sim_thread.join();  // the bounded run ended and the simulator closed its sessions
-  boost::asio::post(io, [&] {
-    session->stop();
-    guard.reset();
   });
-  io_thread.join();
 
   for (std::uint32_t i = 0; i < names.size(); ++i) {
     INFO(names[i]);
@@ -505,24 +384,10 @@ void run_reference(bool v3, bool reference) {
     REQUIRE(sim::woo_reference_sent(*sv, "PERP_BTC_USDT", perp));
     CHECK(spot.index_price == perp.index_price);
   }
-  CHECK(books.counters().malformed.load() == 0);
+  CHECK(seg.books->counters().malformed.load() == 0);
 
   // The books still end equal to the truth.
-  const auto truth = parse_truth(simulator.truth());
-  for (std::uint32_t i = 0; i < books.size(); ++i) {
-    INFO("book " << books.symbol(i));
-    const auto it = truth.find(books.symbol(i));
-    REQUIRE(it != truth.end());
-    for (const auto side : {book::Side::bid, book::Side::ask}) {
-      std::vector<book::Level> got(4000);
-      got.resize(books.book(i).copy_top(side, got.data(), got.size()));
-      for (auto& l : got) {
-        REQUIRE(book::rescale(l.px, books.px_exp(i), -8, l.px) == book::DecimalError::ok);
-        REQUIRE(book::rescale(l.qty, books.qty_exp(i), -8, l.qty) == book::DecimalError::ok);
-      }
-      CHECK(got == (side == book::Side::bid ? it->second.bids : it->second.asks));
-    }
-  }
+  reftest::check_books_equal_truth(*seg.books, simulator.truth(), "woo");
 }
 
 }  // namespace
