@@ -208,12 +208,30 @@ class Book:
         return bids, asks
 
 
+class _FieldValues:
+    """What positions and reference data share: ``raw`` maps each field the
+    venue sent to its (value, exp) fixed point; ``_FIELDS`` names them all."""
+
+    _FIELDS: Tuple[str, ...] = ()
+    _WHAT = ""
+    raw: Dict[str, Tuple[int, int]]
+
+    def value(self, name: str) -> Optional[Decimal]:
+        """Field `name` as an exact Decimal, None when the venue has not sent it."""
+        if name not in self._FIELDS:
+            raise KeyError(f"{name} is not a {self._WHAT} field ({', '.join(self._FIELDS)})")
+        r = self.raw.get(name)
+        return None if r is None else to_decimal(*r)
+
+
 @dataclass(frozen=True)
-class Position:
+class Position(_FieldValues):
     """One account position (DESIGN §9a). ``raw`` maps each field the venue
     sent (see POSITION_FIELDS) to its (value, exp) fixed point; a field the
     venue did not send is absent there and None as a Decimal."""
 
+    _FIELDS = POSITION_FIELDS
+    _WHAT = "position"
     venue: str
     instrument: str
     slot: int
@@ -224,13 +242,6 @@ class Position:
     publish_ts_ns: int
     ring_seq: int
     writer_ok: bool
-
-    def value(self, name: str) -> Optional[Decimal]:
-        """Field `name` as an exact Decimal, None when the venue did not send it."""
-        if name not in POSITION_FIELDS:
-            raise KeyError(f"{name} is not a position field ({', '.join(POSITION_FIELDS)})")
-        r = self.raw.get(name)
-        return None if r is None else to_decimal(*r)
 
     def text(self) -> Dict[str, Optional[str]]:
         """Every field as canonical decimal text (None when unknown), like
@@ -265,12 +276,14 @@ class Position:
 
 
 @dataclass(frozen=True)
-class Reference:
+class Reference(_FieldValues):
     """An instrument's reference data (DESIGN §9a): mark, index, funding rate
     and next funding time, open interest. ``raw`` maps each field the venue
     sent so far to its (value, exp) fixed point; next_funding_time is
     nanoseconds since the Unix epoch (exp 0). A field never sent is absent."""
 
+    _FIELDS = REFERENCE_FIELDS
+    _WHAT = "reference"
     venue: str
     symbol: str
     raw: Dict[str, Tuple[int, int]]
@@ -280,13 +293,6 @@ class Reference:
     publish_ts_ns: int
     ring_seq: int
     writer_ok: bool
-
-    def value(self, name: str) -> Optional[Decimal]:
-        """Field `name` as an exact Decimal, None when the venue has not sent it."""
-        if name not in REFERENCE_FIELDS:
-            raise KeyError(f"{name} is not a reference field ({', '.join(REFERENCE_FIELDS)})")
-        r = self.raw.get(name)
-        return None if r is None else to_decimal(*r)
 
     @property
     def mark_price(self) -> Optional[Decimal]:

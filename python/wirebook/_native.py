@@ -62,40 +62,28 @@ class Event(ctypes.Structure):
     ]
 
 
+def _field_slot(fields: int):
+    """The ctypes struct of wb_position / wb_reference (same shape, `fields` values)."""
+    class FieldSlot(ctypes.Structure):
+        _fields_ = [
+            ("instrument", ctypes.c_char * 48),
+            ("known", ctypes.c_uint16),
+            ("exp", ctypes.c_int8 * fields),
+            ("value", ctypes.c_int64 * fields),
+            ("ts_exchange_ns", ctypes.c_int64),
+            ("ts_recv_ns", ctypes.c_int64),
+            ("ts_publish_ns", ctypes.c_int64),
+            ("update_count", ctypes.c_uint64),
+            ("ring_seq", ctypes.c_uint64),
+            ("writer_ok", ctypes.c_int),
+        ]
+    return FieldSlot
+
+
 POSITION_FIELDS = 6  # WB_POS_FIELDS
-
-
-class Position(ctypes.Structure):
-    _fields_ = [
-        ("instrument", ctypes.c_char * 48),
-        ("known", ctypes.c_uint16),
-        ("exp", ctypes.c_int8 * POSITION_FIELDS),
-        ("value", ctypes.c_int64 * POSITION_FIELDS),
-        ("ts_exchange_ns", ctypes.c_int64),
-        ("ts_recv_ns", ctypes.c_int64),
-        ("ts_publish_ns", ctypes.c_int64),
-        ("update_count", ctypes.c_uint64),
-        ("ring_seq", ctypes.c_uint64),
-        ("writer_ok", ctypes.c_int),
-    ]
-
-
+Position = _field_slot(POSITION_FIELDS)
 REFERENCE_FIELDS = 5  # WB_REF_FIELDS
-
-
-class Reference(ctypes.Structure):
-    _fields_ = [
-        ("instrument", ctypes.c_char * 48),
-        ("known", ctypes.c_uint16),
-        ("exp", ctypes.c_int8 * REFERENCE_FIELDS),
-        ("value", ctypes.c_int64 * REFERENCE_FIELDS),
-        ("ts_exchange_ns", ctypes.c_int64),
-        ("ts_recv_ns", ctypes.c_int64),
-        ("ts_publish_ns", ctypes.c_int64),
-        ("update_count", ctypes.c_uint64),
-        ("ring_seq", ctypes.c_uint64),
-        ("writer_ok", ctypes.c_int),
-    ]
+Reference = _field_slot(REFERENCE_FIELDS)
 
 
 MAX_MEMBERS = 16  # WB_MAX_MEMBERS
