@@ -17,6 +17,25 @@ std::int64_t now_ns() noexcept {
   return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
 }
 
+namespace {
+double g_ns_per_tick = 1.0;
+}  // namespace
+
+double calibrate_tsc() {
+  const std::int64_t t0 = now_ns();
+  const std::int64_t c0 = tsc_stamp();
+  while (now_ns() - t0 < 100'000'000) {
+  }
+  const std::int64_t t1 = now_ns();
+  const std::int64_t c1 = tsc_stamp();
+  g_ns_per_tick = static_cast<double>(t1 - t0) / static_cast<double>(c1 - c0);
+  return g_ns_per_tick;
+}
+
+double ticks_to_ns(std::int64_t ticks) noexcept {
+  return static_cast<double>(ticks) * g_ns_per_tick;
+}
+
 Percentiles percentiles(std::vector<double>& samples) {
   Percentiles p;
   p.samples = samples.size();

@@ -5,12 +5,10 @@
 //
 // Method. In-process costs: batches of kBatch operations timed with
 // CLOCK_MONOTONIC, per-op average per batch = one sample. One-way latency: the
-// writer stamps the TSC (rdtsc; invariant and synchronised across cores on
-// hosts whose kernel clocksource is "tsc") into the payload just before
+// writer stamps the TSC (bench_util.hpp) into the payload just before
 // publishing; the reader process spins on the ring (or on the slot's version)
-// and reads the TSC (rdtscp) on receipt; ticks are converted with a ratio
-// calibrated against CLOCK_MONOTONIC. (clock_gettime costs ~50 ns on the KVM
-// guest we measured on, rdtsc far less.) One message is in flight at a time:
+// and reads the TSC on receipt; ticks are converted with a ratio calibrated
+// against CLOCK_MONOTONIC. One message is in flight at a time:
 // the reader acknowledges through a separate shared line, then the writer waits
 // 1-3 µs, so this is latency, not throughput. A raw one-cache-line ping with the
 // same method is printed as the hardware floor.
@@ -19,7 +17,6 @@
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <x86intrin.h>
 
 #include <atomic>
 #include <cstdio>
@@ -53,28 +50,9 @@ std::uint64_t mix(std::uint64_t x) noexcept {
   return x ^ (x >> 31U);
 }
 
-double g_ns_per_tick = 1.0;
-
-std::int64_t tsc_stamp() noexcept {
-  return static_cast<std::int64_t>(__rdtsc());
-}
-std::int64_t tsc_now() noexcept {
-  unsigned aux = 0;
-  return static_cast<std::int64_t>(__rdtscp(&aux));  // waits for earlier loads
-}
-double ticks_to_ns(std::int64_t ticks) noexcept {
-  return static_cast<double>(ticks) * g_ns_per_tick;
-}
-
-void calibrate_tsc() {
-  const std::int64_t t0 = bench::now_ns();
-  const std::int64_t c0 = tsc_stamp();
-  while (bench::now_ns() - t0 < 100'000'000) {
-  }
-  const std::int64_t t1 = bench::now_ns();
-  const std::int64_t c1 = tsc_stamp();
-  g_ns_per_tick = static_cast<double>(t1 - t0) / static_cast<double>(c1 - c0);
-}
+using bench::ticks_to_ns;
+using bench::tsc_now;
+using bench::tsc_stamp;
 
 int env_int(const char* name, int def) {
   const char* v = std::getenv(name);
@@ -385,8 +363,7 @@ int main() {
   std::printf("shm bench on %s; writer cpu %d, reader cpu %d\n", bench::cpu_name().c_str(), wcpu,
               rcpu);
   if (!bench::pin_to_cpu(wcpu)) std::printf("warning: could not pin writer to cpu %d\n", wcpu);
-  calibrate_tsc();
-  std::printf("tsc: %.4f ns per tick\n", g_ns_per_tick);
+  std::printf("tsc: %.4f ns per tick\n", bench::calibrate_tsc());
 
   char tmpl[] = "/dev/shm/wirebook-bench-XXXXXX";
   char tmpl_fallback[] = "/tmp/wirebook-bench-XXXXXX";

@@ -2,6 +2,7 @@
 // bounded runs with heartbeats, a truth reproducible per seed, capture replay.
 #include <unistd.h>
 
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <fstream>
 
@@ -140,4 +141,28 @@ TEST_CASE("a capture file is replayed in order instead of the generator", "[sim]
   for (int i = 0; i < 3; ++i) CHECK(!await(c, R"("ts":)" + std::to_string(1000 + i)).empty());
   CHECK(await_close(c, std::chrono::seconds(20)) == 1000);
   std::remove(path.c_str());
+}
+
+TEST_CASE("the write observer is called once for each frame a client receives", "[sim]") {
+  auto cfg = test_config(53, {"woo"});
+  cfg.venue.frames = 600;
+  cfg.venue.symbols = 2;
+  cfg.venue.wait_subscriptions = 2;
+  sim::Simulator simulator(cfg);
+  std::atomic<std::uint64_t> written{0};
+  std::atomic<std::uint64_t> deltas_written{0};
+  simulator.venue("woo")->set_write_observer([&](const sim::SharedFrame& f) {
+    written.fetch_add(1);
+    if (f->find("@orderbookupdate") != std::string::npos) deltas_written.fetch_add(1);
+  });
+  std::thread sim_thread([&] { simulator.run(); });
+  ClientOptions wo;
+  wo.url = simulator.url("woo", false);
+  wo.symbols = symbol_names("woo", 2);
+  const ClientResult r = run_woo_client(wo);
+  sim_thread.join();
+  REQUIRE(r.connect_error.empty());
+  CHECK(r.c.deltas > 0);
+  CHECK(written.load() == r.c.frames);
+  CHECK(deltas_written.load() == r.c.deltas);
 }

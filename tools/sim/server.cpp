@@ -298,6 +298,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
       writing_ = false;
       return;
     }
+    venue_.observe_write(queue_.front());
     if (sse_) {
       raw_.clear();
       append_chunk(raw_, *queue_.front(), true);

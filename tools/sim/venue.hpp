@@ -15,6 +15,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "tools/sim/capture.hpp"
@@ -141,6 +142,14 @@ class Venue {
   // Connections refused before their request (the refuse fault) are not in it.
   void set_access_log(std::FILE* log) noexcept { access_log_ = log; }
   void note_request(bool rest) const;
+  // The wire stamp (bench/e2e/wire_bench.cpp): called on the io thread with
+  // each frame just before the server writes it to a client's socket, so a
+  // bench can note when a frame goes on the wire. Set before run(); empty: no call.
+  using WriteObserver = std::function<void(const SharedFrame&)>;
+  void set_write_observer(WriteObserver observer) { write_observer_ = std::move(observer); }
+  void observe_write(const SharedFrame& frame) const {
+    if (write_observer_) write_observer_(frame);
+  }
 
   // Driver: generate due events and run timers. Returns true when it wants to
   // be polled again immediately (max-rate mode with work left).
@@ -267,6 +276,7 @@ class Venue {
   FaultCounters counters_;
   VenueStats stats_;
   std::FILE* access_log_ = nullptr;  // not owned (the Simulator's)
+  WriteObserver write_observer_;
 };
 
 }  // namespace wirebook::sim
