@@ -14,8 +14,17 @@
 #include <vector>
 
 #include "feeds/common/outbox.hpp"
+#include "feeds/common/venue_books.hpp"
 
 namespace wirebook::feed_test {
+
+// The top `n` levels of one side of book i, best first.
+inline std::vector<book::Level> top_levels(const feeds::VenueBooks& books, std::uint32_t i,
+                                           book::Side s, std::size_t n = 50) {
+  std::vector<book::Level> v(n);
+  v.resize(books.book(i).copy_top(s, v.data(), v.size()));
+  return v;
+}
 
 // A frame in a buffer with SIMDJSON_PADDING spare bytes.
 struct Frame {

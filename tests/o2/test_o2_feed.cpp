@@ -53,9 +53,7 @@ struct Rig {
                        1'700'000'000'000'000'000 + now, now);
   }
   std::vector<Level> top(std::uint32_t i, Side s) const {
-    std::vector<Level> v(50);
-    v.resize(books.book(i).copy_top(s, v.data(), v.size()));
-    return v;
+    return wirebook::feed_test::top_levels(books, i, s);
   }
   std::int64_t now = 1'000 * kSec;
   o2_test::Frames frames;

@@ -69,9 +69,7 @@ struct Rig {
     book("depthUpdate-diff", "increment", m, seq, bids, asks);
   }
   std::vector<Level> top(std::uint32_t i, Side s) const {
-    std::vector<Level> v(50);
-    v.resize(books.book(i).copy_top(s, v.data(), v.size()));
-    return v;
+    return wirebook::feed_test::top_levels(books, i, s);
   }
   std::int64_t now = 1'000'000'000;
   RecordingOutbox out;

@@ -41,9 +41,7 @@ struct Rig {
     frame(buf);
   }
   std::vector<Level> top(std::uint32_t i, Side s) const {
-    std::vector<Level> v(50);
-    v.resize(books.book(i).copy_top(s, v.data(), v.size()));
-    return v;
+    return wirebook::feed_test::top_levels(books, i, s);
   }
   std::int64_t now = 1'000'000'000;
   pulse_test::Frames frames;

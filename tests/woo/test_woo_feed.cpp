@@ -15,20 +15,14 @@ using woo_test::RecordingOutbox;
 
 namespace {
 
-struct Rig {
+// A v2 feed (no REST): deltas and snapshot replies in.
+struct Rig : woo_test::FeedRig {
   explicit Rig(std::vector<std::string> syms = {"SPOT_BTC_USDT", "SPOT_ETH_USDT"})
-      : books(specs(std::move(syms)), 1000, 256, nullptr), feed(books, out, WooOptions{}) {
+      : FeedRig(std::move(syms), -4, WooOptions{}, /*with_rest=*/false) {
     feed.on_connected(now);
   }
   static std::vector<InstrumentSpec> specs(std::vector<std::string> syms) {
-    std::vector<InstrumentSpec> v;
-    for (auto& s : syms) v.push_back({s, -2, -4});
-    return v;
-  }
-  void frame(const std::string& text) {
-    Frame f(text);
-    now += 1'000'000;
-    (void)feed.on_frame(f.data(), f.len, f.capacity(), 1'700'000'000'000'000'000 + now, now);
+    return FeedRig::specs(std::move(syms), -4);
   }
   void delta(const std::string& sym, long prev, long ts, const std::string& bids,
              const std::string& asks = "[]") {
@@ -47,15 +41,6 @@ struct Rig {
         ts + 7, sym.c_str(), ts, asks.c_str(), bids.c_str());
     frame(buf);
   }
-  std::vector<Level> top(std::uint32_t i, Side s) const {
-    std::vector<Level> v(50);
-    v.resize(books.book(i).copy_top(s, v.data(), v.size()));
-    return v;
-  }
-  std::int64_t now = 1'000'000'000;
-  RecordingOutbox out;
-  VenueBooks books;
-  WooFeed feed;
 };
 
 }  // namespace

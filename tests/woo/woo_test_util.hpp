@@ -40,12 +40,38 @@ inline WooOptions v3_options(bool bbo = false) {
   return o;
 }
 
-// A v3 feed over recording outboxes: frames, deltas and REST replies in, at
-// a clock that steps 1 ms per input.
-struct Rig {
+// What the v2 and v3 rigs share: a feed over recording outboxes (REST only
+// when `with_rest`), its books at px_exp -2 and `qty_exp`, frames in at a clock
+// that steps 1 ms per input, and the books' top levels out.
+struct FeedRig {
+  FeedRig(std::vector<std::string> syms, int qty_exp, const WooOptions& o, bool with_rest)
+      : books(specs(std::move(syms), qty_exp), 1000, 256, nullptr),
+        feed(books, out, o, with_rest ? &rest : nullptr) {}
+  static std::vector<InstrumentSpec> specs(std::vector<std::string> syms, int qty_exp) {
+    std::vector<InstrumentSpec> v;
+    for (auto& s : syms) v.push_back({s, -2, qty_exp});
+    return v;
+  }
+  void frame(const std::string& text) {
+    Frame f(text);
+    now += 1'000'000;
+    (void)feed.on_frame(f.data(), f.len, f.capacity(), 1'700'000'000'000'000'000 + now, now);
+  }
+  std::vector<Level> top(std::uint32_t i, Side s) const {
+    return wirebook::feed_test::top_levels(books, i, s);
+  }
+  std::int64_t now = 1'000'000'000;
+  RecordingOutbox out;
+  RecordingRest rest;
+  VenueBooks books;
+  WooFeed feed;
+};
+
+// A v3 feed: subscription acks, deltas and REST replies in.
+struct Rig : FeedRig {
   explicit Rig(std::vector<std::string> syms = {"PERP_BTC_USDT", "SPOT_ETH_USDT"},
                WooOptions o = v3_options(), bool ack = true)
-      : books(specs(std::move(syms)), 1000, 256, nullptr), feed(books, out, o, &rest) {
+      : FeedRig(std::move(syms), -5, o, /*with_rest=*/true) {
     connect(ack);
   }
   // Connects and, with `ack`, acks every SUBSCRIBE sent with all its topics.
@@ -59,16 +85,6 @@ struct Rig {
       const auto params = req.substr(req.find('['), req.rfind(']') - req.find('[') + 1);
       frame("{" + id + R"(,"cmd":"SUBSCRIBE","success":true,"time":1,"data":)" + params + "}");
     }
-  }
-  static std::vector<InstrumentSpec> specs(std::vector<std::string> syms) {
-    std::vector<InstrumentSpec> v;
-    for (auto& s : syms) v.push_back({s, -2, -5});
-    return v;
-  }
-  void frame(const std::string& text) {
-    Frame f(text);
-    now += 1'000'000;
-    (void)feed.on_frame(f.data(), f.len, f.capacity(), 1'700'000'000'000'000'000 + now, now);
   }
   void delta(const std::string& sym, long prev, long ts, const std::string& bids,
              const std::string& asks = "[]") {
@@ -96,16 +112,6 @@ struct Rig {
     for (const auto& g : rest.gets) n += g.first.find("symbol=" + sym + "&") != std::string::npos;
     return n;
   }
-  std::vector<Level> top(std::uint32_t i, Side s) const {
-    std::vector<Level> v(50);
-    v.resize(books.book(i).copy_top(s, v.data(), v.size()));
-    return v;
-  }
-  std::int64_t now = 1'000'000'000;
-  RecordingOutbox out;
-  RecordingRest rest;
-  VenueBooks books;
-  WooFeed feed;
 };
 
 }  // namespace woo_test
