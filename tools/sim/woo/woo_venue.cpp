@@ -161,17 +161,31 @@ class WooVenue final : public Venue, public HttpResponder {
     recipients(sym, bit, others_);
     for (Connection* c : others_) send(*c, f);
   }
-  // How a level is written: WebSocket [px,qty] pairs, or the REST book's
-  // {"price":"..","quantity":".."} objects.
+  // How a level is written: v2 WebSocket [px,qty] number pairs, v3
+  // ["px","qty"] string pairs, or the REST book's {"price":"..","quantity":".."}
+  // objects.
   struct LevelStyle {
     std::string_view open;
     std::string_view middle;
     std::string_view close;
   };
   static constexpr LevelStyle kPairs{"[", ",", "]"};
+  static constexpr LevelStyle kStringPairs{"[\"", "\",\"", "\"]"};
   static constexpr LevelStyle kObjects{"{\"price\":\"", "\",\"quantity\":\"", "\"}"};
+  void append_level(std::string& out, std::size_t sym, std::int64_t px, std::int64_t qty,
+                    const LevelStyle& style) const {
+    out += style.open;
+    append_px(out, sym, px);
+    out += style.middle;
+    append_qty(out, sym, qty);
+    out += style.close;
+  }
+  // The whole book's side, best first.
   void append_levels(std::string& out, std::size_t sym, book::Side side,
                      const LevelStyle& style = kPairs) const;
+  // The changes of one event on `side`, in their order.
+  void append_changes(std::string& out, std::size_t sym, const std::vector<LevelChange>& changes,
+                      book::Side side, const LevelStyle& style) const;
   void append_px(std::string& out, std::size_t sym, std::int64_t px) const {
     append_decimal(out, px, symbols()[sym].px_exp);
   }
@@ -240,11 +254,21 @@ void WooVenue::append_levels(std::string& out, std::size_t sym, book::Side side,
   out += '[';
   for (std::size_t i = 0; i < lv.size(); ++i) {
     if (i != 0) out += ',';
-    out += style.open;
-    append_px(out, sym, lv[i].px);
-    out += style.middle;
-    append_qty(out, sym, lv[i].qty);
-    out += style.close;
+    append_level(out, sym, lv[i].px, lv[i].qty, style);
+  }
+  out += ']';
+}
+
+void WooVenue::append_changes(std::string& out, std::size_t sym,
+                              const std::vector<LevelChange>& changes, book::Side side,
+                              const LevelStyle& style) const {
+  out += '[';
+  bool first = true;
+  for (const LevelChange& c : changes) {
+    if (c.side != side) continue;
+    if (!first) out += ',';
+    first = false;
+    append_level(out, sym, c.px, c.qty, style);
   }
   out += ']';
 }
@@ -285,21 +309,10 @@ void WooVenue::on_event(std::size_t sym, const BookEvent& ev) {
     f += name;
     f += "\",\"prevTs\":";
     append_int(f, prev);
-    for (book::Side side : {book::Side::ask, book::Side::bid}) {
-      f += side == book::Side::ask ? ",\"asks\":[" : ",\"bids\":[";
-      bool first = true;
-      for (const LevelChange& c : changes) {
-        if (c.side != side) continue;
-        if (!first) f += ',';
-        first = false;
-        f += '[';
-        append_px(f, sym, c.px);
-        f += ',';
-        append_qty(f, sym, c.qty);
-        f += ']';
-      }
-      f += ']';
-    }
+    f += ",\"asks\":";
+    append_changes(f, sym, changes, book::Side::ask, kPairs);
+    f += ",\"bids\":";
+    append_changes(f, sym, changes, book::Side::bid, kPairs);
     f += "}}";
     return f;
   };
@@ -499,21 +512,10 @@ void WooVenue::on_event_v3(std::size_t sym, const BookEvent& ev) {
     append_int(f, ts);
     f += ",\"data\":{\"ts\":";
     append_int(f, ts);
-    for (book::Side side : {book::Side::bid, book::Side::ask}) {
-      f += side == book::Side::ask ? ",\"asks\":[" : ",\"bids\":[";
-      bool first = true;
-      for (const LevelChange& c : changes) {
-        if (c.side != side) continue;
-        if (!first) f += ',';
-        first = false;
-        f += "[\"";
-        append_px(f, sym, c.px);
-        f += "\",\"";
-        append_qty(f, sym, c.qty);
-        f += "\"]";
-      }
-      f += ']';
-    }
+    f += ",\"bids\":";
+    append_changes(f, sym, changes, book::Side::bid, kStringPairs);
+    f += ",\"asks\":";
+    append_changes(f, sym, changes, book::Side::ask, kStringPairs);
     f += ",\"prevTs\":";
     append_int(f, prev);
     f += ",\"s\":\"" + name + "\"}}";
