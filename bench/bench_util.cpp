@@ -64,9 +64,13 @@ std::string cpu_name() {
   return "unknown cpu";
 }
 
-int bench_cpu(int fallback) noexcept {
-  const char* env = std::getenv("WIREBOOK_BENCH_CPU");
+int cpu_from_env(const char* name, int fallback) noexcept {
+  const char* env = std::getenv(name);
   return (env != nullptr && *env >= '0' && *env <= '9') ? std::atoi(env) : fallback;
+}
+
+int bench_cpu(int fallback) noexcept {
+  return cpu_from_env("WIREBOOK_BENCH_CPU", fallback);
 }
 
 bool pin_to_cpu(int cpu) {

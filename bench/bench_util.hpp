@@ -42,6 +42,9 @@ Percentiles percentiles(std::vector<double>& samples);
 // "model name" from /proc/cpuinfo, or "unknown cpu".
 std::string cpu_name();
 
+// A CPU number from the environment variable `name` when it holds one, else `fallback`.
+[[nodiscard]] int cpu_from_env(const char* name, int fallback) noexcept;
+
 // The CPU a single-threaded benchmark pins itself to: $WIREBOOK_BENCH_CPU when
 // set (to keep two benchmarks apart on a small host), else `fallback`.
 [[nodiscard]] int bench_cpu(int fallback) noexcept;

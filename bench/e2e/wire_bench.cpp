@@ -78,15 +78,10 @@ namespace {
 constexpr std::size_t kSymbols = 5;
 constexpr std::int64_t kLateNs = 2'000;
 
-int cpu_from_env(const char* name, int def) {
-  const char* v = std::getenv(name);
-  return v != nullptr ? std::atoi(v) : def;
-}
-
 struct Cpus {
-  int sim = cpu_from_env("WIREBOOK_BENCH_SIM_CPU", 0);
-  int reader = cpu_from_env("WIREBOOK_BENCH_READER_CPU", 0);
-  int feed = cpu_from_env("WIREBOOK_BENCH_FEED_CPU", 1);
+  int sim = bench::cpu_from_env("WIREBOOK_BENCH_SIM_CPU", 0);
+  int reader = bench::cpu_from_env("WIREBOOK_BENCH_READER_CPU", 0);
+  int feed = bench::cpu_from_env("WIREBOOK_BENCH_FEED_CPU", 1);
 };
 
 struct Args {
@@ -114,15 +109,9 @@ struct RunSpec {
 };
 
 std::string describe(const RunSpec& s) {
-  char buf[96];
-  if (s.rate > 0) {
-    std::snprintf(buf, sizeof buf, "%s %s %.0f/s", s.tls ? "wss" : "ws ",
-                  s.spin ? "spin " : "block", s.rate);
-  } else {
-    std::snprintf(buf, sizeof buf, "%s %s saturating", s.tls ? "wss" : "ws ",
-                  s.spin ? "spin " : "block");
-  }
-  return buf;
+  const std::string rate =
+      s.rate > 0 ? std::to_string(static_cast<long>(s.rate)) + "/s" : "saturating";
+  return std::string(s.tls ? "wss " : "ws  ") + (s.spin ? "spin  " : "block ") + rate;
 }
 
 // A frame as it went on the wire.

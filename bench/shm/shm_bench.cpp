@@ -54,11 +54,6 @@ using bench::ticks_to_ns;
 using bench::tsc_now;
 using bench::tsc_stamp;
 
-int env_int(const char* name, int def) {
-  const char* v = std::getenv(name);
-  return v != nullptr ? std::atoi(v) : def;
-}
-
 struct alignas(128) Handshake {
   std::atomic<int> reader_ready{0};
   alignas(128) std::atomic<std::uint64_t> ack{0};  // last seq/version the reader validated
@@ -358,8 +353,8 @@ bool cross_process(shm::VenueWriter& w, const std::string& dir, int wcpu, int rc
 }  // namespace
 
 int main() {
-  const int wcpu = env_int("WIREBOOK_BENCH_WRITER_CPU", 0);
-  const int rcpu = env_int("WIREBOOK_BENCH_READER_CPU", 1);
+  const int wcpu = bench::cpu_from_env("WIREBOOK_BENCH_WRITER_CPU", 0);
+  const int rcpu = bench::cpu_from_env("WIREBOOK_BENCH_READER_CPU", 1);
   std::printf("shm bench on %s; writer cpu %d, reader cpu %d\n", bench::cpu_name().c_str(), wcpu,
               rcpu);
   if (!bench::pin_to_cpu(wcpu)) std::printf("warning: could not pin writer to cpu %d\n", wcpu);
