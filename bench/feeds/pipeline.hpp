@@ -68,7 +68,7 @@ inline constexpr int kRounds = 5;
 // What the report calls the two timed consumers (defaults: the venue benches).
 struct Labels {
   const char* base = "parse only";
-  const char* base_line = "parse only (simdjson On-Demand) per frame";
+  const char* base_line = "parse only (the venue parser) per frame";
   const char* full = "full";
   const char* full_line = "parse+chain+apply+publish per frame";
   const char* full_rate = "full pipeline";

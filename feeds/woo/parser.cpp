@@ -5,6 +5,7 @@
 #include <new>
 
 #include "feeds/common/json_text.hpp"
+#include "feeds/woo/fast_update.hpp"
 
 namespace wirebook::feeds::woo {
 namespace od = simdjson::ondemand;
@@ -189,6 +190,7 @@ Parser::Parser(std::size_t max_levels, std::size_t max_frame, Protocol protocol)
       asks_(std::make_unique<LevelText[]>(max_levels)),
       acked_(std::make_unique<std::string_view[]>(kMaxAckedTopics)),
       max_levels_(max_levels),
+      max_frame_(max_frame),
       protocol_(protocol) {
   json::preallocate(json_->parser, max_frame);
 }
@@ -265,6 +267,12 @@ ParseStatus Parser::read_frame(const char* data, std::size_t len, std::size_t ca
 
 ParseStatus Parser::parse(const char* data, std::size_t len, std::size_t capacity,
                           Message& out) noexcept {
+  // The usual v2 delta in one pass; any other frame (or a frame over the
+  // size limit the general path refuses) takes the general path.
+  if (protocol_ == Protocol::v2 && fast_path_ && len <= max_frame_ &&
+      scan_v2_update(data, len, capacity, bids_.get(), asks_.get(), max_levels_, out)) {
+    return ParseStatus::ok;
+  }
   Fields f;
   if (const ParseStatus st = read_frame(data, len, capacity, f, out); st != ParseStatus::ok) {
     return st;

@@ -97,6 +97,7 @@ WooFeed::WooFeed(VenueBooks& books, Outbox& out, WooOptions options, RestOutbox*
           options.protocol == Protocol::v3 && rest != nullptr ? options.rest_check_interval_ns : 0,
           options.rest_confirm_ns),
       live_at_tick_(books.size(), 0) {
+  parser_.set_fast_path(options.fast_path);
   for (std::uint32_t i = 0; i < books.size(); ++i) {
     index_symbol_.push_back(index_symbol(books.symbol(i)));
   }

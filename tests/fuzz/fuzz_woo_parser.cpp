@@ -1,5 +1,6 @@
 // libFuzzer target: the WOO X parser (v2 and v3 stream frames, the v3 REST
-// book) and the feed logic behind it must never crash, whatever the bytes.
+// book) and the feed logic behind it must never crash, whatever the bytes, and
+// the v2 fast path must agree with the general path on every frame.
 // Seeded from tests/fixtures/woo (tools/dev fuzz), v3 frames included.
 #include <cstddef>
 #include <cstdint>
@@ -10,6 +11,7 @@
 #include "feeds/common/venue_books.hpp"
 #include "feeds/woo/parser.hpp"
 #include "feeds/woo/woo_feed.hpp"
+#include "tests/woo/message_equal.hpp"
 
 namespace {
 
@@ -27,6 +29,20 @@ woo::WooOptions options(woo::Protocol p) {
   woo::WooOptions o;
   o.protocol = p;
   return o;
+}
+
+// The v2 fast path (on in State's parser) must give what the general path
+// gives for every frame it takes: a difference stops the fuzzer.
+void check_fast_path(woo::Parser& fast, const std::vector<char>& buf, std::size_t size) {
+  static woo::Parser general(64, 1 << 20);
+  general.set_fast_path(false);
+  woo::Message mf;
+  woo::Message mg;
+  const woo::ParseStatus sf = fast.parse(buf.data(), size, buf.size(), mf);
+  const woo::ParseStatus sg = general.parse(buf.data(), size, buf.size(), mg);
+  if (sf != sg || (sf == woo::ParseStatus::ok && !woo_test::same_message(mf, mg))) {
+    __builtin_trap();
+  }
 }
 
 // One protocol's parser and feed over the same three books.
@@ -58,6 +74,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     (void)st->parser.parse(buf.data(), size, buf.size(), m);
     (void)st->feed.on_frame(buf.data(), size, buf.size(), 1, 2);
   }
+  check_fast_path(v2.parser, buf, size);
   // The same bytes as a REST book reply (the first byte picks the book).
   (void)v3.parser.parse_rest_book(buf.data(), size, buf.size(), m);
   const std::uint64_t tag = size != 0 ? data[0] % 4U : 0U;
