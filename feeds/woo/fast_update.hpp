@@ -22,10 +22,9 @@ namespace wirebook::feeds::woo {
 
 // True: `data[0, len)` is the usual v2 delta; `out` is filled (kind
 // book_update, levels in `bids`/`asks`, at most `max_levels` per side).
-// False: not that shape, or fewer than 64 readable bytes (`capacity`) after
-// the frame; the level arrays are then left in any state, `out` untouched.
-[[nodiscard]] bool scan_v2_update(const char* data, std::size_t len, std::size_t capacity,
-                                  LevelText* bids, LevelText* asks, std::size_t max_levels,
-                                  Message& out) noexcept;
+// False: not that shape; the level arrays are then left in any state and
+// `out` untouched. Reads nothing outside `data[0, len)`.
+[[nodiscard]] bool scan_v2_update(const char* data, std::size_t len, LevelText* bids,
+                                  LevelText* asks, std::size_t max_levels, Message& out) noexcept;
 
 }  // namespace wirebook::feeds::woo

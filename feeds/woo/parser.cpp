@@ -270,7 +270,7 @@ ParseStatus Parser::parse(const char* data, std::size_t len, std::size_t capacit
   // The usual v2 delta in one pass; any other frame (or a frame over the
   // size limit the general path refuses) takes the general path.
   if (protocol_ == Protocol::v2 && fast_path_ && len <= max_frame_ &&
-      scan_v2_update(data, len, capacity, bids_.get(), asks_.get(), max_levels_, out)) {
+      scan_v2_update(data, len, bids_.get(), asks_.get(), max_levels_, out)) {
     return ParseStatus::ok;
   }
   Fields f;

@@ -10,9 +10,8 @@ namespace woo_test {
 
 inline bool same_levels(std::span<const wirebook::feeds::LevelText> a,
                         std::span<const wirebook::feeds::LevelText> b) {
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](const auto& x, const auto& y) {
-    return x.px == y.px && x.qty == y.qty;
-  });
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(),
+                    [](const auto& x, const auto& y) { return x.px == y.px && x.qty == y.qty; });
 }
 
 inline bool same_message(const wirebook::feeds::woo::Message& a,
