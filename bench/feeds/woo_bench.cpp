@@ -41,9 +41,9 @@ std::size_t warm(const std::vector<Frame>& frames, std::size_t begin) {
   return sum;
 }
 
-bool parser_ab(const std::vector<Frame>& frames) {
-  feeds::woo::Parser fast(4000, 16U << 20U);
-  feeds::woo::Parser general(4000, 16U << 20U);
+bool parser_ab(const std::vector<Frame>& frames, feeds::woo::Protocol protocol) {
+  feeds::woo::Parser fast(4000, 16U << 20U, protocol);
+  feeds::woo::Parser general(4000, 16U << 20U, protocol);
   general.set_fast_path(false);
   std::vector<double> fast_ns;
   std::vector<double> general_ns;
@@ -58,7 +58,8 @@ bool parser_ab(const std::vector<Frame>& frames) {
         for (std::size_t k = b; k < b + kBlock; ++k) {
           feeds::woo::Message m;
           (void)p.parse(frames[k].buf.data(), frames[k].len, frames[k].buf.size(), m);
-          sum += m.bids.size() + m.asks.size() + m.symbol.size() + m.bids[0].px.size();
+          sum += m.bids.size() + m.asks.size() + m.symbol.size() + m.data_ts_ms +
+                 (m.bids.empty() ? 0 : m.bids[0].px.size());
         }
         const double per_frame = static_cast<double>(bench::now_ns() - t0) / kBlock;
         (use_fast ? fast_ns : general_ns).push_back(per_frame);
@@ -73,9 +74,10 @@ bool parser_ab(const std::vector<Frame>& frames) {
   const double f = median(fast_ns);
   const double g = median(general_ns);
   std::printf(
-      "parser A/B (blocks of %zu frames, alternating, median of %zu blocks each): general %.1f "
-      "ns/frame, fast path %.1f ns/frame, %.2fx; same results: %s\n",
-      kBlock, fast_ns.size(), g, f, g / f, sums[0] == sums[1] ? "yes" : "NO");
+      "%s parser A/B (blocks of %zu frames, alternating, median of %zu blocks each): general "
+      "%.1f ns/frame, fast path %.1f ns/frame, %.2fx; same results: %s\n",
+      protocol == feeds::woo::Protocol::v2 ? "v2" : "v3", kBlock, fast_ns.size(), g, f, g / f,
+      sums[0] == sums[1] ? "yes" : "NO");
   return sums[0] == sums[1];
 }
 }  // namespace
@@ -85,7 +87,10 @@ int main() {
   if (!bench::pin_to_cpu(bench::bench_cpu(1))) (void)bench::pin_to_cpu(0);
   const bench::WooStream stream = bench::make_woo_stream(kFrames);
   const auto& frames = stream.frames;
-  if (!parser_ab(frames)) return 1;
+  if (!parser_ab(frames, feeds::woo::Protocol::v2) ||
+      !parser_ab(stream.v3_deltas, feeds::woo::Protocol::v3)) {
+    return 1;
+  }
   // Parse-only baseline: the same parser walking the same frames.
   feeds::woo::Parser parser(4000, 16U << 20U);
   const auto parse_one = [&](const Frame& f, std::size_t& checksum) {

@@ -56,6 +56,8 @@ WooStream make_woo_stream(std::size_t count) {
     const std::size_t s = rng() % syms.size();
     std::string bids = "[";
     std::string asks = "[";
+    std::string bids3 = "[";
+    std::string asks3 = "[";
     const int n = 3 + static_cast<int>(rng() % 5);  // 3..7, mean 5
     for (int k = 0; k < n; ++k) {
       const bool bid = (k % 2) == 0;
@@ -64,8 +66,11 @@ WooStream make_woo_stream(std::size_t count) {
       if (truth[s].qty_at(bid ? Side::bid : Side::ask, px) == qty) continue;
       (void)truth[s].set_level(bid ? Side::bid : Side::ask, px, qty);
       std::string& side = bid ? bids : asks;
+      std::string& side3 = bid ? bids3 : asks3;
       if (side.size() > 1) side += ',';
+      if (side3.size() > 1) side3 += ',';
       side += '[' + dec(px, WooStream::kPxExp) + ',' + dec(qty, WooStream::kQtyExp) + ']';
+      side3 += "[\"" + dec(px, WooStream::kPxExp) + "\",\"" + dec(qty, WooStream::kQtyExp) + "\"]";
       ++level_changes;
     }
     const std::int64_t prev = ts[s];
@@ -74,6 +79,11 @@ WooStream make_woo_stream(std::size_t count) {
                                 std::to_string(ts[s]) + R"(,"data":{"symbol":")" + syms[s] +
                                 R"(","prevTs":)" + std::to_string(prev) + R"(,"asks":)" + asks +
                                 R"(],"bids":)" + bids + "]}}"));
+    const std::string t = std::to_string(ts[s]);
+    out.v3_deltas.push_back(make_frame(R"({"topic":"orderbookupdate@)" + syms[s] + R"(@50","ts":)" +
+                                       t + R"(,"data":{"ts":)" + t + R"(,"bids":)" + bids3 +
+                                       R"(],"asks":)" + asks3 + R"(],"prevTs":)" +
+                                       std::to_string(prev) + R"(,"s":")" + syms[s] + R"("}})"));
   }
   std::printf("%zu delta frames, %.2f level changes per frame\n", count,
               static_cast<double>(level_changes) / count);

@@ -17,6 +17,9 @@ struct WooStream {
   static constexpr int kQtyExp = -4;
   std::vector<std::string> symbols;
   std::vector<Frame> frames;
+  // The same deltas as v3 frames (the venue's real key order, string levels),
+  // for woo_bench's parser A/B; no snapshot replies.
+  std::vector<Frame> v3_deltas;
   std::vector<book::L2Book> truth;
   [[nodiscard]] std::vector<feeds::InstrumentSpec> specs() const;
 };

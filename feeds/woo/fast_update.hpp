@@ -1,9 +1,11 @@
 #pragma once
-// The fast path of the v2 parser (issue 22): the venue's usual delta frame,
+// The fast path of the WOO parser (issue 22): the venue's usual delta frame,
+// v2 (below) and v3 (scan_v3_update),
 //   {"topic":"SYM@orderbookupdate","ts":T,"data":{"symbol":"SYM","prevTs":P,
 //    "asks":[[px,qty],...],"bids":[[px,qty],...]}}
 // with its keys in the documented order (woox-api.txt "orderbookupdate"),
 // recognised in one forward pass without simdjson's index of the whole frame.
+// A level's values may be JSON numbers or plain strings, as in the general path.
 //
 // Never less strict than the general parser: it accepts only bytes that are
 // valid JSON of exactly that shape (whitespace allowed between tokens,
@@ -25,6 +27,13 @@ namespace wirebook::feeds::woo {
 // False: not that shape; the level arrays are then left in any state and
 // `out` untouched. Reads nothing outside `data[0, len)`.
 [[nodiscard]] bool scan_v2_update(const char* data, std::size_t len, LevelText* bids,
+                                  LevelText* asks, std::size_t max_levels, Message& out) noexcept;
+
+// The same for the v3 delta, {"topic":"orderbookupdate@SYM@DEPTH","ts":T,
+// "data":{...}} with `data` holding s, prevTs, ts, asks and bids once each in
+// any order (the venue's real frames and its documentation order them
+// differently, PROTOCOLS §1.9), levels as strings (or numbers).
+[[nodiscard]] bool scan_v3_update(const char* data, std::size_t len, LevelText* bids,
                                   LevelText* asks, std::size_t max_levels, Message& out) noexcept;
 
 }  // namespace wirebook::feeds::woo

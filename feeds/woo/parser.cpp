@@ -267,11 +267,13 @@ ParseStatus Parser::read_frame(const char* data, std::size_t len, std::size_t ca
 
 ParseStatus Parser::parse(const char* data, std::size_t len, std::size_t capacity,
                           Message& out) noexcept {
-  // The usual v2 delta in one pass; any other frame (or a frame over the
-  // size limit the general path refuses) takes the general path.
-  if (protocol_ == Protocol::v2 && fast_path_ && len <= max_frame_ &&
-      scan_v2_update(data, len, bids_.get(), asks_.get(), max_levels_, out)) {
-    return ParseStatus::ok;
+  // The usual delta in one pass; any other frame (or a frame over the size
+  // limit the general path refuses) takes the general path.
+  if (fast_path_ && len <= max_frame_) {
+    const bool fast = protocol_ == Protocol::v2
+                          ? scan_v2_update(data, len, bids_.get(), asks_.get(), max_levels_, out)
+                          : scan_v3_update(data, len, bids_.get(), asks_.get(), max_levels_, out);
+    if (fast) return ParseStatus::ok;
   }
   Fields f;
   if (const ParseStatus st = read_frame(data, len, capacity, f, out); st != ParseStatus::ok) {

@@ -1,6 +1,6 @@
 // libFuzzer target: the WOO X parser (v2 and v3 stream frames, the v3 REST
 // book) and the feed logic behind it must never crash, whatever the bytes, and
-// the v2 fast path must agree with the general path on every frame.
+// the fast path must agree with the general path on every frame.
 // Seeded from tests/fixtures/woo (tools/dev fuzz), v3 frames included.
 #include <cstddef>
 #include <cstdint>
@@ -31,10 +31,10 @@ woo::WooOptions options(woo::Protocol p) {
   return o;
 }
 
-// The v2 fast path (on in State's parser) must give what the general path
-// gives for every frame it takes: a difference stops the fuzzer.
-void check_fast_path(woo::Parser& fast, const std::vector<char>& buf, std::size_t size) {
-  static woo::Parser general(64, 1 << 20);
+// The fast path (on in State's parser) must give what the general path gives
+// for every frame it takes: a difference stops the fuzzer.
+void check_fast_path(woo::Parser& fast, woo::Parser& general, const std::vector<char>& buf,
+                     std::size_t size) {
   general.set_fast_path(false);
   woo::Message mf;
   woo::Message mg;
@@ -74,7 +74,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     (void)st->parser.parse(buf.data(), size, buf.size(), m);
     (void)st->feed.on_frame(buf.data(), size, buf.size(), 1, 2);
   }
-  check_fast_path(v2.parser, buf, size);
+  static woo::Parser general_v2(64, 1 << 20, woo::Protocol::v2);
+  static woo::Parser general_v3(64, 1 << 20, woo::Protocol::v3);
+  check_fast_path(v2.parser, general_v2, buf, size);
+  check_fast_path(v3.parser, general_v3, buf, size);
   // The same bytes as a REST book reply (the first byte picks the book).
   (void)v3.parser.parse_rest_book(buf.data(), size, buf.size(), m);
   const std::uint64_t tag = size != 0 ? data[0] % 4U : 0U;

@@ -22,34 +22,50 @@ namespace {
 constexpr std::size_t kMaxLevels = 8;
 constexpr std::size_t kMaxFrame = 1 << 16;
 
-// Both parsers over `text`; true when the fast path took the frame.
-bool fast_and_general_agree(const std::string& text) {
+// Both parsers of `protocol` over `text`; true when the fast path took the frame.
+bool fast_and_general_agree(const std::string& text, Protocol protocol = Protocol::v2) {
   struct Parsers {
-    Parsers() { general.set_fast_path(false); }
-    Parser fast{kMaxLevels, kMaxFrame};
-    Parser general{kMaxLevels, kMaxFrame};
+    explicit Parsers(Protocol p)
+        : fast(kMaxLevels, kMaxFrame, p), general(kMaxLevels, kMaxFrame, p) {
+      general.set_fast_path(false);
+    }
+    Parser fast;
+    Parser general;
   };
-  static Parsers parsers;
-  Parser& fast = parsers.fast;
-  Parser& general = parsers.general;
+  static Parsers v2(Protocol::v2);
+  static Parsers v3(Protocol::v3);
+  Parsers& parsers = protocol == Protocol::v2 ? v2 : v3;
   const Frame f(text);
   Message mf;
   Message mg;
-  const ParseStatus sf = fast.parse(f.data(), f.len, f.capacity(), mf);
-  const ParseStatus sg = general.parse(f.data(), f.len, f.capacity(), mg);
+  const ParseStatus sf = parsers.fast.parse(f.data(), f.len, f.capacity(), mf);
+  const ParseStatus sg = parsers.general.parse(f.data(), f.len, f.capacity(), mg);
   INFO("frame: " << text);
   REQUIRE(sf == sg);
   if (sf == ParseStatus::ok) REQUIRE(woo_test::same_message(mf, mg));
   LevelText bids[kMaxLevels];
   LevelText asks[kMaxLevels];
   Message scanned;
-  return scan_v2_update(f.data(), f.len, bids, asks, kMaxLevels, scanned);
+  return protocol == Protocol::v2
+             ? scan_v2_update(f.data(), f.len, bids, asks, kMaxLevels, scanned)
+             : scan_v3_update(f.data(), f.len, bids, asks, kMaxLevels, scanned);
+}
+
+bool v3_agree(const std::string& text) {
+  return fast_and_general_agree(text, Protocol::v3);
 }
 
 std::string update(const std::string& symbol, const std::string& ts, const std::string& prev,
                    const std::string& asks, const std::string& bids) {
   return R"({"topic":")" + symbol + R"(@orderbookupdate","ts":)" + ts + R"(,"data":{"symbol":")" +
          symbol + R"(","prevTs":)" + prev + R"(,"asks":)" + asks + R"(,"bids":)" + bids + "}}";
+}
+
+// v3 in the venue's real key order (tests/fixtures/woo/v3_orderbookupdate_1.json).
+std::string v3_update(const std::string& topic, const std::string& symbol, const std::string& ts,
+                      const std::string& prev, const std::string& asks, const std::string& bids) {
+  return R"({"topic":")" + topic + R"(","ts":)" + ts + R"(,"data":{"ts":)" + ts + R"(,"bids":)" +
+         bids + R"(,"asks":)" + asks + R"(,"prevTs":)" + prev + R"(,"s":")" + symbol + R"("}})";
 }
 
 const std::string kUsual = update("SPOT_BTC_USDT", "1618826337580", "1618826337380",
@@ -64,6 +80,39 @@ TEST_CASE("the fast path takes the usual delta, compact or pretty-printed, as th
   CHECK(fast_and_general_agree(update("PERP_ETH_USDT", "2", "1", "[]", "[]")));
   CHECK(fast_and_general_agree(
       update("X", "5", "4", "[[-0.5,1e-3],[2E+2,0.0]]", "[ [ 1 , 2 ] , [3.25,4] ]")));
+  CHECK(fast_and_general_agree(update("A", "2", "1", R"([["1.5","2"]])", "[]")));
+}
+
+TEST_CASE("v3: the fast path takes the real and the documented key order as the general path",
+          "[woo][parser][fast]") {
+  CHECK(v3_agree(fixture("v3_orderbookupdate_doc.json")));
+  CHECK(v3_agree(fixture("v3_orderbookupdate_1.json")));
+  CHECK(v3_agree(fixture("v3_orderbookupdate_2.json")));
+  CHECK(v3_agree(v3_update("orderbookupdate@PERP_BTC_USDT@50", "PERP_BTC_USDT", "1790137719188",
+                           "1790137716988", R"([["87243","0"],["95000","0.00526"]])", "[]")));
+  CHECK(
+      v3_agree(v3_update("orderbookupdate@A", "A", "2", "1", "[[1.5,2]]", R"([ [ "3" , "4" ] ])")));
+  const std::vector<std::string> odd = {
+      // a symbol mismatch, an empty symbol, a depth that is not a number, another kind
+      v3_update("orderbookupdate@A@50", "B", "2", "1", "[]", "[]"),
+      v3_update("orderbookupdate@@50", "", "2", "1", "[]", "[]"),
+      v3_update("orderbookupdate@A@5x", "A", "2", "1", "[]", "[]"),
+      v3_update("orderbookupdate@A@", "A", "2", "1", "[]", "[]"),
+      v3_update("bbo@A", "A", "2", "1", "[]", "[]"),
+      v3_update("orderbookupdateX@A@50", "A", "2", "1", "[]", "[]"),
+      // a key missing, repeated or unknown; v2's data.symbol
+      R"({"topic":"orderbookupdate@A@50","ts":2,"data":{"ts":2,"bids":[],"asks":[],"s":"A"}})",
+      R"({"topic":"orderbookupdate@A@50","ts":2,"data":{"ts":2,"ts":3,"bids":[],"asks":[],"prevTs":1,"s":"A"}})",
+      R"({"topic":"orderbookupdate@A@50","ts":2,"data":{"ts":2,"bids":[],"asks":[],"prevTs":1,"s":"A","x":1}})",
+      R"({"topic":"orderbookupdate@A@50","ts":2,"data":{"ts":2,"bids":[],"asks":[],"prevTs":1,"symbol":"A"}})",
+      // values of another type or form
+      v3_update("orderbookupdate@A@50", "A", "\"2\"", "1", "[]", "[]"),
+      v3_update("orderbookupdate@A@50", "A", "2", "1", R"([["1\u0030","2"]])", "[]"),
+      v3_update("orderbookupdate@A@50", "A", "2", "1", R"([["1",true]])", "[]"),
+      v3_update("orderbookupdate@A@50", "A", "2", "1", "[[1,2,3]]", "[]"),
+      v3_update("orderbookupdate@A@50", "A", "2", "1", "[]", "[]") + " x",
+  };
+  for (const std::string& text : odd) CHECK_FALSE(v3_agree(text));
 }
 
 TEST_CASE("random usual deltas: the fast path takes each and agrees with the general path",
@@ -109,7 +158,6 @@ TEST_CASE("frames of another shape are left to the general path, which gives its
       update("A", "2", "1", "[[.5,1]]", "[]"),
       update("A", "2", "1", "[[+1,1]]", "[]"),
       update("A", "2", "1", "[[1e,1]]", "[]"),
-      update("A", "2", "1", "[[\"1.5\",\"2\"]]", "[]"),
       update("A", "2", "1", "[[1,2,3]]", "[]"),
       update("A", "2", "1", "[[1]]", "[]"),
       update("A", "2", "1", "[[1,2],]", "[]"),
@@ -134,31 +182,39 @@ TEST_CASE("frames of another shape are left to the general path, which gives its
   for (const std::string& text : odd) CHECK_FALSE(fast_and_general_agree(text));
 }
 
-TEST_CASE("every prefix and every one-byte change of a usual delta: both paths agree",
-          "[woo][parser][fast]") {
-  for (std::size_t n = 0; n < kUsual.size(); ++n) {
-    CHECK_FALSE(fast_and_general_agree(kUsual.substr(0, n)));
+// Every prefix of `usual` (none is a whole frame) and every one-byte change:
+// both paths agree; returns how many changed frames the fast path still took.
+int prefixes_and_changes_agree(const std::string& usual, Protocol protocol) {
+  for (std::size_t n = 0; n < usual.size(); ++n) {
+    CHECK_FALSE(fast_and_general_agree(usual.substr(0, n), protocol));
   }
   int taken = 0;
-  for (std::size_t at = 0; at < kUsual.size(); ++at) {
+  for (std::size_t at = 0; at < usual.size(); ++at) {
     for (const char c : {' ', '"', '\\', '0', '9', '-', '.', 'e', ',', ']', '}', '@', '\0'}) {
-      std::string text = kUsual;
+      std::string text = usual;
       text[at] = c;
-      if (fast_and_general_agree(text)) ++taken;
+      if (fast_and_general_agree(text, protocol)) ++taken;
     }
   }
-  CHECK(taken > 0);  // changed digits still make usual frames
+  return taken;
 }
 
-TEST_CASE("the fast path keeps the general path's size limit and stays out of v3",
+TEST_CASE("every prefix and every one-byte change of a usual delta: both paths agree",
+          "[woo][parser][fast]") {
+  CHECK(prefixes_and_changes_agree(kUsual, Protocol::v2) > 0);  // changed digits still fit
+  std::string v3 = fixture("v3_orderbookupdate_1.json");
+  while (!v3.empty() && (v3.back() == '\n' || v3.back() == ' ')) v3.pop_back();
+  CHECK(prefixes_and_changes_agree(v3, Protocol::v3) > 0);
+}
+
+TEST_CASE("the fast path keeps the general path's size limit; each protocol scans its own",
           "[woo][parser][fast]") {
   const Frame f(kUsual);
   Message m;
   // A frame over the parser's max_frame is refused by both, as before.
   Parser small(kMaxLevels, kUsual.size() - 1);
   CHECK(small.parse(f.data(), f.len, f.capacity(), m) == ParseStatus::malformed);
-  // v3 frames never take the v2 fast path (its grammar makes this frame no delta).
-  Parser v3(kMaxLevels, kMaxFrame, Protocol::v3);
-  const ParseStatus st = v3.parse(f.data(), f.len, f.capacity(), m);
-  CHECK((st != ParseStatus::ok || m.kind != MsgKind::book_update));
+  // Each protocol's scan takes only its own delta.
+  CHECK_FALSE(v3_agree(kUsual));
+  CHECK_FALSE(fast_and_general_agree(fixture("v3_orderbookupdate_1.json")));
 }
