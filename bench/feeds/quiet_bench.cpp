@@ -16,11 +16,11 @@
 // follows the floor's 32 KB pass directly. The frames after the table go
 // back to back, and the final books are checked against the generator's
 // truth. Times from the TSC. `build/release/bench/feeds/quiet_bench`, about 10 s.
+#include <immintrin.h>
 #include <sys/epoll.h>
 #include <unistd.h>
 #include <algorithm>
 #include <cstdio>
-#include <immintrin.h>
 #include <random>
 #include <vector>
 
@@ -41,7 +41,8 @@ constexpr std::size_t kChaseLines = 512;
 // Idles `us` microseconds the given way.
 void idle_for(Idle how, double us, int epoll_fd) {
   const double ns_per_tick = bench::ticks_to_ns(1'000'000) / 1e6;
-  const std::int64_t until = bench::tsc_now() + static_cast<std::int64_t>(us * 1000.0 / ns_per_tick);
+  const std::int64_t until =
+      bench::tsc_now() + static_cast<std::int64_t>(us * 1000.0 / ns_per_tick);
   epoll_event ev[4];
   switch (how) {
     case Idle::pause_spin:
@@ -123,8 +124,8 @@ int main() {
   const int epoll_fd = epoll_create1(0);
   Chase chase;
   const Idle kinds[] = {Idle::pause_spin, Idle::epoll_spin, Idle::sleep};
-  std::printf("%-10s %-24s %-20s %-20s %-20s\n", "idle", "floor: 32 KB re-read", "frame, pause spin",
-              "frame, epoll spin", "frame, sleep");
+  std::printf("%-10s %-24s %-20s %-20s %-20s\n", "idle", "floor: 32 KB re-read",
+              "frame, pause spin", "frame, epoll spin", "frame, sleep");
   for (const double gap : kGapsUs) {
     const int n = gap >= 10'000 ? 100 : 400;
     std::vector<double> floor_ns;
