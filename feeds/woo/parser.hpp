@@ -8,10 +8,10 @@
 // Field order on the wire is not relied upon: one pass over the top-level
 // object collects every field, and the kind is decided afterwards from
 // `topic` / `event` / `success`. The one exception is a shortcut, not a rule:
-// the v2 delta in its documented key order is recognised first by a strict
-// single-pass scan (fast_update.hpp); any other frame goes the general way. Prices and sizes are
-// kept as the text they were written in (JSON numbers in v2, strings in v3) so they convert
-// exactly.
+// the usual v2 and v3 book delta is recognised first by a strict single-pass
+// scan (fast_update.hpp); any other frame goes the general way. Prices and
+// sizes are kept as the text they were written in (JSON numbers in v2,
+// strings in v3) so they convert exactly.
 //
 // Threading: one Parser per venue thread. Views in a Message stay valid until
 // the next parse() call and while the frame buffer is untouched.
@@ -103,13 +103,13 @@ class Parser {
   [[nodiscard]] ParseStatus parse(const char* data, std::size_t len, std::size_t capacity,
                                   Message& out) noexcept;
 
-  // The v3 REST book (GET /v3/public/orderbook): kind request_reply with the
-  // snapshot's `timestamp` as data_ts_ms, or error (success:false). Levels
-  // may be `[price, qty]` pairs or `{"price","quantity"}` objects.
-  // The v2 delta's fast path (fast_update.hpp) is on by default; the pipeline
+  // The delta's fast path (fast_update.hpp) is on by default; the pipeline
   // bench and the differential test turn it off to compare with the general path.
   void set_fast_path(bool on) noexcept { fast_path_ = on; }
 
+  // The v3 REST book (GET /v3/public/orderbook): kind request_reply with the
+  // snapshot's `timestamp` as data_ts_ms, or error (success:false). Levels
+  // may be `[price, qty]` pairs or `{"price","quantity"}` objects.
   [[nodiscard]] ParseStatus parse_rest_book(const char* data, std::size_t len, std::size_t capacity,
                                             Message& out) noexcept;
 

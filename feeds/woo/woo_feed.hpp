@@ -94,7 +94,7 @@ struct WooOptions {
   std::int64_t rest_confirm_ns = 2'000'000'000;
   std::size_t rest_check_depth = 10;  // levels per side compared (the check's maxLevel)
   bool reference = false;             // subscribe and publish the reference channels
-  bool fast_path = true;  // the v2 delta's fast path (fast_update.hpp); off only to compare
+  bool fast_path = true;  // the delta's fast path (fast_update.hpp); off only to compare
 };
 
 // The reference data's counters (venue thread writes; read them when idle).
