@@ -1,7 +1,7 @@
 // WOO X pipeline benchmark: parse + prevTs chain check + book apply + shm
 // publish per @orderbookupdate frame, against a parse-only baseline (the same
 // venue parser walking the same frames) in the same run; before it, an
-// alternating A/B of the v2 fast path against the general parser.
+// alternating A/B of the delta fast path against the general parser, v2 and v3.
 //
 // 200,000 generated frames over 4 symbols, ~5 level changes per frame, levels
 // concentrated near the touch. Each frame goes through the parse-only baseline
@@ -28,7 +28,7 @@ constexpr std::size_t kFrames = 200'000;
 constexpr std::size_t kBlock = 100;  // frames per timed block of the parser A/B (fits L2)
 constexpr int kAbRounds = 10;
 
-// The v2 delta's fast path against the general path (issue 22), in process:
+// The delta's fast path against the general path (issue 22), per protocol, in process:
 // blocks of kBlock frames parsed by one then the other, alternating, so the
 // host's speed swings hit both alike; one clock read per block, not per frame.
 // Each block's bytes are read into the cache first, as a frame is after the
@@ -114,7 +114,7 @@ int main() {
   feeds::woo::WooOptions options;
   options.fast_path = fast_env == nullptr || std::string_view(fast_env) != "0";
   parser.set_fast_path(options.fast_path);
-  std::printf("v2 fast path: %s\n", options.fast_path ? "on" : "off (WIREBOOK_WOO_FAST_PATH=0)");
+  std::printf("fast path: %s\n", options.fast_path ? "on" : "off (WIREBOOK_WOO_FAST_PATH=0)");
   return bench::compare<feeds::woo::WooFeed>(frames, stream.specs(), 1024, segment.writer(),
                                              stream.truth, options, parse_one);
 }
