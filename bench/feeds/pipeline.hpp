@@ -4,6 +4,7 @@
 // check of the final books against the generator's truth, and the report
 // (the bare walk and the parse-only baseline vs parse + chain + apply + publish,
 // and their ratios).
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <memory>
@@ -103,6 +104,58 @@ int report(const std::vector<Timed>& walk, const std::vector<Timed>& parse,
 // parse_one(frame, checksum) parses one frame with a separate parser (false
 // on a parse failure); json_of gives the text the bare walk goes over. After
 // each round the books are checked against the generator's truth.
+// A venue parser's fast path against its general path (issue 22), in
+// process: blocks of kAbBlock frames parsed by one then the other,
+// alternating which goes first, so the host's speed swings hit both alike;
+// one clock read per block, not per frame. Each block's bytes are read into
+// the cache first, as a frame is after the socket read. Both must give the
+// same `checksum(message)` sums. Prints one line; false on a difference.
+inline constexpr std::size_t kAbBlock = 100;  // frames per timed block (fits L2)
+inline constexpr int kAbRounds = 10;
+
+inline std::size_t warm_block(const std::vector<Frame>& frames, std::size_t begin) {
+  std::size_t sum = 0;
+  for (std::size_t k = begin; k < begin + kAbBlock; ++k) {
+    for (std::size_t c = 0; c < frames[k].len; c += 64) sum += frames[k].buf[c] == '"' ? 1 : 0;
+  }
+  return sum;
+}
+
+template <class Message, class Parser, class Checksum>
+bool parser_ab(const char* label, const std::vector<Frame>& frames, Parser& fast, Parser& general,
+               Checksum checksum) {
+  std::vector<double> ns[2];  // [0] fast, [1] general
+  std::size_t sums[2] = {0, 0};
+  for (int r = 0; r < kAbRounds; ++r) {
+    for (std::size_t b = 0; b + kAbBlock <= frames.size(); b += kAbBlock) {
+      for (int side = 0; side < 2; ++side) {
+        const int which = (side == 0) == ((b / kAbBlock + r) % 2 == 0) ? 0 : 1;
+        Parser& p = which == 0 ? fast : general;
+        std::size_t sum = warm_block(frames, b);
+        const std::int64_t t0 = now_ns();
+        for (std::size_t k = b; k < b + kAbBlock; ++k) {
+          Message m;
+          (void)p.parse(frames[k].buf.data(), frames[k].len, frames[k].buf.size(), m);
+          sum += checksum(m);
+        }
+        ns[which].push_back(static_cast<double>(now_ns() - t0) / kAbBlock);
+        sums[which] += sum;
+      }
+    }
+  }
+  const auto median = [](std::vector<double>& v) {
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+  };
+  const double f = median(ns[0]);
+  const double g = median(ns[1]);
+  std::printf(
+      "%s parser A/B (blocks of %zu frames, alternating, median of %zu blocks each): general "
+      "%.1f ns/frame, fast path %.1f ns/frame, %.2fx; same results: %s\n",
+      label, kAbBlock, ns[0].size(), g, f, g / f, sums[0] == sums[1] ? "yes" : "NO");
+  return sums[0] == sums[1];
+}
+
 template <class MakeFull, class ParseOne>
 int compare_with(const std::vector<Frame>& frames, const std::vector<feeds::InstrumentSpec>& specs,
                  std::size_t buffer_ops, shm::VenueWriter* writer,

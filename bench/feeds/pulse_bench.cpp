@@ -1,6 +1,7 @@
 // Pulse pipeline benchmark: parse + change_id chain check + book apply + shm
 // publish per book.<instr>.raw change notification, against a parse-only
-// baseline (the same simdjson On-Demand parser) in the same run.
+// baseline (the same venue parser) in the same run; before it, an alternating
+// A/B of the book notification's fast path against the general parser.
 //
 // 200,000 generated change frames over 4 instruments, ~5 entries per frame
 // ("new"/"change"/"delete"), 5 % of amounts in exponent form, change_ids
@@ -10,9 +11,11 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <random>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "bench/bench_util.hpp"
@@ -113,8 +116,29 @@ int main() {
   std::printf("%zu change frames, %.2f entries per frame\n", kFrames,
               static_cast<double>(entries) / kFrames);
 
+  // The book notification's fast path against the general path (issue 22).
+  {
+    feeds::pulse::Parser fast(4000, 16U << 20U);
+    feeds::pulse::Parser general(4000, 16U << 20U);
+    general.set_fast_path(false);
+    if (!bench::parser_ab<feeds::pulse::Message>(
+            "book", frames, fast, general, [](const feeds::pulse::Message& m) {
+              return m.bids.size() + m.asks.size() + m.instrument.size() +
+                     static_cast<std::size_t>(m.change_id + m.prev_change_id) +
+                     (m.bids.empty() ? 0 : m.bids[0].qty.size());
+            })) {
+      return 1;
+    }
+  }
   // Parse-only baseline: the same parser walking the same frames.
+  // WIREBOOK_PULSE_FAST_PATH=0: the pipeline and its baseline on the general
+  // path, for before/after runs of the whole bench.
+  const char* fast_env = std::getenv("WIREBOOK_PULSE_FAST_PATH");
+  feeds::pulse::PulseOptions options;
+  options.fast_path = fast_env == nullptr || std::string_view(fast_env) != "0";
+  std::printf("fast path: %s\n", options.fast_path ? "on" : "off (WIREBOOK_PULSE_FAST_PATH=0)");
   feeds::pulse::Parser parser(4000, 16U << 20U);
+  parser.set_fast_path(options.fast_path);
   const auto parse_one = [&](const Frame& f, std::size_t& checksum) {
     feeds::pulse::Message m;
     const bool ok =
@@ -133,5 +157,5 @@ int main() {
   std::vector<feeds::InstrumentSpec> specs;
   for (const auto& s : syms) specs.push_back({s, kPxExp, kQtyExp});
   return bench::compare<feeds::pulse::PulseFeed>(frames, specs, 16, segment.writer(), truth,
-                                                 feeds::pulse::PulseOptions{}, parse_one);
+                                                 options, parse_one);
 }

@@ -8,7 +8,6 @@
 // and the full pipeline back to back, each timed with CLOCK_MONOTONIC (~20 ns
 // clock cost included); throughput is 1 / mean per-frame time. The final books
 // are checked against the generator's truth.
-#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <string_view>
@@ -25,60 +24,18 @@ using bench::Frame;
 
 namespace {
 constexpr std::size_t kFrames = 200'000;
-constexpr std::size_t kBlock = 100;  // frames per timed block of the parser A/B (fits L2)
-constexpr int kAbRounds = 10;
 
-// The delta's fast path against the general path (issue 22), per protocol, in process:
-// blocks of kBlock frames parsed by one then the other, alternating, so the
-// host's speed swings hit both alike; one clock read per block, not per frame.
-// Each block's bytes are read into the cache first, as a frame is after the
-// socket read. Both must give the same levels (the checksums).
-std::size_t warm(const std::vector<Frame>& frames, std::size_t begin) {
-  std::size_t sum = 0;
-  for (std::size_t k = begin; k < begin + kBlock; ++k) {
-    for (std::size_t c = 0; c < frames[k].len; c += 64) sum += frames[k].buf[c] == '"' ? 1 : 0;
-  }
-  return sum;
-}
-
-bool parser_ab(const std::vector<Frame>& frames, feeds::woo::Protocol protocol) {
+// The fast path against the general path (issue 22), per protocol.
+bool woo_parser_ab(const std::vector<Frame>& frames, feeds::woo::Protocol protocol) {
   feeds::woo::Parser fast(4000, 16U << 20U, protocol);
   feeds::woo::Parser general(4000, 16U << 20U, protocol);
   general.set_fast_path(false);
-  std::vector<double> fast_ns;
-  std::vector<double> general_ns;
-  std::size_t sums[2] = {0, 0};
-  for (int r = 0; r < kAbRounds; ++r) {
-    for (std::size_t b = 0; b + kBlock <= frames.size(); b += kBlock) {
-      for (int side = 0; side < 2; ++side) {
-        const bool use_fast = (side == 0) == ((b / kBlock + r) % 2 == 0);
-        feeds::woo::Parser& p = use_fast ? fast : general;
-        std::size_t sum = warm(frames, b);
-        const std::int64_t t0 = bench::now_ns();
-        for (std::size_t k = b; k < b + kBlock; ++k) {
-          feeds::woo::Message m;
-          (void)p.parse(frames[k].buf.data(), frames[k].len, frames[k].buf.size(), m);
-          sum += m.bids.size() + m.asks.size() + m.symbol.size() + m.data_ts_ms +
-                 (m.bids.empty() ? 0 : m.bids[0].px.size());
-        }
-        const double per_frame = static_cast<double>(bench::now_ns() - t0) / kBlock;
-        (use_fast ? fast_ns : general_ns).push_back(per_frame);
-        sums[use_fast ? 0 : 1] += sum;
-      }
-    }
-  }
-  const auto median = [](std::vector<double>& v) {
-    std::sort(v.begin(), v.end());
-    return v[v.size() / 2];
-  };
-  const double f = median(fast_ns);
-  const double g = median(general_ns);
-  std::printf(
-      "%s parser A/B (blocks of %zu frames, alternating, median of %zu blocks each): general "
-      "%.1f ns/frame, fast path %.1f ns/frame, %.2fx; same results: %s\n",
-      protocol == feeds::woo::Protocol::v2 ? "v2" : "v3", kBlock, fast_ns.size(), g, f, g / f,
-      sums[0] == sums[1] ? "yes" : "NO");
-  return sums[0] == sums[1];
+  return bench::parser_ab<feeds::woo::Message>(
+      protocol == feeds::woo::Protocol::v2 ? "v2" : "v3", frames, fast, general,
+      [](const feeds::woo::Message& m) {
+        return m.bids.size() + m.asks.size() + m.symbol.size() +
+               static_cast<std::size_t>(m.data_ts_ms) + (m.bids.empty() ? 0 : m.bids[0].px.size());
+      });
 }
 }  // namespace
 
@@ -87,8 +44,8 @@ int main() {
   if (!bench::pin_to_cpu(bench::bench_cpu(1))) (void)bench::pin_to_cpu(0);
   const bench::WooStream stream = bench::make_woo_stream(kFrames);
   const auto& frames = stream.frames;
-  if (!parser_ab(frames, feeds::woo::Protocol::v2) ||
-      !parser_ab(stream.v3_deltas, feeds::woo::Protocol::v3)) {
+  if (!woo_parser_ab(frames, feeds::woo::Protocol::v2) ||
+      !woo_parser_ab(stream.v3_deltas, feeds::woo::Protocol::v3)) {
     return 1;
   }
   // Parse-only baseline: the same parser walking the same frames.

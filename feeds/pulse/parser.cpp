@@ -5,6 +5,7 @@
 #include <new>
 
 #include "feeds/common/json_text.hpp"
+#include "feeds/pulse/fast_book.hpp"
 
 namespace wirebook::feeds::pulse {
 namespace od = simdjson::ondemand;
@@ -121,7 +122,8 @@ Parser::Parser(std::size_t max_levels, std::size_t max_frame)
       bids_(std::make_unique<LevelText[]>(max_levels)),
       asks_(std::make_unique<LevelText[]>(max_levels)),
       channels_(std::make_unique<std::string_view[]>(kMaxResultChannels)),
-      max_levels_(max_levels) {
+      max_levels_(max_levels),
+      max_frame_(max_frame) {
   json::preallocate(json_->parser, max_frame);
 }
 
@@ -129,6 +131,13 @@ Parser::~Parser() = default;
 
 ParseStatus Parser::parse(const char* data, std::size_t len, std::size_t capacity,
                           Message& out) noexcept {
+  // The usual book notification in one pass; any other frame (or a frame over
+  // the size limit the general path refuses) takes the general path.
+  if (fast_path_ && len <= max_frame_ &&
+      scan_book_notification(data, len, bids_.get(), asks_.get(), max_levels_, out)) {
+    out.result_channels = {channels_.get(), 0};
+    return ParseStatus::ok;
+  }
   out = Message{};
   od::document doc;
   od::object obj;

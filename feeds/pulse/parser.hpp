@@ -2,7 +2,9 @@
 // Pulse (Deribit-style JSON-RPC 2.0) parser (PROTOCOLS.md §2, pulse-api.txt).
 // Frame bytes -> one Message of views; no allocation after construction, no
 // logging, no I/O; never throws. Field order is not relied upon: one pass
-// collects every field, the kind is decided afterwards.
+// collects every field, the kind is decided afterwards. The usual book
+// notification is first tried by a one-pass scan (fast_book.hpp); any other
+// frame goes the general way.
 //
 // Threading: one Parser per venue thread; views live until the next parse().
 #include <cstddef>
@@ -85,6 +87,10 @@ class Parser {
   [[nodiscard]] ParseStatus parse(const char* data, std::size_t len, std::size_t capacity,
                                   Message& out) noexcept;
 
+  // The book notification's fast path (fast_book.hpp) is on by default; the
+  // pipeline bench and the differential test turn it off to compare.
+  void set_fast_path(bool on) noexcept { fast_path_ = on; }
+
   static constexpr std::size_t kMaxResultChannels = 256;
 
  private:
@@ -94,6 +100,8 @@ class Parser {
   std::unique_ptr<LevelText[]> asks_;
   std::unique_ptr<std::string_view[]> channels_;
   std::size_t max_levels_;
+  std::size_t max_frame_;
+  bool fast_path_ = true;
 };
 
 // The instrument of a book/quote/funding_rates channel: "book.BTC-PERPETUAL.raw"

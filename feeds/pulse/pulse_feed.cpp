@@ -66,6 +66,7 @@ PulseFeed::PulseFeed(VenueBooks& books, Outbox& out, PulseOptions options)
            SequencerOptions{.stale_after_ns = opt_.stale_after_ns,
                             .snapshot_timeout_ns = opt_.snapshot_timeout_ns}),
       resub_pending_(books.size(), 0) {
+  parser_.set_fast_path(opt_.fast_path);
   for (std::uint32_t i = 0; i < books.size(); ++i) {
     channels_.push_back("book." + books.symbol(i) + "." + opt_.interval);
     const std::string index = index_of(books.symbol(i));

@@ -59,6 +59,7 @@ struct PulseOptions {
   std::size_t max_frame_bytes = 16U << 20U;
   std::int64_t stale_after_ns = 60'000'000'000;
   std::int64_t snapshot_timeout_ns = 10'000'000'000;  // no snapshot after (re)subscribe: again
+  bool fast_path = true;  // the book notification's fast path (fast_book.hpp); off only to compare
 };
 
 // How this venue wants a test_request answered (learned from its replies).

@@ -1,5 +1,7 @@
 // libFuzzer target: the Pulse parser and the feed logic behind it must never
-// crash, whatever the bytes. Seeded from tests/fixtures/pulse (tools/dev fuzz).
+// crash, whatever the bytes, and the book notification's fast path must agree
+// with the general path on every frame. Seeded from tests/fixtures/pulse
+// (tools/dev fuzz).
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -8,6 +10,7 @@
 #include "feeds/common/venue_books.hpp"
 #include "feeds/pulse/parser.hpp"
 #include "feeds/pulse/pulse_feed.hpp"
+#include "tests/pulse/message_equal.hpp"
 
 namespace {
 
@@ -36,8 +39,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   static State st;
   st.buf.assign(size + 64, '\0');
   if (size != 0) std::memcpy(st.buf.data(), data, size);
+  // The fast path (on in State's parser) must give what the general path gives.
+  static wirebook::feeds::pulse::Parser general{64, 1 << 20};
   wirebook::feeds::pulse::Message m;
-  (void)st.parser.parse(st.buf.data(), size, st.buf.size(), m);
+  wirebook::feeds::pulse::Message mg;
+  const auto sf = st.parser.parse(st.buf.data(), size, st.buf.size(), m);
+  general.set_fast_path(false);
+  const auto sg = general.parse(st.buf.data(), size, st.buf.size(), mg);
+  if (sf != sg ||
+      (sf == wirebook::feeds::pulse::ParseStatus::ok && !pulse_test::same_message(m, mg))) {
+    __builtin_trap();
+  }
   (void)st.feed.on_frame(st.buf.data(), size, st.buf.size(), 1, 2);
   return 0;
 }

@@ -7,6 +7,7 @@
 
 namespace pulse_test {
 
+using wirebook::feed_test::Frame;
 using wirebook::feed_test::Frames;
 using wirebook::feed_test::RecordingOutbox;
 

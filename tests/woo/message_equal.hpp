@@ -2,17 +2,13 @@
 // Two WOO Messages field for field (views by their text): the fast path's
 // differential test and the WOO fuzzer hold it equal to the general path.
 #include <algorithm>
-#include <span>
 
 #include "feeds/woo/parser.hpp"
+#include "tests/common/fast_path_test.hpp"
 
 namespace woo_test {
 
-inline bool same_levels(std::span<const wirebook::feeds::LevelText> a,
-                        std::span<const wirebook::feeds::LevelText> b) {
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(),
-                    [](const auto& x, const auto& y) { return x.px == y.px && x.qty == y.qty; });
-}
+using wirebook::feed_test::same_levels;
 
 inline bool same_message(const wirebook::feeds::woo::Message& a,
                          const wirebook::feeds::woo::Message& b) {

@@ -36,13 +36,9 @@ bool fast_and_general_agree(const std::string& text, Protocol protocol = Protoco
   static Parsers v3(Protocol::v3);
   Parsers& parsers = protocol == Protocol::v2 ? v2 : v3;
   const Frame f(text);
-  Message mf;
-  Message mg;
-  const ParseStatus sf = parsers.fast.parse(f.data(), f.len, f.capacity(), mf);
-  const ParseStatus sg = parsers.general.parse(f.data(), f.len, f.capacity(), mg);
   INFO("frame: " << text);
-  REQUIRE(sf == sg);
-  if (sf == ParseStatus::ok) REQUIRE(woo_test::same_message(mf, mg));
+  REQUIRE(wirebook::feed_test::parsers_agree<Message>(parsers.fast, parsers.general, f,
+                                                      woo_test::same_message));
   LevelText bids[kMaxLevels];
   LevelText asks[kMaxLevels];
   Message scanned;
@@ -182,29 +178,20 @@ TEST_CASE("frames of another shape are left to the general path, which gives its
   for (const std::string& text : odd) CHECK_FALSE(fast_and_general_agree(text));
 }
 
-// Every prefix of `usual` (none is a whole frame) and every one-byte change:
-// both paths agree; returns how many changed frames the fast path still took.
-int prefixes_and_changes_agree(const std::string& usual, Protocol protocol) {
-  for (std::size_t n = 0; n < usual.size(); ++n) {
-    CHECK_FALSE(fast_and_general_agree(usual.substr(0, n), protocol));
-  }
-  int taken = 0;
-  for (std::size_t at = 0; at < usual.size(); ++at) {
-    for (const char c : {' ', '"', '\\', '0', '9', '-', '.', 'e', ',', ']', '}', '@', '\0'}) {
-      std::string text = usual;
-      text[at] = c;
-      if (fast_and_general_agree(text, protocol)) ++taken;
-    }
-  }
-  return taken;
-}
+// One byte each of JSON's structure, digits, escapes and the topic's '@'.
+constexpr std::string_view kChangedBytes{" \"\\09-.e,]}@\0", 13};
 
 TEST_CASE("every prefix and every one-byte change of a usual delta: both paths agree",
           "[woo][parser][fast]") {
-  CHECK(prefixes_and_changes_agree(kUsual, Protocol::v2) > 0);  // changed digits still fit
+  const auto v2 = wirebook::feed_test::prefixes_and_changes(
+      kUsual, kChangedBytes, [](const std::string& text) { return fast_and_general_agree(text); });
+  CHECK(v2.prefixes == 0);
+  CHECK(v2.changes > 0);
   std::string v3 = fixture("v3_orderbookupdate_1.json");
   while (!v3.empty() && (v3.back() == '\n' || v3.back() == ' ')) v3.pop_back();
-  CHECK(prefixes_and_changes_agree(v3, Protocol::v3) > 0);
+  const auto t3 = wirebook::feed_test::prefixes_and_changes(v3, kChangedBytes, v3_agree);
+  CHECK(t3.prefixes == 0);
+  CHECK(t3.changes > 0);
 }
 
 TEST_CASE("the fast path keeps the general path's size limit; each protocol scans its own",
