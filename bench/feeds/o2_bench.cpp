@@ -1,6 +1,7 @@
 // O2 pipeline benchmark: parse + seq chain check + book apply + shm publish
 // per order_book delta in the working schema (DESIGN §5), against a
-// parse-only baseline (the same simdjson On-Demand parser) in the same run.
+// parse-only baseline (the same venue parser) in the same run; before it, an
+// alternating A/B of the book frame's fast path against the general parser.
 //
 // 200,000 generated delta frames over 4 markets, 3-7 level changes per frame,
 // levels mixed as [p, q] numbers, ["p", "q"] strings and {price, size}
@@ -10,9 +11,11 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <random>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "bench/bench_util.hpp"
@@ -110,8 +113,30 @@ int main() {
   std::printf("%zu delta frames, %.2f level changes per frame\n", kFrames,
               static_cast<double>(entries) / kFrames);
 
+  // The book frame's fast path against the general path (issue 22).
+  {
+    feeds::o2::Parser fast(4000, 16U << 20U);
+    feeds::o2::Parser general(4000, 16U << 20U);
+    general.set_fast_path(false);
+    if (!bench::parser_ab<feeds::o2::Message>(
+            "book", frames, fast, general, [](const feeds::o2::Message& m) {
+              return m.bids.size() + m.asks.size() + static_cast<std::size_t>(m.market_id) +
+                     static_cast<std::size_t>(m.seq + m.prev_seq) +
+                     (m.asks.empty() ? 0 : m.asks[0].qty.size());
+            })) {
+      return 1;
+    }
+  }
   // Parse-only baseline: the same parser walking the same frames.
+  // WIREBOOK_O2_FAST_PATH=0: the pipeline and its baseline on the general
+  // path, for before/after runs of the whole bench.
+  const char* fast_env = std::getenv("WIREBOOK_O2_FAST_PATH");
+  feeds::o2::O2Options opt;
+  opt.market_ids = ids;
+  opt.fast_path = fast_env == nullptr || std::string_view(fast_env) != "0";
+  std::printf("fast path: %s\n", opt.fast_path ? "on" : "off (WIREBOOK_O2_FAST_PATH=0)");
   feeds::o2::Parser parser(4000, 16U << 20U);
+  parser.set_fast_path(opt.fast_path);
   const auto parse_one = [&](const Frame& f, std::size_t& checksum) {
     feeds::o2::Message m;
     const bool ok =
@@ -129,8 +154,6 @@ int main() {
   }
   std::vector<feeds::InstrumentSpec> specs;
   for (const auto& s : syms) specs.push_back({s, kPxExp, kQtyExp});
-  feeds::o2::O2Options opt;
-  opt.market_ids = ids;
   return bench::compare<feeds::o2::O2Feed>(frames, specs, 16, segment.writer(), truth, opt,
                                            parse_one);
 }

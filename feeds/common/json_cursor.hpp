@@ -158,20 +158,30 @@ class Cursor {
     return peek('"') ? plain_string(out) : number(out);
   }
 
-  // `[[px,qty],...]` (WOO, OX.FUN and others) into `out`, at most `max` levels.
-  [[nodiscard, gnu::always_inline]] bool levels(LevelText* out, std::size_t max,
-                                                std::size_t& n) noexcept {
+  // `[e,...]` of at most `max` elements, `one(k)` reading element k; `n`
+  // gets their number.
+  template <class One>
+  [[nodiscard, gnu::always_inline]] bool elements(std::size_t max, std::size_t& n,
+                                                  One one) noexcept {
     n = 0;
     if (!take('[')) return false;
     if (take(']')) return true;
     do {
-      if (n == max || !take('[') || !level_value(out[n].px) || !take(',') ||
-          !level_value(out[n].qty) || !take(']')) {
-        return false;
-      }
+      if (n == max || !one(n)) return false;
       ++n;
     } while (take(','));
     return take(']');
+  }
+
+  // One `[px,qty]` level.
+  [[nodiscard, gnu::always_inline]] bool pair(LevelText& level) noexcept {
+    return take('[') && level_value(level.px) && take(',') && level_value(level.qty) && take(']');
+  }
+
+  // `[[px,qty],...]` (WOO, O2, OX.FUN and others) into `out`, at most `max` levels.
+  [[nodiscard, gnu::always_inline]] bool levels(LevelText* out, std::size_t max,
+                                                std::size_t& n) noexcept {
+    return elements(max, n, [&](std::size_t k) { return pair(out[k]); });
   }
 
  private:

@@ -37,6 +37,7 @@ O2Feed::O2Feed(VenueBooks& books, Outbox& out, O2Options options, RestOutbox* re
                             .buffer_deltas = rest != nullptr}),
       check_(books.size(), rest != nullptr ? opt_.rest_check_interval_ns : 0, opt_.rest_confirm_ns),
       rest_pending_(books.size(), 0) {
+  parser_.set_fast_path(opt_.fast_path);
   if (opt_.market_ids.size() != books.size()) {
     throw std::invalid_argument("O2: one market id per instrument is required");
   }

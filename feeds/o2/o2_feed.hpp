@@ -64,6 +64,7 @@ struct O2Options {
   std::int64_t rest_check_interval_ns = 60'000'000'000;  // the drift check, with REST (0: off)
   std::int64_t rest_confirm_ns = 2'000'000'000;          // recheck a mismatch after this
   std::size_t rest_check_depth = 10;                     // levels per side compared
+  bool fast_path = true;  // the book frame's fast path (fast_book.hpp); off only to compare
 };
 
 // The O2 chain rule (schema.hpp): an unsequenced book checks nothing (the REST

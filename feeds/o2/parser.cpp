@@ -5,6 +5,7 @@
 #include <new>
 
 #include "feeds/common/json_text.hpp"
+#include "feeds/o2/fast_book.hpp"
 #include "feeds/o2/schema.hpp"
 
 namespace wirebook::feeds::o2 {
@@ -215,7 +216,8 @@ Parser::Parser(std::size_t max_levels, std::size_t max_frame)
       bids_(std::make_unique<LevelText[]>(max_levels)),
       asks_(std::make_unique<LevelText[]>(max_levels)),
       trades_(std::make_unique<TradeText[]>(max_levels)),
-      max_levels_(max_levels) {
+      max_levels_(max_levels),
+      max_frame_(max_frame) {
   // Size the buffers now so frames up to 1 MiB never allocate; larger ones
   // (rare full books) grow them once, up to max_frame.
   json::preallocate(json_->parser, max_frame);
@@ -275,6 +277,12 @@ BookType book_type(std::string_view t, bool& known) noexcept {
 
 ParseStatus Parser::parse(const char* data, std::size_t len, std::size_t capacity,
                           Message& out) noexcept {
+  // The usual book frame in one pass; any other frame (or a frame over the
+  // size limit the general path refuses) takes the general path.
+  if (fast_path_ && len <= max_frame_ &&
+      scan_book_frame(data, len, bids_.get(), asks_.get(), max_levels_, out)) {
+    return ParseStatus::ok;
+  }
   out = Message{};
   od::document doc;
   od::object obj;

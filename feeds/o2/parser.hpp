@@ -4,8 +4,9 @@
 // allocation after construction, no logging, no I/O; never throws. Field
 // order is not relied upon: one pass collects every field (top level and
 // inside `data`), the kind is decided afterwards from `channel` / `type` /
-// `success`. Prices and sizes stay the text they were written in (numbers or
-// strings) so VenueBooks converts them exactly.
+// `success`. The usual book frame is first tried by a one-pass scan
+// (fast_book.hpp); any other frame goes the general way. Prices and sizes stay the text they were
+// written in (numbers or strings) so VenueBooks converts them exactly.
 //
 // The same parser reads the REST order-book reply
 // (GET /api/v1/markets/{id}/orderbook, the {success, data, error} envelope).
@@ -92,6 +93,10 @@ class Parser {
   [[nodiscard]] ParseStatus parse_rest_book(const char* data, std::size_t len, std::size_t capacity,
                                             Message& out) noexcept;
 
+  // The book frame's fast path in parse() (fast_book.hpp) is on by default;
+  // the pipeline bench and the differential test turn it off to compare.
+  void set_fast_path(bool on) noexcept { fast_path_ = on; }
+
  private:
   struct Json;  // the simdjson parser, kept out of this header
   struct Fields;
@@ -100,6 +105,8 @@ class Parser {
   std::unique_ptr<LevelText[]> asks_;
   std::unique_ptr<TradeText[]> trades_;
   std::size_t max_levels_;
+  std::size_t max_frame_ = 0;  // the general path refuses longer frames; so does the scan
+  bool fast_path_ = true;
 };
 
 // "buy" -> true, "sell" -> false (any case; also "b"/"s", "bid"/"ask").

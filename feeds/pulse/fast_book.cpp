@@ -63,16 +63,10 @@ bool book_type(Cursor& c, BookType& type) noexcept {
   return true;
 }
 
+// Out of line: inlined twice (bids, asks) the scan measured slower.
 [[gnu::noinline]] bool entries(Cursor& c, LevelText* out, std::size_t max,
                                std::size_t& n) noexcept {
-  n = 0;
-  if (!c.take('[')) return false;
-  if (c.take(']')) return true;
-  do {
-    if (n == max || !entry(c, out[n])) return false;
-    ++n;
-  } while (c.take(','));
-  return c.take(']');
+  return c.elements(max, n, [&](std::size_t k) { return entry(c, out[k]); });
 }
 
 // `data`: type, change_id (both required), timestamp, prev_change_id (or

@@ -100,7 +100,7 @@ class Parser {
   std::unique_ptr<LevelText[]> asks_;
   std::unique_ptr<std::string_view[]> channels_;
   std::size_t max_levels_;
-  std::size_t max_frame_;
+  std::size_t max_frame_ = 0;  // the general path refuses longer frames; so does the scan
   bool fast_path_ = true;
 };
 

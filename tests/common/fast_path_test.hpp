@@ -6,6 +6,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "feeds/common/level_text.hpp"
 #include "tests/common/feed_test_util.hpp"
@@ -26,6 +27,45 @@ bool parsers_agree(Parser& fast, Parser& general, const Frame& f, Same same) {
   const auto sf = fast.parse(f.data(), f.len, f.capacity(), mf);
   const auto sg = general.parse(f.data(), f.len, f.capacity(), mg);
   return sf == sg && (sf != decltype(sf)::ok || same(mf, mg));
+}
+
+// A venue's parser with its fast path on and one with it off, built alike.
+template <class Parser>
+struct ParserPair {
+  template <class... Args>
+  explicit ParserPair(const Args&... args) : fast(args...), general(args...) {
+    general.set_fast_path(false);
+  }
+  Parser fast;
+  Parser general;
+};
+
+// What one frame through a ParserPair and the venue's scan gave.
+struct Checked {
+  bool agree = false;  // same status and, when ok, `same` messages
+  bool taken = false;  // the scan alone took the frame
+};
+
+// `text` through both parsers and through `scan(data, len, bids, asks,
+// max_levels, message)`, the venue's fast-path function.
+template <class Message, class Parser, class Same, class Scan>
+Checked check_frame(ParserPair<Parser>& parsers, const std::string& text, Same same, Scan scan,
+                    std::size_t max_levels) {
+  const Frame f(text);
+  std::vector<feeds::LevelText> bids(max_levels);
+  std::vector<feeds::LevelText> asks(max_levels);
+  Message scanned;
+  return {parsers_agree<Message>(parsers.fast, parsers.general, f, same),
+          scan(f.data(), f.len, bids.data(), asks.data(), max_levels, scanned)};
+}
+
+// A decimal of up to 5 integer and 8 fraction digits, as venues print prices
+// and sizes.
+template <class Rng>
+std::string random_decimal(Rng& rng) {
+  std::string s = std::to_string(rng() % 100000);
+  if (rng() % 2 == 0) s += "." + std::to_string(rng() % 100000000);
+  return s;
 }
 
 // Every prefix of `usual` (none is a whole frame) and every one-byte change

@@ -1,5 +1,6 @@
 // libFuzzer target: the O2 parser (WebSocket frames and REST order-book
-// replies) and the feed logic behind it must never crash, whatever the bytes.
+// replies) and the feed logic behind it must never crash, whatever the bytes,
+// and the book frame's fast path must agree with the general path.
 // Seeded from tests/fixtures/o2 (tools/dev fuzz: corpus tests/fuzz/corpus/o2).
 #include <cstddef>
 #include <cstdint>
@@ -9,6 +10,7 @@
 #include "feeds/common/venue_books.hpp"
 #include "feeds/o2/o2_feed.hpp"
 #include "feeds/o2/parser.hpp"
+#include "tests/o2/message_equal.hpp"
 
 namespace {
 
@@ -50,6 +52,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (size != 0) std::memcpy(st.buf.data(), data, size);
   wirebook::feeds::o2::Message m;
   (void)st.parser.parse(st.buf.data(), size, st.buf.size(), m);
+  // The fast path (on in State's parser) must give what the general path gives.
+  static wirebook::feeds::o2::Parser general{64, 1 << 20};
+  general.set_fast_path(false);
+  if (!wirebook::feed_test::parsers_agree<wirebook::feeds::o2::Message>(
+          st.parser, general, wirebook::feed_test::Frame(std::string_view(st.buf.data(), size)),
+          o2_test::same_message)) {
+    __builtin_trap();
+  }
   (void)st.parser.parse_rest_book(st.buf.data(), size, st.buf.size(), m);
   st.mono += 1'000'000;
   (void)st.feed.on_frame(st.buf.data(), size, st.buf.size(), 1, st.mono);

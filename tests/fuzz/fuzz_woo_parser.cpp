@@ -16,6 +16,7 @@
 namespace {
 
 namespace woo = wirebook::feeds::woo;
+using wirebook::feed_test::Frame;
 
 struct NullOutbox final : wirebook::feeds::Outbox {
   void send_text(std::string_view) override {}
@@ -33,14 +34,10 @@ woo::WooOptions options(woo::Protocol p) {
 
 // The fast path (on in State's parser) must give what the general path gives
 // for every frame it takes: a difference stops the fuzzer.
-void check_fast_path(woo::Parser& fast, woo::Parser& general, const std::vector<char>& buf,
-                     std::size_t size) {
+void check_fast_path(woo::Parser& fast, woo::Parser& general, const Frame& frame) {
   general.set_fast_path(false);
-  woo::Message mf;
-  woo::Message mg;
-  const woo::ParseStatus sf = fast.parse(buf.data(), size, buf.size(), mf);
-  const woo::ParseStatus sg = general.parse(buf.data(), size, buf.size(), mg);
-  if (sf != sg || (sf == woo::ParseStatus::ok && !woo_test::same_message(mf, mg))) {
+  if (!wirebook::feed_test::parsers_agree<woo::Message>(fast, general, frame,
+                                                        woo_test::same_message)) {
     __builtin_trap();
   }
 }
@@ -76,8 +73,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   static woo::Parser general_v2(64, 1 << 20, woo::Protocol::v2);
   static woo::Parser general_v3(64, 1 << 20, woo::Protocol::v3);
-  check_fast_path(v2.parser, general_v2, buf, size);
-  check_fast_path(v3.parser, general_v3, buf, size);
+  const Frame frame(std::string_view(buf.data(), size));
+  check_fast_path(v2.parser, general_v2, frame);
+  check_fast_path(v3.parser, general_v3, frame);
   // The same bytes as a REST book reply (the first byte picks the book).
   (void)v3.parser.parse_rest_book(buf.data(), size, buf.size(), m);
   const std::uint64_t tag = size != 0 ? data[0] % 4U : 0U;

@@ -23,20 +23,12 @@ constexpr std::size_t kMaxFrame = 1 << 16;
 
 // Both parsers over `text`; true when the fast path took the frame.
 bool fast_and_general_agree(const std::string& text) {
-  struct Parsers {
-    Parsers() { general.set_fast_path(false); }
-    Parser fast{kMaxLevels, kMaxFrame};
-    Parser general{kMaxLevels, kMaxFrame};
-  };
-  static Parsers parsers;
-  const Frame f(text);
+  static wirebook::feed_test::ParserPair<Parser> parsers(kMaxLevels, kMaxFrame);
   INFO("frame: " << text);
-  REQUIRE(wirebook::feed_test::parsers_agree<Message>(parsers.fast, parsers.general, f,
-                                                      pulse_test::same_message));
-  LevelText bids[kMaxLevels];
-  LevelText asks[kMaxLevels];
-  Message scanned;
-  return scan_book_notification(f.data(), f.len, bids, asks, kMaxLevels, scanned);
+  const auto checked = wirebook::feed_test::check_frame<Message>(
+      parsers, text, pulse_test::same_message, scan_book_notification, kMaxLevels);
+  REQUIRE(checked.agree);
+  return checked.taken;
 }
 
 std::string envelope(const std::string& channel, const std::string& data) {
@@ -86,8 +78,7 @@ TEST_CASE("random usual changes: the fast path takes each and agrees with the ge
   INFO("seed " << seed);
   std::mt19937_64 rng(seed);
   const auto number = [&rng] {
-    std::string s = std::to_string(rng() % 100000);
-    if (rng() % 2 == 0) s += "." + std::to_string(rng() % 100000000);
+    std::string s = wirebook::feed_test::random_decimal(rng);
     if (rng() % 10 == 0) s += "e" + std::to_string(rng() % 5);
     return s;
   };

@@ -24,27 +24,15 @@ constexpr std::size_t kMaxFrame = 1 << 16;
 
 // Both parsers of `protocol` over `text`; true when the fast path took the frame.
 bool fast_and_general_agree(const std::string& text, Protocol protocol = Protocol::v2) {
-  struct Parsers {
-    explicit Parsers(Protocol p)
-        : fast(kMaxLevels, kMaxFrame, p), general(kMaxLevels, kMaxFrame, p) {
-      general.set_fast_path(false);
-    }
-    Parser fast;
-    Parser general;
-  };
-  static Parsers v2(Protocol::v2);
-  static Parsers v3(Protocol::v3);
-  Parsers& parsers = protocol == Protocol::v2 ? v2 : v3;
-  const Frame f(text);
+  using Pair = wirebook::feed_test::ParserPair<Parser>;
+  static Pair v2(kMaxLevels, kMaxFrame, Protocol::v2);
+  static Pair v3(kMaxLevels, kMaxFrame, Protocol::v3);
   INFO("frame: " << text);
-  REQUIRE(wirebook::feed_test::parsers_agree<Message>(parsers.fast, parsers.general, f,
-                                                      woo_test::same_message));
-  LevelText bids[kMaxLevels];
-  LevelText asks[kMaxLevels];
-  Message scanned;
-  return protocol == Protocol::v2
-             ? scan_v2_update(f.data(), f.len, bids, asks, kMaxLevels, scanned)
-             : scan_v3_update(f.data(), f.len, bids, asks, kMaxLevels, scanned);
+  const auto checked = wirebook::feed_test::check_frame<Message>(
+      protocol == Protocol::v2 ? v2 : v3, text, woo_test::same_message,
+      protocol == Protocol::v2 ? scan_v2_update : scan_v3_update, kMaxLevels);
+  REQUIRE(checked.agree);
+  return checked.taken;
 }
 
 bool v3_agree(const std::string& text) {
@@ -116,11 +104,7 @@ TEST_CASE("random usual deltas: the fast path takes each and agrees with the gen
   const std::uint64_t seed = std::random_device{}();
   INFO("seed " << seed);
   std::mt19937_64 rng(seed);
-  const auto number = [&rng] {
-    std::string s = std::to_string(rng() % 100000);
-    if (rng() % 2 == 0) s += "." + std::to_string(rng() % 100000000);
-    return s;
-  };
+  const auto number = [&rng] { return wirebook::feed_test::random_decimal(rng); };
   const auto side = [&] {
     std::string s = "[";
     const std::size_t n = rng() % (kMaxLevels + 1);
