@@ -5,7 +5,7 @@
 //    "data":{"type":"change","timestamp":T,"prev_change_id":P,
 //    "instrument_name":"X","change_id":C,"bids":[...],"asks":[...]}}}
 // with the envelope in that order and `data`'s keys once each in any order
-// (the venue's frames and its document order them differently), entries
+// (tests/fixtures/pulse holds frames in three different orders), entries
 // ["new"|"change"|"delete", price, amount] or [price, amount]; snapshots too.
 //
 // Never less strict than the general parser: it accepts only valid JSON of
