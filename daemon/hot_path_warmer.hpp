@@ -2,9 +2,11 @@
 // Keeps a spinning venue thread's hot path warm while no frame arrives
 // (README "Idle strategies"): every `interval` without an event, the venue's
 // own parser runs over a copy of a recent frame, the books' top levels are
-// read and the shared-memory lines the next publications write are
-// prefetched, so the frame that ends a quiet spell finds the parser's code,
-// its branch history, the books and the slots in cache. Nothing is published.
+// read, the shared-memory lines the next publications write are prefetched,
+// and one level change is applied to a scratch book and published into a
+// scratch segment (ScratchBook), so the frame that ends a quiet spell finds
+// the parser's, the book's and the publisher's code and branch history, the
+// books and the slots in cache. Nothing is published to readers.
 //
 // A FrameHandler in front of the feed: it keeps a copy of one frame a second
 // (one time comparison per frame otherwise) and forwards every call.
@@ -24,6 +26,8 @@ class VenueWriter;
 
 namespace wirebook::daemon {
 
+class ScratchBook;
+
 class HotPathWarmer final : public feeds::ForwardingHandler {
  public:
   // Frames and SSE events longer than this are never kept as the sample (the
@@ -31,10 +35,13 @@ class HotPathWarmer final : public feeds::ForwardingHandler {
   static constexpr std::size_t kMaxSampleBytes = 64 * 1024;
   static constexpr std::size_t kMaxSampleTypeBytes = 64;
 
-  // `writer` may be null (no shared memory to warm).
+  // `writer` may be null (no shared memory to warm, no scratch book).
   HotPathWarmer(feeds::FrameHandler& inner, std::unique_ptr<feeds::MessageParser> parser,
                 const feeds::VenueBooks& books, const shm::VenueWriter* writer,
                 std::int64_t interval_ns);
+  ~HotPathWarmer() override;
+  HotPathWarmer(const HotPathWarmer&) = delete;
+  HotPathWarmer& operator=(const HotPathWarmer&) = delete;
 
   // Called by the idle loop after a turn that ran no handler; warms the hot
   // path when `interval` passed since the last busy turn or warming.
@@ -43,6 +50,8 @@ class HotPathWarmer final : public feeds::ForwardingHandler {
   // a full interval.
   void on_busy_turn(std::int64_t now_mono_ns) noexcept { last_ns_ = now_mono_ns; }
   [[nodiscard]] std::uint64_t warmings() const noexcept { return warmings_; }
+  // Publications into the scratch segment (0 when it could not be made).
+  [[nodiscard]] std::uint64_t scratch_publications() const noexcept;
 
   bool on_frame(const char* data, std::size_t len, std::size_t capacity, std::int64_t recv_rt_ns,
                 std::int64_t recv_mono_ns) noexcept override;
@@ -64,7 +73,8 @@ class HotPathWarmer final : public feeds::ForwardingHandler {
   std::size_t sample_len_ = 0;
   std::string sample_type_;  // its SSE event type (empty for WebSocket frames)
   std::uint64_t warmings_ = 0;
-  std::int64_t sink_ = 0;  // keeps the warming reads from being optimised away
+  std::int64_t sink_ = 0;                 // keeps the warming reads from being optimised away
+  std::unique_ptr<ScratchBook> scratch_;  // null: no writer, or its segment failed
 };
 
 }  // namespace wirebook::daemon

@@ -137,8 +137,11 @@ def measure(args, mode, rate):
         wait_until("the simulator", lambda: sim_url(sim_out) is not None, 30)
         config = daemon_config(tmp, sim_url(sim_out), metrics_port, mode, args.daemon_cpu,
                                args.spin_us)
+        env = dict(os.environ)
+        if mode.endswith("/noscratch"):  # warming without the scratch book (A/B)
+            env["WIREBOOK_WARM_SCRATCH"] = "0"
         daemon = subprocess.Popen([wirebookd, "--config", config], stdout=subprocess.DEVNULL,
-                                  stderr=open(os.path.join(tmp, "daemon.log"), "w"))
+                                  stderr=open(os.path.join(tmp, "daemon.log"), "w"), env=env)
         wait_until("every book LIVE", lambda: books_live(metrics_port), 30)
         time.sleep(args.warmup)
         status = window(wirebook, os.path.join(tmp, "shm", "sweep"), metrics_port, args.seconds)
@@ -161,7 +164,8 @@ def main():
     ap.add_argument("--rates", default="50,2000,0", help="simulator --rate values (0 = saturating)")
     ap.add_argument("--modes", default="block,spin,backoff",
                     help="idle modes; MODE/nowarm turns the hot-path warming off, MODE/warmN "
-                         "warms after N us without an event (A/B)")
+                         "warms after N us without an event, MODE/noscratch warms without the "
+                         "scratch book (A/B)")
     ap.add_argument("--seconds", type=float, default=20.0, help="measured window per point")
     ap.add_argument("--warmup", type=float, default=2.0, help="seconds after LIVE before measuring")
     ap.add_argument("--sim-cpu", type=int, default=0)

@@ -1,15 +1,20 @@
 // HotPathWarmer in process (README "Idle strategies"): it forwards every
 // FrameHandler call to the feed as that same call, keeps a sample without
 // allocating on the frame path, and warms only after `interval` without a
-// busy turn.
+// busy turn; its scratch book publishes into a segment no reader can find,
+// never into the venue's.
 #include <catch2/catch.hpp>
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
 #include <simdjson.h>
 
 #include "daemon/hot_path_warmer.hpp"
+#include "shm/writer.hpp"
+#include "tests/shm/test_util.hpp"
+#include "wirebook/reader.hpp"
 
 namespace feeds = wirebook::feeds;
 using wirebook::daemon::HotPathWarmer;
@@ -159,4 +164,52 @@ TEST_CASE("hot-path warmer: one sample a second; a frame too big to keep is skip
   CHECK(f.parsed == std::vector<std::string>{"|{\"next\":1}"});
   // Every frame still reached the feed.
   CHECK(f.feed.calls.size() == 4);
+}
+
+TEST_CASE("hot-path warmer: the scratch book publishes beside the venue's segment, never into it",
+          "[daemon][warmer]") {
+  namespace shm = wirebook::shm;
+  shm::test::TempDir dir{"warm"};
+  shm::SegmentOptions so;
+  so.dir = dir.path();
+  shm::VenueConfig vc;
+  vc.name = "woo";
+  vc.symbols = {"X"};
+  vc.depth = 5;
+  vc.ring_capacity = 64;
+  std::unique_ptr<shm::VenueWriter> writer;
+  REQUIRE(shm::VenueWriter::create(so, vc, writer).ok());
+  feeds::VenueBooks books{{{"X", -2, -2}}, 16, 4, writer.get()};
+  LoggingFeed feed;
+  std::vector<std::string> parsed;
+  HotPathWarmer warmer{feed, std::make_unique<LoggingParser>(&parsed), books, writer.get(),
+                       kInterval};
+  // Its directory was removed as soon as the segment was mapped: the instance
+  // directory holds the venue's segment alone.
+  std::vector<std::string> names;
+  for (const auto& e : std::filesystem::directory_iterator(dir.path())) {
+    names.push_back(e.path().filename().string());
+  }
+  CHECK(names == std::vector<std::string>{"venue-woo"});
+
+  const std::uint64_t head = writer->ring_head();
+  for (std::int64_t k = 1; k <= 3; ++k) warmer.on_idle_turn(k * kInterval);
+  CHECK(warmer.warmings() == 3);
+  CHECK(warmer.scratch_publications() == 3);
+  // Nothing reached the venue's segment: no event, no book publication.
+  CHECK(writer->ring_head() == head);
+  shm::VenueReader reader;
+  REQUIRE(shm::VenueReader::open(dir.path(), "woo", reader) == shm::OpenError::ok);
+  CHECK(reader.ring_head() == head);
+  shm::BookView view;
+  shm::Level bids[5];
+  shm::Level asks[5];
+  CHECK(reader.read_book(0, view, bids, asks, 5) == shm::ReadResult::empty);
+}
+
+TEST_CASE("hot-path warmer: without a writer there is no scratch book", "[daemon][warmer]") {
+  Fixture f;
+  f.warmer.on_idle_turn(kInterval);
+  CHECK(f.warmer.warmings() == 1);
+  CHECK(f.warmer.scratch_publications() == 0);
 }
