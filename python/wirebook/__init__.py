@@ -224,6 +224,12 @@ class _FieldValues:
         return None if r is None else to_decimal(*r)
 
 
+def _field_property(name: str, doc: Optional[str] = None) -> property:
+    """A read-only attribute for field `name`: ``value(name)``, an exact
+    Decimal or None when the venue has not sent it."""
+    return property(lambda self: self.value(name), doc=doc or f"The {name} field (value()).")
+
+
 @dataclass(frozen=True)
 class Position(_FieldValues):
     """One account position (DESIGN §9a). ``raw`` maps each field the venue
@@ -249,30 +255,12 @@ class Position(_FieldValues):
         return {name: (None if name not in self.raw else format_decimal(*self.raw[name]))
                 for name in POSITION_FIELDS}
 
-    @property
-    def quantity(self) -> Optional[Decimal]:
-        """Signed: long > 0 > short."""
-        return self.value("quantity")
-
-    @property
-    def entry_price(self) -> Optional[Decimal]:
-        return self.value("entry_price")
-
-    @property
-    def pnl(self) -> Optional[Decimal]:
-        return self.value("pnl")
-
-    @property
-    def liquidation_price(self) -> Optional[Decimal]:
-        return self.value("liquidation_price")
-
-    @property
-    def margin(self) -> Optional[Decimal]:
-        return self.value("margin")
-
-    @property
-    def leverage(self) -> Optional[Decimal]:
-        return self.value("leverage")
+    quantity = _field_property("quantity", "Signed: long > 0 > short.")
+    entry_price = _field_property("entry_price")
+    pnl = _field_property("pnl")
+    liquidation_price = _field_property("liquidation_price")
+    margin = _field_property("margin")
+    leverage = _field_property("leverage")
 
 
 @dataclass(frozen=True)
@@ -294,26 +282,16 @@ class Reference(_FieldValues):
     ring_seq: int
     writer_ok: bool
 
-    @property
-    def mark_price(self) -> Optional[Decimal]:
-        return self.value("mark_price")
-
-    @property
-    def index_price(self) -> Optional[Decimal]:
-        return self.value("index_price")
-
-    @property
-    def funding_rate(self) -> Optional[Decimal]:
-        return self.value("funding_rate")
+    mark_price = _field_property("mark_price")
+    index_price = _field_property("index_price")
+    funding_rate = _field_property("funding_rate")
 
     @property
     def next_funding_time_ns(self) -> Optional[int]:
         r = self.raw.get("next_funding_time")
         return None if r is None else r[0]
 
-    @property
-    def open_interest(self) -> Optional[Decimal]:
-        return self.value("open_interest")
+    open_interest = _field_property("open_interest")
 
 
 @dataclass(frozen=True)

@@ -363,24 +363,32 @@ std::size_t Bridge::collect_books(Venue& v) {
   return n;
 }
 
-// Sends slot `slot`'s content unless the mirror already has it; false when
-// the slot could not be read (the writer kept rewriting it). with_event: the
-// slot's POSITION event is encoded next.
-bool Bridge::send_position(Venue& v, std::uint32_t slot, bool with_event) {
-  PositionRecord r;
-  const shm::ReadResult read = v.reader.read_position(slot, r.position);
-  if (read == shm::ReadResult::busy) return false;
-  // Empty or out of range: no content to send (the event still goes).
-  if (read != shm::ReadResult::ok) return true;
-  shm::Position& sent = v.positions_sent[slot];
-  if (sent.update_count == r.position.update_count) return true;
-  r.slot = slot;
-  r.with_event = with_event;
+// What send_position and send_reference share: `read` fills `value` from a
+// field slot; unless the mirror already has that update (`sent`), `encode`
+// adds its record to the open message. False when the slot could not be read
+// (the writer kept rewriting it). Empty or out of range: no content to send
+// (the event, if any, still goes).
+template <class Value, class Read, class Encode>
+bool Bridge::send_slot(Venue& v, Value& value, Value& sent, Read read, Encode encode,
+                       std::atomic<std::uint64_t>& records) {
+  const shm::ReadResult result = read(value);
+  if (result == shm::ReadResult::busy) return false;
+  if (result != shm::ReadResult::ok || sent.update_count == value.update_count) return true;
   open_message(v);
-  v.enc.position(r);
-  sent = r.position;
-  counters_.position_records.fetch_add(1, std::memory_order_relaxed);
+  encode();
+  sent = value;
+  records.fetch_add(1, std::memory_order_relaxed);
   return true;
+}
+
+// Sends slot `slot`'s content unless the mirror already has it (send_slot).
+// with_event: the slot's POSITION event is encoded next.
+bool Bridge::send_position(Venue& v, std::uint32_t slot, bool with_event) {
+  PositionRecord r{.slot = slot, .with_event = with_event, .position = {}};
+  return send_slot(
+      v, r.position, v.positions_sent[slot],
+      [&](shm::Position& p) { return v.reader.read_position(slot, p); }, [&] { v.enc.position(r); },
+      counters_.position_records);
 }
 
 // After a start or a hole: every used slot whose content was not sent since.
@@ -415,23 +423,15 @@ void Bridge::publish_positions(Venue& v, bool periodic) {
   counters_.snapshots.fetch_add(1, std::memory_order_relaxed);
 }
 
-// Sends book i's reference slot unless the mirror already has it; false when
-// the slot could not be read. with_event: its REFERENCE event is encoded next.
+// Sends book i's reference slot unless the mirror already has it (send_slot).
+// with_event: its REFERENCE event is encoded next.
 bool Bridge::send_reference(Venue& v, std::uint32_t i, bool with_event) {
   if (i >= v.books.size()) return true;  // no slot: the event still goes
-  ReferenceRecord r;
-  const shm::ReadResult read = v.reader.read_reference(i, r.reference);
-  if (read == shm::ReadResult::busy) return false;
-  if (read != shm::ReadResult::ok) return true;
-  shm::Reference& sent = v.books[i].reference_sent;
-  if (sent.update_count == r.reference.update_count) return true;
-  r.instrument = i;
-  r.with_event = with_event;
-  open_message(v);
-  v.enc.reference(r);
-  sent = r.reference;
-  counters_.reference_records.fetch_add(1, std::memory_order_relaxed);
-  return true;
+  ReferenceRecord r{.instrument = i, .with_event = with_event, .reference = {}};
+  return send_slot(
+      v, r.reference, v.books[i].reference_sent,
+      [&](shm::Reference& ref) { return v.reader.read_reference(i, ref); },
+      [&] { v.enc.reference(r); }, counters_.reference_records);
 }
 
 // After a start or a hole: every reference slot not sent since.

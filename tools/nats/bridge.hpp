@@ -85,6 +85,9 @@ class Bridge {
   void resume_or_reset(Venue& v);
   std::size_t drain_ring(Venue& v);
   std::size_t collect_books(Venue& v);
+  template <class Value, class Read, class Encode>
+  [[nodiscard]] bool send_slot(Venue& v, Value& value, Value& sent, Read read, Encode encode,
+                               std::atomic<std::uint64_t>& records);
   [[nodiscard]] bool send_position(Venue& v, std::uint32_t slot, bool with_event);
   std::size_t collect_positions(Venue& v);
   void publish_positions(Venue& v, bool periodic);
