@@ -160,6 +160,7 @@ void HotPathWarmer::warm() noexcept {
   if (parser_ != nullptr && sampled_ns_ >= 0) {
     sink_ += parser_->parse(sample_type_, sample_.data(), sample_len_, sample_.size());
   }
+  sink_ += books_.warm();
   for (std::uint32_t i = 0; i < books_.size(); ++i) {
     const book::L2Book& b = books_.book(i);
     for (const auto side : {book::Side::bid, book::Side::ask}) {

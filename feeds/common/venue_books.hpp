@@ -155,6 +155,11 @@ class VenueBooks {
   [[nodiscard]] int px_exp(std::uint32_t i) const noexcept;
   [[nodiscard]] int qty_exp(std::uint32_t i) const noexcept;
   VenueCounters& counters() noexcept { return counters_; }
+  // For an idle venue thread keeping its hot path warm (the daemon's
+  // HotPathWarmer): looks every symbol up and prefetches the counters and
+  // each instrument's state, as a frame's apply touches them. Changes
+  // nothing; the sum of the lookups keeps them from being optimised away.
+  [[nodiscard]] std::int64_t warm() const noexcept;
   // Venue timestamp -> receive time of every book publication (the venue
   // thread rolls its window from its tick).
   FeedLatency& feed_latency() noexcept { return feed_latency_; }

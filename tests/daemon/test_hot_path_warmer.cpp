@@ -213,3 +213,14 @@ TEST_CASE("hot-path warmer: without a writer there is no scratch book", "[daemon
   CHECK(f.warmer.warmings() == 1);
   CHECK(f.warmer.scratch_publications() == 0);
 }
+
+TEST_CASE("hot-path warmer: the books' warm() finds every symbol and changes nothing",
+          "[daemon][warmer]") {
+  feeds::VenueBooks books{{{"A", -2, -2}, {"B", -2, -2}, {"C", -2, -2}}, 8, 4, nullptr};
+  const feeds::LevelText bid[] = {{"1.00", "2"}};
+  REQUIRE(books.set_levels(1, bid, {}, 1, 1));
+  const std::uint64_t version = books.book(1).version();
+  CHECK(books.warm() == 0 + 1 + 2);  // each symbol's own index
+  CHECK(books.book(1).version() == version);
+  CHECK(books.book(1).level_count(wirebook::book::Side::bid) == 1);
+}
