@@ -16,6 +16,7 @@
 #include <cstring>
 
 #include "book/l2_book.hpp"
+#include "shm/prefetch.hpp"
 #include "shm/segment_names.hpp"
 
 namespace wirebook::shm {
@@ -159,12 +160,8 @@ char* VenueWriter::copy_base(std::uint32_t instrument, std::uint64_t publication
 }
 
 void VenueWriter::warm() const noexcept {
-  constexpr std::uint64_t kLine = 64;
   for (std::uint32_t i = 0; i < instrument_count_; ++i) {
-    const char* next = copy_base(i, publications_[i] + 1);
-    for (std::uint64_t off = 0; off < copy_stride_; off += kLine) {
-      __builtin_prefetch(next + off, 1, 3);
-    }
+    prefetch_for_write(copy_base(i, publications_[i] + 1), copy_stride_);
   }
   for (std::uint64_t k = 1; k <= kRingPrefetch; ++k) {
     __builtin_prefetch(&ring_[(head_ + k) & ring_mask_], 1, 3);

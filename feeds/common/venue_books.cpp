@@ -8,6 +8,7 @@
 #include "book/decimal_simd.hpp"
 #include "feeds/common/book_publisher_inline.hpp"
 #include "feeds/common/printable_text.hpp"
+#include "shm/prefetch.hpp"
 #include "shm/writer.hpp"
 
 namespace wirebook::feeds {
@@ -45,13 +46,6 @@ std::uint32_t position_capacity(const shm::VenueWriter* writer) noexcept {
   return writer != nullptr ? writer->position_capacity() : shm::kDefaultPositionCapacity;
 }
 
-// Prefetches [p, p + bytes) for writing, a cache line at a time (warm()).
-void prefetch_for_write(const void* p, std::size_t bytes) noexcept {
-  constexpr std::size_t kLine = 64;
-  const char* c = static_cast<const char*>(p);
-  for (std::size_t off = 0; off < bytes; off += kLine) __builtin_prefetch(c + off, 1, 3);
-}
-
 std::vector<std::string> symbols_of(const std::vector<InstrumentSpec>& specs) {
   std::vector<std::string> out;
   out.reserve(specs.size());
@@ -80,9 +74,9 @@ std::int64_t VenueBooks::warm() const noexcept {
   std::int64_t found = 0;
   for (std::uint32_t i = 0; i < size(); ++i) {
     found += find(symbol(i));
-    prefetch_for_write(books_[i].get(), sizeof(Instrument));
+    shm::prefetch_for_write(books_[i].get(), sizeof(Instrument));
   }
-  prefetch_for_write(&counters_, sizeof counters_);
+  shm::prefetch_for_write(&counters_, sizeof counters_);
   return found;
 }
 
