@@ -17,7 +17,7 @@ namespace wirebook::daemon {
 
 namespace {
 constexpr std::int64_t kSampleEveryNs = 1'000'000'000;  // a fresh sample once a second
-constexpr std::size_t kWarmLevels = 8;                  // top levels read per side
+constexpr std::size_t kWarmLevels = 8;                  // top levels read per side without a writer
 constexpr std::int64_t kScratchTs = 1;                  // the scratch book's timestamps
 
 // "1000.00"-style text of a price in hundredths.
@@ -161,10 +161,14 @@ void HotPathWarmer::warm() noexcept {
     sink_ += parser_->parse(sample_type_, sample_.data(), sample_len_, sample_.size());
   }
   sink_ += books_.warm();
+  next_handler().warm();
+  // The levels the next publication copies (the top window and the deep
+  // array's best end, which an insert spills into and a delete pulls from).
+  const std::size_t levels = writer_ != nullptr ? writer_->depth() : kWarmLevels;
   for (std::uint32_t i = 0; i < books_.size(); ++i) {
     const book::L2Book& b = books_.book(i);
     for (const auto side : {book::Side::bid, book::Side::ask}) {
-      b.visit_top(side, kWarmLevels, [&](std::size_t, const book::Level& l) { sink_ += l.qty; });
+      b.visit_top(side, levels, [&](std::size_t, const book::Level& l) { sink_ += l.qty; });
     }
   }
   if (writer_ != nullptr) writer_->warm();

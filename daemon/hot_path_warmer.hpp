@@ -1,9 +1,11 @@
 #pragma once
 // Keeps a spinning venue thread's hot path warm while no frame arrives
 // (README "Idle strategies"): every `interval` without an event, the venue's
-// own parser runs over a copy of a recent frame, the books are warmed
-// (VenueBooks::warm: lookups, counters, instrument state) and their top
-// levels read, the shared-memory lines the next publications write are prefetched,
+// own parser runs over a copy of a recent frame, the feed's own state is
+// prefetched (FrameHandler::warm: the feed object and its sequencer's
+// state), the books are warmed (VenueBooks::warm: lookups, counters,
+// instrument state) and their top levels read (as many as a publication
+// copies), the shared-memory lines the next publications write are prefetched,
 // and one level change is applied to a scratch book and published into a
 // scratch segment (ScratchBook), so the frame that ends a quiet spell finds
 // the parser's, the book's and the publisher's code and branch history, the

@@ -17,6 +17,7 @@ class ForwardingHandler : public FrameHandler {
     return next_->on_frame(data, len, capacity, recv_realtime_ns, recv_mono_ns);
   }
   bool on_timer(std::int64_t now_mono_ns) noexcept override { return next_->on_timer(now_mono_ns); }
+  void warm() const noexcept override { next_->warm(); }
   [[nodiscard]] std::vector<std::string> stream_targets() const override {
     return next_->stream_targets();
   }

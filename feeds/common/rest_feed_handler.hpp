@@ -38,6 +38,7 @@ class RestFeedHandler final : public FrameHandler, public RestReplies {
     feed_.on_rest_reply(tag, status, data, len, cap, rt, mono);
   }
 
+  void warm() const noexcept override { warm_feed(feed_); }
   [[nodiscard]] const Feed& feed() const noexcept { return feed_; }
 
  private:

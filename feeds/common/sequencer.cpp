@@ -1,5 +1,7 @@
 #include "feeds/common/sequencer.hpp"
 
+#include "shm/prefetch.hpp"
+
 namespace wirebook::feeds {
 namespace {
 
@@ -11,6 +13,10 @@ bool level_ok(LevelResult r) noexcept {
 
 Sequencer::Sequencer(VenueBooks& books, SnapshotSource& source, SequencerOptions options)
     : books_(books), source_(source), opt_(options), state_(books.size()) {}
+
+void Sequencer::warm() const noexcept {
+  shm::prefetch_for_write(state_.data(), state_.size() * sizeof(State));
+}
 
 void Sequencer::on_connected(std::int64_t now_mono_ns) noexcept {
   const std::int64_t now = realtime_ns();

@@ -118,6 +118,9 @@ class Sequencer {
   void on_timer(std::int64_t now_mono_ns) noexcept;
 
   [[nodiscard]] Phase phase(std::uint32_t i) const noexcept { return state_[i].phase; }
+  // Prefetches every book's chain state (an idle venue thread's warming,
+  // FrameHandler::warm). Changes nothing.
+  void warm() const noexcept;
   [[nodiscard]] const ChainHead& head(std::uint32_t i) const noexcept { return state_[i].head; }
   [[nodiscard]] std::int64_t last_data_ns(std::uint32_t i) const noexcept {
     return state_[i].last_data_ns;

@@ -23,6 +23,7 @@
 
 #include "feeds/common/outbox.hpp"
 #include "feeds/common/sse_parser.hpp"
+#include "shm/prefetch.hpp"
 
 namespace boost::asio {
 class io_context;
@@ -45,6 +46,10 @@ class FrameHandler {
   virtual bool on_frame(const char* data, std::size_t len, std::size_t capacity,
                         std::int64_t recv_realtime_ns, std::int64_t recv_mono_ns) noexcept = 0;
   virtual bool on_timer(std::int64_t now_mono_ns) noexcept = 0;
+  // For an idle venue thread (the daemon's HotPathWarmer): prefetches the
+  // handler's own per-frame state, so the next frame finds it in cache.
+  // Changes nothing.
+  virtual void warm() const noexcept {}
 
   // ---- Multi-stream transports (the SSE session) ----------------------------
   // An SSE session holds one HTTP stream per target, each connected,
@@ -88,6 +93,14 @@ class FrameHandler {
     return false;
   }
 };
+
+// FrameHandler::warm of a handler over a venue feed: the feed object, then
+// what the feed's warm() adds (its sequencer's state).
+template <class Feed>
+void warm_feed(const Feed& feed) noexcept {
+  shm::prefetch_for_write(&feed, sizeof feed);
+  feed.warm();
+}
 
 struct SessionOptions {
   std::string scheme = "wss";  // wss | ws (WebSocket); https | http (SSE)

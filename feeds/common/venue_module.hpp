@@ -159,6 +159,7 @@ class FeedHandler final : public FrameHandler {
   bool on_timer(std::int64_t now) noexcept override {
     return feed_.on_timer(now) == Action::reconnect;
   }
+  void warm() const noexcept override { warm_feed(feed_); }
   // The feed itself (tests read its venue-specific counters).
   [[nodiscard]] const Feed& feed() const noexcept { return feed_; }
 

@@ -142,6 +142,8 @@ class OcxFeed final : public SnapshotSource {
   // Restarts a stream whose market asked for a resync meanwhile.
   FeedAction on_stream_timer(std::size_t stream, std::int64_t now_mono_ns) noexcept;
   FeedAction on_timer(std::int64_t now_mono_ns) noexcept;
+  // The sequencer's state (an idle venue thread's warming: warm_feed).
+  void warm() const noexcept { seq_.warm(); }
   [[nodiscard]] bool stream_enabled(std::size_t stream) const noexcept {
     if (is_user(stream)) return !user_down_;
     return stream < down_.size() && down_[stream] == 0;
@@ -222,6 +224,7 @@ class OcxHandler final : public FrameHandler, public RestReplies {
     if (rest_) rest_->poll(*this, realtime_ns(), now);
     return feed_.on_timer(now) == FeedAction::reconnect;
   }
+  void warm() const noexcept override { warm_feed(feed_); }
   [[nodiscard]] std::vector<std::string> stream_targets() const override {
     return feed_.stream_targets();
   }

@@ -24,6 +24,7 @@ namespace {
 // Logs each call it gets by name (and the stream, where there is one).
 struct LoggingFeed final : feeds::FrameHandler {
   std::vector<std::string> calls;
+  mutable int warms = 0;  // warm() is const: it changes nothing a frame sees
   void on_open(std::int64_t) override { calls.emplace_back("open"); }
   void on_close(std::int64_t) override { calls.emplace_back("close"); }
   bool on_frame(const char* d, std::size_t n, std::size_t, std::int64_t,
@@ -35,6 +36,7 @@ struct LoggingFeed final : feeds::FrameHandler {
     calls.emplace_back("timer");
     return true;
   }
+  void warm() const noexcept override { ++warms; }
   [[nodiscard]] std::vector<std::string> stream_targets() const override { return {"/a", "/b"}; }
   [[nodiscard]] std::vector<std::pair<std::string, std::string>> stream_headers(
       std::size_t s) const override {
@@ -117,6 +119,8 @@ TEST_CASE("hot-path warmer: every call reaches the feed as itself", "[daemon][wa
   h.on_stream_refused(1, 401);
   h.on_stream_close(1, 8);
   h.on_close(9);
+  h.warm();
+  CHECK(f.feed.warms == 1);
   // A multi-stream call never turns into on_frame/on_open/on_close.
   CHECK(f.feed.calls == std::vector<std::string>{"open", "frame {}", "timer", "stream_open 1",
                                                  "stream_event 1 book", "stream_comment 1 hb",
@@ -134,6 +138,7 @@ TEST_CASE("hot-path warmer: warms a kept sample after an interval without a busy
   f.warmer.on_idle_turn(kInterval);
   CHECK(f.warmer.warmings() == 1);
   CHECK(f.parsed.empty());
+  CHECK(f.feed.warms == 1);  // each warming warms the feed's own state
 
   // A frame arrives in a busy turn; the interval counts from that turn.
   CHECK_FALSE(f.frame("{\"a\":1}", 1'000'000));
@@ -149,6 +154,7 @@ TEST_CASE("hot-path warmer: warms a kept sample after an interval without a busy
   f.warmer.on_idle_turn(1'000'000 + 2 * kInterval);
   CHECK(f.warmer.warmings() == 3);
   CHECK(f.parsed.size() == 2);
+  CHECK(f.feed.warms == 3);
 }
 
 TEST_CASE("hot-path warmer: one sample a second; a frame too big to keep is skipped",
