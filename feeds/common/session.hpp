@@ -95,7 +95,7 @@ class FrameHandler {
 };
 
 // FrameHandler::warm of a handler over a venue feed: the feed object, then
-// what the feed's warm() adds (its sequencer's state).
+// what the feed's warm() adds (its sequencer's and its parser's state).
 template <class Feed>
 void warm_feed(const Feed& feed) noexcept {
   shm::prefetch_for_write(&feed, sizeof feed);

@@ -100,8 +100,12 @@ class O2Feed final : public SnapshotSource {
   FeedAction on_frame(const char* data, std::size_t len, std::size_t capacity,
                       std::int64_t recv_realtime_ns, std::int64_t recv_mono_ns) noexcept;
   FeedAction on_timer(std::int64_t now_mono_ns) noexcept;
-  // The sequencer's state (an idle venue thread's warming: warm_feed).
-  void warm() const noexcept { seq_.warm(); }
+  // The sequencer's and the parser's state (an idle venue thread's
+  // warming: warm_feed).
+  void warm() const noexcept {
+    seq_.warm();
+    parser_.warm();
+  }
   // A REST reply for `tag` (http_status 0: transport failure). Same buffer
   // rule as on_frame.
   void on_rest_reply(std::uint64_t tag, int http_status, const char* data, std::size_t len,

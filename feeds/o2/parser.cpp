@@ -225,6 +225,11 @@ Parser::Parser(std::size_t max_levels, std::size_t max_frame)
 
 Parser::~Parser() = default;
 
+void Parser::warm() const noexcept {
+  shm::prefetch_for_write(this, sizeof *this);
+  warm_level_texts(bids_.get(), asks_.get(), max_levels_);
+}
+
 namespace {
 
 // Reads `data`: an object (book, ticker, single trade, ...) or an array of trades.

@@ -142,8 +142,12 @@ class OcxFeed final : public SnapshotSource {
   // Restarts a stream whose market asked for a resync meanwhile.
   FeedAction on_stream_timer(std::size_t stream, std::int64_t now_mono_ns) noexcept;
   FeedAction on_timer(std::int64_t now_mono_ns) noexcept;
-  // The sequencer's state (an idle venue thread's warming: warm_feed).
-  void warm() const noexcept { seq_.warm(); }
+  // The sequencer's and the parser's state (an idle venue thread's
+  // warming: warm_feed).
+  void warm() const noexcept {
+    seq_.warm();
+    parser_.warm();
+  }
   [[nodiscard]] bool stream_enabled(std::size_t stream) const noexcept {
     if (is_user(stream)) return !user_down_;
     return stream < down_.size() && down_[stream] == 0;

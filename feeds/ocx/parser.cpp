@@ -128,6 +128,12 @@ Parser::Parser(std::size_t max_levels, std::size_t max_event)
 
 Parser::~Parser() = default;
 
+void Parser::warm() const noexcept {
+  shm::prefetch_for_write(this, sizeof *this);
+  shm::prefetch_for_write(s_.get(), sizeof(Scratch));
+  warm_level_texts(s_->bids.get(), s_->asks.get(), s_->max);
+}
+
 namespace {
 
 // A book payload (or, with `rest`, a REST book) into the scratch arrays.

@@ -132,8 +132,12 @@ class OxfunFeed final : public SnapshotSource {
   FeedAction on_frame(const char* data, std::size_t len, std::size_t capacity,
                       std::int64_t recv_realtime_ns, std::int64_t recv_mono_ns) noexcept;
   FeedAction on_timer(std::int64_t now_mono_ns) noexcept;
-  // The sequencer's state (an idle venue thread's warming: warm_feed).
-  void warm() const noexcept { seq_.warm(); }
+  // The sequencer's and the parser's state (an idle venue thread's
+  // warming: warm_feed).
+  void warm() const noexcept {
+    seq_.warm();
+    parser_.warm();
+  }
 
   [[nodiscard]] const OxfunCounters& oxfun_counters() const noexcept { return c_; }
   [[nodiscard]] bool logged_in() const noexcept { return authed_; }

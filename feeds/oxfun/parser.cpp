@@ -170,6 +170,12 @@ Parser::Parser(std::size_t max_levels, std::size_t max_frame)
 
 Parser::~Parser() = default;
 
+void Parser::warm() const noexcept {
+  shm::prefetch_for_write(this, sizeof *this);
+  shm::prefetch_for_write(s_.get(), sizeof(Scratch));
+  warm_level_texts(s_->bids.get(), s_->asks.get(), s_->max);
+}
+
 namespace {
 
 // The fields of an object `data` (books and bestBidAsk).

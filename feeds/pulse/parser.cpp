@@ -129,6 +129,11 @@ Parser::Parser(std::size_t max_levels, std::size_t max_frame)
 
 Parser::~Parser() = default;
 
+void Parser::warm() const noexcept {
+  shm::prefetch_for_write(this, sizeof *this);
+  warm_level_texts(bids_.get(), asks_.get(), max_levels_);
+}
+
 ParseStatus Parser::parse(const char* data, std::size_t len, std::size_t capacity,
                           Message& out) noexcept {
   // The usual book notification in one pass; any other frame (or a frame over

@@ -91,8 +91,12 @@ class PulseFeed final : public SnapshotSource {
   FeedAction on_frame(const char* data, std::size_t len, std::size_t capacity,
                       std::int64_t recv_realtime_ns, std::int64_t recv_mono_ns) noexcept;
   FeedAction on_timer(std::int64_t now_mono_ns) noexcept;
-  // The sequencer's state (an idle venue thread's warming: warm_feed).
-  void warm() const noexcept { seq_.warm(); }
+  // The sequencer's and the parser's state (an idle venue thread's
+  // warming: warm_feed).
+  void warm() const noexcept {
+    seq_.warm();
+    parser_.warm();
+  }
 
   // Request ids by purpose (responses are matched on them).
   static constexpr std::int64_t kIdHeartbeat = 1;

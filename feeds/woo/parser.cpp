@@ -197,6 +197,11 @@ Parser::Parser(std::size_t max_levels, std::size_t max_frame, Protocol protocol)
 
 Parser::~Parser() = default;
 
+void Parser::warm() const noexcept {
+  shm::prefetch_for_write(this, sizeof *this);
+  warm_level_texts(bids_.get(), asks_.get(), max_levels_);
+}
+
 ParseStatus Parser::read_frame(const char* data, std::size_t len, std::size_t capacity, Fields& f,
                                Message& out) noexcept {
   out = Message{};

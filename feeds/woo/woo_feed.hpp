@@ -141,8 +141,12 @@ class WooFeed final : public SnapshotSource {
                       std::int64_t recv_realtime_ns, std::int64_t recv_mono_ns) noexcept;
   // Periodic tick (e.g. every 100 ms): pings, snapshot retries, staleness.
   FeedAction on_timer(std::int64_t now_mono_ns) noexcept;
-  // The sequencer's state (an idle venue thread's warming: warm_feed).
-  void warm() const noexcept { seq_.warm(); }
+  // The sequencer's and the parser's state (an idle venue thread's
+  // warming: warm_feed).
+  void warm() const noexcept {
+    seq_.warm();
+    parser_.warm();
+  }
 
   [[nodiscard]] VenueCounters& counters() noexcept { return books_.counters(); }
 
