@@ -89,13 +89,15 @@ void ScratchBook::fill(std::uint32_t depth) {
                                                2 * std::size_t{depth}, 1, writer_.get());
   std::vector<feeds::LevelText> bids;
   std::vector<feeds::LevelText> asks;
+  // Reserved: the level views point into these (short, inline) strings, which
+  // a reallocation would move.
+  bid_px_.reserve(depth);
+  ask_px_.reserve(depth);
   for (std::uint32_t k = 0; k < depth; ++k) {
     bid_px_.push_back(hundredths_text(100'000 - std::int64_t{k}));
     ask_px_.push_back(hundredths_text(100'001 + std::int64_t{k}));
-  }
-  for (std::uint32_t k = 0; k < depth; ++k) {
-    bids.push_back({bid_px_[k], "1.5"});
-    asks.push_back({ask_px_[k], "1.5"});
+    bids.push_back({bid_px_.back(), "1.5"});
+    asks.push_back({ask_px_.back(), "1.5"});
   }
   (void)books_->set_levels(0, bids, asks, kScratchTs, kScratchTs);
   books_->commit(0, feeds::BookStatus::live, false, kScratchTs, kScratchTs);
