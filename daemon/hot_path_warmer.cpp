@@ -17,7 +17,7 @@ namespace wirebook::daemon {
 
 namespace {
 constexpr std::int64_t kSampleEveryNs = 1'000'000'000;  // a fresh sample once a second
-constexpr std::size_t kWarmLevels = 8;                  // top levels read per side without a writer
+constexpr std::size_t kWarmLevels = 8;                  // top levels read per side (no writer)
 constexpr std::int64_t kScratchTs = 1;                  // the scratch book's timestamps
 
 // "1000.00"-style text of a price in hundredths.

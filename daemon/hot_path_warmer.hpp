@@ -1,14 +1,17 @@
 #pragma once
 // Keeps a spinning venue thread's hot path warm while no frame arrives
-// (README "Idle strategies"): every `interval` without an event, the venue's
-// own parser runs over a copy of a recent frame, the feed's own state is
-// prefetched (FrameHandler::warm: the feed object, its sequencer's state,
-// its parser and the parser's level arrays), the books are warmed (VenueBooks::warm: lookups,
-// counters, instrument state) and their top levels read (as many as a publication copies), the
-// shared-memory lines the next publications write are prefetched, and one level change is applied
-// to a scratch book and published into a scratch segment (ScratchBook), so the frame that ends a
-// quiet spell finds the parser's, the book's and the publisher's code and branch history, the books
-// and the slots in cache. Nothing is published to readers.
+// (README "Idle strategies"): every `interval` without an event,
+// - the venue's own parser runs over a copy of a recent frame;
+// - the feed's own state is prefetched (FrameHandler::warm: the feed object,
+//   its sequencer's state, its parser and the parser's level arrays);
+// - the books are warmed (VenueBooks::warm: lookups, counters, instrument
+//   state) and as many top levels read as a publication copies;
+// - the shared-memory lines the next publications write are prefetched;
+// - one level change is applied to a scratch book and published into a
+//   scratch segment (ScratchBook).
+// So the frame that ends a quiet spell finds the parser's, the book's and the
+// publisher's code and branch history, the feed's state, the books and the
+// slots in cache. Nothing is published to readers.
 //
 // A FrameHandler in front of the feed: it keeps a copy of one frame a second
 // (one time comparison per frame otherwise) and forwards every call.

@@ -82,11 +82,12 @@ class Parser {
   Parser(const Parser&) = delete;
   Parser& operator=(const Parser&) = delete;
 
-  // One WebSocket frame. `data` must stay readable for `capacity` >=
-  // len + SIMDJSON_PADDING bytes.
   // Prefetches the parser and the first entries of its per-frame level
   // arrays (the feed's warm(): an idle venue thread's warming).
   void warm() const noexcept;
+
+  // One WebSocket frame. `data` must stay readable for `capacity` >=
+  // len + SIMDJSON_PADDING bytes.
   [[nodiscard]] ParseStatus parse(const char* data, std::size_t len, std::size_t capacity,
                                   Message& out) noexcept;
 
